@@ -1,0 +1,79 @@
+/**
+ * Operator- and programmer-facing error codes, one table for the whole process. Each code
+ * says what went wrong and what the operator should do about it. Wire-protocol errors
+ * (M3UA ERR, ISUP cause, MGCP return codes, SIP status) are typed values in their own
+ * codecs, not these.
+ *
+ * Add new codes here (keep them sorted by area); test/errors.test.ts checks each is documented.
+ */
+export const ERROR_CODES = {
+  SSW_ERR_CONFIG_INVALID: {
+    message: 'Configuration is invalid',
+    action: 'Fix the key named in the message (file or SSW_* environment variable) and start again.',
+  },
+  SSW_ERR_CONFIG_UNREADABLE: {
+    message: 'Configuration file cannot be read or parsed',
+    action: 'Check the path given with --config / SSW_CONFIG and that the file is valid YAML or JSON.',
+  },
+  SSW_ERR_STORE_OPEN: {
+    message: 'The embedded store cannot be opened',
+    action: 'Check that the directory of store.path exists and is writable by the softswitch user.',
+  },
+  SSW_ERR_PORT_IN_USE: {
+    message: 'A listening port is already taken',
+    action: 'Another program holds the port named; choose another in the configuration or stop that program.',
+  },
+  SSW_ERR_RATE_DECK_INVALID: {
+    message: 'The rate deck has bad rows and was not loaded',
+    action: 'Correct the rows listed (line numbers are given) and import again; the previous table stays active.',
+  },
+  SSW_ERR_ROUTE_TABLE_SNAPSHOT: {
+    message: 'The compiled route table snapshot cannot be read',
+    action: 'Delete the snapshot file named; the switch rebuilds it from the rate decks at next start.',
+  },
+  SSW_ERR_SCTP_ASSOC_FAILED: {
+    message: 'The SCTP association to the signalling gateway could not be established',
+    action: 'Check the SG address/port in ss7.sg, that the SG accepts this ASP, and the network path; the switch keeps retrying.',
+  },
+  SSW_ERR_M3UA_NOT_ACTIVE: {
+    message: 'No M3UA association is ASP-ACTIVE for the destination',
+    action: 'Check the SG link state on GET /api/v1/ss7; calls to this destination are refused until an ASP is active.',
+  },
+  SSW_ERR_NO_CIRCUIT: {
+    message: 'No idle circuit on the trunk group',
+    action: 'The trunk group is fully busy or blocked; check circuit states on GET /api/v1/trunk-groups.',
+  },
+  SSW_ERR_GATEWAY_UNREACHABLE: {
+    message: 'The media gateway does not answer',
+    action: 'Check the gateway address in mgcp.gateways and that the gateway is running; transactions are retried with backoff.',
+  },
+  SSW_ERR_DRACHTIO_UNAVAILABLE: {
+    message: 'The drachtio-server named in sip.drachtio cannot be reached',
+    action: 'Check DRACHTIO_HOST/port/secret and that drachtio-server is running; or set sip.adapter to "embedded".',
+  },
+  SSW_ERR_DECODE_INPUT: {
+    message: 'The input to decode is not valid hex or pcap',
+    action: 'Give hex digits (spaces and colons allowed) or a path to a pcap file.',
+  },
+} as const satisfies Record<string, { message: string; action: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error an operator can act on: code, what happened, and what to do. */
+export class SoftswitchError extends Error {
+  readonly code: ErrorCode;
+  readonly action: string;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    const entry = ERROR_CODES[code];
+    super(detail ? `${entry.message}: ${detail}` : entry.message, options);
+    this.name = 'SoftswitchError';
+    this.code = code;
+    this.action = entry.action;
+  }
+
+  /** One line for logs and CLI output. */
+  describe(): string {
+    return `${this.code}: ${this.message}. ${this.action}`;
+  }
+}
