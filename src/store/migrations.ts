@@ -1,0 +1,42 @@
+/** Schema migrations of the embedded store, applied in order; never edit one that has shipped. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'cdrs',
+    sql: `
+      CREATE TABLE cdrs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id TEXT NOT NULL,
+        sip_call_id TEXT,
+        direction TEXT NOT NULL,
+        customer TEXT,
+        calling TEXT,
+        called TEXT NOT NULL,
+        routed_number TEXT,
+        lrn TEXT,
+        carrier TEXT,
+        trunk_group TEXT,
+        cic INTEGER,
+        rate REAL,
+        jurisdiction TEXT,
+        start_time TEXT NOT NULL,
+        answer_time TEXT,
+        end_time TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        billable_ms INTEGER NOT NULL,
+        cause INTEGER NOT NULL,
+        sip_status INTEGER,
+        released_by TEXT,
+        gateway_endpoint TEXT
+      );
+      CREATE INDEX cdrs_start_time ON cdrs (start_time);
+      CREATE INDEX cdrs_called ON cdrs (called);
+    `,
+  },
+];

@@ -1,0 +1,27 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CdrStore } from '../../src/store/cdr-store.js';
+import { migrate, openDatabase } from '../../src/store/database.js';
+
+describe('embedded store', () => {
+  it('applies migrations once and keeps CDRs across a reopen', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ssw-store-')), 'ssw.sqlite');
+    const db = openDatabase(path);
+    const store = new CdrStore(db);
+    const id = store.insert({
+      callId: 'c1', direction: 'sip-to-isup', called: '12125550100', startTime: '2026-11-25T10:00:00.000Z',
+      answerTime: '2026-11-25T10:00:01.000Z', endTime: '2026-11-25T10:00:11.000Z', durationMs: 11_000, billableMs: 10_000,
+      cause: 16, cic: 5, trunkGroup: 'tg-ilec', carrier: 'ilec-tandem', rate: 0.0123, releasedBy: 'caller',
+    });
+    expect(id).toBe(1);
+    expect(migrate(db)).toEqual([]);
+    db.close();
+
+    const again = new CdrStore(openDatabase(path));
+    const [cdr] = again.list();
+    expect(cdr).toMatchObject({ id: 1, callId: 'c1', cic: 5, cause: 16, billableMs: 10_000, rate: 0.0123 });
+    expect(cdr.lrn).toBeUndefined();
+  });
+});
