@@ -1,0 +1,72 @@
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import {
+  IsupCallFsm,
+  type IsupCallEvent,
+  type IsupCallIndication,
+  type IsupSendRequest,
+  type IsupTimer,
+  type IsupTimerValues,
+} from './call-fsm.js';
+
+export interface IsupCallRunnerDeps {
+  clock: Clock;
+  timers: IsupTimerValues;
+  /** Sends the message on this call's circuit; the runner's owner fills parameters. */
+  send: (request: IsupSendRequest) => void;
+  indicate: (indication: IsupCallIndication) => void;
+  /** An event the current state does not accept (logged by the owner). */
+  unexpected?: (event: IsupCallEvent, state: string) => void;
+}
+
+/** Carries out the actions of an {@link IsupCallFsm}: sends, timers on the injected clock, indications. */
+export class IsupCallRunner {
+  readonly fsm: IsupCallFsm;
+  private readonly running = new Map<IsupTimer, TimerHandle>();
+
+  constructor(private readonly deps: IsupCallRunnerDeps) {
+    this.fsm = new IsupCallFsm(deps.timers);
+  }
+
+  get state() {
+    return this.fsm.state;
+  }
+
+  handle(event: IsupCallEvent): boolean {
+    const { actions, accepted } = this.fsm.handle(event);
+    if (!accepted) {
+      this.deps.unexpected?.(event, this.fsm.state);
+      return false;
+    }
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'send':
+          this.deps.send(a.message);
+          break;
+        case 'start-timer':
+          this.deps.clock.clearTimeout(this.running.get(a.timer));
+          this.running.set(
+            a.timer,
+            this.deps.clock.setTimeout(() => {
+              this.running.delete(a.timer);
+              this.handle({ name: 'TIMER_EXPIRY', timer: a.timer });
+            }, a.ms),
+          );
+          break;
+        case 'stop-timer':
+          this.deps.clock.clearTimeout(this.running.get(a.timer));
+          this.running.delete(a.timer);
+          break;
+        case 'indicate':
+          this.deps.indicate(a.indication);
+          break;
+      }
+    }
+    return true;
+  }
+
+  /** Stops every timer (process shutdown). */
+  dispose(): void {
+    for (const h of this.running.values()) this.deps.clock.clearTimeout(h);
+    this.running.clear();
+  }
+}
