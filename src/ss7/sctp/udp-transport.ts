@@ -1,0 +1,100 @@
+/**
+ * SCTP over UDP encapsulation (RFC 6951): one UDP socket per association, the npm `sctp`
+ * package's stack on top. SCTP port numbers default to the UDP port numbers on each side.
+ */
+import dgram from 'node:dgram';
+import { systemClock } from '../../util/clock.js';
+import { silentLogger } from '../../util/log.js';
+import { SoftswitchError } from '../../errors.js';
+import { createPkgEndpoint } from './node-sctp.js';
+import { PackageAssociation, type SctpTransportAssociation } from './package-association.js';
+import { TUNING_DEFAULTS, type SctpTuning } from './options.js';
+
+export interface SctpOverUdpOptions extends SctpTuning {
+  localAddress: string;
+  /** 0: the OS picks; read the bound port from `localPort` of the result. */
+  localPort: number;
+  remoteAddress: string;
+  /** Passive side only: 0 accepts the first peer to associate and answers its UDP source (RFC 6951 §5.4). */
+  remotePort: number;
+  /** SCTP port numbers carried inside UDP; default: the UDP ports. */
+  localSctpPort?: number;
+  remoteSctpPort?: number;
+}
+
+async function bindUdp(address: string, port: number): Promise<dgram.Socket> {
+  const socket = dgram.createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      socket.close();
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new SoftswitchError('SSW_ERR_PORT_IN_USE', `udp ${address}:${port}`, { cause: err })
+          : err,
+      );
+    };
+    socket.once('error', onError);
+    socket.bind(port, address, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+  socket.on('error', () => undefined);
+  return socket;
+}
+
+async function open(opts: SctpOverUdpOptions, passive: boolean): Promise<SctpTransportAssociation> {
+  const socket = await bindUdp(opts.localAddress, opts.localPort);
+  const udpPort = socket.address().port;
+  const localSctpPort = opts.localSctpPort ?? udpPort;
+  const remoteSctpPort = opts.remoteSctpPort ?? opts.remotePort;
+  const streams = opts.streams ?? TUNING_DEFAULTS.streams;
+  const description = `${opts.localAddress}:${udpPort} ${passive ? '<-' : '->'} ${opts.remoteAddress}:${opts.remotePort} (sctp/udp)`;
+  let endpoint;
+  try {
+    endpoint = createPkgEndpoint(
+      { localPort: localSctpPort, MIS: streams, OS: streams },
+      { udpTransport: socket, udpPeer: { address: opts.remoteAddress, port: opts.remotePort } },
+    );
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+  const transport = (endpoint as unknown as { transport?: { countChecksumErrors?: number; peer?: { address: string; port: number } } }).transport;
+  const assoc = new PackageAssociation({
+    endpoint,
+    passive,
+    remoteSctpPort: passive && opts.remotePort === 0 && opts.remoteSctpPort === undefined ? 0 : remoteSctpPort,
+    streams,
+    maxAttempts: opts.maxAttempts ?? TUNING_DEFAULTS.maxAttempts,
+    setupTimeoutMs: opts.setupTimeoutMs ?? TUNING_DEFAULTS.setupTimeoutMs,
+    closeTimeoutMs: opts.closeTimeoutMs ?? TUNING_DEFAULTS.closeTimeoutMs,
+    heartbeatIntervalMs: opts.heartbeatIntervalMs ?? TUNING_DEFAULTS.heartbeatIntervalMs,
+    pathMaxRetrans: opts.pathMaxRetrans ?? TUNING_DEFAULTS.pathMaxRetrans,
+    maxQueued: opts.maxQueued ?? TUNING_DEFAULTS.maxQueued,
+    description,
+    localPort: udpPort,
+    logger: (opts.logger ?? silentLogger).child({ sctp: description }),
+    clock: opts.clock ?? systemClock,
+    release: () => socket.close(),
+    checksumErrors: () => transport?.countChecksumErrors ?? 0,
+  });
+  if (passive && opts.remotePort === 0) {
+    // RFC 6951 §5.4: replies go to the UDP source port of the peer's packets.
+    socket.prependListener('message', (_msg, rinfo) => {
+      if (transport && !assoc.isUp) transport.peer = { address: rinfo.address, port: rinfo.port };
+    });
+  }
+  assoc.start();
+  return assoc;
+}
+
+/** Active side: sends INIT to the peer, retrying per {@link SctpTuning}. */
+export function connectSctpOverUdp(opts: SctpOverUdpOptions): Promise<SctpTransportAssociation> {
+  return open(opts, false);
+}
+
+/** Passive side: waits for the configured peer's INIT; after a loss it listens again until close(). */
+export function acceptSctpOverUdp(opts: SctpOverUdpOptions): Promise<SctpTransportAssociation> {
+  return open(opts, true);
+}
