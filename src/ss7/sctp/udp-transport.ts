@@ -43,6 +43,17 @@ async function bindUdp(address: string, port: number): Promise<dgram.Socket> {
   return socket;
 }
 
+/**
+ * Closing at once would cancel a last ABORT or SHUTDOWN COMPLETE (dgram sends wait a tick for
+ * address lookup before they reach the send queue); wait, bounded, for the queue to empty.
+ */
+function closeWhenSent(socket: dgram.Socket, deadline = Date.now() + 200): void {
+  setImmediate(() => {
+    if (socket.getSendQueueCount() === 0 || Date.now() > deadline) socket.close();
+    else closeWhenSent(socket, deadline);
+  });
+}
+
 async function open(opts: SctpOverUdpOptions, passive: boolean): Promise<SctpTransportAssociation> {
   const socket = await bindUdp(opts.localAddress, opts.localPort);
   const udpPort = socket.address().port;
@@ -76,7 +87,7 @@ async function open(opts: SctpOverUdpOptions, passive: boolean): Promise<SctpTra
     localPort: udpPort,
     logger: (opts.logger ?? silentLogger).child({ sctp: description }),
     clock: opts.clock ?? systemClock,
-    release: () => socket.close(),
+    release: () => closeWhenSent(socket),
     checksumErrors: () => transport?.countChecksumErrors ?? 0,
   });
   if (passive && opts.remotePort === 0) {
