@@ -1,0 +1,251 @@
+/**
+ * The MGCP Call Agent (RFC 3435 §2.3): typed commands towards gateways and the answers to what
+ * gateways send (RSIP, NTFY; anything else 504). Non-2xx finals reject with MgcpError `rejected`.
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../../util/clock.js';
+import { silentLogger, type Logger } from '../../util/log.js';
+import { isSuccess, PARAM, RC, type ConnectionMode } from './constants.js';
+import { MgcpError } from './errors.js';
+import { paramValue, response, type MgcpCommand, type MgcpParam, type MgcpResponse } from './messages.js';
+import type { RetransmitPolicy } from './transaction-fsm.js';
+import { TransactionLayer, type CommandRequest, type Peer } from './transaction-layer.js';
+import { openUdpTransport, type MgcpTransport } from './transport.js';
+
+export interface RestartEvent {
+  readonly from: Peer;
+  readonly endpoint: string;
+  /** RFC 3435 §2.3.12 RestartMethod (RM), "restart" when absent. */
+  readonly method: string;
+  readonly delaySeconds?: number;
+  readonly reasonCode?: string;
+}
+
+export interface NotifyEvent {
+  readonly from: Peer;
+  readonly endpoint: string;
+  readonly requestId?: string;
+  readonly observedEvents?: string;
+}
+
+export interface UnreachableEvent {
+  readonly peer: Peer;
+  readonly verb: string;
+  readonly endpoint: string;
+}
+
+export interface CallAgentEvents {
+  restart: [RestartEvent];
+  notify: [NotifyEvent];
+  unreachable: [UnreachableEvent];
+}
+
+export interface CallAgentOptions {
+  clock?: Clock;
+  log?: Logger;
+  policy?: Partial<RetransmitPolicy>;
+  responseCacheMs?: number;
+  piggybackResponseAcks?: boolean;
+}
+
+export interface CrcxRequest {
+  readonly endpoint: string;
+  readonly callId: string;
+  readonly mode: ConnectionMode;
+  /** LocalConnectionOptions (L:), e.g. "p:20, a:PCMU". */
+  readonly localOptions?: string;
+  readonly remoteSdp?: string;
+  readonly notifiedEntity?: string;
+  readonly extraParams?: readonly MgcpParam[];
+}
+
+export interface CrcxResult {
+  /** The specific endpoint (Z: when the request named a wildcard, RFC 3435 §2.3.5). */
+  readonly endpoint: string;
+  readonly connectionId: string;
+  readonly localSdp?: string;
+  readonly response: MgcpResponse;
+}
+
+export interface MdcxRequest {
+  readonly endpoint: string;
+  readonly callId: string;
+  readonly connectionId: string;
+  readonly mode?: ConnectionMode;
+  readonly localOptions?: string;
+  readonly remoteSdp?: string;
+}
+
+export interface DlcxRequest {
+  readonly endpoint: string;
+  readonly callId?: string;
+  readonly connectionId?: string;
+}
+
+export interface RqntRequest {
+  readonly endpoint: string;
+  readonly requestId: string;
+  readonly requestedEvents?: string;
+  readonly signalRequests?: string;
+  readonly notifiedEntity?: string;
+  readonly digitMap?: string;
+}
+
+function p(name: string, value: string | undefined): MgcpParam[] {
+  return value === undefined ? [] : [{ name, value }];
+}
+
+export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
+  private readonly layer: TransactionLayer;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly transport: MgcpTransport,
+    opts: CallAgentOptions = {},
+  ) {
+    super();
+    this.log = opts.log ?? silentLogger;
+    this.layer = new TransactionLayer({
+      send: (d, to) => transport.send(d, to),
+      onCommand: (c, from) => this.onCommand(c, from),
+      clock: opts.clock,
+      log: this.log,
+      policy: opts.policy,
+      responseCacheMs: opts.responseCacheMs,
+      piggybackResponseAcks: opts.piggybackResponseAcks,
+      onGiveUp: (peer, verb, endpoint) => this.emit('unreachable', { peer, verb, endpoint }),
+    });
+    transport.onDatagram((d, from) => this.layer.receive(d, from));
+  }
+
+  /** Opens a UDP socket (port 0: any free port) and a call agent on it. */
+  static async open(port = 0, address = '0.0.0.0', opts: CallAgentOptions = {}): Promise<MgcpCallAgent> {
+    return new MgcpCallAgent(await openUdpTransport(port, address), opts);
+  }
+
+  get local(): Peer {
+    return this.transport.local;
+  }
+
+  /** Sends any command and resolves with the final response, whatever its code. */
+  send(gateway: Peer, req: CommandRequest): Promise<MgcpResponse> {
+    return this.layer.request(gateway, req);
+  }
+
+  private async expectSuccess(gateway: Peer, req: CommandRequest): Promise<MgcpResponse> {
+    const r = await this.layer.request(gateway, req);
+    if (!isSuccess(r.code)) throw new MgcpError('rejected', r.code, r.comment, r.transactionId);
+    return r;
+  }
+
+  /** CreateConnection (RFC 3435 §2.3.5). */
+  async crcx(gateway: Peer, req: CrcxRequest): Promise<CrcxResult> {
+    const r = await this.expectSuccess(gateway, {
+      verb: 'CRCX',
+      endpoint: req.endpoint,
+      params: [
+        ...p(PARAM.CallId, req.callId),
+        ...p(PARAM.NotifiedEntity, req.notifiedEntity),
+        ...p(PARAM.LocalConnectionOptions, req.localOptions),
+        ...p(PARAM.ConnectionMode, req.mode),
+        ...(req.extraParams ?? []),
+      ],
+      sdp: req.remoteSdp,
+    });
+    const connectionId = paramValue(r, PARAM.ConnectionId);
+    if (!connectionId) throw new MgcpError('rejected', RC.PROTOCOL_ERROR, 'CRCX answer without ConnectionId', r.transactionId);
+    return {
+      endpoint: paramValue(r, PARAM.SpecificEndpointId) ?? req.endpoint,
+      connectionId,
+      ...(r.sdp ? { localSdp: r.sdp } : {}),
+      response: r,
+    };
+  }
+
+  /** ModifyConnection (RFC 3435 §2.3.6). */
+  async mdcx(gateway: Peer, req: MdcxRequest): Promise<{ localSdp?: string; response: MgcpResponse }> {
+    const r = await this.expectSuccess(gateway, {
+      verb: 'MDCX',
+      endpoint: req.endpoint,
+      params: [
+        ...p(PARAM.CallId, req.callId),
+        ...p(PARAM.ConnectionId, req.connectionId),
+        ...p(PARAM.LocalConnectionOptions, req.localOptions),
+        ...p(PARAM.ConnectionMode, req.mode),
+      ],
+      sdp: req.remoteSdp,
+    });
+    return { ...(r.sdp ? { localSdp: r.sdp } : {}), response: r };
+  }
+
+  /** DeleteConnection (RFC 3435 §2.3.7); resolves with the ConnectionParameters (P:) when given. */
+  async dlcx(gateway: Peer, req: DlcxRequest): Promise<{ connectionParameters?: string; response: MgcpResponse }> {
+    const r = await this.expectSuccess(gateway, {
+      verb: 'DLCX',
+      endpoint: req.endpoint,
+      params: [...p(PARAM.CallId, req.callId), ...p(PARAM.ConnectionId, req.connectionId)],
+    });
+    const cp = paramValue(r, PARAM.ConnectionParameters);
+    return { ...(cp !== undefined ? { connectionParameters: cp } : {}), response: r };
+  }
+
+  /** AuditEndpoint (RFC 3435 §2.3.10); `requestedInfo` is the F: list, e.g. "I,M". */
+  auep(gateway: Peer, endpoint: string, requestedInfo?: string): Promise<MgcpResponse> {
+    return this.expectSuccess(gateway, { verb: 'AUEP', endpoint, params: p(PARAM.RequestedInfo, requestedInfo) });
+  }
+
+  /** NotificationRequest (RFC 3435 §2.3.3). */
+  rqnt(gateway: Peer, req: RqntRequest): Promise<MgcpResponse> {
+    return this.expectSuccess(gateway, {
+      verb: 'RQNT',
+      endpoint: req.endpoint,
+      params: [
+        ...p(PARAM.NotifiedEntity, req.notifiedEntity),
+        ...p(PARAM.RequestIdentifier, req.requestId),
+        ...p(PARAM.RequestedEvents, req.requestedEvents),
+        ...p(PARAM.SignalRequests, req.signalRequests),
+        ...p(PARAM.DigitMap, req.digitMap),
+      ],
+    });
+  }
+
+  private onCommand(c: MgcpCommand, from: Peer): MgcpResponse {
+    switch (c.verb) {
+      case 'RSIP': {
+        // RFC 3435 §2.3.12: acknowledge, then let the owner re-audit or re-create connections.
+        const rd = paramValue(c, PARAM.RestartDelay);
+        const delay = rd !== undefined && /^[0-9]{1,9}$/.test(rd) ? Number(rd) : undefined;
+        const e = paramValue(c, PARAM.ReasonCode);
+        this.log.info({ endpoint: c.endpoint, from }, 'mgcp restart in progress');
+        this.emit('restart', {
+          from,
+          endpoint: c.endpoint,
+          method: (paramValue(c, PARAM.RestartMethod) ?? 'restart').toLowerCase(),
+          ...(delay !== undefined ? { delaySeconds: delay } : {}),
+          ...(e !== undefined ? { reasonCode: e } : {}),
+        });
+        return response(RC.OK, c.transactionId, 'OK');
+      }
+      case 'NTFY': {
+        const x = paramValue(c, PARAM.RequestIdentifier);
+        const o = paramValue(c, PARAM.ObservedEvents);
+        this.emit('notify', {
+          from,
+          endpoint: c.endpoint,
+          ...(x !== undefined ? { requestId: x } : {}),
+          ...(o !== undefined ? { observedEvents: o } : {}),
+        });
+        return response(RC.OK, c.transactionId, 'OK');
+      }
+      default:
+        // Gateway-side commands sent to a call agent (RFC 3435 §2.3: CA → gateway only).
+        return response(RC.UNKNOWN_COMMAND, c.transactionId, `${c.verb} not supported by the call agent`);
+    }
+  }
+
+  /** Stops retransmissions, rejects pending commands and closes the socket. */
+  async close(): Promise<void> {
+    this.layer.close();
+    await this.transport.close();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * One outgoing MGCP transaction as a state machine declared as data (RFC 3435 §3.5).
+ * No I/O: `handleTx` returns actions that the transaction layer performs with its clock and socket.
+ */
+
+export const TX_STATES = ['AWAITING_RESPONSE', 'PROVISIONAL', 'COMPLETED', 'FAILED'] as const;
+export type TxState = (typeof TX_STATES)[number];
+
+export type TxEvent =
+  | { type: 'SEND_REQ' }
+  | { type: 'TIMER_EXPIRY' }
+  /** 100/101 (RFC 3435 §3.5.6). */
+  | { type: 'RX_PROVISIONAL' }
+  /** Any final code; `ackRequested` when it carried an empty K: (RFC 3435 §3.5.6). */
+  | { type: 'RX_FINAL'; ackRequested: boolean };
+
+export type TxEventType = TxEvent['type'];
+
+export const TX_EVENT_NAMES: Record<TxEventType, string> = {
+  SEND_REQ: 'send request',
+  TIMER_EXPIRY: 'timer expiry',
+  RX_PROVISIONAL: 'provisional response received',
+  RX_FINAL: 'final response received',
+};
+
+/** For each state, the events it accepts and the states they may lead to. */
+export const TX_TRANSITIONS: Readonly<Record<TxState, Partial<Record<TxEventType, readonly TxState[]>>>> = {
+  AWAITING_RESPONSE: {
+    SEND_REQ: ['AWAITING_RESPONSE'],
+    TIMER_EXPIRY: ['AWAITING_RESPONSE', 'FAILED'],
+    RX_PROVISIONAL: ['PROVISIONAL'],
+    RX_FINAL: ['COMPLETED'],
+  },
+  PROVISIONAL: {
+    TIMER_EXPIRY: ['FAILED'],
+    RX_PROVISIONAL: ['PROVISIONAL'],
+    RX_FINAL: ['COMPLETED'],
+  },
+  COMPLETED: {},
+  FAILED: {},
+};
+
+export type TxAction =
+  | { kind: 'send'; retransmission: boolean }
+  | { kind: 'start-timer'; ms: number }
+  | { kind: 'stop-timer' }
+  | { kind: 'send-ack' }
+  | { kind: 'complete' }
+  | { kind: 'fail'; reason: 'no-response' | 'no-final-response' };
+
+export interface RetransmitPolicy {
+  /** First retransmission timer (RFC 3435 §3.5.3 suggests a small initial value, here 200 ms). */
+  initialRtoMs: number;
+  /** Ceiling of the doubling timer. */
+  maxRtoMs: number;
+  /** Retransmissions before giving up (RFC 3435 §4.3 "Max2", default 7). */
+  maxRetransmits: number;
+  /** How long to wait for the final response once a provisional one arrived. */
+  provisionalTimeoutMs: number;
+}
+
+export const DEFAULT_RETRANSMIT_POLICY: RetransmitPolicy = {
+  initialRtoMs: 200,
+  maxRtoMs: 4000,
+  maxRetransmits: 7,
+  provisionalTimeoutMs: 30_000,
+};
+
+export interface TxFsm {
+  state: TxState;
+  retransmits: number;
+  rtoMs: number;
+}
+
+export function newTx(policy: RetransmitPolicy): TxFsm {
+  return { state: 'AWAITING_RESPONSE', retransmits: 0, rtoMs: policy.initialRtoMs };
+}
+
+function go(tx: TxFsm, event: TxEventType, to: TxState): void {
+  const allowed = TX_TRANSITIONS[tx.state][event];
+  if (!allowed?.includes(to)) throw new Error(`MGCP transaction: ${tx.state} does not go to ${to} on ${event}`);
+  tx.state = to;
+}
+
+/** Feeds one event; events a state does not accept yield no actions. */
+export function handleTx(tx: TxFsm, event: TxEvent, policy: RetransmitPolicy): TxAction[] {
+  if (!TX_TRANSITIONS[tx.state][event.type]) return [];
+  switch (event.type) {
+    case 'SEND_REQ':
+      return [{ kind: 'send', retransmission: false }, { kind: 'start-timer', ms: tx.rtoMs }];
+    case 'TIMER_EXPIRY':
+      if (tx.state === 'PROVISIONAL' || tx.retransmits >= policy.maxRetransmits) {
+        const reason = tx.state === 'PROVISIONAL' ? 'no-final-response' : 'no-response';
+        go(tx, event.type, 'FAILED');
+        return [{ kind: 'fail', reason }];
+      }
+      // RFC 3435 §3.5.3: exponential backoff, bounded by a maximum.
+      tx.retransmits++;
+      tx.rtoMs = Math.min(tx.rtoMs * 2, policy.maxRtoMs);
+      go(tx, event.type, 'AWAITING_RESPONSE');
+      return [{ kind: 'send', retransmission: true }, { kind: 'start-timer', ms: tx.rtoMs }];
+    case 'RX_PROVISIONAL':
+      // RFC 3435 §3.5.6: stop retransmitting, wait longer for the final response.
+      go(tx, event.type, 'PROVISIONAL');
+      return [{ kind: 'stop-timer' }, { kind: 'start-timer', ms: policy.provisionalTimeoutMs }];
+    case 'RX_FINAL': {
+      go(tx, event.type, 'COMPLETED');
+      const actions: TxAction[] = [{ kind: 'stop-timer' }];
+      if (event.ackRequested) actions.push({ kind: 'send-ack' });
+      actions.push({ kind: 'complete' });
+      return actions;
+    }
+  }
+}

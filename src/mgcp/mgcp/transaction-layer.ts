@@ -1,0 +1,344 @@
+/**
+ * MGCP transaction layer over an unreliable datagram service (RFC 3435 §3.5): transaction ids,
+ * retransmission with backoff, provisional responses, at-most-once execution of incoming
+ * commands with a response cache, and response acknowledgements (three-way handshake).
+ * It holds no socket: datagrams go out through the injected `send`, time through the Clock.
+ */
+import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
+import { silentLogger, type Logger } from '../../util/log.js';
+import { isProvisional, MAX_TRANSACTION_ID, PARAM, RC } from './constants.js';
+import { checkEncodable, decode, encode } from './codec.js';
+import { MgcpError } from './errors.js';
+import { paramValue, response, type MgcpCommand, type MgcpParam, type MgcpResponse } from './messages.js';
+import {
+  mgcpDecodeErrors,
+  mgcpIncoming,
+  mgcpRetransmissions,
+  mgcpTransactions,
+  mgcpTransactionSeconds,
+} from './metrics.js';
+import {
+  DEFAULT_RETRANSMIT_POLICY,
+  handleTx,
+  newTx,
+  type RetransmitPolicy,
+  type TxEvent,
+  type TxFsm,
+} from './transaction-fsm.js';
+
+export interface Peer {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface CommandRequest {
+  readonly verb: string;
+  readonly endpoint: string;
+  readonly params?: readonly MgcpParam[];
+  readonly sdp?: string;
+}
+
+/** Answers an incoming command; the layer stamps the transaction id and caches the answer. */
+export type CommandHandler = (cmd: MgcpCommand, from: Peer) => MgcpResponse | Promise<MgcpResponse>;
+
+export interface TransactionLayerOptions {
+  send(datagram: Buffer, to: Peer): void;
+  onCommand: CommandHandler;
+  clock?: Clock;
+  log?: Logger;
+  policy?: Partial<RetransmitPolicy>;
+  /** How long answers to incoming commands are kept for duplicates (RFC 3435 §3.5.1 T-hist, 30 s). */
+  responseCacheMs?: number;
+  /**
+   * Put a K: list of final responses received into later commands to the same peer
+   * (RFC 3435 §3.5.2). Off by default: osmo-mgw answers 539 to a K: parameter.
+   */
+  piggybackResponseAcks?: boolean;
+  firstTransactionId?: number;
+  /** Called once per transaction given up for lack of any response. */
+  onGiveUp?(peer: Peer, verb: string, endpoint: string): void;
+}
+
+interface Outgoing {
+  readonly txid: number;
+  readonly verb: string;
+  readonly endpoint: string;
+  readonly peer: Peer;
+  readonly bytes: Buffer;
+  readonly fsm: TxFsm;
+  readonly startedAt: number;
+  timer?: TimerHandle;
+  final?: MgcpResponse;
+  resolve(r: MgcpResponse): void;
+  reject(e: MgcpError): void;
+}
+
+interface CachedAnswer {
+  bytes?: Buffer;
+  expiresAt: number;
+}
+
+const peerKey = (p: Peer): string => `${p.address}|${p.port}`;
+
+/** Parses a ResponseAck value such as "6234-6255, 6257" (RFC 3435 §3.2.2.19), bounded. */
+export function parseResponseAck(value: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const part of value.split(',').slice(0, 64)) {
+    const m = /^\s*([0-9]{1,9})(?:\s*-\s*([0-9]{1,9}))?\s*$/.exec(part);
+    if (!m) continue;
+    const lo = Number(m[1]);
+    const hi = m[2] !== undefined ? Number(m[2]) : lo;
+    if (hi >= lo && hi - lo < 10_000) out.push([lo, hi]);
+  }
+  return out;
+}
+
+export function formatResponseAck(ids: readonly number[]): string {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+export class TransactionLayer {
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly policy: RetransmitPolicy;
+  private readonly cacheMs: number;
+  private nextTxid: number;
+  private readonly outgoing = new Map<number, Outgoing>();
+  private readonly answers = new Map<string, CachedAnswer>();
+  /** Final responses we acknowledged with 000, to re-acknowledge their retransmissions. */
+  private readonly acked = new Map<number, number>();
+  /** Final responses received per peer, not yet reported in a K: list. */
+  private readonly toReport = new Map<string, number[]>();
+  private sweepTimer?: TimerHandle;
+  private closed = false;
+
+  constructor(private readonly opts: TransactionLayerOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log ?? silentLogger;
+    this.policy = { ...DEFAULT_RETRANSMIT_POLICY, ...opts.policy };
+    this.cacheMs = opts.responseCacheMs ?? 30_000;
+    this.nextTxid = opts.firstTransactionId ?? 1 + Math.floor(Math.random() * 100_000_000);
+  }
+
+  /** Outgoing transactions not yet completed. */
+  get pending(): number {
+    return this.outgoing.size;
+  }
+
+  private allocateTxid(): number {
+    for (;;) {
+      const id = this.nextTxid;
+      this.nextTxid = id >= MAX_TRANSACTION_ID ? 1 : id + 1;
+      if (!this.outgoing.has(id)) return id;
+    }
+  }
+
+  /**
+   * Sends a command and resolves with its final response, whatever the return code; rejects
+   * with MgcpError `timeout` when the retransmission budget runs out, `invalid` when the
+   * command cannot be encoded, `closed` when the layer closes first.
+   */
+  request(to: Peer, req: CommandRequest): Promise<MgcpResponse> {
+    if (this.closed) return Promise.reject(new MgcpError('closed', undefined, 'transaction layer closed'));
+    const txid = this.allocateTxid();
+    const params = [...(req.params ?? [])];
+    if (this.opts.piggybackResponseAcks) {
+      const ids = this.toReport.get(peerKey(to));
+      if (ids?.length) {
+        params.push({ name: PARAM.ResponseAck, value: formatResponseAck(ids.splice(0, 32)) });
+      }
+    }
+    const cmd: MgcpCommand = {
+      type: 'command',
+      verb: req.verb,
+      transactionId: txid,
+      endpoint: req.endpoint,
+      version: '1.0',
+      params,
+      ...(req.sdp ? { sdp: req.sdp } : {}),
+    };
+    const why = checkEncodable(cmd);
+    if (why) return Promise.reject(new MgcpError('invalid', undefined, why, txid));
+    return new Promise<MgcpResponse>((resolve, reject) => {
+      const o: Outgoing = {
+        txid,
+        verb: req.verb,
+        endpoint: req.endpoint,
+        peer: to,
+        bytes: encode(cmd),
+        fsm: newTx(this.policy),
+        startedAt: this.clock.now(),
+        resolve,
+        reject,
+      };
+      this.outgoing.set(txid, o);
+      this.run(o, { type: 'SEND_REQ' });
+    });
+  }
+
+  private run(o: Outgoing, event: TxEvent): void {
+    for (const a of handleTx(o.fsm, event, this.policy)) {
+      switch (a.kind) {
+        case 'send':
+          if (a.retransmission) {
+            mgcpRetransmissions.inc();
+            this.log.debug({ txid: o.txid, verb: o.verb, endpoint: o.endpoint }, 'mgcp retransmit');
+          }
+          this.opts.send(o.bytes, o.peer);
+          break;
+        case 'start-timer':
+          o.timer = this.clock.setTimeout(() => this.run(o, { type: 'TIMER_EXPIRY' }), a.ms);
+          break;
+        case 'stop-timer':
+          this.clock.clearTimeout(o.timer);
+          o.timer = undefined;
+          break;
+        case 'send-ack':
+          this.acked.set(o.txid, this.clock.now() + this.cacheMs);
+          this.scheduleSweep();
+          this.opts.send(encode(response(RC.ACK, o.txid, '')), o.peer);
+          break;
+        case 'complete': {
+          this.outgoing.delete(o.txid);
+          const final = o.final as MgcpResponse;
+          mgcpTransactions.inc({ verb: o.verb, outcome: final.code < 400 ? 'ok' : 'rejected' });
+          mgcpTransactionSeconds.observe((this.clock.now() - o.startedAt) / 1000);
+          o.resolve(final);
+          break;
+        }
+        case 'fail':
+          this.outgoing.delete(o.txid);
+          mgcpTransactions.inc({ verb: o.verb, outcome: 'timeout' });
+          this.log.warn({ txid: o.txid, verb: o.verb, endpoint: o.endpoint, peer: o.peer, reason: a.reason }, 'mgcp transaction gave up');
+          o.reject(new MgcpError('timeout', undefined, a.reason, o.txid));
+          if (a.reason === 'no-response') this.opts.onGiveUp?.(o.peer, o.verb, o.endpoint);
+          break;
+      }
+    }
+  }
+
+  /** Feeds one received datagram. */
+  receive(datagram: Buffer, from: Peer): void {
+    if (this.closed) return;
+    for (const m of decode(datagram)) {
+      if (m.type === 'error') {
+        mgcpDecodeErrors.inc({ code: String(m.code) });
+        this.log.debug({ from, code: m.code, reason: m.reason }, 'mgcp decode error');
+        // RFC 3435 §3.4: a command that cannot be processed is answered with its error code.
+        if (!m.inResponse && m.transactionId !== undefined)
+          this.opts.send(encode(response(m.code, m.transactionId, m.reason)), from);
+      } else if (m.type === 'response') {
+        this.onResponse(m, from);
+      } else {
+        this.onCommand(m, from);
+      }
+    }
+  }
+
+  private onResponse(r: MgcpResponse, from: Peer): void {
+    if (r.code === RC.ACK) {
+      // RFC 3435 §3.5.2: the response acknowledgement ends the three-way handshake.
+      this.answers.delete(`${peerKey(from)}|${r.transactionId}`);
+      return;
+    }
+    const o = this.outgoing.get(r.transactionId);
+    if (!o) {
+      if (!isProvisional(r.code) && this.acked.has(r.transactionId))
+        this.opts.send(encode(response(RC.ACK, r.transactionId, '')), from);
+      return;
+    }
+    if (isProvisional(r.code)) {
+      this.run(o, { type: 'RX_PROVISIONAL' });
+      return;
+    }
+    o.final = r;
+    if (this.opts.piggybackResponseAcks) {
+      const key = peerKey(o.peer);
+      const list = this.toReport.get(key) ?? [];
+      if (list.length < 256) list.push(r.transactionId);
+      this.toReport.set(key, list);
+    }
+    this.run(o, { type: 'RX_FINAL', ackRequested: paramValue(r, PARAM.ResponseAck) !== undefined });
+  }
+
+  private onCommand(c: MgcpCommand, from: Peer): void {
+    const pk = peerKey(from);
+    const k = paramValue(c, PARAM.ResponseAck);
+    if (k) for (const [lo, hi] of parseResponseAck(k)) for (let id = lo; id <= hi; id++) this.answers.delete(`${pk}|${id}`);
+    const key = `${pk}|${c.transactionId}`;
+    const cached = this.answers.get(key);
+    if (cached) {
+      // RFC 3435 §3.5.1: a duplicate gets the same answer, or 100 while the first is still running.
+      mgcpIncoming.inc({ verb: c.verb, duplicate: 'yes' });
+      this.opts.send(cached.bytes ?? encode(response(RC.PROVISIONAL, c.transactionId, 'Pending')), from);
+      return;
+    }
+    mgcpIncoming.inc({ verb: c.verb, duplicate: 'no' });
+    const entry: CachedAnswer = { expiresAt: this.clock.now() + this.cacheMs };
+    this.answers.set(key, entry);
+    this.scheduleSweep();
+    const answer = (r: MgcpResponse): void => {
+      let bytes: Buffer;
+      const stamped: MgcpResponse = { ...r, transactionId: c.transactionId };
+      if (checkEncodable(stamped)) bytes = encode(response(400, c.transactionId, 'Internal error'));
+      else bytes = encode(stamped);
+      entry.bytes = bytes;
+      entry.expiresAt = this.clock.now() + this.cacheMs;
+      if (!this.closed) this.opts.send(bytes, from);
+    };
+    let result: MgcpResponse | Promise<MgcpResponse>;
+    try {
+      result = this.opts.onCommand(c, from);
+    } catch (e) {
+      this.log.error({ err: e, verb: c.verb }, 'mgcp command handler threw');
+      answer(response(400, c.transactionId, 'Internal error'));
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(answer, (e: unknown) => {
+        this.log.error({ err: e, verb: c.verb }, 'mgcp command handler failed');
+        answer(response(400, c.transactionId, 'Internal error'));
+      });
+    } else answer(result);
+  }
+
+  private scheduleSweep(): void {
+    if (this.sweepTimer || this.closed) return;
+    this.sweepTimer = this.clock.setTimeout(() => this.sweep(), 1000);
+  }
+
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    const now = this.clock.now();
+    for (const [k, v] of this.answers) if (v.bytes && v.expiresAt <= now) this.answers.delete(k);
+    for (const [k, exp] of this.acked) if (exp <= now) this.acked.delete(k);
+    if (this.answers.size > 0 || this.acked.size > 0) this.scheduleSweep();
+  }
+
+  /** Answers held for duplicate detection (for tests and metrics). */
+  get cachedAnswers(): number {
+    return this.answers.size;
+  }
+
+  /** Rejects every outstanding transaction and stops all timers. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clock.clearTimeout(this.sweepTimer);
+    for (const o of this.outgoing.values()) {
+      this.clock.clearTimeout(o.timer);
+      o.reject(new MgcpError('closed', undefined, 'transaction layer closed', o.txid));
+    }
+    this.outgoing.clear();
+    this.answers.clear();
+    this.acked.clear();
+  }
+}
