@@ -1,0 +1,164 @@
+import type { Variant } from '../variant.js';
+import { WireWriter } from '../../wire/writer.js';
+import { Cause } from './constants.js';
+import { LAYOUTS, type Layout } from './layouts.js';
+import { OPTIONAL_TABLES } from './params/registry.js';
+import type { IsupDecodeError, IsupErrorReason, IsupMessage, OptionalParam } from './messages.js';
+
+/** Q.763 §1.2: ITU CIC has 12 bits; T1.113.3 §1.2: ANSI CIC has 14 bits; both least significant octet first. */
+export function cicMask(variant: Variant): number {
+  return variant === 'ansi' ? 0x3fff : 0x0fff;
+}
+
+type Fields = Record<string, unknown>;
+
+function need(m: Fields, field: string, type: string): unknown {
+  const v = m[field];
+  if (v === undefined) throw new TypeError(`ISUP ${type}: mandatory field "${field}" is missing`);
+  return v;
+}
+
+/**
+ * Encodes an ISUP message from the CIC on (Q.763 §1.3: fixed part, pointers, variable part,
+ * optional part). Throws TypeError/RangeError on programmer errors (a message type or parameter
+ * not defined for the variant, a missing mandatory field, a parameter longer than 255 octets).
+ */
+export function encodeIsup(msg: IsupMessage, variant: Variant): Buffer {
+  const layout = LAYOUTS[variant].byType.get(msg.type);
+  if (!layout) throw new RangeError(`ISUP message ${msg.type} is not defined for ${variant}`);
+  const m = msg as unknown as Fields;
+  const w = new WireWriter(128);
+  w.u16le(msg.cic & cicMask(variant));
+  w.u8(layout.code);
+  if (layout.rawBody) {
+    w.bytes(need(m, layout.rawBody, msg.type) as Buffer);
+    return w.finish();
+  }
+  for (const d of layout.fixed) d.codec.encode(w, need(m, d.field, msg.type), variant);
+  const ptrBase = w.length;
+  const nVar = layout.variable.length;
+  for (let i = 0; i < nVar; i++) w.u8(0);
+  if (layout.optional) w.u8(0);
+  for (let i = 0; i < nVar; i++) {
+    const d = layout.variable[i];
+    patchPointer(w, ptrBase + i, msg.type);
+    writeLengthPrefixed(w, d.codec, need(m, d.field, msg.type), variant, d.field);
+  }
+  const optional = (m.optional as OptionalParam[] | undefined) ?? [];
+  if (layout.optional && optional.length > 0) {
+    patchPointer(w, ptrBase + nVar, msg.type);
+    const table = OPTIONAL_TABLES[variant];
+    for (const p of optional) {
+      if (p.name === 'unknown') {
+        w.u8(p.code);
+        if (p.raw.length > 255) throw new RangeError(`ISUP parameter 0x${p.code.toString(16)} longer than 255 octets`);
+        w.u8(p.raw.length).bytes(p.raw);
+        continue;
+      }
+      const e = table.byName.get(p.name);
+      if (!e) throw new RangeError(`ISUP parameter ${p.name} is not defined for ${variant}`);
+      w.u8(e.code);
+      writeLengthPrefixed(w, e.codec, p.value, variant, p.name);
+    }
+    w.u8(0);
+  } else if (!layout.optional && optional.length > 0) {
+    throw new RangeError(`ISUP ${msg.type} has no optional part`);
+  }
+  return w.finish();
+}
+
+function patchPointer(w: WireWriter, at: number, type: string): void {
+  const p = w.length - at;
+  if (p > 255) throw new RangeError(`ISUP ${type}: pointer exceeds 255 octets`);
+  w.patchU8(at, p);
+}
+
+function writeLengthPrefixed(w: WireWriter, codec: Layout['fixed'][number]['codec'], v: unknown, variant: Variant, name: string): void {
+  const at = w.mark(1);
+  codec.encode(w, v, variant);
+  const len = w.length - at - 1;
+  if (len > 255) throw new RangeError(`ISUP parameter ${name} longer than 255 octets`);
+  w.patchU8(at, len);
+}
+
+function fail(reason: IsupErrorReason, detail: string, cic?: number, messageCode?: number, cause?: number): IsupDecodeError {
+  const e: IsupDecodeError = { type: 'error', reason, detail };
+  if (cic !== undefined) e.cic = cic;
+  if (messageCode !== undefined) e.messageCode = messageCode;
+  if (cause !== undefined) e.cause = cause;
+  return e;
+}
+
+/**
+ * Decodes an ISUP message starting at the CIC. Never throws: malformed input yields an
+ * IsupDecodeError. Unknown optional parameters pass through as `{ name: 'unknown', code, raw }`.
+ */
+export function decodeIsup(buf: Buffer, variant: Variant): IsupMessage | IsupDecodeError {
+  const n = buf.length;
+  if (n < 3) return fail('format-error', `ISUP message of ${n} octets is shorter than CIC + message type`);
+  const cic = (buf[0] | (buf[1] << 8)) & cicMask(variant);
+  const code = buf[2];
+  const layout = LAYOUTS[variant].byCode[code];
+  if (!layout) {
+    const other = LAYOUTS[variant === 'ansi' ? 'itu' : 'ansi'].byCode[code];
+    // Q.764 §2.9.5.1: an unrecognized message is answered by CFN with cause 97.
+    return other
+      ? fail('not-in-variant', `${other.type} is not an ${variant.toUpperCase()} ISUP message`, cic, code, Cause.MESSAGE_TYPE_NON_EXISTENT)
+      : fail('unknown-message', `message type 0x${code.toString(16)} is not known`, cic, code, Cause.MESSAGE_TYPE_NON_EXISTENT);
+  }
+  const m: Fields = { type: layout.type, cic };
+  let pos = 3;
+  if (layout.rawBody) {
+    if (n === pos) return fail('format-error', `${layout.type} carries no embedded message`, cic, code);
+    m[layout.rawBody] = Buffer.from(buf.subarray(pos));
+    return m as unknown as IsupMessage;
+  }
+  for (const d of layout.fixed) {
+    const len = d.codec.fixed as number;
+    if (pos + len > n) return fail('format-error', `${layout.type} ends inside mandatory ${d.field}`, cic, code);
+    const v = d.codec.decode(buf, pos, pos + len, variant);
+    if (v === undefined) {
+      return fail('invalid-mandatory', `${layout.type} ${d.field} is invalid`, cic, code, Cause.INVALID_IE_CONTENTS);
+    }
+    m[d.field] = v;
+    pos += len;
+  }
+  const nVar = layout.variable.length;
+  for (let i = 0; i < nVar; i++) {
+    const d = layout.variable[i];
+    const at = pos + i;
+    if (at >= n) return fail('format-error', `${layout.type} ends before the pointer to ${d.field}`, cic, code);
+    const start = at + buf[at];
+    if (buf[at] === 0 || start >= n) return fail('format-error', `${layout.type} pointer to ${d.field} is outside the message`, cic, code);
+    const end = start + 1 + buf[start];
+    if (end > n) return fail('format-error', `${layout.type} ${d.field} runs past the end`, cic, code);
+    const v = d.codec.decode(buf, start + 1, end, variant);
+    if (v === undefined) {
+      return fail('invalid-mandatory', `${layout.type} ${d.field} is invalid`, cic, code, Cause.INVALID_IE_CONTENTS);
+    }
+    m[d.field] = v;
+  }
+  if (!layout.optional) return m as unknown as IsupMessage;
+  const optional: OptionalParam[] = [];
+  m.optional = optional;
+  const at = pos + nVar;
+  if (at >= n || buf[at] === 0) return m as unknown as IsupMessage;
+  const table = OPTIONAL_TABLES[variant].byCode;
+  let i = at + buf[at];
+  for (;;) {
+    if (i >= n) return fail('format-error', `${layout.type} optional part is not terminated`, cic, code);
+    const pc = buf[i];
+    if (pc === 0) break;
+    if (i + 2 > n) return fail('format-error', `${layout.type} optional parameter 0x${pc.toString(16)} has no length`, cic, code);
+    const start = i + 2;
+    const end = start + buf[i + 1];
+    if (end > n) return fail('format-error', `${layout.type} optional parameter 0x${pc.toString(16)} runs past the end`, cic, code);
+    const e = table[pc];
+    const v = e ? e.codec.decode(buf, start, end, variant) : undefined;
+    if (v !== undefined) optional.push({ name: e!.name, value: v } as OptionalParam);
+    else if (e) optional.push({ name: 'unknown', code: pc, raw: Buffer.from(buf.subarray(start, end)), malformed: true });
+    else optional.push({ name: 'unknown', code: pc, raw: Buffer.from(buf.subarray(start, end)) });
+    i = end;
+  }
+  return m as unknown as IsupMessage;
+}

@@ -1,0 +1,48 @@
+import type { WireWriter } from '../../../wire/writer.js';
+
+/**
+ * Address signals as text, one character per BCD nibble (Q.763 §3.9 f)): '0'-'9', 'A' (spare 10),
+ * 'B' (code 11), 'C' (code 12), 'D', 'E', 'F' (ST, end of pulsing). On encode '*' is taken as 'B'
+ * and '#' as 'C', and lower case is accepted.
+ */
+const NIBBLE_CHARS = '0123456789ABCDEF';
+
+const CHAR_TO_NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  CHAR_TO_NIBBLE[NIBBLE_CHARS.charCodeAt(i)] = i;
+  CHAR_TO_NIBBLE[NIBBLE_CHARS.toLowerCase().charCodeAt(i)] = i;
+}
+CHAR_TO_NIBBLE['*'.charCodeAt(0)] = 11;
+CHAR_TO_NIBBLE['#'.charCodeAt(0)] = 12;
+
+/** Both digits of an octet, first digit in bits 4-1 (Q.763 §3.9 f)). */
+const PAIR: string[] = [];
+const LOW: string[] = [];
+for (let b = 0; b < 256; b++) {
+  PAIR.push(NIBBLE_CHARS[b & 0xf] + NIBBLE_CHARS[b >> 4]);
+  LOW.push(NIBBLE_CHARS[b & 0xf]);
+}
+
+export function nibbleOf(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  const n = c < 128 ? CHAR_TO_NIBBLE[c] : -1;
+  if (n < 0) throw new RangeError(`ISUP digit "${text[i]}" in "${text}" is not one of 0-9 A-F * #`);
+  return n;
+}
+
+/** Writes digits two per octet, a trailing filler 0 when odd. */
+export function writeBcd(w: WireWriter, digits: string): void {
+  const n = digits.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) w.u8(nibbleOf(digits, i) | (nibbleOf(digits, i + 1) << 4));
+  if (i < n) w.u8(nibbleOf(digits, i));
+}
+
+/** Reads octets [start, end) as digits; drops the last (filler) nibble when `odd`. */
+export function readBcd(buf: Buffer, start: number, end: number, odd: boolean): string {
+  let s = '';
+  const last = odd ? end - 1 : end;
+  for (let i = start; i < last; i++) s += PAIR[buf[i]];
+  if (odd && end > start) s += LOW[buf[end - 1]];
+  return s;
+}
