@@ -1,0 +1,135 @@
+/**
+ * The call layer's only view of SIP: primitives shaped like drachtio-srf (request handler,
+ * createUAS, createUAC, Dialog), implemented by the embedded RFC 3261 stack and by drachtio-srf.
+ */
+
+export interface NameAddrInfo {
+  /** The URI inside the name-addr, e.g. `sip:+4930123@192.0.2.1`. */
+  uri: string;
+  /** User part of the URI (undecoded), or '' when absent. */
+  user: string;
+  /** The `tag` parameter, or undefined. */
+  tag?: string;
+  displayName?: string;
+}
+
+export type InboundRequestEvent = 'cancel';
+
+export interface InboundRequest {
+  readonly method: string;
+  readonly uri: string;
+  readonly callId: string;
+  readonly from: NameAddrInfo;
+  readonly to: NameAddrInfo;
+  /** User part of the Request-URI. */
+  readonly calledNumber: string;
+  /** First value of the named header (any case, compact forms accepted), or undefined. */
+  get(name: string): string | undefined;
+  /** Every value of the header, comma-separated lists split per RFC 3261 §7.3.1. */
+  getAll(name: string): string[];
+  /** Message body as text (SDP for INVITE), '' when none. */
+  readonly body: string;
+  readonly sourceAddress: string;
+  readonly sourcePort: number;
+  readonly protocol: 'udp' | 'tcp' | 'tls';
+  /** Fires once if the caller sends CANCEL before a final response (the port has already answered 200/487). */
+  on(event: 'cancel', listener: () => void): this;
+  off(event: 'cancel', listener: () => void): this;
+  readonly canceled: boolean;
+}
+
+export interface SendOptions {
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface InviteResponder {
+  /**
+   * Sends a provisional (101–199) or failure (300–699) response. 2xx goes through
+   * `SignallingPort.createUAS` so that a Dialog exists. A body is sent as application/sdp
+   * unless `Content-Type` is given in headers.
+   */
+  send(status: number, reason?: string, opts?: SendOptions): void;
+  readonly finalResponseSent: boolean;
+}
+
+export interface DestroyInfo {
+  /**
+   * Who ended the dialog: the far end's BYE, or a protocol failure (no ACK within 64*T1,
+   * RFC 3261 §13.3.1.4). A local destroy() does not emit 'destroy'.
+   */
+  by: 'remote' | 'failure';
+  /** Value of the BYE's Reason header (e.g. `Q.850;cause=16`), when present. */
+  reason?: string;
+  /** The BYE's headers via get(), when `by` is 'remote'. */
+  get?(name: string): string | undefined;
+}
+
+export interface Dialog {
+  /** Unique within the port: Call-ID;local-tag;remote-tag. */
+  readonly id: string;
+  readonly callId: string;
+  readonly type: 'uas' | 'uac';
+  readonly localTag: string;
+  readonly remoteTag: string;
+  readonly localSdp: string;
+  readonly remoteSdp: string;
+  readonly destroyed: boolean;
+  /** Sends BYE (with extra headers, e.g. Reason) and resolves when it is answered or times out. */
+  destroy(opts?: { headers?: Record<string, string> }): Promise<void>;
+  on(event: 'destroy', listener: (info: DestroyInfo) => void): this;
+  on(event: 'ack', listener: () => void): this;
+  /** re-INVITE with a new offer (not yet delivered by the embedded stack; it answers refreshes itself). */
+  on(event: 'modify', listener: (req: InboundRequest, res: InviteResponder) => void): this;
+  off(event: string, listener: (...args: never[]) => void): this;
+}
+
+export interface ProvisionalInfo {
+  status: number;
+  reason: string;
+  /** SDP of an early-media provisional (183/180 with body), when present. */
+  sdp?: string;
+  get(name: string): string | undefined;
+}
+
+export interface CreateUacOptions {
+  localSdp?: string;
+  headers?: Record<string, string>;
+  /** From URI (`sip:user@host`) or just the user part. */
+  from?: string;
+  /** To URI; defaults to the request URI. */
+  to?: string;
+  onProvisional?: (info: ProvisionalInfo) => void;
+  /** Aborting sends CANCEL (after the first provisional, RFC 3261 §9.1); the promise then rejects with SipError 487. */
+  signal?: AbortSignal;
+}
+
+export interface CreateUasOptions {
+  localSdp: string;
+  headers?: Record<string, string>;
+}
+
+export interface SignallingPort {
+  onInvite(handler: (req: InboundRequest, res: InviteResponder) => void): void;
+  /** Answers 200 OK with localSdp; resolves with the Dialog once the 200 is sent; rejects with SipError(487) if canceled first. */
+  createUAS(req: InboundRequest, res: InviteResponder, opts: CreateUasOptions): Promise<Dialog>;
+  /** Sends INVITE; resolves on 2xx (ACK sent), rejects with SipError on a final failure or timeout (408). */
+  createUAC(uri: string, opts: CreateUacOptions): Promise<Dialog>;
+  close(): Promise<void>;
+}
+
+/** A non-success final response to a request we sent (RFC 3261 §21.4–§21.6), or a local timeout (408). */
+export class SipError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  /** Reason header of the response, e.g. `Q.850;cause=17`, when present. */
+  readonly reasonHeader?: string;
+
+  constructor(status: number, reason: string, reasonHeader?: string) {
+    super(`SIP ${status} ${reason}`);
+    this.name = 'SipError';
+    this.status = status;
+    this.reason = reason;
+    this.reasonHeader = reasonHeader;
+  }
+}

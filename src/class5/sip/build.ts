@@ -1,0 +1,123 @@
+/** Pure builders for the messages the UA core originates (RFC 3261 §8.1.1, §8.2.6, §12.1.1, §17.1.1.3). */
+import { randomBytes } from 'node:crypto';
+import { BRANCH_COOKIE, reasonPhrase } from './constants.js';
+import { formatVia, parseUri, parseVia } from './header-values.js';
+import { SipHeaders, type Endpoint, type SipRequest, type SipResponse } from './message.js';
+
+export function randomToken(bytes = 8): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+export function newBranch(): string {
+  return BRANCH_COOKIE + randomToken(8);
+}
+
+export interface ResponseOptions {
+  reason?: string;
+  /** Added to To when it has none (RFC 3261 §8.2.6.2; not on 100). */
+  toTag?: string;
+  contact?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  contentType?: string;
+  /** Copy Record-Route (dialog-creating responses, §12.1.1). */
+  recordRoute?: boolean;
+}
+
+/** §8.2.6.2: Via, From, To, Call-ID, CSeq copied from the request. */
+export function buildResponse(req: SipRequest, status: number, opts: ResponseOptions = {}): SipResponse {
+  const h = new SipHeaders();
+  for (const v of req.headers.entries()) if (v.key === 'via') h.append('Via', v.value);
+  if (opts.recordRoute) for (const v of req.headers.entries()) if (v.key === 'record-route') h.append('Record-Route', v.value);
+  h.append('From', req.headers.get('from') ?? '');
+  let to = req.headers.get('to') ?? '';
+  if (opts.toTag && status > 100 && !/;\s*tag=/i.test(to)) to += `;tag=${opts.toTag}`;
+  h.append('To', to);
+  h.append('Call-ID', req.headers.get('call-id') ?? '');
+  h.append('CSeq', req.headers.get('cseq') ?? '');
+  if (opts.contact) h.append('Contact', opts.contact);
+  for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
+  const body = typeof opts.body === 'string' ? Buffer.from(opts.body, 'utf8') : (opts.body ?? Buffer.alloc(0));
+  if (body.length > 0 && !h.has('content-type')) h.set('Content-Type', opts.contentType ?? 'application/sdp');
+  return { kind: 'response', version: 'SIP/2.0', status, reason: opts.reason ?? reasonPhrase(status), headers: h, body };
+}
+
+/** §18.2.1 and RFC 3581 §4: record where the request came from in the top Via. */
+export function stampReceived(req: SipRequest, source: Endpoint): void {
+  const via = parseVia(req.headers.get('via') ?? '');
+  if (!via) return;
+  const rport = via.params.get('rport');
+  if (via.host === source.address && rport !== '') return;
+  via.params.set('received', source.address);
+  if (rport === '') via.params.set('rport', String(source.port));
+  req.headers.replaceTop('via', formatVia(via));
+}
+
+/** §18.2.2: where a response to req goes. */
+export function responseDestination(req: SipRequest, source: Endpoint): Endpoint {
+  const via = parseVia(req.headers.get('via') ?? '');
+  if (!via) return source;
+  const received = via.params.get('received');
+  const rport = via.params.get('rport');
+  return {
+    address: received || via.host,
+    port: rport ? Number(rport) : (via.port ?? 5060),
+  };
+}
+
+/** Where a request to `uri` goes: the URI's host and port (RFC 3263 lookups are not done). */
+export function uriDestination(uri: string): Endpoint | undefined {
+  const u = parseUri(uri.replace(/^<|>$/g, ''));
+  if (!u || !u.host) return undefined;
+  const maddr = u.params.get('maddr');
+  return { address: (maddr || u.host).replace(/^\[|\]$/g, ''), port: u.port ?? (u.scheme === 'sips' ? 5061 : 5060) };
+}
+
+export interface RequestSpec {
+  method: string;
+  uri: string;
+  via: { host: string; port: number; branch: string };
+  from: string;
+  to: string;
+  callId: string;
+  cseq: number;
+  cseqMethod?: string;
+  routes?: string[];
+  contact?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  contentType?: string;
+}
+
+/** §8.1.1: a request with the mandatory headers. */
+export function buildRequest(spec: RequestSpec): SipRequest {
+  const h = new SipHeaders();
+  h.append('Via', `SIP/2.0/UDP ${spec.via.host}:${spec.via.port};branch=${spec.via.branch};rport`);
+  h.append('Max-Forwards', '70');
+  for (const r of spec.routes ?? []) h.append('Route', r);
+  h.append('From', spec.from);
+  h.append('To', spec.to);
+  h.append('Call-ID', spec.callId);
+  h.append('CSeq', `${spec.cseq} ${spec.cseqMethod ?? spec.method}`);
+  if (spec.contact) h.append('Contact', spec.contact);
+  for (const [k, v] of Object.entries(spec.headers ?? {})) h.set(k, v);
+  const body = Buffer.from(spec.body ?? '', 'utf8');
+  if (body.length > 0 && !h.has('content-type')) h.set('Content-Type', spec.contentType ?? 'application/sdp');
+  return { kind: 'request', method: spec.method, uri: spec.uri, version: 'SIP/2.0', headers: h, body };
+}
+
+/** §17.1.1.3: the ACK for a non-2xx final, inside the INVITE transaction. */
+export function buildNon2xxAck(invite: SipRequest, res: SipResponse): SipRequest {
+  const h = new SipHeaders();
+  const topVia = invite.headers.entries().find((r) => r.key === 'via');
+  if (topVia) h.append('Via', invite.headers.get('via') ?? topVia.value);
+  h.append('Max-Forwards', '70');
+  for (const r of invite.headers.getAll('route')) h.append('Route', r);
+  h.append('From', invite.headers.get('from') ?? '');
+  h.append('To', res.headers.get('to') ?? invite.headers.get('to') ?? '');
+  h.append('Call-ID', invite.headers.get('call-id') ?? '');
+  const seq = (invite.headers.get('cseq') ?? '1').trim().split(/\s+/)[0];
+  h.append('CSeq', `${seq} ACK`);
+  return { kind: 'request', method: 'ACK', uri: invite.uri, version: 'SIP/2.0', headers: h, body: Buffer.alloc(0) };
+}
+

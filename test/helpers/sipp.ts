@@ -1,0 +1,104 @@
+/**
+ * Runs SIPp (sip-tester) as a real peer. Every run gets OS-chosen free ports for -p, -mp and
+ * -cp and a -timeout, plus a hard kill a few seconds later, so a stuck scenario cannot hang a test.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+
+export function hasSipp(): boolean {
+  return spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error === undefined;
+}
+
+/** A UDP port the OS reports free on 127.0.0.1 (bound, read and released). */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+  const port = s.address().port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** A port free for both UDP and TCP (SIPp's control port is UDP, some modes open TCP). */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freeUdpPort();
+    const ok = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+}
+
+export interface SippStats {
+  successful: number;
+  failed: number;
+  created: number;
+}
+
+export interface SippResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  stats: SippStats;
+  /** The -p port SIPp used. */
+  localPort: number;
+}
+
+export interface SippOptions {
+  /** A built-in scenario name (-sn) or a path to an XML scenario (-sf). */
+  scenario: 'uac' | 'uas' | 'branchc' | 'branchs' | string;
+  /** host:port of the system under test (omitted for a pure uas). */
+  target?: string;
+  localPort?: number;
+  args?: string[];
+  /** Passed as -timeout; the process is killed 5 s after it. */
+  timeoutS: number;
+}
+
+function counter(stdout: string, label: string): number {
+  const rows = [...stdout.matchAll(new RegExp(`${label}\\s*\\|\\s*(\\d+)\\s*\\|\\s*(\\d+)`, 'g'))];
+  const last = rows[rows.length - 1];
+  return last ? Number(last[2]) : 0;
+}
+
+export async function runSipp(opts: SippOptions): Promise<SippResult> {
+  const localPort = opts.localPort ?? (await freeUdpPort());
+  const mediaPort = await freePortPair();
+  const controlPort = await freePortPair();
+  const builtIn = ['uac', 'uas', 'branchc', 'branchs', 'regexp', 'uac_pcap', '3pcc-A', '3pcc-B', '3pcc-C-A', '3pcc-C-B'];
+  const scenarioArgs = builtIn.includes(opts.scenario) ? ['-sn', opts.scenario] : ['-sf', opts.scenario];
+  const argv = [
+    ...(opts.target ? [opts.target] : []),
+    ...scenarioArgs,
+    '-i', '127.0.0.1',
+    '-p', String(localPort),
+    '-mp', String(mediaPort),
+    '-cp', String(controlPort),
+    '-nostdin',
+    // SIPp 3.6.1 ignores -timeout unless -timeout_error is given too (measured here).
+    '-timeout', `${opts.timeoutS}s`,
+    '-timeout_error',
+    ...(opts.args ?? []),
+  ];
+  return new Promise((resolve) => {
+    const child = spawn('sipp', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const killer = setTimeout(() => child.kill('SIGKILL'), (opts.timeoutS + 5) * 1000);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({
+        exitCode: code,
+        stdout,
+        stderr,
+        localPort,
+        stats: { successful: counter(stdout, 'Successful call'), failed: counter(stdout, 'Failed call'), created: counter(stdout, 'Call Rate|Outgoing calls created') },
+      });
+    });
+  });
+}
