@@ -52,3 +52,18 @@ export class OrderCheck {
     this.next.set(stream, seq + 1);
   }
 }
+
+/** Per-stream order of M3UA DATA messages numbered by Correlation Id. */
+export class M3uaOrderCheck {
+  readonly next = new Map<number, number>();
+  received = 0;
+  errors = 0;
+  constructor(private readonly seqOf: (msg: Buffer) => number) {}
+  accept(data: Buffer, stream: number): void {
+    this.received++;
+    const seq = this.seqOf(data);
+    const want = this.next.get(stream) ?? 0;
+    if (seq !== want) this.errors++;
+    this.next.set(stream, seq + 1);
+  }
+}
