@@ -131,12 +131,13 @@ function decodeCommand(lines: string[]): MgcpCommand | MgcpDecodeError {
   if (words.length < 5 || words.length > 6) return fail(RC.PROTOCOL_ERROR, 'malformed command line', transactionId);
   if (words[3].toUpperCase() !== 'MGCP') return fail(RC.PROTOCOL_ERROR, 'protocol name is not MGCP', transactionId);
   if (!VERSION_RE.test(words[4])) return fail(RC.PROTOCOL_ERROR, 'malformed protocol version', transactionId);
+  if (words[5] !== undefined && !TOKEN_RE.test(words[5])) return fail(RC.PROTOCOL_ERROR, 'malformed profile', transactionId);
   if (!SUPPORTED_VERSIONS.has(words[4]))
     return fail(RC.INCOMPATIBLE_VERSION, `unsupported version ${words[4]}`, transactionId);
   const endpoint = words[2];
   // RFC 3435 §2.1.1 / §3.2.1.3: local-name@domain.
   const at = endpoint.lastIndexOf('@');
-  if (at <= 0 || at === endpoint.length - 1) return fail(RC.ENDPOINT_UNKNOWN, 'malformed endpoint name', transactionId);
+  if (at <= 0 || at === endpoint.length - 1 || !TOKEN_RE.test(endpoint)) return fail(RC.ENDPOINT_UNKNOWN, 'malformed endpoint name', transactionId);
   const p = parseParams(lines, 1);
   if ('error' in p) return fail(RC.PROTOCOL_ERROR, p.error, transactionId);
   const sdp = collectSdp(lines, p.sdpStart);
@@ -162,7 +163,7 @@ function decodeResponse(lines: string[]): MgcpResponse | MgcpDecodeError {
   let packageName: string | undefined;
   let commentAt = words.length > 2 ? starts[2] : header.length;
   // RFC 3435 §3.3: 8xx codes are followed by "/" and the package name.
-  if (code >= 800 && code <= 899 && words[2]?.startsWith('/')) {
+  if (code >= 800 && code <= 899 && words[2]?.startsWith('/') && words[2].length > 1 && TOKEN_RE.test(words[2])) {
     packageName = words[2].slice(1);
     commentAt = words.length > 3 ? starts[3] : header.length;
   }
