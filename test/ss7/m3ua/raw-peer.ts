@@ -3,6 +3,9 @@ import { decodeM3ua, encodeM3ua } from '../../../src/ss7/m3ua/codec.js';
 import { isDecodeError, type M3uaMessage } from '../../../src/ss7/m3ua/messages.js';
 import type { MemoryAssociation } from './memory-association.js';
 
+/** The message interface whose `type` union contains T. */
+export type MessageOf<T extends M3uaMessage['type']> = M3uaMessage extends infer M ? (M extends { type: infer U } ? (T extends U ? M : never) : never) : never;
+
 export class RawPeer {
   readonly inbox: Array<{ msg: M3uaMessage; stream: number }> = [];
   downReason: string | undefined;
@@ -21,10 +24,10 @@ export class RawPeer {
   }
 
   /** Remove and return the first received message of this type (fails if none). */
-  take<T extends M3uaMessage['type']>(type: T): Extract<M3uaMessage, { type: T }> {
+  take<T extends M3uaMessage['type']>(type: T): MessageOf<T> {
     const i = this.inbox.findIndex((e) => e.msg.type === type);
     if (i < 0) throw new Error(`no ${type} received; inbox: ${this.inbox.map((e) => e.msg.type).join(',') || 'empty'}`);
-    return this.inbox.splice(i, 1)[0].msg as Extract<M3uaMessage, { type: T }>;
+    return this.inbox.splice(i, 1)[0].msg as MessageOf<T>;
   }
 
   count(type: M3uaMessage['type']): number {

@@ -1,0 +1,357 @@
+/**
+ * M3uaSg: the SG side for the tandem simulator (a lab tool). Accepts ASP associations, answers
+ * ASPSM/ASPTM/DAUD/RKM per RFC 4666 §4.3–§4.5, keeps AS state (as-fsm.ts) and routes DATA to the
+ * active ASP(s) of an AS by traffic mode. No buffering during AS-PENDING (see report).
+ */
+import { EventEmitter } from 'node:events';
+import { PPID_M3UA, type SctpAssociation } from '../sctp/association.js';
+import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
+import { silentLogger, type Logger } from '../../util/log.js';
+import { AsFsm, type AsAction, type AsEvent, type AsState } from './as-fsm.js';
+import { decodeM3ua, encodeM3ua, messageName } from './codec.js';
+import { DeregistrationStatus, ErrorCode, RegistrationStatus, TrafficMode } from './constants.js';
+import { isDecodeError, type M3uaMessage, type MaskedPointCode, type ProtocolData, type SsnmMessage } from './messages.js';
+import { m3uaDecodeErrors, m3uaRx, m3uaTx } from './metrics.js';
+
+export interface SgAsConfig {
+  /** Absent: an AS addressed without Routing Context (RFC 4666 §4.3.4.3, single AS per ASP). */
+  routingContext?: number;
+  /** Absent: the mode of the first ASPAC is adopted. */
+  trafficMode?: number;
+  /** Point codes served by this AS; announced to the other ASes' ASPs with DAVA/DUNA. */
+  pointCodes?: number[];
+}
+
+export interface M3uaSgOptions {
+  ases: SgAsConfig[];
+  clock?: Clock;
+  logger?: Logger;
+  /** T(r), RFC 4666 §4.3.2 (default 2000 ms). */
+  recoveryMs?: number;
+  /** false reproduces SGs that never send NTFY (osmo quirk no_notify). */
+  sendNotify?: boolean;
+}
+
+interface AspEntry {
+  id: string;
+  assoc: SctpAssociation;
+  state: 'ASP_DOWN' | 'ASP_INACTIVE' | 'ASP_ACTIVE';
+  members: As[];
+  detach: () => void;
+}
+
+interface As {
+  cfg: SgAsConfig;
+  fsm: AsFsm;
+  timer?: TimerHandle;
+}
+
+export interface SgTransferMeta {
+  aspId: string;
+  routingContext?: number;
+}
+
+/** Events: 'transfer' (pd, SgTransferMeta), 'as-state' (routingContext | undefined, to: AsState, from: AsState), 'asp-state' (aspId, state). */
+export class M3uaSg extends EventEmitter {
+  private readonly ases: As[];
+  private readonly asps = new Map<string, AspEntry>();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly unavailable = new Set<number>();
+  private nextId = 1;
+
+  constructor(private readonly opts: M3uaSgOptions) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    this.log = (opts.logger ?? silentLogger).child({ m3ua: 'sg' });
+    this.ases = opts.ases.map((cfg) => ({ cfg, fsm: new AsFsm(cfg.trafficMode, opts.recoveryMs ?? 2000) }));
+  }
+
+  /** Take an association to one ASP; `routingContexts` limits which ASes it serves (default all). */
+  addAssociation(assoc: SctpAssociation, opts: { routingContexts?: number[] } = {}): string {
+    const id = `asp${this.nextId++}`;
+    const members = opts.routingContexts ? this.ases.filter((a) => opts.routingContexts!.includes(a.cfg.routingContext ?? -1)) : [...this.ases];
+    const onMessage = (data: Buffer) => {
+      try {
+        this.receive(entry, data);
+      } catch (err) {
+        this.log.error({ err }, 'SG receive handler failed');
+      }
+    };
+    const onDown = () => this.aspDown(entry);
+    const onRestart = () => this.aspDown(entry);
+    const onError = (err: Error) => this.log.warn({ err, asp: id }, 'association error');
+    const entry: AspEntry = {
+      id,
+      assoc,
+      state: 'ASP_DOWN',
+      members,
+      detach: () => {
+        assoc.off('message', onMessage);
+        assoc.off('down', onDown);
+        assoc.off('restart', onRestart);
+        assoc.off('error', onError);
+      },
+    };
+    assoc.on('message', onMessage);
+    assoc.on('down', onDown);
+    assoc.on('restart', onRestart);
+    assoc.on('error', onError);
+    this.asps.set(id, entry);
+    return id;
+  }
+
+  asState(routingContext?: number): AsState | undefined {
+    return this.findAs(routingContext)?.fsm.state;
+  }
+
+  aspState(aspId: string): AspEntry['state'] | undefined {
+    return this.asps.get(aspId)?.state;
+  }
+
+  /** Send an MSU toward the AS (by RC, else the sole AS, else the AS serving the DPC) per its traffic mode. */
+  sendTransfer(pd: ProtocolData, routingContext?: number): boolean {
+    const as = this.findAs(routingContext) ?? this.ases.find((a) => a.cfg.pointCodes?.includes(pd.dpc));
+    if (!as || as.fsm.state !== 'AS_ACTIVE') return false;
+    const active = as.fsm.active().map((id) => this.asps.get(id)!).filter(Boolean);
+    if (active.length === 0) return false;
+    const targets =
+      as.fsm.trafficMode === TrafficMode.BROADCAST ? active : as.fsm.trafficMode === TrafficMode.LOADSHARE ? [active[pd.sls % active.length]] : [active[active.length - 1]];
+    const rc = as.cfg.routingContext;
+    for (const t of targets) {
+      const streams = t.assoc.outboundStreams;
+      this.send(t, { type: 'DATA', routingContext: rc === undefined ? undefined : [rc], protocolData: pd }, streams > 1 ? 1 + (pd.sls % (streams - 1)) : 0);
+    }
+    return true;
+  }
+
+  /** Send an SSNM message (DUNA/DAVA/SCON/DUPU/DRST) to every active ASP of the AS (or of all ASes). Returns how many got it. */
+  sendSsnm(msg: SsnmMessage, routingContext?: number): number {
+    const ases = routingContext === undefined ? this.ases : this.ases.filter((a) => a.cfg.routingContext === routingContext);
+    let n = 0;
+    for (const as of ases) n += this.ssnmTo(as, msg);
+    return n;
+  }
+
+  private ssnmTo(as: As, msg: SsnmMessage): number {
+    let n = 0;
+    for (const id of as.fsm.active()) {
+      const asp = this.asps.get(id);
+      if (!asp) continue;
+      const rc = as.cfg.routingContext;
+      this.send(asp, { ...msg, routingContext: rc === undefined ? undefined : [rc] });
+      n++;
+    }
+    return n;
+  }
+
+  /** The SG's view of the SS7 network: marks a point code (un)available and announces it (RFC 4666 §4.5.1, §4.5.2). */
+  setDestination(pc: number, available: boolean): void {
+    if (available === !this.unavailable.has(pc)) return;
+    if (available) this.unavailable.delete(pc);
+    else this.unavailable.add(pc);
+    this.sendSsnm({ type: available ? 'DAVA' : 'DUNA', affectedPointCodes: [{ mask: 0, pc }] });
+  }
+
+  private findAs(rc?: number): As | undefined {
+    if (rc !== undefined) return this.ases.find((a) => a.cfg.routingContext === rc);
+    return this.ases.length === 1 ? this.ases[0] : undefined;
+  }
+
+  private send(asp: AspEntry, msg: M3uaMessage, stream = 0): void {
+    m3uaTx.inc({ type: msg.type });
+    asp.assoc.send(encodeM3ua(msg), stream, PPID_M3UA);
+  }
+
+  private sendErr(asp: AspEntry, errorCode: number, raw: Buffer, extra: { routingContext?: number[] } = {}): void {
+    this.send(asp, { type: 'ERR', errorCode, ...extra, diagnostic: Buffer.from(raw.subarray(0, 40)) });
+  }
+
+  private receive(asp: AspEntry, raw: Buffer): void {
+    const msg = decodeM3ua(raw);
+    if (isDecodeError(msg)) {
+      m3uaDecodeErrors.inc({ code: msg.errorCode });
+      this.log.warn({ asp: asp.id, code: msg.errorCode, reason: msg.reason }, 'malformed M3UA from ASP');
+      if (!(msg.msgClass === 0 && msg.msgType === 0)) this.sendErr(asp, msg.errorCode, raw);
+      return;
+    }
+    m3uaRx.inc({ type: msg.type });
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ asp: asp.id }, `rx ${messageName(msg.type)}`);
+    switch (msg.type) {
+      case 'ASPUP':
+        // RFC 4666 §4.3.4.1: ASPUP in ASP-ACTIVE first takes the ASP out of traffic.
+        if (asp.state === 'ASP_ACTIVE') this.feed(asp, asp.members, 'ASP_INACTIVE');
+        this.send(asp, { type: 'ASPUP_ACK', aspIdentifier: msg.aspIdentifier });
+        if (asp.state === 'ASP_DOWN') this.feed(asp, asp.members, 'ASP_UP');
+        this.setAsp(asp, 'ASP_INACTIVE');
+        return;
+      case 'ASPDN':
+        this.send(asp, { type: 'ASPDN_ACK' });
+        this.feed(asp, asp.members, 'ASP_DOWN');
+        this.setAsp(asp, 'ASP_DOWN');
+        return;
+      case 'BEAT':
+        return this.send(asp, { type: 'BEAT_ACK', heartbeatData: msg.heartbeatData });
+      case 'ASPAC':
+        return this.aspActive(asp, msg.trafficMode, msg.routingContext, raw);
+      case 'ASPIA': {
+        if (asp.state === 'ASP_DOWN') return this.sendErr(asp, ErrorCode.UNEXPECTED_MESSAGE, raw);
+        const ases = this.select(asp, msg.routingContext);
+        if (!Array.isArray(ases)) return this.sendErr(asp, ases, raw, { routingContext: msg.routingContext });
+        this.send(asp, { type: 'ASPIA_ACK', routingContext: msg.routingContext });
+        this.feed(asp, ases, 'ASP_INACTIVE');
+        this.setAsp(asp, asp.members.some((a) => a.fsm.asps.get(asp.id) === 'ASP_ACTIVE') ? 'ASP_ACTIVE' : 'ASP_INACTIVE');
+        return;
+      }
+      case 'DATA': {
+        if (asp.state !== 'ASP_ACTIVE') return this.sendErr(asp, ErrorCode.UNEXPECTED_MESSAGE, raw);
+        const rc = msg.routingContext?.[0];
+        if (rc !== undefined && !asp.members.some((a) => a.cfg.routingContext === rc)) {
+          return this.sendErr(asp, ErrorCode.INVALID_ROUTING_CONTEXT, raw, { routingContext: [rc] });
+        }
+        const dpc = msg.protocolData.dpc;
+        if (this.unavailable.has(dpc)) {
+          // The SG cannot reach the DPC: tell the sender (RFC 4666 §4.5.1; osmo TC_inaccessible_sp_duna).
+          this.send(asp, { type: 'DUNA', routingContext: msg.routingContext, affectedPointCodes: [{ mask: 0, pc: dpc }] });
+          return;
+        }
+        this.emit('transfer', msg.protocolData, { aspId: asp.id, routingContext: rc } satisfies SgTransferMeta);
+        return;
+      }
+      case 'DAUD': {
+        if (asp.state === 'ASP_DOWN') return this.sendErr(asp, ErrorCode.UNEXPECTED_MESSAGE, raw);
+        // RFC 4666 §4.5.3: answer the audit with the current state of each point code.
+        const up: MaskedPointCode[] = msg.affectedPointCodes.filter((p) => !this.unavailable.has(p.pc));
+        const down: MaskedPointCode[] = msg.affectedPointCodes.filter((p) => this.unavailable.has(p.pc));
+        if (up.length) this.send(asp, { type: 'DAVA', routingContext: msg.routingContext, affectedPointCodes: up });
+        if (down.length) this.send(asp, { type: 'DUNA', routingContext: msg.routingContext, affectedPointCodes: down });
+        return;
+      }
+      case 'REG_REQ':
+        return this.send(asp, {
+          type: 'REG_RSP',
+          registrationResults: msg.routingKeys.map((k) => {
+            const as = k.routingContext === undefined ? undefined : asp.members.find((a) => a.cfg.routingContext === k.routingContext);
+            // Static configuration only: a key must name a configured AS.
+            return as
+              ? { localRkId: k.localRkId, status: RegistrationStatus.SUCCESS, routingContext: k.routingContext! }
+              : { localRkId: k.localRkId, status: RegistrationStatus.PERMISSION_DENIED, routingContext: 0 };
+          }),
+        });
+      case 'DEREG_REQ':
+        return this.send(asp, {
+          type: 'DEREG_RSP',
+          deregistrationResults: msg.routingContext.map((rc) => {
+            const as = asp.members.find((a) => a.cfg.routingContext === rc);
+            const status = !as
+              ? DeregistrationStatus.INVALID_ROUTING_CONTEXT
+              : as.fsm.asps.get(asp.id) === 'ASP_ACTIVE'
+                ? DeregistrationStatus.ASP_CURRENTLY_ACTIVE
+                : DeregistrationStatus.NOT_REGISTERED;
+            return { routingContext: rc, status };
+          }),
+        });
+      case 'ERR':
+        this.log.warn({ asp: asp.id, code: msg.errorCode }, 'ERR from ASP');
+        return;
+      case 'NTFY':
+        return;
+      default:
+        this.sendErr(asp, ErrorCode.UNEXPECTED_MESSAGE, raw);
+    }
+  }
+
+  private aspActive(asp: AspEntry, tmt: number | undefined, rcs: number[] | undefined, raw: Buffer): void {
+    // RFC 4666 §4.3.4.3: ASPAC in ASP-DOWN is an unexpected message.
+    if (asp.state === 'ASP_DOWN') return this.sendErr(asp, ErrorCode.UNEXPECTED_MESSAGE, raw);
+    const ases = this.select(asp, rcs);
+    if (!Array.isArray(ases)) return this.sendErr(asp, ases, raw, { routingContext: rcs });
+    if (tmt !== undefined && (tmt < TrafficMode.OVERRIDE || tmt > TrafficMode.BROADCAST)) {
+      return this.sendErr(asp, ErrorCode.UNSUPPORTED_TRAFFIC_MODE, raw);
+    }
+    for (const as of ases) {
+      if (tmt !== undefined && as.fsm.trafficMode !== undefined && as.fsm.trafficMode !== tmt) {
+        return this.sendErr(asp, ErrorCode.UNSUPPORTED_TRAFFIC_MODE, raw, { routingContext: rcs });
+      }
+    }
+    for (const as of ases) as.fsm.trafficMode ??= tmt ?? TrafficMode.OVERRIDE;
+    this.send(asp, { type: 'ASPAC_ACK', trafficMode: tmt, routingContext: rcs });
+    this.setAsp(asp, 'ASP_ACTIVE');
+    this.feed(asp, ases, 'ASP_ACTIVE');
+  }
+
+  /** The ASes an ASPAC/ASPIA addresses, or the §3.8.1 error code. */
+  private select(asp: AspEntry, rcs: number[] | undefined): As[] | number {
+    if (rcs?.length) {
+      const found = rcs.map((rc) => asp.members.find((a) => a.cfg.routingContext === rc));
+      return found.every((a): a is As => a !== undefined) ? found : ErrorCode.INVALID_ROUTING_CONTEXT;
+    }
+    const noRc = asp.members.filter((a) => a.cfg.routingContext === undefined);
+    if (noRc.length) return noRc;
+    return asp.members.length === 1 ? asp.members : ErrorCode.NO_CONFIGURED_AS_FOR_ASP;
+  }
+
+  private aspDown(asp: AspEntry): void {
+    if (asp.state === 'ASP_DOWN') return;
+    this.feed(asp, asp.members, 'ASP_DOWN');
+    this.setAsp(asp, 'ASP_DOWN');
+  }
+
+  private setAsp(asp: AspEntry, state: AspEntry['state']): void {
+    if (asp.state === state) return;
+    asp.state = state;
+    this.log.info({ asp: asp.id }, state);
+    this.emit('asp-state', asp.id, state);
+  }
+
+  private feed(asp: AspEntry, ases: As[], name: 'ASP_UP' | 'ASP_ACTIVE' | 'ASP_INACTIVE' | 'ASP_DOWN'): void {
+    for (const as of ases) this.dispatch(as, { name, asp: asp.id });
+  }
+
+  private dispatch(as: As, ev: AsEvent): void {
+    for (const a of as.fsm.handle(ev)) this.perform(as, a);
+  }
+
+  private perform(as: As, a: AsAction): void {
+    const rc = as.cfg.routingContext;
+    switch (a.kind) {
+      case 'ntfy':
+        if (this.opts.sendNotify === false) return;
+        for (const id of a.to) {
+          const asp = this.asps.get(id);
+          if (asp?.assoc.isUp) this.send(asp, { type: 'NTFY', status: a.status, routingContext: rc === undefined ? undefined : [rc] });
+        }
+        return;
+      case 'state':
+        this.log.info({ rc }, `${a.from} -> ${a.to}`);
+        this.emit('as-state', rc, a.to, a.from);
+        if (as.cfg.pointCodes?.length && (a.to === 'AS_ACTIVE' || a.from === 'AS_ACTIVE')) this.announce(as, a.to === 'AS_ACTIVE');
+        return;
+      case 'aspDeactivated': {
+        const asp = this.asps.get(a.asp);
+        if (asp && !asp.members.some((m) => m.fsm.asps.get(asp.id) === 'ASP_ACTIVE')) this.setAsp(asp, 'ASP_INACTIVE');
+        return;
+      }
+      case 'startRecovery':
+        this.clock.clearTimeout(as.timer);
+        as.timer = this.clock.setTimeout(() => {
+          as.timer = undefined;
+          this.dispatch(as, { name: 'T_RECOVERY_EXPIRY' });
+        }, a.ms);
+        return;
+      case 'stopRecovery':
+        this.clock.clearTimeout(as.timer);
+        as.timer = undefined;
+        return;
+    }
+  }
+
+  /** An AS serving point codes came or went: tell the ASPs of the other ASes (DAVA/DUNA). */
+  private announce(as: As, available: boolean): void {
+    const pcs = as.cfg.pointCodes!.map((pc) => ({ mask: 0, pc }));
+    for (const other of this.ases) {
+      if (other === as) continue;
+      this.ssnmTo(other, { type: available ? 'DAVA' : 'DUNA', affectedPointCodes: pcs });
+    }
+  }
+}
