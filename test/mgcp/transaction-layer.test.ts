@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/util/clock.js';
+import { decode, encode } from '../../src/mgcp/mgcp/codec.js';
+import { MgcpError } from '../../src/mgcp/mgcp/errors.js';
+import { command, paramValue, response, type MgcpCommand, type MgcpDecoded, type MgcpResponse } from '../../src/mgcp/mgcp/messages.js';
+import { handleTx, newTx, DEFAULT_RETRANSMIT_POLICY, TX_TRANSITIONS } from '../../src/mgcp/mgcp/transaction-fsm.js';
+import {
+  formatResponseAck,
+  parseResponseAck,
+  TransactionLayer,
+  type Peer,
+  type TransactionLayerOptions,
+} from '../../src/mgcp/mgcp/transaction-layer.js';
+
+const GW: Peer = { address: '192.0.2.10', port: 2427 };
+const CA: Peer = { address: '192.0.2.1', port: 2727 };
+
+interface Sent {
+  at: number;
+  to: Peer;
+  msgs: MgcpDecoded[];
+  bytes: Buffer;
+}
+
+function harness(opts: Partial<TransactionLayerOptions> = {}) {
+  const clock = new VirtualClock(0);
+  const sent: Sent[] = [];
+  const gaveUp: string[] = [];
+  const layer = new TransactionLayer({
+    clock,
+    send: (bytes, to) => sent.push({ at: clock.now(), to, msgs: decode(bytes), bytes }),
+    onCommand: (c) => response(200, c.transactionId, 'OK'),
+    onGiveUp: (peer, verb, endpoint) => gaveUp.push(`${peer.port} ${verb} ${endpoint}`),
+    firstTransactionId: 100,
+    ...opts,
+  });
+  return { clock, sent, layer, gaveUp };
+}
+
+/** Settles promise callbacks queued by the layer. */
+const flush = () => new Promise<void>((r) => setImmediate(r));
+
+describe('MGCP transaction FSM (data)', () => {
+  it('final states accept no event, and unaccepted events produce no action', () => {
+    expect(TX_TRANSITIONS.COMPLETED).toEqual({});
+    const tx = newTx(DEFAULT_RETRANSMIT_POLICY);
+    handleTx(tx, { type: 'RX_FINAL', ackRequested: false }, DEFAULT_RETRANSMIT_POLICY);
+    expect(tx.state).toBe('COMPLETED');
+    expect(handleTx(tx, { type: 'TIMER_EXPIRY' }, DEFAULT_RETRANSMIT_POLICY)).toEqual([]);
+    expect(handleTx(newTx(DEFAULT_RETRANSMIT_POLICY), { type: 'RX_PROVISIONAL' }, DEFAULT_RETRANSMIT_POLICY)[1]).toEqual({
+      kind: 'start-timer',
+      ms: DEFAULT_RETRANSMIT_POLICY.provisionalTimeoutMs,
+    });
+  });
+});
+
+describe('MGCP transaction layer (virtual time)', () => {
+  it('retransmits with doubling timers up to the maximum, then gives up (RFC 3435 §3.5.3, §4.3)', async () => {
+    const { clock, sent, layer, gaveUp } = harness();
+    const p = layer.request(GW, { verb: 'AUEP', endpoint: 'ds/ds1-1/1@tgw' });
+    let err: unknown;
+    p.catch((e) => (err = e));
+    clock.advance(60_000);
+    await flush();
+    expect(sent.map((s) => s.at)).toEqual([0, 200, 600, 1400, 3000, 6200, 10200, 14200]);
+    expect(new Set(sent.map((s) => s.bytes.toString()))).toHaveProperty('size', 1);
+    expect(err).toBeInstanceOf(MgcpError);
+    expect(err).toMatchObject({ kind: 'timeout', transactionId: 100 });
+    expect(gaveUp).toEqual(['2427 AUEP ds/ds1-1/1@tgw']);
+    expect(layer.pending).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a response after lost transmissions resolves and stops the timer', async () => {
+    const { clock, sent, layer } = harness();
+    const p = layer.request(GW, { verb: 'CRCX', endpoint: 'ds/ds1-1/1@tgw', params: [{ name: 'C', value: 'c1' }, { name: 'M', value: 'recvonly' }] });
+    clock.advance(700);
+    expect(sent).toHaveLength(3);
+    layer.receive(encode(response(200, 100, 'OK', [{ name: 'I', value: 'ABC' }])), GW);
+    const r = await p;
+    expect(paramValue(r, 'I')).toBe('ABC');
+    clock.advance(60_000);
+    expect(sent).toHaveLength(3);
+  });
+
+  it('provisional 100 stops retransmission; the final response asking K: gets a 000 ack, and so do its repeats (§3.5.6)', async () => {
+    const { clock, sent, layer } = harness();
+    const p = layer.request(GW, { verb: 'CRCX', endpoint: 'a@tgw', params: [{ name: 'C', value: 'c1' }, { name: 'M', value: 'sendrecv' }] });
+    layer.receive(encode(response(100, 100, 'Pending')), GW);
+    clock.advance(20_000);
+    expect(sent).toHaveLength(1);
+    const final = encode(response(200, 100, 'OK', [{ name: 'I', value: '1' }, { name: 'K', value: '' }]));
+    layer.receive(final, GW);
+    await expect(p).resolves.toMatchObject({ code: 200 });
+    expect(sent[1].msgs).toEqual([response(0, 100, '')]);
+    layer.receive(final, GW);
+    expect(sent[2].msgs).toEqual([response(0, 100, '')]);
+  });
+
+  it('provisional without a final response fails after the provisional timeout', async () => {
+    const { clock, layer, gaveUp } = harness({ policy: { provisionalTimeoutMs: 5000 } });
+    const p = layer.request(GW, { verb: 'MDCX', endpoint: 'a@tgw' });
+    layer.receive(encode(response(101, 100, 'Queued')), GW);
+    clock.advance(4999);
+    await flush();
+    expect(layer.pending).toBe(1);
+    clock.advance(1);
+    await expect(p).rejects.toMatchObject({ kind: 'timeout', text: 'no-final-response' });
+    expect(gaveUp).toEqual([]);
+  });
+
+  it('answers a duplicate command with the cached response and runs the handler once (§3.5.1)', async () => {
+    let calls = 0;
+    const { clock, sent, layer } = harness({
+      onCommand: (c) => response(200, c.transactionId, `OK ${++calls}`),
+    });
+    const rsip = encode(command('RSIP', 7, '*@tgw', [{ name: 'RM', value: 'restart' }]));
+    layer.receive(rsip, GW);
+    clock.advance(10_000);
+    layer.receive(rsip, GW);
+    expect(calls).toBe(1);
+    expect(sent.map((s) => s.bytes.toString())).toEqual(['200 7 OK 1\r\n', '200 7 OK 1\r\n']);
+    clock.advance(30_000);
+    expect(layer.cachedAnswers).toBe(0);
+    layer.receive(rsip, GW);
+    expect(calls).toBe(2);
+  });
+
+  it('a duplicate while the handler still runs gets 100; 000 and K: release cached answers', async () => {
+    let release: (r: MgcpResponse) => void = () => {};
+    const { sent, layer } = harness({
+      onCommand: (c) => (c.transactionId === 8 ? new Promise<MgcpResponse>((r) => (release = r)) : response(200, c.transactionId, 'OK')),
+    });
+    const ntfy = encode(command('NTFY', 8, 'aaln/1@tgw', [{ name: 'O', value: 'L/hd' }]));
+    layer.receive(ntfy, GW);
+    layer.receive(ntfy, GW);
+    expect(sent.map((s) => (s.msgs[0] as MgcpResponse).code)).toEqual([100]);
+    release(response(200, 0, 'OK'));
+    await flush();
+    expect(sent[1].msgs).toEqual([response(200, 8, 'OK')]);
+    expect(layer.cachedAnswers).toBe(1);
+    layer.receive(encode(response(0, 8, '')), GW);
+    expect(layer.cachedAnswers).toBe(0);
+    for (const id of [20, 21, 22, 30]) layer.receive(encode(command('NTFY', id, 'aaln/1@tgw')), GW);
+    expect(layer.cachedAnswers).toBe(4);
+    layer.receive(encode(command('NTFY', 31, 'aaln/1@tgw', [{ name: 'K', value: '20-22' }])), GW);
+    expect(layer.cachedAnswers).toBe(2);
+  });
+
+  it('answers undecodable commands with their code and transaction id, never answers bad responses', () => {
+    const { sent, layer } = harness();
+    layer.receive(Buffer.from('XYZZ 55 a@tgw MGCP 1.0\r\n'), GW);
+    layer.receive(Buffer.from('AUEP 56 a@tgw MGCP 9.9\r\n'), GW);
+    layer.receive(Buffer.from('200 abc OK\r\n'), GW);
+    layer.receive(Buffer.from('garbage'), GW);
+    expect(sent.map((s) => [(s.msgs[0] as MgcpResponse).code, (s.msgs[0] as MgcpResponse).transactionId])).toEqual([
+      [504, 55],
+      [528, 56],
+    ]);
+  });
+
+  it('a handler that throws yields 400, not a crash', () => {
+    const { sent, layer } = harness({
+      onCommand: () => {
+        throw new Error('bug');
+      },
+    });
+    layer.receive(encode(command('NTFY', 9, 'a@tgw')), GW);
+    expect((sent[0].msgs[0] as MgcpResponse).code).toBe(400);
+  });
+
+  it('transaction ids are unique among outstanding transactions and wrap at 999999999', () => {
+    const { sent, layer } = harness({ firstTransactionId: 999_999_999 });
+    void layer.request(GW, { verb: 'AUEP', endpoint: 'a@tgw' }).catch(() => {});
+    void layer.request(GW, { verb: 'AUEP', endpoint: 'b@tgw' }).catch(() => {});
+    expect(sent.map((s) => (s.msgs[0] as MgcpCommand).transactionId)).toEqual([999_999_999, 1]);
+    layer.close();
+  });
+
+  it('refuses an unencodable command without sending it', async () => {
+    const { sent, layer } = harness();
+    await expect(layer.request(GW, { verb: 'CRCX', endpoint: 'a@tgw', sdp: 'v=0\r\n.\r\n' })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(layer.request(GW, { verb: 'CRCX', endpoint: 'no-domain' })).rejects.toMatchObject({ kind: 'invalid' });
+    expect(sent).toHaveLength(0);
+  });
+
+  it('close() rejects outstanding transactions and leaves no timer', async () => {
+    const { clock, layer } = harness();
+    const p = layer.request(GW, { verb: 'AUEP', endpoint: 'a@tgw' });
+    layer.close();
+    await expect(p).rejects.toMatchObject({ kind: 'closed' });
+    expect(clock.pending).toBe(0);
+  });
+
+  it('with piggybackResponseAcks, later commands carry K: with the responses received (§3.5.2)', async () => {
+    const { sent, layer } = harness({ piggybackResponseAcks: true });
+    for (const id of [100, 101, 102]) {
+      const p = layer.request(GW, { verb: 'AUEP', endpoint: 'a@tgw' });
+      layer.receive(encode(response(200, id, 'OK')), GW);
+      await p;
+    }
+    void layer.request(CA, { verb: 'AUEP', endpoint: 'a@other' }).catch(() => {});
+    void layer.request(GW, { verb: 'AUEP', endpoint: 'a@tgw' }).catch(() => {});
+    const ks = sent.map((s) => paramValue(s.msgs[0] as MgcpCommand, 'K'));
+    expect(ks).toEqual([undefined, '100', '101', undefined, '102']);
+    layer.close();
+  });
+
+  it('ResponseAck lists parse and format as ranges', () => {
+    expect(parseResponseAck('6234-6255, 6257, 19030')).toEqual([[6234, 6255], [6257, 6257], [19030, 19030]]);
+    expect(parseResponseAck('x, 5-1, 1-999999999')).toEqual([]);
+    expect(formatResponseAck([5, 1, 2, 3, 9])).toBe('1-3, 5, 9');
+  });
+});
