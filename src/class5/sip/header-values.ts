@@ -139,7 +139,7 @@ export function parseNameAddr(text: string): NameAddr | undefined {
   } else {
     // RFC 3261 §20.10: without <>, parameters after ';' belong to the header, not the URI.
     const semi = t.indexOf(';');
-    uri = semi < 0 ? t : t.slice(0, semi);
+    uri = (semi < 0 ? t : t.slice(0, semi)).trim();
     after = semi < 0 ? '' : t.slice(semi);
   }
   if (!/^[A-Za-z][A-Za-z0-9+\-.]*:\S+$/.test(uri) && uri !== '*') return undefined;
