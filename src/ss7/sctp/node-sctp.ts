@@ -30,6 +30,7 @@ export interface PkgAssociation extends EventEmitter {
   MIS: number;
   peer_tag?: number;
   remotePort: number;
+  remoteAddress?: string;
   flightsize: number;
   cwnd: number;
   peer_rwnd: number;

@@ -207,7 +207,9 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
   }
 
   private onIncoming(a: PkgAssociation): void {
-    const fromPeer = this.opts.remoteSctpPort === 0 || a.remotePort === this.opts.remoteSctpPort;
+    const fromPeer =
+      (this.opts.remoteSctpPort === 0 || a.remotePort === this.opts.remoteSctpPort) &&
+      (this.opts.remoteAddress === undefined || a.remoteAddress === this.opts.remoteAddress);
     if (!fromPeer || this.ctx.state !== 'listening') {
       this.log.warn({ remotePort: a.remotePort, state: this.ctx.state }, 'sctp association refused');
       setImmediate(() => a.ABORT('not expected'));
