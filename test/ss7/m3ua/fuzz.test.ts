@@ -25,3 +25,36 @@ describe('M3UA decoder under hostile input (seeded)', () => {
     expect(codes.size).toBeGreaterThanOrEqual(5);
   });
 });
+
+describe('M3uaAsp receive path under hostile input', () => {
+  it('2,000 hostile messages to an active ASP: no handler failure, every reply decodes', async () => {
+    const { pino } = await import('pino');
+    const { M3uaAsp } = await import('../../../src/ss7/m3ua/asp.js');
+    const { VirtualClock } = await import('../../../src/util/clock.js');
+    const { associationPair, settle } = await import('./memory-association.js');
+    const { RawPeer } = await import('./raw-peer.js');
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (s: string) => void lines.push(s) });
+    const [a, s] = associationPair();
+    const sg = new RawPeer(s);
+    const asp = new M3uaAsp({ association: a, clock: new VirtualClock(), logger, routingContexts: [1] });
+    asp.start();
+    a.connect();
+    await settle();
+    sg.send({ type: 'ASPUP_ACK' });
+    await settle();
+    sg.send({ type: 'ASPAC_ACK', routingContext: [1] });
+    await settle();
+    const rand = prng(99);
+    for (let i = 0; i < 2000; i++) {
+      const input = fuzzCase(rand);
+      s.send(input, 0, 3);
+      if (i % 100 === 0) await settle();
+    }
+    await settle();
+    expect(lines).toEqual([]);
+    expect(sg.count('ERR')).toBeGreaterThan(500);
+    a.abort();
+    await settle();
+  });
+});
