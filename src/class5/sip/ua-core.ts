@@ -220,6 +220,7 @@ export class UaCore {
   private schedule2xx(dialog: SipDialog): void {
     const p = dialog.pending2xx;
     if (!p) return;
+    const left = p.started + 64 * T1 - this.opts.clock.now();
     p.timer = this.opts.clock.setTimeout(() => {
       if (dialog.pending2xx !== p) return;
       if (this.opts.clock.now() - p.started >= 64 * T1) {
@@ -233,7 +234,7 @@ export class UaCore {
       this.transmit(p.res, p.dest);
       p.interval = Math.min(p.interval * 2, T2);
       this.schedule2xx(dialog);
-    }, p.interval);
+    }, Math.min(p.interval, left));
   }
 
   private ackFor2xx(dialog: SipDialog | undefined, seq: number): void {
