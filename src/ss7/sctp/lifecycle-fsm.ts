@@ -67,13 +67,10 @@ const lost: Handler = (ctx, ev, cfg) =>
 const finished: Handler = (ctx, ev) =>
   to('down', ctx, [{ type: 'stop-timer' }, { type: 'notify-down', reason: reason(ev) }, { type: 'release' }]);
 
-const aborted: Handler = (ctx, ev) =>
-  to('down', ctx, [
-    { type: 'stop-timer' },
-    { type: 'abort', reason: reason(ev) },
-    { type: 'notify-down', reason: reason(ev) },
-    { type: 'release' },
-  ]);
+const abortWith = (ctx: LifecycleContext, why: string): LifecycleStep =>
+  to('down', ctx, [{ type: 'stop-timer' }, { type: 'abort', reason: why }, { type: 'notify-down', reason: why }, { type: 'release' }]);
+
+const aborted: Handler = (ctx, ev) => abortWith(ctx, reason(ev));
 
 /** For each state, the events it accepts; anything else is ignored (no transition, no action). */
 export const LIFECYCLE: Record<LifecycleState, Partial<Record<LifecycleEvent['type'], Handler>>> = {
@@ -126,7 +123,7 @@ export const LIFECYCLE: Record<LifecycleState, Partial<Record<LifecycleEvent['ty
     COMM_LOST: finished,
     SHUTDOWN_COMPLETE: finished,
     // RFC 4960 §9.2 leaves the overall bound to T5-shutdown-guard; ours is shorter.
-    CLOSE_TIMEOUT: (ctx) => aborted(ctx, { type: 'ABORT_REQ', reason: 'shutdown timed out' }, undefined as never),
+    CLOSE_TIMEOUT: (ctx) => abortWith(ctx, 'shutdown timed out'),
     ABORT_REQ: aborted,
   },
   down: {},
