@@ -74,7 +74,8 @@ function patchPointer(w: WireWriter, at: number, type: string): void {
 }
 
 function writeLengthPrefixed(w: WireWriter, codec: Layout['fixed'][number]['codec'], v: unknown, variant: Variant, name: string): void {
-  const at = w.mark(1);
+  w.u8(0);
+  const at = w.length - 1;
   codec.encode(w, v, variant);
   const len = w.length - at - 1;
   if (len > 255) throw new RangeError(`ISUP parameter ${name} longer than 255 octets`);

@@ -184,8 +184,14 @@ export type IsupMessage =
   | CrmMessage
   | CvrMessage;
 
-/** The message type with the given mnemonic. */
-export type IsupMessageOf<T extends IsupMessageType> = Extract<IsupMessage, { type: T }>;
+/** The message type with the given mnemonic (e.g. IsupMessageOf<'CFN'> is a CauseMessage with type 'CFN'). */
+export type IsupMessageOf<T extends IsupMessageType> = IsupMessage extends infer M
+  ? M extends { type: infer U }
+    ? T extends U
+      ? M & { type: T }
+      : never
+    : never
+  : never;
 
 export type IsupErrorReason = 'format-error' | 'unknown-message' | 'not-in-variant' | 'invalid-mandatory';
 

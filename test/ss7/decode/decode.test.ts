@@ -21,7 +21,7 @@ function pcap(linkType: number, frames: Buffer[]): Buffer {
   head.writeUInt16LE(4, 6);
   head.writeUInt32LE(65535, 16);
   head.writeUInt32LE(linkType, 20);
-  const parts = [head];
+  const parts: Buffer[] = [head];
   frames.forEach((f, i) => {
     const rec = Buffer.alloc(16);
     rec.writeUInt32LE(1700000000 + i, 0);

@@ -72,3 +72,20 @@ export function fuzzIsup(variant: Variant, cases: number, seed: number, check = 
   }
   return out;
 }
+
+/** Decode only, counting exceptions that escape decodeIsup instead of stopping at the first. */
+export function fuzzEscapes(variant: Variant, cases: number, seed: number): FuzzOutcome & { escapes: number } {
+  const next = rng(seed);
+  const base = seeds(variant);
+  const out = { messages: 0, errors: 0, escapes: 0 };
+  for (let i = 0; i < cases; i++) {
+    const input = mutate(base, next);
+    try {
+      if (isIsupError(decodeIsup(input, variant))) out.errors++;
+      else out.messages++;
+    } catch {
+      out.escapes++;
+    }
+  }
+  return out;
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Variant } from '../../../src/ss7/variant.js';
 import { encodeIsup } from '../../../src/ss7/isup/codec.js';
 import { MessageCode } from '../../../src/ss7/isup/constants.js';
-import { findOptional, type IsupMessage } from '../../../src/ss7/isup/messages.js';
+import { findOptional, type IsupMessage, type IsupMessageOf } from '../../../src/ss7/isup/messages.js';
 import { findField, tsharkJudge } from '../../helpers/tshark.js';
 import { allSamples, CALLED, CALLING } from './samples.js';
 import { m3uaData, PCS } from './m3ua-frame.js';
@@ -61,7 +61,7 @@ for (const variant of ['itu', 'ansi'] as const) {
       // tshark shows the number of circuits (range + 1, Q.763 §3.43).
       expect(Number(findField(layersOf('GRA'), 'isup.range_indicator'))).toBe(9);
       expect(Number(findField(layersOf('CGB'), 'isup.range_indicator'))).toBe(9);
-      expect(findOptional(msgs[0] as { optional: [] }, 'hopCounter')).toBe(20);
+      expect(findOptional(msgs[0] as IsupMessageOf<'IAM'>, 'hopCounter')).toBe(20);
     });
   });
 }

@@ -7,7 +7,7 @@ import type { ParamCodec } from './types.js';
 
 function octet<T extends { other: number }>(
   pack: (v: T) => number,
-  unpack: (b: number) => Omit<T, 'other'>,
+  unpack: (b: number, other: number) => T,
   mask: number,
 ): ParamCodec<T> {
   return {
@@ -18,16 +18,14 @@ function octet<T extends { other: number }>(
     decode(buf, start, end) {
       if (end - start !== 1) return undefined;
       const b = buf[start];
-      const v = unpack(b) as T;
-      v.other = b & ~mask & 0xff;
-      return v;
+      return unpack(b, b & ~mask & 0xff);
     },
   };
 }
 
 function twoOctets<T extends { other: number }>(
   pack: (v: T) => number,
-  unpack: (b: number) => Omit<T, 'other'>,
+  unpack: (b: number, other: number) => T,
   mask: number,
 ): ParamCodec<T> {
   return {
@@ -39,9 +37,7 @@ function twoOctets<T extends { other: number }>(
     decode(buf, start, end) {
       if (end - start !== 2) return undefined;
       const b = buf[start] | (buf[start + 1] << 8);
-      const v = unpack(b) as T;
-      v.other = b & ~mask & 0xffff;
-      return v;
+      return unpack(b, b & ~mask & 0xffff);
     },
   };
 }
@@ -61,7 +57,7 @@ export interface NatureOfConnection {
 }
 export const natureOfConnectionCodec = octet<NatureOfConnection>(
   (v) => (v.satellite & 3) | ((v.continuityCheck & 3) << 2) | flag(v.echoControl, 4),
-  (b) => ({ satellite: b & 3, continuityCheck: (b >> 2) & 3, echoControl: bit(b, 4) }),
+  (b, other) => ({ satellite: b & 3, continuityCheck: (b >> 2) & 3, echoControl: bit(b, 4), other }),
   0x1f,
 );
 
@@ -98,7 +94,7 @@ export const forwardCallCodec = twoOctets<ForwardCallIndicators>(
     flag(v.isdnAccess, 8) |
     ((v.sccpMethod & 3) << 9) |
     flag(v.portedNumberTranslated, 12),
-  (b) => ({
+  (b, other) => ({
     international: bit(b, 0),
     endToEndMethod: (b >> 1) & 3,
     interworking: bit(b, 3),
@@ -108,6 +104,7 @@ export const forwardCallCodec = twoOctets<ForwardCallIndicators>(
     isdnAccess: bit(b, 8),
     sccpMethod: (b >> 9) & 3,
     portedNumberTranslated: bit(b, 12),
+    other,
   }),
   0x17ff,
 );
@@ -151,7 +148,7 @@ export const backwardCallCodec = twoOctets<BackwardCallIndicators>(
     flag(v.isdnAccess, 12) |
     flag(v.echoControl, 13) |
     ((v.sccpMethod & 3) << 14),
-  (b) => ({
+  (b, other) => ({
     charge: b & 3,
     calledStatus: (b >> 2) & 3,
     calledCategory: (b >> 4) & 3,
@@ -163,6 +160,7 @@ export const backwardCallCodec = twoOctets<BackwardCallIndicators>(
     isdnAccess: bit(b, 12),
     echoControl: bit(b, 13),
     sccpMethod: (b >> 14) & 3,
+    other,
   }),
   0xffff,
 );
@@ -181,7 +179,7 @@ export interface OptionalBackwardCallIndicators {
 }
 export const optionalBackwardCallCodec = octet<OptionalBackwardCallIndicators>(
   (v) => flag(v.inbandInfo, 0) | flag(v.callDiversion, 1) | flag(v.segmentation, 2) | flag(v.mlppUser, 3),
-  (b) => ({ inbandInfo: bit(b, 0), callDiversion: bit(b, 1), segmentation: bit(b, 2), mlppUser: bit(b, 3) }),
+  (b, other) => ({ inbandInfo: bit(b, 0), callDiversion: bit(b, 1), segmentation: bit(b, 2), mlppUser: bit(b, 3), other }),
   0x0f,
 );
 
@@ -194,7 +192,7 @@ export interface EventInformation {
 }
 export const eventInformationCodec = octet<EventInformation>(
   (v) => (v.event & 0x7f) | flag(v.presentationRestricted, 7),
-  (b) => ({ event: b & 0x7f, presentationRestricted: bit(b, 7) }),
+  (b, other) => ({ event: b & 0x7f, presentationRestricted: bit(b, 7), other }),
   0xff,
 );
 
@@ -205,7 +203,7 @@ export interface CircuitGroupSupervisionType {
 }
 export const cgsmtCodec = octet<CircuitGroupSupervisionType>(
   (v) => v.kind & 3,
-  (b) => ({ kind: b & 3 }),
+  (b, other) => ({ kind: b & 3, other }),
   0x03,
 );
 
@@ -217,7 +215,7 @@ export interface SuspendResumeIndicators {
 }
 export const suspendResumeCodec = octet<SuspendResumeIndicators>(
   (v) => flag(v.networkInitiated, 0),
-  (b) => ({ networkInitiated: bit(b, 0) }),
+  (b, other) => ({ networkInitiated: bit(b, 0), other }),
   0x01,
 );
 
@@ -229,7 +227,7 @@ export interface ContinuityIndicators {
 }
 export const continuityCodec = octet<ContinuityIndicators>(
   (v) => flag(v.successful, 0),
-  (b) => ({ successful: bit(b, 0) }),
+  (b, other) => ({ successful: bit(b, 0), other }),
   0x01,
 );
 
@@ -250,12 +248,13 @@ export const informationRequestCodec = twoOctets<InformationRequestIndicators>(
     flag(v.callingCategory, 3) |
     flag(v.chargeInfo, 4) |
     flag(v.maliciousCallId, 7),
-  (b) => ({
+  (b, other) => ({
     callingAddress: bit(b, 0),
     holding: bit(b, 1),
     callingCategory: bit(b, 3),
     chargeInfo: bit(b, 4),
     maliciousCallId: bit(b, 7),
+    other,
   }),
   0x9b,
 );
@@ -278,12 +277,13 @@ export const informationCodec = twoOctets<InformationIndicators>(
     flag(v.callingCategoryIncluded, 5) |
     flag(v.chargeInfoIncluded, 6) |
     flag(v.solicited, 7),
-  (b) => ({
+  (b, other) => ({
     callingAddressResponse: b & 3,
     holdProvided: bit(b, 2),
     callingCategoryIncluded: bit(b, 5),
     chargeInfoIncluded: bit(b, 6),
     solicited: bit(b, 7),
+    other,
   }),
   0xe7,
 );
@@ -302,7 +302,7 @@ export interface RedirectionInformation {
 }
 export const redirectionInformationCodec = twoOctets<RedirectionInformation>(
   (v) => (v.redirecting & 7) | ((v.originalReason & 0xf) << 4) | ((v.counter & 7) << 8) | ((v.reason & 0xf) << 12),
-  (b) => ({ redirecting: b & 7, originalReason: (b >> 4) & 0xf, counter: (b >> 8) & 7, reason: (b >> 12) & 0xf }),
+  (b, other) => ({ redirecting: b & 7, originalReason: (b >> 4) & 0xf, counter: (b >> 8) & 7, reason: (b >> 12) & 0xf, other }),
   0xf7f7,
 );
 

@@ -87,7 +87,8 @@ export const genericNumberCodec: ParamCodec<GenericNumber> = {
   decode(buf, start, end) {
     if (end - start < 1) return undefined;
     const n = readNumberOctets(buf, start + 1, end);
-    return n && { qualifier: buf[start], ...n };
+    if (!n) return undefined;
+    return { qualifier: buf[start], nai: n.nai, ni: n.ni, npi: n.npi, presentation: n.presentation, screening: n.screening, digits: n.digits };
   },
 };
 
