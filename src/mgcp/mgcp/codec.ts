@@ -12,6 +12,9 @@ const DIGITS_RE = /^[0-9]{1,9}$/;
 const VERSION_RE = /^[0-9]{1,3}\.[0-9]{1,3}$/;
 /** RFC 3435 §3.2.1 names version 1.0; RFC 2705 gateways still send 0.1. */
 const SUPPORTED_VERSIONS = new Set(['1.0', '0.1']);
+const CONTROL_RE = /[\x00-\x08\x0a-\x1f\x7f]/;
+const DOT_LINE_RE = /(?:^|\n)\.\r?(?:\n|$)/;
+const BARE_LF_RE = /(?:^|[^\r])\n/;
 
 function fail(code: number, reason: string, transactionId?: number, inResponse?: boolean): MgcpDecodeError {
   return {
@@ -26,12 +29,33 @@ function fail(code: number, reason: string, transactionId?: number, inResponse?:
 /** Splits a message's lines: CRLF or LF end a line (RFC 3435 §3.1); control characters other than HTAB are refused. */
 interface Lines {
   lines: string[];
+  /** Offset of each line in the text, and of the line after it. */
+  starts: number[];
+  nexts: number[];
   next: number;
   error?: string;
 }
 
-function readMessageLines(text: string, start: number): Lines {
+/** Control characters other than HTAB, or a CR not ending a line; and whether any line ends in a bare LF. */
+function scanBytes(buf: Uint8Array): { suspicious: boolean; bareLf: boolean } {
+  let bareLf = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (c < 32) {
+      if (c === 13) {
+        if (buf[i + 1] !== 10) return { suspicious: true, bareLf };
+        i++;
+      } else if (c === 10) bareLf = true;
+      else if (c !== 9) return { suspicious: true, bareLf };
+    } else if (c === 127) return { suspicious: true, bareLf };
+  }
+  return { suspicious: false, bareLf };
+}
+
+function readMessageLines(text: string, start: number, suspicious: boolean): Lines {
   const lines: string[] = [];
+  const starts: number[] = [];
+  const nexts: number[] = [];
   let pos = start;
   let error: string | undefined;
   let total = 0;
@@ -41,11 +65,11 @@ function readMessageLines(text: string, start: number): Lines {
     let end = nl;
     if (end > pos && text.charCodeAt(end - 1) === 13) end--;
     const next = nl + 1;
-    if (end - pos === 1 && text.charCodeAt(pos) === 46) return { lines, next, ...(error ? { error } : {}) };
+    if (end - pos === 1 && text.charCodeAt(pos) === 46) return { lines, starts, nexts, next, ...(error ? { error } : {}) };
     if (!error) {
       if (end - pos > LIMITS.maxLine) error = `line longer than ${LIMITS.maxLine} characters`;
       else if (++total > LIMITS.maxParams + 256) error = 'too many lines';
-      else {
+      else if (suspicious) {
         for (let i = pos; i < end; i++) {
           const c = text.charCodeAt(i);
           if ((c < 32 && c !== 9) || c === 127) {
@@ -54,11 +78,15 @@ function readMessageLines(text: string, start: number): Lines {
           }
         }
       }
-      if (!error) lines.push(text.slice(pos, end));
+      if (!error) {
+        lines.push(text.slice(pos, end));
+        starts.push(pos);
+        nexts.push(next);
+      }
     }
     pos = next;
   }
-  return { lines, next: pos, ...(error ? { error } : {}) };
+  return { lines, starts, nexts, next: pos, ...(error ? { error } : {}) };
 }
 
 function isBlank(s: string): boolean {
@@ -110,18 +138,33 @@ function parseParams(
   return { params, sdpStart: i };
 }
 
+/** A message's lines within the datagram text; `canonical` when every line ends in CRLF. */
+interface MessageText {
+  text: string;
+  lines: string[];
+  starts: number[];
+  nexts: number[];
+  canonical: boolean;
+}
+
 /** RFC 3435 §3.1: the session description follows the empty line, up to the end or a "." line. */
-function collectSdp(lines: string[], from: number): string | undefined | { error: string } {
+function collectSdp(m: MessageText, from: number): string | undefined | { error: string } {
+  const { lines } = m;
   let end = lines.length;
   while (end > from && lines[end - 1].length === 0) end--;
   if (end <= from) return undefined;
-  let size = 0;
-  for (let i = from; i < end; i++) size += lines[i].length + 2;
+  const size = m.nexts[end - 1] - m.starts[from];
   if (size > LIMITS.maxSdpBytes) return { error: `session description larger than ${LIMITS.maxSdpBytes} bytes` };
+  if (m.canonical) {
+    const last = end - 1;
+    const body = m.text.slice(m.starts[from], m.nexts[last]);
+    return m.nexts[last] > m.starts[last] + lines[last].length ? body : body + '\r\n';
+  }
   return lines.slice(from, end).join('\r\n') + '\r\n';
 }
 
-function decodeCommand(lines: string[]): MgcpCommand | MgcpDecodeError {
+function decodeCommand(m: MessageText): MgcpCommand | MgcpDecodeError {
+  const { lines } = m;
   const { words } = tokens(lines[0]);
   const transactionId = parseTransactionId(words[1]);
   if (transactionId === undefined) return fail(RC.PROTOCOL_ERROR, 'missing or malformed transaction id');
@@ -140,7 +183,7 @@ function decodeCommand(lines: string[]): MgcpCommand | MgcpDecodeError {
   if (at <= 0 || at === endpoint.length - 1 || !TOKEN_RE.test(endpoint)) return fail(RC.ENDPOINT_UNKNOWN, 'malformed endpoint name', transactionId);
   const p = parseParams(lines, 1);
   if ('error' in p) return fail(RC.PROTOCOL_ERROR, p.error, transactionId);
-  const sdp = collectSdp(lines, p.sdpStart);
+  const sdp = collectSdp(m, p.sdpStart);
   if (typeof sdp === 'object') return fail(RC.PROTOCOL_ERROR, sdp.error, transactionId);
   return {
     type: 'command',
@@ -154,7 +197,8 @@ function decodeCommand(lines: string[]): MgcpCommand | MgcpDecodeError {
   };
 }
 
-function decodeResponse(lines: string[]): MgcpResponse | MgcpDecodeError {
+function decodeResponse(m: MessageText): MgcpResponse | MgcpDecodeError {
+  const { lines } = m;
   const header = lines[0];
   const { words, starts } = tokens(header);
   const transactionId = parseTransactionId(words[1]);
@@ -169,7 +213,7 @@ function decodeResponse(lines: string[]): MgcpResponse | MgcpDecodeError {
   }
   const p = parseParams(lines, 1);
   if ('error' in p) return fail(RC.PROTOCOL_ERROR, p.error, transactionId, true);
-  const sdp = collectSdp(lines, p.sdpStart);
+  const sdp = collectSdp(m, p.sdpStart);
   if (typeof sdp === 'object') return fail(RC.PROTOCOL_ERROR, sdp.error, transactionId, true);
   return {
     type: 'response',
@@ -182,12 +226,12 @@ function decodeResponse(lines: string[]): MgcpResponse | MgcpDecodeError {
   };
 }
 
-function decodeLines(lines: string[]): MgcpDecoded {
-  const first = lines[0];
+function decodeLines(m: MessageText): MgcpDecoded {
+  const first = m.lines[0];
   const c0 = first.charCodeAt(0);
   const isResponse =
     c0 >= 48 && c0 <= 57 && first.length >= 3 && /^[0-9]{3}(?:[ \t]|$)/.test(first);
-  return isResponse ? decodeResponse(lines) : decodeCommand(lines);
+  return isResponse ? decodeResponse(m) : decodeCommand(m);
 }
 
 /**
@@ -199,9 +243,10 @@ export function decode(buf: Uint8Array): MgcpDecoded[] {
   if (buf.length > LIMITS.maxDatagram) return [fail(RC.PROTOCOL_ERROR, `datagram larger than ${LIMITS.maxDatagram} bytes`)];
   const text = Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString('latin1');
   const out: MgcpDecoded[] = [];
+  const { suspicious, bareLf } = scanBytes(buf);
   let pos = 0;
   while (pos < text.length) {
-    const { lines, next, error } = readMessageLines(text, pos);
+    const { lines, starts, nexts, next, error } = readMessageLines(text, pos, suspicious);
     pos = next;
     let first = 0;
     while (first < lines.length && isBlank(lines[first])) first++;
@@ -216,18 +261,22 @@ export function decode(buf: Uint8Array): MgcpDecoded[] {
       out.push(fail(RC.PROTOCOL_ERROR, error, txid, inResp));
       continue;
     }
-    out.push(decodeLines(first === 0 ? lines : lines.slice(first)));
+    out.push(
+      decodeLines({
+        text,
+        lines: first === 0 ? lines : lines.slice(first),
+        starts: first === 0 ? starts : starts.slice(first),
+        nexts: first === 0 ? nexts : nexts.slice(first),
+        canonical: !bareLf,
+      }),
+    );
   }
   if (out.length === 0) out.push(fail(RC.PROTOCOL_ERROR, 'no message in datagram'));
   return out;
 }
 
 function hasLineBreakOrControl(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if ((c < 32 && c !== 9) || c === 127) return true;
-  }
-  return false;
+  return CONTROL_RE.test(s);
 }
 
 /** Why `msg` cannot be put on the wire unambiguously, or undefined when it can. */
@@ -250,10 +299,8 @@ export function checkEncodable(msg: MgcpMessage): string | undefined {
     if (hasLineBreakOrControl(p.value)) return `control character in parameter ${p.name}`;
   }
   if (msg.sdp !== undefined) {
-    for (const line of msg.sdp.split(/\r?\n/)) {
-      if (line === '.') return 'session description holds a "." line';
-      if (hasLineBreakOrControl(line)) return 'control character in session description';
-    }
+    if (DOT_LINE_RE.test(msg.sdp)) return 'session description holds a "." line';
+    if (scanBytes(Buffer.from(msg.sdp, 'latin1')).suspicious) return 'control character in session description';
   }
   return undefined;
 }
@@ -271,7 +318,7 @@ function render(msg: MgcpMessage): string {
   s += '\r\n';
   for (const p of msg.params) s += p.value ? `${p.name}: ${p.value}\r\n` : `${p.name}:\r\n`;
   if (msg.sdp) {
-    const body = msg.sdp.replace(/\r?\n/g, '\r\n');
+    const body = BARE_LF_RE.test(msg.sdp) ? msg.sdp.replace(/\r?\n/g, '\r\n') : msg.sdp;
     s += '\r\n' + body + (body.endsWith('\r\n') ? '' : '\r\n');
   }
   return s;
