@@ -99,6 +99,12 @@ describe('MGCP codec: osmo-mgw tests/mgcp/mgcp_test.c vectors', () => {
     expect(one('\r\n')).not.toHaveProperty('transactionId');
   });
 
+  it('fuzz regressions: a datagram ending in a bare CR is a 510; an SDP without a final line end gets CRLF', () => {
+    expect(one('CRCX 1 a@b MGCP 1.0\r\nM: recvonly\r\n\r\nv=0\r')).toMatchObject({ type: 'error', code: 510, transactionId: 1 });
+    expect(one('CRCX 1 a@b MGCP 1.0\r\nM: recvonly\r\n\r\nv=0\r\nc=IN IP4 1.2.3.4')).toMatchObject({ sdp: 'v=0\r\nc=IN IP4 1.2.3.4\r\n' });
+    expect(one('CRCX 1 a@b MGCP 1.0\nM: recvonly\n\nv=0\nc=IN IP4 1.2.3.4\n\n')).toMatchObject({ sdp: 'v=0\r\nc=IN IP4 1.2.3.4\r\n' });
+  });
+
   it('a parameter line without a colon ("X" in CRCX_MULT_1) is a 510', () => {
     expect(one('CRCX 2 1@mgw MGCP 1.0\r\nI: 4711\r\nX\r\nL: p:20\r\n')).toMatchObject({ code: 510, transactionId: 2 });
   });

@@ -29,9 +29,8 @@ function fail(code: number, reason: string, transactionId?: number, inResponse?:
 /** Splits a message's lines: CRLF or LF end a line (RFC 3435 §3.1); control characters other than HTAB are refused. */
 interface Lines {
   lines: string[];
-  /** Offset of each line in the text, and of the line after it. */
+  /** Offset of each line in the text. */
   starts: number[];
-  nexts: number[];
   next: number;
   error?: string;
 }
@@ -55,7 +54,6 @@ function scanBytes(buf: Uint8Array): { suspicious: boolean; bareLf: boolean } {
 function readMessageLines(text: string, start: number, suspicious: boolean): Lines {
   const lines: string[] = [];
   const starts: number[] = [];
-  const nexts: number[] = [];
   let pos = start;
   let error: string | undefined;
   let total = 0;
@@ -63,9 +61,9 @@ function readMessageLines(text: string, start: number, suspicious: boolean): Lin
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = text.length;
     let end = nl;
-    if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+    if (nl < text.length && end > pos && text.charCodeAt(end - 1) === 13) end--;
     const next = nl + 1;
-    if (end - pos === 1 && text.charCodeAt(pos) === 46) return { lines, starts, nexts, next, ...(error ? { error } : {}) };
+    if (end - pos === 1 && text.charCodeAt(pos) === 46) return { lines, starts, next, ...(error ? { error } : {}) };
     if (!error) {
       if (end - pos > LIMITS.maxLine) error = `line longer than ${LIMITS.maxLine} characters`;
       else if (++total > LIMITS.maxParams + 256) error = 'too many lines';
@@ -81,12 +79,11 @@ function readMessageLines(text: string, start: number, suspicious: boolean): Lin
       if (!error) {
         lines.push(text.slice(pos, end));
         starts.push(pos);
-        nexts.push(next);
       }
     }
     pos = next;
   }
-  return { lines, starts, nexts, next: pos, ...(error ? { error } : {}) };
+  return { lines, starts, next: pos, ...(error ? { error } : {}) };
 }
 
 function isBlank(s: string): boolean {
@@ -143,7 +140,6 @@ interface MessageText {
   text: string;
   lines: string[];
   starts: number[];
-  nexts: number[];
   canonical: boolean;
 }
 
@@ -153,12 +149,13 @@ function collectSdp(m: MessageText, from: number): string | undefined | { error:
   let end = lines.length;
   while (end > from && lines[end - 1].length === 0) end--;
   if (end <= from) return undefined;
-  const size = m.nexts[end - 1] - m.starts[from];
+  const size = m.starts[end - 1] + lines[end - 1].length + 2 - m.starts[from];
   if (size > LIMITS.maxSdpBytes) return { error: `session description larger than ${LIMITS.maxSdpBytes} bytes` };
   if (m.canonical) {
     const last = end - 1;
-    const body = m.text.slice(m.starts[from], m.nexts[last]);
-    return m.nexts[last] > m.starts[last] + lines[last].length ? body : body + '\r\n';
+    const lastEnd = m.starts[last] + lines[last].length;
+    if (m.text.charCodeAt(lastEnd) === 13 && m.text.charCodeAt(lastEnd + 1) === 10) return m.text.slice(m.starts[from], lastEnd + 2);
+    return m.text.slice(m.starts[from], lastEnd) + '\r\n';
   }
   return lines.slice(from, end).join('\r\n') + '\r\n';
 }
@@ -246,7 +243,7 @@ export function decode(buf: Uint8Array): MgcpDecoded[] {
   const { suspicious, bareLf } = scanBytes(buf);
   let pos = 0;
   while (pos < text.length) {
-    const { lines, starts, nexts, next, error } = readMessageLines(text, pos, suspicious);
+    const { lines, starts, next, error } = readMessageLines(text, pos, suspicious);
     pos = next;
     let first = 0;
     while (first < lines.length && isBlank(lines[first])) first++;
@@ -266,7 +263,6 @@ export function decode(buf: Uint8Array): MgcpDecoded[] {
         text,
         lines: first === 0 ? lines : lines.slice(first),
         starts: first === 0 ? starts : starts.slice(first),
-        nexts: first === 0 ? nexts : nexts.slice(first),
         canonical: !bareLf,
       }),
     );
