@@ -91,10 +91,13 @@ const start = (timer: IsupTimer, ms: number): IsupCallAction[] => (ms > 0 ? [{ k
 const stop = (...timers: IsupTimer[]): IsupCallAction[] => timers.map((timer) => ({ kind: 'stop-timer', timer }));
 const indicate = (indication: IsupCallIndication): IsupCallAction => ({ kind: 'indicate', indication });
 
-/** Q.764 §2.3.1: on REL, release the circuit and answer RLC at once. */
+/**
+ * Q.764 §2.3.1: on REL, release the switch path, then answer RLC. Call control hears of the
+ * release first (it clears the other leg), then RLC goes out.
+ */
 const onRemoteRelease: Handler = (e) => ({
   next: 'idle',
-  actions: [...stop('T7', 'T9'), send({ type: 'RLC' }), indicate({ kind: 'released', cause: e.name === 'ISUP_REL' ? e.cause : 0, by: 'remote' })],
+  actions: [...stop('T7', 'T9'), indicate({ kind: 'released', cause: e.name === 'ISUP_REL' ? e.cause : 0, by: 'remote' }), send({ type: 'RLC' })],
 });
 
 /** Q.764 §2.3.1 a)/§2.3.2: we release: send REL, start T1 and T5. */

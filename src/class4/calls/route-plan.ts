@@ -1,0 +1,27 @@
+/**
+ * What call handling needs from routing: the routed number, the ordered candidates, and whether
+ * a failure cause advances to the next candidate. The LCR engine's decisions adapt to this.
+ */
+export interface RouteCandidate {
+  carrier: string;
+  trunkGroup: string;
+  rate?: number;
+  prefix?: string;
+}
+
+export interface RoutePlan {
+  /** Digits to signal as the called number (national format for NANP trunk groups). */
+  called: string;
+  /** LRN when the number is ported (LNP dip). */
+  lrn?: string;
+  jurisdiction?: string;
+  /** Why the call must not be routed (blocked destination, tenant policy), if so. */
+  blocked?: string;
+  candidates: RouteCandidate[];
+  /** True when a call failing with this Q.850 cause should try the next candidate. */
+  advanceOn(cause: number): boolean;
+}
+
+export interface CallRouter {
+  plan(q: { called: string; calling?: string; customer?: string; at?: Date }): RoutePlan;
+}
