@@ -13,5 +13,6 @@ export const sctpMetrics = {
   messagesSent: counter('softswitch_sctp_messages_sent_total', 'User messages handed to the SCTP stack'),
   messagesReceived: counter('softswitch_sctp_messages_received_total', 'User messages delivered by the SCTP stack'),
   messagesDropped: counter('softswitch_sctp_messages_dropped_total', 'User messages not sent: queue full, bad stream, or association down'),
+  malformedPackets: counter('softswitch_sctp_malformed_packets_total', 'Received SCTP packets the stack could not parse (dropped)'),
   aborts: counter('softswitch_sctp_aborts_total', 'Associations ended by ABORT (ours, the peer\'s, or after a shutdown timeout)'),
 };

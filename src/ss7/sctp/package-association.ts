@@ -39,6 +39,8 @@ export interface SctpAssociationStats {
   sent: number;
   received: number;
   dropped: number;
+  /** Received packets the stack could not parse (dropped). */
+  malformed: number;
   checksumErrors: number;
 }
 
@@ -61,7 +63,7 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
   private shutdownWanted = false;
   private released = false;
   private readonly waiters: (() => void)[] = [];
-  private counts = { sent: 0, received: 0, dropped: 0 };
+  private counts = { sent: 0, received: 0, dropped: 0, malformed: 0 };
   private readonly sink: SendSink;
   private readonly log: Logger;
 
@@ -292,6 +294,12 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
     if (!this.shutdownWanted || !a || this.queue.length > 0 || a.state !== 'ESTABLISHED') return;
     this.shutdownWanted = false;
     a.SHUTDOWN();
+  }
+
+  /** A received packet the package could not parse was dropped. */
+  noteMalformed(err: unknown): void {
+    this.counts.malformed++;
+    this.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'sctp malformed packet dropped');
   }
 
   private drop(why: string, report = false): void {

@@ -4,11 +4,14 @@
  * serves every endpoint, and two userspace stacks on one host see each other's packets, so
  * peers belong in separate network namespaces.
  */
+import type { EventEmitter } from 'node:events';
 import { systemClock } from '../../util/clock.js';
 import { silentLogger } from '../../util/log.js';
 import { createPkgEndpoint } from './node-sctp.js';
 import { PackageAssociation, type SctpTransportAssociation } from './package-association.js';
 import { TUNING_DEFAULTS, type SctpTuning } from './options.js';
+import { guardListeners } from './guard.js';
+import { sctpMetrics } from './metrics.js';
 
 export interface SctpRawOptions extends SctpTuning {
   /** Local IPv4 address (placed in INIT as the IPv4 Address parameter, RFC 4960 §3.3.2.1). */
@@ -23,7 +26,12 @@ export interface SctpRawOptions extends SctpTuning {
 function open(opts: SctpRawOptions, passive: boolean): SctpTransportAssociation {
   const streams = opts.streams ?? TUNING_DEFAULTS.streams;
   const endpoint = createPkgEndpoint({ localPort: opts.localPort, localAddress: [opts.localAddress], MIS: streams, OS: streams }, {});
-  const transport = (endpoint as unknown as { transport?: { countChecksumErrors?: number } }).transport;
+  const transport = (endpoint as unknown as { transport?: { countChecksumErrors?: number; rawsocket?: EventEmitter & { guarded?: boolean } } }).transport;
+  const raw = transport?.rawsocket;
+  if (raw && !raw.guarded) {
+    raw.guarded = true;
+    guardListeners(raw, 'message', () => sctpMetrics.malformedPackets.inc());
+  }
   const description = `${opts.localAddress}:${endpoint.localPort} ${passive ? '<-' : '->'} ${opts.remoteAddress}:${opts.remotePort} (sctp/ip)`;
   const assoc = new PackageAssociation({
     endpoint,

@@ -9,6 +9,8 @@ import { SoftswitchError } from '../../errors.js';
 import { createPkgEndpoint } from './node-sctp.js';
 import { PackageAssociation, type SctpTransportAssociation } from './package-association.js';
 import { TUNING_DEFAULTS, type SctpTuning } from './options.js';
+import { guardListeners } from './guard.js';
+import { sctpMetrics } from './metrics.js';
 
 export interface SctpOverUdpOptions extends SctpTuning {
   localAddress: string;
@@ -89,6 +91,10 @@ async function open(opts: SctpOverUdpOptions, passive: boolean): Promise<SctpTra
     clock: opts.clock ?? systemClock,
     release: () => closeWhenSent(socket),
     checksumErrors: () => transport?.countChecksumErrors ?? 0,
+  });
+  guardListeners(socket, 'message', (err) => {
+    sctpMetrics.malformedPackets.inc();
+    assoc.noteMalformed(err);
   });
   if (passive && opts.remotePort === 0) {
     // RFC 6951 §5.4: replies go to the UDP source port of the peer's packets.
