@@ -1,0 +1,226 @@
+/**
+ * Carrier rate deck CSV (format documented in config/rate-decks/README.md).
+ * Parsing is all-or-nothing: any bad row makes the result an error value carrying every bad
+ * line number; nothing is partially returned. Never throws on any input.
+ */
+
+/** One carrier's rows, column-wise. Rates are integer millionths of the currency unit per minute. */
+export interface DeckRows {
+  carrier: string;
+  count: number;
+  prefixes: string[];
+  interstate: Int32Array;
+  intrastate: Int32Array;
+  indeterminate: Int32Array;
+  /** Epoch milliseconds (UTC) from which the row applies. */
+  effective: Float64Array;
+}
+
+export interface DeckRowError {
+  line: number;
+  message: string;
+}
+
+export type DeckParseResult =
+  | { ok: true; deck: DeckRows }
+  | { ok: false; errors: DeckRowError[]; errorCount: number; rowCount: number };
+
+/** E.164 §6.1: at most 15 digits. */
+export const MAX_PREFIX_DIGITS = 15;
+const MAX_REPORTED_ERRORS = 1000;
+const RATE_RE = /^\d{1,4}(\.\d{1,6})?$/;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?Z?)?$/;
+const DIGITS_RE = /^\d+$/;
+/** NANP: NPA and NXX both begin 2-9 (ATIS-0300055). */
+const NPANXX_RE = /^[2-9]\d{2}[2-9]\d{2}$/;
+
+const COLUMN_ALIASES: Record<string, string> = {
+  prefix: 'prefix',
+  dialcode: 'prefix',
+  npanxx: 'npanxx',
+  'npa-nxx': 'npanxx',
+  npa_nxx: 'npanxx',
+  interstate: 'interstate',
+  inter: 'interstate',
+  intrastate: 'intrastate',
+  intra: 'intrastate',
+  indeterminate: 'indeterminate',
+  indet: 'indeterminate',
+  effective: 'effective',
+  effective_date: 'effective',
+};
+
+/** Rate text ("0.0123") to integer micro-units, or -1 if malformed. */
+export function parseRate(text: string): number {
+  if (!RATE_RE.test(text)) return -1;
+  const dot = text.indexOf('.');
+  if (dot < 0) return Number(text) * 1_000_000;
+  const frac = text.slice(dot + 1).padEnd(6, '0');
+  return Number(text.slice(0, dot)) * 1_000_000 + Number(frac);
+}
+
+export function formatRate(micro: number): string {
+  const whole = Math.floor(micro / 1_000_000);
+  const frac = String(micro % 1_000_000).padStart(6, '0').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : String(whole);
+}
+
+/** "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" (UTC) to epoch ms, or NaN. */
+export function parseDate(text: string): number {
+  const m = DATE_RE.exec(text);
+  if (!m) return NaN;
+  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return NaN;
+  return ms;
+}
+
+export function formatDate(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19) + 'Z';
+}
+
+/** RFC 4180 field split for one line (quotes with "" escapes). */
+function splitCsvLine(line: string): string[] {
+  if (line.indexOf('"') < 0) return line.split(',');
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+export function parseDeck(carrier: string, text: string): DeckParseResult {
+  const errors: DeckRowError[] = [];
+  let errorCount = 0;
+  const fail = (line: number, message: string) => {
+    errorCount++;
+    if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line, message });
+  };
+  const lines = text.split(/\r?\n/);
+  let header: string[] | undefined;
+  let col: Record<string, number> = {};
+  const cap = lines.length;
+  const prefixes: string[] = [];
+  const inter = new Int32Array(cap);
+  const intra = new Int32Array(cap);
+  const indet = new Int32Array(cap);
+  const eff = new Float64Array(cap);
+  const seen = new Set<string>();
+  let n = 0;
+  let rowCount = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const raw = lines[i].trim();
+    if (raw === '' || raw.startsWith('#')) continue;
+    const cells = splitCsvLine(raw).map((c) => c.trim());
+    if (!header) {
+      header = cells.map((c) => COLUMN_ALIASES[c.toLowerCase()] ?? c.toLowerCase());
+      col = {};
+      header.forEach((h, k) => (col[h] = k));
+      if (col.prefix === undefined && col.npanxx === undefined) fail(lineNo, 'header needs a "prefix" or "npanxx" column');
+      if (col.interstate === undefined) fail(lineNo, 'header needs an "interstate" column');
+      if (errorCount) return { ok: false, errors, errorCount, rowCount: 0 };
+      continue;
+    }
+    rowCount++;
+    if (cells.length !== header.length) {
+      fail(lineNo, `expected ${header.length} fields, found ${cells.length}`);
+      continue;
+    }
+    let prefix: string;
+    if (col.prefix !== undefined && cells[col.prefix] !== '') {
+      prefix = cells[col.prefix].replace(/^\+/, '');
+      if (!DIGITS_RE.test(prefix) || prefix.length > MAX_PREFIX_DIGITS) {
+        fail(lineNo, `prefix "${cells[col.prefix]}" is not 1-${MAX_PREFIX_DIGITS} digits`);
+        continue;
+      }
+    } else if (col.npanxx !== undefined) {
+      const v = cells[col.npanxx].replace(/[-\s]/g, '');
+      if (!NPANXX_RE.test(v)) {
+        fail(lineNo, `NPA-NXX "${cells[col.npanxx]}" is not NXX-NXX with N in 2-9`);
+        continue;
+      }
+      prefix = '1' + v;
+    } else {
+      fail(lineNo, 'no prefix');
+      continue;
+    }
+    const rInter = parseRate(cells[col.interstate]);
+    if (rInter < 0) {
+      fail(lineNo, `interstate rate "${cells[col.interstate]}" is not a non-negative decimal with at most 6 places`);
+      continue;
+    }
+    let rIntra = rInter;
+    if (col.intrastate !== undefined && cells[col.intrastate] !== '') {
+      rIntra = parseRate(cells[col.intrastate]);
+      if (rIntra < 0) {
+        fail(lineNo, `intrastate rate "${cells[col.intrastate]}" is not a non-negative decimal with at most 6 places`);
+        continue;
+      }
+    }
+    let rIndet = rInter;
+    if (col.indeterminate !== undefined && cells[col.indeterminate] !== '') {
+      rIndet = parseRate(cells[col.indeterminate]);
+      if (rIndet < 0) {
+        fail(lineNo, `indeterminate rate "${cells[col.indeterminate]}" is not a non-negative decimal with at most 6 places`);
+        continue;
+      }
+    }
+    let when = 0;
+    if (col.effective !== undefined && cells[col.effective] !== '') {
+      when = parseDate(cells[col.effective]);
+      if (Number.isNaN(when)) {
+        fail(lineNo, `effective date "${cells[col.effective]}" is not YYYY-MM-DD[THH:MM[:SS]]`);
+        continue;
+      }
+    }
+    const key = prefix + '@' + when;
+    if (seen.has(key)) {
+      fail(lineNo, `duplicate prefix ${prefix} with the same effective date`);
+      continue;
+    }
+    seen.add(key);
+    prefixes.push(prefix);
+    inter[n] = rInter;
+    intra[n] = rIntra;
+    indet[n] = rIndet;
+    eff[n] = when;
+    n++;
+  }
+  if (!header) return { ok: false, errors: [{ line: 1, message: 'empty deck: no header row' }], errorCount: 1, rowCount: 0 };
+  if (errorCount) return { ok: false, errors, errorCount, rowCount };
+  return {
+    ok: true,
+    deck: {
+      carrier,
+      count: n,
+      prefixes,
+      interstate: inter.slice(0, n),
+      intrastate: intra.slice(0, n),
+      indeterminate: indet.slice(0, n),
+      effective: eff.slice(0, n),
+    },
+  };
+}
+
+/** The deck back as CSV in the canonical column order. */
+export function* deckCsvLines(rows: Iterable<{ prefix: string; interstate: number; intrastate: number; indeterminate: number; effective: number }>): Generator<string> {
+  yield 'prefix,interstate,intrastate,indeterminate,effective';
+  for (const r of rows) yield `${r.prefix},${formatRate(r.interstate)},${formatRate(r.intrastate)},${formatRate(r.indeterminate)},${formatDate(r.effective)}`;
+}
