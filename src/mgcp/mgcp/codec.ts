@@ -13,8 +13,6 @@ const VERSION_RE = /^[0-9]{1,3}\.[0-9]{1,3}$/;
 /** RFC 3435 §3.2.1 names version 1.0; RFC 2705 gateways still send 0.1. */
 const SUPPORTED_VERSIONS = new Set(['1.0', '0.1']);
 const CONTROL_RE = /[\x00-\x08\x0a-\x1f\x7f]/;
-const DOT_LINE_RE = /(?:^|\n)\.\r?(?:\n|$)/;
-const BARE_LF_RE = /(?:^|[^\r])\n/;
 
 function fail(code: number, reason: string, transactionId?: number, inResponse?: boolean): MgcpDecodeError {
   return {
@@ -275,8 +273,42 @@ function hasLineBreakOrControl(s: string): boolean {
   return CONTROL_RE.test(s);
 }
 
+/**
+ * One pass over a session description: `control` for a control character or a CR not before LF,
+ * `dot-line` for a line holding only "." (it would end the message, RFC 3435 §3.5.5),
+ * `bare-lf` when some line ends in LF alone, else `canonical`.
+ */
+function sdpShape(sdp: string): 'control' | 'dot-line' | 'bare-lf' | 'canonical' {
+  let bareLf = false;
+  let lineStart = 0;
+  for (let i = 0; i < sdp.length; i++) {
+    const c = sdp.charCodeAt(i);
+    if (c >= 32) {
+      if (c === 127) return 'control';
+      continue;
+    }
+    if (c === 9) continue;
+    const lineEnd = i;
+    if (c === 13) {
+      if (sdp.charCodeAt(i + 1) !== 10) return 'control';
+      i++;
+    } else if (c === 10) bareLf = true;
+    else return 'control';
+    if (lineEnd - lineStart === 1 && sdp.charCodeAt(lineStart) === 46) return 'dot-line';
+    lineStart = i + 1;
+  }
+  if (sdp.length - lineStart === 1 && sdp.charCodeAt(lineStart) === 46) return 'dot-line';
+  return bareLf ? 'bare-lf' : 'canonical';
+}
+
 /** Why `msg` cannot be put on the wire unambiguously, or undefined when it can. */
 export function checkEncodable(msg: MgcpMessage): string | undefined {
+  const r = inspect(msg);
+  return typeof r === 'string' ? r : undefined;
+}
+
+/** A reason to refuse `msg`, or whether its session description needs its line ends rewritten. */
+function inspect(msg: MgcpMessage): string | { canonicalSdp: boolean } {
   if (!Number.isInteger(msg.transactionId) || msg.transactionId < 0 || msg.transactionId > MAX_TRANSACTION_ID)
     return 'transaction id out of range';
   if (msg.type === 'command') {
@@ -294,14 +326,14 @@ export function checkEncodable(msg: MgcpMessage): string | undefined {
     if (!NAME_RE.test(p.name)) return `malformed parameter name ${JSON.stringify(p.name)}`;
     if (hasLineBreakOrControl(p.value)) return `control character in parameter ${p.name}`;
   }
-  if (msg.sdp !== undefined) {
-    if (DOT_LINE_RE.test(msg.sdp)) return 'session description holds a "." line';
-    if (scanBytes(Buffer.from(msg.sdp, 'latin1')).suspicious) return 'control character in session description';
-  }
-  return undefined;
+  if (msg.sdp === undefined) return { canonicalSdp: true };
+  const shape = sdpShape(msg.sdp);
+  if (shape === 'dot-line') return 'session description holds a "." line';
+  if (shape === 'control') return 'control character in session description';
+  return { canonicalSdp: shape === 'canonical' };
 }
 
-function render(msg: MgcpMessage): string {
+function render(msg: MgcpMessage, sdpCanonical: boolean): string {
   let s: string;
   if (msg.type === 'command') {
     s = `${msg.verb} ${msg.transactionId} ${msg.endpoint} MGCP ${msg.version}`;
@@ -314,7 +346,7 @@ function render(msg: MgcpMessage): string {
   s += '\r\n';
   for (const p of msg.params) s += p.value ? `${p.name}: ${p.value}\r\n` : `${p.name}:\r\n`;
   if (msg.sdp) {
-    const body = BARE_LF_RE.test(msg.sdp) ? msg.sdp.replace(/\r?\n/g, '\r\n') : msg.sdp;
+    const body = sdpCanonical ? msg.sdp : msg.sdp.replace(/\r?\n/g, '\r\n');
     s += '\r\n' + body + (body.endsWith('\r\n') ? '' : '\r\n');
   }
   return s;
@@ -328,10 +360,11 @@ export function encode(msgs: MgcpMessage | readonly MgcpMessage[]): Buffer {
   const list = Array.isArray(msgs) ? (msgs as readonly MgcpMessage[]) : [msgs as MgcpMessage];
   let text = '';
   for (let i = 0; i < list.length; i++) {
-    const why = checkEncodable(list[i]);
-    if (why) throw new TypeError(`MGCP message cannot be encoded: ${why}`);
+    const m = list[i];
+    const r = inspect(m);
+    if (typeof r === 'string') throw new TypeError(`MGCP message cannot be encoded: ${r}`);
     if (i > 0) text += '.\r\n';
-    text += render(list[i]);
+    text += render(m, r.canonicalSdp);
   }
   return Buffer.from(text, 'latin1');
 }
