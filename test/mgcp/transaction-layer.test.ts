@@ -83,6 +83,26 @@ describe('MGCP transaction layer (virtual time)', () => {
     expect(sent).toHaveLength(3);
   });
 
+  it('ignores a response with the right transaction id from another address', async () => {
+    const { clock, layer } = harness();
+    const p = layer.request(GW, { verb: 'AUEP', endpoint: 'a@tgw' });
+    layer.receive(encode(response(200, 100, 'spoofed')), { address: '198.51.100.7', port: 2427 });
+    clock.advance(100);
+    expect(layer.pending).toBe(1);
+    layer.receive(encode(response(200, 100, 'OK')), GW);
+    await expect(p).resolves.toMatchObject({ comment: 'OK' });
+  });
+
+  it('handles a response and a command piggy-backed in one datagram (§3.5.5)', async () => {
+    const seen: string[] = [];
+    const { sent, layer } = harness({ onCommand: (c) => (seen.push(c.verb), response(200, c.transactionId, 'OK')) });
+    const p = layer.request(GW, { verb: 'RQNT', endpoint: 'a@tgw', params: [{ name: 'X', value: '1' }] });
+    layer.receive(encode([response(200, 100, 'OK'), command('NTFY', 900, 'a@tgw', [{ name: 'X', value: '1' }, { name: 'O', value: 'D/5' }])]), GW);
+    await expect(p).resolves.toMatchObject({ code: 200 });
+    expect(seen).toEqual(['NTFY']);
+    expect(sent.at(-1)?.msgs).toEqual([response(200, 900, 'OK')]);
+  });
+
   it('provisional 100 stops retransmission; the final response asking K: gets a 000 ack, and so do its repeats (§3.5.6)', async () => {
     const { clock, sent, layer } = harness();
     const p = layer.request(GW, { verb: 'CRCX', endpoint: 'a@tgw', params: [{ name: 'C', value: 'c1' }, { name: 'M', value: 'sendrecv' }] });

@@ -249,7 +249,9 @@ export class TransactionLayer {
       this.answers.delete(`${peerKey(from)}|${r.transactionId}`);
       return;
     }
-    const o = this.outgoing.get(r.transactionId);
+    const found = this.outgoing.get(r.transactionId);
+    // A response counts only from the address the command went to (RFC 3435 §3.5.2 ties it to the transaction).
+    const o = found && found.peer.address === from.address ? found : undefined;
     if (!o) {
       if (!isProvisional(r.code) && this.acked.has(r.transactionId))
         this.opts.send(encode(response(RC.ACK, r.transactionId, '')), from);
