@@ -31,6 +31,14 @@ export const ERROR_CODES = {
     message: 'The compiled route table snapshot cannot be read',
     action: 'Delete the snapshot file named; the switch rebuilds it from the rate decks at next start.',
   },
+  SSW_ERR_ROUTING_DATA_INVALID: {
+    message: 'The LNP table or NPA-NXX state table has bad rows',
+    action: 'Correct the rows listed (file and line numbers are given) in routing.lnp.file / routing.jurisdiction.stateTable and start again.',
+  },
+  SSW_ERR_UNKNOWN_CARRIER: {
+    message: 'No carrier with that id is configured',
+    action: 'Use a carrier id from routing.carriers (GET /api/v1/routes/export lists them) or add the carrier to the configuration.',
+  },
   SSW_ERR_SCTP_ASSOC_FAILED: {
     message: 'The SCTP association to the signalling gateway could not be established',
     action: 'Check the SG address/port in ss7.sg, that the SG accepts this ASP, and the network path; the switch keeps retrying.',
