@@ -5,7 +5,7 @@
  *   routes lookup NUMBER [--caller N] [--customer ID] [--at ISO]
  *   routes import CARRIER FILE.csv
  *   routes export
- *   decode HEX | --pcap FILE [--isup-variant ansi|itu]
+ *   decode HEX | --pcap FILE [--sctp-udp-port N] [--isup-variant ansi|itu]
  */
 import { parseArgs } from 'node:util';
 import { SoftswitchError } from '../errors.js';
@@ -19,7 +19,7 @@ commands:
   routes lookup NUMBER [--caller N] [--customer ID] [--at ISO-TIME]
   routes import CARRIER FILE.csv          validate and load a carrier's rate deck
   routes export                           print the active route table as CSV
-  decode HEX | --pcap FILE [--isup-variant ansi|itu]
+  decode HEX | --pcap FILE [--sctp-udp-port N] [--isup-variant ansi|itu]
                                           decode M3UA/ISUP bytes from a trace as JSON
 
 configuration: --config FILE or SSW_CONFIG; any key can be overridden with SSW__section__key=value`;

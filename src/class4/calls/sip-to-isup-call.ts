@@ -275,7 +275,7 @@ export class SipToIsupCall {
       let pendingAfterRelease: AttemptResult | undefined;
       this.releaseAttempt = (cause, by) => {
         if (runner.state === 'idle' || runner.state === 'releasing') return;
-        pendingAfterRelease = by === 'caller' && !answered ? { kind: 'canceled' } : { kind: 'ended', cause, releasedBy: by };
+        pendingAfterRelease = answered ? { kind: 'ended', cause, releasedBy: by } : by === 'caller' ? { kind: 'canceled' } : { kind: 'failed', cause };
         if (by === 'switch' && this.dialog) this.dialog.destroy({ headers: { Reason: reasonHeader(cause) } }).catch(() => undefined);
         runner.handle({ name: 'CC_RELEASE_REQ', cause });
       };

@@ -23,7 +23,7 @@ function isM3ua(c: SctpDataChunk): boolean {
 
 /** Decodes every complete M3UA DATA chunk in a capture held in memory. */
 export function decodePcapBuffer(buf: Buffer, opts: DecodeOptions): DecodedFrame[] | { error: string } {
-  const chunks = readPcap(buf);
+  const chunks = readPcap(buf, opts.sctpUdpPorts);
   if (!Array.isArray(chunks)) return chunks;
   const out: DecodedFrame[] = [];
   for (const c of chunks) {

@@ -35,7 +35,8 @@ const IPPROTO_SCTP = 132;
 /** RFC 6951 §5.1 registered SCTP-over-UDP port. */
 export const SCTP_UDP_PORT = 9899;
 
-export function readPcap(buf: Buffer): SctpDataChunk[] | PcapError {
+/** `udpPorts`: UDP ports carrying SCTP (RFC 6951); the registered 9899 unless told otherwise. */
+export function readPcap(buf: Buffer, udpPorts: readonly number[] = [SCTP_UDP_PORT]): SctpDataChunk[] | PcapError {
   if (buf.length < 24) return { error: 'file shorter than a pcap global header' };
   const magic = buf.readUInt32LE(0);
   let le: boolean;
@@ -60,7 +61,7 @@ export function readPcap(buf: Buffer): SctpDataChunk[] | PcapError {
     const pkt = buf.subarray(pos, pos + incl);
     pos += incl;
     const ipAt = ipOffset(pkt, linkType);
-    if (ipAt >= 0) readIpv4(pkt, ipAt, frame, time, out);
+    if (ipAt >= 0) readIpv4(pkt, ipAt, frame, time, out, udpPorts);
   }
   return out;
 }
@@ -86,7 +87,7 @@ function ipText(pkt: Buffer, at: number): string {
   return `${pkt[at]}.${pkt[at + 1]}.${pkt[at + 2]}.${pkt[at + 3]}`;
 }
 
-function readIpv4(pkt: Buffer, at: number, frame: number, time: number, out: SctpDataChunk[]): void {
+function readIpv4(pkt: Buffer, at: number, frame: number, time: number, out: SctpDataChunk[], udpPorts: readonly number[]): void {
   if (pkt.length < at + 20 || pkt[at] >> 4 !== 4) return;
   const ihl = (pkt[at] & 0xf) * 4;
   const total = Math.min(pkt.readUInt16BE(at + 2), pkt.length - at);
@@ -101,7 +102,7 @@ function readIpv4(pkt: Buffer, at: number, frame: number, time: number, out: Sct
     if (end - l4 < 8) return;
     const sp = pkt.readUInt16BE(l4);
     const dp = pkt.readUInt16BE(l4 + 2);
-    if (sp !== SCTP_UDP_PORT && dp !== SCTP_UDP_PORT) return;
+    if (!udpPorts.includes(sp) && !udpPorts.includes(dp)) return;
     l4 += 8;
   } else if (proto !== IPPROTO_SCTP) return;
   readSctp(pkt, l4, end, { frame, time, src, dst }, out);

@@ -6,6 +6,8 @@ import { toPlain } from './json.js';
 
 export interface DecodeOptions {
   variant: Variant;
+  /** UDP ports carrying SCTP in a capture (RFC 6951); default 9899. */
+  sctpUdpPorts?: number[];
 }
 
 /** RFC 4666 §3.1: version 1, reserved 0, and a length that fits the bytes given. */

@@ -1,0 +1,26 @@
+import type { Config } from '../config/schema.js';
+import { createLogger } from '../util/log.js';
+import { startSoftswitch } from './softswitch.js';
+
+/** `softswitch start`: run until SIGTERM/SIGINT, then drain calls and stop cleanly. */
+export async function runSoftswitch(config: Config): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  const ssw = await startSoftswitch(config, logger);
+  const summary = [
+    `softswitch ${config.node.name} up${config.lab.enabled ? ' (lab profile: tandem simulator beside the switch)' : ''}`,
+    `  SIP       udp ${config.sip.address}:${ssw.sipPort}`,
+    `  admin API http://${config.api.host}:${ssw.apiPort} (/healthz, /metrics, /api/v1/calls, /api/v1/cdrs)`,
+    ssw.tandem ? `  tandem    SCTP/UDP 127.0.0.1:${ssw.tandem.port} (M3UA SG, ISUP ${config.ss7.variant})` : '',
+    ssw.osmoMgw ? `  gateway   osmo-mgw MGCP 127.0.0.1:${ssw.osmoMgw.port}` : config.lab.enabled ? '  gateway   none (osmo-mgw not installed: no media)' : '',
+    `  try:      sipp -sn uac -s 2125550100 ${config.sip.address}:${ssw.sipPort} -m 1 -p 5099 -mp 16000 -cp 8099`,
+  ].filter(Boolean);
+  process.stdout.write(summary.join('\n') + '\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  logger.info('shutting down: refusing new calls, releasing active calls');
+  await ssw.stop();
+  logger.info('stopped');
+  return 0;
+}

@@ -1,0 +1,202 @@
+/**
+ * Assembles the running switch from its configuration: store, routing, SIGTRAN/ISUP, media
+ * gateway control, SIP, call handling and the admin API; in the lab profile also the tandem
+ * simulator and osmo-mgw beside it. `stop()` drains calls and closes everything in order.
+ */
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config, TrunkGroupConfig } from '../config/schema.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { openDatabase } from '../store/database.js';
+import { CdrStore } from '../store/cdr-store.js';
+import { createApiServer } from '../api/server.js';
+import { lcrRoutes } from '../api/routes-lcr.js';
+import { RoutingEngine } from '../class4/routing/engine.js';
+import { LcrCallRouter } from '../class4/calls/lcr-call-router.js';
+import { CallManager } from '../class4/calls/call-manager.js';
+import { TrunkCustomerTable } from '../class4/trunks/trunk-customers.js';
+import { CircuitGroup } from '../ss7/isup/circuits.js';
+import { IsupService } from '../ss7/isup/service.js';
+import { AspTransferLink, type SgEndpoint } from '../ss7/links/asp-link.js';
+import { connectSctpOverUdp } from '../ss7/sctp/udp-transport.js';
+import { startTandemSimulator, pointCodeOf, type TandemSimHandle } from '../ss7/tandem-sim/server.js';
+import { TrafficMode } from '../ss7/m3ua/constants.js';
+import { MgcpBearerPort } from '../mgcp/bearer.js';
+import type { BearerPort } from '../mgcp/bearer-port.js';
+import type { SignallingPort } from '../class5/signalling/port.js';
+import { EmbeddedSignallingPort } from '../class5/sip/embedded-adapter.js';
+import { DrachtioSignallingPort } from '../class5/sip/drachtio-adapter.js';
+import { hasOsmoMgw, startOsmoMgw, OSMO_MGW_MISSING, type OsmoMgw } from './lab/osmo-mgw.js';
+
+export interface SoftswitchHandle {
+  config: Config;
+  api: FastifyInstance;
+  apiPort: number;
+  sipPort: number;
+  sip: SignallingPort;
+  calls: CallManager;
+  cdrs: CdrStore;
+  isup: IsupService;
+  link: AspTransferLink;
+  routing: RoutingEngine;
+  bearer?: BearerPort;
+  /** Lab profile only. */
+  tandem?: TandemSimHandle;
+  osmoMgw?: OsmoMgw;
+  stop(): Promise<void>;
+}
+
+const TRAFFIC_MODES = { override: TrafficMode.OVERRIDE, loadshare: TrafficMode.LOADSHARE, broadcast: TrafficMode.BROADCAST } as const;
+
+export async function startSoftswitch(config: Config, logger: Logger, clock: Clock = systemClock): Promise<SoftswitchHandle> {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  const stopAll = async () => {
+    for (const fn of cleanup.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        logger.warn({ err }, 'error while stopping a component');
+      }
+    }
+  };
+  try {
+    const db = openDatabase(join(config.dataDir, 'softswitch.sqlite'));
+    cleanup.push(() => void db.close());
+    const cdrs = new CdrStore(db);
+
+    const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger });
+
+    // --- Lab profile: the tandem simulator (SG + ILEC tandem) and osmo-mgw beside the switch.
+    let tandem: TandemSimHandle | undefined;
+    let osmoMgw: OsmoMgw | undefined;
+    let sgs: SgEndpoint[] = config.ss7.sgs.map((sg) => ({ ...sg, localAddress: config.ss7.m3ua.localAddress }));
+    let gateways = config.mgcp.gateways;
+    if (config.lab.enabled) {
+      tandem = await startTandemSimulator(config, logger, clock);
+      cleanup.push(() => tandem!.stop());
+      sgs = [{ name: 'lab-tandem', address: config.ss7.m3ua.localAddress, port: tandem.port, localPort: 0, localAddress: config.ss7.m3ua.localAddress }];
+      if (config.lab.startOsmoMgw) {
+        if (hasOsmoMgw()) {
+          osmoMgw = await startOsmoMgw();
+          cleanup.push(() => osmoMgw!.stop());
+          gateways = gateways.map((g, i) => (i === 0 ? { ...g, address: osmoMgw!.address, port: osmoMgw!.port, domain: osmoMgw!.domain } : g));
+          logger.info({ port: osmoMgw.port }, 'lab: osmo-mgw started as the TDM gateway');
+        } else {
+          gateways = [];
+          logger.warn(`lab: ${OSMO_MGW_MISSING}; calls run WITHOUT a media gateway (signalling only, SDP answers decline media)`);
+        }
+      }
+    }
+
+    // --- Media gateway control (MGCP call agent).
+    let bearer: MgcpBearerPort | undefined;
+    if (gateways.length > 0) {
+      bearer = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock });
+      cleanup.push(() => bearer!.close());
+    }
+
+    // --- SIGTRAN: one ASP per SG, ISUP over it.
+    const variant = config.ss7.variant;
+    const ownPointCode = pointCodeOf(config.ss7.localPointCode, variant, 'ss7.localPointCode');
+    const m3ua = config.ss7.m3ua;
+    const link = new AspTransferLink({
+      sgs,
+      connect: (sg) => connectSctpOverUdp({ localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, logger, clock }),
+      asp: {
+        routingContexts: m3ua.routingContext === undefined ? undefined : [m3ua.routingContext],
+        trafficMode: TRAFFIC_MODES[m3ua.trafficMode],
+        networkAppearance: m3ua.networkAppearance,
+        beatIntervalMs: m3ua.beatIntervalMs,
+      },
+      clock,
+      logger,
+    });
+    cleanup.push(() => link.stop());
+    const trunkGroups = new Map<string, TrunkGroupConfig>(config.trunkGroups.map((tg) => [tg.id, tg]));
+    const isup = new IsupService({
+      link,
+      ownPointCode,
+      networkIndicator: config.ss7.networkIndicator,
+      logger,
+      trunkGroups: config.trunkGroups.map((tg) => {
+        const farPointCode = pointCodeOf(tg.dpc, tg.variant, `trunkGroups.${tg.id}.dpc`);
+        return {
+          id: tg.id,
+          variant: tg.variant,
+          farPointCode,
+          circuits: new CircuitGroup({ id: tg.id, firstCic: tg.cics.first, count: tg.cics.count, ownPointCode, farPointCode }),
+        };
+      }),
+    });
+    cleanup.push(() => isup.close());
+    routing.setAvailability((tgId: string) => isup.isAvailable(tgId));
+    link.start();
+
+    // --- SIP.
+    const sip: SignallingPort & { port?: number } =
+      config.sip.adapter === 'drachtio'
+        ? await DrachtioSignallingPort.connect({ ...config.sip.drachtio, logger })
+        : await EmbeddedSignallingPort.create({ address: config.sip.address, port: config.sip.port, logger, clock });
+    cleanup.push(() => sip.close());
+
+    const calls = new CallManager(
+      {
+        sip,
+        isup,
+        router: new LcrCallRouter(routing),
+        bearer,
+        trunkGroups,
+        clock,
+        logger,
+        writeCdr: (cdr) => cdrs.insert(cdr),
+        mediaAddress: config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address,
+      },
+      new TrunkCustomerTable(config.trunkCustomers),
+    );
+    calls.listen();
+
+    // --- Admin API.
+    const api = await createApiServer({
+      logger,
+      cdrs,
+      calls: () => calls.snapshot(),
+      health: () => ({ store: true, sigtran: link.status().some((s) => s.state === 'ASP_ACTIVE'), sip: true }),
+      ss7: () => ({ variant, localPointCode: config.ss7.localPointCode, signallingGateways: link.status() }),
+      trunkGroups: () => ({
+        trunkGroups: isup.trunkGroups.map((tg) => ({ id: tg.id, variant: tg.variant, dpc: trunkGroups.get(tg.id)?.dpc, available: isup.isAvailable(tg.id), ...tg.circuits.counts() })),
+      }),
+      plugins: [(app) => lcrRoutes(app, { engine: routing })],
+    });
+    await api.listen({ host: config.api.host, port: config.api.port });
+    cleanup.push(() => api.close());
+    const apiPort = (api.server.address() as { port: number }).port;
+
+    let stopped = false;
+    return {
+      config,
+      api,
+      apiPort,
+      sipPort: sip.port ?? config.sip.port,
+      sip,
+      calls,
+      cdrs,
+      isup,
+      link,
+      routing,
+      bearer,
+      tandem,
+      osmoMgw,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        const left = await calls.drain(config.shutdown.drainMs);
+        if (left > 0) logger.warn({ left }, 'calls still active after the drain period; closing anyway');
+        await stopAll();
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
