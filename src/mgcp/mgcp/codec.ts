@@ -24,7 +24,6 @@ function fail(code: number, reason: string, transactionId?: number, inResponse?:
   };
 }
 
-/** Splits a message's lines: CRLF or LF end a line (RFC 3435 §3.1); control characters other than HTAB are refused. */
 interface Lines {
   lines: string[];
   /** Offset of each line in the text. */
@@ -49,6 +48,7 @@ function scanBytes(buf: Uint8Array): { suspicious: boolean; bareLf: boolean } {
   return { suspicious: false, bareLf };
 }
 
+/** Splits a message's lines: CRLF or LF end a line (RFC 3435 §3.1); control characters other than HTAB are refused. */
 function readMessageLines(text: string, start: number, suspicious: boolean): Lines {
   const lines: string[] = [];
   const starts: number[] = [];
