@@ -155,6 +155,15 @@ class DrachtioDialog extends EventEmitter implements Dialog {
   }
 }
 
+/** Gives up a connection that never authenticated, so srf does not keep reconnecting. */
+function abandon(srf: Srf): void {
+  try {
+    srf.disconnect();
+  } catch {
+    // no socket registered yet
+  }
+}
+
 function toSipError(err: unknown): unknown {
   const e = err as { name?: string; status?: number; reason?: string; res?: { get?(n: string): string } };
   if (e && e.name === 'SipError' && typeof e.status === 'number') return new SipError(e.status, e.reason ?? '');
@@ -173,13 +182,13 @@ export class DrachtioSignallingPort implements SignallingPort {
     const logger = cfg.logger.child({ component: 'sip-drachtio' });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        srf.disconnect();
+        abandon(srf);
         reject(new SoftswitchError('SSW_ERR_DRACHTIO_UNAVAILABLE', `${cfg.host}:${cfg.port}: no answer within ${cfg.connectTimeoutMs ?? 5000} ms`));
       }, cfg.connectTimeoutMs ?? 5000);
       srf.on('connect', (err: Error | null, hostport: string) => {
         clearTimeout(timer);
         if (err) {
-          srf.disconnect();
+          abandon(srf);
           reject(new SoftswitchError('SSW_ERR_DRACHTIO_UNAVAILABLE', `${cfg.host}:${cfg.port}: ${err.message}`, { cause: err }));
           return;
         }

@@ -16,7 +16,7 @@ import { IncomingInvite } from './incoming-invite.js';
 import type { Endpoint, SipMessage, SipRequest, SipResponse } from './message.js';
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
-import { TransactionLayer } from './transaction/layer.js';
+import { TransactionLayer, serverKey } from './transaction/layer.js';
 import type { Transaction } from './transaction/transaction.js';
 
 const received = new Counter({ name: 'softswitch_sip_messages_received_total', help: 'SIP messages received', labelNames: ['kind'], registers: [registry] });
@@ -149,6 +149,11 @@ export class UaCore {
   // ---- UAS ------------------------------------------------------------------------------
 
   private newInvite(req: SipRequest, source: Endpoint): void {
+    // The INVITE transaction ended with our 2xx; a retransmitted INVITE gets the 2xx again
+    // rather than a second call (the "Accepted" state of RFC 6026 §7.1).
+    const key = serverKey(req);
+    const accepted = key ? this.accepted.get(key) : undefined;
+    if (accepted?.pending2xx) return this.transmit(accepted.pending2xx.res, accepted.pending2xx.dest);
     const tx = this.layer.startServer(req, responseDestination(req, source), {
       timeout: () => this.log.debug({ callId: req.headers.get('call-id') }, 'no ACK for final response (timer H)'),
     });
@@ -213,6 +218,11 @@ export class UaCore {
     inv.finalResponseSent = true;
     this.layer.respond(inv.tx, res);
     dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
+    const key = serverKey(req);
+    if (key) {
+      this.accepted.set(key, dialog);
+      dialog.acceptedKey = key;
+    }
     this.schedule2xx(dialog);
     return dialog;
   }
@@ -225,7 +235,7 @@ export class UaCore {
       if (dialog.pending2xx !== p) return;
       if (this.opts.clock.now() - p.started >= 64 * T1) {
         // §13.3.1.4: no ACK within 64*T1: confirm the dialog, then end it with BYE.
-        dialog.pending2xx = undefined;
+        this.clearPending2xx(dialog);
         this.log.info({ callId: dialog.callId }, 'no ACK for 2xx within 64*T1; sending BYE');
         void this.sendBye(dialog, {});
         dialog.emit('destroy', { by: 'failure', reason: 'no ACK' });
@@ -240,8 +250,7 @@ export class UaCore {
   private ackFor2xx(dialog: SipDialog | undefined, seq: number): void {
     const p = dialog?.pending2xx;
     if (!dialog || !p || p.cseq !== seq) return;
-    this.opts.clock.clearTimeout(p.timer);
-    dialog.pending2xx = undefined;
+    this.clearPending2xx(dialog);
     dialog.emit('ack');
   }
 
@@ -289,11 +298,19 @@ export class UaCore {
   }
 
   private readonly pendingInvites = new WeakMap<Transaction, IncomingInvite>();
+  /** Dialogs whose initial 2xx awaits its ACK, by the INVITE's server-transaction key. */
+  private readonly accepted = new Map<string, SipDialog>();
+
+  private clearPending2xx(dialog: SipDialog): void {
+    if (dialog.pending2xx) this.opts.clock.clearTimeout(dialog.pending2xx.timer);
+    dialog.pending2xx = undefined;
+    if (dialog.acceptedKey) this.accepted.delete(dialog.acceptedKey);
+    dialog.acceptedKey = undefined;
+  }
 
   private forget(dialog: SipDialog): void {
     dialog.destroyed = true;
-    if (dialog.pending2xx) this.opts.clock.clearTimeout(dialog.pending2xx.timer);
-    dialog.pending2xx = undefined;
+    this.clearPending2xx(dialog);
     this.dialogs.delete(dialog.id);
   }
 
@@ -343,6 +360,7 @@ export class UaCore {
   invite(uri: string, o: CreateUacOptions): Promise<SipDialog> {
     const dest = uriDestination(uri);
     if (!dest) return Promise.reject(new SipError(416, 'Unsupported URI Scheme'));
+    if (o.signal?.aborted) return Promise.reject(new SipError(487, 'Request Terminated'));
     const host = this.opts.local.host;
     const fromUri = o.from ? (o.from.includes(':') ? o.from : `sip:${o.from}@${host}`) : `sip:softswitch@${host}`;
     const localTag = randomToken();
@@ -386,6 +404,12 @@ export class UaCore {
           cseqMethod: 'CANCEL',
         });
         this.layer.startClient(c, dest, {});
+        // §9.1: with no final response 64*T1 after the CANCEL, the INVITE is considered cancelled.
+        this.opts.clock.setTimeout(() => {
+          if (settled) return;
+          inviteTx.abort();
+          settle(() => reject(new SipError(487, 'Request Terminated')));
+        }, 64 * T1);
       };
       o.signal?.addEventListener('abort', () => {
         if (settled) return;
@@ -393,7 +417,7 @@ export class UaCore {
         // §9.1: CANCEL only once a provisional response has arrived.
         if (provisional) sendCancel();
       }, { once: true });
-      this.layer.startClient(req, dest, {
+      const inviteTx = this.layer.startClient(req, dest, {
         passUp: (msg) => {
           if (msg.kind !== 'response') return;
           if (msg.status < 200) {

@@ -87,6 +87,16 @@ describe('UAS core', () => {
     expect(acked).toBe(1);
   });
 
+  it('a retransmitted INVITE after our 2xx gets the 2xx again, not a second call (RFC 6026 §7.1)', () => {
+    const { core, invites, responses } = rig();
+    core.receive(invite(), caller);
+    const d = core.answer(invites[0], SDP);
+    core.receive(invite(), caller);
+    expect(invites).toHaveLength(1);
+    expect(responses().map((r) => r.msg.status)).toEqual([100, 200, 200]);
+    expect(d.type).toBe('uas');
+  });
+
   it('without an ACK within 64*T1 sends BYE and emits destroy (failure)', () => {
     const { clock, core, invites, requests } = rig();
     core.receive(invite(), caller);
@@ -207,5 +217,90 @@ describe('UAS core', () => {
     core.onInvite((inv) => sent.push(inv.request.body.length));
     core.receive(invite({ callId: 'after-fuzz', branch: 'z9hG4bK-after' }), caller);
     expect(sent).toEqual([SDP.length]);
+  });
+});
+
+describe('UAC core', () => {
+  const far: Endpoint = { address: '192.0.2.20', port: 5062 };
+  function reply(req: SipRequest, status: number, opts: { tag?: string; body?: string; extra?: string[] } = {}): Buffer {
+    const body = opts.body ?? '';
+    return crlf([
+      `SIP/2.0 ${status} X`,
+      `Via: ${req.headers.get('via')}`,
+      `From: ${req.headers.get('from')}`,
+      `To: ${req.headers.get('to')}${opts.tag ? `;tag=${opts.tag}` : ''}`,
+      `Call-ID: ${req.headers.get('call-id')}`,
+      `CSeq: ${req.headers.get('cseq')}`,
+      ...(opts.extra ?? []),
+      ...(body ? ['Content-Type: application/sdp'] : []),
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      '',
+      body,
+    ]);
+  }
+
+  it('INVITE with SDP; 183 early media to the callback; 2xx → dialog and ACK in a new transaction, re-sent on a 2xx retransmission', async () => {
+    const { core, requests } = rig();
+    const early: Array<{ status: number; sdp?: string }> = [];
+    const p = core.invite('sip:+4930555@192.0.2.20:5062', { localSdp: SDP, from: '+4940111', headers: { 'P-Asserted-Identity': '<sip:+4940111@198.51.100.1>' }, onProvisional: (i) => early.push({ status: i.status, sdp: i.sdp }) });
+    const inv = requests()[0];
+    expect(inv.to).toEqual(far);
+    expect(inv.msg.method).toBe('INVITE');
+    expect(inv.msg.body.toString()).toBe(SDP);
+    expect(inv.msg.headers.get('p-asserted-identity')).toBe('<sip:+4940111@198.51.100.1>');
+    expect(parseNameAddr(inv.msg.headers.get('from')!)?.uri).toBe('sip:+4940111@198.51.100.1');
+    core.receive(reply(inv.msg, 100), far);
+    core.receive(reply(inv.msg, 183, { tag: 'ft', body: 'v=0\r\nm=audio 5000 RTP/AVP 0\r\n' }), far);
+    const ok = reply(inv.msg, 200, { tag: 'ft', body: 'v=0\r\nm=audio 5002 RTP/AVP 0\r\n', extra: ['Contact: <sip:gw@192.0.2.21:5070>'] });
+    core.receive(ok, far);
+    const d = await p;
+    expect(early).toEqual([{ status: 183, sdp: 'v=0\r\nm=audio 5000 RTP/AVP 0\r\n' }]);
+    expect(d).toMatchObject({ type: 'uac', remoteTag: 'ft', remoteSdp: 'v=0\r\nm=audio 5002 RTP/AVP 0\r\n' });
+    const ack = requests()[1];
+    expect(ack.msg.method).toBe('ACK');
+    expect(ack.to).toEqual({ address: '192.0.2.21', port: 5070 });
+    expect(ack.msg.uri).toBe('sip:gw@192.0.2.21:5070');
+    expect(parseVia(ack.msg.headers.get('via')!)?.branch).not.toBe(parseVia(inv.msg.headers.get('via')!)?.branch);
+    core.receive(ok, far);
+    expect(requests().map((r) => r.msg.method)).toEqual(['INVITE', 'ACK', 'ACK']);
+  });
+
+  it('a failure rejects with SipError carrying status and Reason header; the ACK stays in the transaction', async () => {
+    const { core, requests } = rig();
+    const p = core.invite('sip:+4930555@192.0.2.20:5062', { localSdp: SDP });
+    const inv = requests()[0].msg;
+    core.receive(reply(inv, 603, { tag: 'x', extra: ['Reason: Q.850;cause=21'] }), far);
+    await expect(p).rejects.toMatchObject({ name: 'SipError', status: 603, reasonHeader: 'Q.850;cause=21' });
+    const ack = requests()[1].msg;
+    expect(ack.method).toBe('ACK');
+    expect(ack.headers.get('via')).toBe(inv.headers.get('via'));
+  });
+
+  it('abort before any provisional waits; after 180 sends CANCEL on the INVITE branch; 487 rejects with SipError 487', async () => {
+    const { core, requests } = rig();
+    const ac = new AbortController();
+    const p = core.invite('sip:+4930555@192.0.2.20:5062', { localSdp: SDP, signal: ac.signal });
+    const inv = requests()[0].msg;
+    ac.abort();
+    expect(requests()).toHaveLength(1);
+    core.receive(reply(inv, 180, { tag: 'r' }), far);
+    const cancel = requests()[1].msg;
+    expect(cancel.method).toBe('CANCEL');
+    expect(cancel.headers.get('via')).toBe(inv.headers.get('via'));
+    expect(cancel.headers.get('cseq')).toBe(inv.headers.get('cseq')!.replace('INVITE', 'CANCEL'));
+    core.receive(reply(cancel, 200, { tag: 'r' }), far);
+    core.receive(reply(inv, 487, { tag: 'r' }), far);
+    await expect(p).rejects.toMatchObject({ status: 487 });
+    expect(requests().map((r) => r.msg.method)).toEqual(['INVITE', 'CANCEL', 'ACK']);
+  });
+
+  it('gives up 64*T1 after CANCEL when no final response arrives (§9.1)', async () => {
+    const { core, clock, requests } = rig();
+    const ac = new AbortController();
+    const p = core.invite('sip:+4930555@192.0.2.20:5062', { signal: ac.signal });
+    core.receive(reply(requests()[0].msg, 180, { tag: 'r' }), far);
+    ac.abort();
+    clock.advance(32_000);
+    await expect(p).rejects.toMatchObject({ status: 487 });
   });
 });
