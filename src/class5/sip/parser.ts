@@ -42,9 +42,10 @@ function fail(code: ParseErrorCode, detail: string, status: ParseError['status']
 /** Offset of the empty line ending the header section, and the width of its terminator. */
 function findHeaderEnd(buf: Buffer, from: number): { at: number; width: number } | undefined {
   const crlf = buf.indexOf('\r\n\r\n', from, 'latin1');
-  const lf = buf.indexOf('\n\n', from, 'latin1');
-  if (crlf >= 0 && (lf < 0 || crlf <= lf)) return { at: crlf, width: 4 };
+  // A bare-LF blank line counts only if it comes before the first CRLF one.
+  const lf = (crlf >= 0 ? buf.subarray(0, crlf + 2) : buf).indexOf('\n\n', from, 'latin1');
   if (lf >= 0) return { at: lf, width: 2 };
+  if (crlf >= 0) return { at: crlf, width: 4 };
   return undefined;
 }
 
@@ -57,7 +58,8 @@ export function parseMessage(buf: Buffer): ParseResult {
   const end = findHeaderEnd(buf, start);
   if (!end) return fail('no-header-end', 'no empty line after headers');
   const head = buf.toString('utf8', start, end.at);
-  const lines = head.split(/\r?\n/);
+  const lines = head.split('\n');
+  for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
   const startLine = lines[0];
   if (startLine.length > LIMITS.maxLineChars) return fail('line-too-long', 'start line');
 
@@ -99,13 +101,12 @@ export function parseMessage(buf: Buffer): ParseResult {
   const lengths = headers.getAll('content-length');
   let length = reader.remaining;
   if (lengths.length > 0) {
-    const distinct = new Set(lengths.map((v) => v.trim()));
-    const only = [...distinct][0];
-    if (distinct.size !== 1 || !/^\d{1,9}$/.test(only)) return fail('bad-content-length', `Content-Length "${lengths.join(',')}"`, 400, partial);
+    const only = lengths[0];
+    if (!/^\d{1,9}$/.test(only) || lengths.some((v) => v !== only)) return fail('bad-content-length', `Content-Length "${lengths.join(',')}"`, 400, partial);
     length = Number(only);
     if (length > reader.remaining) return fail('truncated-body', `Content-Length ${length} > ${reader.remaining} bytes`, 400, partial);
   }
-  first.message.body = Buffer.from(reader.bytes(length));
+  first.message.body = reader.bytes(length);
   return first;
 }
 

@@ -1,5 +1,4 @@
 /** SIP message serialiser (RFC 3261 §7): start line, headers in order, Content-Length from the body. */
-import { WireWriter } from '../../wire/writer.js';
 import { CANONICAL_NAMES } from './constants.js';
 import type { SipMessage } from './message.js';
 
@@ -13,8 +12,10 @@ export function serializeMessage(msg: SipMessage): Buffer {
     head += `${name}: ${value}\r\n`;
   }
   head += `Content-Length: ${msg.body.length}\r\n\r\n`;
-  const w = new WireWriter(head.length * 2 + msg.body.length);
-  w.bytes(Buffer.from(head, 'utf8'));
-  w.bytes(msg.body);
-  return w.finish();
+  // One allocation: head written as UTF-8 in place, body copied after it.
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafe(headBytes + msg.body.length);
+  out.write(head, 0, 'utf8');
+  msg.body.copy(out, headBytes);
+  return out;
 }
