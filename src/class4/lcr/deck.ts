@@ -3,6 +3,7 @@
  * Parsing is all-or-nothing: any bad row makes the result an error value carrying every bad
  * line number; nothing is partially returned. Never throws on any input.
  */
+import { splitCsvLine } from './csv.js';
 
 /** One carrier's rows, column-wise. Rates are integer millionths of the currency unit per minute. */
 export interface DeckRows {
@@ -79,30 +80,6 @@ export function parseDate(text: string): number {
 export function formatDate(ms: number): string {
   const iso = new Date(ms).toISOString();
   return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19) + 'Z';
-}
-
-/** RFC 4180 field split for one line (quotes with "" escapes). */
-function splitCsvLine(line: string): string[] {
-  if (line.indexOf('"') < 0) return line.split(',');
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
 }
 
 export function parseDeck(carrier: string, text: string): DeckParseResult {

@@ -7,7 +7,7 @@
  *   rows of one entry are ordered newest effective date first.
  */
 import type { DeckRows } from './deck.js';
-import { TrieBuilder, trieBytes, type CompiledTrie } from './trie.js';
+import { TrieBuilder, trieBytes, walkPrefixes, type CompiledTrie } from './trie.js';
 
 export interface RouteTable {
   readonly trie: CompiledTrie;
@@ -25,11 +25,8 @@ export interface RouteTable {
   readonly carrierRows: number[];
 }
 
-export const enum RateColumn {
-  Interstate = 0,
-  Intrastate = 1,
-  Indeterminate = 2,
-}
+export const RateColumn = { Interstate: 0, Intrastate: 1, Indeterminate: 2 } as const;
+export type RateColumn = (typeof RateColumn)[keyof typeof RateColumn];
 
 /**
  * Builds a table from parsed decks (one per carrier, carrier ids unique). A generator that
@@ -189,4 +186,32 @@ export function tableSize(t: RouteTable): TableSize {
     t.rowIndeterminate.byteLength +
     t.rowEffective.byteLength;
   return { prefixes: t.trie.prefixCount, nodes: t.trie.nodeCount, rows: t.rowEffective.length, trieBytes: tb, totalBytes: tb + rest };
+}
+
+/** The table's rows regrouped per carrier (carriers order), e.g. to rebuild after one carrier's deck changes. */
+export function extractDecks(t: RouteTable): DeckRows[] {
+  const out: DeckRows[] = t.carriers.map((carrier, c) => ({
+    carrier,
+    count: 0,
+    prefixes: [],
+    interstate: new Int32Array(t.carrierRows[c]),
+    intrastate: new Int32Array(t.carrierRows[c]),
+    indeterminate: new Int32Array(t.carrierRows[c]),
+    effective: new Float64Array(t.carrierRows[c]),
+  }));
+  for (const [prefix, pid] of walkPrefixes(t.trie)) {
+    for (let e = t.entryStart[pid]; e < t.entryStart[pid + 1]; e++) {
+      const d = out[t.entryCarrier[e]];
+      const start = t.entryRow[e];
+      for (let r = start; r < start + t.entryRowCount[e]; r++) {
+        d.prefixes.push(prefix);
+        d.interstate[d.count] = t.rowInterstate[r];
+        d.intrastate[d.count] = t.rowIntrastate[r];
+        d.indeterminate[d.count] = t.rowIndeterminate[r];
+        d.effective[d.count] = t.rowEffective[r];
+        d.count++;
+      }
+    }
+  }
+  return out;
 }

@@ -1,0 +1,144 @@
+/**
+ * The compiled route table serialised with protobufjs, so a restart maps typed arrays back in
+ * without re-parsing CSV. Decoding treats the file as hostile: every length and index is checked
+ * and a bad file yields an error value, never an exception or an out-of-range table.
+ */
+import protobuf from 'protobufjs';
+import { fromNodes } from './trie.js';
+import type { RouteTable } from './table.js';
+
+export const SNAPSHOT_VERSION = 1;
+
+const root = protobuf.Root.fromJSON({
+  nested: {
+    RouteTableSnapshot: {
+      fields: {
+        version: { type: 'uint32', id: 1 },
+        fingerprint: { type: 'string', id: 2 },
+        carriers: { rule: 'repeated', type: 'string', id: 3 },
+        carrierRows: { rule: 'repeated', type: 'uint32', id: 4 },
+        nodeCount: { type: 'uint32', id: 5 },
+        prefixCount: { type: 'uint32', id: 6 },
+        nodes: { type: 'bytes', id: 7 },
+        entryStart: { type: 'bytes', id: 8 },
+        entryCarrier: { type: 'bytes', id: 9 },
+        entryRow: { type: 'bytes', id: 10 },
+        entryRowCount: { type: 'bytes', id: 11 },
+        rowInterstate: { type: 'bytes', id: 12 },
+        rowIntrastate: { type: 'bytes', id: 13 },
+        rowIndeterminate: { type: 'bytes', id: 14 },
+        rowEffective: { type: 'bytes', id: 15 },
+      },
+    },
+  },
+});
+const SnapshotType = root.lookupType('RouteTableSnapshot');
+
+interface SnapshotMessage {
+  version: number;
+  fingerprint: string;
+  carriers: string[];
+  carrierRows: number[];
+  nodeCount: number;
+  prefixCount: number;
+  nodes: Uint8Array;
+  entryStart: Uint8Array;
+  entryCarrier: Uint8Array;
+  entryRow: Uint8Array;
+  entryRowCount: Uint8Array;
+  rowInterstate: Uint8Array;
+  rowIntrastate: Uint8Array;
+  rowIndeterminate: Uint8Array;
+  rowEffective: Uint8Array;
+}
+
+const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+export function encodeSnapshot(t: RouteTable, fingerprint: string): Uint8Array {
+  const msg: SnapshotMessage = {
+    version: SNAPSHOT_VERSION,
+    fingerprint,
+    carriers: t.carriers,
+    carrierRows: t.carrierRows,
+    nodeCount: t.trie.nodeCount,
+    prefixCount: t.trie.prefixCount,
+    nodes: bytes(t.trie.nodes),
+    entryStart: bytes(t.entryStart),
+    entryCarrier: bytes(t.entryCarrier),
+    entryRow: bytes(t.entryRow),
+    entryRowCount: bytes(t.entryRowCount),
+    rowInterstate: bytes(t.rowInterstate),
+    rowIntrastate: bytes(t.rowIntrastate),
+    rowIndeterminate: bytes(t.rowIndeterminate),
+    rowEffective: bytes(t.rowEffective),
+  };
+  return SnapshotType.encode(SnapshotType.fromObject(msg)).finish();
+}
+
+export type SnapshotDecode = { ok: true; table: RouteTable; fingerprint: string } | { ok: false; reason: string };
+
+function typed<T>(u8: Uint8Array | undefined, width: number, make: (b: ArrayBuffer) => T): T | undefined {
+  if (!u8 || u8.byteLength % width !== 0) return undefined;
+  const copy = new Uint8Array(u8.byteLength);
+  copy.set(u8);
+  return make(copy.buffer);
+}
+
+export function decodeSnapshot(buf: Uint8Array): SnapshotDecode {
+  let m: SnapshotMessage;
+  try {
+    m = SnapshotType.toObject(SnapshotType.decode(buf), { defaults: true, arrays: true }) as SnapshotMessage;
+  } catch (e) {
+    return { ok: false, reason: `not a route table snapshot (${(e as Error).message})` };
+  }
+  if (m.version !== SNAPSHOT_VERSION) return { ok: false, reason: `snapshot version ${m.version}, expected ${SNAPSHOT_VERSION}` };
+  const nodes = typed(m.nodes, 4, (b) => new Int32Array(b));
+  const entryStart = typed(m.entryStart, 4, (b) => new Uint32Array(b));
+  const entryCarrier = typed(m.entryCarrier, 2, (b) => new Uint16Array(b));
+  const entryRow = typed(m.entryRow, 4, (b) => new Uint32Array(b));
+  const entryRowCount = typed(m.entryRowCount, 2, (b) => new Uint16Array(b));
+  const rowInterstate = typed(m.rowInterstate, 4, (b) => new Int32Array(b));
+  const rowIntrastate = typed(m.rowIntrastate, 4, (b) => new Int32Array(b));
+  const rowIndeterminate = typed(m.rowIndeterminate, 4, (b) => new Int32Array(b));
+  const rowEffective = typed(m.rowEffective, 8, (b) => new Float64Array(b));
+  if (!nodes || !entryStart || !entryCarrier || !entryRow || !entryRowCount || !rowInterstate || !rowIntrastate || !rowIndeterminate || !rowEffective)
+    return { ok: false, reason: 'an array field has a length that is not a whole number of elements' };
+  const { nodeCount, prefixCount } = m;
+  const rows = rowEffective.length;
+  const entries = entryCarrier.length;
+  if (nodeCount < 1 || nodes.length !== nodeCount * 2) return { ok: false, reason: 'node array length does not match node count' };
+  if (entryStart.length !== prefixCount + 1 || entryRow.length !== entries || entryRowCount.length !== entries) return { ok: false, reason: 'entry arrays disagree in length' };
+  if (rowInterstate.length !== rows || rowIntrastate.length !== rows || rowIndeterminate.length !== rows) return { ok: false, reason: 'rate arrays disagree in length' };
+  if (m.carrierRows.length !== m.carriers.length) return { ok: false, reason: 'carrier row counts disagree with carriers' };
+  for (let i = 0; i < nodeCount; i++) {
+    const w = nodes[i * 2 + 1];
+    const bitmap = w & 0x3ff;
+    let pop = 0;
+    for (let b = bitmap; b; b &= b - 1) pop++;
+    if (pop && (nodes[i * 2] <= i || nodes[i * 2] + pop > nodeCount)) return { ok: false, reason: `node ${i} points outside the trie` };
+    if ((w >>> 10) > prefixCount) return { ok: false, reason: `node ${i} holds an unknown prefix id` };
+  }
+  for (let p = 0; p < prefixCount; p++) if (entryStart[p] > entryStart[p + 1]) return { ok: false, reason: 'entry index is not ascending' };
+  if (entryStart[prefixCount] !== entries) return { ok: false, reason: 'entry index does not cover the entries' };
+  for (let e = 0; e < entries; e++) {
+    if (entryCarrier[e] >= m.carriers.length) return { ok: false, reason: `entry ${e} names an unknown carrier` };
+    if (entryRow[e] + entryRowCount[e] > rows) return { ok: false, reason: `entry ${e} points outside the rate rows` };
+  }
+  return {
+    ok: true,
+    fingerprint: m.fingerprint,
+    table: {
+      trie: fromNodes(nodes, nodeCount, prefixCount),
+      carriers: m.carriers,
+      carrierRows: m.carrierRows,
+      entryStart,
+      entryCarrier,
+      entryRow,
+      entryRowCount,
+      rowInterstate,
+      rowIntrastate,
+      rowIndeterminate,
+      rowEffective,
+    },
+  };
+}
