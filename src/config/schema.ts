@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { routingConfigSchema } from '../class4/routing/config.js';
 
 /**
  * The switch's configuration: one YAML/JSON file validated here, every value defaulted so the
@@ -35,10 +36,11 @@ export const trunkGroupSchema = z.object({
   /** Media gateway (name in mgcp.gateways) whose endpoints carry these circuits. */
   gateway: z.string().optional(),
   /**
-   * Endpoint name template per circuit: `{n}` is the circuit's index from 1 in hex,
-   * `{cic}` its CIC in decimal. Default suits osmo-mgw's rtpbridge endpoints.
+   * Endpoint name template per circuit: `{n}` the circuit's index in the group from 1 in hex,
+   * `{cic}`/`{cichex}` its CIC in decimal/hex, `{span}`/`{chan}` T1 span and DS0 from 1.
+   * The default suits osmo-mgw's rtpbridge endpoints.
    */
-  endpoint: z.string().default('rtpbridge/{n}@mgw'),
+  endpoint: z.string().default('rtpbridge/{cichex}@mgw'),
 });
 
 export const mediaGatewaySchema = z.object({
@@ -61,6 +63,8 @@ export const tandemSimSchema = z.object({
     .array(
       z.object({
         match: z.string(),
+        /** Only calls arriving on this trunk group (the switch's id); any when absent. */
+        trunkGroup: z.string().optional(),
         action: z.enum(['answer', 'reject', 'no-answer', 'release-after-answer']),
         cause: z.number().int().min(1).max(127).default(16),
         delayMs: z.number().int().min(0).optional(),
@@ -115,7 +119,10 @@ export const configSchema = z.object({
     .default({}),
   trunkGroups: z
     .array(trunkGroupSchema)
-    .default([{ id: 'tg-ilec', variant: 'ansi', dpc: '2-2-2', cics: { first: 1, count: 24 }, gateway: 'mgw-lab', endpoint: 'rtpbridge/{n}@mgw' }]),
+    .default([
+      { id: 'tg-ilec', variant: 'ansi', dpc: '2-2-2', cics: { first: 1, count: 24 }, gateway: 'mgw-lab', endpoint: 'rtpbridge/{cichex}@mgw' },
+      { id: 'tg-ixc-b', variant: 'ansi', dpc: '2-2-2', cics: { first: 25, count: 24 }, gateway: 'mgw-lab', endpoint: 'rtpbridge/{cichex}@mgw' },
+    ]),
   mgcp: z
     .object({
       localAddress: host.default('127.0.0.1'),
@@ -123,6 +130,7 @@ export const configSchema = z.object({
       gateways: z.array(mediaGatewaySchema).default([{ name: 'mgw-lab', address: '127.0.0.1', port: 2427, domain: 'mgw' }]),
     })
     .default({}),
+  routing: routingConfigSchema.default({}),
   shutdown: z.object({ drainMs: z.number().int().min(0).default(5000) }).default({}),
 });
 

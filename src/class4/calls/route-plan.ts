@@ -12,6 +12,8 @@ export interface RouteCandidate {
 export interface RoutePlan {
   /** Digits to signal as the called number (national format for NANP trunk groups). */
   called: string;
+  /** Nature of address of `called` (Q.763 §3.9 b): 3 national, 4 international). */
+  calledNai: number;
   /** LRN when the number is ported (LNP dip). */
   lrn?: string;
   jurisdiction?: string;

@@ -216,7 +216,7 @@ export class SipToIsupCall {
       const send = (req: IsupSendRequest) => {
         const msg: IsupMessage =
           req.type === 'IAM'
-            ? buildIam({ cic, variant: tg.variant, called: plan.called, calling: this.calling, lrn: plan.lrn })
+            ? buildIam({ cic, variant: tg.variant, called: plan.called, calledNai: plan.calledNai, calling: this.calling, lrn: plan.lrn })
             : req.type === 'REL' ? buildRel(cic, req.cause)
             : req.type === 'RLC' ? buildRlc(cic)
             : req.type === 'RSC' ? buildRsc(cic)
@@ -426,5 +426,7 @@ export function callingNumber(req: InboundRequest): string | undefined {
   const pai = req.get('P-Asserted-Identity');
   const fromPai = pai ? /sip:\+?(\d+)@|tel:\+?(\d+)/.exec(pai) : null;
   const raw = fromPai ? (fromPai[1] ?? fromPai[2]) : req.from.user.replace(/^\+/, '');
-  return /^\d{1,20}$/.test(raw ?? '') ? raw : undefined;
+  if (!/^\d{1,20}$/.test(raw ?? '')) return undefined;
+  // NANP callers given as 1+10 digits are signalled in national format.
+  return raw.length === 11 && raw.startsWith('1') ? raw.slice(1) : raw;
 }

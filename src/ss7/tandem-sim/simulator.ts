@@ -13,7 +13,7 @@ import { IsupCallRunner } from '../isup/call-runner.js';
 import { buildAcm, buildAnm, buildCpg, buildRel, buildRlc, buildRsc } from '../isup/builders.js';
 import type { IamMessage, IsupMessage } from '../isup/messages.js';
 import type { IsupService, IsupTrunkGroup } from '../isup/service.js';
-import { TandemRules, type TandemDecision } from './rules.js';
+import { TandemRules, type TandemDecision, type TandemRuleInput } from './rules.js';
 
 export interface SimCallRecord {
   cic: number;
@@ -65,7 +65,7 @@ export class TandemSimulator extends EventEmitter {
     }
     const called = iam.calledPartyNumber.digits;
     const callingParam = iam.optional.find((p) => p.name === 'callingPartyNumber');
-    const decision = this.rules.decide(called);
+    const decision = this.rules.decide(called, tg.id);
     const record: SimCallRecord = {
       cic: iam.cic,
       trunkGroup: tg.id,
@@ -119,6 +119,11 @@ export class TandemSimulator extends EventEmitter {
   private release(call: SimCall, cause: number): void {
     call.releaseCause = cause;
     call.runner.handle({ name: 'CC_RELEASE_REQ', cause });
+  }
+
+  /** Adds a rule ahead of the configured ones (lab control). */
+  addRule(rule: TandemRuleInput): void {
+    this.rules.add(rule);
   }
 
   /** Release the call on a circuit from the tandem side (lab control). False when no call is there. */

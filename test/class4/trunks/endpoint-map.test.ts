@@ -9,4 +9,5 @@ it('maps CICs to gateway endpoints by template', () => {
   expect(endpointForCic(t1, 100)).toBe('ds/ds1-1/1@gw');
   expect(endpointForCic(t1, 124)).toBe('ds/ds1-2/1@gw');
   expect(endpointForCic({ cics: { first: 1, count: 2 }, endpoint: 'cic-{cic}' }, 2)).toBe('cic-2');
+  expect(endpointForCic({ cics: { first: 1, count: 48 }, endpoint: 'rtpbridge/{cichex}@mgw' }, 26)).toBe('rtpbridge/1a@mgw');
 });
