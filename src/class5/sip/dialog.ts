@@ -40,8 +40,6 @@ export class SipDialog extends EventEmitter implements Dialog {
   readonly id: string;
   destroyed = false;
   pending2xx: Pending2xx | undefined;
-  /** Server-transaction key of the INVITE while its 2xx awaits the ACK. */
-  acceptedKey: string | undefined;
   /** UAC: the ACK for the 2xx, re-sent when the 2xx is retransmitted (§13.2.2.4). */
   ack: { req: SipRequest; dest: Endpoint } | undefined;
 

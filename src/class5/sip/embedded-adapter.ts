@@ -16,6 +16,8 @@ export interface EmbeddedSipConfig {
   logger: Logger;
   clock: Clock;
   userAgent?: string;
+  /** An INVITE left without a final response this long is answered 480 (default 300 s). */
+  inviteGuardMs?: number;
 }
 
 export class EmbeddedSignallingPort implements SignallingPort {
@@ -34,6 +36,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
       send: (buf, to) => transport.send(buf, to),
       local: { host, port: transport.port },
       userAgent: config.userAgent,
+      inviteGuardMs: config.inviteGuardMs,
     });
     transport.onMessage((buf, from) => core.receive(buf, from));
     return new EmbeddedSignallingPort(transport, core);

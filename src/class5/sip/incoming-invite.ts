@@ -1,5 +1,6 @@
 /** An INVITE received outside a dialog: the request and its responder for the call layer. */
 import { EventEmitter } from 'node:events';
+import type { TimerHandle } from '../../util/clock.js';
 import type { InboundRequest, InviteResponder, NameAddrInfo, SendOptions } from '../signalling/port.js';
 import { parseNameAddr, parseUri } from './header-values.js';
 import type { Endpoint, SipRequest } from './message.js';
@@ -18,6 +19,8 @@ export class IncomingInvite extends EventEmitter implements InboundRequest, Invi
   readonly protocol = 'udp' as const;
   canceled = false;
   finalResponseSent = false;
+  /** Timer that answers 480 if the application never responds. */
+  guard: TimerHandle | undefined;
 
   constructor(
     readonly request: SipRequest,

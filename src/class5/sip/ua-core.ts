@@ -30,6 +30,8 @@ export interface UaCoreOptions {
   /** Address and port put in Via and Contact. */
   local: { host: string; port: number };
   userAgent?: string;
+  /** An INVITE the application leaves without a final response this long gets 480 (default 300 s). */
+  inviteGuardMs?: number;
 }
 
 const ALLOW = ALLOWED_METHODS.join(', ');
@@ -149,11 +151,14 @@ export class UaCore {
   // ---- UAS ------------------------------------------------------------------------------
 
   private newInvite(req: SipRequest, source: Endpoint): void {
-    // The INVITE transaction ended with our 2xx; a retransmitted INVITE gets the 2xx again
-    // rather than a second call (the "Accepted" state of RFC 6026 §7.1).
+    // The INVITE transaction ended with our 2xx: for 64*T1 a retransmitted INVITE is absorbed
+    // (the "Accepted" state and Timer L of RFC 6026 §7.1), not taken as a second call.
     const key = serverKey(req);
     const accepted = key ? this.accepted.get(key) : undefined;
-    if (accepted?.pending2xx) return this.transmit(accepted.pending2xx.res, accepted.pending2xx.dest);
+    if (accepted) {
+      if (accepted.pending2xx) this.transmit(accepted.pending2xx.res, accepted.pending2xx.dest);
+      return;
+    }
     const tx = this.layer.startServer(req, responseDestination(req, source), {
       timeout: () => this.log.debug({ callId: req.headers.get('call-id') }, 'no ACK for final response (timer H)'),
     });
@@ -162,6 +167,14 @@ export class UaCore {
     this.pendingInvites.set(tx, inv);
     // §17.2.1: 100 Trying at once, so the caller stops retransmitting.
     this.layer.respond(tx, buildResponse(req, 100));
+    const refusal = this.refuseInvite(req);
+    if (refusal) return inv.send(refusal.status, undefined, { headers: refusal.headers });
+    const guardMs = this.opts.inviteGuardMs ?? 300_000;
+    inv.guard = this.opts.clock.setTimeout(() => {
+      if (inv.finalResponseSent) return;
+      this.log.warn({ callId: inv.callId, guardMs }, 'INVITE left unanswered; sending 480');
+      inv.send(480);
+    }, guardMs);
     if (!this.inviteHandler) {
       inv.send(480, 'Temporarily Unavailable');
       return;
@@ -172,6 +185,18 @@ export class UaCore {
       this.log.error({ err, callId: inv.callId }, 'invite handler threw');
       if (!inv.finalResponseSent) inv.send(500);
     }
+  }
+
+  /** §8.2.2–§8.2.3: checks a UAS makes before the application sees the INVITE. */
+  private refuseInvite(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
+    const scheme = req.uri.slice(0, req.uri.indexOf(':')).toLowerCase();
+    if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return { status: 416 };
+    // §8.2.2.3: no option-tags are supported yet (100rel, timer come later).
+    const required = req.headers.getAll('require');
+    if (required.length > 0) return { status: 420, headers: { Unsupported: required.join(', ') } };
+    const type = req.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
+    if (req.body.length > 0 && type !== 'application/sdp') return { status: 415, headers: { Accept: 'application/sdp' } };
+    return undefined;
   }
 
   private respondInvite(inv: IncomingInvite, status: number, reason: string | undefined, o: SendOptions): void {
@@ -186,7 +211,7 @@ export class UaCore {
       headers: o.headers,
       body: o.body,
     });
-    if (status >= 300) inv.finalResponseSent = true;
+    if (status >= 300) this.finalize(inv);
     this.layer.respond(inv.tx, res);
   }
 
@@ -215,13 +240,15 @@ export class UaCore {
     };
     const dialog = new SipDialog(state, (d, h) => this.sendBye(d, h));
     this.dialogs.set(dialog.id, dialog);
-    inv.finalResponseSent = true;
+    this.finalize(inv);
     this.layer.respond(inv.tx, res);
     dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
     const key = serverKey(req);
     if (key) {
       this.accepted.set(key, dialog);
-      dialog.acceptedKey = key;
+      this.opts.clock.setTimeout(() => {
+        if (this.accepted.get(key) === dialog) this.accepted.delete(key);
+      }, 64 * T1);
     }
     this.schedule2xx(dialog);
     return dialog;
@@ -291,21 +318,25 @@ export class UaCore {
     const toTag = inv?.toTag;
     this.answerNonInvite(req, source, 200, { toTag });
     if (!inv || inv.finalResponseSent) return;
-    inv.finalResponseSent = true;
+    this.finalize(inv);
     inv.canceled = true;
     this.layer.respond(inviteTx, buildResponse(inv.request, 487, { toTag }));
     inv.emit('cancel');
   }
 
   private readonly pendingInvites = new WeakMap<Transaction, IncomingInvite>();
-  /** Dialogs whose initial 2xx awaits its ACK, by the INVITE's server-transaction key. */
+
+  private finalize(inv: IncomingInvite): void {
+    inv.finalResponseSent = true;
+    this.opts.clock.clearTimeout(inv.guard);
+    inv.guard = undefined;
+  }
+  /** Answered INVITEs for 64*T1 after their 2xx, by server-transaction key (RFC 6026 Timer L). */
   private readonly accepted = new Map<string, SipDialog>();
 
   private clearPending2xx(dialog: SipDialog): void {
     if (dialog.pending2xx) this.opts.clock.clearTimeout(dialog.pending2xx.timer);
     dialog.pending2xx = undefined;
-    if (dialog.acceptedKey) this.accepted.delete(dialog.acceptedKey);
-    dialog.acceptedKey = undefined;
   }
 
   private forget(dialog: SipDialog): void {
@@ -497,6 +528,7 @@ export class UaCore {
 
   close(): void {
     for (const d of this.dialogs.values()) this.forget(d);
+    this.accepted.clear();
     this.layer.closeAll();
   }
 }

@@ -36,6 +36,15 @@ describe.skipIf(!hasSipp())('embedded SIP port against SIPp', () => {
     expect(port.core.dialogCount).toBe(0);
   }, 30_000);
 
+  it('10% packet loss (SIPp -lost 10): retransmissions on both sides still complete 30 calls and free every dialog', async () => {
+    const r = await runSipp({ scenario: 'uac', target, args: ['-m', '30', '-r', '30', '-lost', '10'], timeoutS: 30 });
+    expect(r.exitCode, r.stdout.slice(-1500)).toBe(0);
+    expect(r.stats.successful).toBe(30);
+    await until(() => log.destroyed.length === 30);
+    expect(port.core.dialogCount).toBe(0);
+    expect(log.invites).toBe(30);
+  }, 40_000);
+
   it('our side releases first: BYE with Reason, SIPp answers 200', async () => {
     const r = await runSipp({ scenario: scenario('uac-remote-bye.xml'), target, args: ['-s', 'releaser', '-m', '3', '-r', '10'], timeoutS: 15 });
     expect(r.exitCode, r.stdout.slice(-1500)).toBe(0);

@@ -87,14 +87,17 @@ describe('UAS core', () => {
     expect(acked).toBe(1);
   });
 
-  it('a retransmitted INVITE after our 2xx gets the 2xx again, not a second call (RFC 6026 §7.1)', () => {
+  it('a retransmitted INVITE after our 2xx gets the 2xx again (before ACK) or is absorbed (after), never a second call (RFC 6026 §7.1)', () => {
     const { core, invites, responses } = rig();
     core.receive(invite(), caller);
     const d = core.answer(invites[0], SDP);
     core.receive(invite(), caller);
     expect(invites).toHaveLength(1);
     expect(responses().map((r) => r.msg.status)).toEqual([100, 200, 200]);
-    expect(d.type).toBe('uas');
+    core.receive(inDialog('ACK', d.localTag, 1), caller);
+    core.receive(invite(), caller);
+    expect(invites).toHaveLength(1);
+    expect(responses()).toHaveLength(3);
   });
 
   it('without an ACK within 64*T1 sends BYE and emits destroy (failure)', () => {
@@ -180,6 +183,28 @@ describe('UAS core', () => {
     core.receive(Buffer.from(invite({ branch: 'z9hG4bK-4' }).toString().replace(/Call-ID: .*\r\n/, '')), caller);
     core.receive(Buffer.from('garbage\r\n\r\n'), caller);
     expect(responses().map((r) => r.msg.status)).toEqual([400, 400, 505]);
+  });
+
+  it('refuses before the application sees it: 416 for a foreign URI scheme, 420 for Require, 415 for a non-SDP body', () => {
+    const { core, invites, responses } = rig();
+    core.receive(Buffer.from(invite({ branch: 'z9hG4bK-s1' }).toString().replace('INVITE sip:+4930123456@198.51.100.1 SIP', 'INVITE mailto:x@example.com SIP')), caller);
+    core.receive(invite({ branch: 'z9hG4bK-s2', extra: ['Require: 100rel, foo'] }), caller);
+    core.receive(Buffer.from(invite({ branch: 'z9hG4bK-s3' }).toString().replace('Content-Type: application/sdp', 'Content-Type: text/plain')), caller);
+    expect(invites).toHaveLength(0);
+    const finals = responses().filter((r) => r.msg.status >= 300);
+    expect(finals.map((r) => r.msg.status)).toEqual([416, 420, 415]);
+    expect(finals[1].msg.headers.getAll('unsupported')).toEqual(['100rel', 'foo']);
+    expect(finals[2].msg.headers.get('accept')).toBe('application/sdp');
+  });
+
+  it('answers 480 to an INVITE the application leaves unanswered past the guard time', () => {
+    const { core, clock, invites, responses } = rig();
+    core.receive(invite(), caller);
+    clock.advance(299_999);
+    expect(responses().map((r) => r.msg.status)).toEqual([100]);
+    clock.advance(1);
+    expect(responses().map((r) => r.msg.status)).toEqual([100, 480]);
+    expect(invites[0].finalResponseSent).toBe(true);
   });
 
   it('sends responses to the source port when the caller asked for rport (RFC 3581) and records received', () => {
