@@ -1,7 +1,7 @@
 import type { Variant } from '../variant.js';
 import { WireWriter } from '../../wire/writer.js';
 import { Cause } from './constants.js';
-import { LAYOUTS, type Layout } from './layouts.js';
+import { LAYOUTS, type FieldDef } from './layouts.js';
 import { OPTIONAL_TABLES } from './params/registry.js';
 import type { IsupDecodeError, IsupErrorReason, IsupMessage, OptionalParam } from './messages.js';
 
@@ -11,6 +11,11 @@ export function cicMask(variant: Variant): number {
 }
 
 type Fields = Record<string, unknown>;
+
+/** Encoded messages are views into this slab (see WireWriter.restart); 8 KiB, as Node's Buffer pool. */
+const slab = new WireWriter(8192);
+/** Q.763 §1.3: a message of pointers and length octets of at most 255 fits comfortably. */
+const TYPICAL_MAX = 512;
 
 function need(m: Fields, field: string, type: string): unknown {
   const v = m[field];
@@ -24,17 +29,21 @@ function need(m: Fields, field: string, type: string): unknown {
  * not defined for the variant, a missing mandatory field, a parameter longer than 255 octets).
  */
 export function encodeIsup(msg: IsupMessage, variant: Variant): Buffer {
-  const layout = LAYOUTS[variant].byType.get(msg.type);
-  if (!layout) throw new RangeError(`ISUP message ${msg.type} is not defined for ${variant}`);
+  const layout = LAYOUTS[variant].byType[msg.type];
+  if (layout === undefined || layout.type !== msg.type) throw new RangeError(`ISUP message ${msg.type} is not defined for ${variant}`);
   const m = msg as unknown as Fields;
-  const w = new WireWriter(128);
+  const w = slab.restart(TYPICAL_MAX);
   w.u16le(msg.cic & cicMask(variant));
   w.u8(layout.code);
   if (layout.rawBody) {
     w.bytes(need(m, layout.rawBody, msg.type) as Buffer);
-    return w.finish();
+    return w.view();
   }
-  for (const d of layout.fixed) d.codec.encode(w, need(m, d.field, msg.type), variant);
+  const fixed = layout.fixed;
+  for (let i = 0; i < fixed.length; i++) {
+    const d = fixed[i];
+    d.encode(w, need(m, d.field, msg.type), variant);
+  }
   const ptrBase = w.length;
   const nVar = layout.variable.length;
   for (let i = 0; i < nVar; i++) w.u8(0);
@@ -42,10 +51,11 @@ export function encodeIsup(msg: IsupMessage, variant: Variant): Buffer {
   for (let i = 0; i < nVar; i++) {
     const d = layout.variable[i];
     patchPointer(w, ptrBase + i, msg.type);
-    writeLengthPrefixed(w, d.codec, need(m, d.field, msg.type), variant, d.field);
+    writeLengthPrefixed(w, d, need(m, d.field, msg.type), variant, d.field);
   }
-  const optional = (m.optional as OptionalParam[] | undefined) ?? [];
-  if (layout.optional && optional.length > 0) {
+  const optional = m.optional as OptionalParam[] | undefined;
+  if (optional === undefined || optional.length === 0) return w.view();
+  if (layout.optional) {
     patchPointer(w, ptrBase + nVar, msg.type);
     const table = OPTIONAL_TABLES[variant];
     for (const p of optional) {
@@ -55,16 +65,16 @@ export function encodeIsup(msg: IsupMessage, variant: Variant): Buffer {
         w.u8(p.raw.length).bytes(p.raw);
         continue;
       }
-      const e = table.byName.get(p.name);
-      if (!e) throw new RangeError(`ISUP parameter ${p.name} is not defined for ${variant}`);
+      const e = table.byName[p.name];
+      if (e === undefined || e.name !== p.name) throw new RangeError(`ISUP parameter ${p.name} is not defined for ${variant}`);
       w.u8(e.code);
-      writeLengthPrefixed(w, e.codec, p.value, variant, p.name);
+      writeLengthPrefixed(w, e, p.value, variant, p.name);
     }
     w.u8(0);
-  } else if (!layout.optional && optional.length > 0) {
+  } else {
     throw new RangeError(`ISUP ${msg.type} has no optional part`);
   }
-  return w.finish();
+  return w.view();
 }
 
 function patchPointer(w: WireWriter, at: number, type: string): void {
@@ -73,7 +83,7 @@ function patchPointer(w: WireWriter, at: number, type: string): void {
   w.patchU8(at, p);
 }
 
-function writeLengthPrefixed(w: WireWriter, codec: Layout['fixed'][number]['codec'], v: unknown, variant: Variant, name: string): void {
+function writeLengthPrefixed(w: WireWriter, codec: Pick<FieldDef, 'encode'>, v: unknown, variant: Variant, name: string): void {
   w.u8(0);
   const at = w.length - 1;
   codec.encode(w, v, variant);
@@ -107,17 +117,20 @@ export function decodeIsup(buf: Buffer, variant: Variant): IsupMessage | IsupDec
       ? fail('not-in-variant', `${other.type} is not an ${variant.toUpperCase()} ISUP message`, cic, code, Cause.MESSAGE_TYPE_NON_EXISTENT)
       : fail('unknown-message', `message type 0x${code.toString(16)} is not known`, cic, code, Cause.MESSAGE_TYPE_NON_EXISTENT);
   }
-  const m: Fields = { type: layout.type, cic };
+  const m: Fields = { ...layout.blank };
+  m.cic = cic;
   let pos = 3;
   if (layout.rawBody) {
     if (n === pos) return fail('format-error', `${layout.type} carries no embedded message`, cic, code);
     m[layout.rawBody] = Buffer.from(buf.subarray(pos));
     return m as unknown as IsupMessage;
   }
-  for (const d of layout.fixed) {
-    const len = d.codec.fixed as number;
+  const fixed = layout.fixed;
+  for (let f = 0; f < fixed.length; f++) {
+    const d = fixed[f];
+    const len = d.fixed;
     if (pos + len > n) return fail('format-error', `${layout.type} ends inside mandatory ${d.field}`, cic, code);
-    const v = d.codec.decode(buf, pos, pos + len, variant);
+    const v = d.decode(buf, pos, pos + len, variant);
     if (v === undefined) {
       return fail('invalid-mandatory', `${layout.type} ${d.field} is invalid`, cic, code, Cause.INVALID_IE_CONTENTS);
     }
@@ -133,7 +146,7 @@ export function decodeIsup(buf: Buffer, variant: Variant): IsupMessage | IsupDec
     if (buf[at] === 0 || start >= n) return fail('format-error', `${layout.type} pointer to ${d.field} is outside the message`, cic, code);
     const end = start + 1 + buf[start];
     if (end > n) return fail('format-error', `${layout.type} ${d.field} runs past the end`, cic, code);
-    const v = d.codec.decode(buf, start + 1, end, variant);
+    const v = d.decode(buf, start + 1, end, variant);
     if (v === undefined) {
       return fail('invalid-mandatory', `${layout.type} ${d.field} is invalid`, cic, code, Cause.INVALID_IE_CONTENTS);
     }
@@ -155,7 +168,7 @@ export function decodeIsup(buf: Buffer, variant: Variant): IsupMessage | IsupDec
     const end = start + buf[i + 1];
     if (end > n) return fail('format-error', `${layout.type} optional parameter 0x${pc.toString(16)} runs past the end`, cic, code);
     const e = table[pc];
-    const v = e ? e.codec.decode(buf, start, end, variant) : undefined;
+    const v = e !== undefined ? e.decode(buf, start, end, variant) : undefined;
     if (v !== undefined) optional.push({ name: e!.name, value: v } as OptionalParam);
     else if (e) optional.push({ name: 'unknown', code: pc, raw: Buffer.from(buf.subarray(start, end)), malformed: true });
     else optional.push({ name: 'unknown', code: pc, raw: Buffer.from(buf.subarray(start, end)) });

@@ -24,6 +24,10 @@ export interface FieldDef {
   field: string;
   // Heterogeneous table: each codec's value type matches its field in messages.ts.
   codec: ParamCodec<any>;
+  /** The codec's functions and fixed length copied out, so every FieldDef has one shape. */
+  encode: ParamCodec<any>['encode'];
+  decode: ParamCodec<any>['decode'];
+  fixed: number;
 }
 
 /** Q.763 §1.3 / T1.113.3 §2: a message's mandatory fixed part, mandatory variable part, optional part. */
@@ -35,9 +39,20 @@ export interface Layout {
   optional: boolean;
   /** Whole body after the type code kept raw in this field (PAM embedded message). */
   rawBody?: string;
+  /**
+   * The decoded message's fields in wire order, all undefined: decode copies it and fills the
+   * fields in place, so every message of one type shares one object shape.
+   */
+  blank: Readonly<Record<string, unknown>>;
 }
 
-const f = (field: string, codec: ParamCodec<any>): FieldDef => ({ field, codec });
+const f = (field: string, codec: ParamCodec<any>): FieldDef => ({
+  field,
+  codec,
+  encode: codec.encode,
+  decode: codec.decode,
+  fixed: codec.fixed ?? 0,
+});
 
 const NCI = f('natureOfConnection', natureOfConnectionCodec);
 const FCI = f('forwardCall', forwardCallCodec);
@@ -102,18 +117,28 @@ const SPECS: Spec[] = [
 
 export interface LayoutTable {
   byCode: (Layout | undefined)[];
-  byType: Map<string, Layout>;
+  /** Plain object (cheaper than a Map on the encode path); check `layout.type` after a lookup. */
+  byType: Readonly<Record<string, Layout | undefined>>;
+}
+
+function blankOf(type: IsupMessageType, fields: string[], optional: boolean): Record<string, unknown> {
+  const o: Record<string, unknown> = { type, cic: 0 };
+  for (const f of fields) o[f] = undefined;
+  if (optional) o.optional = undefined;
+  return o;
 }
 
 function build(variant: Variant): LayoutTable {
   const byCode: (Layout | undefined)[] = new Array(256).fill(undefined);
-  const byType = new Map<string, Layout>();
+  const byType: Record<string, Layout> = {};
   for (const [type, fixed, variable, optional, v] of SPECS) {
     if (v !== 'both' && v !== variant) continue;
-    const layout: Layout = { type, code: MessageCode[type], fixed, variable, optional };
-    if (type === 'PAM') layout.rawBody = 'embedded';
+    const rawBody = type === 'PAM' ? 'embedded' : undefined;
+    const fields = rawBody ? [rawBody] : [...fixed, ...variable].map((d) => d.field);
+    const layout: Layout = { type, code: MessageCode[type], fixed, variable, optional, blank: blankOf(type, fields, optional && !rawBody) };
+    if (rawBody) layout.rawBody = rawBody;
     byCode[layout.code] = layout;
-    byType.set(type, layout);
+    byType[type] = layout;
   }
   return { byCode, byType };
 }

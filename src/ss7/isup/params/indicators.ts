@@ -5,43 +5,6 @@ import type { ParamCodec } from './types.js';
  * named bits cleared), so decode and encode are exact inverses even for national-use bits.
  */
 
-function octet<T extends { other: number }>(
-  pack: (v: T) => number,
-  unpack: (b: number, other: number) => T,
-  mask: number,
-): ParamCodec<T> {
-  return {
-    fixed: 1,
-    encode(w, v) {
-      w.u8((pack(v) & mask) | (v.other & ~mask & 0xff));
-    },
-    decode(buf, start, end) {
-      if (end - start !== 1) return undefined;
-      const b = buf[start];
-      return unpack(b, b & ~mask & 0xff);
-    },
-  };
-}
-
-function twoOctets<T extends { other: number }>(
-  pack: (v: T) => number,
-  unpack: (b: number, other: number) => T,
-  mask: number,
-): ParamCodec<T> {
-  return {
-    fixed: 2,
-    encode(w, v) {
-      const x = (pack(v) & mask) | (v.other & ~mask & 0xffff);
-      w.u8(x & 0xff).u8(x >> 8);
-    },
-    decode(buf, start, end) {
-      if (end - start !== 2) return undefined;
-      const b = buf[start] | (buf[start + 1] << 8);
-      return unpack(b, b & ~mask & 0xffff);
-    },
-  };
-}
-
 const bit = (b: number, n: number): boolean => ((b >> n) & 1) === 1;
 const flag = (v: boolean, n: number): number => (v ? 1 << n : 0);
 
@@ -55,11 +18,18 @@ export interface NatureOfConnection {
   echoControl: boolean;
   other: number;
 }
-export const natureOfConnectionCodec = octet<NatureOfConnection>(
-  (v) => (v.satellite & 3) | ((v.continuityCheck & 3) << 2) | flag(v.echoControl, 4),
-  (b, other) => ({ satellite: b & 3, continuityCheck: (b >> 2) & 3, echoControl: bit(b, 4), other }),
-  0x1f,
-);
+export const natureOfConnectionCodec: ParamCodec<NatureOfConnection> = {
+  fixed: 1,
+  encode(w, v) {
+    w.u8((((v.satellite & 3) | ((v.continuityCheck & 3) << 2) | flag(v.echoControl, 4)) & 0x1f) | (v.other & ~0x1f & 0xff));
+  },
+  decode(buf, start, end) {
+    if (end - start !== 1) return undefined;
+    const b = buf[start];
+    const other = b & ~0x1f & 0xff;
+    return { satellite: b & 3, continuityCheck: (b >> 2) & 3, echoControl: bit(b, 4), other };
+  },
+};
 
 /** Forward call indicators (Q.763 §3.23; T1.113.3 §3.23). */
 export interface ForwardCallIndicators {
@@ -83,31 +53,38 @@ export interface ForwardCallIndicators {
   portedNumberTranslated: boolean;
   other: number;
 }
-export const forwardCallCodec = twoOctets<ForwardCallIndicators>(
-  (v) =>
-    flag(v.international, 0) |
-    ((v.endToEndMethod & 3) << 1) |
-    flag(v.interworking, 3) |
-    flag(v.endToEndInfo, 4) |
-    flag(v.isupAllTheWay, 5) |
-    ((v.isupPreference & 3) << 6) |
-    flag(v.isdnAccess, 8) |
-    ((v.sccpMethod & 3) << 9) |
-    flag(v.portedNumberTranslated, 12),
-  (b, other) => ({
-    international: bit(b, 0),
-    endToEndMethod: (b >> 1) & 3,
-    interworking: bit(b, 3),
-    endToEndInfo: bit(b, 4),
-    isupAllTheWay: bit(b, 5),
-    isupPreference: (b >> 6) & 3,
-    isdnAccess: bit(b, 8),
-    sccpMethod: (b >> 9) & 3,
-    portedNumberTranslated: bit(b, 12),
-    other,
-  }),
-  0x17ff,
-);
+export const forwardCallCodec: ParamCodec<ForwardCallIndicators> = {
+  fixed: 2,
+  encode(w, v) {
+    const x = ((flag(v.international, 0) |
+        ((v.endToEndMethod & 3) << 1) |
+        flag(v.interworking, 3) |
+        flag(v.endToEndInfo, 4) |
+        flag(v.isupAllTheWay, 5) |
+        ((v.isupPreference & 3) << 6) |
+        flag(v.isdnAccess, 8) |
+        ((v.sccpMethod & 3) << 9) |
+        flag(v.portedNumberTranslated, 12)) & 0x17ff) | (v.other & ~0x17ff & 0xffff);
+    w.u8(x & 0xff).u8(x >> 8);
+  },
+  decode(buf, start, end) {
+    if (end - start !== 2) return undefined;
+    const b = buf[start] | (buf[start + 1] << 8);
+    const other = b & ~0x17ff & 0xffff;
+    return {
+      international: bit(b, 0),
+      endToEndMethod: (b >> 1) & 3,
+      interworking: bit(b, 3),
+      endToEndInfo: bit(b, 4),
+      isupAllTheWay: bit(b, 5),
+      isupPreference: (b >> 6) & 3,
+      isdnAccess: bit(b, 8),
+      sccpMethod: (b >> 9) & 3,
+      portedNumberTranslated: bit(b, 12),
+      other,
+    };
+  },
+};
 
 /** Backward call indicators (Q.763 §3.5; T1.113.3 §3.5). */
 export interface BackwardCallIndicators {
@@ -135,35 +112,42 @@ export interface BackwardCallIndicators {
   sccpMethod: number;
   other: number;
 }
-export const backwardCallCodec = twoOctets<BackwardCallIndicators>(
-  (v) =>
-    (v.charge & 3) |
-    ((v.calledStatus & 3) << 2) |
-    ((v.calledCategory & 3) << 4) |
-    ((v.endToEndMethod & 3) << 6) |
-    flag(v.interworking, 8) |
-    flag(v.endToEndInfo, 9) |
-    flag(v.isupAllTheWay, 10) |
-    flag(v.holding, 11) |
-    flag(v.isdnAccess, 12) |
-    flag(v.echoControl, 13) |
-    ((v.sccpMethod & 3) << 14),
-  (b, other) => ({
-    charge: b & 3,
-    calledStatus: (b >> 2) & 3,
-    calledCategory: (b >> 4) & 3,
-    endToEndMethod: (b >> 6) & 3,
-    interworking: bit(b, 8),
-    endToEndInfo: bit(b, 9),
-    isupAllTheWay: bit(b, 10),
-    holding: bit(b, 11),
-    isdnAccess: bit(b, 12),
-    echoControl: bit(b, 13),
-    sccpMethod: (b >> 14) & 3,
-    other,
-  }),
-  0xffff,
-);
+export const backwardCallCodec: ParamCodec<BackwardCallIndicators> = {
+  fixed: 2,
+  encode(w, v) {
+    const x = (((v.charge & 3) |
+        ((v.calledStatus & 3) << 2) |
+        ((v.calledCategory & 3) << 4) |
+        ((v.endToEndMethod & 3) << 6) |
+        flag(v.interworking, 8) |
+        flag(v.endToEndInfo, 9) |
+        flag(v.isupAllTheWay, 10) |
+        flag(v.holding, 11) |
+        flag(v.isdnAccess, 12) |
+        flag(v.echoControl, 13) |
+        ((v.sccpMethod & 3) << 14)) & 0xffff) | (v.other & ~0xffff & 0xffff);
+    w.u8(x & 0xff).u8(x >> 8);
+  },
+  decode(buf, start, end) {
+    if (end - start !== 2) return undefined;
+    const b = buf[start] | (buf[start + 1] << 8);
+    const other = b & ~0xffff & 0xffff;
+    return {
+      charge: b & 3,
+      calledStatus: (b >> 2) & 3,
+      calledCategory: (b >> 4) & 3,
+      endToEndMethod: (b >> 6) & 3,
+      interworking: bit(b, 8),
+      endToEndInfo: bit(b, 9),
+      isupAllTheWay: bit(b, 10),
+      holding: bit(b, 11),
+      isdnAccess: bit(b, 12),
+      echoControl: bit(b, 13),
+      sccpMethod: (b >> 14) & 3,
+      other,
+    };
+  },
+};
 
 /** Optional backward call indicators (Q.763 §3.37; T1.113.3 §3.31). */
 export interface OptionalBackwardCallIndicators {
@@ -177,11 +161,18 @@ export interface OptionalBackwardCallIndicators {
   mlppUser: boolean;
   other: number;
 }
-export const optionalBackwardCallCodec = octet<OptionalBackwardCallIndicators>(
-  (v) => flag(v.inbandInfo, 0) | flag(v.callDiversion, 1) | flag(v.segmentation, 2) | flag(v.mlppUser, 3),
-  (b, other) => ({ inbandInfo: bit(b, 0), callDiversion: bit(b, 1), segmentation: bit(b, 2), mlppUser: bit(b, 3), other }),
-  0x0f,
-);
+export const optionalBackwardCallCodec: ParamCodec<OptionalBackwardCallIndicators> = {
+  fixed: 1,
+  encode(w, v) {
+    w.u8(((flag(v.inbandInfo, 0) | flag(v.callDiversion, 1) | flag(v.segmentation, 2) | flag(v.mlppUser, 3)) & 0x0f) | (v.other & ~0x0f & 0xff));
+  },
+  decode(buf, start, end) {
+    if (end - start !== 1) return undefined;
+    const b = buf[start];
+    const other = b & ~0x0f & 0xff;
+    return { inbandInfo: bit(b, 0), callDiversion: bit(b, 1), segmentation: bit(b, 2), mlppUser: bit(b, 3), other };
+  },
+};
 
 /** Event information (Q.763 §3.21): 1 alerting, 2 progress, 3 in-band info, 4-6 forwarding. */
 export interface EventInformation {
@@ -190,22 +181,36 @@ export interface EventInformation {
   presentationRestricted: boolean;
   other: number;
 }
-export const eventInformationCodec = octet<EventInformation>(
-  (v) => (v.event & 0x7f) | flag(v.presentationRestricted, 7),
-  (b, other) => ({ event: b & 0x7f, presentationRestricted: bit(b, 7), other }),
-  0xff,
-);
+export const eventInformationCodec: ParamCodec<EventInformation> = {
+  fixed: 1,
+  encode(w, v) {
+    w.u8((((v.event & 0x7f) | flag(v.presentationRestricted, 7)) & 0xff) | (v.other & ~0xff & 0xff));
+  },
+  decode(buf, start, end) {
+    if (end - start !== 1) return undefined;
+    const b = buf[start];
+    const other = b & ~0xff & 0xff;
+    return { event: b & 0x7f, presentationRestricted: bit(b, 7), other };
+  },
+};
 
 /** Circuit group supervision message type (Q.763 §3.13): 0 maintenance, 1 hardware failure. */
 export interface CircuitGroupSupervisionType {
   kind: number;
   other: number;
 }
-export const cgsmtCodec = octet<CircuitGroupSupervisionType>(
-  (v) => v.kind & 3,
-  (b, other) => ({ kind: b & 3, other }),
-  0x03,
-);
+export const cgsmtCodec: ParamCodec<CircuitGroupSupervisionType> = {
+  fixed: 1,
+  encode(w, v) {
+    w.u8(((v.kind & 3) & 0x03) | (v.other & ~0x03 & 0xff));
+  },
+  decode(buf, start, end) {
+    if (end - start !== 1) return undefined;
+    const b = buf[start];
+    const other = b & ~0x03 & 0xff;
+    return { kind: b & 3, other };
+  },
+};
 
 /** Suspend/resume indicators (Q.763 §3.52). */
 export interface SuspendResumeIndicators {
@@ -213,11 +218,18 @@ export interface SuspendResumeIndicators {
   networkInitiated: boolean;
   other: number;
 }
-export const suspendResumeCodec = octet<SuspendResumeIndicators>(
-  (v) => flag(v.networkInitiated, 0),
-  (b, other) => ({ networkInitiated: bit(b, 0), other }),
-  0x01,
-);
+export const suspendResumeCodec: ParamCodec<SuspendResumeIndicators> = {
+  fixed: 1,
+  encode(w, v) {
+    w.u8(((flag(v.networkInitiated, 0)) & 0x01) | (v.other & ~0x01 & 0xff));
+  },
+  decode(buf, start, end) {
+    if (end - start !== 1) return undefined;
+    const b = buf[start];
+    const other = b & ~0x01 & 0xff;
+    return { networkInitiated: bit(b, 0), other };
+  },
+};
 
 /** Continuity indicators (Q.763 §3.18). */
 export interface ContinuityIndicators {
@@ -225,11 +237,18 @@ export interface ContinuityIndicators {
   successful: boolean;
   other: number;
 }
-export const continuityCodec = octet<ContinuityIndicators>(
-  (v) => flag(v.successful, 0),
-  (b, other) => ({ successful: bit(b, 0), other }),
-  0x01,
-);
+export const continuityCodec: ParamCodec<ContinuityIndicators> = {
+  fixed: 1,
+  encode(w, v) {
+    w.u8(((flag(v.successful, 0)) & 0x01) | (v.other & ~0x01 & 0xff));
+  },
+  decode(buf, start, end) {
+    if (end - start !== 1) return undefined;
+    const b = buf[start];
+    const other = b & ~0x01 & 0xff;
+    return { successful: bit(b, 0), other };
+  },
+};
 
 /** Information request indicators (Q.763 §3.29; T1.113.3 §3.26). */
 export interface InformationRequestIndicators {
@@ -241,23 +260,30 @@ export interface InformationRequestIndicators {
   maliciousCallId: boolean;
   other: number;
 }
-export const informationRequestCodec = twoOctets<InformationRequestIndicators>(
-  (v) =>
-    flag(v.callingAddress, 0) |
-    flag(v.holding, 1) |
-    flag(v.callingCategory, 3) |
-    flag(v.chargeInfo, 4) |
-    flag(v.maliciousCallId, 7),
-  (b, other) => ({
-    callingAddress: bit(b, 0),
-    holding: bit(b, 1),
-    callingCategory: bit(b, 3),
-    chargeInfo: bit(b, 4),
-    maliciousCallId: bit(b, 7),
-    other,
-  }),
-  0x9b,
-);
+export const informationRequestCodec: ParamCodec<InformationRequestIndicators> = {
+  fixed: 2,
+  encode(w, v) {
+    const x = ((flag(v.callingAddress, 0) |
+        flag(v.holding, 1) |
+        flag(v.callingCategory, 3) |
+        flag(v.chargeInfo, 4) |
+        flag(v.maliciousCallId, 7)) & 0x9b) | (v.other & ~0x9b & 0xffff);
+    w.u8(x & 0xff).u8(x >> 8);
+  },
+  decode(buf, start, end) {
+    if (end - start !== 2) return undefined;
+    const b = buf[start] | (buf[start + 1] << 8);
+    const other = b & ~0x9b & 0xffff;
+    return {
+      callingAddress: bit(b, 0),
+      holding: bit(b, 1),
+      callingCategory: bit(b, 3),
+      chargeInfo: bit(b, 4),
+      maliciousCallId: bit(b, 7),
+      other,
+    };
+  },
+};
 
 /** Information indicators (Q.763 §3.28; T1.113.3 §3.25). */
 export interface InformationIndicators {
@@ -270,23 +296,30 @@ export interface InformationIndicators {
   solicited: boolean;
   other: number;
 }
-export const informationCodec = twoOctets<InformationIndicators>(
-  (v) =>
-    (v.callingAddressResponse & 3) |
-    flag(v.holdProvided, 2) |
-    flag(v.callingCategoryIncluded, 5) |
-    flag(v.chargeInfoIncluded, 6) |
-    flag(v.solicited, 7),
-  (b, other) => ({
-    callingAddressResponse: b & 3,
-    holdProvided: bit(b, 2),
-    callingCategoryIncluded: bit(b, 5),
-    chargeInfoIncluded: bit(b, 6),
-    solicited: bit(b, 7),
-    other,
-  }),
-  0xe7,
-);
+export const informationCodec: ParamCodec<InformationIndicators> = {
+  fixed: 2,
+  encode(w, v) {
+    const x = (((v.callingAddressResponse & 3) |
+        flag(v.holdProvided, 2) |
+        flag(v.callingCategoryIncluded, 5) |
+        flag(v.chargeInfoIncluded, 6) |
+        flag(v.solicited, 7)) & 0xe7) | (v.other & ~0xe7 & 0xffff);
+    w.u8(x & 0xff).u8(x >> 8);
+  },
+  decode(buf, start, end) {
+    if (end - start !== 2) return undefined;
+    const b = buf[start] | (buf[start + 1] << 8);
+    const other = b & ~0xe7 & 0xffff;
+    return {
+      callingAddressResponse: b & 3,
+      holdProvided: bit(b, 2),
+      callingCategoryIncluded: bit(b, 5),
+      chargeInfoIncluded: bit(b, 6),
+      solicited: bit(b, 7),
+      other,
+    };
+  },
+};
 
 /** Redirection information (Q.763 §3.45). */
 export interface RedirectionInformation {
@@ -300,11 +333,19 @@ export interface RedirectionInformation {
   reason: number;
   other: number;
 }
-export const redirectionInformationCodec = twoOctets<RedirectionInformation>(
-  (v) => (v.redirecting & 7) | ((v.originalReason & 0xf) << 4) | ((v.counter & 7) << 8) | ((v.reason & 0xf) << 12),
-  (b, other) => ({ redirecting: b & 7, originalReason: (b >> 4) & 0xf, counter: (b >> 8) & 7, reason: (b >> 12) & 0xf, other }),
-  0xf7f7,
-);
+export const redirectionInformationCodec: ParamCodec<RedirectionInformation> = {
+  fixed: 2,
+  encode(w, v) {
+    const x = (((v.redirecting & 7) | ((v.originalReason & 0xf) << 4) | ((v.counter & 7) << 8) | ((v.reason & 0xf) << 12)) & 0xf7f7) | (v.other & ~0xf7f7 & 0xffff);
+    w.u8(x & 0xff).u8(x >> 8);
+  },
+  decode(buf, start, end) {
+    if (end - start !== 2) return undefined;
+    const b = buf[start] | (buf[start + 1] << 8);
+    const other = b & ~0xf7f7 & 0xffff;
+    return { redirecting: b & 7, originalReason: (b >> 4) & 0xf, counter: (b >> 8) & 7, reason: (b >> 12) & 0xf, other };
+  },
+};
 
 /** One-octet values kept as numbers: calling party's category (Q.763 §3.11), TMR (§3.54), ACL (§3.4), OLI. */
 export const octetNumberCodec: ParamCodec<number> = {

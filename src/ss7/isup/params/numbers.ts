@@ -74,6 +74,23 @@ function readNumberOctets(buf: Buffer, start: number, end: number): PartyNumber 
   };
 }
 
+function readGenericNumber(buf: Buffer, start: number, end: number): GenericNumber | undefined {
+  if (end - start < 3) return undefined;
+  const o1 = buf[start + 1];
+  const o2 = buf[start + 2];
+  const odd = (o1 & 0x80) !== 0;
+  if (odd && end - start === 3) return undefined;
+  return {
+    qualifier: buf[start],
+    nai: o1 & 0x7f,
+    ni: (o2 & 0x80) !== 0,
+    npi: (o2 >> 4) & 7,
+    presentation: (o2 >> 2) & 3,
+    screening: o2 & 3,
+    digits: readBcd(buf, start + 3, end, odd),
+  };
+}
+
 export const partyNumberCodec: ParamCodec<PartyNumber> = {
   encode: writeNumberOctets,
   decode: readNumberOctets,
@@ -84,12 +101,7 @@ export const genericNumberCodec: ParamCodec<GenericNumber> = {
     w.u8(v.qualifier);
     writeNumberOctets(w, v);
   },
-  decode(buf, start, end) {
-    if (end - start < 1) return undefined;
-    const n = readNumberOctets(buf, start + 1, end);
-    if (!n) return undefined;
-    return { qualifier: buf[start], nai: n.nai, ni: n.ni, npi: n.npi, presentation: n.presentation, screening: n.screening, digits: n.digits };
-  },
+  decode: readGenericNumber,
 };
 
 export const subsequentNumberCodec: ParamCodec<SubsequentNumber> = {

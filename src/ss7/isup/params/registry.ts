@@ -20,6 +20,9 @@ export interface OptionalParamEntry {
   name: OptionalParamName;
   code: number;
   codec: ParamCodec<any>;
+  /** The codec's functions copied out, so every entry has one shape. */
+  encode: ParamCodec<any>['encode'];
+  decode: ParamCodec<any>['decode'];
 }
 
 type Row = [OptionalParamName, number, ParamCodec<unknown>, Variant | 'both'];
@@ -54,17 +57,18 @@ const ROWS: Row[] = [
 
 export interface OptionalTable {
   byCode: (OptionalParamEntry | undefined)[];
-  byName: Map<string, OptionalParamEntry>;
+  /** Plain object (cheaper than a Map on the encode path); check `entry.name` after a lookup. */
+  byName: Readonly<Record<string, OptionalParamEntry | undefined>>;
 }
 
 function build(variant: Variant): OptionalTable {
   const byCode: (OptionalParamEntry | undefined)[] = new Array(256).fill(undefined);
-  const byName = new Map<string, OptionalParamEntry>();
+  const byName: Record<string, OptionalParamEntry> = {};
   for (const [name, code, codec, v] of ROWS) {
     if (v !== 'both' && v !== variant) continue;
-    const e: OptionalParamEntry = { name, code, codec };
+    const e: OptionalParamEntry = { name, code, codec, encode: codec.encode, decode: codec.decode };
     byCode[code] = e;
-    byName.set(name, e);
+    byName[name] = e;
   }
   return { byCode, byName };
 }

@@ -4,7 +4,8 @@ import type { Variant } from '../../variant.js';
 /**
  * One ISUP parameter's content codec (Q.763 §3 / T1.113.3 §3). `decode` reads buf[start, end)
  * and returns undefined when the content is malformed; it never throws or reads outside the range.
- * `fixed` is the content length when the parameter is mandatory fixed.
+ * `fixed` is the content length when the parameter is mandatory fixed. The functions do not use
+ * `this`: the tables call copies of them.
  */
 export interface ParamCodec<T> {
   readonly fixed?: number;
