@@ -22,8 +22,8 @@ export interface ApiSources {
 /** The fastify admin API: health, Prometheus metrics, calls, CDRs, plus plugins. */
 export async function createApiServer(src: ApiSources): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: src.logger.child({ component: 'api' }) as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Request lines are debug-level noise for operators; errors still log at error level.
+    loggerInstance: src.logger.child({ component: 'api' }, { level: 'warn' }) as unknown as FastifyBaseLogger,
   }) as unknown as FastifyInstance;
 
   app.get('/healthz', async (_req, reply) => {

@@ -13,7 +13,7 @@ export const trunkCustomerSchema = z.object({
   id: z.string().min(1),
   /** Source addresses (IPv4 / IPv4 CIDR) the customer's SIP trunk sends from. */
   sources: z.array(z.string().min(1)).min(1),
-  /** Routing customer id (per-customer route tables); defaults to the trunk id. */
+  /** Routing customer id (routing.customers: route table, normalisation); routing.defaultCustomer when absent. */
   routingCustomer: z.string().optional(),
   maxCalls: z.number().int().positive().default(100),
 });

@@ -5,7 +5,7 @@
  * loopback (SIP, MGCP, M3UA/ISUP); the CDRs and `softswitch decode` are checked too.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ interface Row {
   cic?: number;
   called?: string;
   cause?: number;
+  portedTranslated?: boolean;
   mgcpVerb?: string;
   mgcpCode?: number;
   mgcpEndpoint?: string;
@@ -47,7 +48,7 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
   let capture: Capture;
   let pcap: string;
   let rows: Row[] = [];
-  const sippOut: Record<string, { exitCode: number | null; stdout: string }> = {};
+  const sippOut: Record<string, { exitCode: number | null; stdout: string; stderr: string }> = {};
   let firstTrunkGroup = '';
 
   beforeAll(async () => {
@@ -74,40 +75,50 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
       shutdown: { drainMs: 2000 },
     });
     ssw = await startSoftswitch(config, createLogger('warn'));
-    // Route advance: the first carrier's trunk group rejects 2125550134 with cause 34 (no circuit).
-    const lookup = await ssw.api.inject({ url: '/api/v1/routes/lookup?number=12125550134' });
-    firstTrunkGroup = lookup.json().candidates[0].trunkGroup;
-    ssw.tandem!.simulator.addRule({ match: '2125550134', trunkGroup: firstTrunkGroup, action: 'reject', cause: 34 });
-
     const deadline = Date.now() + 15_000;
     while (!ssw.link.status().some((s) => s.state === 'ASP_ACTIVE')) {
       if (Date.now() > deadline) throw new Error(`M3UA ASP never became active: ${JSON.stringify(ssw.link.status())}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    // Route advance: the first carrier's trunk group rejects 2125550134 with cause 34 (no circuit).
+    const lookup = await ssw.api.inject({ url: '/api/v1/routes/lookup?number=12125550134' });
+    firstTrunkGroup = lookup.json().candidates[0].trunkGroup;
+    ssw.tandem!.simulator.addRule({ match: '2125550134', trunkGroup: firstTrunkGroup, action: 'reject', cause: 34 });
     capture = await startCapture(`udp port ${ssw.tandem!.port} or udp port ${ssw.osmoMgw!.port} or udp port ${ssw.sipPort}`);
     const target = `127.0.0.1:${ssw.sipPort}`;
     const run = async (name: string, file: string, service: string, extra: string[] = []) => {
-      const r = await runSipp({ scenario: scenario(file), target, timeoutS: 20, args: ['-s', service, '-m', '1', ...extra] });
+      const r = await runSipp({ scenario: file, target, timeoutS: 20, args: ['-s', service, '-m', '1', ...extra] });
       sippOut[name] = r;
     };
-    await run('caller-bye', 'ssw-call-caller-bye.xml', '12125550100');
-    await run('network-release', 'ssw-call-network-release.xml', '12125550199');
-    await run('busy', 'ssw-call-rejected.xml', '12125550117', ['-set', 'status', '486']);
-    await run('advance', 'ssw-call-caller-bye.xml', '12125550134');
-    await run('blocked', 'ssw-call-rejected.xml', '19005550100', ['-set', 'status', '403']);
+    /** The refusal scenario expecting one final status. */
+    const refused = (status: number) => {
+      const path = join(dataDir, `refused-${status}.xml`);
+      writeFileSync(path, readFileSync(scenario('ssw-call-rejected.xml'), 'utf8').replaceAll('[$status]', String(status)));
+      return path;
+    };
+    await run('caller-bye', scenario('ssw-call-caller-bye.xml'), '12125550150');
+    await run('ported', scenario('ssw-call-caller-bye.xml'), '12125550101');
+    await run('network-release', scenario('ssw-call-network-release.xml'), '12125550199');
+    await run('busy', refused(486), '12125550117');
+    await run('advance', scenario('ssw-call-caller-bye.xml'), '12125550134');
+    await run('blocked', refused(403), '19005550100');
+    // Calls end (RLC, DLCX, CDR) just after SIPp's last transaction.
+    for (let i = 0; i < 100 && ssw.calls.activeCount > 0; i++) await new Promise((r) => setTimeout(r, 50));
     pcap = await capture.stop();
 
-    const fields = ['frame.number', 'frame.time_relative', 'isup.message_type', 'isup.cic', 'isup.called', 'isup.cause_indicator',
+    const fields = ['frame.number', 'frame.time_relative', 'isup.message_type', 'isup.cic', 'isup.called', 'isup.cause_indicator', 'isup.forw_call_ported_num_trans_indicator',
       'mgcp.req.verb', 'mgcp.rsp.rspcode', 'mgcp.req.endpoint', 'sip.Method', 'sip.Status-Code', 'sip.Call-ID', 'sdp.connection_info.address', 'sdp.media.port'];
     const out = execFileSync('tshark', ['-r', pcap, ...decodeAs(), '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+    if (process.env.SSW_E2E_DEBUG) console.log(out);
     rows = out.trim().split('\n').filter(Boolean).map((line) => {
       const c = line.split('|');
       const num = (s: string) => (s === '' ? undefined : Number(s.split(',')[0]));
       return {
         frame: Number(c[0]), time: Number(c[1]),
         isupType: c[2] ? ISUP_NAMES[Number(c[2])] ?? `type-${c[2]}` : undefined, cic: num(c[3]), called: c[4] || undefined, cause: num(c[5]),
-        mgcpVerb: c[6] || undefined, mgcpCode: num(c[7]), mgcpEndpoint: c[8] || undefined,
-        sipMethod: c[9] || undefined, sipStatus: num(c[10]), sipCallId: c[11] || undefined, sdpAddr: c[12] || undefined, sdpPort: c[13] || undefined,
+        portedTranslated: c[6] === '' ? undefined : c[6] === '1' || c[6] === 'True',
+        mgcpVerb: c[7] || undefined, mgcpCode: num(c[8]), mgcpEndpoint: c[9] || undefined,
+        sipMethod: c[10] || undefined, sipStatus: num(c[11]), sipCallId: c[12] || undefined, sdpAddr: c[13] || undefined, sdpPort: c[14] || undefined,
       };
     });
   }, 120_000);
@@ -121,7 +132,7 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
   }
 
   it('carries every call as SIPp expects (exit code 0 for each scenario)', () => {
-    for (const [name, r] of Object.entries(sippOut)) expect(r.exitCode, `${name}: ${r.stdout.slice(-1500)}`).toBe(0);
+    for (const [name, r] of Object.entries(sippOut)) expect(r.exitCode, `${name}: ${r.stdout.slice(-1500)} ${r.stderr.slice(-1500)}`).toBe(0);
   });
 
   it('puts nothing on the wire that tshark finds malformed or warns about', () => {
@@ -131,7 +142,7 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
   });
 
   it('caller releases: IAM/ACM/ANM then BYE → REL, RLC → DLCX, with the gateway SDP in 183 and 200', () => {
-    const iam = rows.find((r) => r.isupType === 'IAM' && r.called === '2125550100')!;
+    const iam = rows.find((r) => r.isupType === 'IAM' && r.called === '2125550150')!;
     expect(iam, 'IAM for 2125550100').toBeDefined();
     const cic = iam.cic!;
     const onCic = rows.filter((r) => r.isupType && r.cic === cic && r.frame >= iam.frame);
@@ -149,6 +160,17 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
     expect(rows.find((r) => r.mgcpCode === 250 && r.frame > dlcx.frame)).toBeDefined();
   });
 
+  it('ported number: the IAM carries the LRN as called number, ported-number translated, dialled number in GAP', () => {
+    const iam = rows.find((r) => r.isupType === 'IAM' && r.called === '2125559999')!;
+    expect(iam, 'IAM with LRN 2125559999').toBeDefined();
+    expect(iam.portedTranslated).toBe(true);
+    const out = execFileSync('node', ['bin/softswitch.js', 'decode', '--pcap', pcap, '--sctp-udp-port', String(ssw.tandem!.port)], { encoding: 'utf8' });
+    const frames = JSON.parse(out) as Array<{ decoded: { isup?: { type: string; calledPartyNumber?: { digits: string }; optional?: Array<{ name: string; value: { digits?: string; qualifier?: number } }> } } }>;
+    const decoded = frames.find((f) => f.decoded.isup?.type === 'IAM' && f.decoded.isup.calledPartyNumber?.digits === '2125559999')!;
+    const gap = decoded.decoded.isup!.optional!.find((p) => p.name === 'genericNumber')!;
+    expect(gap.value).toMatchObject({ qualifier: 0xc0, digits: '2125550101' });
+  });
+
   it('network releases: REL → BYE (Reason cause 16), then RLC and DLCX', () => {
     const iam = rows.find((r) => r.isupType === 'IAM' && r.called === '2125550199')!;
     const onCic = rows.filter((r) => r.isupType && r.cic === iam.cic && r.frame >= iam.frame).slice(0, 5);
@@ -163,8 +185,8 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
     const res = await ssw.api.inject({ url: '/api/v1/cdrs?limit=50' });
     const cdrs = res.json().cdrs as StoredCdr[];
     const by = (called: string) => cdrs.find((c) => c.called === called)!;
-    const a = by('12125550100');
-    expect(a).toMatchObject({ direction: 'sip-to-isup', cause: 16, sipStatus: 200, releasedBy: 'caller', customer: 'lab-trunk', routedNumber: '2125550100' });
+    const a = by('12125550150');
+    expect(a).toMatchObject({ direction: 'sip-to-isup', cause: 16, sipStatus: 200, releasedBy: 'caller', customer: 'lab-trunk', routedNumber: '2125550150' });
     expect(a.cic).toBeGreaterThan(0);
     expect(a.trunkGroup).toMatch(/^tg-/);
     expect(a.carrier).toBeTruthy();
@@ -177,7 +199,8 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
     expect(adv.sipStatus).toBe(200);
     expect(adv.trunkGroup).not.toBe(firstTrunkGroup);
     expect(by('19005550100')).toMatchObject({ cause: 21, sipStatus: 403 });
-    expect(cdrs.length).toBe(5);
+    expect(by('12125550101')).toMatchObject({ lrn: '2125559999', sipStatus: 200 });
+    expect(cdrs.length).toBe(6);
 
     const reopened = new CdrStore(openDatabase(join(dataDir, 'softswitch.sqlite')));
     expect(reopened.list({ limit: 50 }).map((c) => c.callId).sort()).toEqual(cdrs.map((c) => c.callId).sort());
@@ -186,10 +209,10 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
   it('`softswitch decode` reads the captured IAM: called number, CIC, OPC/DPC, message type', () => {
     const out = execFileSync('node', ['bin/softswitch.js', 'decode', '--pcap', pcap, '--sctp-udp-port', String(ssw.tandem!.port), '--isup-variant', 'ansi'], { encoding: 'utf8' });
     const frames = JSON.parse(out) as Array<{ decoded: { mtp3?: { opcText: string; dpcText: string }; isup?: { type: string; cic: number; calledPartyNumber?: { digits: string } } } }>;
-    const iam = frames.find((f) => f.decoded.isup?.type === 'IAM' && f.decoded.isup.calledPartyNumber?.digits === '2125550100');
+    const iam = frames.find((f) => f.decoded.isup?.type === 'IAM' && f.decoded.isup.calledPartyNumber?.digits === '2125550150');
     expect(iam).toBeDefined();
     expect(iam!.decoded.mtp3).toMatchObject({ opcText: '1-1-1', dpcText: '2-2-2' });
-    const tsharkIam = rows.find((r) => r.isupType === 'IAM' && r.called === '2125550100')!;
+    const tsharkIam = rows.find((r) => r.isupType === 'IAM' && r.called === '2125550150')!;
     expect(iam!.decoded.isup!.cic).toBe(tsharkIam.cic);
   });
 
@@ -200,7 +223,7 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
     const tgs = (await ssw.api.inject({ url: '/api/v1/trunk-groups' })).json();
     expect(tgs.trunkGroups.find((t: { id: string }) => t.id === 'tg-ilec')).toMatchObject({ total: 24, idle: 24, outgoing: 0 });
     const metrics = (await ssw.api.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(/softswitch_calls_total\{direction="sip-to-isup",outcome="answered"\} 3/);
+    expect(metrics).toMatch(/softswitch_calls_total\{direction="sip-to-isup",outcome="answered"\} 4/);
     expect(metrics).toMatch(/softswitch_isup_messages_total\{trunk_group="tg-[a-z-]+",direction="tx",type="IAM"\}/);
   });
 });

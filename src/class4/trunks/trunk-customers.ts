@@ -25,7 +25,8 @@ export function parseCidr(text: string): Cidr | undefined {
 
 export interface TrunkCustomer {
   id: string;
-  routingCustomer: string;
+  /** Routing customer (route table, ingress normalisation); the routing default when absent. */
+  routingCustomer?: string;
   maxCalls: number;
 }
 
@@ -38,7 +39,7 @@ export class TrunkCustomerTable {
 
   constructor(customers: TrunkCustomerConfig[]) {
     for (const c of customers) {
-      const customer = { id: c.id, routingCustomer: c.routingCustomer ?? c.id, maxCalls: c.maxCalls };
+      const customer = { id: c.id, routingCustomer: c.routingCustomer, maxCalls: c.maxCalls };
       for (const src of c.sources) {
         const cidr = parseCidr(src);
         if (!cidr) throw new Error(`trunkCustomers.${c.id}.sources: "${src}" is not an IPv4 address or CIDR prefix`);

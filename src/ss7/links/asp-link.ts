@@ -87,7 +87,7 @@ export class AspTransferLink extends EventEmitter implements MtpTransferLink {
       this.emit('state', s.sg.name, to);
     });
     assoc.on('down', (reason: string) => {
-      if (s.asp !== asp) return;
+      if (s.asp !== asp || this.stopped) return;
       this.log.warn({ sg: s.sg.name, reason }, 'SCTP association to the signalling gateway lost; reconnecting');
       s.asp = undefined;
       s.state = 'ASP_DOWN';
