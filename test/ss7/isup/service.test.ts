@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CircuitGroup } from '../../../src/ss7/isup/circuits.js';
 import { decodeIsup, encodeIsup } from '../../../src/ss7/isup/codec.js';
 import { buildIam, buildRel } from '../../../src/ss7/isup/builders.js';
-import { isIsupError, type IsupMessage } from '../../../src/ss7/isup/messages.js';
+import { isIsupError, type CauseMessage, type IsupMessage, type RangeMessage } from '../../../src/ss7/isup/messages.js';
 import { rangeAndStatus } from '../../../src/ss7/isup/params/indicators.js';
 import { IsupService } from '../../../src/ss7/isup/service.js';
 import type { MtpTransferLink } from '../../../src/ss7/isup/mtp-link.js';
@@ -70,10 +70,10 @@ describe('ISUP service: circuit supervision and protocol errors', () => {
     expect(circuits.get(4)?.remoteBlocked).toBe(true);
     expect(isup.trunkGroup('tg')!.circuits.seizeOutgoing('x')?.cic).not.toBe(4);
     far.deliver({ type: 'UBL', cic: 4 });
-    far.deliver({ type: 'CGB', cic: 1, supervisionType: { type: 0, other: 0 }, rangeAndStatus: rangeAndStatus([false, true, true]) } as IsupMessage);
+    far.deliver({ type: 'CGB', cic: 1, supervisionType: { kind: 0, other: 0 }, rangeAndStatus: rangeAndStatus([false, true, true]) } as IsupMessage);
     expect([circuits.get(2)?.remoteBlocked, circuits.get(3)?.remoteBlocked]).toEqual([true, true]);
     expect(far.received().map((m) => m.type)).toEqual(['GRA', 'BLA', 'UBA', 'CGBA']);
-    const gra = far.received()[0] as Extract<IsupMessage, { type: 'GRA' }>;
+    const gra = far.received()[0] as RangeMessage;
     expect(gra.rangeAndStatus.range).toBe(3);
   });
 
@@ -89,7 +89,7 @@ describe('ISUP service: circuit supervision and protocol errors', () => {
   it('answers an unrecognised message type with CFN cause 97 and never throws on garbage', () => {
     const { far } = setup();
     far.deliverRaw(Buffer.from([0x05, 0x00, 0xee, 0x00]));
-    const cfn = far.received()[0] as Extract<IsupMessage, { type: 'CFN' }>;
+    const cfn = far.received()[0] as CauseMessage;
     expect(cfn.type).toBe('CFN');
     expect(cfn.cause.cause).toBe(97);
     for (let i = 0; i < 2000; i++) {
