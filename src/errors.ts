@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   },
   SSW_ERR_STORE_OPEN: {
     message: 'The embedded store cannot be opened',
-    action: 'Check that the directory of store.path exists and is writable by the softswitch user.',
+    action: 'Check that dataDir exists and is writable by the softswitch user.',
   },
   SSW_ERR_PORT_IN_USE: {
     message: 'A listening port is already taken',
@@ -41,7 +41,7 @@ export const ERROR_CODES = {
   },
   SSW_ERR_SCTP_ASSOC_FAILED: {
     message: 'The SCTP association to the signalling gateway could not be established',
-    action: 'Check the SG address/port in ss7.sg, that the SG accepts this ASP, and the network path; the switch keeps retrying.',
+    action: 'Check the SG address/port in ss7.sgs, that the SG accepts this ASP, and the network path; the switch keeps retrying.',
   },
   SSW_ERR_M3UA_NOT_ACTIVE: {
     message: 'No M3UA association is ASP-ACTIVE for the destination',
