@@ -11,6 +11,8 @@ export interface UdpTransportOptions {
   /** 0 lets the OS choose. */
   port: number;
   logger: Logger;
+  /** SO_RCVBUF request (default 4 MiB). */
+  recvBufferBytes?: number;
 }
 
 export class UdpTransport {
@@ -26,7 +28,8 @@ export class UdpTransport {
   }
 
   static async open(opts: UdpTransportOptions): Promise<UdpTransport> {
-    const socket = createSocket({ type: isIP(opts.address) === 6 ? 'udp6' : 'udp4' });
+    // A larger receive buffer rides out bursts while the event loop is busy (the kernel caps it at net.core.rmem_max).
+    const socket = createSocket({ type: isIP(opts.address) === 6 ? 'udp6' : 'udp4', recvBufferSize: opts.recvBufferBytes ?? 4 * 1024 * 1024 });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         reject(err.code === 'EADDRINUSE' ? new SoftswitchError('SSW_ERR_PORT_IN_USE', `SIP UDP ${opts.address}:${opts.port}`, { cause: err }) : err);
