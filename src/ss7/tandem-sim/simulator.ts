@@ -87,7 +87,8 @@ export class TandemSimulator extends EventEmitter {
         timers: defaultIsupTimers(tg.variant),
         send: (req) => this.send(call, req),
         indicate: (ind) => {
-          if (ind.kind === 'released' || ind.kind === 'release-complete') this.end(call, ind.kind === 'released' ? ind.cause : call.releaseCause);
+          // After the FSM's remaining actions (the RLC that follows a 'released') have gone out.
+          if (ind.kind === 'released' || ind.kind === 'release-complete') queueMicrotask(() => this.end(call, ind.kind === 'released' ? ind.cause : call.releaseCause));
         },
         unexpected: (e, s) => this.log.debug({ cic: iam.cic, event: e.name, state: s }, 'tandem: unexpected event'),
       }),
