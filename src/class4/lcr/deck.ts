@@ -4,6 +4,7 @@
  * line number; nothing is partially returned. Never throws on any input.
  */
 import { splitCsvLine } from './csv.js';
+import { TrieBuilder } from './trie.js';
 
 /** One carrier's rows, column-wise. Rates are integer millionths of the currency unit per minute. */
 export interface DeckRows {
@@ -89,7 +90,7 @@ export function parseDeck(carrier: string, text: string): DeckParseResult {
     errorCount++;
     if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line, message });
   };
-  const lines = text.split(/\r?\n/);
+  const lines = text.split('\n');
   let header: string[] | undefined;
   let col: Record<string, number> = {};
   const cap = lines.length;
@@ -98,14 +99,19 @@ export function parseDeck(carrier: string, text: string): DeckParseResult {
   const intra = new Int32Array(cap);
   const indet = new Int32Array(cap);
   const eff = new Float64Array(cap);
-  const seen = new Set<string>();
+  const lineOf: number[] = [];
+  const dates = new Map<string, number>();
   let n = 0;
   let rowCount = 0;
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     const raw = lines[i].trim();
     if (raw === '' || raw.startsWith('#')) continue;
-    const cells = splitCsvLine(raw).map((c) => c.trim());
+    const cells = splitCsvLine(raw);
+    for (let k = 0; k < cells.length; k++) {
+      const c = cells[k];
+      if (c.length && (c.charCodeAt(0) <= 32 || c.charCodeAt(c.length - 1) <= 32)) cells[k] = c.trim();
+    }
     if (!header) {
       header = cells.map((c) => COLUMN_ALIASES[c.toLowerCase()] ?? c.toLowerCase());
       col = {};
@@ -161,19 +167,17 @@ export function parseDeck(carrier: string, text: string): DeckParseResult {
     }
     let when = 0;
     if (col.effective !== undefined && cells[col.effective] !== '') {
-      when = parseDate(cells[col.effective]);
+      const text = cells[col.effective];
+      const cached = dates.get(text);
+      when = cached ?? parseDate(text);
+      if (cached === undefined && dates.size < 10_000) dates.set(text, when);
       if (Number.isNaN(when)) {
         fail(lineNo, `effective date "${cells[col.effective]}" is not YYYY-MM-DD[THH:MM[:SS]]`);
         continue;
       }
     }
-    const key = prefix + '@' + when;
-    if (seen.has(key)) {
-      fail(lineNo, `duplicate prefix ${prefix} with the same effective date`);
-      continue;
-    }
-    seen.add(key);
     prefixes.push(prefix);
+    lineOf.push(lineNo);
     inter[n] = rInter;
     intra[n] = rIntra;
     indet[n] = rIndet;
@@ -181,7 +185,11 @@ export function parseDeck(carrier: string, text: string): DeckParseResult {
     n++;
   }
   if (!header) return { ok: false, errors: [{ line: 1, message: 'empty deck: no header row' }], errorCount: 1, rowCount: 0 };
-  if (errorCount) return { ok: false, errors, errorCount, rowCount };
+  for (const [i, j] of duplicates(prefixes, eff)) fail(lineOf[j], `duplicate prefix ${prefixes[j]} with the same effective date as line ${lineOf[i]}`);
+  if (errorCount) {
+    errors.sort((a, b) => a.line - b.line);
+    return { ok: false, errors, errorCount, rowCount };
+  }
   return {
     ok: true,
     deck: {
@@ -194,6 +202,28 @@ export function parseDeck(carrier: string, text: string): DeckParseResult {
       effective: eff.slice(0, n),
     },
   };
+}
+
+/** Pairs [first row, repeat row] with the same prefix and effective date, found via a build-time trie. */
+function duplicates(prefixes: string[], eff: Float64Array): Array<[number, number]> {
+  const b = new TrieBuilder(prefixes.length + 16);
+  const firstRow = new Int32Array(prefixes.length).fill(-1);
+  const next = new Int32Array(prefixes.length).fill(-1);
+  const out: Array<[number, number]> = [];
+  for (let r = 0; r < prefixes.length; r++) {
+    const pid = b.insert(prefixes[r]);
+    const head = firstRow[pid];
+    if (head < 0) {
+      firstRow[pid] = r;
+      continue;
+    }
+    let i = head;
+    for (; i >= 0; i = next[i]) if (eff[i] === eff[r]) break;
+    if (i >= 0) out.push([i, r]);
+    next[r] = head;
+    firstRow[pid] = r;
+  }
+  return out;
 }
 
 /** The deck back as CSV in the canonical column order. */

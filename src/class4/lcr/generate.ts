@@ -75,7 +75,7 @@ export function generateDecks(target: number, seed = 1, carriers = 5): Generated
   for (let i = 0; i < prefixes.length; i++) {
     const c = int(0, carriers - 1);
     rows[c].push(i);
-    if (rnd() < 0.3) rows[(c + int(1, carriers - 1)) % carriers].push(i);
+    if (carriers > 1 && rnd() < 0.3) rows[(c + int(1, carriers - 1)) % carriers].push(i);
   }
   const decks = rows.map((idx, c): DeckRows => {
     const n = idx.length;

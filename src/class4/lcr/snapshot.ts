@@ -7,7 +7,7 @@ import protobuf from 'protobufjs';
 import { fromNodes } from './trie.js';
 import type { RouteTable } from './table.js';
 
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 const root = protobuf.Root.fromJSON({
   nested: {
@@ -28,6 +28,7 @@ const root = protobuf.Root.fromJSON({
         rowIntrastate: { type: 'bytes', id: 13 },
         rowIndeterminate: { type: 'bytes', id: 14 },
         rowEffective: { type: 'bytes', id: 15 },
+        values: { type: 'bytes', id: 16 },
       },
     },
   },
@@ -50,6 +51,7 @@ interface SnapshotMessage {
   rowIntrastate: Uint8Array;
   rowIndeterminate: Uint8Array;
   rowEffective: Uint8Array;
+  values: Uint8Array;
 }
 
 const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -71,6 +73,7 @@ export function encodeSnapshot(t: RouteTable, fingerprint: string): Uint8Array {
     rowIntrastate: bytes(t.rowIntrastate),
     rowIndeterminate: bytes(t.rowIndeterminate),
     rowEffective: bytes(t.rowEffective),
+    values: bytes(t.trie.values),
   };
   return SnapshotType.encode(SnapshotType.fromObject(msg)).finish();
 }
@@ -93,6 +96,7 @@ export function decodeSnapshot(buf: Uint8Array): SnapshotDecode {
   }
   if (m.version !== SNAPSHOT_VERSION) return { ok: false, reason: `snapshot version ${m.version}, expected ${SNAPSHOT_VERSION}` };
   const nodes = typed(m.nodes, 4, (b) => new Int32Array(b));
+  const values = typed(m.values, 4, (b) => new Int32Array(b));
   const entryStart = typed(m.entryStart, 4, (b) => new Uint32Array(b));
   const entryCarrier = typed(m.entryCarrier, 2, (b) => new Uint16Array(b));
   const entryRow = typed(m.entryRow, 4, (b) => new Uint32Array(b));
@@ -101,22 +105,22 @@ export function decodeSnapshot(buf: Uint8Array): SnapshotDecode {
   const rowIntrastate = typed(m.rowIntrastate, 4, (b) => new Int32Array(b));
   const rowIndeterminate = typed(m.rowIndeterminate, 4, (b) => new Int32Array(b));
   const rowEffective = typed(m.rowEffective, 8, (b) => new Float64Array(b));
-  if (!nodes || !entryStart || !entryCarrier || !entryRow || !entryRowCount || !rowInterstate || !rowIntrastate || !rowIndeterminate || !rowEffective)
+  if (!nodes || !values || !entryStart || !entryCarrier || !entryRow || !entryRowCount || !rowInterstate || !rowIntrastate || !rowIndeterminate || !rowEffective)
     return { ok: false, reason: 'an array field has a length that is not a whole number of elements' };
   const { nodeCount, prefixCount } = m;
   const rows = rowEffective.length;
   const entries = entryCarrier.length;
-  if (nodeCount < 1 || nodes.length !== nodeCount * 2) return { ok: false, reason: 'node array length does not match node count' };
+  if (nodeCount < 1 || nodes.length !== nodeCount || values.length !== nodeCount) return { ok: false, reason: 'node array length does not match node count' };
   if (entryStart.length !== prefixCount + 1 || entryRow.length !== entries || entryRowCount.length !== entries) return { ok: false, reason: 'entry arrays disagree in length' };
   if (rowInterstate.length !== rows || rowIntrastate.length !== rows || rowIndeterminate.length !== rows) return { ok: false, reason: 'rate arrays disagree in length' };
   if (m.carrierRows.length !== m.carriers.length) return { ok: false, reason: 'carrier row counts disagree with carriers' };
   for (let i = 0; i < nodeCount; i++) {
-    const w = nodes[i * 2 + 1];
+    const w = nodes[i];
     const bitmap = w & 0x3ff;
     let pop = 0;
     for (let b = bitmap; b; b &= b - 1) pop++;
-    if (pop && (nodes[i * 2] <= i || nodes[i * 2] + pop > nodeCount)) return { ok: false, reason: `node ${i} points outside the trie` };
-    if ((w >>> 10) > prefixCount) return { ok: false, reason: `node ${i} holds an unknown prefix id` };
+    if (pop && ((w >>> 10) <= i || (w >>> 10) + pop > nodeCount)) return { ok: false, reason: `node ${i} points outside the trie` };
+    if (values[i] < -1 || values[i] >= prefixCount) return { ok: false, reason: `node ${i} holds an unknown prefix id` };
   }
   for (let p = 0; p < prefixCount; p++) if (entryStart[p] > entryStart[p + 1]) return { ok: false, reason: 'entry index is not ascending' };
   if (entryStart[prefixCount] !== entries) return { ok: false, reason: 'entry index does not cover the entries' };
@@ -128,7 +132,7 @@ export function decodeSnapshot(buf: Uint8Array): SnapshotDecode {
     ok: true,
     fingerprint: m.fingerprint,
     table: {
-      trie: fromNodes(nodes, nodeCount, prefixCount),
+      trie: fromNodes(nodes, values, prefixCount),
       carriers: m.carriers,
       carrierRows: m.carrierRows,
       entryStart,

@@ -1,10 +1,10 @@
 /**
- * A decimal-digit trie compiled into one flat Int32Array (no per-node objects).
+ * A decimal-digit trie compiled into two flat Int32Arrays (no per-node objects).
  *
- * Layout, two words per node, nodes in breadth-first order so a node's children are contiguous:
- *   word 0: index of the first child (meaningless when the node has none)
- *   word 1: (valuePlusOne << 10) | childBitmap   (bit d set when digit d has a child)
- * Child for digit d = firstChild + popcount(bitmap & ((1 << d) - 1)).
+ *   nodes[i]  = (firstChild << 10) | childBitmap   (bit d set when digit d has a child)
+ *   values[i] = prefix id or -1
+ * Child for digit d = firstChild + popcount(bitmap & ((1 << d) - 1)). A walk reads only
+ * `nodes` (4 bytes a step) and one `values` entry where it stops.
  * A node's value is the id of the longest stored prefix on its path (its own, else inherited
  * from its parent), so a lookup reads one value where its walk stops. A node owns a prefix
  * exactly when its value differs from its parent's (ids are unique per node).
@@ -14,7 +14,9 @@
  * at depth k; entry < 0: the walk ends above depth k with longest id -entry-2.
  */
 
-export const MAX_PREFIX_IDS = (1 << 22) - 1;
+export const MAX_PREFIX_IDS = 0x7fffffff;
+/** firstChild has 22 bits. */
+export const MAX_NODES = 1 << 22;
 const BITMAP_MASK = 0x3ff;
 
 const POP = new Uint8Array(1024);
@@ -22,6 +24,7 @@ for (let i = 1; i < 1024; i++) POP[i] = (i & 1) + POP[i >> 1];
 
 export interface CompiledTrie {
   readonly nodes: Int32Array;
+  readonly values: Int32Array;
   readonly nodeCount: number;
   readonly prefixCount: number;
   readonly directDigits: number;
@@ -53,6 +56,7 @@ export class TrieBuilder {
       let next = this.children[slot];
       if (next < 0) {
         if (this.count === this.values.length) this.grow();
+        if (this.count >= MAX_NODES) throw new RangeError(`the trie would exceed ${MAX_NODES} nodes`);
         next = this.count++;
         this.children[slot] = next;
       }
@@ -87,7 +91,8 @@ export class TrieBuilder {
   *compile(slice = 65536, bfsDepth = 5, maxDirectDigits = 4): Generator<void, CompiledTrie> {
     const n = this.count;
     const ch = this.children;
-    const nodes = new Int32Array(n * 2);
+    const nodes = new Int32Array(n);
+    const values = new Int32Array(n);
     const order = new Int32Array(n);
     const inherited = new Int32Array(n);
     const stackNode = new Int32Array(n);
@@ -112,8 +117,8 @@ export class TrieBuilder {
         }
         tail++;
       }
-      nodes[pos * 2] = bitmap ? first : 0;
-      nodes[pos * 2 + 1] = ((value + 1) << 10) | bitmap;
+      nodes[pos] = ((bitmap ? first : 0) << 10) | bitmap;
+      values[pos] = value;
       return value;
     };
     let queueEnd = 1;
@@ -149,17 +154,18 @@ export class TrieBuilder {
       }
       if ((++done & (slice - 1)) === 0) yield;
     }
-    return fromNodes(nodes, n, this.prefixCount, maxDirectDigits);
+    return fromNodes(nodes, values, this.prefixCount, maxDirectDigits);
   }
 }
 
 /** Wraps compiled node words (e.g. from a snapshot) and derives the direct table. */
-export function fromNodes(nodes: Int32Array, nodeCount: number, prefixCount: number, maxDirectDigits = 6): CompiledTrie {
+export function fromNodes(nodes: Int32Array, values: Int32Array, prefixCount: number, maxDirectDigits = 6): CompiledTrie {
+  const nodeCount = nodes.length;
   let k = 0;
   while (k < maxDirectDigits && 10 ** (k + 1) <= prefixCount) k++;
   const size = 10 ** k;
   const direct = new Int32Array(size);
-  const t: CompiledTrie = { nodes, nodeCount, prefixCount, directDigits: k, direct };
+  const t: CompiledTrie = { nodes, values, nodeCount, prefixCount, directDigits: k, direct };
   for (let head = 0; head < size; head++) {
     let node = 0;
     let div = size / 10;
@@ -168,13 +174,13 @@ export function fromNodes(nodes: Int32Array, nodeCount: number, prefixCount: num
       const d = Math.floor(rem / div);
       rem -= d * div;
       div /= 10;
-      const w = nodes[node * 2 + 1];
+      const w = nodes[node];
       if (!(w & (1 << d))) {
-        direct[head] = -(w >>> 10) - 1;
+        direct[head] = -values[node] - 2;
         node = -1;
         break;
       }
-      node = nodes[node * 2] + POP[w & ((1 << d) - 1)];
+      node = (w >>> 10) + POP[w & ((1 << d) - 1)];
     }
     if (node >= 0) direct[head] = node;
   }
@@ -202,11 +208,11 @@ function walkFrom(t: CompiledTrie, num: string, start: number, from: number): nu
   let node = start;
   for (let i = from; i < num.length; i++) {
     const d = num.charCodeAt(i) - 48;
-    const w = nodes[node * 2 + 1];
+    const w = nodes[node];
     if (d >>> 0 > 9 || !(w & (1 << d))) break;
-    node = nodes[node * 2] + POP[w & ((1 << d) - 1)];
+    node = (w >>> 10) + POP[w & ((1 << d) - 1)];
   }
-  return (nodes[node * 2 + 1] >>> 10) - 1;
+  return t.values[node];
 }
 
 /** Every prefix of `num` present in the trie, shortest first, as [depth, prefixId] pairs. */
@@ -215,14 +221,14 @@ export function matchPath(t: CompiledTrie, num: string): Array<[number, number]>
   const nodes = t.nodes;
   if (t.nodeCount === 0) return out;
   let node = 0;
-  let prev = (nodes[1] >>> 10) - 1;
+  let prev = t.values[0];
   if (prev >= 0) out.push([0, prev]);
   for (let i = 0; i < num.length; i++) {
     const d = num.charCodeAt(i) - 48;
-    const w = nodes[node * 2 + 1];
+    const w = nodes[node];
     if (d >>> 0 > 9 || !(w & (1 << d))) break;
-    node = nodes[node * 2] + POP[w & ((1 << d) - 1)];
-    const v = (nodes[node * 2 + 1] >>> 10) - 1;
+    node = (w >>> 10) + POP[w & ((1 << d) - 1)];
+    const v = t.values[node];
     if (v !== prev) out.push([i + 1, v]);
     prev = v;
   }
@@ -236,17 +242,17 @@ export function* walkPrefixes(t: CompiledTrie): Generator<[string, number]> {
   const stack: Array<[number, string, number]> = [[0, '', -1]];
   while (stack.length) {
     const [node, prefix, parentValue] = stack.pop()!;
-    const w = nodes[node * 2 + 1];
-    const v = (w >>> 10) - 1;
+    const w = nodes[node];
+    const v = t.values[node];
     if (v >= 0 && v !== parentValue) yield [prefix, v];
     const bitmap = w & BITMAP_MASK;
     for (let d = 9; d >= 0; d--) {
-      if (bitmap & (1 << d)) stack.push([nodes[node * 2] + POP[bitmap & ((1 << d) - 1)], prefix + String.fromCharCode(48 + d), v]);
+      if (bitmap & (1 << d)) stack.push([(w >>> 10) + POP[bitmap & ((1 << d) - 1)], prefix + String.fromCharCode(48 + d), v]);
     }
   }
 }
 
 /** Bytes held by the compiled trie including its direct table. */
 export function trieBytes(t: CompiledTrie): number {
-  return t.nodes.byteLength + t.direct.byteLength;
+  return t.nodes.byteLength + t.values.byteLength + t.direct.byteLength;
 }
