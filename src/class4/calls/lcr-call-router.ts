@@ -21,7 +21,8 @@ export class LcrCallRouter implements CallRouter {
       calledNai: nanp ? NAI_NATIONAL : NAI_INTERNATIONAL,
       lrn: d.lrn,
       jurisdiction: d.jurisdiction,
-      blocked: d.blocked ?? (e164 === '' ? 'number cannot be normalised' : undefined),
+      invalid: e164 === '' ? (d.blocked ?? 'number cannot be normalised') : undefined,
+      blocked: e164 === '' ? undefined : d.blocked,
       candidates: d.candidates.map((c) => ({ carrier: c.carrier, trunkGroup: c.trunkGroup, rate: c.rate, prefix: c.prefix })),
       advanceOn: (cause) => this.engine.advancesOn(cause),
     };

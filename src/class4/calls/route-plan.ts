@@ -17,6 +17,8 @@ export interface RoutePlan {
   /** LRN when the number is ported (LNP dip). */
   lrn?: string;
   jurisdiction?: string;
+  /** Why the number cannot be routed because it is malformed (cause 28, SIP 484), if so. */
+  invalid?: string;
   /** Why the call must not be routed (blocked destination, tenant policy), if so. */
   blocked?: string;
   candidates: RouteCandidate[];

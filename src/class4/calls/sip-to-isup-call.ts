@@ -45,6 +45,7 @@ const CAUSE_NO_CIRCUIT = 34;
 const CAUSE_TEMPORARY_FAILURE = 41;
 const CAUSE_RESOURCE_UNAVAILABLE = 47;
 const CAUSE_CALL_REJECTED = 21;
+const CAUSE_INVALID_NUMBER_FORMAT = 28;
 
 type AttemptResult =
   | { kind: 'failed'; cause: number }
@@ -143,6 +144,10 @@ export class SipToIsupCall {
   private async route(): Promise<AttemptResult> {
     const plan = this.deps.router.plan({ called: this.called, calling: this.calling, customer: this.customer.routingCustomer });
     this.plan = plan;
+    if (plan.invalid) {
+      this.log.info({ reason: plan.invalid }, 'called number invalid');
+      return { kind: 'failed', cause: CAUSE_INVALID_NUMBER_FORMAT };
+    }
     if (plan.blocked) {
       this.log.info({ reason: plan.blocked }, 'destination blocked');
       return { kind: 'failed', cause: CAUSE_CALL_REJECTED };

@@ -23,6 +23,8 @@ export interface TandemSimHandle {
   simulator: TandemSimulator;
   sg: M3uaSg;
   isup: IsupService;
+  /** The SCTP association the switch's ASP connects to. */
+  association: SctpTransportAssociation;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
     simulator,
     sg,
     isup,
+    association: assoc,
     async stop() {
       simulator.close();
       isup.close();
