@@ -132,6 +132,18 @@ describe('routing engine on the bundled sample data', () => {
     }
   });
 
+  it('never throws on hostile numbers and answers every lookup', () => {
+    const rnd = mulberry32(17);
+    const alphabet = '0123456789+-() #*abc\u0000\u00ff';
+    for (let i = 0; i < 3000; i++) {
+      let s = '';
+      const len = Math.floor(rnd() * 24);
+      for (let k = 0; k < len; k++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      const d = engine.lookup({ called: s, calling: s.slice(1), customer: i % 7 ? undefined : s });
+      expect(d.blocked !== undefined || d.candidates.length >= 0).toBe(true);
+    }
+  });
+
   it('exports the active table as CSV', () => {
     const csv = engine.exportTable();
     const lines = csv.trim().split('\n');
