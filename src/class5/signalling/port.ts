@@ -59,7 +59,7 @@ export interface DestroyInfo {
    * RFC 3261 §13.3.1.4). A local destroy() does not emit 'destroy'.
    */
   by: 'remote' | 'failure';
-  /** Value of the BYE's Reason header (e.g. `Q.850;cause=16`), when present. */
+  /** The BYE's Reason header values joined with ', ' (e.g. `Q.850;cause=16`), when present. */
   reason?: string;
   /** The BYE's headers via get(), when `by` is 'remote'. */
   get?(name: string): string | undefined;

@@ -306,7 +306,8 @@ export class UaCore {
     dialog.state.remoteSeq = seq;
     this.answerNonInvite(req, source, 200);
     this.forget(dialog);
-    const reason = req.headers.get('reason');
+    const reasons = req.headers.getAll('reason');
+    const reason = reasons.length ? reasons.join(', ') : undefined;
     dialog.emit('destroy', { by: 'remote', reason, get: (n: string) => req.headers.get(n) });
   }
 
