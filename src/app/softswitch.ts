@@ -62,8 +62,11 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
   };
   try {
     const db = openDatabase(join(config.dataDir, 'softswitch.sqlite'));
-    cleanup.push(() => void db.close());
     const cdrs = new CdrStore(db);
+    cleanup.push(() => {
+      cdrs.flush();
+      db.close();
+    });
 
     const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger });
 
@@ -149,7 +152,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         trunkGroups,
         clock,
         logger,
-        writeCdr: (cdr) => cdrs.insert(cdr),
+        writeCdr: (cdr) => cdrs.write(cdr),
         mediaAddress: config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address,
       },
       new TrunkCustomerTable(config.trunkCustomers),

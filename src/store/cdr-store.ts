@@ -31,6 +31,12 @@ export interface StoredCdr extends Cdr {
   id: number;
 }
 
+function toRow(cdr: Cdr): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [k] of COLUMNS) row[k] = cdr[k] ?? null;
+  return row;
+}
+
 const COLUMNS: Array<[keyof Cdr, string]> = [
   ['callId', 'call_id'],
   ['sipCallId', 'sip_call_id'],
@@ -56,26 +62,53 @@ const COLUMNS: Array<[keyof Cdr, string]> = [
   ['gatewayEndpoint', 'gateway_endpoint'],
 ];
 
-/** CDR persistence in the embedded store. */
+/**
+ * CDR persistence in the embedded store. `write` queues a CDR and commits the queue in one
+ * transaction on the next turn of the event loop (one fsync per batch, not per call); `insert`
+ * writes at once. Reads flush the queue first, so a CDR is visible as soon as it is written.
+ */
 export class CdrStore {
   private readonly insertStmt;
   private readonly listStmt;
+  private readonly insertMany;
+  private queue: Cdr[] = [];
+  private flushScheduled = false;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO cdrs (${COLUMNS.map(([, c]) => c).join(', ')}) VALUES (${COLUMNS.map(([k]) => '@' + k).join(', ')})`,
     );
     this.listStmt = db.prepare('SELECT * FROM cdrs WHERE id > ? ORDER BY id DESC LIMIT ?');
+    this.insertMany = db.transaction((cdrs: Cdr[]) => {
+      for (const cdr of cdrs) this.insertStmt.run(toRow(cdr));
+    });
   }
 
   insert(cdr: Cdr): number {
-    const row: Record<string, unknown> = {};
-    for (const [k] of COLUMNS) row[k] = cdr[k] ?? null;
-    return Number(this.insertStmt.run(row).lastInsertRowid);
+    this.flush();
+    return Number(this.insertStmt.run(toRow(cdr)).lastInsertRowid);
+  }
+
+  /** Queues the CDR for the next batch commit (within the same event-loop turn's end). */
+  write(cdr: Cdr): void {
+    this.queue.push(cdr);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Commits queued CDRs now (also before reads and on close). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.insertMany(batch);
   }
 
   /** Newest first. */
   list(opts: { limit?: number; afterId?: number } = {}): StoredCdr[] {
+    this.flush();
     const rows = this.listStmt.all(opts.afterId ?? 0, Math.min(Math.max(opts.limit ?? 100, 1), 10_000)) as Record<string, unknown>[];
     return rows.map((r) => {
       const out: Record<string, unknown> = { id: r.id };

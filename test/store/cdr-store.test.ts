@@ -25,3 +25,16 @@ describe('embedded store', () => {
     expect(cdr.lrn).toBeUndefined();
   });
 });
+
+describe('batched CDR writes', () => {
+  it('commits queued CDRs on the next turn, and before any read', async () => {
+    const store = new CdrStore(openDatabase(':memory:'));
+    const cdr = { callId: 'b', direction: 'sip-to-isup' as const, called: '1', startTime: 't', endTime: 't', durationMs: 0, billableMs: 0, cause: 16 };
+    store.write({ ...cdr, callId: 'b1' });
+    store.write({ ...cdr, callId: 'b2' });
+    expect(store.list().map((c) => c.callId)).toEqual(['b2', 'b1']);
+    store.write({ ...cdr, callId: 'b3' });
+    await new Promise((r) => setImmediate(r));
+    expect(store.list({ limit: 1 })[0].callId).toBe('b3');
+  });
+});

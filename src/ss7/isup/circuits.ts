@@ -28,6 +28,8 @@ export interface CircuitGroupOptions {
 export class CircuitGroup {
   readonly id: string;
   private readonly circuits = new Map<number, CircuitState>();
+  /** The same circuits in CIC order, for allocation without building arrays per seizure. */
+  private readonly ordered: CircuitState[] = [];
   private readonly controlsEven: boolean;
   private nextHint = 0;
 
@@ -37,7 +39,9 @@ export class CircuitGroup {
     this.controlsEven = opts.ownPointCode > opts.farPointCode;
     for (let i = 0; i < opts.count; i++) {
       const cic = opts.firstCic + i;
-      this.circuits.set(cic, { cic, call: 'idle', localBlocked: false, remoteBlocked: false });
+      const c: CircuitState = { cic, call: 'idle', localBlocked: false, remoteBlocked: false };
+      this.circuits.set(cic, c);
+      this.ordered.push(c);
     }
   }
 
@@ -63,7 +67,7 @@ export class CircuitGroup {
    * round-robin among them; undefined when none is free.
    */
   seizeOutgoing(callRef: string): CircuitState | undefined {
-    const all = [...this.circuits.values()];
+    const all = this.ordered;
     const n = all.length;
     let fallback: CircuitState | undefined;
     for (let k = 0; k < n; k++) {
