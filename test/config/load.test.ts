@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyEnvOverrides, loadConfig } from '../../src/config/load.js';
+import { SoftswitchError } from '../../src/errors.js';
+
+function file(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'ssw-cfg-')), 'softswitch.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('configuration', () => {
+  it('runs on embedded defaults: lab profile, loopback, sample decks', () => {
+    const cfg = loadConfig(undefined, {});
+    expect(cfg.lab.enabled).toBe(true);
+    expect(cfg.sip).toMatchObject({ adapter: 'embedded', address: '127.0.0.1', port: 5060 });
+    expect(cfg.trunkGroups.map((t) => t.id)).toEqual(['tg-ilec', 'tg-ixc-b']);
+    expect(cfg.routing.carriers.map((c) => c.trunkGroups[0])).toEqual(['tg-ilec', 'tg-ixc-b']);
+  });
+
+  it('reads YAML and lets SSW__ environment variables override any key', () => {
+    const path = file('sip: { port: 5070 }\nss7: { variant: itu, localPointCode: "1234" }\n');
+    const cfg = loadConfig(path, { SSW__sip__port: '5080', SSW__lab__enabled: 'false', SSW__api__host: '0.0.0.0' });
+    expect(cfg.sip.port).toBe(5080);
+    expect(cfg.ss7.variant).toBe('itu');
+    expect(cfg.lab.enabled).toBe(false);
+    expect(cfg.api.host).toBe('0.0.0.0');
+  });
+
+  it('names the bad key in the error', () => {
+    const path = file('trunkGroups:\n  - { id: tg, dpc: 2-2-2, cics: { first: 1, count: 0 } }\nsip: { port: "x" }\n');
+    let err: unknown;
+    try {
+      loadConfig(path, {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SoftswitchError);
+    expect((err as SoftswitchError).code).toBe('SSW_ERR_CONFIG_INVALID');
+    expect((err as SoftswitchError).message).toMatch(/trunkGroups\.0\.cics\.count/);
+    expect((err as SoftswitchError).message).toMatch(/sip\.port/);
+  });
+
+  it('reports an unreadable or unparsable file as such', () => {
+    expect(() => loadConfig('/nonexistent/softswitch.yaml', {})).toThrow(/SSW_ERR_CONFIG_UNREADABLE|cannot be read/);
+    expect(() => loadConfig(file('sip: [unclosed\n'), {})).toThrow(SoftswitchError);
+    expect(() => loadConfig(file('- a list\n'), {})).toThrow(/mapping/);
+  });
+
+  it('builds nested objects for overrides of absent sections', () => {
+    expect(applyEnvOverrides({}, { SSW__lab__tandemSim__port: '9999', OTHER: 'x' })).toEqual({ lab: { tandemSim: { port: 9999 } } });
+  });
+});
