@@ -148,6 +148,7 @@ export class WireWriter {
 
   /** What was written since the last `restart`, without a copy (see the class note). */
   view(): Buffer {
-    return this.buf.subarray(this.base, this.pos);
+    // Buffer.from over the ArrayBuffer skips subarray's species lookup (about half the cost).
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset + this.base, this.pos - this.base);
   }
 }

@@ -58,7 +58,8 @@ export function encodeIsup(msg: IsupMessage, variant: Variant): Buffer {
   if (layout.optional) {
     patchPointer(w, ptrBase + nVar, msg.type);
     const table = OPTIONAL_TABLES[variant];
-    for (const p of optional) {
+    for (let k = 0; k < optional.length; k++) {
+      const p = optional[k];
       if (p.name === 'unknown') {
         w.u8(p.code);
         if (p.raw.length > 255) throw new RangeError(`ISUP parameter 0x${p.code.toString(16)} longer than 255 octets`);

@@ -30,11 +30,28 @@ export function nibbleOf(text: string, i: number): number {
   return n;
 }
 
+/** The octet for two digit characters, indexed by (first code << 7) | second code; -1 if either is not a digit. */
+const OCTET_OF_PAIR = new Int16Array(128 * 128).fill(-1);
+for (let a = 0; a < 128; a++) {
+  for (let b = 0; b < 128; b++) {
+    if (CHAR_TO_NIBBLE[a] >= 0 && CHAR_TO_NIBBLE[b] >= 0) OCTET_OF_PAIR[(a << 7) | b] = CHAR_TO_NIBBLE[a] | (CHAR_TO_NIBBLE[b] << 4);
+  }
+}
+
 /** Writes digits two per octet, a trailing filler 0 when odd. */
 export function writeBcd(w: WireWriter, digits: string): void {
   const n = digits.length;
   let i = 0;
-  for (; i + 1 < n; i += 2) w.u8(nibbleOf(digits, i) | (nibbleOf(digits, i + 1) << 4));
+  for (; i + 1 < n; i += 2) {
+    const a = digits.charCodeAt(i);
+    const b = digits.charCodeAt(i + 1);
+    const o = (a | b) < 128 ? OCTET_OF_PAIR[(a << 7) | b] : -1;
+    if (o < 0) {
+      nibbleOf(digits, i);
+      nibbleOf(digits, i + 1);
+    }
+    w.u8(o);
+  }
   if (i < n) w.u8(nibbleOf(digits, i));
 }
 
