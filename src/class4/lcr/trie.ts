@@ -198,9 +198,16 @@ export function longestId(t: CompiledTrie, num: string): number {
     if (d >>> 0 > 9) return walkFrom(t, num, 0, 0);
     head = head * 10 + d;
   }
-  const node = t.direct[head];
+  let node = t.direct[head];
   if (node < 0) return -node - 2;
-  return walkFrom(t, num, node, k);
+  const nodes = t.nodes;
+  for (let i = k; i < len; i++) {
+    const d = num.charCodeAt(i) - 48;
+    const w = nodes[node];
+    if (d >>> 0 > 9 || !(w & (1 << d))) break;
+    node = (w >>> 10) + POP[w & ((1 << d) - 1)];
+  }
+  return t.values[node];
 }
 
 function walkFrom(t: CompiledTrie, num: string, start: number, from: number): number {
