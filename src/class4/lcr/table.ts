@@ -32,7 +32,7 @@ export type RateColumn = (typeof RateColumn)[keyof typeof RateColumn];
  * Builds a table from parsed decks (one per carrier, carrier ids unique). A generator that
  * yields between slices of work so an async driver can keep the event loop turning.
  */
-export function* buildTableSteps(decks: DeckRows[], slice = 65536): Generator<void, RouteTable> {
+export function* buildTableSteps(decks: DeckRows[], slice = 16384): Generator<void, RouteTable> {
   let totalRows = 0;
   for (const d of decks) totalRows += d.count;
   const builder = new TrieBuilder(Math.ceil(totalRows * 1.6) + 16);
@@ -51,12 +51,17 @@ export function* buildTableSteps(decks: DeckRows[], slice = 65536): Generator<vo
 
   // Counting sort of rows by prefix id; stable, so carriers stay in deck order within a prefix.
   const pidStart = new Uint32Array(prefixCount + 1);
-  for (let i = 0; i < totalRows; i++) pidStart[rowPid[i] + 1]++;
+  for (let i = 0; i < totalRows; i++) {
+    pidStart[rowPid[i] + 1]++;
+    if ((i & (slice - 1)) === slice - 1) yield;
+  }
   for (let p = 0; p < prefixCount; p++) pidStart[p + 1] += pidStart[p];
   const fill = pidStart.slice(0, prefixCount);
   const order = new Uint32Array(totalRows);
-  for (let i = 0; i < totalRows; i++) order[fill[rowPid[i]]++] = i;
-  yield;
+  for (let i = 0; i < totalRows; i++) {
+    order[fill[rowPid[i]]++] = i;
+    if ((i & (slice - 1)) === slice - 1) yield;
+  }
 
   const srcOffset: number[] = [];
   let acc = 0;

@@ -31,7 +31,10 @@ export interface CompiledTrie {
   readonly direct: Int32Array;
 }
 
-/** Mutable build-time trie: ten child slots per node in a growable Int32Array. */
+/**
+ * Mutable build-time trie: ten child slots per node in a growable Int32Array. Slot 0 means "no
+ * child" (the root is never a child) and values hold id + 1, so fresh zeroed memory needs no fill.
+ */
 export class TrieBuilder {
   private children: Int32Array;
   private values: Int32Array;
@@ -40,8 +43,8 @@ export class TrieBuilder {
 
   constructor(expectedNodes = 1024) {
     const cap = Math.max(16, expectedNodes);
-    this.children = new Int32Array(cap * 10).fill(-1);
-    this.values = new Int32Array(cap).fill(-1);
+    this.children = new Int32Array(cap * 10);
+    this.values = new Int32Array(cap);
   }
 
   get nodeCount(): number {
@@ -54,7 +57,7 @@ export class TrieBuilder {
     for (let i = 0; i < prefix.length; i++) {
       const slot = node * 10 + (prefix.charCodeAt(i) - 48);
       let next = this.children[slot];
-      if (next < 0) {
+      if (next === 0) {
         if (this.count === this.values.length) this.grow();
         if (this.count >= MAX_NODES) throw new RangeError(`the trie would exceed ${MAX_NODES} nodes`);
         next = this.count++;
@@ -62,20 +65,18 @@ export class TrieBuilder {
       }
       node = next;
     }
-    let v = this.values[node];
-    if (v < 0) {
-      if (this.prefixCount >= MAX_PREFIX_IDS) throw new RangeError(`more than ${MAX_PREFIX_IDS} distinct prefixes`);
-      v = this.prefixCount++;
-      this.values[node] = v;
-    }
-    return v;
+    const v = this.values[node];
+    if (v !== 0) return v - 1;
+    if (this.prefixCount >= MAX_PREFIX_IDS) throw new RangeError(`more than ${MAX_PREFIX_IDS} distinct prefixes`);
+    this.values[node] = ++this.prefixCount;
+    return this.prefixCount - 1;
   }
 
   private grow(): void {
     const cap = this.values.length * 2;
-    const c = new Int32Array(cap * 10).fill(-1);
+    const c = new Int32Array(cap * 10);
     c.set(this.children);
-    const v = new Int32Array(cap).fill(-1);
+    const v = new Int32Array(cap);
     v.set(this.values);
     this.children = c;
     this.values = v;
@@ -103,13 +104,13 @@ export class TrieBuilder {
     let levelEnd = 1;
     let depth = 0;
     const place = (b: number, pos: number, parentValue: number, queue: boolean): number => {
-      const value = this.values[b] >= 0 ? this.values[b] : parentValue;
+      const value = this.values[b] !== 0 ? this.values[b] - 1 : parentValue;
       const base = b * 10;
       let bitmap = 0;
       const first = tail;
       for (let d = 0; d < 10; d++) {
         const c = ch[base + d];
-        if (c < 0) continue;
+        if (c === 0) continue;
         bitmap |= 1 << d;
         if (queue) {
           order[tail] = c;
@@ -143,7 +144,7 @@ export class TrieBuilder {
           const value = place(b, pos, sp === 0 && pos === p ? rootValue : inherited[pos], false);
           for (let d = 9, k = tail - first - 1; d >= 0; d--) {
             const c = ch[b * 10 + d];
-            if (c < 0) continue;
+            if (c === 0) continue;
             stackNode[sp] = c;
             inherited[first + k] = value;
             stackPos[sp++] = first + k--;
