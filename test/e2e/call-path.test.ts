@@ -69,6 +69,7 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
           rules: [
             { match: '2125550199', action: 'release-after-answer', cause: 16, delayMs: 400 },
             { match: '2125550117', action: 'reject', cause: 17 },
+            { match: '2125550188', action: 'no-answer' },
           ],
         },
       },
@@ -102,6 +103,7 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
     await run('busy', refused(486), '12125550117');
     await run('advance', scenario('ssw-call-caller-bye.xml'), '12125550134');
     await run('blocked', refused(403), '19005550100');
+    await run('cancel', scenario('ssw-call-cancel.xml'), '12125550188');
     // Calls end (RLC, DLCX, CDR) just after SIPp's last transaction.
     for (let i = 0; i < 100 && ssw.calls.activeCount > 0; i++) await new Promise((r) => setTimeout(r, 50));
     pcap = await capture.stop();
@@ -171,6 +173,17 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
     expect(gap.value).toMatchObject({ qualifier: 0xc0, digits: '2125550101' });
   });
 
+  it('caller cancels while ringing: CANCEL -> REL (cause 16), RLC, DLCX', () => {
+    const iam = rows.find((r) => r.isupType === 'IAM' && r.called === '2125550188')!;
+    const onCic = rows.filter((r) => r.isupType && r.cic === iam.cic && r.frame >= iam.frame).slice(0, 4);
+    expect(onCic.map((r) => r.isupType)).toEqual(['IAM', 'ACM', 'REL', 'RLC']);
+    expect(onCic[2].cause).toBe(16);
+    const cancel = rows.find((r) => r.sipMethod === 'CANCEL' && r.frame > iam.frame)!;
+    expect(cancel.frame).toBeLessThan(onCic[2].frame);
+    expect(rows.find((r) => r.sipStatus === 487 && r.frame > iam.frame)).toBeDefined();
+    expect(rows.find((r) => r.mgcpVerb === 'DLCX' && r.frame > onCic[3].frame)).toBeDefined();
+  });
+
   it('network releases: REL → BYE (Reason cause 16), then RLC and DLCX', () => {
     const iam = rows.find((r) => r.isupType === 'IAM' && r.called === '2125550199')!;
     const onCic = rows.filter((r) => r.isupType && r.cic === iam.cic && r.frame >= iam.frame).slice(0, 5);
@@ -200,7 +213,8 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
     expect(adv.trunkGroup).not.toBe(firstTrunkGroup);
     expect(by('19005550100')).toMatchObject({ cause: 21, sipStatus: 403 });
     expect(by('12125550101')).toMatchObject({ lrn: '2125559999', sipStatus: 200 });
-    expect(cdrs.length).toBe(6);
+    expect(by('12125550188')).toMatchObject({ cause: 16, sipStatus: 487, releasedBy: 'caller', billableMs: 0 });
+    expect(cdrs.length).toBe(7);
 
     const reopened = new CdrStore(openDatabase(join(dataDir, 'softswitch.sqlite')));
     expect(reopened.list({ limit: 50 }).map((c) => c.callId).sort()).toEqual(cdrs.map((c) => c.callId).sort());
