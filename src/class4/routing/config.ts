@@ -25,7 +25,17 @@ export const timeOfDaySchema = z.object({
   from: hhmm.default('00:00'),
   to: hhmm.default('24:00'),
   /** IANA time zone the window is written in. */
-  tz: z.string().default('UTC'),
+  tz: z
+    .string()
+    .default('UTC')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'unknown IANA time zone'),
   /** Carriers eligible while the window is open (others are skipped with reason "time-of-day"). */
   carriers: z.array(z.string()).min(1),
 });
@@ -68,7 +78,7 @@ export const customerSchema = z.object({
   maxRate: z.number().nonnegative().optional(),
 });
 
-export const routingConfigSchema = z.object({
+const routingObject = z.object({
   carriers: z.array(carrierSchema).default([
     { id: 'ilec-tandem', trunkGroups: ['tg-ilec'], deck: 'config/rate-decks/ilec-tandem.csv', priority: 10, weight: 1 },
     { id: 'ixc-b', trunkGroups: ['tg-ixc-b'], deck: 'config/rate-decks/ixc-b.csv', priority: 20, weight: 1 },
@@ -99,6 +109,22 @@ export const routingConfigSchema = z.object({
       file: z.string().default('lcr/route-table.snapshot'),
     })
     .default({}),
+});
+
+/** Cross-references: route tables name configured carriers; customers name configured route tables. */
+export const routingConfigSchema = routingObject.superRefine((cfg, ctx) => {
+  const carriers = new Set(cfg.carriers.map((c) => c.id));
+  if (carriers.size !== cfg.carriers.length) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['carriers'], message: 'carrier ids must be unique' });
+  for (const [name, rt] of Object.entries(cfg.routeTables)) {
+    for (const c of rt.carriers ?? []) if (!carriers.has(c)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['routeTables', name, 'carriers'], message: `unknown carrier "${c}"` });
+    rt.timeOfDay.forEach((w, i) => {
+      for (const c of w.carriers) if (!carriers.has(c)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['routeTables', name, 'timeOfDay', i, 'carriers'], message: `unknown carrier "${c}"` });
+    });
+  }
+  cfg.customers.forEach((c, i) => {
+    if (c.routeTable && !cfg.routeTables[c.routeTable]) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['customers', i, 'routeTable'], message: `unknown route table "${c.routeTable}"` });
+  });
+  if (!cfg.customers.some((c) => c.id === cfg.defaultCustomer)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['defaultCustomer'], message: `no customer "${cfg.defaultCustomer}"` });
 });
 
 export type RoutingConfig = z.infer<typeof routingConfigSchema>;

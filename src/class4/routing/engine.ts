@@ -148,7 +148,7 @@ export class RoutingEngine {
 
   lookup(q: LookupQuery): RouteDecision {
     this.lookups++;
-    const at = q.at ?? new Date();
+    const at = q.at && !Number.isNaN(q.at.getTime()) ? q.at : new Date();
     const customerId = q.customer ?? this.config.defaultCustomer;
     const customer = this.customers.get(customerId);
     const decision: RouteDecision = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ingressSchema, timeOfDaySchema } from '../../../src/class4/routing/config.js';
+import { ingressSchema, routingConfigSchema, timeOfDaySchema } from '../../../src/class4/routing/config.js';
 import { normalizeNumber } from '../../../src/class4/routing/normalize.js';
 import { blockedReason, patternMatches } from '../../../src/class4/routing/blocked.js';
 import { jurisdictionOf } from '../../../src/class4/routing/jurisdiction.js';
@@ -71,5 +71,21 @@ describe('time-of-day windows', () => {
     expect(windowOpen(night, new Date('2026-03-07T10:00:00Z'))).toBe(true); // Sat 04:00 CST, started Friday
     expect(windowOpen(night, new Date('2026-03-07T13:00:00Z'))).toBe(false); // Sat 07:00
     expect(windowOpen(night, new Date('2026-03-06T05:00:00Z'))).toBe(false); // Thu 23:00
+  });
+});
+
+describe('routing config', () => {
+  it('has working defaults and rejects dangling references and bad time zones', () => {
+    const d = routingConfigSchema.parse({});
+    expect(d.carriers.map((c) => [c.id, c.trunkGroups])).toEqual([
+      ['ilec-tandem', ['tg-ilec']],
+      ['ixc-b', ['tg-ixc-b']],
+    ]);
+    expect(d.advance.q850).toEqual(expect.arrayContaining([34, 41, 42]));
+    expect(d.advance.sip).toContain(503);
+    expect(routingConfigSchema.safeParse({ routeTables: { t: { carriers: ['nope'] } } }).success).toBe(false);
+    expect(routingConfigSchema.safeParse({ customers: [{ id: 'default', routeTable: 'missing' }] }).success).toBe(false);
+    expect(routingConfigSchema.safeParse({ routeTables: { t: { timeOfDay: [{ name: 'x', tz: 'Mars/Olympus', carriers: ['ixc-b'] }] } } }).success).toBe(false);
+    expect(routingConfigSchema.safeParse({ defaultCustomer: 'ghost' }).success).toBe(false);
   });
 });
