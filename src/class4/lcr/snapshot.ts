@@ -120,7 +120,7 @@ export function decodeSnapshot(buf: Uint8Array): SnapshotDecode {
     let pop = 0;
     for (let b = bitmap; b; b &= b - 1) pop++;
     if (pop && ((w >>> 10) <= i || (w >>> 10) + pop > nodeCount)) return { ok: false, reason: `node ${i} points outside the trie` };
-    if (values[i] < -1 || values[i] >= prefixCount) return { ok: false, reason: `node ${i} holds an unknown prefix id` };
+    if (values[i] < -1 || values[i] >= prefixCount || (!pop && (w >>> 10) - 1 !== values[i])) return { ok: false, reason: `node ${i} holds an unknown prefix id` };
   }
   for (let p = 0; p < prefixCount; p++) if (entryStart[p] > entryStart[p + 1]) return { ok: false, reason: 'entry index is not ascending' };
   if (entryStart[prefixCount] !== entries) return { ok: false, reason: 'entry index does not cover the entries' };

@@ -2,6 +2,8 @@
  * A decimal-digit trie compiled into two flat Int32Arrays (no per-node objects).
  *
  *   nodes[i]  = (firstChild << 10) | childBitmap   (bit d set when digit d has a child)
+ *             = (value + 1) << 10                  for a leaf (bitmap 0), so most walks end
+ *                                                  without touching `values`
  *   values[i] = prefix id or -1
  * Child for digit d = firstChild + popcount(bitmap & ((1 << d) - 1)). A walk reads only
  * `nodes` (4 bytes a step) and one `values` entry where it stops.
@@ -14,9 +16,9 @@
  * at depth k; entry < 0: the walk ends above depth k with longest id -entry-2.
  */
 
-export const MAX_PREFIX_IDS = 0x7fffffff;
-/** firstChild has 22 bits. */
-export const MAX_NODES = 1 << 22;
+/** firstChild (and a leaf's value + 1) has 22 bits. */
+export const MAX_NODES = (1 << 22) - 1;
+export const MAX_PREFIX_IDS = MAX_NODES - 1;
 const BITMAP_MASK = 0x3ff;
 
 const POP = new Uint8Array(1024);
@@ -118,7 +120,7 @@ export class TrieBuilder {
         }
         tail++;
       }
-      nodes[pos] = ((bitmap ? first : 0) << 10) | bitmap;
+      nodes[pos] = ((bitmap ? first : value + 1) << 10) | bitmap;
       values[pos] = value;
       return value;
     };
@@ -202,13 +204,14 @@ export function longestId(t: CompiledTrie, num: string): number {
   let node = t.direct[head];
   if (node < 0) return -node - 2;
   const nodes = t.nodes;
+  let w = nodes[node];
   for (let i = k; i < len; i++) {
     const d = num.charCodeAt(i) - 48;
-    const w = nodes[node];
     if (d >>> 0 > 9 || !(w & (1 << d))) break;
     node = (w >>> 10) + POP[w & ((1 << d) - 1)];
+    w = nodes[node];
   }
-  return t.values[node];
+  return (w & BITMAP_MASK) === 0 ? (w >>> 10) - 1 : t.values[node];
 }
 
 function walkFrom(t: CompiledTrie, num: string, start: number, from: number): number {
