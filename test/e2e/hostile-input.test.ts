@@ -15,6 +15,8 @@ import { createLogger } from '../../src/util/log.js';
 import { decodeM3ua } from '../../src/ss7/m3ua/codec.js';
 import { decodeIsup } from '../../src/ss7/isup/codec.js';
 import type { ProtocolData } from '../../src/ss7/m3ua/messages.js';
+import type { IsupMessage } from '../../src/ss7/isup/messages.js';
+import { rangeAndStatus } from '../../src/ss7/isup/params/indicators.js';
 import { PPID_M3UA } from '../../src/ss7/sctp/association.js';
 import { hasOsmoMgw, OSMO_MGW_MISSING } from '../helpers/osmo-mgw.js';
 import { hasSipp, runSipp } from '../helpers/sipp.js';
@@ -124,6 +126,40 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
     const err = decodeM3ua(await reply);
     expect(err).toMatchObject({ type: 'ERR', errorCode: 0x01 });
     expect(ssw.link.status()[0].state).toBe('ASP_ACTIVE');
+  });
+
+  it('answers 503 (cause 34) while the tandem holds every circuit blocked (CGB), and routes again after CGU', async () => {
+    const tandem = ssw.tandem!;
+    const group = (type: 'CGB' | 'CGU', cic: number) =>
+      tandem.isup.send(cic === 1 ? 'tg-ilec' : 'tg-ixc-b', {
+        type, cic, supervisionType: { kind: 0, other: 0 }, rangeAndStatus: rangeAndStatus(new Array(24).fill(true)),
+      } as IsupMessage);
+    const acks: string[] = [];
+    const onAck = (pd: ProtocolData) => {
+      const m = decodeIsup(pd.data, 'ansi');
+      if (m.type === 'CGBA' || m.type === 'CGUA') acks.push(`${m.type}:${m.cic}`);
+    };
+    tandem.sg.on('transfer', onAck);
+    group('CGB', 1);
+    group('CGB', 25);
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    await until(() => acks.length === 2);
+    expect(acks.sort()).toEqual(['CGBA:1', 'CGBA:25']);
+    const tgs = (await ssw.api.inject({ url: '/api/v1/trunk-groups' })).json().trunkGroups;
+    expect(tgs.map((t: { blocked: number; available: boolean }) => [t.blocked, t.available])).toEqual([[24, false], [24, false]]);
+
+    const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '12125550150', '-m', '1'] });
+    expect(r.exitCode).not.toBe(0);
+    const cdr = ssw.cdrs.list({ limit: 1 })[0];
+    expect(cdr).toMatchObject({ called: '12125550150', cause: 34, sipStatus: 503 });
+
+    group('CGU', 1);
+    group('CGU', 25);
+    await until(() => acks.length === 4);
+    tandem.sg.off('transfer', onAck);
+    expect(ssw.isup.isAvailable('tg-ilec')).toBe(true);
   });
 
   it('still carries a normal call afterwards', async () => {

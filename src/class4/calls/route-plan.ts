@@ -22,6 +22,8 @@ export interface RoutePlan {
   /** Why the call must not be routed (blocked destination, tenant policy), if so. */
   blocked?: string;
   candidates: RouteCandidate[];
+  /** Routes exist but every one is unusable now (no idle circuit, destination down): cause 34, not 3. */
+  congested: boolean;
   /** True when a call failing with this Q.850 cause should try the next candidate. */
   advanceOn(cause: number): boolean;
 }

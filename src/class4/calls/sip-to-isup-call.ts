@@ -153,6 +153,10 @@ export class SipToIsupCall {
       return { kind: 'failed', cause: CAUSE_CALL_REJECTED };
     }
     if (plan.candidates.length === 0) {
+      if (plan.congested) {
+        this.log.warn('every route to the called number is busy or unavailable');
+        return { kind: 'failed', cause: CAUSE_NO_CIRCUIT };
+      }
       this.log.info('no route for the called number');
       return { kind: 'failed', cause: CAUSE_NO_ROUTE };
     }

@@ -20,9 +20,13 @@ export interface RouteCandidate {
   weight: number;
 }
 
+/** Why a carrier was passed over, for call handling (the cause it answers with) and for operators. */
+export type SkipCode = 'not-configured' | 'time-of-day' | 'not-yet-effective' | 'rate-cap' | 'unavailable';
+
 export interface SkippedCarrier {
   carrier: string;
   prefix?: string;
+  code: SkipCode;
   reason: string;
 }
 

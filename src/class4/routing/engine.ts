@@ -16,14 +16,14 @@ import { buildTableAsync, extractDecks, rateOf, rowInEffect, tableSize, type Rou
 import { matchPath, walkPrefixes } from '../lcr/trie.js';
 import { blockedReason } from './blocked.js';
 import { routingConfigSchema, type CarrierConfig, type CustomerConfig, type RoutingConfig } from './config.js';
-import type { RouteCandidate, RouteDecision, SkippedCarrier } from './decision.js';
+import type { RouteCandidate, RouteDecision, SkipCode, SkippedCarrier } from './decision.js';
 import { jurisdictionOf, rateColumnFor } from './jurisdiction.js';
 import { lcrBuildSeconds, lcrLookupsTotal, lcrPrefixes, lcrReloadsTotal, lcrTableBytes } from './metrics.js';
 import { isNanp, normalizeNumber } from './normalize.js';
 import { parseLnp, parseStateTable } from './tables.js';
 import { activeWindow } from './tod.js';
 
-export type { RouteCandidate, RouteDecision, SkippedCarrier } from './decision.js';
+export type { RouteCandidate, RouteDecision, SkipCode, SkippedCarrier } from './decision.js';
 
 /** Repository root: defaults in the config are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -222,30 +222,30 @@ export class RoutingEngine {
     const keyed: Array<{ c: RouteCandidate; key: number }> = [];
     for (const f of found) {
       const cfg = this.carriers.get(f.carrier);
-      const skip = (reason: string) => decision.skipped.push({ carrier: f.carrier, prefix: f.prefix, reason });
+      const skip = (code: SkipCode, reason: string) => decision.skipped.push({ carrier: f.carrier, prefix: f.prefix, code, reason });
       if (!cfg) {
-        skip('carrier is no longer configured');
+        skip('not-configured', 'carrier is no longer configured');
         continue;
       }
       if (window && !window.carriers.includes(f.carrier)) {
-        skip(`time-of-day window "${window.name}" does not use this carrier`);
+        skip('time-of-day', `time-of-day window "${window.name}" does not use this carrier`);
         continue;
       }
       const row = rowInEffect(table, f.entry, when);
       if (row < 0) {
         const first = table.rowEffective[table.entryRow[f.entry] + table.entryRowCount[f.entry] - 1];
-        skip(`rate not effective until ${formatDate(first)}`);
+        skip('not-yet-effective', `rate not effective until ${formatDate(first)}`);
         continue;
       }
       const micro = rateOf(table, row, column);
       const rate = micro / 1_000_000;
       if (customer.maxRate !== undefined && rate > customer.maxRate) {
-        skip(`rate ${formatRate(micro)} is above the customer's maximum ${customer.maxRate}`);
+        skip('rate-cap', `rate ${formatRate(micro)} is above the customer's maximum ${customer.maxRate}`);
         continue;
       }
       const tgs = cfg.trunkGroups.filter((tg) => this.availability(tg));
       if (tgs.length === 0) {
-        skip(`no available trunk group (${cfg.trunkGroups.join(', ')} unavailable)`);
+        skip('unavailable', `no available trunk group (${cfg.trunkGroups.join(', ')} unavailable)`);
         continue;
       }
       const priority = rt?.priority[f.carrier] ?? cfg.priority;
