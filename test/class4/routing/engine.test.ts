@@ -126,7 +126,7 @@ describe('routing engine on the bundled sample data', () => {
       engine.setAvailability((tg) => tg !== 'tg-ilec');
       const dead = engine.lookup({ called: '2125551234', calling: '2015550000', at: NOON_WED });
       expect(dead.candidates.map((c) => c.carrier)).toEqual(['ixc-b']);
-      expect(dead.skipped).toEqual([{ carrier: 'ilec-tandem', prefix: '1212555', reason: 'no available trunk group (tg-ilec unavailable)' }]);
+      expect(dead.skipped).toEqual([{ carrier: 'ilec-tandem', prefix: '1212555', code: 'unavailable', reason: 'no available trunk group (tg-ilec unavailable)' }]);
     } finally {
       engine.setAvailability(() => true);
     }
@@ -249,7 +249,7 @@ describe('deck import, snapshot and reload', () => {
       ['ixc-b', 0.004],
     ]);
     const future = engine.lookup({ called: '6465551234', calling: '2015550000', at: NOON_WED });
-    expect(future.skipped).toEqual([{ carrier: 'ixc-b', prefix: '1646', reason: 'rate not effective until 2030-01-01' }]);
+    expect(future.skipped).toEqual([{ carrier: 'ixc-b', prefix: '1646', code: 'not-yet-effective', reason: 'rate not effective until 2030-01-01' }]);
     expect(engine.lookup({ called: '+442071234567' }).candidates).toEqual([]);
 
     const restarted = await RoutingEngine.load({}, { dataDir });
