@@ -2,7 +2,8 @@
  * ASP state machine as seen by the ASP, RFC 4666 §4.3.1 (states) and §4.3.4 (procedures).
  * Pure: `handle(event)` returns actions; the runner (asp.ts) sends, arms timers and reports.
  */
-import { AsStateInfo, OtherInfo, StatusType } from './constants.js';
+import { REFUSALS, diagnosticType, type AspRequest } from './alarms.js';
+import { AsStateInfo, ErrorCode, OtherInfo, StatusType } from './constants.js';
 import type { ErrMessage, M3uaMessage, NotifyStatus, NtfyMessage } from './messages.js';
 
 export type AspState = 'ASP_DOWN' | 'ASP_INACTIVE' | 'ASP_ACTIVE';
@@ -36,6 +37,12 @@ export type AspAction =
   | { kind: 'state'; from: AspState; to: AspState }
   | { kind: 'notify'; status: NotifyStatus; routingContext?: number[] }
   | { kind: 'peerError'; msg: ErrMessage }
+  /**
+   * Layer-management alarm (RFC 4666 §4.3.4.1: retransmission MAY be put under layer management):
+   * raised when a request goes unanswered `ackAlarmAttempts` times or the SG refuses it with ERR;
+   * cleared when it is acknowledged or withdrawn. Retries go on meanwhile, at most every `retryMs`.
+   */
+  | { kind: 'alarm'; raised: boolean; reason: 'timeout' | 'refused'; request: AspRequest; attempts: number; errorCode?: number; retryMs?: number }
   | { kind: 'abort'; reason: string }
   /** The event is not valid in this state: the runner answers ERR Unexpected Message (RFC 4666 §3.8.1). */
   | { kind: 'unexpected'; event: AspEventName };
@@ -71,9 +78,13 @@ export interface AspFsmConfig {
   beatIntervalMs: number;
   /** Association declared dead after this many BEATs in a row go unanswered. */
   beatMaxMissed: number;
+  /** Unanswered sends of one request before the alarm (default 5). */
+  ackAlarmAttempts?: number;
+  /** Ceiling of the retry interval once alarmed; T(ack) doubles up to it (default 30000 ms). */
+  ackMaxIntervalMs?: number;
 }
 
-type Request = 'ASPUP' | 'ASPAC' | 'ASPIA' | 'ASPDN';
+type Request = AspRequest;
 
 export class AspFsm {
   state: AspState = 'ASP_DOWN';
@@ -83,6 +94,9 @@ export class AspFsm {
   private pending: Request | undefined;
   private beatOutstanding = 0;
   private beatSeq = 0;
+  /** Sends of `pending` so far without an acknowledgement. */
+  private attempts = 0;
+  private alarm: { request: Request; reason: 'timeout' | 'refused'; errorCode?: number } | undefined;
 
   constructor(private readonly cfg: AspFsmConfig) {}
 
@@ -121,6 +135,7 @@ export class AspFsm {
         this.toDown(out);
         break;
       case 'ASPSM_ASPUP_ACK':
+        this.acknowledged(out, 'ASPUP');
         if (this.state === 'ASP_DOWN') this.settle(out, 'ASP_INACTIVE');
         else if (this.pending === 'ASPUP') this.clearPending(out);
         if (this.cfg.beatIntervalMs > 0 && this.state !== 'ASP_DOWN') {
@@ -129,6 +144,7 @@ export class AspFsm {
         }
         break;
       case 'ASPSM_ASPDN_ACK':
+        if (this.pending === 'ASPDN') this.acknowledged(out, 'ASPDN');
         if (this.pending !== 'ASPDN' && this.wantUp) {
           // Unsolicited: retry ASPUP after T(ack) rather than at once (RFC 4666 §4.3.4.2).
           this.toDown(out);
@@ -138,11 +154,13 @@ export class AspFsm {
         this.toDown(out);
         break;
       case 'ASPTM_ASPAC_ACK':
+        this.acknowledged(out, 'ASPAC');
         if (this.state === 'ASP_INACTIVE') this.settle(out, 'ASP_ACTIVE');
         else if (this.pending === 'ASPAC') this.clearPending(out);
         break;
       case 'ASPTM_ASPIA_ACK': {
         const solicited = this.pending === 'ASPIA';
+        if (solicited) this.acknowledged(out, 'ASPIA');
         if (this.state === 'ASP_ACTIVE') this.settle(out, 'ASP_INACTIVE');
         else if (solicited) this.clearPending(out);
         if (!solicited && this.wantActive) {
@@ -169,11 +187,17 @@ export class AspFsm {
         return out;
       case 'MGMT_ERR':
         out.push({ kind: 'peerError', msg: ev.msg });
+        this.peerError(out, ev.msg);
         return out;
       case 'T_ACK_EXPIRY':
         if (this.pending) {
+          // RFC 4666 §4.3.4.1: keep trying, but raise the alarm after N unanswered sends and slow down.
+          if (this.attempts >= this.alarmAttempts && this.alarm?.request !== this.pending) {
+            this.raise(out, { request: this.pending, reason: 'timeout' }, this.maxIntervalMs);
+          }
+          this.attempts++;
           out.push({ kind: 'send', msg: this.request(this.pending) });
-          out.push({ kind: 'startTimer', timer: 'ack', ms: this.cfg.ackTimeoutMs });
+          out.push({ kind: 'startTimer', timer: 'ack', ms: this.retryInterval(this.attempts) });
           return out;
         }
         break;
@@ -204,6 +228,7 @@ export class AspFsm {
     else if (this.state === 'ASP_ACTIVE' && !this.wantActive) next = 'ASPIA';
     if (!next) return;
     this.pending = next;
+    this.attempts = 1;
     out.push({ kind: 'send', msg: this.request(next) });
     out.push({ kind: 'startTimer', timer: 'ack', ms: this.cfg.ackTimeoutMs });
   }
@@ -220,6 +245,61 @@ export class AspFsm {
       case 'ASPIA':
         return { type: 'ASPIA', routingContext: rc };
     }
+  }
+
+  private get alarmAttempts(): number {
+    return this.cfg.ackAlarmAttempts ?? 5;
+  }
+
+  private get maxIntervalMs(): number {
+    return Math.max(this.cfg.ackMaxIntervalMs ?? 30000, this.cfg.ackTimeoutMs);
+  }
+
+  /** Delay after the `sent`-th send: T(ack) until the alarm, then doubling up to the ceiling; the ceiling after a refusal. */
+  private retryInterval(sent: number): number {
+    const alarmed = this.alarm !== undefined && this.alarm.request === this.pending;
+    if (alarmed && this.alarm!.reason === 'refused') return this.maxIntervalMs;
+    if (sent <= this.alarmAttempts && !alarmed) return this.cfg.ackTimeoutMs;
+    const doublings = Math.max(1, sent - this.alarmAttempts);
+    return Math.min(this.cfg.ackTimeoutMs * 2 ** Math.min(doublings, 20), this.maxIntervalMs);
+  }
+
+  /**
+   * ERR from the SG. A refusal of the request in flight (RFC 4666 §4.3.4.1: Refused - Management
+   * Blocking, ASP Identifier Required/Invalid; §4.3.4.3: Invalid Routing Context, No Configured AS
+   * for ASP, Unsupported Traffic Mode Type) will not change on a retransmission: alarm and retry at
+   * the slow interval. The Diagnostic Information, when present, must name that request.
+   */
+  private peerError(out: AspAction[], msg: ErrMessage): void {
+    const pending = this.pending;
+    if (!pending) return;
+    const about = diagnosticType(msg.diagnostic);
+    if (about !== undefined && about !== pending) return;
+    if (msg.errorCode === ErrorCode.UNEXPECTED_MESSAGE && about === pending && (pending === 'ASPAC' || pending === 'ASPIA')) {
+      // RFC 4666 §4.3.4.3: the SG answers ASPAC from an ASP it holds ASP-DOWN with Unexpected Message;
+      // its view is that we are down, so start over with ASPUP.
+      this.toDown(out);
+      this.drive(out);
+      return;
+    }
+    if (!REFUSALS[pending].includes(msg.errorCode)) return;
+    const retryMs = this.maxIntervalMs;
+    if (this.alarm?.request !== pending || this.alarm.errorCode !== msg.errorCode) {
+      this.raise(out, { request: pending, reason: 'refused', errorCode: msg.errorCode }, retryMs);
+    }
+    out.push({ kind: 'stopTimer', timer: 'ack' }, { kind: 'startTimer', timer: 'ack', ms: retryMs });
+  }
+
+  private raise(out: AspAction[], alarm: NonNullable<AspFsm['alarm']>, retryMs: number): void {
+    this.alarm = alarm;
+    out.push({ kind: 'alarm', raised: true, ...alarm, attempts: this.attempts, retryMs });
+  }
+
+  /** The SG answered `r`: an alarm about it clears. */
+  private acknowledged(out: AspAction[], r: Request): void {
+    if (this.alarm?.request !== r) return;
+    out.push({ kind: 'alarm', raised: false, ...this.alarm, attempts: this.attempts });
+    this.alarm = undefined;
   }
 
   private clearPending(out: AspAction[]): void {
@@ -241,6 +321,10 @@ export class AspFsm {
   }
 
   private toDown(out: AspAction[]): void {
+    if (this.alarm && !this.wantUp) {
+      out.push({ kind: 'alarm', raised: false, ...this.alarm, attempts: this.attempts });
+      this.alarm = undefined;
+    }
     this.pending = undefined;
     this.beatOutstanding = 0;
     out.push({ kind: 'stopTimer', timer: 'ack' }, { kind: 'stopTimer', timer: 'beat' });

@@ -6,12 +6,14 @@ import { EventEmitter } from 'node:events';
 import { PPID_M3UA, type SctpAssociation } from '../sctp/association.js';
 import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/log.js';
+import { alarmMessage, describeDiagnostic, type M3uaAlarm } from './alarms.js';
 import { AspFsm, ASP_STATE_NAMES, describeStatus, type AspAction, type AspEvent, type AspState, type AspTimer } from './asp-fsm.js';
-import { decodeM3ua, encodeM3ua, messageName } from './codec.js';
+import { decodeM3ua, decodeM3uaLenient, encodeM3ua, messageName } from './codec.js';
 import { ERROR_CODE_NAMES, ErrorCode } from './constants.js';
 import { DestinationTable, type DestinationChange } from './destinations.js';
 import { isDecodeError, type DataMessage, type M3uaMessage, type ProtocolData, type SsnmMessage } from './messages.js';
-import { m3uaDecodeErrors, m3uaRx, m3uaTx } from './metrics.js';
+import { UnexpectedParameterReporter } from './leniency.js';
+import { m3uaAlarms, m3uaDecodeErrors, m3uaRx, m3uaTx } from './metrics.js';
 
 export interface M3uaAspOptions {
   association: SctpAssociation;
@@ -31,7 +33,23 @@ export interface M3uaAspOptions {
   localPointCodes?: number[];
   /** Interworking quirks (named as libosmo-sigtran's): DAUD answered in ASP role; SSNM accepted while ASP-INACTIVE. */
   quirks?: { daudInAsp?: boolean; snmInactive?: boolean };
+  /**
+   * true: a known parameter that does not belong in a message fails it with ERR Unexpected Parameter
+   * and the message is dropped (conformance tests). Default false: the message is processed, the
+   * oddity counted and logged once per (type, tag), and nothing is sent back (RFC 4666 §3.8.1 allows
+   * but does not require the report).
+   */
+  strictParameters?: boolean;
+  /** Point codes audited with DAUD each time the ASP becomes ASP-ACTIVE (RFC 4666 §4.5.3). */
+  auditPointCodes?: number[];
+  /** Unanswered ASPUP/ASPAC/ASPIA/ASPDN sends before an 'alarm' (default 5). */
+  ackAlarmAttempts?: number;
+  /** Ceiling of the retry interval once alarmed or refused (default 30000 ms). */
+  ackMaxIntervalMs?: number;
 }
+
+/** Affected Point Codes per DAUD, keeping each message well under a path MTU. */
+const DAUD_BATCH = 64;
 
 export interface TransferMeta {
   routingContext?: number;
@@ -42,7 +60,12 @@ export interface TransferMeta {
 
 /**
  * Events: 'state' (to: AspState, from: AspState), 'active' (), 'inactive' (), 'transfer' (pd: ProtocolData, meta: TransferMeta),
- * 'destination' (change: DestinationChange), 'notify' (status, routingContext?), 'peerError' (msg: ErrMessage).
+ * 'destination' (change: DestinationChange), 'notify' (status, routingContext?), 'peerError' (msg: ErrMessage),
+ * 'alarm' (alarm: M3uaAlarm).
+ *
+ * Destination state (RFC 4666 §4.5): every destination counts as available until the SG says otherwise.
+ * On ASP-DOWN the table is reset (what the SG said is stale, so each destination is unknown, which is
+ * treated as available) and, with `auditPointCodes`, re-learned by DAUD once ASP-ACTIVE again.
  */
 export class M3uaAsp extends EventEmitter {
   readonly destinations = new DestinationTable();
@@ -52,6 +75,7 @@ export class M3uaAsp extends EventEmitter {
   private readonly assoc: SctpAssociation;
   private readonly timers = new Map<AspTimer, TimerHandle>();
   private started = false;
+  private readonly unexpected: UnexpectedParameterReporter;
   private readonly onUp = () => this.dispatch({ name: 'SCTP_COMM_UP_IND' });
   private readonly onDown = (reason: string) => {
     this.log.info({ reason }, 'SCTP association down');
@@ -73,7 +97,10 @@ export class M3uaAsp extends EventEmitter {
       ackTimeoutMs: opts.ackTimeoutMs ?? 2000,
       beatIntervalMs: opts.beatIntervalMs ?? 0,
       beatMaxMissed: opts.beatMaxMissed ?? 3,
+      ackAlarmAttempts: opts.ackAlarmAttempts,
+      ackMaxIntervalMs: opts.ackMaxIntervalMs,
     });
+    this.unexpected = new UnexpectedParameterReporter('asp', this.log);
     this.destinations.on('change', (c: DestinationChange) => this.emit('destination', c));
   }
 
@@ -164,7 +191,8 @@ export class M3uaAsp extends EventEmitter {
   }
 
   private receiveUnsafe(data: Buffer, stream: number): void {
-    const msg = decodeM3ua(data);
+    const odd: number[] | undefined = this.opts.strictParameters ? undefined : [];
+    const msg = odd ? decodeM3uaLenient(data, odd) : decodeM3ua(data);
     if (isDecodeError(msg)) {
       m3uaDecodeErrors.inc({ code: msg.errorCode });
       this.log.warn({ code: msg.errorCode, reason: msg.reason }, `malformed M3UA: ${ERROR_CODE_NAMES[msg.errorCode]}`);
@@ -173,6 +201,7 @@ export class M3uaAsp extends EventEmitter {
     }
     m3uaRx.inc({ type: msg.type });
     if (this.log.isLevelEnabled('debug')) this.log.debug({ stream }, `rx ${messageName(msg.type)}`);
+    if (odd?.length) this.unexpected.note(msg.type, odd);
     switch (msg.type) {
       case 'ASPUP_ACK':
         return this.dispatch({ name: 'ASPSM_ASPUP_ACK' }, data);
@@ -255,6 +284,16 @@ export class M3uaAsp extends EventEmitter {
     if (unavail.length) this.send({ type: 'DUNA', routingContext, affectedPointCodes: unavail });
   }
 
+  /** RFC 4666 §4.5.3: an ASP may audit destinations with DAUD; the SG answers DAVA/DUNA/DRST/SCON. */
+  private audit(): void {
+    const pcs = this.opts.auditPointCodes ?? [];
+    const rc = this.opts.routingContexts?.length ? this.opts.routingContexts : undefined;
+    for (let i = 0; i < pcs.length; i += DAUD_BATCH) {
+      const affectedPointCodes = pcs.slice(i, i + DAUD_BATCH).map((pc) => ({ mask: 0, pc }));
+      this.send({ type: 'DAUD', networkAppearance: this.opts.networkAppearance, routingContext: rc, affectedPointCodes });
+    }
+  }
+
   private dispatch(ev: AspEvent, raw?: Buffer): void {
     for (const a of this.fsm.handle(ev)) this.perform(a, raw);
   }
@@ -280,6 +319,7 @@ export class M3uaAsp extends EventEmitter {
       case 'state':
         this.log.info(`${ASP_STATE_NAMES[a.from]} -> ${ASP_STATE_NAMES[a.to]}`);
         if (a.to === 'ASP_DOWN') this.destinations.reset();
+        if (a.to === 'ASP_ACTIVE') this.audit();
         this.emit('state', a.to, a.from);
         if (a.to === 'ASP_ACTIVE') this.emit('active');
         else if (a.from === 'ASP_ACTIVE') this.emit('inactive');
@@ -289,9 +329,25 @@ export class M3uaAsp extends EventEmitter {
         this.emit('notify', a.status, a.routingContext);
         return;
       case 'peerError':
-        this.log.warn({ code: a.msg.errorCode, rc: a.msg.routingContext }, `peer ERR: ${ERROR_CODE_NAMES[a.msg.errorCode] ?? a.msg.errorCode}`);
+        this.log.warn(
+          { code: a.msg.errorCode, rc: a.msg.routingContext, na: a.msg.networkAppearance, about: describeDiagnostic(a.msg.diagnostic) },
+          `peer ERR: ${ERROR_CODE_NAMES[a.msg.errorCode] ?? a.msg.errorCode}`,
+        );
         this.emit('peerError', a.msg);
         return;
+      case 'alarm': {
+        const code = a.reason === 'refused' ? 'M3UA_REQUEST_REFUSED' : 'M3UA_ACK_TIMEOUT';
+        const base = { raised: a.raised, code, request: a.request, attempts: a.attempts, errorCode: a.errorCode, retryMs: a.retryMs, association: this.assoc.description } as const;
+        const alarm: M3uaAlarm = { ...base, message: alarmMessage(base, this.opts.routingContexts) };
+        if (a.raised) {
+          m3uaAlarms.inc({ code });
+          this.log.warn({ alarm: code, request: a.request, attempts: a.attempts, code: a.errorCode }, alarm.message);
+        } else {
+          this.log.info({ alarm: code, request: a.request }, alarm.message);
+        }
+        this.emit('alarm', alarm);
+        return;
+      }
       case 'abort':
         this.log.warn(`aborting association: ${a.reason}`);
         this.assoc.abort(a.reason);

@@ -132,8 +132,17 @@ interface FieldSpec {
   repeated?: boolean;
 }
 
-/** Reads nested TLVs by a field table; shared by messages and grouped parameters. */
-function readTlvs(r: WireReader, specs: readonly FieldSpec[], out: Record<string, unknown>): M3uaDecodeError | undefined {
+/**
+ * Reads nested TLVs by a field table; shared by messages and grouped parameters. A known tag that
+ * does not belong here is an error (RFC 4666 §3.8.1 Unexpected Parameter) unless `unexpected` is
+ * given: then its tag is recorded there and the parameter skipped.
+ */
+function readTlvs(
+  r: WireReader,
+  specs: readonly FieldSpec[],
+  out: Record<string, unknown>,
+  unexpected?: number[],
+): M3uaDecodeError | undefined {
   while (r.remaining > 0) {
     if (r.remaining < 4) return fieldError('truncated parameter header');
     const tag = r.u16();
@@ -143,7 +152,9 @@ function readTlvs(r: WireReader, specs: readonly FieldSpec[], out: Record<string
     r.skip(Math.min((4 - (len % 4)) % 4, r.remaining));
     const spec = specs.find((s) => s.tag === tag) ?? (tag === Tag.LEGACY_PROTOCOL_DATA ? legacyFor(specs) : undefined);
     if (!spec) {
-      if (KNOWN_TAGS.has(tag)) return err(ErrorCode.UNEXPECTED_PARAMETER, `parameter 0x${tag.toString(16)} not expected here`);
+      if (!KNOWN_TAGS.has(tag)) continue;
+      if (!unexpected) return err(ErrorCode.UNEXPECTED_PARAMETER, `parameter 0x${tag.toString(16)} not expected here`);
+      if (!unexpected.includes(tag)) unexpected.push(tag);
       continue;
     }
     const v = spec.codec.read(value);
@@ -311,6 +322,11 @@ export function specOf(type: M3uaMessageType): MessageSpec {
   return BY_TYPE.get(type)!;
 }
 
+/** The message type a (class, type) header names, if any. */
+export function typeOfCode(cls: number, msgType: number): M3uaMessageType | undefined {
+  return BY_CODE.get((cls << 8) | msgType)?.type;
+}
+
 /** "ASPAC (ASP Active)" for logs. */
 export function messageName(type: M3uaMessageType): string {
   return `${type} (${BY_TYPE.get(type)?.name ?? '?'})`;
@@ -333,8 +349,22 @@ export function encodeM3ua(msg: M3uaMessage): Buffer {
   return w.finish();
 }
 
-/** Decodes one M3UA message (one SCTP user message). Never throws. */
+/** Decodes one M3UA message (one SCTP user message), strictly. Never throws. */
 export function decodeM3ua(buf: Buffer): M3uaMessage | M3uaDecodeError {
+  return decode(buf, undefined);
+}
+
+/**
+ * Receive leniency: a known parameter that does not belong in the message is skipped and its tag
+ * pushed (once) onto `unexpected`, instead of failing the decode with Unexpected Parameter
+ * (RFC 4666 §3.8.1). Mandatory parameters and field formats are still enforced; grouped parameters
+ * (Routing Key, Registration Result) stay strict.
+ */
+export function decodeM3uaLenient(buf: Buffer, unexpected: number[]): M3uaMessage | M3uaDecodeError {
+  return decode(buf, unexpected);
+}
+
+function decode(buf: Buffer, unexpected: number[] | undefined): M3uaMessage | M3uaDecodeError {
   const r = new WireReader(buf);
   if (buf.length < HEADER_LENGTH) return err(ErrorCode.PROTOCOL_ERROR, `short header (${buf.length} bytes)`);
   const version = r.u8();
@@ -350,7 +380,7 @@ export function decodeM3ua(buf: Buffer): M3uaMessage | M3uaDecodeError {
     return { ...fieldError(`message length ${length} vs ${buf.length} received`), msgClass: cls, msgType };
   }
   const out: Record<string, unknown> = { type: spec.type };
-  const e = readTlvs(r.sub(length - HEADER_LENGTH), spec.params, out);
+  const e = readTlvs(r.sub(length - HEADER_LENGTH), spec.params, out, unexpected);
   if (e) return { ...e, msgClass: cls, msgType };
   return out as unknown as M3uaMessage;
 }

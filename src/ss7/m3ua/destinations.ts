@@ -76,7 +76,9 @@ export class DestinationTable extends EventEmitter {
           next = { ...s, available: true, restricted: true };
           break;
         case 'SCON':
-          // RFC 4666 §3.4.4: without Congestion Indications the destination is congested (level 1 in ITU terms).
+          // RFC 4666 §3.4.4: Congestion Indications is optional. Without it the destination is still
+          // congested; ITU MTP has a single congestion level (Q.704 §3.8), so it is recorded as level 1
+          // of the 1..3 scale (ANSI T1.111.4 multiple levels arrive with the parameter).
           next = { ...s, congestion: msg.congestionLevel ?? 1 };
           break;
         case 'DUPU':
@@ -90,7 +92,12 @@ export class DestinationTable extends EventEmitter {
     }
   }
 
-  /** Forget everything (association lost: the SG's view is stale). */
+  /**
+   * Forget everything: the ASP went ASP-DOWN, so what the SG said is stale. Every destination goes
+   * back to "unknown", which this table treats as available (RFC 4666 §4.5.1: no SSNM means
+   * reachable through the SG); a 'change' with cause RESET is emitted per forgotten entry. The ASP
+   * re-learns the real state from the SG's SSNM, or at once with DAUD (M3uaAsp `auditPointCodes`).
+   */
   reset(): void {
     const had = [...this.exact.values(), ...this.masked];
     this.exact.clear();

@@ -1,5 +1,6 @@
 /** M3UA (RFC 4666): codec, ASP/AS state machines, ASP runner, SG for the lab, linkset. */
-export { encodeM3ua, decodeM3ua, messageName, MESSAGE_SPECS } from './codec.js';
+export { encodeM3ua, decodeM3ua, decodeM3uaLenient, messageName, MESSAGE_SPECS } from './codec.js';
+export { type M3uaAlarm, type AspRequest, describeDiagnostic } from './alarms.js';
 export * from './constants.js';
 export * from './messages.js';
 export { AspFsm, ASP_FSM, ASP_STATE_NAMES, type AspState, type AspEvent, type AspAction } from './asp-fsm.js';

@@ -21,3 +21,24 @@ export const m3uaDecodeErrors = new Counter({
   labelNames: ['code'],
   registers: [registry],
 });
+
+export const m3uaUnexpectedParameters = new Counter({
+  name: 'softswitch_m3ua_unexpected_parameters_total',
+  help: 'Received M3UA messages carrying a known parameter that does not belong in them, processed anyway (RFC 4666 §3.8.1), by role, message type and tag',
+  labelNames: ['role', 'type', 'tag'],
+  registers: [registry],
+});
+
+export const m3uaAlarms = new Counter({
+  name: 'softswitch_m3ua_alarms_total',
+  help: 'M3UA alarms raised by ASPs (unanswered or refused ASPUP/ASPAC/ASPIA/ASPDN), by alarm code',
+  labelNames: ['code'],
+  registers: [registry],
+});
+
+export const m3uaPendingTransfers = new Counter({
+  name: 'softswitch_m3ua_pending_transfers_total',
+  help: 'SG-side DATA held while an AS is AS-PENDING (RFC 4666 §4.3.2), by outcome: queued, delivered, overflow (queue full, refused), expired (T(r) ran out), undeliverable',
+  labelNames: ['outcome'],
+  registers: [registry],
+});

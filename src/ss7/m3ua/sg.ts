@@ -1,17 +1,19 @@
 /**
  * M3uaSg: the SG side for the tandem simulator (a lab tool). Accepts ASP associations, answers
  * ASPSM/ASPTM/DAUD/RKM per RFC 4666 §4.3–§4.5, keeps AS state (as-fsm.ts) and routes DATA to the
- * active ASP(s) of an AS by traffic mode. No buffering during AS-PENDING (see report).
+ * active ASP(s) of an AS by traffic mode. While an AS is AS-PENDING, DATA toward it is queued
+ * (bounded) for the first ASP to become active and discarded when T(r) expires (RFC 4666 §4.3.2).
  */
 import { EventEmitter } from 'node:events';
 import { PPID_M3UA, type SctpAssociation } from '../sctp/association.js';
 import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { AsFsm, type AsAction, type AsEvent, type AsState } from './as-fsm.js';
-import { decodeM3ua, encodeM3ua, messageName } from './codec.js';
+import { decodeM3ua, decodeM3uaLenient, encodeM3ua, messageName } from './codec.js';
 import { DeregistrationStatus, ErrorCode, RegistrationStatus, TrafficMode } from './constants.js';
 import { isDecodeError, type M3uaMessage, type MaskedPointCode, type ProtocolData, type SsnmMessage } from './messages.js';
-import { m3uaDecodeErrors, m3uaRx, m3uaTx } from './metrics.js';
+import { UnexpectedParameterReporter } from './leniency.js';
+import { m3uaDecodeErrors, m3uaPendingTransfers, m3uaRx, m3uaTx } from './metrics.js';
 
 export interface SgAsConfig {
   /** Absent: an AS addressed without Routing Context (RFC 4666 §4.3.4.3, single AS per ASP). */
@@ -30,6 +32,15 @@ export interface M3uaSgOptions {
   recoveryMs?: number;
   /** false reproduces SGs that never send NTFY (osmo quirk no_notify). */
   sendNotify?: boolean;
+  /**
+   * true: a known parameter that does not belong in a message fails it (ERR Unexpected Parameter,
+   * message dropped), for conformance tests. Default false: the message is processed anyway.
+   */
+  strictParameters?: boolean;
+  /** In lenient mode, also answer such a message with ERR Unexpected Parameter (RFC 4666 §3.8.1); default true. */
+  reportUnexpectedParameters?: boolean;
+  /** MSUs held per AS while AS-PENDING (RFC 4666 §4.3.2); default 1000, 0 disables holding. */
+  pendingQueueLimit?: number;
 }
 
 interface AspEntry {
@@ -44,6 +55,8 @@ interface As {
   cfg: SgAsConfig;
   fsm: AsFsm;
   timer?: TimerHandle;
+  /** DATA held while AS-PENDING, delivered in order to the next active ASP. */
+  pending: ProtocolData[];
 }
 
 export interface SgTransferMeta {
@@ -59,12 +72,14 @@ export class M3uaSg extends EventEmitter {
   private readonly log: Logger;
   private readonly unavailable = new Set<number>();
   private nextId = 1;
+  private readonly unexpected: UnexpectedParameterReporter;
 
   constructor(private readonly opts: M3uaSgOptions) {
     super();
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.logger ?? silentLogger).child({ m3ua: 'sg' });
-    this.ases = opts.ases.map((cfg) => ({ cfg, fsm: new AsFsm(cfg.trafficMode, opts.recoveryMs ?? 2000) }));
+    this.ases = opts.ases.map((cfg) => ({ cfg, fsm: new AsFsm(cfg.trafficMode, opts.recoveryMs ?? 2000), pending: [] }));
+    this.unexpected = new UnexpectedParameterReporter('sg', this.log);
   }
 
   /** Take an association to one ASP; `routingContexts` limits which ASes it serves (default all). */
@@ -109,10 +124,35 @@ export class M3uaSg extends EventEmitter {
     return this.asps.get(aspId)?.state;
   }
 
-  /** Send an MSU toward the AS (by RC, else the sole AS, else the AS serving the DPC) per its traffic mode. */
+  /**
+   * Send an MSU toward the AS (by RC, else the sole AS, else the AS serving the DPC) per its traffic mode.
+   * True when sent or, while the AS is AS-PENDING, queued for the next active ASP.
+   */
   sendTransfer(pd: ProtocolData, routingContext?: number): boolean {
     const as = this.findAs(routingContext) ?? this.ases.find((a) => a.cfg.pointCodes?.includes(pd.dpc));
-    if (!as || as.fsm.state !== 'AS_ACTIVE') return false;
+    if (!as) return false;
+    if (as.fsm.state === 'AS_PENDING') return this.hold(as, pd);
+    return this.route(as, pd);
+  }
+
+  /** MSUs currently held for an AS in AS-PENDING. */
+  pendingTransfers(routingContext?: number): number {
+    return this.findAs(routingContext)?.pending.length ?? 0;
+  }
+
+  /** RFC 4666 §4.3.2: during T(r) the SG buffers traffic for the AS, up to a bound. */
+  private hold(as: As, pd: ProtocolData): boolean {
+    if (as.pending.length >= (this.opts.pendingQueueLimit ?? 1000)) {
+      m3uaPendingTransfers.inc({ outcome: 'overflow' });
+      return false;
+    }
+    as.pending.push(pd);
+    m3uaPendingTransfers.inc({ outcome: 'queued' });
+    return true;
+  }
+
+  private route(as: As, pd: ProtocolData): boolean {
+    if (as.fsm.state !== 'AS_ACTIVE') return false;
     const active = as.fsm.active().map((id) => this.asps.get(id)!).filter(Boolean);
     if (active.length === 0) return false;
     const targets =
@@ -168,7 +208,8 @@ export class M3uaSg extends EventEmitter {
   }
 
   private receive(asp: AspEntry, raw: Buffer): void {
-    const msg = decodeM3ua(raw);
+    const odd: number[] | undefined = this.opts.strictParameters ? undefined : [];
+    const msg = odd ? decodeM3uaLenient(raw, odd) : decodeM3ua(raw);
     if (isDecodeError(msg)) {
       m3uaDecodeErrors.inc({ code: msg.errorCode });
       this.log.warn({ asp: asp.id, code: msg.errorCode, reason: msg.reason }, 'malformed M3UA from ASP');
@@ -177,6 +218,17 @@ export class M3uaSg extends EventEmitter {
     }
     m3uaRx.inc({ type: msg.type });
     if (this.log.isLevelEnabled('debug')) this.log.debug({ asp: asp.id }, `rx ${messageName(msg.type)}`);
+    this.handle(asp, msg, raw);
+    if (odd?.length) {
+      this.unexpected.note(msg.type, odd, { asp: asp.id });
+      // RFC 4666 §3.8.1: report it, after processing; never answer an ERR with an ERR.
+      if (this.opts.reportUnexpectedParameters !== false && msg.type !== 'ERR' && asp.assoc.isUp) {
+        this.sendErr(asp, ErrorCode.UNEXPECTED_PARAMETER, raw);
+      }
+    }
+  }
+
+  private handle(asp: AspEntry, msg: M3uaMessage, raw: Buffer): void {
     switch (msg.type) {
       case 'ASPUP':
         // RFC 4666 §4.3.4.1: ASPUP in ASP-ACTIVE first takes the ASP out of traffic.
@@ -310,6 +362,26 @@ export class M3uaSg extends EventEmitter {
 
   private dispatch(as: As, ev: AsEvent): void {
     for (const a of as.fsm.handle(ev)) this.perform(as, a);
+    // After the ASPAC ACK and NTFY have gone out: the held MSUs follow to the newly active ASP.
+    if (as.pending.length && as.fsm.state === 'AS_ACTIVE') this.flush(as);
+  }
+
+  private flush(as: As): void {
+    const held = as.pending;
+    as.pending = [];
+    let sent = 0;
+    for (const pd of held) if (this.route(as, pd)) sent++;
+    m3uaPendingTransfers.inc({ outcome: 'delivered' }, sent);
+    if (sent < held.length) m3uaPendingTransfers.inc({ outcome: 'undeliverable' }, held.length - sent);
+    this.log.info({ rc: as.cfg.routingContext, delivered: sent }, 'AS active again: held DATA delivered');
+  }
+
+  /** T(r) expired without an active ASP: the held MSUs are lost (RFC 4666 §4.3.2). */
+  private discardPending(as: As): void {
+    if (!as.pending.length) return;
+    m3uaPendingTransfers.inc({ outcome: 'expired' }, as.pending.length);
+    this.log.warn({ rc: as.cfg.routingContext, discarded: as.pending.length }, 'T(r) expired with no ASP active: held DATA discarded');
+    as.pending = [];
   }
 
   private perform(as: As, a: AsAction): void {
@@ -324,6 +396,7 @@ export class M3uaSg extends EventEmitter {
         return;
       case 'state':
         this.log.info({ rc }, `${a.from} -> ${a.to}`);
+        if (a.from === 'AS_PENDING' && a.to !== 'AS_ACTIVE') this.discardPending(as);
         this.emit('as-state', rc, a.to, a.from);
         if (as.cfg.pointCodes?.length && (a.to === 'AS_ACTIVE' || a.from === 'AS_ACTIVE')) this.announce(as, a.to === 'AS_ACTIVE');
         return;
