@@ -15,10 +15,20 @@ export async function runSoftswitch(config: Config): Promise<number> {
     `  try:      sipp -sn uac -s 2125550100 ${config.sip.address}:${ssw.sipPort} -m 1 -p 5099 -mp 16000 -cp 8099`,
   ].filter(Boolean);
   process.stdout.write(summary.join('\n') + '\n');
+  // SIGHUP: reload rate decks (including ones imported with `softswitch routes import`) and LNP data.
+  const onHup = () => {
+    logger.info('SIGHUP: reloading routing data');
+    ssw.routing.reload().then(
+      (results) => logger.info({ results }, 'routing data reloaded'),
+      (err: unknown) => logger.error({ err }, 'routing reload failed; the previous table stays active'),
+    );
+  };
+  process.on('SIGHUP', onHup);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  process.off('SIGHUP', onHup);
   logger.info('shutting down: refusing new calls, releasing active calls');
   await ssw.stop();
   logger.info('stopped');
