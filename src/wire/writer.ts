@@ -23,7 +23,10 @@ export class WireWriter {
   }
 
   private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
+    if (this.pos + n > this.buf.length) this.grow(n);
+  }
+
+  private grow(n: number): void {
     const used = this.pos - this.base;
     let size = this.buf.length * 2;
     while (size < used + n) size *= 2;
@@ -50,7 +53,8 @@ export class WireWriter {
   }
 
   u8(v: number): this {
-    this.ensure(1);
+    // The common case inline; growth out of line keeps u8 small enough to inline everywhere.
+    if (this.pos >= this.buf.length) this.grow(1);
     this.buf[this.pos++] = v & 0xff;
     return this;
   }
