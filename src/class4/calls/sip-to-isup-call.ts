@@ -13,8 +13,8 @@ import { BearerError } from '../../mgcp/bearer-port.js';
 import type { Dialog, InboundRequest, InviteResponder, SignallingPort } from '../../class5/signalling/port.js';
 import { defaultIsupTimers, type IsupCallIndication, type IsupSendRequest } from '../../ss7/isup/call-fsm.js';
 import { IsupCallRunner } from '../../ss7/isup/call-runner.js';
-import { buildAcm, buildAnm, buildCpg, buildIam, buildRel, buildRlc, buildRsc } from '../../ss7/isup/builders.js';
-import type { IsupMessage } from '../../ss7/isup/messages.js';
+import { buildIam } from '../../ss7/isup/builders.js';
+import { eventForMessage, messageForRequest } from '../../ss7/isup/call-messages.js';
 import type { IsupService } from '../../ss7/isup/service.js';
 import type { Cdr } from '../../store/cdr-store.js';
 import type { TrunkCustomer } from '../trunks/trunk-customers.js';
@@ -80,6 +80,8 @@ export class SipToIsupCall {
   private dialog?: Dialog;
   private finalStatus?: number;
   private canceled = false;
+  /** Set by release() when no attempt is in progress yet (e.g. awaiting the gateway): stop before the IAM. */
+  private abandonCause?: number;
   /** Gateway endpoint of the last bearer connection, for the CDR. */
   private endpointSeen?: string;
   /** Set while an attempt is in progress: releases it (caller CANCEL/BYE, switch shutdown). */
@@ -124,6 +126,7 @@ export class SipToIsupCall {
   /** Switch shutdown or operator action: release the call cleanly on both sides. */
   release(cause = CAUSE_NORMAL): void {
     if (this.releaseAttempt) this.releaseAttempt(cause, 'switch');
+    else this.abandonCause = cause;
   }
 
   /** Runs the call to its end; never rejects. */
@@ -163,12 +166,13 @@ export class SipToIsupCall {
     let last: AttemptResult = { kind: 'failed', cause: CAUSE_NO_ROUTE };
     for (let i = 0; i < plan.candidates.length; i++) {
       if (this.canceled) return { kind: 'canceled' };
+      if (this.abandonCause !== undefined) return { kind: 'failed', cause: this.abandonCause };
       const candidate = plan.candidates[i];
       this.candidate = candidate;
       last = await this.attempt(candidate, plan);
       if (last.kind !== 'failed') return last;
       const more = i + 1 < plan.candidates.length;
-      if (!more || !plan.advanceOn(last.cause) || this.canceled) break;
+      if (!more || !plan.advanceOn(last.cause) || this.canceled || this.abandonCause !== undefined) break;
       routeAdvanceTotal.inc({ from_carrier: candidate.carrier, cause: String(last.cause) });
       this.log.info({ carrier: candidate.carrier, cause: last.cause, next: plan.candidates[i + 1].carrier }, 'route advance');
     }
@@ -208,10 +212,10 @@ export class SipToIsupCall {
         log.warn({ err: err instanceof BearerError ? err.message : err }, 'media gateway refused the connection');
         return { kind: 'failed', cause: CAUSE_RESOURCE_UNAVAILABLE };
       }
-      if (this.canceled) {
+      if (this.canceled || this.abandonCause !== undefined) {
         tg.circuits.release(cic);
         await this.deleteConnection(log);
-        return { kind: 'canceled' };
+        return this.canceled ? { kind: 'canceled' } : { kind: 'failed', cause: this.abandonCause! };
       }
     } else {
       localSdp = declineAllStreams(this.req.body, this.deps.mediaAddress);
@@ -222,16 +226,9 @@ export class SipToIsupCall {
       let answered = false;
       let outcome: AttemptResult | undefined;
       let provisionalSent = false;
+      const iam = () => buildIam({ cic, variant: tg.variant, called: plan.called, calledNai: plan.calledNai, calling: this.calling, lrn: plan.lrn });
       const send = (req: IsupSendRequest) => {
-        const msg: IsupMessage =
-          req.type === 'IAM'
-            ? buildIam({ cic, variant: tg.variant, called: plan.called, calledNai: plan.calledNai, calling: this.calling, lrn: plan.lrn })
-            : req.type === 'REL' ? buildRel(cic, req.cause)
-            : req.type === 'RLC' ? buildRlc(cic)
-            : req.type === 'RSC' ? buildRsc(cic)
-            : req.type === 'ACM' ? buildAcm(cic)
-            : req.type === 'ANM' ? buildAnm(cic)
-            : buildCpg(cic);
+        const msg = messageForRequest(req, cic, iam);
         log.debug({ type: msg.type }, 'ISUP tx');
         if (!isup.send(tg.id, msg) && req.type === 'IAM') {
           // The link went down between the availability check and the IAM: no call exists on the circuit.
@@ -247,27 +244,15 @@ export class SipToIsupCall {
       });
       const detach = isup.attach(tg.id, cic, (msg) => {
         log.debug({ type: msg.type }, 'ISUP rx');
-        switch (msg.type) {
-          case 'ACM':
-            return void runner.handle({ name: 'ISUP_ACM' });
-          case 'CON':
-            return void runner.handle({ name: 'ISUP_CON' });
-          case 'ANM':
-            return void runner.handle({ name: 'ISUP_ANM' });
-          case 'CPG':
-            return void runner.handle({ name: 'ISUP_CPG' });
-          case 'REL':
-            return void runner.handle({ name: 'ISUP_REL', cause: msg.cause.cause });
-          case 'RLC':
-            return void runner.handle({ name: 'ISUP_RLC' });
-          case 'RSC':
-            // The far end reset the circuit (already answered by the ISUP service).
-            log.warn('circuit reset by the far end during the call');
-            this.dialog?.destroy({ headers: { Reason: reasonHeader(CAUSE_TEMPORARY_FAILURE) } }).catch(() => undefined);
-            return done(answered ? { kind: 'ended', cause: CAUSE_TEMPORARY_FAILURE, releasedBy: 'callee' } : { kind: 'failed', cause: CAUSE_TEMPORARY_FAILURE });
-          default:
-            log.debug({ type: msg.type }, 'ISUP message not used by basic call; ignored');
+        if (msg.type === 'RSC') {
+          // The far end reset the circuit (already answered by the ISUP service).
+          log.warn('circuit reset by the far end during the call');
+          this.dialog?.destroy({ headers: { Reason: reasonHeader(CAUSE_TEMPORARY_FAILURE) } }).catch(() => undefined);
+          return done(answered ? { kind: 'ended', cause: CAUSE_TEMPORARY_FAILURE, releasedBy: 'callee' } : { kind: 'failed', cause: CAUSE_TEMPORARY_FAILURE });
         }
+        const event = eventForMessage(msg);
+        if (event) runner.handle(event);
+        else log.debug({ type: msg.type }, 'ISUP message not used by basic call; ignored');
       });
 
       const done = (result: AttemptResult) => {

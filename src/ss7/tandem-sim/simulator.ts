@@ -10,7 +10,8 @@ import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { defaultIsupTimers, type IsupSendRequest } from '../isup/call-fsm.js';
 import { IsupCallRunner } from '../isup/call-runner.js';
-import { buildAcm, buildAnm, buildCpg, buildRel, buildRlc, buildRsc } from '../isup/builders.js';
+import { buildRel } from '../isup/builders.js';
+import { eventForMessage, messageForRequest } from '../isup/call-messages.js';
 import type { IamMessage, IsupMessage } from '../isup/messages.js';
 import type { IsupService, IsupTrunkGroup } from '../isup/service.js';
 import { TandemRules, type TandemDecision, type TandemRuleInput } from './rules.js';
@@ -137,32 +138,18 @@ export class TandemSimulator extends EventEmitter {
 
   private onMessage(call: SimCall, msg: IsupMessage): void {
     call.record.messages.push(`rx:${msg.type}`);
-    switch (msg.type) {
-      case 'REL':
-        call.runner.handle({ name: 'ISUP_REL', cause: msg.cause.cause });
-        break;
-      case 'RLC':
-        call.runner.handle({ name: 'ISUP_RLC' });
-        break;
-      case 'RSC':
-        this.end(call, 41);
-        break;
-      default:
-        this.log.debug({ cic: msg.cic, type: msg.type }, 'tandem: message ignored in call');
+    if (msg.type === 'RSC') this.end(call, 41);
+    else {
+      const event = eventForMessage(msg);
+      if (event) call.runner.handle(event);
+      else this.log.debug({ cic: msg.cic, type: msg.type }, 'tandem: message ignored in call');
     }
     call.record.state = call.runner.state;
   }
 
   private send(call: SimCall, req: IsupSendRequest): void {
-    const cic = call.record.cic;
-    const msg: IsupMessage =
-      req.type === 'ACM' ? buildAcm(cic)
-      : req.type === 'ANM' ? buildAnm(cic)
-      : req.type === 'CPG' ? buildCpg(cic)
-      : req.type === 'REL' ? buildRel(cic, req.cause)
-      : req.type === 'RLC' ? buildRlc(cic)
-      : req.type === 'RSC' ? buildRsc(cic)
-      : buildRel(cic, 41);
+    // The tandem never originates (no IAM of its own); an IAM request would be a programming error.
+    const msg = messageForRequest(req, call.record.cic, () => call.record.iam);
     call.record.messages.push(`tx:${msg.type}`);
     call.record.state = call.runner.state;
     this.isup.send(call.tg.id, msg);
