@@ -18,7 +18,7 @@ export interface M3uaAlarm {
   attempts: number;
   /** For M3UA_REQUEST_REFUSED: the RFC 4666 §3.8.1 code of the SG's ERR. */
   errorCode?: number;
-  /** Interval of the retries that go on while raised, ms. */
+  /** Retries go on while raised: every `retryMs` after a refusal; backing off from T(ack) up to `retryMs` after timeouts. */
   retryMs?: number;
   association: string;
   message: string;
