@@ -234,7 +234,6 @@ function ident(s: string): string {
 
 /** Runs generated source with the named values in scope and returns what it returns. */
 function instantiate<T>(names: string[], values: unknown[], body: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function(...names, `'use strict';\n${body}`)(...values) as T;
 }
 
