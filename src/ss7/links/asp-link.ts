@@ -13,6 +13,7 @@ import { M3uaAsp, type M3uaAspOptions, type TransferMeta } from '../m3ua/asp.js'
 import type { ProtocolData } from '../m3ua/messages.js';
 import type { AspState } from '../m3ua/asp-fsm.js';
 import type { DestinationChange } from '../m3ua/destinations.js';
+import type { M3uaAlarm } from '../m3ua/alarms.js';
 import type { MtpTransferLink } from '../isup/mtp-link.js';
 import type { SctpAssociation } from '../sctp/association.js';
 
@@ -42,9 +43,11 @@ interface SgSession {
   state: AspState | 'CONNECTING';
   attempts: number;
   retry?: TimerHandle;
+  /** The ASP's raised alarm (unanswered or refused ASPUP/ASPAC), shown to operators until cleared. */
+  alarm?: M3uaAlarm;
 }
 
-/** Events: 'transfer' (pd, meta), 'destination' (change, sgName), 'state' (sgName, state). */
+/** Events: 'transfer' (pd, meta), 'destination' (change, sgName), 'state' (sgName, state), 'alarm' (M3uaAlarm, sgName). */
 export class AspTransferLink extends EventEmitter implements MtpTransferLink {
   private readonly sessions: SgSession[];
   private readonly clock: Clock;
@@ -80,6 +83,10 @@ export class AspTransferLink extends EventEmitter implements MtpTransferLink {
     s.asp = asp;
     asp.on('transfer', (pd: ProtocolData, meta: TransferMeta) => this.emit('transfer', pd, { ...meta, sg: s.sg.name }));
     asp.on('destination', (c: DestinationChange) => this.emit('destination', c, s.sg.name));
+    asp.on('alarm', (a: M3uaAlarm) => {
+      s.alarm = a.raised ? a : undefined;
+      this.emit('alarm', a, s.sg.name);
+    });
     asp.on('state', (to: AspState) => {
       s.state = to;
       if (to === 'ASP_ACTIVE') s.attempts = 0;
@@ -131,8 +138,8 @@ export class AspTransferLink extends EventEmitter implements MtpTransferLink {
     return levels.length ? Math.min(...levels) : 0;
   }
 
-  status(): Array<{ sg: string; address: string; state: string }> {
-    return this.sessions.map((s) => ({ sg: s.sg.name, address: `${s.sg.address}:${s.sg.port}`, state: s.state }));
+  status(): Array<{ sg: string; address: string; state: string; alarm?: string }> {
+    return this.sessions.map((s) => ({ sg: s.sg.name, address: `${s.sg.address}:${s.sg.port}`, state: s.state, ...(s.alarm ? { alarm: s.alarm.message } : {}) }));
   }
 
   /** ASPIA/ASPDN and SCTP SHUTDOWN on every association. */
