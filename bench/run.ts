@@ -1,7 +1,9 @@
 /**
  * `npm run bench [-- --json] [--only PREFIX]`: runs every benchmark in bench/*.bench.ts and
- * prints a table (or one JSON object per line with --json).
+ * prints a table (or one JSON object per line with --json). Each benchmark file runs in a
+ * process of its own, so one hot path's JIT state and heap do not colour another's figures.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,26 +13,66 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
-
+const fileAt = args.indexOf('--file');
 const here = dirname(fileURLToPath(import.meta.url));
-const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
-const all: Benchmark[] = [];
-for (const f of files) {
-  const mod = (await import(pathToFileURL(join(here, f)).href)) as { benchmarks?: Benchmark[] };
-  for (const b of mod.benchmarks ?? []) all.push(b);
+
+async function load(file: string): Promise<Benchmark[]> {
+  const mod = (await import(pathToFileURL(join(here, file)).href)) as { benchmarks?: Benchmark[] };
+  return mod.benchmarks ?? [];
 }
-const selected = all.filter((b) => !only || b.name.startsWith(only));
-if (selected.length === 0) {
-  console.error(`no benchmark matches ${only ?? '(any)'}; known: ${all.map((b) => b.name).join(', ')}`);
+
+const selected = (list: Benchmark[]) => list.filter((b) => !only || b.name.startsWith(only));
+
+if (fileAt >= 0) {
+  // Child: run the selected benchmarks of one file, one JSON result per line on stdout.
+  for (const b of selected(await load(args[fileAt + 1]))) {
+    for (const r of await b.run()) process.stdout.write(`BENCH ${JSON.stringify(r)}\n`);
+  }
+  process.exit(0);
+}
+
+function runFile(file: string): Promise<BenchResult[]> {
+  return new Promise((resolve, reject) => {
+    const childArgs = ['--import', 'tsx', fileURLToPath(import.meta.url), '--file', file, ...(only ? ['--only', only] : [])];
+    const child = spawn(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const results = out
+        .split('\n')
+        .filter((l) => l.startsWith('BENCH '))
+        .map((l) => JSON.parse(l.slice(6)) as BenchResult);
+      if (code !== 0) reject(new Error(`${file} exited with ${code}`));
+      else resolve(results);
+    });
+  });
+}
+
+const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
+const names: string[] = [];
+const matching: string[] = [];
+for (const f of files) {
+  const list = await load(f);
+  names.push(...list.map((b) => b.name));
+  if (selected(list).length > 0) matching.push(f);
+}
+if (matching.length === 0) {
+  console.error(`no benchmark matches ${only ?? '(any)'}; known: ${names.join(', ')}`);
   process.exit(2);
 }
 
 const rows: BenchResult[] = [];
-for (const b of selected) {
-  const results = await b.run();
-  for (const r of results) {
-    rows.push(r);
-    if (json) process.stdout.write(JSON.stringify(r) + '\n');
+let failed = false;
+for (const f of matching) {
+  try {
+    for (const r of await runFile(f)) {
+      rows.push(r);
+      if (json) process.stdout.write(JSON.stringify(r) + '\n');
+    }
+  } catch (err) {
+    failed = true;
+    console.error(`benchmark file ${f} failed: ${(err as Error).message}`);
   }
 }
 
@@ -52,3 +94,4 @@ if (!json) {
   console.log(line(width.map((w) => '-'.repeat(w))));
   for (const t of table) console.log(line(cols.map((c) => String(t[c]))));
 }
+process.exit(failed ? 1 : 0);
