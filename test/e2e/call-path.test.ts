@@ -17,6 +17,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { hasOsmoMgw, OSMO_MGW_MISSING } from '../helpers/osmo-mgw.js';
 import { hasSipp, runSipp } from '../helpers/sipp.js';
 import { canCapture, startCapture, type Capture } from '../helpers/capture.js';
+import { until, waitAspActive } from '../helpers/lab-switch.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = !hasSipp() ? 'sipp (sip-tester) not installed' : !hasOsmoMgw() ? OSMO_MGW_MISSING : '';
@@ -79,11 +80,7 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
       shutdown: { drainMs: 2000 },
     });
     ssw = await startSoftswitch(config, createLogger('warn'));
-    const deadline = Date.now() + 15_000;
-    while (!ssw.link.status().some((s) => s.state === 'ASP_ACTIVE')) {
-      if (Date.now() > deadline) throw new Error(`M3UA ASP never became active: ${JSON.stringify(ssw.link.status())}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitAspActive(ssw);
     // Route advance: the first carrier's trunk group rejects 2125550134 with cause 34 (no circuit).
     const lookup = await ssw.api.inject({ url: '/api/v1/routes/lookup?number=12125550134' });
     firstTrunkGroup = lookup.json().candidates[0].trunkGroup;
@@ -108,7 +105,7 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
     await run('blocked', refused(403), '19005550100');
     await run('cancel', scenario('ssw-call-cancel.xml'), '12125550188');
     // Calls end (RLC, DLCX, CDR) just after SIPp's last transaction.
-    for (let i = 0; i < 100 && ssw.calls.activeCount > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await until(() => ssw.calls.activeCount === 0, 'calls to end');
     if (!captureOk) return;
     pcap = await capture!.stop();
 

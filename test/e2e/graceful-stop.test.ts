@@ -3,13 +3,9 @@
  * Reason to the caller, REL/RLC toward the tandem, DLCX to the gateway), writes their CDRs and
  * closes the M3UA association (ASPIA/ASPDN, SCTP SHUTDOWN).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
-import { startSoftswitch } from '../../src/app/softswitch.js';
-import { createLogger } from '../../src/util/log.js';
+import { startLabSwitch, until } from '../helpers/lab-switch.js';
 import { CdrStore } from '../../src/store/cdr-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { hasOsmoMgw, OSMO_MGW_MISSING } from '../helpers/osmo-mgw.js';
@@ -20,18 +16,7 @@ if (missing) console.warn(`skipping graceful-stop test: ${missing}`);
 
 describe.skipIf(missing !== '')('graceful stop', () => {
   it('releases an answered call cleanly on both sides and records it', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ssw-stop-'));
-    const config = validateConfig({
-      dataDir,
-      logLevel: 'warn',
-      api: { port: 0 },
-      sip: { port: 0 },
-      mgcp: { localPort: 0 },
-      lab: { tandemSim: { port: 0, alertDelayMs: 20, answerDelayMs: 50 } },
-      shutdown: { drainMs: 3000 },
-    });
-    const ssw = await startSoftswitch(config, createLogger('warn'));
-    for (let i = 0; i < 200 && !ssw.link.status().some((s) => s.state === 'ASP_ACTIVE'); i++) await new Promise((r) => setTimeout(r, 50));
+    const { ssw, dataDir } = await startLabSwitch();
     const ended: string[] = [];
     ssw.tandem!.simulator.on('ended', (rec: { messages: string[] }) => ended.push(rec.messages.join(' ')));
 
@@ -42,7 +27,7 @@ describe.skipIf(missing !== '')('graceful stop', () => {
       timeoutS: 15,
       args: ['-s', '12125550150', '-m', '1'],
     });
-    for (let i = 0; i < 200 && !ssw.calls.snapshot().some((c) => c.state === 'answered'); i++) await new Promise((r) => setTimeout(r, 25));
+    await until(() => ssw.calls.snapshot().some((c) => c.state === 'answered'), 'the call to be answered');
     expect(ssw.calls.snapshot()[0]?.state).toBe('answered');
 
     await ssw.stop();

@@ -5,13 +5,9 @@
  * and a malformed M3UA message (ERR).
  */
 import { createSocket } from 'node:dgram';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
-import { startSoftswitch, type SoftswitchHandle } from '../../src/app/softswitch.js';
-import { createLogger } from '../../src/util/log.js';
+import type { SoftswitchHandle } from '../../src/app/softswitch.js';
+import { startLabSwitch, until } from '../helpers/lab-switch.js';
 import { decodeM3ua } from '../../src/ss7/m3ua/codec.js';
 import { decodeIsup } from '../../src/ss7/isup/codec.js';
 import type { ProtocolData } from '../../src/ss7/m3ua/messages.js';
@@ -48,21 +44,14 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
   const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 
   beforeAll(async () => {
-    const config = validateConfig({
-      dataDir: mkdtempSync(join(tmpdir(), 'ssw-hostile-')),
-      logLevel: 'silent',
-      api: { port: 0 },
-      sip: { port: 0 },
-      mgcp: { localPort: 0 },
-      lab: { tandemSim: { port: 0, alertDelayMs: 20, answerDelayMs: 50, rules: [{ match: '2125550177', trunkGroup: 'tg-ilec', action: 'reject', cause: 34 }] } },
+    ({ ssw } = await startLabSwitch({
+      lab: { tandemSim: { rules: [{ match: '2125550177', trunkGroup: 'tg-ilec', action: 'reject', cause: 34 }] } },
       trunkGroups: [
         { id: 'tg-ilec', dpc: '2-2-2', cics: { first: 1, count: 24 }, gateway: 'mgw-lab' },
         // Endpoints the gateway does not have: every CRCX on this group is refused.
         { id: 'tg-ixc-b', dpc: '2-2-2', cics: { first: 25, count: 24 }, gateway: 'mgw-lab', endpoint: 'nosuch/{cichex}@mgw' },
       ],
-    });
-    ssw = await startSoftswitch(config, createLogger('silent'));
-    for (let i = 0; i < 200 && !ssw.link.status().some((s) => s.state === 'ASP_ACTIVE'); i++) await new Promise((r) => setTimeout(r, 50));
+    }));
   }, 60_000);
 
   afterAll(async () => {
@@ -142,10 +131,7 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
     tandem.sg.on('transfer', onAck);
     group('CGB', 1);
     group('CGB', 25);
-    const until = async (cond: () => boolean) => {
-      for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
-    };
-    await until(() => acks.length === 2);
+    await until(() => acks.length === 2, 'CGBA for both groups');
     expect(acks.sort()).toEqual(['CGBA:1', 'CGBA:25']);
     const tgs = (await ssw.api.inject({ url: '/api/v1/trunk-groups' })).json().trunkGroups;
     expect(tgs.map((t: { blocked: number; available: boolean }) => [t.blocked, t.available])).toEqual([[24, false], [24, false]]);
@@ -157,7 +143,7 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
 
     group('CGU', 1);
     group('CGU', 25);
-    await until(() => acks.length === 4);
+    await until(() => acks.length === 4, 'CGUA for both groups');
     tandem.sg.off('transfer', onAck);
     expect(ssw.isup.isAvailable('tg-ilec')).toBe(true);
   });

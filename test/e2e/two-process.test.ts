@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { startSoftswitch, type SoftswitchHandle } from '../../src/app/softswitch.js';
 import { createLogger } from '../../src/util/log.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
+import { until, waitAspActive } from '../helpers/lab-switch.js';
 
 const missing = hasSipp() ? '' : 'sipp (sip-tester) not installed';
 if (missing) console.warn(`skipping two-process test: ${missing}`);
@@ -63,13 +64,13 @@ describe.skipIf(missing !== '')('switch and tandem simulator as two processes', 
     });
 
     ssw = await startSoftswitch(loadConfig(file, {}), createLogger('warn'));
-    for (let i = 0; i < 200 && !ssw.link.status().some((s) => s.state === 'ASP_ACTIVE'); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitAspActive(ssw);
     expect(ssw.link.status()[0]).toMatchObject({ sg: 'tandem', state: 'ASP_ACTIVE' });
     expect(ssw.tandem).toBeUndefined();
 
     const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 15, args: ['-s', '12125550150', '-m', '2', '-r', '2'] });
     expect(r.exitCode, r.stdout.slice(-800)).toBe(0);
-    for (let i = 0; i < 100 && ssw.calls.activeCount > 0; i++) await new Promise((res) => setTimeout(res, 50));
+    await until(() => ssw!.calls.activeCount === 0, 'calls to end');
     const cdrs = ssw.cdrs.list();
     expect(cdrs).toHaveLength(2);
     expect(cdrs.every((c) => c.sipStatus === 200 && c.trunkGroup === 'tg-ilec' && c.gatewayEndpoint === undefined)).toBe(true);
