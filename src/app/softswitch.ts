@@ -12,6 +12,7 @@ import { openDatabase } from '../store/database.js';
 import { CdrStore } from '../store/cdr-store.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
+import { labRoutes } from '../api/routes-lab.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
 import { LcrCallRouter } from '../class4/calls/lcr-call-router.js';
 import { CallManager } from '../class4/calls/call-manager.js';
@@ -169,7 +170,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       trunkGroups: () => ({
         trunkGroups: isup.trunkGroups.map((tg) => ({ id: tg.id, variant: tg.variant, dpc: trunkGroups.get(tg.id)?.dpc, available: isup.isAvailable(tg.id), ...tg.circuits.counts() })),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing })],
+      plugins: [(app) => lcrRoutes(app, { engine: routing }), ...(tandem ? [(app: FastifyInstance) => labRoutes(app, { simulator: tandem!.simulator })] : [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());
