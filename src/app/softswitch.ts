@@ -17,12 +17,15 @@ import { RoutingEngine } from '../class4/routing/engine.js';
 import { LcrCallRouter } from '../class4/calls/lcr-call-router.js';
 import { CallManager } from '../class4/calls/call-manager.js';
 import { TrunkCustomerTable } from '../class4/trunks/trunk-customers.js';
+import { GatewayHealth } from '../class4/trunks/gateway-health.js';
+import { endpointForCic } from '../class4/trunks/endpoint-map.js';
 import { CircuitGroup } from '../ss7/isup/circuits.js';
 import { IsupService } from '../ss7/isup/service.js';
 import { AspTransferLink, type SgEndpoint } from '../ss7/links/asp-link.js';
 import { connectSctpOverUdp } from '../ss7/sctp/udp-transport.js';
 import { startTandemSimulator, pointCodeOf, type TandemSimHandle } from '../ss7/tandem-sim/server.js';
 import { TrafficMode } from '../ss7/m3ua/constants.js';
+import { SoftswitchError } from '../errors.js';
 import { MgcpBearerPort } from '../mgcp/bearer.js';
 import type { BearerPort } from '../mgcp/bearer-port.js';
 import type { SignallingPort } from '../class5/signalling/port.js';
@@ -93,11 +96,28 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       }
     }
 
-    // --- Media gateway control (MGCP call agent).
+    // --- Media gateway control (MGCP call agent). Endpoints reach a gateway by their domain (RFC 3435 §2.1.1).
+    config.trunkGroups.forEach((tg, i) => {
+      if (!tg.gateway) return;
+      const gw = gateways.find((g) => g.name === tg.gateway);
+      const endpoint = endpointForCic(tg, tg.cics.first);
+      if (gateways.length > 0 && !gw) throw new SoftswitchError('SSW_ERR_CONFIG_INVALID', `trunkGroups.${i}.gateway: no gateway "${tg.gateway}" in mgcp.gateways`);
+      if (gw && !endpoint.toLowerCase().endsWith(`@${gw.domain.toLowerCase()}`)) {
+        throw new SoftswitchError('SSW_ERR_CONFIG_INVALID', `trunkGroups.${i}.endpoint: "${endpoint}" is not in the domain "${gw.domain}" of gateway ${gw.name}`);
+      }
+    });
     let bearer: MgcpBearerPort | undefined;
+    let gatewayHealth: GatewayHealth | undefined;
     if (gateways.length > 0) {
-      bearer = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock });
+      bearer = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit });
       cleanup.push(() => bearer!.close());
+      // Each gateway is audited on the first circuit of a trunk group it serves.
+      const monitored = gateways.flatMap((g) => {
+        const tg = config.trunkGroups.find((t) => t.gateway === g.name);
+        return tg ? [{ name: g.name, probeEndpoint: endpointForCic(tg, tg.cics.first) }] : [];
+      });
+      gatewayHealth = new GatewayHealth(bearer, monitored, clock, logger.child({ component: 'gateway-health' }), config.mgcp.healthProbeMs);
+      cleanup.push(() => gatewayHealth!.stop());
     }
 
     // --- SIGTRAN: one ASP per SG, ISUP over it.
@@ -134,7 +154,12 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       }),
     });
     cleanup.push(() => isup.close());
-    routing.setAvailability((tgId: string) => isup.isAvailable(tgId));
+    // A trunk group is usable when its SS7 destination is reachable with an idle circuit and its gateway is up.
+    const trunkGroupUsable = (tgId: string) => {
+      const gw = trunkGroups.get(tgId)?.gateway;
+      return isup.isAvailable(tgId) && (!gw || !gatewayHealth || gatewayHealth.isUp(gw));
+    };
+    routing.setAvailability(trunkGroupUsable);
     link.start();
 
     // --- SIP.
@@ -151,6 +176,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         router: new LcrCallRouter(routing),
         bearer,
         trunkGroups,
+        usable: trunkGroupUsable,
         clock,
         logger,
         writeCdr: (cdr) => cdrs.write(cdr),
@@ -165,10 +191,16 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       logger,
       cdrs,
       calls: () => calls.snapshot(),
-      health: () => ({ store: true, sigtran: link.status().some((s) => s.state === 'ASP_ACTIVE'), sip: true }),
+      health: () => ({
+        store: true,
+        sigtran: link.status().some((s) => s.state === 'ASP_ACTIVE'),
+        sip: true,
+        ...Object.fromEntries((gatewayHealth?.status() ?? []).map((g) => [`gateway:${g.gateway}`, g.up])),
+      }),
       ss7: () => ({ variant, localPointCode: config.ss7.localPointCode, signallingGateways: link.status() }),
       trunkGroups: () => ({
-        trunkGroups: isup.trunkGroups.map((tg) => ({ id: tg.id, variant: tg.variant, dpc: trunkGroups.get(tg.id)?.dpc, available: isup.isAvailable(tg.id), ...tg.circuits.counts() })),
+        trunkGroups: isup.trunkGroups.map((tg) => ({ id: tg.id, variant: tg.variant, dpc: trunkGroups.get(tg.id)?.dpc, gateway: trunkGroups.get(tg.id)?.gateway, available: trunkGroupUsable(tg.id), ...tg.circuits.counts() })),
+        gateways: gatewayHealth?.status() ?? [],
       }),
       plugins: [(app) => lcrRoutes(app, { engine: routing }), ...(tandem ? [(app: FastifyInstance) => labRoutes(app, { simulator: tandem!.simulator })] : [])],
     });

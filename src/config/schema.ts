@@ -128,6 +128,16 @@ export const configSchema = z.object({
       localAddress: host.default('127.0.0.1'),
       localPort: port.default(2727),
       gateways: z.array(mediaGatewaySchema).default([{ name: 'mgw-lab', address: '127.0.0.1', port: 2427, domain: 'mgw' }]),
+      /** Command retransmission (RFC 3435 §3.5.3, §4.3): first timer, ceiling, retransmissions before the gateway counts as unreachable. */
+      retransmit: z
+        .object({
+          initialRtoMs: z.number().int().min(10).default(200),
+          maxRtoMs: z.number().int().min(10).default(4000),
+          maxRetransmits: z.number().int().min(0).max(20).default(7),
+        })
+        .default({}),
+      /** While a gateway is down, how often it is audited (AUEP) to learn it is back. */
+      healthProbeMs: z.number().int().min(100).default(5000),
     })
     .default({}),
   routing: routingConfigSchema.default({}),

@@ -122,10 +122,11 @@ function waitReady(port: number, timeoutMs: number, exited: () => boolean): Prom
   });
 }
 
-export async function startOsmoMgw(opts: { startTimeoutMs?: number } = {}): Promise<OsmoMgw> {
+/** Starts osmo-mgw; `port` fixes its MGCP port (to restart a gateway where a call agent expects it), else a free one. */
+export async function startOsmoMgw(opts: { startTimeoutMs?: number; port?: number } = {}): Promise<OsmoMgw> {
   const dir = mkdtempSync(join(tmpdir(), 'osmo-mgw-'));
   const side = await privateLoopback();
-  const port = await freeUdpPort('127.0.0.1');
+  const port = opts.port ?? (await freeUdpPort('127.0.0.1'));
   const cfg = join(dir, 'osmo-mgw.cfg');
   writeFileSync(cfg, config(port, side));
   const child: ChildProcess = spawn('osmo-mgw', ['-c', cfg], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -31,6 +31,8 @@ export interface CallDeps {
   /** Absent when no media gateway is configured (lab without osmo-mgw). */
   bearer?: BearerPort;
   trunkGroups: Map<string, TrunkGroupConfig>;
+  /** Whether a trunk group can take a call now (SS7 destination, idle circuit, gateway up). */
+  usable: (trunkGroup: string) => boolean;
   clock: Clock;
   logger: Logger;
   writeCdr: (cdr: Cdr) => void;
@@ -187,7 +189,7 @@ export class SipToIsupCall {
       this.log.warn({ trunkGroup: candidate.trunkGroup }, 'route names a trunk group that is not configured');
       return { kind: 'failed', cause: CAUSE_NO_ROUTE };
     }
-    if (!isup.isAvailable(tg.id)) return { kind: 'failed', cause: CAUSE_NO_CIRCUIT };
+    if (!this.deps.usable(tg.id)) return { kind: 'failed', cause: CAUSE_NO_CIRCUIT };
     const circuit = tg.circuits.seizeOutgoing(this.id);
     if (!circuit) return { kind: 'failed', cause: CAUSE_NO_CIRCUIT };
     const cic = circuit.cic;
