@@ -9,8 +9,18 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const isRoot = process.getuid?.() === 0;
-const haveNetns = isRoot && spawnSync('ip', ['netns', 'list']).status === 0;
-const skipWhy = !isRoot ? 'not root (raw IP needs CAP_NET_RAW, netns needs CAP_SYS_ADMIN)' : !haveNetns ? '`ip netns` unavailable' : '';
+/** Listing namespaces works without privileges; only creating one shows that this test can run. */
+function canMakeNetns(): boolean {
+  const probe = `ssw-probe-${process.pid}`;
+  if (spawnSync('ip', ['netns', 'add', probe]).status !== 0) return false;
+  const vA = `sswpa${process.pid % 100000}`;
+  const veth = spawnSync('ip', ['link', 'add', vA, 'type', 'veth', 'peer', 'name', `sswpb${process.pid % 100000}`]).status === 0;
+  if (veth) spawnSync('ip', ['link', 'del', vA]);
+  spawnSync('ip', ['netns', 'del', probe]);
+  return veth;
+}
+const haveNetns = isRoot && spawnSync('ip', ['netns', 'list']).status === 0 && canMakeNetns();
+const skipWhy = !isRoot ? 'not root (raw IP needs CAP_NET_RAW, netns needs CAP_SYS_ADMIN)' : !haveNetns ? '`ip netns add` / veth not permitted here (container without CAP_SYS_ADMIN?)' : '';
 if (skipWhy) console.warn(`skipping raw-IP SCTP test: ${skipWhy}`);
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
