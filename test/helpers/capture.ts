@@ -12,10 +12,14 @@ export interface Capture {
   stop(): Promise<string>;
 }
 
+let captureProbe: boolean | undefined;
+
+/** True when dumpcap can really capture on loopback here (tried once: a one-second capture). */
 export function canCapture(): boolean {
-  if (spawnSync('which', ['dumpcap']).status !== 0) return false;
-  const probe = spawnSync('dumpcap', ['-D'], { encoding: 'utf8', timeout: 5000 });
-  return probe.status === 0 && /\blo\b/.test(probe.stdout);
+  if (captureProbe !== undefined) return captureProbe;
+  if (spawnSync('which', ['dumpcap']).status !== 0) return (captureProbe = false);
+  const probe = spawnSync('dumpcap', ['-i', 'lo', '-a', 'duration:1', '-q', '-w', '/dev/null'], { encoding: 'utf8', timeout: 10_000 });
+  return (captureProbe = probe.status === 0);
 }
 
 export async function startCapture(filter: string): Promise<Capture> {

@@ -2,6 +2,7 @@
  * Interop with an independent SCTP stack: usrsctp (the FreeBSD stack in user space) as an echo
  * peer over UDP encapsulation, traffic captured on loopback and judged by tshark.
  */
+import { canCapture } from '../../helpers/capture.js';
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,8 +17,8 @@ import { freeUdpPort } from './free-port.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const haveHeader = existsSync('/usr/include/usrsctp.h');
-const haveTools = ['gcc', 'dumpcap', 'tshark'].every((t) => spawnSync('which', [t]).status === 0);
-const reason = !haveHeader ? 'usrsctp.h missing (apt-get install libusrsctp-dev)' : !haveTools ? 'gcc, dumpcap or tshark missing' : '';
+const haveTools = ['gcc', 'dumpcap', 'tshark'].every((t) => spawnSync('which', [t]).status === 0) && canCapture();
+const reason = !haveHeader ? 'usrsctp.h missing (apt-get install libusrsctp-dev)' : !haveTools ? 'gcc, dumpcap or tshark missing, or capture on lo not permitted' : '';
 if (reason) console.warn(`skipping usrsctp interop: ${reason}`);
 
 function waitForLine(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp, ms: number): Promise<string> {
