@@ -33,6 +33,7 @@ export interface PkgAssociation extends EventEmitter {
   remoteAddress?: string;
   flightsize: number;
   cwnd: number;
+  PMTU: number;
   peer_rwnd: number;
   hb_interval: number;
   path_max_retrans: number;

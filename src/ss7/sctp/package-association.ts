@@ -13,6 +13,9 @@ import { DATA_CHUNK_OVERHEAD, SendQueue, type QueuedMessage, type SendSink } fro
 import { lifecycleStep, type LifecycleAction, type LifecycleConfig, type LifecycleContext, type LifecycleEvent } from './lifecycle-fsm.js';
 import { sctpMetrics } from './metrics.js';
 
+/** RFC 4960 §15 Max.Burst (the package's `max_burst`). */
+const MAX_BURST = 4;
+
 export interface PackageAssociationOptions extends LifecycleConfig {
   endpoint: PkgEndpoint;
   /** 0 on the passive side: any peer port. */
@@ -245,10 +248,19 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
     });
   }
 
+  /**
+   * RFC 4960 §6.1 B: new data may go while less than cwnd is outstanding, the last chunk
+   * exceeding cwnd by at most PMTU−1 bytes (without that, the window is never "fully utilized"
+   * and §7.2.1 never lets cwnd grow); rule A: never beyond the peer's rwnd; §6.1 D: at most
+   * Max.Burst packets of new data per send opportunity (one bundling pass of the package).
+   */
   private room(): number {
     const a = this.current;
     if (!a) return 0;
-    return Math.min(a.cwnd, a.peer_rwnd) - a.flightsize - this.pendingBytes;
+    const used = a.flightsize + this.pendingBytes;
+    const cwndRoom = used < a.cwnd ? a.cwnd + a.PMTU - 1 - used : 0;
+    const burstRoom = MAX_BURST * a.PMTU - this.pendingBytes;
+    return Math.min(cwndRoom, a.peer_rwnd - used, burstRoom);
   }
 
   private submit(msg: QueuedMessage): boolean {
