@@ -30,3 +30,15 @@ export const TUNING_DEFAULTS = {
   pathMaxRetrans: 5,
   maxQueued: 1_000_000,
 } as const;
+
+/** Every tunable with its default filled in, as the association takes them. */
+export function resolveTuning(opts: SctpTuning) {
+  return {
+    maxAttempts: opts.maxAttempts ?? TUNING_DEFAULTS.maxAttempts,
+    setupTimeoutMs: opts.setupTimeoutMs ?? TUNING_DEFAULTS.setupTimeoutMs,
+    closeTimeoutMs: opts.closeTimeoutMs ?? TUNING_DEFAULTS.closeTimeoutMs,
+    heartbeatIntervalMs: opts.heartbeatIntervalMs ?? TUNING_DEFAULTS.heartbeatIntervalMs,
+    pathMaxRetrans: opts.pathMaxRetrans ?? TUNING_DEFAULTS.pathMaxRetrans,
+    maxQueued: opts.maxQueued ?? TUNING_DEFAULTS.maxQueued,
+  };
+}

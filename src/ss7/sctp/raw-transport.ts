@@ -9,7 +9,7 @@ import { systemClock } from '../../util/clock.js';
 import { silentLogger } from '../../util/log.js';
 import { createPkgEndpoint } from './node-sctp.js';
 import { PackageAssociation, type SctpTransportAssociation } from './package-association.js';
-import { TUNING_DEFAULTS, type SctpTuning } from './options.js';
+import { TUNING_DEFAULTS, resolveTuning, type SctpTuning } from './options.js';
 import { guardListeners } from './guard.js';
 import { sctpMetrics } from './metrics.js';
 
@@ -39,12 +39,7 @@ function open(opts: SctpRawOptions, passive: boolean): SctpTransportAssociation 
     remoteSctpPort: opts.remotePort,
     remoteAddress: opts.remoteAddress,
     streams,
-    maxAttempts: opts.maxAttempts ?? TUNING_DEFAULTS.maxAttempts,
-    setupTimeoutMs: opts.setupTimeoutMs ?? TUNING_DEFAULTS.setupTimeoutMs,
-    closeTimeoutMs: opts.closeTimeoutMs ?? TUNING_DEFAULTS.closeTimeoutMs,
-    heartbeatIntervalMs: opts.heartbeatIntervalMs ?? TUNING_DEFAULTS.heartbeatIntervalMs,
-    pathMaxRetrans: opts.pathMaxRetrans ?? TUNING_DEFAULTS.pathMaxRetrans,
-    maxQueued: opts.maxQueued ?? TUNING_DEFAULTS.maxQueued,
+    ...resolveTuning(opts),
     description,
     localPort: endpoint.localPort,
     logger: (opts.logger ?? silentLogger).child({ sctp: description }),

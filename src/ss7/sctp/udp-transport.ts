@@ -8,7 +8,7 @@ import { silentLogger } from '../../util/log.js';
 import { SoftswitchError } from '../../errors.js';
 import { createPkgEndpoint } from './node-sctp.js';
 import { PackageAssociation, type SctpTransportAssociation } from './package-association.js';
-import { TUNING_DEFAULTS, type SctpTuning } from './options.js';
+import { TUNING_DEFAULTS, resolveTuning, type SctpTuning } from './options.js';
 import { guardListeners } from './guard.js';
 import { sctpMetrics } from './metrics.js';
 
@@ -79,12 +79,7 @@ async function open(opts: SctpOverUdpOptions, passive: boolean): Promise<SctpTra
     passive,
     remoteSctpPort: passive && opts.remotePort === 0 && opts.remoteSctpPort === undefined ? 0 : remoteSctpPort,
     streams,
-    maxAttempts: opts.maxAttempts ?? TUNING_DEFAULTS.maxAttempts,
-    setupTimeoutMs: opts.setupTimeoutMs ?? TUNING_DEFAULTS.setupTimeoutMs,
-    closeTimeoutMs: opts.closeTimeoutMs ?? TUNING_DEFAULTS.closeTimeoutMs,
-    heartbeatIntervalMs: opts.heartbeatIntervalMs ?? TUNING_DEFAULTS.heartbeatIntervalMs,
-    pathMaxRetrans: opts.pathMaxRetrans ?? TUNING_DEFAULTS.pathMaxRetrans,
-    maxQueued: opts.maxQueued ?? TUNING_DEFAULTS.maxQueued,
+    ...resolveTuning(opts),
     description,
     localPort: udpPort,
     logger: (opts.logger ?? silentLogger).child({ sctp: description }),
