@@ -23,6 +23,7 @@ import { CircuitGroup } from '../ss7/isup/circuits.js';
 import { IsupService } from '../ss7/isup/service.js';
 import { AspTransferLink, type SgEndpoint } from '../ss7/links/asp-link.js';
 import { connectSctpOverUdp } from '../ss7/sctp/udp-transport.js';
+import { connectSctpRaw } from '../ss7/sctp/raw-transport.js';
 import { startTandemSimulator, pointCodeOf, type TandemSimHandle } from '../ss7/tandem-sim/server.js';
 import { TrafficMode } from '../ss7/m3ua/constants.js';
 import { SoftswitchError } from '../errors.js';
@@ -82,7 +83,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     if (config.lab.enabled) {
       tandem = await startTandemSimulator(config, logger, clock);
       cleanup.push(() => tandem!.stop());
-      sgs = [{ name: 'lab-tandem', address: config.ss7.m3ua.localAddress, port: tandem.port, localPort: 0, localAddress: config.ss7.m3ua.localAddress }];
+      sgs = [{ name: 'lab-tandem', transport: 'udp', address: config.ss7.m3ua.localAddress, port: tandem.port, localPort: 0, localAddress: config.ss7.m3ua.localAddress }];
       if (config.lab.startOsmoMgw) {
         if (hasOsmoMgw()) {
           osmoMgw = await startOsmoMgw();
@@ -126,7 +127,10 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const m3ua = config.ss7.m3ua;
     const link = new AspTransferLink({
       sgs,
-      connect: (sg) => connectSctpOverUdp({ localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, logger, clock }),
+      connect: async (sg) => {
+        const opts = { localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, logger, clock };
+        return sg.transport === 'raw' ? connectSctpRaw(opts) : connectSctpOverUdp(opts);
+      },
       asp: {
         routingContexts: m3ua.routingContext === undefined ? undefined : [m3ua.routingContext],
         trafficMode: TRAFFIC_MODES[m3ua.trafficMode],

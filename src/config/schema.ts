@@ -21,9 +21,14 @@ export const trunkCustomerSchema = z.object({
 export const signallingGatewaySchema = z.object({
   name: z.string().min(1),
   address: host,
-  /** SCTP-over-UDP (RFC 6951) port of the SG. */
+  /**
+   * `udp`: SCTP over UDP encapsulation (RFC 6951), `port` is the SG's UDP port (labs, peers that
+   * support it). `raw`: SCTP directly over IPv4 in our own stack (hosts without kernel SCTP; needs
+   * root or CAP_NET_RAW), `port` is the SG's SCTP port (M3UA: 2905).
+   */
+  transport: z.enum(['udp', 'raw']).default('udp'),
   port: port,
-  /** Our local UDP port for this association (0: any). */
+  /** Our local UDP (udp) or SCTP (raw) port for this association (0: any). */
   localPort: port.default(0),
 });
 

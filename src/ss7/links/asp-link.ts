@@ -19,6 +19,8 @@ import type { SctpAssociation } from '../sctp/association.js';
 
 export interface SgEndpoint {
   name: string;
+  /** How SCTP reaches the SG: UDP encapsulation (RFC 6951) or raw IP. */
+  transport?: 'udp' | 'raw';
   address: string;
   port: number;
   localAddress: string;
