@@ -49,6 +49,13 @@ describe('configuration', () => {
     expect(() => loadConfig(file('- a list\n'), {})).toThrow(/mapping/);
   });
 
+  it('accepts the production profile shipped in docker/ (lab off, raw SCTP to two SGs, drachtio)', () => {
+    const cfg = loadConfig(new URL('../../docker/softswitch.production.yaml', import.meta.url).pathname, {});
+    expect(cfg.lab.enabled).toBe(false);
+    expect(cfg.sip.adapter).toBe('drachtio');
+    expect(cfg.ss7.sgs.map((s) => [s.transport, s.port])).toEqual([['raw', 2905], ['raw', 2905]]);
+  });
+
   it('builds nested objects for overrides of absent sections', () => {
     expect(applyEnvOverrides({}, { SSW__lab__tandemSim__port: '9999', OTHER: 'x' })).toEqual({ lab: { tandemSim: { port: 9999 } } });
   });
