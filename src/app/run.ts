@@ -5,7 +5,16 @@ import { startSoftswitch } from './softswitch.js';
 /** `softswitch start`: run until SIGTERM/SIGINT, then drain calls and stop cleanly. */
 export async function runSoftswitch(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
+  // A promise rejected with nobody listening is a bug to fix, not a reason to drop every call.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection (a bug: please report it with this log line); the switch keeps running');
+  });
   const ssw = await startSoftswitch(config, logger);
+  // An exception thrown out of an event handler leaves state unknown: release calls cleanly, then exit for the supervisor to restart.
+  process.once('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception: stopping cleanly; the process supervisor should restart the switch');
+    ssw.stop().finally(() => process.exit(1));
+  });
   const summary = [
     `softswitch ${config.node.name} up${config.lab.enabled ? ' (lab profile: tandem simulator beside the switch)' : ''}`,
     `  SIP       udp ${config.sip.address}:${ssw.sipPort}`,
