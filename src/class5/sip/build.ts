@@ -42,26 +42,41 @@ export function buildResponse(req: SipRequest, status: number, opts: ResponseOpt
   return { kind: 'response', version: 'SIP/2.0', status, reason: opts.reason ?? reasonPhrase(status), headers: h, body };
 }
 
-/** §18.2.1 and RFC 3581 §4: record where the request came from in the top Via. */
+const validPort = (n: number | undefined): n is number => n !== undefined && Number.isInteger(n) && n > 0 && n <= 65535;
+
+/**
+ * §18.2.1 and RFC 3581 §4: record where the request came from in the top Via. A `received`
+ * or `rport` value the sender wrote itself is replaced, so it cannot steer our responses
+ * to a third party (§18.2.2 sends them to `received`).
+ */
 export function stampReceived(req: SipRequest, source: Endpoint): void {
   const via = parseVia(req.headers.get('via') ?? '');
   if (!via) return;
-  const rport = via.params.get('rport');
-  if (via.host === source.address && rport !== '') return;
-  via.params.set('received', source.address);
-  if (rport === '') via.params.set('rport', String(source.port));
-  req.headers.replaceTop('via', formatVia(via));
+  let changed = false;
+  const sameHost = via.host.replace(/^\[|\]$/g, '') === source.address;
+  if (!sameHost && via.params.get('received') !== source.address) {
+    via.params.set('received', source.address);
+    changed = true;
+  } else if (sameHost && via.params.has('received')) {
+    via.params.delete('received');
+    changed = true;
+  }
+  if (via.params.has('rport') && via.params.get('rport') !== String(source.port)) {
+    via.params.set('rport', String(source.port));
+    changed = true;
+  }
+  if (changed) req.headers.replaceTop('via', formatVia(via));
 }
 
-/** §18.2.2: where a response to req goes. */
+/** §18.2.2: where a response to req goes (after {@link stampReceived}). */
 export function responseDestination(req: SipRequest, source: Endpoint): Endpoint {
   const via = parseVia(req.headers.get('via') ?? '');
   if (!via) return source;
   const received = via.params.get('received');
-  const rport = via.params.get('rport');
+  const rport = Number(via.params.get('rport') || NaN);
   return {
-    address: received || via.host,
-    port: rport ? Number(rport) : (via.port ?? 5060),
+    address: received || via.host.replace(/^\[|\]$/g, ''),
+    port: validPort(rport) ? rport : via.port === undefined ? 5060 : validPort(via.port) ? via.port : source.port,
   };
 }
 
@@ -70,6 +85,7 @@ export function uriDestination(uri: string): Endpoint | undefined {
   const u = parseUri(uri.replace(/^<|>$/g, ''));
   if (!u || !u.host) return undefined;
   const maddr = u.params.get('maddr');
+  if (u.port === 0) return undefined;
   return { address: (maddr || u.host).replace(/^\[|\]$/g, ''), port: u.port ?? (u.scheme === 'sips' ? 5061 : 5060) };
 }
 

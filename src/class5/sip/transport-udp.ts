@@ -23,7 +23,14 @@ export class UdpTransport {
     private readonly socket: Socket,
     private readonly logger: Logger,
   ) {
-    socket.on('message', (buf, rinfo) => this.handler?.(buf, { address: rinfo.address, port: rinfo.port }));
+    socket.on('message', (buf, rinfo) => {
+      // Whatever a datagram (or an application listener it triggers) throws must not end the process.
+      try {
+        this.handler?.(buf, { address: rinfo.address, port: rinfo.port });
+      } catch (err) {
+        logger.error({ err, from: { address: rinfo.address, port: rinfo.port } }, 'sip datagram handler threw');
+      }
+    });
     socket.on('error', (err) => logger.warn({ err }, 'sip udp socket error'));
   }
 
@@ -59,9 +66,14 @@ export class UdpTransport {
   send(buf: Buffer, to: Endpoint): void {
     if (this.closed) return;
     if (isIP(to.address)) {
-      this.socket.send(buf, to.port, to.address, (err) => {
-        if (err) this.logger.warn({ err, to }, 'sip udp send failed');
-      });
+      try {
+        this.socket.send(buf, to.port, to.address, (err) => {
+          if (err) this.logger.warn({ err, to }, 'sip udp send failed');
+        });
+      } catch (err) {
+        // dgram throws synchronously for a port outside 1–65535 (ERR_SOCKET_BAD_PORT).
+        this.logger.warn({ err, to }, 'sip udp send refused');
+      }
       return;
     }
     lookup(to.address).then(

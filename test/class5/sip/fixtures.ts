@@ -22,3 +22,18 @@ export function invite(opts: { port?: number; branch?: string; callId?: string; 
     body,
   ]);
 }
+
+/** A request inside the dialog the fixture INVITE creates (caller 192.0.2.10, Call-ID call-1). */
+export const inDialog = (method: string, toTag: string, cseq: number, extra: string[] = [], branch = `z9hG4bK-${method}-${cseq}`) =>
+  crlf([
+    `${method} sip:198.51.100.1:5099 SIP/2.0`,
+    `Via: SIP/2.0/UDP 192.0.2.10:5060;branch=${branch}`,
+    'From: "Alice" <sip:+4940111@192.0.2.10>;tag=a1',
+    `To: <sip:+4930123456@198.51.100.1>;tag=${toTag}`,
+    'Call-ID: call-1@192.0.2.10',
+    `CSeq: ${cseq} ${method}`,
+    ...extra,
+    'Content-Length: 0',
+    '',
+    '',
+  ]);

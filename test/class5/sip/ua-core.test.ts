@@ -1,49 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../src/util/clock.js';
-import { silentLogger } from '../../../src/util/log.js';
-import { UaCore } from '../../../src/class5/sip/ua-core.js';
-import { parseMessage } from '../../../src/class5/sip/parser.js';
 import { parseNameAddr, parseVia } from '../../../src/class5/sip/header-values.js';
-import type { Endpoint, SipMessage, SipRequest, SipResponse } from '../../../src/class5/sip/message.js';
-import type { IncomingInvite } from '../../../src/class5/sip/incoming-invite.js';
+import type { Endpoint, SipRequest } from '../../../src/class5/sip/message.js';
 import type { DestroyInfo } from '../../../src/class5/signalling/port.js';
-import { crlf, invite, SDP } from './fixtures.js';
+import { crlf, inDialog, invite, SDP } from './fixtures.js';
+import { rig } from './rig.js';
 
 const caller: Endpoint = { address: '192.0.2.10', port: 5060 };
-
-function rig() {
-  const clock = new VirtualClock();
-  const out: Array<{ at: number; to: Endpoint; msg: SipMessage }> = [];
-  const core = new UaCore({
-    clock,
-    logger: silentLogger,
-    local: { host: '198.51.100.1', port: 5099 },
-    send: (buf, to) => {
-      const r = parseMessage(buf);
-      if (!r.ok) throw new Error(`core sent unparseable bytes: ${r.error.code}`);
-      out.push({ at: clock.now(), to, msg: r.message });
-    },
-  });
-  const invites: IncomingInvite[] = [];
-  core.onInvite((inv) => invites.push(inv));
-  const responses = () => out.filter((o): o is { at: number; to: Endpoint; msg: SipResponse } => o.msg.kind === 'response');
-  const requests = () => out.filter((o): o is { at: number; to: Endpoint; msg: SipRequest } => o.msg.kind === 'request');
-  return { clock, out, core, invites, responses, requests };
-}
-
-const inDialog = (method: string, toTag: string, cseq: number, extra: string[] = [], branch = `z9hG4bK-${method}-${cseq}`) =>
-  crlf([
-    `${method} sip:198.51.100.1:5099 SIP/2.0`,
-    `Via: SIP/2.0/UDP 192.0.2.10:5060;branch=${branch}`,
-    'From: "Alice" <sip:+4940111@192.0.2.10>;tag=a1',
-    `To: <sip:+4930123456@198.51.100.1>;tag=${toTag}`,
-    'Call-ID: call-1@192.0.2.10',
-    `CSeq: ${cseq} ${method}`,
-    ...extra,
-    'Content-Length: 0',
-    '',
-    '',
-  ]);
 
 describe('UAS core', () => {
   it('answers 100 Trying at once and passes one INVITE up even when it is retransmitted', () => {
