@@ -18,6 +18,12 @@ export interface EmbeddedSipConfig {
   userAgent?: string;
   /** An INVITE left without a final response this long is answered 480 (default 300 s). */
   inviteGuardMs?: number;
+  /** Server transactions held at once before new requests get 503 + Retry-After (default 20,000). */
+  maxServerTransactions?: number;
+  /** Dialogs held at once before a new INVITE gets 503 + Retry-After (default 50,000). */
+  maxDialogs?: number;
+  /** Retry-After seconds on those 503s (default 10). */
+  overloadRetryAfterS?: number;
 }
 
 export class EmbeddedSignallingPort implements SignallingPort {
@@ -37,6 +43,9 @@ export class EmbeddedSignallingPort implements SignallingPort {
       local: { host, port: transport.port },
       userAgent: config.userAgent,
       inviteGuardMs: config.inviteGuardMs,
+      maxServerTransactions: config.maxServerTransactions,
+      maxDialogs: config.maxDialogs,
+      overloadRetryAfterS: config.overloadRetryAfterS,
     });
     transport.onMessage((buf, from) => core.receive(buf, from));
     return new EmbeddedSignallingPort(transport, core);

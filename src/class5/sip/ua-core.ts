@@ -21,6 +21,15 @@ import type { Transaction } from './transaction/transaction.js';
 
 const received = new Counter({ name: 'softswitch_sip_messages_received_total', help: 'SIP messages received', labelNames: ['kind'], registers: [registry] });
 const rejected = new Counter({ name: 'softswitch_sip_malformed_total', help: 'SIP datagrams that failed to parse or lacked mandatory headers', registers: [registry] });
+const overloaded = new Counter({
+  name: 'softswitch_sip_overload_rejected_total',
+  help: 'Requests refused with 503 because the server-transaction or dialog bound was reached',
+  labelNames: ['method'],
+  registers: [registry],
+});
+
+/** A metric label from a wire method: known methods by name, anything else as one value. */
+const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? method : 'other');
 
 export interface UaCoreOptions {
   clock: Clock;
@@ -32,9 +41,20 @@ export interface UaCoreOptions {
   userAgent?: string;
   /** An INVITE the application leaves without a final response this long gets 480 (default 300 s). */
   inviteGuardMs?: number;
+  /** Server transactions held at once; past it new requests get 503 (RFC 3261 §21.5.4). Default 20,000. */
+  maxServerTransactions?: number;
+  /** Dialogs held at once; past it a new INVITE gets 503. Default 50,000. */
+  maxDialogs?: number;
+  /** Retry-After (seconds) on those 503s. Default 10. */
+  overloadRetryAfterS?: number;
 }
 
 const ALLOW = ALLOWED_METHODS.join(', ');
+
+/** §8.2.2.2: what makes two requests the same request arriving by two paths. */
+function mergeKey(req: SipRequest): string {
+  return `${req.headers.get('call-id') ?? ''}\n${parseNameAddr(req.headers.get('from') ?? '')?.tag ?? ''}\n${req.headers.get('cseq') ?? ''}`;
+}
 const MANDATORY = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
 
 export class UaCore {
@@ -87,7 +107,7 @@ export class UaCore {
       return;
     }
     const msg = parsed.message;
-    received.inc({ kind: msg.kind === 'request' ? msg.method : 'response' });
+    received.inc({ kind: msg.kind === 'request' ? methodLabel(msg.method) : 'response' });
     if (msg.kind === 'response') return this.receiveResponse(msg);
     if (!this.answerable(msg)) {
       rejected.inc();
@@ -116,9 +136,19 @@ export class UaCore {
     this.transmit(buildResponse(req, status, { toTag: randomToken(), ...opts }), responseDestination(req, source));
   }
 
-  /** Answers through a fresh non-INVITE server transaction, so retransmissions are absorbed. */
+  private get atTransactionBound(): boolean {
+    return this.layer.size.servers >= (this.opts.maxServerTransactions ?? 20_000);
+  }
+
+  /** §21.5.4: 503 with Retry-After, sent without a transaction so an overload adds no state. */
+  private refuseOverload(req: SipRequest, source: Endpoint): void {
+    overloaded.inc({ method: methodLabel(req.method) });
+    this.sendStateless(req, source, 503, { headers: { 'Retry-After': String(this.opts.overloadRetryAfterS ?? 10) } });
+  }
+
+  /** Answers through a fresh non-INVITE server transaction, so retransmissions are absorbed (statelessly at the bound). */
   private answerNonInvite(req: SipRequest, source: Endpoint, status: number, opts: ResponseOptions = {}): void {
-    const tx = this.layer.startServer(req, responseDestination(req, source), {});
+    const tx = this.atTransactionBound ? undefined : this.layer.startServer(req, responseDestination(req, source), {});
     const res = buildResponse(req, status, { toTag: randomToken(), ...opts });
     if (tx) this.layer.respond(tx, res);
     else this.transmit(res, responseDestination(req, source));
@@ -130,9 +160,25 @@ export class UaCore {
     const callId = req.headers.get('call-id') ?? '';
     const dialog = toTag ? this.dialogs.get(dialogId(callId, toTag, fromTag)) : undefined;
     switch (req.method) {
-      case 'INVITE':
+      case 'INVITE': {
+        // The INVITE transaction ended with our 2xx: for 64*T1 a retransmitted INVITE is absorbed
+        // (the "Accepted" state and Timer L of RFC 6026 §7.1), not taken as a new request.
+        const accepted = this.accepted.get(serverKey(req) ?? '');
+        if (accepted) {
+          const p = accepted.dialog.pending2xx;
+          if (p && p.cseq === accepted.seq) this.transmit(p.res, p.dest);
+          return;
+        }
+        if (this.atTransactionBound || (!toTag && this.dialogs.size >= (this.opts.maxDialogs ?? 50_000))) return this.refuseOverload(req, source);
+        if (!toTag && this.ongoing.has(mergeKey(req))) {
+          // §8.2.2.2: same From tag, Call-ID and CSeq as an ongoing INVITE, other transaction: merged.
+          const tx = this.layer.startServer(req, responseDestination(req, source), {});
+          if (tx) this.layer.respond(tx, buildResponse(req, 482, { toTag: randomToken() }));
+          return;
+        }
         if (toTag) return this.reInvite(req, source, dialog, seq);
         return this.newInvite(req, source);
+      }
       case 'ACK':
         return this.ackFor2xx(dialog, seq);
       case 'BYE':
@@ -140,6 +186,7 @@ export class UaCore {
       case 'CANCEL':
         return this.cancel(req, source);
       case 'OPTIONS':
+        if (this.atTransactionBound) return this.refuseOverload(req, source);
         return this.answerNonInvite(req, source, 200, { headers: { Allow: ALLOW, Accept: 'application/sdp' } });
       default:
         if (toTag && !dialog) return this.answerNonInvite(req, source, 481);
@@ -151,18 +198,17 @@ export class UaCore {
   // ---- UAS ------------------------------------------------------------------------------
 
   private newInvite(req: SipRequest, source: Endpoint): void {
-    // The INVITE transaction ended with our 2xx: for 64*T1 a retransmitted INVITE is absorbed
-    // (the "Accepted" state and Timer L of RFC 6026 §7.1), not taken as a second call.
-    const key = serverKey(req);
-    const accepted = key ? this.accepted.get(key) : undefined;
-    if (accepted) {
-      if (accepted.pending2xx) this.transmit(accepted.pending2xx.res, accepted.pending2xx.dest);
-      return;
-    }
+    const merge = mergeKey(req);
     const tx = this.layer.startServer(req, responseDestination(req, source), {
       timeout: () => this.log.debug({ callId: req.headers.get('call-id') }, 'no ACK for final response (timer H)'),
+      // After a 2xx the key lives on with the accepted entry (see `accept`).
+      terminated: (t) => {
+        const status = t.lastResponse?.status ?? 0;
+        if (status < 200 || status >= 300) this.ongoing.delete(merge);
+      },
     });
     if (!tx) return;
+    this.ongoing.add(merge);
     const inv = new IncomingInvite(req, source, tx, randomToken(), (i, status, reason, o) => this.respondInvite(i, status, reason, o));
     this.pendingInvites.set(tx, inv);
     // §17.2.1: 100 Trying at once, so the caller stops retransmitting.
@@ -243,15 +289,22 @@ export class UaCore {
     this.finalize(inv);
     this.layer.respond(inv.tx, res);
     dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
-    const key = serverKey(req);
-    if (key) {
-      this.accepted.set(key, dialog);
-      this.opts.clock.setTimeout(() => {
-        if (this.accepted.get(key) === dialog) this.accepted.delete(key);
-      }, 64 * T1);
-    }
+    const merge = mergeKey(req);
+    this.accept(req, dialog, state.remoteSeq, () => this.ongoing.delete(merge));
     this.schedule2xx(dialog);
     return dialog;
+  }
+
+  /** RFC 6026 §7.1: remembers an INVITE answered 2xx for 64*T1 (Timer L) so its retransmissions are absorbed. */
+  private accept(req: SipRequest, dialog: SipDialog, seq: number, onExpiry?: () => void): void {
+    const key = serverKey(req);
+    if (!key) return;
+    const entry = { dialog, seq };
+    this.accepted.set(key, entry);
+    this.opts.clock.setTimeout(() => {
+      if (this.accepted.get(key) === entry) this.accepted.delete(key);
+      onExpiry?.();
+    }, 64 * T1);
   }
 
   private schedule2xx(dialog: SipDialog): void {
@@ -265,7 +318,11 @@ export class UaCore {
         this.clearPending2xx(dialog);
         this.log.info({ callId: dialog.callId }, 'no ACK for 2xx within 64*T1; sending BYE');
         void this.sendBye(dialog, {});
-        dialog.emit('destroy', { by: 'failure', reason: 'no ACK' });
+        try {
+          dialog.emit('destroy', { by: 'failure', reason: 'no ACK' });
+        } catch (err) {
+          this.log.error({ err, callId: dialog.callId }, 'destroy listener threw');
+        }
         return;
       }
       this.transmit(p.res, p.dest);
@@ -296,6 +353,7 @@ export class UaCore {
     const res = buildResponse(req, 200, { contact: this.contact, body: dialog.state.localSdp });
     this.layer.respond(tx, res);
     dialog.pending2xx = { res, dest, cseq: seq, interval: T1, started: this.opts.clock.now() };
+    this.accept(req, dialog, seq);
     this.schedule2xx(dialog);
   }
 
@@ -333,7 +391,9 @@ export class UaCore {
     inv.guard = undefined;
   }
   /** Answered INVITEs for 64*T1 after their 2xx, by server-transaction key (RFC 6026 Timer L). */
-  private readonly accepted = new Map<string, SipDialog>();
+  private readonly accepted = new Map<string, { dialog: SipDialog; seq: number }>();
+  /** §8.2.2.2: From tag, Call-ID and CSeq of INVITEs in progress or accepted. */
+  private readonly ongoing = new Set<string>();
 
   private clearPending2xx(dialog: SipDialog): void {
     if (dialog.pending2xx) this.opts.clock.clearTimeout(dialog.pending2xx.timer);
@@ -531,5 +591,6 @@ export class UaCore {
     for (const d of this.dialogs.values()) this.forget(d);
     this.accepted.clear();
     this.layer.closeAll();
+    this.ongoing.clear();
   }
 }
