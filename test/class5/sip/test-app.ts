@@ -1,5 +1,5 @@
 /** A small application on the embedded port, choosing its behaviour from the Request-URI user. */
-import { EmbeddedSignallingPort } from '../../../src/class5/sip/embedded-adapter.js';
+import { EmbeddedSignallingPort, type EmbeddedSipConfig } from '../../../src/class5/sip/embedded-adapter.js';
 import type { DestroyInfo, Dialog } from '../../../src/class5/signalling/port.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/log.js';
@@ -15,8 +15,8 @@ export interface AppLog {
   pai: string[];
 }
 
-export async function startTestApp(): Promise<{ port: EmbeddedSignallingPort; log: AppLog }> {
-  const port = await EmbeddedSignallingPort.create({ address: '127.0.0.1', port: 0, logger: silentLogger, clock: systemClock });
+export async function startTestApp(config: Partial<EmbeddedSipConfig> = {}): Promise<{ port: EmbeddedSignallingPort; log: AppLog }> {
+  const port = await EmbeddedSignallingPort.create({ address: '127.0.0.1', port: 0, logger: silentLogger, clock: systemClock, ...config });
   const log: AppLog = { invites: 0, cancels: 0, answered: [], destroyed: [], localByes: 0, pai: [] };
   port.onInvite((req, res) => {
     log.invites++;
