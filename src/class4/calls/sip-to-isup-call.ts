@@ -52,7 +52,9 @@ const CAUSE_INVALID_NUMBER_FORMAT = 28;
 type AttemptResult =
   | { kind: 'failed'; cause: number }
   | { kind: 'ended'; cause: number; releasedBy: 'caller' | 'callee' | 'switch' }
-  | { kind: 'canceled' };
+  | { kind: 'canceled' }
+  /** Dual seizure on a circuit the far end controls: our IAM is void (Q.764 §2.9.1.4). */
+  | { kind: 'glare'; cic: number };
 
 export interface CallSnapshot {
   id: string;
@@ -143,7 +145,11 @@ export class SipToIsupCall {
     } finally {
       callsActive.dec({ direction: 'sip-to-isup' });
     }
-    this.finish(outcome);
+    try {
+      this.finish(outcome);
+    } catch (err) {
+      this.log.error({ err }, 'call end not fully recorded (final response or CDR failed)');
+    }
   }
 
   private async route(): Promise<AttemptResult> {
@@ -172,6 +178,14 @@ export class SipToIsupCall {
       const candidate = plan.candidates[i];
       this.candidate = candidate;
       last = await this.attempt(candidate, plan);
+      if (last.kind === 'glare') {
+        // Q.764 §2.9.1.4 b): the non-controlling exchange repeats the attempt once, on another circuit.
+        if (this.canceled) return { kind: 'canceled' };
+        if (this.abandonCause !== undefined) return { kind: 'failed', cause: this.abandonCause };
+        this.log.info({ cic: last.cic }, 'dual seizure: repeating the attempt on another circuit');
+        last = await this.attempt(candidate, plan, last.cic);
+        if (last.kind === 'glare') last = { kind: 'failed', cause: CAUSE_NO_CIRCUIT };
+      }
       if (last.kind !== 'failed') return last;
       const more = i + 1 < plan.candidates.length;
       if (!more || !plan.advanceOn(last.cause) || this.canceled || this.abandonCause !== undefined) break;
@@ -181,7 +195,7 @@ export class SipToIsupCall {
     return this.canceled ? { kind: 'canceled' } : last;
   }
 
-  private async attempt(candidate: RouteCandidate, plan: RoutePlan): Promise<AttemptResult> {
+  private async attempt(candidate: RouteCandidate, plan: RoutePlan, avoidCic?: number): Promise<AttemptResult> {
     const { isup, bearer } = this.deps;
     const tgConfig = this.deps.trunkGroups.get(candidate.trunkGroup);
     const tg = isup.trunkGroup(candidate.trunkGroup);
@@ -190,7 +204,7 @@ export class SipToIsupCall {
       return { kind: 'failed', cause: CAUSE_NO_ROUTE };
     }
     if (!this.deps.usable(tg.id)) return { kind: 'failed', cause: CAUSE_NO_CIRCUIT };
-    const circuit = tg.circuits.seizeOutgoing(this.id);
+    const circuit = tg.circuits.seizeOutgoing(this.id, avoidCic);
     if (!circuit) return { kind: 'failed', cause: CAUSE_NO_CIRCUIT };
     const cic = circuit.cic;
     this.cic = cic;
@@ -210,14 +224,20 @@ export class SipToIsupCall {
         localSdp = this.connection.localSdp ?? declineAllStreams(this.req.body, this.deps.mediaAddress);
         log.info({ endpoint: this.connection.endpoint, connectionId: this.connection.connectionId }, 'bearer connection created');
       } catch (err) {
-        tg.circuits.release(cic);
+        tg.circuits.release(cic, this.id);
         log.warn({ err: err instanceof BearerError ? err.message : err }, 'media gateway refused the connection');
         return { kind: 'failed', cause: CAUSE_RESOURCE_UNAVAILABLE };
       }
       if (this.canceled || this.abandonCause !== undefined) {
-        tg.circuits.release(cic);
+        tg.circuits.release(cic, this.id);
         await this.deleteConnection(log);
         return this.canceled ? { kind: 'canceled' } : { kind: 'failed', cause: this.abandonCause! };
+      }
+      if (tg.circuits.get(cic)?.callRef !== this.id) {
+        // Q.764 §2.10.3.1: the far end reset the circuit (RSC/GRS) while the gateway worked; it may be another call's now.
+        log.warn('circuit reset by the far end before the IAM; connection deleted');
+        await this.deleteConnection(log);
+        return { kind: 'failed', cause: CAUSE_TEMPORARY_FAILURE };
       }
     } else {
       localSdp = declineAllStreams(this.req.body, this.deps.mediaAddress);
@@ -227,6 +247,9 @@ export class SipToIsupCall {
     return new Promise<AttemptResult>((resolve) => {
       let answered = false;
       let outcome: AttemptResult | undefined;
+      /** The 200 OK being sent after ANM; the attempt ends only once it has settled. */
+      let answering: Promise<void> | undefined;
+      let releasedBySwitch = false;
       let provisionalSent = false;
       const iam = () => buildIam({ cic, variant: tg.variant, called: plan.called, calledNai: plan.calledNai, calling: this.calling, lrn: plan.lrn });
       const send = (req: IsupSendRequest) => {
@@ -246,6 +269,12 @@ export class SipToIsupCall {
       });
       const detach = isup.attach(tg.id, cic, (msg) => {
         log.debug({ type: msg.type }, 'ISUP rx');
+        if (msg.type === 'IAM') {
+          // Dual seizure on a circuit the far end controls (the ISUP service decided): back off, send nothing.
+          if (runner.state === 'outgoing-setup') done({ kind: 'glare', cic });
+          else log.warn({ state: runner.state }, 'IAM on a circuit in a call past set-up; ignored');
+          return;
+        }
         if (msg.type === 'RSC') {
           // The far end reset the circuit (already answered by the ISUP service).
           log.warn('circuit reset by the far end during the call');
@@ -263,14 +292,23 @@ export class SipToIsupCall {
         this.releaseAttempt = undefined;
         runner.dispose();
         detach();
-        tg.circuits.release(cic);
-        void this.deleteConnection(log).then(() => resolve(result));
+        tg.circuits.release(cic, this.id);
+        void this.deleteConnection(log)
+          .then(() => answering)
+          .then(() => {
+            // The caller got 200 OK after the ISUP side had begun to release: the call was answered after all.
+            if (result.kind === 'failed' && this.dialog && !answered) {
+              return resolve({ kind: 'ended', cause: result.cause, releasedBy: releasedBySwitch ? 'switch' : 'callee' });
+            }
+            resolve(result);
+          });
       };
 
       /** Our REL is out; the attempt ends when RLC (or T5) completes the release. */
       let pendingAfterRelease: AttemptResult | undefined;
       this.releaseAttempt = (cause, by) => {
         if (runner.state === 'idle' || runner.state === 'releasing') return;
+        if (by === 'switch') releasedBySwitch = true;
         pendingAfterRelease = answered ? { kind: 'ended', cause, releasedBy: by } : by === 'caller' ? { kind: 'canceled' } : { kind: 'failed', cause };
         if (by === 'switch' && this.dialog) this.dialog.destroy({ headers: { Reason: reasonHeader(cause) } }).catch(() => undefined);
         runner.handle({ name: 'CC_RELEASE_REQ', cause });
@@ -290,12 +328,20 @@ export class SipToIsupCall {
             return;
           case 'answer':
             this.state = 'answering';
-            this.answer(localSdp, runner, log).then(
+            answering = this.answer(localSdp, log).then(
               (dialog) => {
                 if (!dialog) return; // canceled in the meantime: releaseAttempt already ran
-                answered = true;
                 this.answeredAt = this.deps.clock.now();
                 callSetupSeconds.observe((this.answeredAt - this.startedAt) / 1000);
+                const gone = outcome ?? pendingAfterRelease;
+                if (gone) {
+                  // REL, reset or a switch release came while the 200 OK was on its way: RFC 3398 §8.2.3, BYE.
+                  const cause = gone.kind === 'canceled' || gone.kind === 'glare' ? CAUSE_NORMAL : gone.cause;
+                  log.info({ cause }, 'ISUP side released while answering; BYE to the caller');
+                  dialog.destroy({ headers: { Reason: reasonHeader(cause) } }).catch((err) => log.warn({ err }, 'BYE to the caller failed'));
+                  return;
+                }
+                answered = true;
                 this.state = 'answered';
               },
               () => undefined,
@@ -329,7 +375,7 @@ export class SipToIsupCall {
   }
 
   /** 200 OK to the caller; a BYE from the caller then releases the ISUP side. */
-  private async answer(localSdp: string, runner: IsupCallRunner, log: Logger): Promise<Dialog | undefined> {
+  private async answer(localSdp: string, log: Logger): Promise<Dialog | undefined> {
     if (this.canceled) return undefined;
     let dialog: Dialog;
     try {
@@ -376,7 +422,7 @@ export class SipToIsupCall {
       outcomeLabel = 'answered';
       releasedBy = outcome.releasedBy;
     } else {
-      cause = outcome.cause;
+      cause = outcome.kind === 'glare' ? CAUSE_NO_CIRCUIT : outcome.cause;
       outcomeLabel = 'failed';
       releasedBy = 'callee';
       if (!this.res.finalResponseSent && !this.canceled) {

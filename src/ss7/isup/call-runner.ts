@@ -22,6 +22,8 @@ export interface IsupCallRunnerDeps {
 export class IsupCallRunner {
   readonly fsm: IsupCallFsm;
   private readonly running = new Map<IsupTimer, TimerHandle>();
+  /** Set by dispose(): the owner is gone; later events are ignored and no timer starts again. */
+  private disposed = false;
 
   constructor(private readonly deps: IsupCallRunnerDeps) {
     this.fsm = new IsupCallFsm(deps.timers);
@@ -32,6 +34,7 @@ export class IsupCallRunner {
   }
 
   handle(event: IsupCallEvent): boolean {
+    if (this.disposed) return false;
     const { actions, accepted } = this.fsm.handle(event);
     if (!accepted) {
       this.deps.unexpected?.(event, this.fsm.state);
@@ -43,6 +46,8 @@ export class IsupCallRunner {
           this.deps.send(a.message);
           break;
         case 'start-timer':
+          // The owner may dispose while this event's actions run (its send failed, or an indication ended the call).
+          if (this.disposed) break;
           this.deps.clock.clearTimeout(this.running.get(a.timer));
           this.running.set(
             a.timer,
@@ -64,8 +69,12 @@ export class IsupCallRunner {
     return true;
   }
 
-  /** Stops every timer (process shutdown). */
+  /**
+   * Stops every timer and ignores later events. Sends still pending in the event being handled
+   * go out (the RLC that follows a 'released' indication).
+   */
   dispose(): void {
+    this.disposed = true;
     for (const h of this.running.values()) this.deps.clock.clearTimeout(h);
     this.running.clear();
   }

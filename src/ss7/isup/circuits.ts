@@ -64,15 +64,16 @@ export class CircuitGroup {
 
   /**
    * Seizes an idle circuit for an outgoing call: circuits we control first (they win glare),
-   * round-robin among them; undefined when none is free.
+   * round-robin among them; undefined when none is free. `avoid`: a CIC not to take (a repeat
+   * attempt after dual seizure, Q.764 §2.9.1.4 b)).
    */
-  seizeOutgoing(callRef: string): CircuitState | undefined {
+  seizeOutgoing(callRef: string, avoid?: number): CircuitState | undefined {
     const all = this.ordered;
     const n = all.length;
     let fallback: CircuitState | undefined;
     for (let k = 0; k < n; k++) {
       const c = all[(this.nextHint + k) % n];
-      if (!this.available(c)) continue;
+      if (!this.available(c) || c.cic === avoid) continue;
       if (this.controls(c.cic)) {
         this.nextHint = (this.nextHint + k + 1) % n;
         return this.occupy(c, 'outgoing', callRef);
@@ -96,9 +97,10 @@ export class CircuitGroup {
     return c;
   }
 
-  release(cic: number): void {
+  /** Idles the circuit; with `callRef`, only while that call still holds it (a reset may have given it to another). */
+  release(cic: number, callRef?: string): void {
     const c = this.circuits.get(cic);
-    if (!c) return;
+    if (!c || (callRef !== undefined && c.callRef !== callRef)) return;
     c.call = 'idle';
     c.callRef = undefined;
   }

@@ -144,9 +144,27 @@ export class IsupService extends EventEmitter {
     }
     isupMessagesTotal.inc({ trunk_group: tg.id, direction: 'rx', type: msg.type });
     if (this.supervise(tg, msg)) return;
-    const owner = this.owners.get(`${tg.id}/${msg.cic}`);
+    const key = `${tg.id}/${msg.cic}`;
+    const owner = this.owners.get(key);
+    if (owner && msg.type === 'IAM' && tg.circuits.get(msg.cic)?.call === 'outgoing') return this.dualSeizure(tg, msg, key, owner);
     if (owner) return owner(msg);
     this.onIdleCircuit(tg, msg);
+  }
+
+  /**
+   * Q.764 §2.9.1.4 / T1.113.4 §2.10.1.4: an IAM on a circuit where our IAM is out. The controlling
+   * exchange disregards it and completes its own call; otherwise our call backs off (detaches,
+   * sending nothing) and the far end's IAM is then handled as on an idle circuit.
+   */
+  private dualSeizure(tg: IsupTrunkGroup, msg: IsupMessage, key: string, owner: CircuitHandler): void {
+    if (tg.circuits.controls(msg.cic)) {
+      this.log.info({ tg: tg.id, cic: msg.cic }, 'dual seizure: we control the circuit; incoming IAM disregarded');
+      return void isupDroppedTotal.inc({ reason: 'dual-seizure' });
+    }
+    this.log.info({ tg: tg.id, cic: msg.cic }, 'dual seizure: the far end controls the circuit; our call backs off');
+    owner(msg);
+    // An owner past the set-up phase keeps the circuit: the IAM was a protocol error it ignored.
+    if (!this.owners.has(key)) this.onIdleCircuit(tg, msg);
   }
 
   /** Circuit supervision answered here whatever the call state; true when handled. */
