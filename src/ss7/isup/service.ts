@@ -10,7 +10,7 @@ import type { ProtocolData } from '../m3ua/messages.js';
 import type { Variant } from '../variant.js';
 import type { CircuitGroup } from './circuits.js';
 import { decodeIsup, encodeIsup } from './codec.js';
-import { Cause } from './constants.js';
+import { Cause, MessageCode } from './constants.js';
 import { isIsupError, type IsupMessage } from './messages.js';
 import { causeIndicators } from './params/cause.js';
 import { rangeStatusBits, rangeAndStatus } from './params/indicators.js';
@@ -128,6 +128,11 @@ export class IsupService extends EventEmitter {
       isupDecodeErrorsTotal.inc({ reason: msg.reason });
       this.log.warn({ opc: pd.opc, cic: msg.cic, reason: msg.reason, detail: msg.detail }, 'malformed ISUP message');
       const tg = msg.cic === undefined ? undefined : groups.find((g) => g.circuits.has(msg.cic!));
+      if (tg && msg.cic !== undefined && msg.messageCode === MessageCode.REL) {
+        // The far end is clearing whatever its cause says: a CFN would leave the call up on our side.
+        // Its cause counts as unrecognised, i.e. "normal, unspecified" (Q.850 §2.2.7, class 0/1 default 31).
+        return this.deliver(tg, { type: 'REL', cic: msg.cic, cause: causeIndicators(Cause.NORMAL_UNSPECIFIED, 0), optional: [] });
+      }
       // Q.764 §2.9.5.1: an unrecognized message or parameter with no instruction is answered with CFN.
       if (tg && msg.cic !== undefined && msg.cause !== undefined) {
         this.send(tg.id, { type: 'CFN', cic: msg.cic, cause: causeIndicators(msg.cause, 3), optional: [] });
@@ -142,6 +147,10 @@ export class IsupService extends EventEmitter {
       if (msg.type !== 'UCIC') this.send(groups[0].id, { type: 'UCIC', cic: msg.cic });
       return;
     }
+    this.deliver(tg, msg);
+  }
+
+  private deliver(tg: IsupTrunkGroup, msg: IsupMessage): void {
     isupMessagesTotal.inc({ trunk_group: tg.id, direction: 'rx', type: msg.type });
     if (this.supervise(tg, msg)) return;
     const key = `${tg.id}/${msg.cic}`;

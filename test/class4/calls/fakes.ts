@@ -68,6 +68,9 @@ export class FarExchange extends EventEmitter implements MtpTransferLink {
   deliver(msg: IsupMessage): void {
     this.emit('transfer', { opc: FAR_PC, dpc: OWN_PC, si: 5, ni: 2, mp: 0, sls: msg.cic & 0x1f, data: encodeIsup(msg, 'ansi') });
   }
+  deliverRaw(data: Buffer): void {
+    this.emit('transfer', { opc: FAR_PC, dpc: OWN_PC, si: 5, ni: 2, mp: 0, sls: 0, data });
+  }
   types(cic?: number): string[] {
     return this.sent.filter((m) => cic === undefined || m.cic === cic).map((m) => m.type);
   }

@@ -132,6 +132,22 @@ describe('SipToIsupCall: races between SIP, ISUP and the gateway', () => {
     expectClean(l);
   });
 
+  it('REL whose cause parameter cannot be decoded still clears the call (cause 31), answered with RLC, not CFN', async () => {
+    const l = lab();
+    const c = l.start();
+    await settle();
+    const cic = l.far.sent[0].cic;
+    l.far.deliver(buildAnm(cic));
+    await settle();
+    // REL, CIC, pointer 2, no optional part, cause length 1: the cause value octet is missing.
+    l.far.deliverRaw(Buffer.from([cic & 0xff, cic >> 8, 0x0c, 0x02, 0x00, 0x01, 0x82]));
+    expect(l.far.types()).toEqual(['IAM', 'RLC']);
+    await c.done;
+    expect(l.sip.dialogs[0].byes[0]).toMatchObject({ Reason: 'Q.850;cause=31' });
+    expectClean(l);
+    expect(l.cdrs[0]).toMatchObject({ cause: 31, releasedBy: 'callee' });
+  });
+
   it('a CDR store that throws does not make run() reject', async () => {
     const l = lab();
     l.deps.writeCdr = () => {
