@@ -73,9 +73,9 @@ export class CallManager {
     for (const call of this.calls.values()) call.release(16);
     if (this.calls.size > 0) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, timeoutMs);
+        const t = this.deps.clock.setTimeout(resolve, timeoutMs);
         this.idleWaiters.push(() => {
-          clearTimeout(t);
+          this.deps.clock.clearTimeout(t);
           resolve();
         });
       });

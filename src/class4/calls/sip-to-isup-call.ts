@@ -47,6 +47,7 @@ const CAUSE_NO_CIRCUIT = 34;
 const CAUSE_TEMPORARY_FAILURE = 41;
 const CAUSE_RESOURCE_UNAVAILABLE = 47;
 const CAUSE_CALL_REJECTED = 21;
+const CAUSE_NORMAL_UNSPECIFIED = 31;
 const CAUSE_INVALID_NUMBER_FORMAT = 28;
 
 type AttemptResult =
@@ -347,18 +348,21 @@ export class SipToIsupCall {
               () => undefined,
             );
             return;
-          case 'released':
+          case 'released': {
             // The network released (REL) or set-up supervision expired: clear the SIP side first.
+            // Q.850 has no cause 0: a REL carrying it is treated as 31, normal unspecified.
+            const cause = ind.cause >= 1 && ind.cause <= 127 ? ind.cause : CAUSE_NORMAL_UNSPECIFIED;
             this.state = 'releasing';
             if (answered && this.dialog) {
-              this.dialog.destroy({ headers: { Reason: reasonHeader(ind.cause) } }).catch((err) => log.warn({ err }, 'BYE to the caller failed'));
-              if (ind.by === 'remote') return done({ kind: 'ended', cause: ind.cause, releasedBy: 'callee' });
-              pendingAfterRelease = { kind: 'ended', cause: ind.cause, releasedBy: 'switch' };
+              this.dialog.destroy({ headers: { Reason: reasonHeader(cause) } }).catch((err) => log.warn({ err }, 'BYE to the caller failed'));
+              if (ind.by === 'remote') return done({ kind: 'ended', cause, releasedBy: 'callee' });
+              pendingAfterRelease = { kind: 'ended', cause, releasedBy: 'switch' };
               return;
             }
-            if (ind.by === 'remote') return done({ kind: 'failed', cause: ind.cause || CAUSE_NORMAL });
-            pendingAfterRelease = { kind: 'failed', cause: ind.cause };
+            if (ind.by === 'remote') return done({ kind: 'failed', cause });
+            pendingAfterRelease = { kind: 'failed', cause };
             return;
+          }
           case 'release-complete':
             return done(pendingAfterRelease ?? { kind: 'ended', cause: CAUSE_NORMAL, releasedBy: 'switch' });
           case 'maintenance-alert':

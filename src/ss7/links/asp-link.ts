@@ -83,13 +83,16 @@ export class AspTransferLink extends EventEmitter implements MtpTransferLink {
     }
     const asp = new M3uaAsp({ ...this.opts.asp, association: assoc, clock: this.clock, logger: this.log.child({ sg: s.sg.name }) });
     s.asp = asp;
-    asp.on('transfer', (pd: ProtocolData, meta: TransferMeta) => this.emit('transfer', pd, { ...meta, sg: s.sg.name }));
-    asp.on('destination', (c: DestinationChange) => this.emit('destination', c, s.sg.name));
+    // Events of an ASP whose association was already replaced are stale: only the current one speaks.
+    asp.on('transfer', (pd: ProtocolData, meta: TransferMeta) => s.asp === asp && this.emit('transfer', pd, { ...meta, sg: s.sg.name }));
+    asp.on('destination', (c: DestinationChange) => s.asp === asp && this.emit('destination', c, s.sg.name));
     asp.on('alarm', (a: M3uaAlarm) => {
+      if (s.asp !== asp) return;
       s.alarm = a.raised ? a : undefined;
       this.emit('alarm', a, s.sg.name);
     });
     asp.on('state', (to: AspState) => {
+      if (s.asp !== asp) return;
       s.state = to;
       if (to === 'ASP_ACTIVE') s.attempts = 0;
       this.log.info({ sg: s.sg.name, state: to }, 'M3UA ASP state');
