@@ -6,6 +6,7 @@
 import type { IsupCallEvent, IsupSendRequest } from './call-fsm.js';
 import { buildAcm, buildAnm, buildCpg, buildRel, buildRlc, buildRsc } from './builders.js';
 import type { IamMessage, IsupMessage } from './messages.js';
+import { q850Equivalent } from './params/cause.js';
 
 /** The message for a send request on `cic`; the IAM comes from the caller, who knows the call. */
 export function messageForRequest(req: IsupSendRequest, cic: number, iam: () => IamMessage): IsupMessage {
@@ -41,7 +42,7 @@ export function eventForMessage(msg: IsupMessage): IsupCallEvent | undefined {
     case 'CPG':
       return { name: 'ISUP_CPG' };
     case 'REL':
-      return { name: 'ISUP_REL', cause: msg.cause.cause };
+      return { name: 'ISUP_REL', cause: q850Equivalent(msg.cause) };
     case 'RLC':
       return { name: 'ISUP_RLC' };
     default:

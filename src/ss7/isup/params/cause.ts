@@ -39,3 +39,25 @@ export const causeCodec: ParamCodec<CauseIndicators> = {
     return out;
   },
 };
+
+/**
+ * The ITU-T Q.850 cause with the same meaning, for call control and SIP mapping (RFC 3398 maps
+ * Q.850 values). Coding standard 0 is Q.850 already. ANSI networks send some causes coded as
+ * "national standard" (2) whose numbers mean something else in Q.850 (T1.113.3 §3.12): those
+ * known are translated, others fall back to the class default of their range (Q.850 §2.2.7).
+ */
+export function q850Equivalent(ci: Pick<CauseIndicators, 'codingStandard' | 'cause'>): number {
+  if (ci.codingStandard !== 2) return ci.cause;
+  const known = ANSI_NATIONAL_CAUSES[ci.cause];
+  if (known !== undefined) return known;
+  if (ci.cause <= 31) return 31;
+  if (ci.cause <= 47) return 47;
+  if (ci.cause <= 63) return 63;
+  if (ci.cause <= 79) return 79;
+  if (ci.cause <= 95) return 95;
+  if (ci.cause <= 111) return 111;
+  return 127;
+}
+
+/** T1.113.3 national causes: 23 unallocated destination number, 24 unknown business group, 25 exchange routing error, 26 misrouted call to a ported number, 27 LNP query-on-release number not found. */
+const ANSI_NATIONAL_CAUSES: Record<number, number> = { 23: 1, 24: 1, 25: 3, 26: 1, 27: 1 };
