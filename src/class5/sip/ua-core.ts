@@ -80,6 +80,13 @@ export class UaCore {
     return this.dialogs.size;
   }
 
+  /** Dialogs whose 2xx is still retransmitted for want of an ACK (§13.3.1.4). */
+  get unacknowledgedDialogs(): number {
+    let n = 0;
+    for (const d of this.dialogs.values()) if (d.pending2xx) n++;
+    return n;
+  }
+
   private transmit(msg: SipMessage, to: Endpoint): void {
     if (this.opts.userAgent && !msg.headers.has(msg.kind === 'request' ? 'user-agent' : 'server')) {
       msg.headers.append(msg.kind === 'request' ? 'User-Agent' : 'Server', this.opts.userAgent);
@@ -286,7 +293,7 @@ export class UaCore {
     };
     const dialog = new SipDialog(state, (d, h) => this.sendBye(d, h));
     this.dialogs.set(dialog.id, dialog);
-    this.finalize(inv);
+    this.finalize(inv, false);
     this.layer.respond(inv.tx, res);
     dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
     const merge = mergeKey(req);
@@ -385,7 +392,9 @@ export class UaCore {
 
   private readonly pendingInvites = new WeakMap<Transaction, IncomingInvite>();
 
-  private finalize(inv: IncomingInvite): void {
+  private finalize(inv: IncomingInvite, failure = true): void {
+    // A refused INVITE no longer merges (§8.2.2.2): a UAC may retry at once, e.g. after a 3xx.
+    if (failure) this.ongoing.delete(mergeKey(inv.request));
     inv.finalResponseSent = true;
     this.opts.clock.clearTimeout(inv.guard);
     inv.guard = undefined;

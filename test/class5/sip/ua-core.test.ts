@@ -149,9 +149,9 @@ describe('UAS core', () => {
 
   it('refuses before the application sees it: 416 for a foreign URI scheme, 420 for Require, 415 for a non-SDP body', () => {
     const { core, invites, responses } = rig();
-    core.receive(Buffer.from(invite({ branch: 'z9hG4bK-s1', callId: 's1' }).toString().replace('INVITE sip:+4930123456@198.51.100.1 SIP', 'INVITE mailto:x@example.com SIP')), caller);
-    core.receive(invite({ branch: 'z9hG4bK-s2', callId: 's2', extra: ['Require: 100rel, foo'] }), caller);
-    core.receive(Buffer.from(invite({ branch: 'z9hG4bK-s3', callId: 's3' }).toString().replace('Content-Type: application/sdp', 'Content-Type: text/plain')), caller);
+    core.receive(Buffer.from(invite({ branch: 'z9hG4bK-s1' }).toString().replace('INVITE sip:+4930123456@198.51.100.1 SIP', 'INVITE mailto:x@example.com SIP')), caller);
+    core.receive(invite({ branch: 'z9hG4bK-s2', extra: ['Require: 100rel, foo'] }), caller);
+    core.receive(Buffer.from(invite({ branch: 'z9hG4bK-s3' }).toString().replace('Content-Type: application/sdp', 'Content-Type: text/plain')), caller);
     expect(invites).toHaveLength(0);
     const finals = responses().filter((r) => r.msg.status >= 300);
     expect(finals.map((r) => r.msg.status)).toEqual([416, 420, 415]);

@@ -95,6 +95,15 @@ describe('merged requests and retransmissions', () => {
     expect(invites).toHaveLength(1);
   });
 
+  it('once the first INVITE was refused, the same request on a new branch is a new attempt, not merged', () => {
+    const { core, invites, responses } = rig();
+    core.receive(invite(), caller);
+    invites[0].send(302, undefined, { headers: { Contact: '<sip:+4930999@198.51.100.1>' } });
+    core.receive(invite({ branch: 'z9hG4bK-retry' }), caller);
+    expect(invites).toHaveLength(2);
+    expect(responses().map((r) => r.msg.status)).toEqual([100, 302, 100]);
+  });
+
   it('a retransmitted re-INVITE after our 2xx gets the 2xx again, not 500 (RFC 6026 §7.1)', () => {
     const { core, invites, responses } = rig();
     core.receive(invite(), caller);
