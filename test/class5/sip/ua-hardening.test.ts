@@ -69,6 +69,20 @@ describe('bounded state under a flood (RFC 3261 §21.5.4)', () => {
     expect(invites).toHaveLength(1);
   });
 
+  it('an 8,000-character Call-ID and odd branch values ("__proto__", "constructor") are ordinary keys', () => {
+    const { core, invites, responses } = rig();
+    const callId = 'c'.repeat(8000);
+    core.receive(invite({ callId, branch: 'z9hG4bK__proto__' }), caller);
+    core.receive(invite({ callId, branch: 'z9hG4bK__proto__' }), caller);
+    core.receive(invite({ callId: 'x', branch: 'constructor' }), caller);
+    expect(invites.map((i) => i.callId.length)).toEqual([8000, 1]);
+    expect(responses().map((r) => r.msg.status)).toEqual([100, 100, 100]);
+    core.answer(invites[0], SDP);
+    core.receive(invite({ callId, branch: 'z9hG4bK__proto__' }), caller);
+    expect(responses().at(-1)!.msg.status).toBe(200);
+    expect(invites).toHaveLength(2);
+  });
+
   it('request methods from the wire do not create unbounded metric label values', async () => {
     const { core } = rig();
     for (let i = 0; i < 50; i++) {
