@@ -170,7 +170,15 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const sip: SignallingPort & { port?: number } =
       config.sip.adapter === 'drachtio'
         ? await DrachtioSignallingPort.connect({ ...config.sip.drachtio, logger })
-        : await EmbeddedSignallingPort.create({ address: config.sip.address, port: config.sip.port, logger, clock });
+        : await EmbeddedSignallingPort.create({
+            address: config.sip.address,
+            port: config.sip.port,
+            logger,
+            clock,
+            maxServerTransactions: config.sip.maxServerTransactions,
+            maxDialogs: config.sip.maxDialogs,
+            overloadRetryAfterS: config.sip.overloadRetryAfterS,
+          });
     cleanup.push(() => sip.close());
 
     const calls = new CallManager(
@@ -185,6 +193,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         logger,
         writeCdr: (cdr) => cdrs.write(cdr),
         mediaAddress: config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address,
+        maxCallDurationMs: config.calls.maxDurationS * 1000,
       },
       new TrunkCustomerTable(config.trunkCustomers),
     );

@@ -100,6 +100,16 @@ export const configSchema = z.object({
       drachtio: z
         .object({ host: host.default('127.0.0.1'), port: port.default(9022), secret: z.string().default('cymru') })
         .default({}),
+      /** Flood bounds of the embedded stack: beyond them new INVITEs get 503 + Retry-After (RFC 3261 §21.5.4). */
+      maxServerTransactions: z.number().int().min(1).default(20_000),
+      maxDialogs: z.number().int().min(1).default(50_000),
+      overloadRetryAfterS: z.number().int().min(1).default(10),
+    })
+    .default({}),
+  calls: z
+    .object({
+      /** Answered calls are released by the switch after this many seconds (0: no limit). */
+      maxDurationS: z.number().int().min(0).default(14_400),
     })
     .default({}),
   trunkCustomers: z

@@ -5,7 +5,7 @@
  * answer advance to the next route when the cause is in the advance list. Writes one CDR.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../util/clock.js';
+import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import type { TrunkGroupConfig } from '../../config/schema.js';
 import type { BearerConnection, BearerPort } from '../../mgcp/bearer-port.js';
@@ -38,6 +38,11 @@ export interface CallDeps {
   writeCdr: (cdr: Cdr) => void;
   /** Address to put in SDP the switch writes itself. */
   mediaAddress: string;
+  /**
+   * Answered calls are released by the switch after this long (0: never). Guards against calls
+   * whose BYE or REL was lost for good, and caps fraud exposure per call.
+   */
+  maxCallDurationMs?: number;
 }
 
 /** Q.850 causes the switch itself uses here. */
@@ -287,7 +292,9 @@ export class SipToIsupCall {
         else log.debug({ type: msg.type }, 'ISUP message not used by basic call; ignored');
       });
 
+      let durationCap: TimerHandle | undefined;
       const done = (result: AttemptResult) => {
+        this.deps.clock.clearTimeout(durationCap);
         if (outcome) return;
         outcome = result;
         this.releaseAttempt = undefined;
@@ -344,6 +351,13 @@ export class SipToIsupCall {
                 }
                 answered = true;
                 this.state = 'answered';
+                const cap = this.deps.maxCallDurationMs ?? 0;
+                if (cap > 0) {
+                  durationCap = this.deps.clock.setTimeout(() => {
+                    log.warn({ maxCallDurationMs: cap }, 'call reached the maximum call duration; released by the switch');
+                    this.releaseAttempt?.(CAUSE_NORMAL, 'switch');
+                  }, cap);
+                }
               },
               () => undefined,
             );

@@ -209,3 +209,40 @@ describe('SipToIsupCall: dual seizure (Q.764 §2.9.1.4)', () => {
     expect(l.clock.pending).toBe(0);
   });
 });
+
+describe('SipToIsupCall: maximum call duration', () => {
+  it('releases an answered call on both sides when the cap is reached, and records it', async () => {
+    const l = lab();
+    l.deps.maxCallDurationMs = 60_000;
+    const c = l.start();
+    await settle();
+    const cic = l.far.sent[0].cic;
+    l.far.deliver(buildAcm(cic));
+    l.far.deliver(buildAnm(cic));
+    await settle();
+    l.clock.advance(59_999);
+    expect(l.far.types()).toEqual(['IAM']);
+    l.clock.advance(1);
+    expect(l.far.types()).toEqual(['IAM', 'REL']);
+    expect((l.far.sent[1] as CauseMessage).cause.cause).toBe(16);
+    l.far.deliver(buildRlc(cic));
+    await c.done;
+    expectClean(l);
+    expect(l.sip.dialogs[0].destroyed).toBe(true);
+    expect(l.cdrs[0]).toMatchObject({ releasedBy: 'switch', cause: 16, billableMs: 60_000, sipStatus: 200 });
+  });
+
+  it('a call that ends before the cap leaves no timer behind', async () => {
+    const l = lab();
+    l.deps.maxCallDurationMs = 60_000;
+    const c = l.start();
+    await settle();
+    const cic = l.far.sent[0].cic;
+    l.far.deliver(buildAcm(cic));
+    l.far.deliver(buildAnm(cic));
+    await settle();
+    l.far.deliver(buildRel(cic, 16));
+    await c.done;
+    expectClean(l);
+  });
+});
