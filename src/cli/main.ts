@@ -24,6 +24,11 @@ commands:
 
 configuration: --config FILE or SSW_CONFIG; any key can be overridden with SSW__section__key=value`;
 
+/** node:util parseArgs rejects an unknown or malformed option with one of these codes. */
+function isArgsError(err: unknown): err is Error {
+  return err instanceof Error && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_');
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -71,6 +76,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (isArgsError(err)) {
+      process.stderr.write(`${err.message}\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    }
     if (err instanceof SoftswitchError) process.stderr.write(`${err.describe()}\n`);
     else process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;

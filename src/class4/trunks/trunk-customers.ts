@@ -1,5 +1,6 @@
 import { isIPv4 } from 'node:net';
 import type { TrunkCustomerConfig } from '../../config/schema.js';
+import { SoftswitchError } from '../../errors.js';
 
 /** A parsed IPv4 prefix: network address and mask as unsigned 32-bit integers. */
 interface Cidr {
@@ -42,7 +43,10 @@ export class TrunkCustomerTable {
       const customer = { id: c.id, routingCustomer: c.routingCustomer, maxCalls: c.maxCalls };
       for (const src of c.sources) {
         const cidr = parseCidr(src);
-        if (!cidr) throw new Error(`trunkCustomers.${c.id}.sources: "${src}" is not an IPv4 address or CIDR prefix`);
+        if (!cidr) throw new SoftswitchError(
+            'SSW_ERR_CONFIG_INVALID',
+            `trunkCustomers.${c.id}.sources: "${src}" is not an IPv4 address or CIDR prefix (e.g. 192.0.2.10 or 192.0.2.0/24)`,
+          );
         this.entries.push({ ...cidr, customer });
       }
     }
