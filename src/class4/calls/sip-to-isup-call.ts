@@ -206,7 +206,7 @@ export class SipToIsupCall {
     const tgConfig = this.deps.trunkGroups.get(candidate.trunkGroup);
     const tg = isup.trunkGroup(candidate.trunkGroup);
     if (!tgConfig || !tg) {
-      this.log.warn({ trunkGroup: candidate.trunkGroup }, 'route names a trunk group that is not configured');
+      this.log.warn({ trunkGroup: candidate.trunkGroup }, 'route names a trunk group that is not configured; skipped (routing.carriers[].trunkGroups must name ids from trunkGroups[])');
       return { kind: 'failed', cause: CAUSE_NO_ROUTE };
     }
     if (!this.deps.usable(tg.id)) return { kind: 'failed', cause: CAUSE_NO_CIRCUIT };

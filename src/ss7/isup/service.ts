@@ -120,7 +120,7 @@ export class IsupService extends EventEmitter {
     if (pd.dpc !== this.opts.ownPointCode) return void isupDroppedTotal.inc({ reason: 'not-our-point-code' });
     const groups = this.byFarPc.get(pd.opc);
     if (!groups) {
-      this.log.warn({ opc: pd.opc }, 'ISUP from a point code with no trunk group; dropped');
+      this.log.warn({ opc: pd.opc }, 'ISUP from a point code with no trunk group; dropped (add a trunkGroups[] entry whose dpc is this point code)');
       return void isupDroppedTotal.inc({ reason: 'unknown-opc' });
     }
     const msg = decodeIsup(pd.data, groups[0].variant);
@@ -142,7 +142,7 @@ export class IsupService extends EventEmitter {
     const tg = groups.find((g) => g.circuits.has(msg.cic));
     if (!tg) {
       // Q.764 §2.9.2 / T1.113.4: a message for a CIC we do not have is answered with UCIC.
-      this.log.warn({ opc: pd.opc, cic: msg.cic, type: msg.type }, 'ISUP message for an unequipped circuit');
+      this.log.warn({ opc: pd.opc, cic: msg.cic, type: msg.type }, 'ISUP message for an unequipped circuit (CIC outside every trunkGroups[].cics range for this point code: check the ranges agree with the far end)');
       isupDroppedTotal.inc({ reason: 'unequipped-cic' });
       if (msg.type !== 'UCIC') this.send(groups[0].id, { type: 'UCIC', cic: msg.cic });
       return;

@@ -243,7 +243,7 @@ export class M3uaAsp extends EventEmitter {
     const rc = msg.routingContext?.[0];
     const mine = this.opts.routingContexts;
     if (rc !== undefined && mine?.length && !mine.includes(rc)) {
-      this.log.warn({ rc }, 'DATA for an unknown routing context');
+      this.log.warn({ rc }, 'DATA for an unknown routing context; answered with ERR (check ss7.m3ua.routingContext against the one the SG sends)');
       return this.sendErr(ErrorCode.INVALID_ROUTING_CONTEXT, raw, { routingContext: [rc] });
     }
     const na = this.opts.networkAppearance;
