@@ -13,8 +13,6 @@ export interface NameAddrInfo {
   displayName?: string;
 }
 
-export type InboundRequestEvent = 'cancel';
-
 export interface InboundRequest {
   readonly method: string;
   readonly uri: string;

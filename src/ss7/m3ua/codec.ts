@@ -318,10 +318,6 @@ const BY_CODE = new Map<number, MessageSpec>(MESSAGE_SPECS.map((s) => [(s.cls <<
 const KNOWN_CLASSES = new Set<number>(Object.values(MsgClass));
 const KNOWN_TAGS = new Set<number>(Object.values(Tag).filter((t) => t !== Tag.LEGACY_PROTOCOL_DATA));
 
-export function specOf(type: M3uaMessageType): MessageSpec {
-  return BY_TYPE.get(type)!;
-}
-
 /** The message type a (class, type) header names, if any. */
 export function typeOfCode(cls: number, msgType: number): M3uaMessageType | undefined {
   return BY_CODE.get((cls << 8) | msgType)?.type;

@@ -92,7 +92,3 @@ export function decodeMsu(buf: Buffer, variant: Variant): Msu | Mtp3DecodeError 
   if (!r.ok) return { error: `MSU shorter than SIO + routing label (${buf.length} octets)` };
   return { sio, label, payload: r.rest() };
 }
-
-export function isMtp3Error<T>(v: T | Mtp3DecodeError): v is Mtp3DecodeError {
-  return typeof v === 'object' && v !== null && 'error' in v;
-}
