@@ -83,6 +83,15 @@ export function formatDate(ms: number): string {
   return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19) + 'Z';
 }
 
+/** The rate in an optional column, `fallback` when the column is absent or blank, -1 when it is not a rate. */
+function optionalRate(cells: string[], at: number | undefined, fallback: number): number {
+  return at === undefined || cells[at] === '' ? fallback : parseRate(cells[at]);
+}
+
+function badRate(column: string, text: string): string {
+  return `${column} rate "${text}" is not a non-negative decimal with at most 6 places`;
+}
+
 export function parseDeck(carrier: string, text: string): DeckParseResult {
   const errors: DeckRowError[] = [];
   let errorCount = 0;
@@ -146,24 +155,18 @@ export function parseDeck(carrier: string, text: string): DeckParseResult {
     }
     const rInter = parseRate(cells[col.interstate]);
     if (rInter < 0) {
-      fail(lineNo, `interstate rate "${cells[col.interstate]}" is not a non-negative decimal with at most 6 places`);
+      fail(lineNo, badRate('interstate', cells[col.interstate]));
       continue;
     }
-    let rIntra = rInter;
-    if (col.intrastate !== undefined && cells[col.intrastate] !== '') {
-      rIntra = parseRate(cells[col.intrastate]);
-      if (rIntra < 0) {
-        fail(lineNo, `intrastate rate "${cells[col.intrastate]}" is not a non-negative decimal with at most 6 places`);
-        continue;
-      }
+    const rIntra = optionalRate(cells, col.intrastate, rInter);
+    if (rIntra < 0) {
+      fail(lineNo, badRate('intrastate', cells[col.intrastate]));
+      continue;
     }
-    let rIndet = rInter;
-    if (col.indeterminate !== undefined && cells[col.indeterminate] !== '') {
-      rIndet = parseRate(cells[col.indeterminate]);
-      if (rIndet < 0) {
-        fail(lineNo, `indeterminate rate "${cells[col.indeterminate]}" is not a non-negative decimal with at most 6 places`);
-        continue;
-      }
+    const rIndet = optionalRate(cells, col.indeterminate, rInter);
+    if (rIndet < 0) {
+      fail(lineNo, badRate('indeterminate', cells[col.indeterminate]));
+      continue;
     }
     let when = 0;
     if (col.effective !== undefined && cells[col.effective] !== '') {
