@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { readPcap, type SctpDataChunk } from './pcap.js';
 import { decodeSignalling, type DecodeOptions } from './signalling.js';
+import { PPID_M3UA } from '../sctp/association.js';
 
-/** RFC 4666 §1.4.7: M3UA payload protocol identifier and registered port. */
-const M3UA_PPID = 3;
+/** RFC 4666 §1.4.7: M3UA's registered SCTP port. */
 const M3UA_PORT = 2905;
 
 export interface DecodedFrame {
@@ -18,7 +18,7 @@ export interface DecodedFrame {
 }
 
 function isM3ua(c: SctpDataChunk): boolean {
-  return c.ppid === M3UA_PPID || c.srcPort === M3UA_PORT || c.dstPort === M3UA_PORT;
+  return c.ppid === PPID_M3UA || c.srcPort === M3UA_PORT || c.dstPort === M3UA_PORT;
 }
 
 /** Decodes every complete M3UA DATA chunk in a capture held in memory. */
