@@ -21,7 +21,7 @@ export async function runSoftswitch(config: Config): Promise<number> {
     `  admin API http://${config.api.host}:${ssw.apiPort} (/healthz, /metrics, /api/v1/calls, /api/v1/cdrs)`,
     ssw.tandem ? `  tandem    SCTP/UDP 127.0.0.1:${ssw.tandem.port} (M3UA SG, ISUP ${config.ss7.variant})` : '',
     ssw.osmoMgw ? `  gateway   osmo-mgw MGCP 127.0.0.1:${ssw.osmoMgw.port}` : config.lab.enabled ? '  gateway   none (osmo-mgw not installed: no media)' : '',
-    `  try:      sipp -sn uac -s 2125550100 ${config.sip.address}:${ssw.sipPort} -m 1 -p 5099 -mp 16000 -cp 8099`,
+    `  try:      sipp -sn uac -s 12125550150 ${config.sip.address}:${ssw.sipPort} -m 1 -p 5099 -mp 16000 -cp 8099`,
   ].filter(Boolean);
   process.stdout.write(summary.join('\n') + '\n');
   // SIGHUP: reload rate decks (including ones imported with `softswitch routes import`) and LNP data.
