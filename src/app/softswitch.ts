@@ -147,6 +147,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       ownPointCode,
       networkIndicator: config.ss7.networkIndicator,
       logger,
+      clock,
       trunkGroups: config.trunkGroups.map((tg) => {
         const farPointCode = pointCodeOf(tg.dpc, tg.variant, `trunkGroups.${tg.id}.dpc`);
         return {

@@ -5,13 +5,17 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../util/log.js';
+import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger } from '../../util/log.js';
 import type { ProtocolData } from '../m3ua/messages.js';
 import type { Variant } from '../variant.js';
 import type { CircuitGroup } from './circuits.js';
 import { decodeIsup, encodeIsup } from './codec.js';
 import { Cause, MessageCode } from './constants.js';
-import { isIsupError, type IsupMessage } from './messages.js';
+import { isIsupError, type IamMessage, type IsupMessage } from './messages.js';
+import { defaultIsupTimers } from './call-fsm.js';
+import { IsupCallRunner } from './call-runner.js';
+import { eventForMessage, messageForRequest } from './call-messages.js';
 import { causeIndicators } from './params/cause.js';
 import { rangeStatusBits, rangeAndStatus } from './params/indicators.js';
 import { SI_ISUP, type MtpTransferLink } from './mtp-link.js';
@@ -32,6 +36,8 @@ export interface IsupServiceOptions {
   networkIndicator: number;
   trunkGroups: IsupTrunkGroup[];
   logger?: Logger;
+  /** Timers of the releases the service makes itself (refused seizures): T1/T5. */
+  clock?: Clock;
 }
 
 /** Receives every message on one circuit while a call owns it. */
@@ -46,11 +52,13 @@ export class IsupService extends EventEmitter {
   private readonly byFarPc = new Map<number, IsupTrunkGroup[]>();
   private readonly owners = new Map<string, CircuitHandler>();
   private readonly log: Logger;
+  private readonly clock: Clock;
   private readonly onTransfer = (pd: ProtocolData) => this.receive(pd);
 
   constructor(private readonly opts: IsupServiceOptions) {
     super();
     this.log = (opts.logger ?? silentLogger).child({ component: 'isup' });
+    this.clock = opts.clock ?? systemClock;
     for (const tg of opts.trunkGroups) {
       this.byId.set(tg.id, tg);
       const list = this.byFarPc.get(tg.farPointCode) ?? [];
@@ -176,6 +184,41 @@ export class IsupService extends EventEmitter {
     if (!this.owners.has(key)) this.onIdleCircuit(tg, msg);
   }
 
+  /**
+   * Refuses an incoming seizure with REL and supervises that release like any other (Q.764
+   * §2.3.1: T1 repeats REL, T5 ends in RSC): the circuit stays busy until RLC, so a new call
+   * cannot take it and then receive the far end's late RLC.
+   */
+  private refuseSeizure(tg: IsupTrunkGroup, iam: IamMessage, cause: number): void {
+    const ref = `refused:${tg.id}/${iam.cic}`;
+    if (!tg.circuits.seizeIncoming(iam.cic, ref)) {
+      // Locally blocked (or already busy): refuse without taking the circuit.
+      this.send(tg.id, { type: 'REL', cic: iam.cic, cause: causeIndicators(cause, 3), optional: [] });
+      return;
+    }
+    const runner = new IsupCallRunner({
+      clock: this.clock,
+      timers: defaultIsupTimers(tg.variant),
+      send: (req) => this.send(tg.id, messageForRequest(req, iam.cic, () => iam)),
+      indicate: (ind) => {
+        if (ind.kind === 'release-complete' || ind.kind === 'released') queueMicrotask(finish);
+        else if (ind.kind === 'maintenance-alert') this.log.error({ tg: tg.id, cic: iam.cic, reason: ind.reason }, 'circuit needs maintenance: no RLC for the REL refusing a seizure; reset sent');
+      },
+    });
+    const detach = this.attach(tg.id, iam.cic, (m) => {
+      if (m.type === 'RSC') return finish();
+      const ev = eventForMessage(m);
+      if (ev) runner.handle(ev);
+    });
+    const finish = () => {
+      runner.dispose();
+      detach();
+      tg.circuits.release(iam.cic, ref);
+    };
+    runner.handle({ name: 'ISUP_IAM' });
+    runner.handle({ name: 'CC_RELEASE_REQ', cause });
+  }
+
   /** Circuit supervision answered here whatever the call state; true when handled. */
   private supervise(tg: IsupTrunkGroup, msg: IsupMessage): boolean {
     switch (msg.type) {
@@ -237,7 +280,7 @@ export class IsupService extends EventEmitter {
         if (this.listenerCount('incoming-iam') > 0) return void this.emit('incoming-iam', tg, msg);
         // No incoming-call handler on this node: refuse the seizure cleanly.
         this.log.info({ tg: tg.id, cic: msg.cic }, 'incoming IAM refused: no incoming call handling on this trunk group');
-        this.send(tg.id, { type: 'REL', cic: msg.cic, cause: causeIndicators(Cause.TEMPORARY_FAILURE, 3), optional: [] });
+        this.refuseSeizure(tg, msg, Cause.TEMPORARY_FAILURE);
         return;
       case 'REL':
         // Q.764 §2.3.1: REL on an idle circuit is still answered with RLC.

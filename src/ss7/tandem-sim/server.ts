@@ -66,7 +66,7 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
       farPointCode: switchPc,
       circuits: new CircuitGroup({ id: tg.id, firstCic: tg.cics.first, count: tg.cics.count, ownPointCode: tandemPc, farPointCode: switchPc }),
     }));
-  const isup = new IsupService({ link, ownPointCode: tandemPc, networkIndicator: config.ss7.networkIndicator, trunkGroups, logger: log });
+  const isup = new IsupService({ link, ownPointCode: tandemPc, networkIndicator: config.ss7.networkIndicator, trunkGroups, logger: log, clock });
   const simulator = new TandemSimulator(isup, sim, clock, log);
   log.info({ port: assoc.localPort, pointCode: sim.pointCode, trunkGroups: trunkGroups.map((t) => t.id) }, 'tandem simulator listening (M3UA SG over SCTP/UDP)');
 

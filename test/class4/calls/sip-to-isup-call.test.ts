@@ -192,6 +192,11 @@ describe('SipToIsupCall: dual seizure (Q.764 §2.9.1.4)', () => {
     const onCic2 = l.far.sent.filter((m) => m.cic === 2);
     expect(onCic2.map((m) => m.type)).toEqual(['IAM', 'REL']);
     expect((onCic2[1] as CauseMessage).cause.cause).toBe(41);
+    // The refused circuit stays busy (T1/T5 running) until the far end confirms with RLC.
+    expect(l.circuits.get(2)?.call).toBe('incoming');
+    l.far.deliver(buildRlc(2));
+    await settle();
+    expect(l.circuits.get(2)?.call).toBe('idle');
     const retry = l.far.sent.filter((m) => m.type === 'IAM' && m.cic !== 2);
     expect(retry.map((m) => m.cic)).toEqual([3]);
     l.far.deliver(buildAcm(3));

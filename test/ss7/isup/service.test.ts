@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { CircuitGroup } from '../../../src/ss7/isup/circuits.js';
+import { VirtualClock } from '../../../src/util/clock.js';
 import { decodeIsup, encodeIsup } from '../../../src/ss7/isup/codec.js';
-import { buildIam, buildRel } from '../../../src/ss7/isup/builders.js';
+import { buildIam, buildRel, buildRlc } from '../../../src/ss7/isup/builders.js';
 import { isIsupError, type CauseMessage, type IsupMessage, type RangeMessage } from '../../../src/ss7/isup/messages.js';
 import { rangeAndStatus } from '../../../src/ss7/isup/params/indicators.js';
 import { IsupService } from '../../../src/ss7/isup/service.js';
@@ -40,9 +41,10 @@ class FarEnd extends EventEmitter implements MtpTransferLink {
 
 function setup() {
   const far = new FarEnd();
+  const clock = new VirtualClock();
   const circuits = new CircuitGroup({ id: 'tg', firstCic: 1, count: 8, ownPointCode: OWN, farPointCode: FAR });
-  const isup = new IsupService({ link: far, ownPointCode: OWN, networkIndicator: 2, trunkGroups: [{ id: 'tg', variant: 'ansi', farPointCode: FAR, circuits }] });
-  return { far, circuits, isup };
+  const isup = new IsupService({ link: far, ownPointCode: OWN, networkIndicator: 2, trunkGroups: [{ id: 'tg', variant: 'ansi', farPointCode: FAR, circuits }], clock });
+  return { far, circuits, isup, clock };
 }
 
 describe('ISUP service: circuit supervision and protocol errors', () => {
@@ -84,6 +86,26 @@ describe('ISUP service: circuit supervision and protocol errors', () => {
     far.deliver(buildIam({ cic: 7, variant: 'ansi', called: '2125550100' }));
     const got = far.received();
     expect(got.map((m) => `${m.type}:${m.cic}`)).toEqual(['RLC:6', 'UCIC:99', 'REL:7']);
+  });
+
+  it('supervises the REL refusing a seizure: circuit busy until RLC, REL repeated on T1, RSC on T5', async () => {
+    const { far, circuits, clock } = setup();
+    far.deliver(buildIam({ cic: 5, variant: 'ansi', called: '2125550100' }));
+    expect(far.received().map((m) => m.type)).toEqual(['REL']);
+    expect(circuits.get(5)?.call).toBe('incoming');
+    clock.advance(10_000);
+    expect(far.received().map((m) => m.type)).toEqual(['REL', 'REL']);
+    far.deliver(buildRlc(5));
+    await Promise.resolve();
+    expect(circuits.get(5)?.call).toBe('idle');
+    expect(clock.pending).toBe(0);
+
+    far.deliver(buildIam({ cic: 6, variant: 'ansi', called: '2125550100' }));
+    clock.advance(60_000);
+    await Promise.resolve();
+    expect(far.received().slice(-1)[0].type).toBe('RSC');
+    expect(circuits.get(6)?.call).toBe('idle');
+    expect(clock.pending).toBe(0);
   });
 
   it('answers an unrecognised message type with CFN cause 97 and never throws on garbage', () => {
