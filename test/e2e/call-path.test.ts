@@ -17,13 +17,14 @@ import { openDatabase } from '../../src/store/database.js';
 import { hasOsmoMgw, OSMO_MGW_MISSING } from '../helpers/osmo-mgw.js';
 import { hasSipp, runSipp } from '../helpers/sipp.js';
 import { canCapture, startCapture, type Capture } from '../helpers/capture.js';
+import { hasTshark } from '../helpers/tshark.js';
 import { until, waitAspActive } from '../helpers/lab-switch.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = !hasSipp() ? 'sipp (sip-tester) not installed' : !hasOsmoMgw() ? OSMO_MGW_MISSING : '';
 if (missing) console.warn(`skipping end-to-end call tests: ${missing}`);
-const captureOk = canCapture();
-if (!missing && !captureOk) console.warn('end-to-end: dumpcap cannot capture on lo (needs root or CAP_NET_RAW); the wire checks by tshark are skipped');
+const captureOk = canCapture() && hasTshark();
+if (!missing && !captureOk) console.warn('end-to-end: no tshark, or dumpcap cannot capture on lo (needs root or CAP_NET_RAW); the wire checks by tshark are skipped');
 const onWire = it.skipIf(!captureOk);
 
 interface Row {

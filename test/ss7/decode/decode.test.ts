@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePcapBuffer, decodePcapFile, decodeSignalling, readPcap } from '../../../src/ss7/decode/index.js';
 import { encodeIsup } from '../../../src/ss7/isup/codec.js';
-import { findField, readPcap as tsharkRead } from '../../helpers/tshark.js';
+import { findField, itTshark, readPcap as tsharkRead } from '../../helpers/tshark.js';
 import { sample } from '../isup/samples.js';
 import { m3uaData } from '../isup/m3ua-frame.js';
 import { rng } from '../isup/fuzz.js';
@@ -137,7 +137,7 @@ describe('capture formats', () => {
     ['raw IPv4, SCTP', 101, ipSctp(m3ua, 3, false)],
     ['Ethernet, SCTP', 1, Buffer.concat([Buffer.from('0000000000020000000000010800', 'hex'), ipSctp(m3ua, 3, false)])],
   ] as const) {
-    it(`${name}: our reader and tshark see the same M3UA/ISUP`, () => {
+    itTshark(`${name}: our reader and tshark see the same M3UA/ISUP`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'isup-pcap-'));
       try {
         const file = join(dir, 'x.pcap');

@@ -5,7 +5,7 @@ import { findOptional, isIsupError, type IsupMessage, type IsupMessageOf } from 
 import { partyNumber } from '../../../src/ss7/isup/params/numbers.js';
 import { rangeAndStatus, rangeStatusBits } from '../../../src/ss7/isup/params/indicators.js';
 import { decodeMsu } from '../../../src/ss7/mtp3/routing-label.js';
-import { tsharkJudge, findField } from '../../helpers/tshark.js';
+import { tsharkJudge, findField, itTshark } from '../../helpers/tshark.js';
 import { allSamples, TCPDUMP_ISUP } from './samples.js';
 import { m3uaData } from './m3ua-frame.js';
 
@@ -79,7 +79,7 @@ describe('tcpdump-isup.pcap call (ITU, CIC 213)', () => {
     }
   });
 
-  it('matches tshark on the same bytes re-wrapped in RFC 4666 Protocol Data', () => {
+  itTshark('matches tshark on the same bytes re-wrapped in RFC 4666 Protocol Data', () => {
     const frames = Object.values(TCPDUMP_ISUP).map((h) => m3uaData(hex(h), 'itu'));
     const res = tsharkJudge(frames, ['-S', '2905,2905,3']);
     expect(res.problems).toBe('');

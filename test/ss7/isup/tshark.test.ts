@@ -3,7 +3,7 @@ import type { Variant } from '../../../src/ss7/variant.js';
 import { encodeIsup } from '../../../src/ss7/isup/codec.js';
 import { MessageCode } from '../../../src/ss7/isup/constants.js';
 import { findOptional, type IsupMessage, type IsupMessageOf } from '../../../src/ss7/isup/messages.js';
-import { findField, tsharkJudge } from '../../helpers/tshark.js';
+import { describeTshark, findField, tsharkJudge } from '../../helpers/tshark.js';
 import { allSamples, CALLED, CALLING } from './samples.js';
 import { m3uaData, PCS } from './m3ua-frame.js';
 
@@ -17,7 +17,7 @@ function judge(variant: Variant, msgs: IsupMessage[]) {
 }
 
 for (const variant of ['itu', 'ansi'] as const) {
-  describe(`ISUP ${variant.toUpperCase()} judged by tshark`, () => {
+  describeTshark(`ISUP ${variant.toUpperCase()} judged by tshark`, () => {
     const msgs = allSamples(variant);
     const clean = msgs.filter((m) => !TSHARK_UNKNOWN[variant].includes(m.type));
     const res = judge(variant, msgs);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeM3ua, encodeM3ua } from '../../../src/ss7/m3ua/codec.js';
 import type { DataMessage, M3uaMessage } from '../../../src/ss7/m3ua/messages.js';
-import { findAll, findField, tsharkJudge } from '../../helpers/tshark.js';
+import { describeTshark, findAll, findField, itTshark, tsharkJudge } from '../../helpers/tshark.js';
 import { samples } from './samples.js';
 
 const M3UA_WRAP = ['-S', '2905,2905,3'];
@@ -32,7 +32,7 @@ function sctpPayloads(pcap: Buffer): Buffer[] {
   return out;
 }
 
-describe('tshark judges our M3UA encodings', () => {
+describeTshark('tshark judges our M3UA encodings', () => {
   const result = tsharkJudge(samples.map(encodeM3ua), M3UA_WRAP);
   const layers = result.packets.map((p) => p._source.layers);
 
@@ -97,7 +97,7 @@ describe('tcpdump-isup.pcap (pre-RFC Protocol Data tag 0x0002)', () => {
     expect(decoded[1].protocolData.opc).toBe(12163);
   });
 
-  it('re-encodes them as RFC 4666 Protocol Data that tshark decodes as ISUP with the same label', () => {
+  itTshark('re-encodes them as RFC 4666 Protocol Data that tshark decodes as ISUP with the same label', () => {
     const again = frames.map((f) => encodeM3ua(decodeM3ua(f) as DataMessage));
     const r = tsharkJudge(again, M3UA_WRAP);
     expect(r.problems).toBe('');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Variant } from '../../../src/ss7/variant.js';
 import { decodeMsu, decodeRoutingLabel, encodeMsu, encodeRoutingLabel } from '../../../src/ss7/mtp3/routing-label.js';
-import { findField, tsharkJudge } from '../../helpers/tshark.js';
+import { findField, itTshark, tsharkJudge } from '../../helpers/tshark.js';
 
 /** RFC 4165 §2.3.2 M2PA User Data: common header, BSN, FSN, priority octet, then the MSU (SIO, label, user part). */
 function m2paUserData(msu: Buffer): Buffer {
@@ -33,7 +33,7 @@ describe('MTP3 routing label', () => {
   });
 
   for (const [variant, opc, dpc, sls] of [['itu', 11522, 12163, 5], ['ansi', 0xf51000, 0x010203, 19]] as [Variant, number, number, number][]) {
-    it(`${variant}: tshark reads our SIO and label from an M2PA frame`, () => {
+    itTshark(`${variant}: tshark reads our SIO and label from an M2PA frame`, () => {
       const msu = encodeMsu({ sio: { ni: 2, priority: 0, si: 5 }, label: { opc, dpc, sls }, payload: RLC_CIC_213 }, variant);
       expect(decodeMsu(msu, variant)).toEqual({ sio: { ni: 2, priority: 0, si: 5 }, label: { opc, dpc, sls }, payload: RLC_CIC_213 });
       const prefs = variant === 'ansi' ? ['-o', 'mtp3.standard:ANSI'] : [];
