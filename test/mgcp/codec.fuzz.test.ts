@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decode, encode, checkEncodable } from '../../src/mgcp/mgcp/codec.js';
 import type { MgcpMessage } from '../../src/mgcp/mgcp/messages.js';
+import { mulberry32 as rng } from '../../src/util/prng.js';
 
-/** xorshift32: a seeded generator so failures replay. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x1_0000_0000;
-  };
-}
 
 const SEEDS = [
   'CRCX 1204 aaln/1@rgw.example.net MGCP 1.0\r\nC: A3C47F21456789F0\r\nL: p:10, a:PCMU\r\nM: recvonly\r\n\r\nv=0\r\nc=IN IP4 10.1.1.1\r\nm=audio 4000 RTP/AVP 0\r\n',

@@ -4,17 +4,10 @@
  * codes followed by 1-6 digits in contiguous ranges. Not used on any call path.
  */
 import type { DeckRows } from './deck.js';
+import { mulberry32 } from '../../util/prng.js';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
+
 
 /** ITU-T E.164 country codes (a representative subset; "1" is NANP, handled separately). */
 const COUNTRY_CODES = (

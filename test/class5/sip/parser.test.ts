@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../../src/util/prng.js';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, type ParseResult } from '../../../src/class5/sip/parser.js';
 import { serializeMessage } from '../../../src/class5/sip/serializer.js';
@@ -172,21 +173,10 @@ describe('SIP serialiser', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG so the fuzz run is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('SIP parser: seeded fuzz', () => {
   it('20,000 mutated and random inputs: no throw, every result a message or a typed error', () => {
-    const rnd = prng(0x5151);
+    const rnd = mulberry32(0x5151);
     const seeds = [invite(), crlf(['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP h;branch=z9hG4bK1', 'To: <sip:x@h>;tag=2', 'CSeq: 1 INVITE', 'Content-Length: 3', '', 'abc'])];
     const special = [0x0d, 0x0a, 0x3a, 0x20, 0x09, 0x2c, 0x3b, 0x3c, 0x3e, 0x22, 0x00, 0xff, 0x30, 0x2d];
     const codes = new Set(['too-large', 'empty', 'no-header-end', 'bad-start-line', 'bad-version', 'line-too-long', 'too-many-headers', 'bad-header', 'bad-content-length', 'truncated-body']);

@@ -1,18 +1,11 @@
 /** Seeded hostile inputs for the M3UA decoder: random bytes and mutations of valid messages. */
 import { encodeM3ua } from '../../../src/ss7/m3ua/codec.js';
 import { samples } from './samples.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
-/** mulberry32: a small deterministic PRNG. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of the fuzz cases. */
+export const prng = mulberry32;
+
 
 const valid = samples.map(encodeM3ua);
 
