@@ -6,14 +6,8 @@ import { PPID_M3UA } from '../sctp/association.js';
 /** RFC 4666 §1.4.7: M3UA's registered SCTP port. */
 const M3UA_PORT = 2905;
 
-export interface DecodedFrame {
-  frame: number;
-  time: number;
-  src: string;
-  dst: string;
-  srcPort: number;
-  dstPort: number;
-  stream: number;
+/** Where a chunk was in the capture, and what it decodes to. */
+export interface DecodedFrame extends Pick<SctpDataChunk, 'frame' | 'time' | 'src' | 'dst' | 'srcPort' | 'dstPort' | 'stream'> {
   decoded: object;
 }
 

@@ -216,15 +216,21 @@ describe('SipToIsupCall: dual seizure (Q.764 §2.9.1.4)', () => {
 });
 
 describe('SipToIsupCall: maximum call duration', () => {
-  it('releases an answered call on both sides when the cap is reached, and records it', async () => {
+  /** A call answered by the far end, on a switch that caps answered calls at `capMs`. */
+  async function answeredWithCap(capMs: number) {
     const l = lab();
-    l.deps.maxCallDurationMs = 60_000;
+    l.deps.maxCallDurationMs = capMs;
     const c = l.start();
     await settle();
     const cic = l.far.sent[0].cic;
     l.far.deliver(buildAcm(cic));
     l.far.deliver(buildAnm(cic));
     await settle();
+    return { l, c, cic };
+  }
+
+  it('releases an answered call on both sides when the cap is reached, and records it', async () => {
+    const { l, c, cic } = await answeredWithCap(60_000);
     l.clock.advance(59_999);
     expect(l.far.types()).toEqual(['IAM']);
     l.clock.advance(1);
@@ -238,14 +244,7 @@ describe('SipToIsupCall: maximum call duration', () => {
   });
 
   it('a call that ends before the cap leaves no timer behind', async () => {
-    const l = lab();
-    l.deps.maxCallDurationMs = 60_000;
-    const c = l.start();
-    await settle();
-    const cic = l.far.sent[0].cic;
-    l.far.deliver(buildAcm(cic));
-    l.far.deliver(buildAnm(cic));
-    await settle();
+    const { l, c, cic } = await answeredWithCap(60_000);
     l.far.deliver(buildRel(cic, 16));
     await c.done;
     expectClean(l);
