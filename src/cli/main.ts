@@ -16,9 +16,10 @@ const USAGE = `usage: softswitch <command> [options]
 commands:
   start [--config FILE]                   run the softswitch (default: embedded lab profile)
   tandem-sim [--config FILE] [--port N]   run the signalling gateway + ILEC tandem simulator
-  routes lookup NUMBER [--caller N] [--customer ID] [--at ISO-TIME]
-  routes import CARRIER FILE.csv          validate and load a carrier's rate deck
-  routes export                           print the active route table as CSV
+  routes lookup NUMBER [--caller N] [--customer ID] [--at ISO-TIME] [--config FILE]
+  routes import CARRIER FILE.csv [--config FILE]
+                                          validate and load a carrier's rate deck
+  routes export [--config FILE]           print the active route table as CSV
   decode HEX | --pcap FILE [--sctp-udp-port N] [--isup-variant ansi|itu]
                                           decode M3UA/ISUP bytes from a trace as JSON
 
@@ -46,9 +47,13 @@ async function main(argv: string[]): Promise<number> {
       return runTandemSimulator(config);
     }
     case 'routes': {
-      const [sub, ...args] = rest;
+      const [sub, ...rawArgs] = rest;
+      // --config FILE works here as for `start`; the subcommands parse the rest.
+      const at = rawArgs.indexOf('--config');
+      const configPath = at >= 0 ? rawArgs[at + 1] : process.env.SSW_CONFIG;
+      const args = at >= 0 ? [...rawArgs.slice(0, at), ...rawArgs.slice(at + 2)] : rawArgs;
       const routes = await import('./routes.js');
-      const load = () => loadConfig(process.env.SSW_CONFIG);
+      const load = () => loadConfig(configPath);
       if (sub === 'lookup') return routes.routesLookupCommand(args, load);
       if (sub === 'import') return routes.routesImportCommand(args, load);
       if (sub === 'export') return routes.routesExportCommand(args, load);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { routingConfigSchema } from '../class4/routing/config.js';
+import { DEFAULT_CALL_AGENT_PORT, DEFAULT_GATEWAY_PORT } from '../mgcp/mgcp/constants.js';
 
 /**
  * The switch's configuration: one YAML/JSON file validated here, every value defaulted so the
@@ -51,7 +52,7 @@ export const trunkGroupSchema = z.object({
 export const mediaGatewaySchema = z.object({
   name: z.string().min(1),
   address: host,
-  port: port.default(2427),
+  port: port.default(DEFAULT_GATEWAY_PORT),
   domain: z.string().default('mgw'),
 });
 
@@ -141,8 +142,8 @@ export const configSchema = z.object({
   mgcp: z
     .object({
       localAddress: host.default('127.0.0.1'),
-      localPort: port.default(2727),
-      gateways: z.array(mediaGatewaySchema).default([{ name: 'mgw-lab', address: '127.0.0.1', port: 2427, domain: 'mgw' }]),
+      localPort: port.default(DEFAULT_CALL_AGENT_PORT),
+      gateways: z.array(mediaGatewaySchema).default([{ name: 'mgw-lab', address: '127.0.0.1', port: DEFAULT_GATEWAY_PORT, domain: 'mgw' }]),
       /** Command retransmission (RFC 3435 §3.5.3, §4.3): first timer, ceiling, retransmissions before the gateway counts as unreachable. */
       retransmit: z
         .object({

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeM3ua } from '../../src/ss7/m3ua/codec.js';
 import { encodeIsup } from '../../src/ss7/isup/codec.js';
@@ -33,6 +36,24 @@ describe('softswitch command line', () => {
     const r = cli('routes', 'lookup', '12125550150');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/ilec-tandem|ixc-b/);
+  });
+
+  it('routes lookup takes --config like start does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ssw-cli-'));
+    const file = join(dir, 'softswitch.yaml');
+    writeFileSync(file, `dataDir: ${dir}\nrouting: { blocked: [{ pattern: '1212555', reason: 'lab block' }] }\n`);
+    const r = cli('routes', 'lookup', '12125550150', '--config', file);
+    expect(r.status).toBe(3);
+    expect(r.stdout + r.stderr).toMatch(/lab block/);
+  });
+
+  it('a bad tandem rule in the config is an operator error naming the key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ssw-cli-'));
+    const file = join(dir, 'softswitch.yaml');
+    writeFileSync(file, `dataDir: ${dir}\nlab: { startOsmoMgw: false, tandemSim: { rules: [{ match: '(', action: reject }] } }\n`);
+    const r = cli('tandem-sim', '--config', file);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/SSW_ERR_CONFIG_INVALID.*lab\.tandemSim\.rules\.0\.match/);
   });
 
   it('unknown commands print usage and exit 2', () => {

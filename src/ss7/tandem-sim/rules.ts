@@ -1,4 +1,5 @@
 import type { TandemSimConfig } from '../../config/schema.js';
+import { SoftswitchError } from '../../errors.js';
 
 export type TandemAction = 'answer' | 'reject' | 'no-answer' | 'release-after-answer';
 
@@ -39,7 +40,7 @@ export class TandemRules {
     try {
       re = new RegExp(`^(?:${r.match})$`);
     } catch (err) {
-      throw new Error(`${key}.match: not a valid regular expression (${(err as Error).message})`);
+      throw new SoftswitchError('SSW_ERR_CONFIG_INVALID', `${key}.match: not a valid regular expression (${(err as Error).message})`);
     }
     const delayMs = r.delayMs ?? (r.action === 'release-after-answer' ? this.cfg.releaseAfterMs || 2000 : 0);
     return { re, trunkGroup: r.trunkGroup, decision: { action: r.action, cause: r.cause ?? 16, delayMs } };

@@ -14,6 +14,7 @@ import { acceptSctpOverUdp } from '../sctp/udp-transport.js';
 import type { SctpTransportAssociation } from '../sctp/package-association.js';
 import { SgTransferLink } from '../links/sg-link.js';
 import { TandemSimulator } from './simulator.js';
+import { TandemRules } from './rules.js';
 import { SoftswitchError } from '../../errors.js';
 
 export interface TandemSimHandle {
@@ -44,6 +45,16 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
   const tandemPc = pointCodeOf(sim.pointCode, variant, 'lab.tandemSim.pointCode');
   const switchPc = pointCodeOf(config.ss7.localPointCode, variant, 'ss7.localPointCode');
   const log = logger.child({ component: 'tandem-sim' });
+  // Configuration errors (point codes, rules) surface before any socket is open.
+  new TandemRules(sim);
+  const trunkGroups = config.trunkGroups
+    .filter((tg) => pointCodeOf(tg.dpc, tg.variant, `trunkGroups.${tg.id}.dpc`) === tandemPc)
+    .map((tg) => ({
+      id: tg.id,
+      variant: tg.variant,
+      farPointCode: switchPc,
+      circuits: new CircuitGroup({ id: tg.id, firstCic: tg.cics.first, count: tg.cics.count, ownPointCode: tandemPc, farPointCode: switchPc }),
+    }));
 
   const assoc: SctpTransportAssociation = await acceptSctpOverUdp({
     localAddress: config.ss7.m3ua.localAddress,
@@ -58,14 +69,6 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
   sg.addAssociation(assoc);
   const link = new SgTransferLink(sg, rc);
 
-  const trunkGroups = config.trunkGroups
-    .filter((tg) => pointCodeOf(tg.dpc, tg.variant, `trunkGroups.${tg.id}.dpc`) === tandemPc)
-    .map((tg) => ({
-      id: tg.id,
-      variant: tg.variant,
-      farPointCode: switchPc,
-      circuits: new CircuitGroup({ id: tg.id, firstCic: tg.cics.first, count: tg.cics.count, ownPointCode: tandemPc, farPointCode: switchPc }),
-    }));
   const isup = new IsupService({ link, ownPointCode: tandemPc, networkIndicator: config.ss7.networkIndicator, trunkGroups, logger: log, clock });
   const simulator = new TandemSimulator(isup, sim, clock, log);
   log.info({ port: assoc.localPort, pointCode: sim.pointCode, trunkGroups: trunkGroups.map((t) => t.id) }, 'tandem simulator listening (M3UA SG over SCTP/UDP)');
