@@ -30,6 +30,8 @@ export class CircuitGroup {
   private readonly circuits = new Map<number, CircuitState>();
   /** The same circuits in CIC order, for allocation without building arrays per seizure. */
   private readonly ordered: CircuitState[] = [];
+  /** Circuits a new call could take now, kept as state changes (availability is asked per route lookup). */
+  private availableCount = 0;
   private readonly controlsEven: boolean;
   private nextHint = 0;
 
@@ -42,6 +44,7 @@ export class CircuitGroup {
       const c: CircuitState = { cic, call: 'idle', localBlocked: false, remoteBlocked: false };
       this.circuits.set(cic, c);
       this.ordered.push(c);
+      this.availableCount++;
     }
   }
 
@@ -92,24 +95,43 @@ export class CircuitGroup {
   }
 
   private occupy(c: CircuitState, call: CircuitCallState, callRef: string): CircuitState {
-    c.call = call;
-    c.callRef = callRef;
+    this.change(c, () => {
+      c.call = call;
+      c.callRef = callRef;
+    });
     return c;
+  }
+
+  /** Applies a state change and keeps the count of available circuits right. */
+  private change(c: CircuitState, apply: () => void): void {
+    const before = this.available(c);
+    apply();
+    const after = this.available(c);
+    if (before !== after) this.availableCount += after ? 1 : -1;
+  }
+
+  /** True when at least one circuit is idle and unblocked (O(1)). */
+  hasAvailable(): boolean {
+    return this.availableCount > 0;
   }
 
   /** Idles the circuit; with `callRef`, only while that call still holds it (a reset may have given it to another). */
   release(cic: number, callRef?: string): void {
     const c = this.circuits.get(cic);
     if (!c || (callRef !== undefined && c.callRef !== callRef)) return;
-    c.call = 'idle';
-    c.callRef = undefined;
+    this.change(c, () => {
+      c.call = 'idle';
+      c.callRef = undefined;
+    });
   }
 
   setBlocked(cic: number, side: 'local' | 'remote', blocked: boolean): boolean {
     const c = this.circuits.get(cic);
     if (!c) return false;
-    if (side === 'local') c.localBlocked = blocked;
-    else c.remoteBlocked = blocked;
+    this.change(c, () => {
+      if (side === 'local') c.localBlocked = blocked;
+      else c.remoteBlocked = blocked;
+    });
     return true;
   }
 

@@ -83,7 +83,7 @@ export class IsupService extends EventEmitter {
   /** Whether calls can be placed on the trunk group now: link up, destination available, a circuit idle. */
   isAvailable(tgId: string): boolean {
     const tg = this.byId.get(tgId);
-    return !!tg && this.opts.link.canReach(tg.farPointCode) && tg.circuits.counts().idle > 0;
+    return !!tg && this.opts.link.canReach(tg.farPointCode) && tg.circuits.hasAvailable();
   }
 
   /** Routes the circuit's received messages to `handler` until the returned function is called. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitGroup } from '../../../src/ss7/isup/circuits.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
 describe('CircuitGroup', () => {
   it('seizes circuits it controls first (higher point code controls even CICs) and reuses released ones', () => {
@@ -24,5 +25,30 @@ describe('CircuitGroup', () => {
     expect(g.seizeIncoming(11, 'y')).toBe(false);
     expect(g.seizeIncoming(10, 'y')).toBe(true);
     expect(g.counts()).toMatchObject({ blocked: 2, incoming: 1 });
+    expect(g.hasAvailable()).toBe(false);
+    g.setBlocked(11, 'local', false);
+    expect(g.hasAvailable()).toBe(true);
+    g.seizeOutgoing('z');
+    expect(g.hasAvailable()).toBe(false);
+    g.release(11, 'other-call');
+    expect(g.hasAvailable()).toBe(false);
+    g.release(11, 'z');
+    expect(g.hasAvailable()).toBe(true);
+  });
+});
+
+describe('CircuitGroup availability count', () => {
+  it('always agrees with a full count, whatever the sequence of seizures, releases and blocks', () => {
+    const rnd = mulberry32(7);
+    const g = new CircuitGroup({ id: 'tg', firstCic: 1, count: 6, ownPointCode: 2, farPointCode: 1 });
+    for (let i = 0; i < 5000; i++) {
+      const cic = 1 + Math.floor(rnd() * 6);
+      const op = Math.floor(rnd() * 5);
+      if (op === 0) g.seizeOutgoing(`c${i}`);
+      else if (op === 1) g.seizeIncoming(cic, `c${i}`);
+      else if (op === 2) g.release(cic);
+      else g.setBlocked(cic, op === 3 ? 'local' : 'remote', rnd() < 0.5);
+      expect(g.hasAvailable()).toBe(g.counts().idle > 0);
+    }
   });
 });
