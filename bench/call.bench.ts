@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { validateConfig } from '../src/config/load.js';
-import { startSoftswitch } from '../src/app/softswitch.js';
+import { startSwitch } from '../src/app/start.js';
 import { createLogger } from '../src/util/log.js';
 import { freeUdpPort, hasSipp, runSipp } from '../test/helpers/sipp.js';
 import type { Benchmark, BenchResult } from './harness.js';
@@ -50,7 +50,7 @@ async function throughSwitch(): Promise<{ cps: number; ok: number; failed: numbe
     trunkGroups: [{ id: 'tg-ilec', dpc: '2-2-2', cics: { first: 1, count: 2000 } }],
     routing: { carriers: [{ id: 'ilec-tandem', trunkGroups: ['tg-ilec'], deck: 'config/rate-decks/ilec-tandem.csv' }] },
   });
-  const ssw = await startSoftswitch(config, createLogger('error'));
+  const ssw = await startSwitch(config, createLogger('error'));
   try {
     for (let i = 0; i < 200 && !ssw.link.status().some((s) => s.state === 'ASP_ACTIVE'); i++) await new Promise((r) => setTimeout(r, 25));
     const out = await drive(`127.0.0.1:${ssw.sipPort}`);

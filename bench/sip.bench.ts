@@ -2,8 +2,8 @@
  * sip-parse: parse + serialise of an INVITE with SDP per second, against a naive
  * split-based parser/serialiser (no limits, no compact forms, no folding) measured in the same run.
  */
-import { parseMessage } from '../src/class5/sip/parser.js';
-import { serializeMessage } from '../src/class5/sip/serializer.js';
+import { parseMessage } from '../src/sip/parser.js';
+import { serializeMessage } from '../src/sip/serializer.js';
 import { median, opsPerSecond, type Benchmark } from './harness.js';
 
 const SDP = ['v=0', 'o=- 1 1 IN IP4 192.0.2.10', 's=-', 'c=IN IP4 192.0.2.10', 't=0 0', 'm=audio 40000 RTP/AVP 0 8 101', 'a=rtpmap:101 telephone-event/8000', ''].join('\r\n');

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../util/log.js';
-import { startSoftswitch } from './softswitch.js';
+import { startSwitch } from './start.js';
 
 /** `softswitch start`: run until SIGTERM/SIGINT, then drain calls and stop cleanly. */
 export async function runSoftswitch(config: Config): Promise<number> {
@@ -9,7 +9,7 @@ export async function runSoftswitch(config: Config): Promise<number> {
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason }, 'unhandled promise rejection (a bug: please report it with this log line); the switch keeps running');
   });
-  const ssw = await startSoftswitch(config, logger);
+  const ssw = await startSwitch(config, logger);
   // An exception thrown out of an event handler leaves state unknown: release calls cleanly, then exit for the supervisor to restart.
   process.once('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception: stopping cleanly; the process supervisor should restart the switch');

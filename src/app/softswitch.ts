@@ -1,21 +1,21 @@
 /**
  * Assembles the running switch from its configuration: store, routing, SIGTRAN/ISUP, media
- * gateway control, SIP, call handling and the admin API; in the lab profile also the tandem
- * simulator and osmo-mgw beside it. `stop()` drains calls and closes everything in order.
+ * gateway control, SIP, call handling and the admin API. `stop()` drains calls and closes
+ * everything in order. The lab profile (src/app/lab) wraps it; nothing here imports the lab.
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Config, TrunkGroupConfig } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
+import type { TrunkGroupConfig } from '../class4/trunks/config.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { openDatabase } from '../store/database.js';
 import { CdrStore } from '../store/cdr-store.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
-import { labRoutes } from '../api/routes-lab.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
-import { LcrCallRouter } from '../class4/calls/lcr-call-router.js';
-import { CallManager } from '../class4/calls/call-manager.js';
+import { LcrCallRouter } from '../class4/routing/call-router.js';
+import { CallManager } from '../calls/call-manager.js';
 import { TrunkCustomerTable } from '../class4/trunks/trunk-customers.js';
 import { GatewayHealth } from '../class4/trunks/gateway-health.js';
 import { endpointForCic } from '../class4/trunks/endpoint-map.js';
@@ -24,15 +24,14 @@ import { IsupService } from '../ss7/isup/service.js';
 import { AspTransferLink, type SgEndpoint } from '../ss7/links/asp-link.js';
 import { connectSctpOverUdp } from '../ss7/sctp/udp-transport.js';
 import { connectSctpRaw } from '../ss7/sctp/raw-transport.js';
-import { startTandemSimulator, pointCodeOf, type TandemSimHandle } from '../ss7/tandem-sim/server.js';
+import { pointCodeOf } from '../ss7/mtp3/point-code.js';
 import { TrafficMode } from '../ss7/m3ua/constants.js';
 import { SoftswitchError } from '../errors.js';
 import { MgcpBearerPort } from '../mgcp/bearer.js';
 import type { BearerPort } from '../mgcp/bearer-port.js';
-import type { SignallingPort } from '../class5/signalling/port.js';
-import { EmbeddedSignallingPort } from '../class5/sip/embedded-adapter.js';
-import { DrachtioSignallingPort } from '../class5/sip/drachtio-adapter.js';
-import { hasOsmoMgw, startOsmoMgw, OSMO_MGW_MISSING, type OsmoMgw } from './lab/osmo-mgw.js';
+import type { SignallingPort } from '../sip/port.js';
+import { EmbeddedSignallingPort } from '../sip/embedded-adapter.js';
+import { DrachtioSignallingPort } from '../sip/drachtio-adapter.js';
 
 export interface SoftswitchHandle {
   config: Config;
@@ -46,16 +45,25 @@ export interface SoftswitchHandle {
   link: AspTransferLink;
   routing: RoutingEngine;
   bearer?: BearerPort;
-  /** Lab profile only. */
-  tandem?: TandemSimHandle;
-  osmoMgw?: OsmoMgw;
   stop(): Promise<void>;
+}
+
+/**
+ * What an assembly around the switch (the lab profile) puts in place of configured parts:
+ * the SGs to connect to, the media gateways, extra admin API routes, and what to stop after the switch.
+ */
+export interface SwitchOverrides {
+  sgs?: SgEndpoint[];
+  gateways?: Config['mgcp']['gateways'];
+  apiPlugins?: Array<(app: FastifyInstance) => Promise<void> | void>;
+  /** Stopped after the switch itself, in reverse order. */
+  cleanup?: Array<() => Promise<void> | void>;
 }
 
 const TRAFFIC_MODES = { override: TrafficMode.OVERRIDE, loadshare: TrafficMode.LOADSHARE, broadcast: TrafficMode.BROADCAST } as const;
 
-export async function startSoftswitch(config: Config, logger: Logger, clock: Clock = systemClock): Promise<SoftswitchHandle> {
-  const cleanup: Array<() => Promise<void> | void> = [];
+export async function startSoftswitch(config: Config, logger: Logger, clock: Clock = systemClock, overrides: SwitchOverrides = {}): Promise<SoftswitchHandle> {
+  const cleanup: Array<() => Promise<void> | void> = [...(overrides.cleanup ?? [])];
   const stopAll = async () => {
     for (const fn of cleanup.splice(0).reverse()) {
       try {
@@ -75,27 +83,8 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
 
     const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger });
 
-    // --- Lab profile: the tandem simulator (SG + ILEC tandem) and osmo-mgw beside the switch.
-    let tandem: TandemSimHandle | undefined;
-    let osmoMgw: OsmoMgw | undefined;
-    let sgs: SgEndpoint[] = config.ss7.sgs.map((sg) => ({ ...sg, localAddress: config.ss7.m3ua.localAddress }));
-    let gateways = config.mgcp.gateways;
-    if (config.lab.enabled) {
-      tandem = await startTandemSimulator(config, logger, clock);
-      cleanup.push(() => tandem!.stop());
-      sgs = [{ name: 'lab-tandem', transport: 'udp', address: config.ss7.m3ua.localAddress, port: tandem.port, localPort: 0, localAddress: config.ss7.m3ua.localAddress }];
-      if (config.lab.startOsmoMgw) {
-        if (hasOsmoMgw()) {
-          osmoMgw = await startOsmoMgw();
-          cleanup.push(() => osmoMgw!.stop());
-          gateways = gateways.map((g, i) => (i === 0 ? { ...g, address: osmoMgw!.address, port: osmoMgw!.port, domain: osmoMgw!.domain } : g));
-          logger.info({ port: osmoMgw.port }, 'lab: osmo-mgw started as the TDM gateway');
-        } else {
-          gateways = [];
-          logger.warn(`lab: ${OSMO_MGW_MISSING}; calls run WITHOUT a media gateway (signalling only, SDP answers decline media)`);
-        }
-      }
-    }
+    const sgs: SgEndpoint[] = overrides.sgs ?? config.ss7.sgs.map((sg) => ({ ...sg, localAddress: config.ss7.m3ua.localAddress }));
+    const gateways = overrides.gateways ?? config.mgcp.gateways;
 
     // --- Media gateway control (MGCP call agent). Endpoints reach a gateway by their domain (RFC 3435 §2.1.1).
     config.trunkGroups.forEach((tg, i) => {
@@ -216,7 +205,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         trunkGroups: isup.trunkGroups.map((tg) => ({ id: tg.id, variant: tg.variant, dpc: trunkGroups.get(tg.id)?.dpc, gateway: trunkGroups.get(tg.id)?.gateway, available: trunkGroupUsable(tg.id), ...tg.circuits.counts() })),
         gateways: gatewayHealth?.status() ?? [],
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing }), ...(tandem ? [(app: FastifyInstance) => labRoutes(app, { simulator: tandem!.simulator })] : [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing }), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());
@@ -235,8 +224,6 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       link,
       routing,
       bearer,
-      tandem,
-      osmoMgw,
       async stop() {
         if (stopped) return;
         stopped = true;

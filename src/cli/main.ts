@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, port: { type: 'string' } } });
       const config = loadConfig(values.config ?? process.env.SSW_CONFIG);
       if (values.port !== undefined) config.lab.tandemSim.port = Number(values.port);
-      const { runTandemSimulator } = await import('../ss7/tandem-sim/run.js');
+      const { runTandemSimulator } = await import('../app/lab/tandem-sim/run.js');
       return runTandemSimulator(config);
     }
     case 'routes': {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/load.js';
-import { startSoftswitch, type SoftswitchHandle } from '../../src/app/softswitch.js';
+import { startSwitch, type RunningSwitch as SoftswitchHandle } from '../../src/app/start.js';
 import { createLogger } from '../../src/util/log.js';
 import { CdrStore, type StoredCdr } from '../../src/store/cdr-store.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -80,7 +80,7 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
       },
       shutdown: { drainMs: 2000 },
     });
-    ssw = await startSoftswitch(config, createLogger('warn'));
+    ssw = await startSwitch(config, createLogger('warn'));
     await waitAspActive(ssw);
     // Route advance: the first carrier's trunk group rejects 2125550134 with cause 34 (no circuit).
     const lookup = await ssw.api.inject({ url: '/api/v1/routes/lookup?number=12125550134' });

@@ -4,7 +4,7 @@
  * the gateway answers the switch's audits.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SoftswitchHandle } from '../../src/app/softswitch.js';
+import type { RunningSwitch as SoftswitchHandle } from '../../src/app/start.js';
 import { hasOsmoMgw, OSMO_MGW_MISSING, startOsmoMgw, type OsmoMgw } from '../helpers/osmo-mgw.js';
 import { hasSipp, runSipp } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';

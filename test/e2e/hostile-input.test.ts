@@ -6,7 +6,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SoftswitchHandle } from '../../src/app/softswitch.js';
+import type { RunningSwitch as SoftswitchHandle } from '../../src/app/start.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
 import { decodeM3ua } from '../../src/ss7/m3ua/codec.js';
 import { decodeIsup } from '../../src/ss7/isup/codec.js';

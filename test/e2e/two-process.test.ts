@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { startSoftswitch, type SoftswitchHandle } from '../../src/app/softswitch.js';
+import { startSwitch, type RunningSwitch as SoftswitchHandle } from '../../src/app/start.js';
 import { createLogger } from '../../src/util/log.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 import { until, waitAspActive } from '../helpers/lab-switch.js';
@@ -63,7 +63,7 @@ describe.skipIf(missing !== '')('switch and tandem simulator as two processes', 
       tandem!.stderr!.on('data', seen);
     });
 
-    ssw = await startSoftswitch(loadConfig(file, {}), createLogger('warn'));
+    ssw = await startSwitch(loadConfig(file, {}), createLogger('warn'));
     await waitAspActive(ssw);
     expect(ssw.link.status()[0]).toMatchObject({ sg: 'tandem', state: 'ASP_ACTIVE' });
     expect(ssw.tandem).toBeUndefined();

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
-import { startSoftswitch, type SoftswitchHandle } from '../../src/app/softswitch.js';
+import { startSwitch, type RunningSwitch as SoftswitchHandle } from '../../src/app/start.js';
 import { createLogger } from '../../src/util/log.js';
 
 /** Waits until `cond` holds, polling; throws with `what` after `ms`. */
@@ -39,7 +39,7 @@ export async function startLabSwitch(overrides: Record<string, unknown> = {}, le
     ...overrides,
     lab: { ...lab, tandemSim: { port: 0, alertDelayMs: 20, answerDelayMs: 50, ...((lab.tandemSim ?? {}) as object) } },
   });
-  const ssw = await startSoftswitch(config, createLogger(level));
+  const ssw = await startSwitch(config, createLogger(level));
   try {
     await waitAspActive(ssw);
   } catch (err) {

@@ -1,4 +1,4 @@
-import type { TrunkGroupConfig } from '../../config/schema.js';
+import type { TrunkGroupConfig } from './config.js';
 
 /** DS0 channels per T1/DS1 span. */
 const CHANNELS_PER_SPAN = 24;

@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import type { TrunkCustomerConfig } from '../../config/schema.js';
+import type { TrunkCustomerConfig } from './config.js';
 import { SoftswitchError } from '../../errors.js';
 
 /** A parsed IPv4 prefix: network address and mask as unsigned 32-bit integers. */

@@ -7,7 +7,6 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../util/log.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger } from '../../util/log.js';
-import type { ProtocolData } from '../m3ua/messages.js';
 import type { Variant } from '../variant.js';
 import type { CircuitGroup } from './circuits.js';
 import { decodeIsup, encodeIsup } from './codec.js';
@@ -18,7 +17,7 @@ import { IsupCallRunner } from './call-runner.js';
 import { eventForMessage, messageForRequest } from './call-messages.js';
 import { causeIndicators } from './params/cause.js';
 import { rangeStatusBits, rangeAndStatus } from './params/indicators.js';
-import { SI_ISUP, type MtpTransferLink } from './mtp-link.js';
+import { SI_ISUP, type MtpTransferData, type MtpTransferLink } from '../mtp3/transfer.js';
 import { isupDecodeErrorsTotal, isupDroppedTotal, isupMessagesTotal } from './metrics.js';
 
 export interface IsupTrunkGroup {
@@ -53,7 +52,7 @@ export class IsupService extends EventEmitter {
   private readonly owners = new Map<string, CircuitHandler>();
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly onTransfer = (pd: ProtocolData) => this.receive(pd);
+  private readonly onTransfer = (pd: MtpTransferData) => this.receive(pd);
 
   constructor(private readonly opts: IsupServiceOptions) {
     super();
@@ -107,7 +106,7 @@ export class IsupService extends EventEmitter {
       this.log.error({ err, tg: tg.id, cic: msg.cic, type: msg.type }, 'ISUP message cannot be encoded for this variant; not sent');
       return false;
     }
-    const pd: ProtocolData = {
+    const pd: MtpTransferData = {
       opc: this.opts.ownPointCode,
       dpc: tg.farPointCode,
       si: SI_ISUP,
@@ -123,7 +122,7 @@ export class IsupService extends EventEmitter {
     return ok;
   }
 
-  private receive(pd: ProtocolData): void {
+  private receive(pd: MtpTransferData): void {
     if (pd.si !== SI_ISUP) return void isupDroppedTotal.inc({ reason: 'not-isup' });
     if (pd.dpc !== this.opts.ownPointCode) return void isupDroppedTotal.inc({ reason: 'not-our-point-code' });
     const groups = this.byFarPc.get(pd.opc);

@@ -14,7 +14,7 @@ import type { ProtocolData } from '../m3ua/messages.js';
 import type { AspState } from '../m3ua/asp-fsm.js';
 import type { DestinationChange } from '../m3ua/destinations.js';
 import type { M3uaAlarm } from '../m3ua/alarms.js';
-import type { MtpTransferLink } from '../isup/mtp-link.js';
+import type { MtpTransferLink } from '../mtp3/transfer.js';
 import type { SctpAssociation } from '../sctp/association.js';
 
 export interface SgEndpoint {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ProtocolData } from '../m3ua/messages.js';
 import type { M3uaSg, SgTransferMeta } from '../m3ua/sg.js';
-import type { MtpTransferLink } from '../isup/mtp-link.js';
+import type { MtpTransferLink } from '../mtp3/transfer.js';
 
 /** MTP-TRANSFER over the SG side of M3UA (the tandem simulator's view of the switch's ASPs). */
 export class SgTransferLink extends EventEmitter implements MtpTransferLink {

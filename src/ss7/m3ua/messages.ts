@@ -7,15 +7,10 @@ export interface MaskedPointCode {
 }
 
 /** Protocol Data, RFC 4666 §3.3.1. Point codes are plain numbers (24-bit ANSI or 14-bit ITU). */
-export interface ProtocolData {
-  opc: number;
-  dpc: number;
-  si: number;
-  ni: number;
-  mp: number;
-  sls: number;
-  data: Buffer;
-}
+import type { MtpTransferData } from '../mtp3/transfer.js';
+
+/** M3UA Protocol Data (RFC 4666 §3.3.1.1) carries the MTP-TRANSFER primitive's parameters. */
+export type ProtocolData = MtpTransferData;
 
 export interface NotifyStatus {
   type: number;

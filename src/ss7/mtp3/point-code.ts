@@ -1,3 +1,4 @@
+import { SoftswitchError } from '../../errors.js';
 import type { Variant } from '../variant.js';
 
 export type PointCodeStyle = 'structured' | 'decimal';
@@ -42,4 +43,11 @@ export function parsePointCode(text: string, variant: Variant): number | PointCo
 
 export function isPointCodeError(v: number | PointCodeError): v is PointCodeError {
   return typeof v !== 'number';
+}
+
+/** A configured point code, or SSW_ERR_CONFIG_INVALID naming the configuration key. */
+export function pointCodeOf(text: string, variant: 'ansi' | 'itu', key: string): number {
+  const pc = parsePointCode(text, variant);
+  if (isPointCodeError(pc)) throw new SoftswitchError('SSW_ERR_CONFIG_INVALID', `${key}: ${pc.error} ("${text}")`);
+  return pc;
 }

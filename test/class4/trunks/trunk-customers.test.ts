@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { TrunkCustomerTable, parseCidr } from '../../../src/class4/trunks/trunk-customers.js';
+import { trunkCustomerSchema } from '../../../src/class4/trunks/config.js';
+
+const customer = (c: unknown) => trunkCustomerSchema.parse(c);
 
 describe('trunk customer authentication by source address', () => {
   const table = new TrunkCustomerTable([
-    { id: 'wide', sources: ['10.0.0.0/8'], maxCalls: 10 },
-    { id: 'narrow', sources: ['10.1.2.0/24', '192.0.2.7'], routingCustomer: 'rt-narrow', maxCalls: 5 },
+    customer({ id: 'wide', sources: ['10.0.0.0/8'], maxCalls: 10 }),
+    customer({ id: 'narrow', sources: ['10.1.2.0/24', '192.0.2.7'], routingCustomer: 'rt-narrow', maxCalls: 5 }),
   ]);
 
   it('picks the most specific prefix and maps to the routing customer', () => {
@@ -22,6 +25,6 @@ describe('trunk customer authentication by source address', () => {
 
   it('refuses a bad CIDR in config with the key named', () => {
     expect(parseCidr('10.0.0.0/33')).toBeUndefined();
-    expect(() => new TrunkCustomerTable([{ id: 'x', sources: ['10.0.0/8'], maxCalls: 1 }])).toThrow(/trunkCustomers\.x\.sources/);
+    expect(() => new TrunkCustomerTable([customer({ id: 'x', sources: ['10.0.0/8'], maxCalls: 1 })])).toThrow(/trunkCustomers\.x\.sources/);
   });
 });

@@ -7,7 +7,7 @@ import { buildIam, buildRel, buildRlc } from '../../../src/ss7/isup/builders.js'
 import { isIsupError, type CauseMessage, type IsupMessage, type RangeMessage } from '../../../src/ss7/isup/messages.js';
 import { rangeAndStatus } from '../../../src/ss7/isup/params/indicators.js';
 import { IsupService } from '../../../src/ss7/isup/service.js';
-import type { MtpTransferLink } from '../../../src/ss7/isup/mtp-link.js';
+import type { MtpTransferLink } from '../../../src/ss7/mtp3/transfer.js';
 import type { ProtocolData } from '../../../src/ss7/m3ua/messages.js';
 
 const OWN = 0x010101;

@@ -1,0 +1,74 @@
+/**
+ * Class 4 trunk configuration: SIP trunk customers (who may send us calls, and the DIDs they own)
+ * and ISUP trunk groups (circuits toward an adjacent exchange and the gateway carrying them).
+ */
+import { z } from 'zod';
+
+const variant = z.enum(['ansi', 'itu']);
+const digits = z.string().regex(/^\d{1,20}$/, 'digits only (1–20)');
+
+/** A SIP destination of a DID: a customer's PBX or SBC. */
+export const didTargetSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(5060),
+  transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
+  /** Share of calls among targets of equal priority when `selection` is `weighted`. */
+  weight: z.number().positive().default(1),
+});
+
+/** Numbers a trunk customer owns and where calls to them go. */
+export const didSchema = z
+  .object({
+    /** One number, 10-digit NANP (`2125550100`) or E.164 digits. */
+    number: digits.optional(),
+    /** A range of numbers, inclusive, same length: `{from: "2125550100", to: "2125550199"}`. */
+    range: z.object({ from: digits, to: digits }).optional(),
+    targets: z.array(didTargetSchema).min(1),
+    /** `ordered`: the first healthy target, then the next on failure; `weighted`: by weight, then the rest. */
+    selection: z.enum(['ordered', 'weighted']).default('ordered'),
+    /** How the called number appears in the Request-URI: 10-digit national or E.164 (`+1…`). */
+    deliverAs: z.enum(['national', 'e164']).default('national'),
+  })
+  .refine((d) => (d.number === undefined) !== (d.range === undefined), { message: 'give either number or range' })
+  .refine((d) => !d.range || (d.range.from.length === d.range.to.length && d.range.from <= d.range.to), {
+    message: 'range.from and range.to must have the same length and from ≤ to',
+  });
+
+export const trunkCustomerSchema = z.object({
+  id: z.string().min(1),
+  /** Source addresses (IPv4 / IPv4 CIDR) the customer's SIP trunk sends from. */
+  sources: z.array(z.string().min(1)).min(1),
+  /** Routing customer id (routing.customers: route table, normalisation); routing.defaultCustomer when absent. */
+  routingCustomer: z.string().optional(),
+  maxCalls: z.number().int().positive().default(100),
+  /** DIDs the customer owns: incoming PSTN calls to them are delivered to its targets. */
+  dids: z.array(didSchema).default([]),
+  /**
+   * Q.850 cause for a call to one of its DIDs when every target is down or refuses
+   * (34 no circuit/channel available, or 20 subscriber absent).
+   */
+  unreachableCause: z.union([z.literal(34), z.literal(20)]).default(34),
+});
+
+export const trunkGroupSchema = z.object({
+  id: z.string().min(1),
+  variant: variant.default('ansi'),
+  /** Point code of the far end (access tandem): ANSI "n-c-m" or ITU decimal / "z-a-i". */
+  dpc: z.string().min(1),
+  cics: z.object({ first: z.number().int().min(0).max(16383), count: z.number().int().min(1).max(4096) }),
+  /** Media gateway (name in mgcp.gateways) whose endpoints carry these circuits. */
+  gateway: z.string().optional(),
+  /**
+   * Endpoint name template per circuit: `{n}` the circuit's index in the group from 1 in hex,
+   * `{cic}`/`{cichex}` its CIC in decimal/hex, `{span}`/`{chan}` T1 span and DS0 from 1.
+   * The default suits osmo-mgw's rtpbridge endpoints.
+   */
+  endpoint: z.string().default('rtpbridge/{cichex}@mgw'),
+  /** Which idle circuit a new outgoing call takes (glare avoidance: `odd`/`even` from opposite ends). */
+  circuitSelection: z.enum(['lru', 'ascending', 'descending', 'odd', 'even']).default('lru'),
+});
+
+export type TrunkGroupConfig = z.infer<typeof trunkGroupSchema>;
+export type TrunkCustomerConfig = z.infer<typeof trunkCustomerSchema>;
+export type DidConfig = z.infer<typeof didSchema>;
+export type DidTargetConfig = z.infer<typeof didTargetSchema>;

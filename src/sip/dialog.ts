@@ -1,0 +1,88 @@
+/** A confirmed INVITE dialog (RFC 3261 §12) as the call layer sees it, plus the state the core keeps. */
+import { EventEmitter } from 'node:events';
+import type { TimerHandle } from '../util/clock.js';
+import type { Dialog, DestroyInfo, InboundRequest, InviteResponder } from './port.js';
+import type { Endpoint, SipRequest, SipResponse } from './message.js';
+
+export interface DialogState {
+  type: 'uas' | 'uac';
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+  /** From/To header value for our side, with our tag (§12.2.1.1). */
+  localParty: string;
+  remoteParty: string;
+  /** Remote Contact URI (§12.1.1, §12.1.2). */
+  remoteTarget: string;
+  /** Route set, in the order it is put in Route headers (§12.1.1 UAS keeps order, §12.1.2 UAC reverses). */
+  routeSet: string[];
+  localSeq: number;
+  remoteSeq: number;
+  localSdp: string;
+  remoteSdp: string;
+}
+
+/** §13.3.1.4: a 2xx the UAS retransmits until the ACK arrives. */
+export interface Pending2xx {
+  res: SipResponse;
+  dest: Endpoint;
+  cseq: number;
+  interval: number;
+  started: number;
+  timer?: TimerHandle;
+}
+
+export function dialogId(callId: string, localTag: string, remoteTag: string): string {
+  return `${callId};${localTag};${remoteTag}`;
+}
+
+export class SipDialog extends EventEmitter implements Dialog {
+  readonly id: string;
+  destroyed = false;
+  pending2xx: Pending2xx | undefined;
+  /** UAC: the ACK for the 2xx, re-sent when the 2xx is retransmitted (§13.2.2.4). */
+  ack: { req: SipRequest; dest: Endpoint } | undefined;
+
+  constructor(
+    readonly state: DialogState,
+    private readonly terminate: (d: SipDialog, headers: Record<string, string>) => Promise<void>,
+  ) {
+    super();
+    this.id = dialogId(state.callId, state.localTag, state.remoteTag);
+  }
+
+  get callId(): string {
+    return this.state.callId;
+  }
+  get type(): 'uas' | 'uac' {
+    return this.state.type;
+  }
+  get localTag(): string {
+    return this.state.localTag;
+  }
+  get remoteTag(): string {
+    return this.state.remoteTag;
+  }
+  get localSdp(): string {
+    return this.state.localSdp;
+  }
+  get remoteSdp(): string {
+    return this.state.remoteSdp;
+  }
+
+  destroy(opts: { headers?: Record<string, string> } = {}): Promise<void> {
+    if (this.destroyed) return Promise.resolve();
+    return this.terminate(this, opts.headers ?? {});
+  }
+
+  override on(event: 'destroy', listener: (info: DestroyInfo) => void): this;
+  override on(event: 'ack', listener: () => void): this;
+  override on(event: 'modify', listener: (req: InboundRequest, res: InviteResponder) => void): this;
+  override on(event: string, listener: (...args: never[]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  override off(event: string, listener: (...args: never[]) => void): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
+  }
+}

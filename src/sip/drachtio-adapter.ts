@@ -1,0 +1,248 @@
+/**
+ * SignallingPort over drachtio-srf (production: an operator-deployed drachtio-server does the
+ * SIP transport, transactions, 2xx retransmission and CANCEL handling). This file only maps
+ * srf's request/response/Dialog onto the port's types.
+ */
+import { EventEmitter } from 'node:events';
+import Srf from 'drachtio-srf';
+import { SoftswitchError } from '../errors.js';
+import type { Logger } from '../util/log.js';
+import {
+  SipError,
+  type CreateUacOptions,
+  type CreateUasOptions,
+  type DestroyInfo,
+  type Dialog,
+  type InboundRequest,
+  type InviteResponder,
+  type NameAddrInfo,
+  type SendOptions,
+  type SignallingPort,
+} from './port.js';
+import { parseNameAddr, parseUri } from './header-values.js';
+import { splitList } from './message.js';
+
+export interface DrachtioConfig {
+  host: string;
+  /** drachtio-server's admin port (9022 by default). */
+  port: number;
+  secret: string;
+  logger: Logger;
+  /** How long to wait for the server to accept us. */
+  connectTimeoutMs?: number;
+}
+
+function nameAddrInfo(value: string | undefined): NameAddrInfo {
+  const na = parseNameAddr(value ?? '');
+  if (!na) return { uri: '', user: '' };
+  return { uri: na.uri, user: parseUri(na.uri)?.user ?? '', tag: na.tag, displayName: na.displayName };
+}
+
+class DrachtioRequest extends EventEmitter implements InboundRequest {
+  readonly from: NameAddrInfo;
+  readonly to: NameAddrInfo;
+  canceled = false;
+
+  constructor(readonly inner: Srf.SrfRequest) {
+    super();
+    this.from = nameAddrInfo(inner.get('From'));
+    this.to = nameAddrInfo(inner.get('To'));
+    inner.on('cancel', () => {
+      this.canceled = true;
+      this.emit('cancel');
+    });
+  }
+  get method(): string {
+    return this.inner.method;
+  }
+  get uri(): string {
+    return this.inner.uri;
+  }
+  get callId(): string {
+    return this.inner.callId;
+  }
+  get calledNumber(): string {
+    return parseUri(this.inner.uri)?.user ?? '';
+  }
+  get body(): string {
+    return this.inner.body ?? '';
+  }
+  get sourceAddress(): string {
+    return this.inner.source_address;
+  }
+  get sourcePort(): number {
+    return Number(this.inner.source_port);
+  }
+  get protocol(): 'udp' | 'tcp' | 'tls' {
+    const p = String(this.inner.protocol).toLowerCase();
+    return p === 'tcp' || p === 'tls' ? p : 'udp';
+  }
+  get(name: string): string | undefined {
+    return this.inner.has(name) ? this.inner.get(name) : undefined;
+  }
+  getAll(name: string): string[] {
+    const v = this.get(name);
+    return v === undefined ? [] : splitList(v);
+  }
+  override on(event: 'cancel', listener: () => void): this {
+    return super.on(event, listener);
+  }
+  override off(event: 'cancel', listener: () => void): this {
+    return super.off(event, listener);
+  }
+}
+
+class DrachtioResponder implements InviteResponder {
+  constructor(readonly inner: Srf.SrfResponse) {}
+  get finalResponseSent(): boolean {
+    return this.inner.finalResponseSent;
+  }
+  send(status: number, reason?: string, opts: SendOptions = {}): void {
+    const headers = { ...(opts.headers ?? {}) };
+    if (opts.body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/sdp';
+    const o = { headers, body: opts.body };
+    if (reason) this.inner.send(status, reason, o);
+    else this.inner.send(status, o);
+  }
+}
+
+class DrachtioDialog extends EventEmitter implements Dialog {
+  destroyed = false;
+
+  constructor(private readonly inner: Srf.Dialog) {
+    super();
+    inner.on('destroy', (msg: Srf.SrfRequest) => {
+      this.destroyed = true;
+      const info: DestroyInfo = { by: 'remote', reason: msg.has('Reason') ? msg.get('Reason') : undefined, get: (n) => (msg.has(n) ? msg.get(n) : undefined) };
+      this.emit('destroy', info);
+    });
+    inner.on('ack', () => this.emit('ack'));
+  }
+  get id(): string {
+    return `${this.callId};${this.localTag};${this.remoteTag}`;
+  }
+  get callId(): string {
+    return this.inner.sip.callId;
+  }
+  get type(): 'uas' | 'uac' {
+    return this.inner.type;
+  }
+  get localTag(): string {
+    return this.inner.sip.localTag;
+  }
+  get remoteTag(): string {
+    return this.inner.sip.remoteTag;
+  }
+  get localSdp(): string {
+    return this.inner.local.sdp;
+  }
+  get remoteSdp(): string {
+    return this.inner.remote.sdp;
+  }
+  destroy(opts: { headers?: Record<string, string> } = {}): Promise<void> {
+    if (this.destroyed) return Promise.resolve();
+    this.destroyed = true;
+    return new Promise((resolve) => this.inner.destroy({ headers: opts.headers ?? {} }, () => resolve()));
+  }
+  override on(event: 'destroy', listener: (info: DestroyInfo) => void): this;
+  override on(event: 'ack', listener: () => void): this;
+  override on(event: 'modify', listener: (req: InboundRequest, res: InviteResponder) => void): this;
+  override on(event: string, listener: (...args: never[]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+  override off(event: string, listener: (...args: never[]) => void): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
+  }
+}
+
+/** Gives up a connection that never authenticated, so srf does not keep reconnecting. */
+function abandon(srf: Srf): void {
+  try {
+    srf.disconnect();
+  } catch {
+    // no socket registered yet
+  }
+}
+
+function toSipError(err: unknown): unknown {
+  const e = err as { name?: string; status?: number; reason?: string; res?: { get?(n: string): string } };
+  if (e && e.name === 'SipError' && typeof e.status === 'number') return new SipError(e.status, e.reason ?? '');
+  return err;
+}
+
+export class DrachtioSignallingPort implements SignallingPort {
+  private constructor(
+    private readonly srf: Srf,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Connects to drachtio-server (inbound mode); rejects with SSW_ERR_DRACHTIO_UNAVAILABLE. */
+  static async connect(cfg: DrachtioConfig): Promise<DrachtioSignallingPort> {
+    const srf = new Srf();
+    const logger = cfg.logger.child({ component: 'sip-drachtio' });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        abandon(srf);
+        reject(new SoftswitchError('SSW_ERR_DRACHTIO_UNAVAILABLE', `${cfg.host}:${cfg.port}: no answer within ${cfg.connectTimeoutMs ?? 5000} ms`));
+      }, cfg.connectTimeoutMs ?? 5000);
+      srf.on('connect', (err: Error | null, hostport: string) => {
+        clearTimeout(timer);
+        if (err) {
+          abandon(srf);
+          reject(new SoftswitchError('SSW_ERR_DRACHTIO_UNAVAILABLE', `${cfg.host}:${cfg.port}: ${err.message}`, { cause: err }));
+          return;
+        }
+        logger.info({ hostport }, 'connected to drachtio-server');
+        resolve();
+      });
+      srf.on('error', (err: Error) => logger.warn({ err }, 'drachtio connection error'));
+      void srf.connect({ host: cfg.host, port: cfg.port, secret: cfg.secret });
+    });
+    return new DrachtioSignallingPort(srf, logger);
+  }
+
+  onInvite(handler: (req: InboundRequest, res: InviteResponder) => void): void {
+    this.srf.invite((req, res) => handler(new DrachtioRequest(req), new DrachtioResponder(res)));
+  }
+
+  async createUAS(req: InboundRequest, res: InviteResponder, opts: CreateUasOptions): Promise<Dialog> {
+    if (!(req instanceof DrachtioRequest) || !(res instanceof DrachtioResponder)) throw new TypeError('createUAS needs a request delivered by this port');
+    if (req.canceled) throw new SipError(487, 'Request Terminated');
+    try {
+      return new DrachtioDialog(await this.srf.createUAS(req.inner, res.inner, { localSdp: opts.localSdp, headers: opts.headers }));
+    } catch (err) {
+      throw toSipError(err);
+    }
+  }
+
+  async createUAC(uri: string, opts: CreateUacOptions): Promise<Dialog> {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.from) headers.From = opts.from.includes(':') ? `<${opts.from}>` : `<sip:${opts.from}@localhost>`;
+    if (opts.to) headers.To = `<${opts.to}>`;
+    let sent: Srf.SrfRequest | undefined;
+    let abortWanted = false;
+    const cancel = () => sent?.cancel(() => undefined);
+    opts.signal?.addEventListener('abort', () => {
+      abortWanted = true;
+      cancel();
+    }, { once: true });
+    try {
+      const d = await this.srf.createUAC(uri, { localSdp: opts.localSdp, headers }, {
+        cbRequest: (r) => {
+          sent = r;
+          if (abortWanted) cancel();
+        },
+        cbProvisional: (p) =>
+          opts.onProvisional?.({ status: p.status, reason: p.reason, sdp: p.body || undefined, get: (n) => (p.has(n) ? p.get(n) : undefined) }),
+      });
+      return new DrachtioDialog(d);
+    } catch (err) {
+      throw toSipError(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.logger.debug('disconnecting from drachtio-server');
+    this.srf.disconnect();
+  }
+}

@@ -1,0 +1,81 @@
+/** SignallingPort over the embedded RFC 3261 stack: UDP transport + transaction layer + UA core. */
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { SipError, type CreateUacOptions, type CreateUasOptions, type Dialog, type InboundRequest, type InviteResponder, type SignallingPort } from './port.js';
+import { IncomingInvite } from './incoming-invite.js';
+import { UdpTransport } from './transport-udp.js';
+import { UaCore } from './ua-core.js';
+
+export interface EmbeddedSipConfig {
+  /** Address to bind, e.g. '127.0.0.1' or '0.0.0.0'. */
+  address: string;
+  /** UDP port; 0 lets the OS choose (read it back from `port`). */
+  port: number;
+  /** Address written in Via and Contact when it differs from the bound one (e.g. behind 1:1 NAT, or bound to 0.0.0.0). */
+  publicAddress?: string;
+  logger: Logger;
+  clock: Clock;
+  userAgent?: string;
+  /** An INVITE left without a final response this long is answered 480 (default 300 s). */
+  inviteGuardMs?: number;
+  /** Server transactions held at once before new requests get 503 + Retry-After (default 20,000). */
+  maxServerTransactions?: number;
+  /** Dialogs held at once before a new INVITE gets 503 + Retry-After (default 50,000). */
+  maxDialogs?: number;
+  /** Retry-After seconds on those 503s (default 10). */
+  overloadRetryAfterS?: number;
+}
+
+export class EmbeddedSignallingPort implements SignallingPort {
+  private constructor(
+    private readonly transport: UdpTransport,
+    readonly core: UaCore,
+  ) {}
+
+  static async create(config: EmbeddedSipConfig): Promise<EmbeddedSignallingPort> {
+    const logger = config.logger.child({ component: 'sip' });
+    const transport = await UdpTransport.open({ address: config.address, port: config.port, logger });
+    const host = config.publicAddress ?? (config.address === '0.0.0.0' || config.address === '::' ? '127.0.0.1' : config.address);
+    const core = new UaCore({
+      clock: config.clock,
+      logger,
+      send: (buf, to) => transport.send(buf, to),
+      local: { host, port: transport.port },
+      userAgent: config.userAgent,
+      inviteGuardMs: config.inviteGuardMs,
+      maxServerTransactions: config.maxServerTransactions,
+      maxDialogs: config.maxDialogs,
+      overloadRetryAfterS: config.overloadRetryAfterS,
+    });
+    transport.onMessage((buf, from) => core.receive(buf, from));
+    return new EmbeddedSignallingPort(transport, core);
+  }
+
+  /** The bound UDP port. */
+  get port(): number {
+    return this.transport.port;
+  }
+
+  get address(): string {
+    return this.transport.address;
+  }
+
+  onInvite(handler: (req: InboundRequest, res: InviteResponder) => void): void {
+    this.core.onInvite((inv) => handler(inv, inv));
+  }
+
+  async createUAS(req: InboundRequest, _res: InviteResponder, opts: CreateUasOptions): Promise<Dialog> {
+    if (!(req instanceof IncomingInvite)) throw new TypeError('createUAS needs a request delivered by this port');
+    if (req.canceled) throw new SipError(487, 'Request Terminated');
+    return this.core.answer(req, opts.localSdp, opts.headers);
+  }
+
+  createUAC(uri: string, opts: CreateUacOptions): Promise<Dialog> {
+    return this.core.invite(uri, opts);
+  }
+
+  async close(): Promise<void> {
+    this.core.close();
+    await this.transport.close();
+  }
+}

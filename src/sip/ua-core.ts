@@ -1,0 +1,605 @@
+/**
+ * The UA core (RFC 3261 §8, §12–§15) over the transaction layer: one receive pipeline
+ * (parse → check mandatory headers → match transaction → dispatch by method) with one error
+ * exit that answers 400/505/413 when the request can be answered and drops it otherwise.
+ */
+import { Counter } from 'prom-client';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { registry } from '../util/metrics.js';
+import { SipError, type CreateUacOptions, type SendOptions } from './port.js';
+import { buildNon2xxAck, buildRequest, buildResponse, newBranch, randomToken, responseDestination, stampReceived, uriDestination, type ResponseOptions } from './build.js';
+import { ALLOWED_METHODS, KNOWN_METHODS, T1, T2 } from './constants.js';
+import { SipDialog, dialogId, type DialogState } from './dialog.js';
+import { formatNameAddr, parseCSeq, parseNameAddr, parseUri, parseVia } from './header-values.js';
+import { IncomingInvite } from './incoming-invite.js';
+import type { Endpoint, SipMessage, SipRequest, SipResponse } from './message.js';
+import { parseMessage } from './parser.js';
+import { serializeMessage } from './serializer.js';
+import { TransactionLayer, serverKey } from './transaction/layer.js';
+import type { Transaction } from './transaction/transaction.js';
+
+const received = new Counter({ name: 'softswitch_sip_messages_received_total', help: 'SIP messages received', labelNames: ['kind'], registers: [registry] });
+const rejected = new Counter({ name: 'softswitch_sip_malformed_total', help: 'SIP datagrams that failed to parse or lacked mandatory headers', registers: [registry] });
+const overloaded = new Counter({
+  name: 'softswitch_sip_overload_rejected_total',
+  help: 'Requests refused with 503 because the server-transaction or dialog bound was reached',
+  labelNames: ['method'],
+  registers: [registry],
+});
+
+/** A metric label from a wire method: known methods by name, anything else as one value. */
+const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? method : 'other');
+
+export interface UaCoreOptions {
+  clock: Clock;
+  logger: Logger;
+  /** Datagram out. */
+  send(buf: Buffer, to: Endpoint): void;
+  /** Address and port put in Via and Contact. */
+  local: { host: string; port: number };
+  userAgent?: string;
+  /** An INVITE the application leaves without a final response this long gets 480 (default 300 s). */
+  inviteGuardMs?: number;
+  /** Server transactions held at once; past it new requests get 503 (RFC 3261 §21.5.4). Default 20,000. */
+  maxServerTransactions?: number;
+  /** Dialogs held at once; past it a new INVITE gets 503. Default 50,000. */
+  maxDialogs?: number;
+  /** Retry-After (seconds) on those 503s. Default 10. */
+  overloadRetryAfterS?: number;
+}
+
+const ALLOW = ALLOWED_METHODS.join(', ');
+
+/** §8.2.2.2: what makes two requests the same request arriving by two paths. */
+function mergeKey(req: SipRequest): string {
+  return `${req.headers.get('call-id') ?? ''}\n${parseNameAddr(req.headers.get('from') ?? '')?.tag ?? ''}\n${req.headers.get('cseq') ?? ''}`;
+}
+const MANDATORY = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
+
+export class UaCore {
+  readonly layer: TransactionLayer;
+  private readonly dialogs = new Map<string, SipDialog>();
+  private inviteHandler: ((inv: IncomingInvite) => void) | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: UaCoreOptions) {
+    this.log = opts.logger;
+    this.layer = new TransactionLayer({
+      clock: opts.clock,
+      send: (msg, to) => this.transmit(msg, to),
+      buildAck: buildNon2xxAck,
+    });
+  }
+
+  onInvite(handler: (inv: IncomingInvite) => void): void {
+    this.inviteHandler = handler;
+  }
+
+  get dialogCount(): number {
+    return this.dialogs.size;
+  }
+
+  /** Dialogs whose 2xx is still retransmitted for want of an ACK (§13.3.1.4). */
+  get unacknowledgedDialogs(): number {
+    let n = 0;
+    for (const d of this.dialogs.values()) if (d.pending2xx) n++;
+    return n;
+  }
+
+  private transmit(msg: SipMessage, to: Endpoint): void {
+    if (this.opts.userAgent && !msg.headers.has(msg.kind === 'request' ? 'user-agent' : 'server')) {
+      msg.headers.append(msg.kind === 'request' ? 'User-Agent' : 'Server', this.opts.userAgent);
+    }
+    this.opts.send(serializeMessage(msg), to);
+  }
+
+  private get contact(): string {
+    return `<sip:${this.opts.local.host}:${this.opts.local.port}>`;
+  }
+
+  // ---- receive pipeline -------------------------------------------------------------
+
+  receive(buf: Buffer, source: Endpoint): void {
+    const parsed = parseMessage(buf);
+    if (!parsed.ok) {
+      rejected.inc();
+      const { partial } = parsed.error;
+      if (partial && partial.method !== 'ACK' && this.answerable(partial)) {
+        stampReceived(partial, source);
+        this.sendStateless(partial, source, parsed.error.status, { reason: parsed.error.status === 400 ? `Bad Request (${parsed.error.code})` : undefined });
+      } else {
+        this.log.debug({ source, code: parsed.error.code, detail: parsed.error.detail }, 'sip datagram dropped');
+      }
+      return;
+    }
+    const msg = parsed.message;
+    received.inc({ kind: msg.kind === 'request' ? methodLabel(msg.method) : 'response' });
+    if (msg.kind === 'response') return this.receiveResponse(msg);
+    if (!this.answerable(msg)) {
+      rejected.inc();
+      this.log.debug({ source }, 'sip request without usable Via/From/To/Call-ID/CSeq dropped');
+      return;
+    }
+    stampReceived(msg, source);
+    const cseq = parseCSeq(msg.headers.get('cseq') ?? '');
+    // §8.2: the CSeq method must match the request method.
+    if (!cseq || cseq.method !== msg.method) {
+      rejected.inc();
+      if (msg.method !== 'ACK') this.sendStateless(msg, source, 400, { reason: 'Bad Request (CSeq)' });
+      return;
+    }
+    if (this.layer.receiveRequest(msg)) return;
+    this.dispatchRequest(msg, source, cseq.seq);
+  }
+
+  /** A request can be answered when the headers a response copies are present and usable. */
+  private answerable(req: SipRequest): boolean {
+    for (const h of MANDATORY) if (!req.headers.get(h)) return false;
+    return parseVia(req.headers.get('via') ?? '') !== undefined;
+  }
+
+  private sendStateless(req: SipRequest, source: Endpoint, status: number, opts: ResponseOptions = {}): void {
+    this.transmit(buildResponse(req, status, { toTag: randomToken(), ...opts }), responseDestination(req, source));
+  }
+
+  private get atTransactionBound(): boolean {
+    return this.layer.size.servers >= (this.opts.maxServerTransactions ?? 20_000);
+  }
+
+  /** §21.5.4: 503 with Retry-After, sent without a transaction so an overload adds no state. */
+  private refuseOverload(req: SipRequest, source: Endpoint): void {
+    overloaded.inc({ method: methodLabel(req.method) });
+    this.sendStateless(req, source, 503, { headers: { 'Retry-After': String(this.opts.overloadRetryAfterS ?? 10) } });
+  }
+
+  /** Answers through a fresh non-INVITE server transaction, so retransmissions are absorbed (statelessly at the bound). */
+  private answerNonInvite(req: SipRequest, source: Endpoint, status: number, opts: ResponseOptions = {}): void {
+    const tx = this.atTransactionBound ? undefined : this.layer.startServer(req, responseDestination(req, source), {});
+    const res = buildResponse(req, status, { toTag: randomToken(), ...opts });
+    if (tx) this.layer.respond(tx, res);
+    else this.transmit(res, responseDestination(req, source));
+  }
+
+  private dispatchRequest(req: SipRequest, source: Endpoint, seq: number): void {
+    const toTag = parseNameAddr(req.headers.get('to') ?? '')?.tag;
+    const fromTag = parseNameAddr(req.headers.get('from') ?? '')?.tag ?? '';
+    const callId = req.headers.get('call-id') ?? '';
+    const dialog = toTag ? this.dialogs.get(dialogId(callId, toTag, fromTag)) : undefined;
+    switch (req.method) {
+      case 'INVITE': {
+        // The INVITE transaction ended with our 2xx: for 64*T1 a retransmitted INVITE is absorbed
+        // (the "Accepted" state and Timer L of RFC 6026 §7.1), not taken as a new request.
+        const accepted = this.accepted.get(serverKey(req) ?? '');
+        if (accepted) {
+          const p = accepted.dialog.pending2xx;
+          if (p && p.cseq === accepted.seq) this.transmit(p.res, p.dest);
+          return;
+        }
+        if (this.atTransactionBound || (!toTag && this.dialogs.size >= (this.opts.maxDialogs ?? 50_000))) return this.refuseOverload(req, source);
+        if (!toTag && this.ongoing.has(mergeKey(req))) {
+          // §8.2.2.2: same From tag, Call-ID and CSeq as an ongoing INVITE, other transaction: merged.
+          const tx = this.layer.startServer(req, responseDestination(req, source), {});
+          if (tx) this.layer.respond(tx, buildResponse(req, 482, { toTag: randomToken() }));
+          return;
+        }
+        if (toTag) return this.reInvite(req, source, dialog, seq);
+        return this.newInvite(req, source);
+      }
+      case 'ACK':
+        return this.ackFor2xx(dialog, seq);
+      case 'BYE':
+        return this.bye(req, source, dialog, seq);
+      case 'CANCEL':
+        return this.cancel(req, source);
+      case 'OPTIONS':
+        if (this.atTransactionBound) return this.refuseOverload(req, source);
+        return this.answerNonInvite(req, source, 200, { headers: { Allow: ALLOW, Accept: 'application/sdp' } });
+      default:
+        if (toTag && !dialog) return this.answerNonInvite(req, source, 481);
+        // §8.2.1: 405 for a method we know but do not allow here, 501 for one we do not know.
+        return this.answerNonInvite(req, source, KNOWN_METHODS.has(req.method.toUpperCase()) ? 405 : 501, { headers: { Allow: ALLOW } });
+    }
+  }
+
+  // ---- UAS ------------------------------------------------------------------------------
+
+  private newInvite(req: SipRequest, source: Endpoint): void {
+    const merge = mergeKey(req);
+    const tx = this.layer.startServer(req, responseDestination(req, source), {
+      timeout: () => this.log.debug({ callId: req.headers.get('call-id') }, 'no ACK for final response (timer H)'),
+      // After a 2xx the key lives on with the accepted entry (see `accept`).
+      terminated: (t) => {
+        const status = t.lastResponse?.status ?? 0;
+        if (status < 200 || status >= 300) this.ongoing.delete(merge);
+      },
+    });
+    if (!tx) return;
+    this.ongoing.add(merge);
+    const inv = new IncomingInvite(req, source, tx, randomToken(), (i, status, reason, o) => this.respondInvite(i, status, reason, o));
+    this.pendingInvites.set(tx, inv);
+    // §17.2.1: 100 Trying at once, so the caller stops retransmitting.
+    this.layer.respond(tx, buildResponse(req, 100));
+    const refusal = this.refuseInvite(req);
+    if (refusal) return inv.send(refusal.status, undefined, { headers: refusal.headers });
+    const guardMs = this.opts.inviteGuardMs ?? 300_000;
+    inv.guard = this.opts.clock.setTimeout(() => {
+      if (inv.finalResponseSent) return;
+      this.log.warn({ callId: inv.callId, guardMs }, 'INVITE left unanswered; sending 480');
+      inv.send(480);
+    }, guardMs);
+    if (!this.inviteHandler) {
+      inv.send(480, 'Temporarily Unavailable');
+      return;
+    }
+    try {
+      this.inviteHandler(inv);
+    } catch (err) {
+      this.log.error({ err, callId: inv.callId }, 'invite handler threw');
+      if (!inv.finalResponseSent) inv.send(500);
+    }
+  }
+
+  /** §8.2.2–§8.2.3: checks a UAS makes before the application sees the INVITE. */
+  private refuseInvite(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
+    const scheme = req.uri.slice(0, req.uri.indexOf(':')).toLowerCase();
+    if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return { status: 416 };
+    // §8.2.2.3: no option-tags are supported yet (100rel, timer come later).
+    const required = req.headers.getAll('require');
+    if (required.length > 0) return { status: 420, headers: { Unsupported: required.join(', ') } };
+    const type = req.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
+    if (req.body.length > 0 && type !== 'application/sdp') return { status: 415, headers: { Accept: 'application/sdp' } };
+    return undefined;
+  }
+
+  private respondInvite(inv: IncomingInvite, status: number, reason: string | undefined, o: SendOptions): void {
+    if (inv.finalResponseSent) throw new Error(`final response already sent for ${inv.callId}`);
+    if (status < 101 || status > 699) throw new RangeError(`status ${status} cannot be sent with send(); use 101–199 or 300–699`);
+    if (status >= 200 && status < 300) throw new RangeError('2xx is sent by createUAS so that a dialog exists');
+    const res = buildResponse(inv.request, status, {
+      reason,
+      toTag: inv.toTag,
+      contact: status < 200 ? this.contact : undefined,
+      recordRoute: status < 200,
+      headers: o.headers,
+      body: o.body,
+    });
+    if (status >= 300) this.finalize(inv);
+    this.layer.respond(inv.tx, res);
+  }
+
+  /** §13.3.1.4: 200 OK with SDP, a dialog, and 2xx retransmission until ACK. */
+  answer(inv: IncomingInvite, localSdp: string, headers: Record<string, string> = {}): SipDialog {
+    if (inv.canceled) throw new SipError(487, 'Request Terminated');
+    if (inv.finalResponseSent) throw new Error(`final response already sent for ${inv.callId}`);
+    const req = inv.request;
+    const res = buildResponse(req, 200, { toTag: inv.toTag, contact: this.contact, recordRoute: true, headers, body: localSdp });
+    const from = parseNameAddr(req.headers.get('from') ?? '');
+    const contact = parseNameAddr(req.headers.get('contact') ?? '');
+    const cseq = parseCSeq(req.headers.get('cseq') ?? '');
+    const state: DialogState = {
+      type: 'uas',
+      callId: inv.callId,
+      localTag: inv.toTag,
+      remoteTag: from?.tag ?? '',
+      localParty: res.headers.get('to') ?? '',
+      remoteParty: req.headers.get('from') ?? '',
+      remoteTarget: contact?.uri ?? from?.uri ?? '',
+      routeSet: req.headers.getAll('record-route'),
+      localSeq: Math.floor(Math.random() * 10_000) + 1,
+      remoteSeq: cseq?.seq ?? 0,
+      localSdp,
+      remoteSdp: req.body.toString('utf8'),
+    };
+    const dialog = new SipDialog(state, (d, h) => this.sendBye(d, h));
+    this.dialogs.set(dialog.id, dialog);
+    this.finalize(inv, false);
+    this.layer.respond(inv.tx, res);
+    dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
+    const merge = mergeKey(req);
+    this.accept(req, dialog, state.remoteSeq, () => this.ongoing.delete(merge));
+    this.schedule2xx(dialog);
+    return dialog;
+  }
+
+  /** RFC 6026 §7.1: remembers an INVITE answered 2xx for 64*T1 (Timer L) so its retransmissions are absorbed. */
+  private accept(req: SipRequest, dialog: SipDialog, seq: number, onExpiry?: () => void): void {
+    const key = serverKey(req);
+    if (!key) return;
+    const entry = { dialog, seq };
+    this.accepted.set(key, entry);
+    this.opts.clock.setTimeout(() => {
+      if (this.accepted.get(key) === entry) this.accepted.delete(key);
+      onExpiry?.();
+    }, 64 * T1);
+  }
+
+  private schedule2xx(dialog: SipDialog): void {
+    const p = dialog.pending2xx;
+    if (!p) return;
+    const left = p.started + 64 * T1 - this.opts.clock.now();
+    p.timer = this.opts.clock.setTimeout(() => {
+      if (dialog.pending2xx !== p) return;
+      if (this.opts.clock.now() - p.started >= 64 * T1) {
+        // §13.3.1.4: no ACK within 64*T1: confirm the dialog, then end it with BYE.
+        this.clearPending2xx(dialog);
+        this.log.info({ callId: dialog.callId }, 'no ACK for 2xx within 64*T1; sending BYE');
+        void this.sendBye(dialog, {});
+        try {
+          dialog.emit('destroy', { by: 'failure', reason: 'no ACK' });
+        } catch (err) {
+          this.log.error({ err, callId: dialog.callId }, 'destroy listener threw');
+        }
+        return;
+      }
+      this.transmit(p.res, p.dest);
+      p.interval = Math.min(p.interval * 2, T2);
+      this.schedule2xx(dialog);
+    }, Math.min(p.interval, left));
+  }
+
+  private ackFor2xx(dialog: SipDialog | undefined, seq: number): void {
+    const p = dialog?.pending2xx;
+    if (!dialog || !p || p.cseq !== seq) return;
+    this.clearPending2xx(dialog);
+    dialog.emit('ack');
+  }
+
+  /** A target refresh within a dialog: answered with the current SDP (offer/answer changes come later). */
+  private reInvite(req: SipRequest, source: Endpoint, dialog: SipDialog | undefined, seq: number): void {
+    const dest = responseDestination(req, source);
+    const tx = this.layer.startServer(req, dest, {});
+    if (!tx) return;
+    if (!dialog) return void this.layer.respond(tx, buildResponse(req, 481));
+    if (seq <= dialog.state.remoteSeq) return void this.layer.respond(tx, buildResponse(req, 500, { reason: 'CSeq Out of Order' }));
+    if (dialog.pending2xx) return void this.layer.respond(tx, buildResponse(req, 491));
+    dialog.state.remoteSeq = seq;
+    const contact = parseNameAddr(req.headers.get('contact') ?? '');
+    if (contact) dialog.state.remoteTarget = contact.uri;
+    if (req.body.length > 0) dialog.state.remoteSdp = req.body.toString('utf8');
+    const res = buildResponse(req, 200, { contact: this.contact, body: dialog.state.localSdp });
+    this.layer.respond(tx, res);
+    dialog.pending2xx = { res, dest, cseq: seq, interval: T1, started: this.opts.clock.now() };
+    this.accept(req, dialog, seq);
+    this.schedule2xx(dialog);
+  }
+
+  private bye(req: SipRequest, source: Endpoint, dialog: SipDialog | undefined, seq: number): void {
+    if (!dialog || dialog.destroyed) return this.answerNonInvite(req, source, 481);
+    // §12.2.2: a lower CSeq than the last one seen is out of order.
+    if (seq < dialog.state.remoteSeq) return this.answerNonInvite(req, source, 500, { reason: 'CSeq Out of Order' });
+    dialog.state.remoteSeq = seq;
+    this.answerNonInvite(req, source, 200);
+    this.forget(dialog);
+    const reasons = req.headers.getAll('reason');
+    const reason = reasons.length ? reasons.join(', ') : undefined;
+    dialog.emit('destroy', { by: 'remote', reason, get: (n: string) => req.headers.get(n) });
+  }
+
+  /** §9.2: 200 to the CANCEL, then 487 to the INVITE if it has no final response yet. */
+  private cancel(req: SipRequest, source: Endpoint): void {
+    const inviteTx = this.layer.findInviteFor(req);
+    if (!inviteTx) return this.answerNonInvite(req, source, 481);
+    const inv = this.pendingInvites.get(inviteTx);
+    const toTag = inv?.toTag;
+    this.answerNonInvite(req, source, 200, { toTag });
+    if (!inv || inv.finalResponseSent) return;
+    this.finalize(inv);
+    inv.canceled = true;
+    this.layer.respond(inviteTx, buildResponse(inv.request, 487, { toTag }));
+    inv.emit('cancel');
+  }
+
+  private readonly pendingInvites = new WeakMap<Transaction, IncomingInvite>();
+
+  private finalize(inv: IncomingInvite, failure = true): void {
+    // A refused INVITE no longer merges (§8.2.2.2): a UAC may retry at once, e.g. after a 3xx.
+    if (failure) this.ongoing.delete(mergeKey(inv.request));
+    inv.finalResponseSent = true;
+    this.opts.clock.clearTimeout(inv.guard);
+    inv.guard = undefined;
+  }
+  /** Answered INVITEs for 64*T1 after their 2xx, by server-transaction key (RFC 6026 Timer L). */
+  private readonly accepted = new Map<string, { dialog: SipDialog; seq: number }>();
+  /** §8.2.2.2: From tag, Call-ID and CSeq of INVITEs in progress or accepted. */
+  private readonly ongoing = new Set<string>();
+
+  private clearPending2xx(dialog: SipDialog): void {
+    if (dialog.pending2xx) this.opts.clock.clearTimeout(dialog.pending2xx.timer);
+    dialog.pending2xx = undefined;
+  }
+
+  private forget(dialog: SipDialog): void {
+    dialog.destroyed = true;
+    this.clearPending2xx(dialog);
+    this.dialogs.delete(dialog.id);
+  }
+
+  // ---- in-dialog requests we send -------------------------------------------------------
+
+  private dialogDestination(state: DialogState): Endpoint | undefined {
+    const first = state.routeSet[0];
+    if (first) {
+      const na = parseNameAddr(first);
+      // §12.2.1.1: a strict router (no lr) would take the Request-URI; only loose routing is done here.
+      if (na) return uriDestination(na.uri);
+    }
+    return uriDestination(state.remoteTarget);
+  }
+
+  private sendBye(dialog: SipDialog, headers: Record<string, string>): Promise<void> {
+    const s = dialog.state;
+    this.forget(dialog);
+    const dest = this.dialogDestination(s);
+    if (!dest) return Promise.resolve();
+    s.localSeq += 1;
+    const req = buildRequest({
+      method: 'BYE',
+      uri: s.remoteTarget,
+      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
+      from: s.localParty,
+      to: s.remoteParty,
+      callId: s.callId,
+      cseq: s.localSeq,
+      routes: s.routeSet,
+      headers,
+    });
+    return new Promise((resolve) => {
+      this.layer.startClient(req, dest, {
+        passUp: (res) => {
+          if (res.kind === 'response' && res.status >= 200) resolve();
+        },
+        timeout: () => resolve(),
+        transportError: () => resolve(),
+      });
+    });
+  }
+
+  // ---- UAC --------------------------------------------------------------------------------
+
+  /** §13.2.1: sends INVITE; resolves with the dialog on 2xx (ACK sent), rejects with SipError. */
+  invite(uri: string, o: CreateUacOptions): Promise<SipDialog> {
+    const dest = uriDestination(uri);
+    if (!dest) return Promise.reject(new SipError(416, 'Unsupported URI Scheme'));
+    if (o.signal?.aborted) return Promise.reject(new SipError(487, 'Request Terminated'));
+    const host = this.opts.local.host;
+    const fromUri = o.from ? (o.from.includes(':') ? o.from : `sip:${o.from}@${host}`) : `sip:softswitch@${host}`;
+    const localTag = randomToken();
+    const callId = `${randomToken(12)}@${host}`;
+    const from = `${formatNameAddr({ uri: fromUri })};tag=${localTag}`;
+    const to = formatNameAddr({ uri: o.to ?? uri });
+    const cseq = Math.floor(Math.random() * 10_000) + 1;
+    const user = parseUri(fromUri)?.user;
+    const contact = `<sip:${user ? `${user}@` : ''}${host}:${this.opts.local.port}>`;
+    const req = buildRequest({
+      method: 'INVITE',
+      uri,
+      via: { host, port: this.opts.local.port, branch: newBranch() },
+      from,
+      to,
+      callId,
+      cseq,
+      contact,
+      headers: o.headers,
+      body: o.localSdp,
+    });
+    return new Promise<SipDialog>((resolve, reject) => {
+      let settled = false;
+      let provisional = false;
+      let cancelWanted = false;
+      const settle = (fn: () => void) => {
+        if (!settled) {
+          settled = true;
+          fn();
+        }
+      };
+      const sendCancel = () => {
+        const c = buildRequest({
+          method: 'CANCEL',
+          uri,
+          via: { host, port: this.opts.local.port, branch: parseVia(req.headers.get('via') ?? '')?.branch ?? newBranch() },
+          from,
+          to,
+          callId,
+          cseq,
+          cseqMethod: 'CANCEL',
+        });
+        this.layer.startClient(c, dest, {});
+        // §9.1: with no final response 64*T1 after the CANCEL, the INVITE is considered cancelled.
+        this.opts.clock.setTimeout(() => {
+          if (settled) return;
+          inviteTx.abort();
+          settle(() => reject(new SipError(487, 'Request Terminated')));
+        }, 64 * T1);
+      };
+      o.signal?.addEventListener('abort', () => {
+        if (settled) return;
+        cancelWanted = true;
+        // §9.1: CANCEL only once a provisional response has arrived.
+        if (provisional) sendCancel();
+      }, { once: true });
+      const inviteTx = this.layer.startClient(req, dest, {
+        passUp: (msg) => {
+          if (msg.kind !== 'response') return;
+          if (msg.status < 200) {
+            if (msg.status > 100 || !provisional) {
+              const first = !provisional;
+              provisional = true;
+              if (first && cancelWanted) sendCancel();
+            }
+            if (msg.status > 100) {
+              const sdp = msg.body.length > 0 ? msg.body.toString('utf8') : undefined;
+              o.onProvisional?.({ status: msg.status, reason: msg.reason, sdp, get: (n) => msg.headers.get(n) });
+            }
+            return;
+          }
+          if (msg.status < 300) {
+            const dialog = this.uacDialog(req, msg, o.localSdp ?? '', dest);
+            if (cancelWanted) {
+              // §9.1: the 2xx crossed our CANCEL; the call is up, so end it.
+              void dialog.destroy();
+              return settle(() => reject(new SipError(487, 'Request Terminated')));
+            }
+            return settle(() => resolve(dialog));
+          }
+          settle(() => reject(new SipError(msg.status, msg.reason, msg.headers.get('reason'))));
+        },
+        timeout: () => settle(() => reject(new SipError(408, 'Request Timeout'))),
+        transportError: () => settle(() => reject(new SipError(503, 'Service Unavailable'))),
+      });
+    });
+  }
+
+  /** §12.1.2 and §13.2.2.4: dialog from the 2xx, and the ACK sent in a new transaction. */
+  private uacDialog(invite: SipRequest, res: SipResponse, localSdp: string, fallback: Endpoint): SipDialog {
+    const to = parseNameAddr(res.headers.get('to') ?? '');
+    const contact = parseNameAddr(res.headers.get('contact') ?? '');
+    const cseq = parseCSeq(invite.headers.get('cseq') ?? '')?.seq ?? 1;
+    const state: DialogState = {
+      type: 'uac',
+      callId: invite.headers.get('call-id') ?? '',
+      localTag: parseNameAddr(invite.headers.get('from') ?? '')?.tag ?? '',
+      remoteTag: to?.tag ?? '',
+      localParty: invite.headers.get('from') ?? '',
+      remoteParty: res.headers.get('to') ?? '',
+      remoteTarget: contact?.uri ?? invite.uri,
+      routeSet: res.headers.getAll('record-route').reverse(),
+      localSeq: cseq,
+      remoteSeq: 0,
+      localSdp,
+      remoteSdp: res.body.toString('utf8'),
+    };
+    const dialog = new SipDialog(state, (d, h) => this.sendBye(d, h));
+    const ack = buildRequest({
+      method: 'ACK',
+      uri: state.remoteTarget,
+      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
+      from: state.localParty,
+      to: state.remoteParty,
+      callId: state.callId,
+      cseq,
+      routes: state.routeSet,
+    });
+    dialog.ack = { req: ack, dest: this.dialogDestination(state) ?? fallback };
+    this.transmit(ack, dialog.ack.dest);
+    this.dialogs.set(dialog.id, dialog);
+    return dialog;
+  }
+
+  private receiveResponse(res: SipResponse): void {
+    if (this.layer.receiveResponse(res)) return;
+    // §13.2.2.4: a retransmitted 2xx after the INVITE transaction ended gets the same ACK again.
+    const cseq = parseCSeq(res.headers.get('cseq') ?? '');
+    if (!cseq || cseq.method !== 'INVITE' || res.status < 200 || res.status >= 300) return;
+    const id = dialogId(res.headers.get('call-id') ?? '', parseNameAddr(res.headers.get('from') ?? '')?.tag ?? '', parseNameAddr(res.headers.get('to') ?? '')?.tag ?? '');
+    const d = this.dialogs.get(id);
+    if (d?.ack) this.transmit(d.ack.req, d.ack.dest);
+  }
+
+  close(): void {
+    for (const d of this.dialogs.values()) this.forget(d);
+    this.accepted.clear();
+    this.layer.closeAll();
+    this.ongoing.clear();
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * In-memory ports for driving SipToIsupCall in virtual time: the far exchange on an MTP-TRANSFER
+ * link (real ISUP codec both ways), a SIP signalling port, and a media gateway bearer port whose
+ * answers the test releases when it chooses.
+ */
+import { EventEmitter } from 'node:events';
+import { VirtualClock } from '../../src/util/clock.js';
+import { silentLogger } from '../../src/util/log.js';
+import type { TrunkGroupConfig } from '../../src/class4/trunks/config.js';
+import type { BearerConnection, BearerPort, CreateConnectionRequest, EndpointAudit } from '../../src/mgcp/bearer-port.js';
+import {
+  SipError,
+  type CreateUasOptions,
+  type Dialog,
+  type DestroyInfo,
+  type InboundRequest,
+  type InviteResponder,
+  type NameAddrInfo,
+  type SendOptions,
+  type SignallingPort,
+} from '../../src/sip/port.js';
+import { CircuitGroup } from '../../src/ss7/isup/circuits.js';
+import { decodeIsup, encodeIsup } from '../../src/ss7/isup/codec.js';
+import { isIsupError, type IsupMessage } from '../../src/ss7/isup/messages.js';
+import { IsupService } from '../../src/ss7/isup/service.js';
+import type { MtpTransferLink } from '../../src/ss7/mtp3/transfer.js';
+import type { ProtocolData } from '../../src/ss7/m3ua/messages.js';
+import type { Cdr } from '../../src/store/cdr-store.js';
+import { SipToIsupCall, type CallDeps } from '../../src/calls/sip-to-isup-call.js';
+import type { CallRouter, RoutePlan } from '../../src/calls/route-plan.js';
+
+export const OWN_PC = 0x010101;
+export const FAR_PC = 0x020202;
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((a, b) => {
+    resolve = a;
+    reject = b;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets pending promise callbacks run (several rounds of microtasks and one macrotask). */
+export const settle = () => new Promise<void>((r) => setImmediate(r));
+
+export class FarExchange extends EventEmitter implements MtpTransferLink {
+  readonly sent: IsupMessage[] = [];
+  reachable = true;
+  /** When false, sendTransfer refuses (the route vanished after the availability check). */
+  accepting = true;
+  sendTransfer(pd: ProtocolData): boolean {
+    if (!this.accepting) return false;
+    const m = decodeIsup(pd.data, 'ansi');
+    if (isIsupError(m)) throw new Error(`switch sent undecodable ISUP: ${m.detail}`);
+    this.sent.push(m);
+    return true;
+  }
+  canReach(): boolean {
+    return this.reachable;
+  }
+  deliver(msg: IsupMessage): void {
+    this.emit('transfer', { opc: FAR_PC, dpc: OWN_PC, si: 5, ni: 2, mp: 0, sls: msg.cic & 0x1f, data: encodeIsup(msg, 'ansi') });
+  }
+  deliverRaw(data: Buffer): void {
+    this.emit('transfer', { opc: FAR_PC, dpc: OWN_PC, si: 5, ni: 2, mp: 0, sls: 0, data });
+  }
+  types(cic?: number): string[] {
+    return this.sent.filter((m) => cic === undefined || m.cic === cic).map((m) => m.type);
+  }
+}
+
+export class FakeDialog extends EventEmitter implements Dialog {
+  readonly id = `d${Math.random()}`;
+  readonly callId = 'call-1';
+  readonly type = 'uas' as const;
+  readonly localTag = 'l';
+  readonly remoteTag = 'r';
+  readonly remoteSdp = '';
+  destroyed = false;
+  readonly byes: Array<Record<string, string> | undefined> = [];
+  constructor(readonly localSdp: string) {
+    super();
+  }
+  async destroy(opts?: { headers?: Record<string, string> }): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.byes.push(opts?.headers);
+  }
+  override off(event: string, listener: (...args: never[]) => void): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
+  }
+  /** The caller's BYE (or an ACK timeout with by 'failure'). */
+  remoteEnd(info: DestroyInfo = { by: 'remote' }): void {
+    this.destroyed = true;
+    this.emit('destroy', info);
+  }
+}
+
+export class FakeInvite extends EventEmitter implements InboundRequest, InviteResponder {
+  readonly method = 'INVITE';
+  readonly uri = 'sip:2125551234@switch';
+  readonly callId = 'call-1';
+  readonly from: NameAddrInfo = { uri: 'sip:3125550000@customer', user: '3125550000', tag: 'f' };
+  readonly to: NameAddrInfo = { uri: 'sip:2125551234@switch', user: '2125551234' };
+  readonly calledNumber = '2125551234';
+  readonly body = 'v=0\r\nm=audio 4000 RTP/AVP 0\r\n';
+  readonly sourceAddress = '192.0.2.10';
+  readonly sourcePort = 5060;
+  readonly protocol = 'udp' as const;
+  canceled = false;
+  finalResponseSent = false;
+  readonly responses: number[] = [];
+  get(): string | undefined {
+    return undefined;
+  }
+  getAll(): string[] {
+    return [];
+  }
+  send(status: number, _reason?: string, _opts?: SendOptions): void {
+    if (this.finalResponseSent) throw new Error(`response ${status} after a final response`);
+    this.responses.push(status);
+    if (status >= 200) this.finalResponseSent = true;
+  }
+  /** CANCEL: the port answers 200 and 487 itself (port.ts), then tells the call. */
+  cancel(): void {
+    if (this.finalResponseSent) return;
+    this.canceled = true;
+    this.finalResponseSent = true;
+    this.responses.push(487);
+    this.emit('cancel');
+  }
+}
+
+export class FakeSip implements SignallingPort {
+  /** When set, createUAS waits for the test to call answerNow(). */
+  holdAnswer = false;
+  dialogs: FakeDialog[] = [];
+  private held?: () => void;
+  onInvite(): void {}
+  createUAS(req: InboundRequest, res: InviteResponder, opts: CreateUasOptions): Promise<Dialog> {
+    const inv = req as FakeInvite;
+    const go = (): Dialog => {
+      if (inv.canceled) throw new SipError(487, 'Request Terminated');
+      inv.responses.push(200);
+      inv.finalResponseSent = true;
+      const d = new FakeDialog(opts.localSdp);
+      this.dialogs.push(d);
+      return d;
+    };
+    if (!this.holdAnswer) return Promise.resolve().then(go);
+    return new Promise<Dialog>((resolve, reject) => {
+      this.held = () => {
+        try {
+          resolve(go());
+        } catch (err) {
+          reject(err);
+        }
+      };
+    });
+  }
+  /** The 200 OK goes out now (a drachtio round trip finishing). */
+  answerNow(): void {
+    this.held?.();
+    this.held = undefined;
+  }
+  createUAC(): Promise<Dialog> {
+    return Promise.reject(new SipError(501, 'Not Implemented'));
+  }
+  async close(): Promise<void> {}
+}
+
+export class FakeBearer extends EventEmitter implements BearerPort {
+  /** When set, CRCX waits for the test to call completeCreate(). */
+  holdCreate = false;
+  readonly live = new Map<string, BearerConnection>();
+  readonly deleted: string[] = [];
+  private next = 1;
+  private held: Array<() => void> = [];
+  createConnection(req: CreateConnectionRequest): Promise<BearerConnection> {
+    const make = (): BearerConnection => {
+      const c: BearerConnection = { endpoint: req.endpoint, connectionId: String(this.next++), callId: req.callId, mode: req.mode, localSdp: 'v=0\r\nm=audio 5000 RTP/AVP 0\r\n', gateway: 'gw' };
+      this.live.set(c.connectionId, c);
+      return c;
+    };
+    if (!this.holdCreate) return Promise.resolve().then(make);
+    return new Promise((resolve) => this.held.push(() => resolve(make())));
+  }
+  completeCreate(): void {
+    for (const f of this.held.splice(0)) f();
+  }
+  async modifyConnection(conn: BearerConnection): Promise<BearerConnection> {
+    return conn;
+  }
+  async deleteConnection(conn: BearerConnection): Promise<void> {
+    this.live.delete(conn.connectionId);
+    this.deleted.push(conn.connectionId);
+  }
+  async auditEndpoint(endpoint: string): Promise<EndpointAudit> {
+    return { endpoint, gateway: 'gw', connectionIds: [], details: {} };
+  }
+  async close(): Promise<void> {}
+}
+
+export function fixedRouter(trunkGroups: string[]): CallRouter {
+  return {
+    plan: (): RoutePlan => ({
+      called: '2125551234',
+      calledNai: 3,
+      candidates: trunkGroups.map((tg, i) => ({ carrier: `c${i}`, trunkGroup: tg })),
+      congested: false,
+      advanceOn: () => true,
+    }),
+  };
+}
+
+/** One switch with one ANSI trunk group `tg` of `count` circuits from CIC 1, towards FAR_PC. */
+export function lab(opts: { count?: number; ownPointCode?: number; withBearer?: boolean } = {}) {
+  const clock = new VirtualClock(1_700_000_000_000);
+  const far = new FarExchange();
+  const sip = new FakeSip();
+  const bearer = opts.withBearer === false ? undefined : new FakeBearer();
+  const count = opts.count ?? 4;
+  const circuits = new CircuitGroup({ id: 'tg', firstCic: 1, count, ownPointCode: opts.ownPointCode ?? OWN_PC, farPointCode: FAR_PC });
+  const isup = new IsupService({ link: far, ownPointCode: OWN_PC, networkIndicator: 2, trunkGroups: [{ id: 'tg', variant: 'ansi', farPointCode: FAR_PC, circuits }] });
+  const tgConfig: TrunkGroupConfig = { id: 'tg', variant: 'ansi', dpc: '2-2-2', cics: { first: 1, count }, gateway: 'gw', endpoint: 'ds/{cic}@gw', circuitSelection: 'lru' };
+  const cdrs: Cdr[] = [];
+  const deps: CallDeps = {
+    sip,
+    isup,
+    router: fixedRouter(['tg']),
+    bearer,
+    trunkGroups: new Map([['tg', tgConfig]]),
+    usable: (id) => isup.isAvailable(id),
+    clock,
+    logger: silentLogger,
+    writeCdr: (c) => cdrs.push(c),
+    mediaAddress: '127.0.0.1',
+  };
+  const start = (invite = new FakeInvite()) => {
+    const call = new SipToIsupCall(deps, invite, invite, { id: 'cust', maxCalls: 10 });
+    let ended = false;
+    const done = call.run().then(() => {
+      ended = true;
+    });
+    return { call, invite, done, isEnded: () => ended };
+  };
+  return { clock, far, sip, bearer, circuits, isup, deps, cdrs, start };
+}
