@@ -15,7 +15,13 @@ import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
 import { LcrCallRouter } from '../class4/routing/call-router.js';
-import { CallManager } from '../calls/call-manager.js';
+import { CallManager } from '../calls/manager.js';
+import type { IsupLegDeps } from '../calls/legs/isup-deps.js';
+import { TrunkIntake } from '../class4/intake/trunk-intake.js';
+import { PstnIntake } from '../class4/intake/pstn-intake.js';
+import { DidTable } from '../class4/trunks/dids.js';
+import { TargetHealth } from '../class4/trunks/target-health.js';
+import { targetKey } from '../class4/intake/did-delivery.js';
 import { TrunkCustomerTable } from '../class4/trunks/trunk-customers.js';
 import { GatewayHealth } from '../class4/trunks/gateway-health.js';
 import { endpointForCic } from '../class4/trunks/endpoint-map.js';
@@ -171,23 +177,51 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
           });
     cleanup.push(() => sip.close());
 
-    const calls = new CallManager(
-      {
+    // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
+    const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
+    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => cdrs.write(cdr), maxCallDurationMs: config.calls.maxDurationS * 1000 });
+    const isupLegs: IsupLegDeps = {
+      isup,
+      bearer,
+      trunkGroup: (id) => {
+        const tg = trunkGroups.get(id);
+        return tg && { variant: tg.variant, endpointFor: (cic: number) => (tg.gateway ? endpointForCic(tg, cic) : undefined) };
+      },
+      usable: trunkGroupUsable,
+      clock,
+      logger,
+      mediaAddress,
+    };
+    const router = new LcrCallRouter(routing);
+    const customers = new TrunkCustomerTable(config.trunkCustomers);
+    new TrunkIntake({ sip, calls, customers, router, isupLegs, logger, mediaAddress }).listen();
+    const dids = new DidTable(config.trunkCustomers);
+    const targets = [...new Set(config.trunkCustomers.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
+    const probe = sip.request ? (uri: string) => sip.request!(uri, { method: 'OPTIONS', timeoutMs: 2000 }).then((r) => r.status) : undefined;
+    const targetHealth = new TargetHealth(targets, probe, clock, logger.child({ component: 'did-targets' }), config.didHealth.probeIntervalMs, config.didHealth.downAfter);
+    targetHealth.start();
+    cleanup.push(() => targetHealth.stop());
+    const pstn = new PstnIntake({
+      isup,
+      calls,
+      dids,
+      isupLegs,
+      router,
+      logger,
+      transit: (id) => trunkGroups.get(id)?.transit ?? false,
+      customer: (id) => customers.byId(id),
+      delivery: {
         sip,
-        isup,
-        router: new LcrCallRouter(routing),
-        bearer,
-        trunkGroups,
-        usable: trunkGroupUsable,
         clock,
         logger,
-        writeCdr: (cdr) => cdrs.write(cdr),
-        mediaAddress: config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address,
-        maxCallDurationMs: config.calls.maxDurationS * 1000,
+        health: targetHealth,
+        localHost: mediaAddress,
+        noResponseMs: config.calls.sipTargetNoResponseMs,
+        answerTimeoutMs: config.calls.sipAnswerTimeoutMs,
       },
-      new TrunkCustomerTable(config.trunkCustomers),
-    );
-    calls.listen();
+    });
+    pstn.listen();
+    cleanup.push(() => pstn.close());
 
     // --- Admin API.
     const api = await createApiServer({
@@ -204,6 +238,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       trunkGroups: () => ({
         trunkGroups: isup.trunkGroups.map((tg) => ({ id: tg.id, variant: tg.variant, dpc: trunkGroups.get(tg.id)?.dpc, gateway: trunkGroups.get(tg.id)?.gateway, available: trunkGroupUsable(tg.id), ...tg.circuits.counts() })),
         gateways: gatewayHealth?.status() ?? [],
+        sipTargets: targetHealth.status(),
       }),
       plugins: [(app) => lcrRoutes(app, { engine: routing }), ...(overrides.apiPlugins ?? [])],
     });

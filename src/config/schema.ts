@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { routingConfigSchema } from '../class4/routing/config.js';
-import { trunkCustomerSchema, trunkGroupSchema } from '../class4/trunks/config.js';
+import { didHealthSchema, trunkCustomerSchema, trunkGroupSchema } from '../class4/trunks/config.js';
 import { ss7ConfigSchema } from '../ss7/config.js';
 import { mgcpConfigSchema } from '../mgcp/config.js';
 import { sipConfigSchema } from '../sip/config.js';
@@ -32,6 +32,7 @@ export const configSchema = z.object({
       dids: [{ range: { from: '2125550100', to: '2125550199' }, targets: [{ host: '127.0.0.1', port: 5090 }] }],
     },
   ]),
+  didHealth: didHealthSchema.default({}),
   ss7: ss7ConfigSchema.default({}),
   trunkGroups: z
     .array(trunkGroupSchema)

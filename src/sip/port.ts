@@ -113,6 +113,11 @@ export interface SignallingPort {
   createUAS(req: InboundRequest, res: InviteResponder, opts: CreateUasOptions): Promise<Dialog>;
   /** Sends INVITE; resolves on 2xx (ACK sent), rejects with SipError on a final failure or timeout (408). */
   createUAC(uri: string, opts: CreateUacOptions): Promise<Dialog>;
+  /**
+   * Sends an out-of-dialog non-INVITE request (OPTIONS probes); resolves with the final status
+   * (408 on timeout, 503 on a transport error). Optional until every adapter has it.
+   */
+  request?(uri: string, opts: { method: 'OPTIONS' | 'MESSAGE' | 'INFO' | 'NOTIFY'; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<{ status: number; reason: string; get(name: string): string | undefined }>;
   close(): Promise<void>;
 }
 

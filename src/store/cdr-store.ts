@@ -1,31 +1,7 @@
 import type { Db } from './database.js';
+import type { Cdr } from '../calls/cdr.js';
 
-/** A call detail record as written when a call ends. Times are ISO-8601 UTC. */
-export interface Cdr {
-  callId: string;
-  sipCallId?: string;
-  direction: 'sip-to-isup' | 'isup-to-sip';
-  customer?: string;
-  calling?: string;
-  called: string;
-  routedNumber?: string;
-  lrn?: string;
-  carrier?: string;
-  trunkGroup?: string;
-  cic?: number;
-  rate?: number;
-  jurisdiction?: string;
-  startTime: string;
-  answerTime?: string;
-  endTime: string;
-  durationMs: number;
-  billableMs: number;
-  /** Q.850 release cause. */
-  cause: number;
-  sipStatus?: number;
-  releasedBy?: 'caller' | 'callee' | 'switch';
-  gatewayEndpoint?: string;
-}
+export type { Cdr };
 
 export interface StoredCdr extends Cdr {
   id: number;
@@ -60,6 +36,9 @@ const COLUMNS: Array<[keyof Cdr, string]> = [
   ['sipStatus', 'sip_status'],
   ['releasedBy', 'released_by'],
   ['gatewayEndpoint', 'gateway_endpoint'],
+  ['inTrunkGroup', 'in_trunk_group'],
+  ['inCic', 'in_cic'],
+  ['target', 'target'],
 ];
 
 /**

@@ -39,4 +39,14 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX cdrs_called ON cdrs (called);
     `,
   },
+  {
+    version: 2,
+    name: 'cdrs: incoming side and delivery target (calls both ways)',
+    sql: `
+      ALTER TABLE cdrs ADD COLUMN in_trunk_group TEXT;
+      ALTER TABLE cdrs ADD COLUMN in_cic INTEGER;
+      ALTER TABLE cdrs ADD COLUMN target TEXT;
+      CREATE INDEX cdrs_direction ON cdrs (direction);
+    `,
+  },
 ];

@@ -26,8 +26,13 @@ import { IsupService } from '../../src/ss7/isup/service.js';
 import type { MtpTransferLink } from '../../src/ss7/mtp3/transfer.js';
 import type { ProtocolData } from '../../src/ss7/m3ua/messages.js';
 import type { Cdr } from '../../src/store/cdr-store.js';
-import { SipToIsupCall, type CallDeps } from '../../src/calls/sip-to-isup-call.js';
-import type { CallRouter, RoutePlan } from '../../src/calls/route-plan.js';
+import type { CallRouter, RoutePlan } from '../../src/class4/routing/route-plan.js';
+import { Call, type CallOptions } from '../../src/calls/call.js';
+import type { IsupLegDeps } from '../../src/calls/legs/isup-deps.js';
+import { SipInboundLeg } from '../../src/calls/legs/sip-inbound-leg.js';
+import { lcrPlan } from '../../src/class4/intake/lcr-destinations.js';
+import { callingNumber } from '../../src/class4/intake/trunk-intake.js';
+import { endpointForCic } from '../../src/class4/trunks/endpoint-map.js';
 
 export const OWN_PC = 0x010101;
 export const FAR_PC = 0x020202;
@@ -229,24 +234,26 @@ export function lab(opts: { count?: number; ownPointCode?: number; withBearer?: 
   const count = opts.count ?? 4;
   const circuits = new CircuitGroup({ id: 'tg', firstCic: 1, count, ownPointCode: opts.ownPointCode ?? OWN_PC, farPointCode: FAR_PC });
   const isup = new IsupService({ link: far, ownPointCode: OWN_PC, networkIndicator: 2, trunkGroups: [{ id: 'tg', variant: 'ansi', farPointCode: FAR_PC, circuits }] });
-  const tgConfig: TrunkGroupConfig = { id: 'tg', variant: 'ansi', dpc: '2-2-2', cics: { first: 1, count }, gateway: 'gw', endpoint: 'ds/{cic}@gw', circuitSelection: 'lru' };
+  const tgConfig: TrunkGroupConfig = { id: 'tg', variant: 'ansi', dpc: '2-2-2', cics: { first: 1, count }, gateway: 'gw', endpoint: 'ds/{cic}@gw', circuitSelection: 'lru', transit: false };
   const cdrs: Cdr[] = [];
-  const deps: CallDeps = {
-    sip,
+  const router = fixedRouter(['tg']);
+  const isupLegs: IsupLegDeps = {
     isup,
-    router: fixedRouter(['tg']),
     bearer,
-    trunkGroups: new Map([['tg', tgConfig]]),
-    usable: (id) => isup.isAvailable(id),
+    trunkGroup: (id: string) => (id === 'tg' ? { variant: 'ansi', endpointFor: (cic: number) => endpointForCic(tgConfig, cic) } : undefined),
+    usable: (id: string) => isup.isAvailable(id),
     clock,
     logger: silentLogger,
-    writeCdr: (c) => cdrs.push(c),
     mediaAddress: '127.0.0.1',
   };
+  const deps: CallOptions = { clock, logger: silentLogger, writeCdr: (c: Cdr) => cdrs.push(c) };
   const start = (invite = new FakeInvite()) => {
-    const call = new SipToIsupCall(deps, invite, invite, { id: 'cust', maxCalls: 10 });
+    const callId = `call-${Math.random().toString(16).slice(2)}`;
+    const party = { called: invite.calledNumber, calling: callingNumber(invite) };
+    const leg = new SipInboundLeg({ sip, logger: silentLogger, mediaAddress: '127.0.0.1' }, invite, invite, party);
+    const call = new Call(leg, lcrPlan(router, isupLegs, callId, { party, customer: 'cust', direction: 'sip-to-isup' }), deps, callId);
     let ended = false;
-    const done = call.run().then(() => {
+    const done = call.start().then(() => {
       ended = true;
     });
     return { call, invite, done, isEnded: () => ended };

@@ -1,5 +1,5 @@
 import type { RoutingEngine } from './engine.js';
-import type { CallRouter, RoutePlan } from '../../calls/route-plan.js';
+import type { CallRouter, RoutePlan } from './route-plan.js';
 
 /** Nature of address indicator values used for the called number (Q.763 §3.9 b)). */
 const NAI_NATIONAL = 3;

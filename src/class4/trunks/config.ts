@@ -66,6 +66,19 @@ export const trunkGroupSchema = z.object({
   endpoint: z.string().default('rtpbridge/{cichex}@mgw'),
   /** Which idle circuit a new outgoing call takes (glare avoidance: `odd`/`even` from opposite ends). */
   circuitSelection: z.enum(['lru', 'ascending', 'descending', 'odd', 'even']).default('lru'),
+  /**
+   * Tandem function: an IAM on this trunk group for a number that is not one of our DIDs is
+   * routed by the LCR out another trunk group (ISUP→ISUP) instead of refused with cause 1.
+   */
+  transit: z.boolean().default(false),
+});
+
+/** How DID delivery targets are watched (OPTIONS probes). */
+export const didHealthSchema = z.object({
+  /** OPTIONS to every target this often (0: no probes; only failed calls mark a target down). */
+  probeIntervalMs: z.number().int().min(0).default(10_000),
+  /** Unanswered probes in a row before a target counts as down. */
+  downAfter: z.number().int().min(1).default(2),
 });
 
 export type TrunkGroupConfig = z.infer<typeof trunkGroupSchema>;

@@ -37,10 +37,12 @@ export interface TrunkCustomer {
  */
 export class TrunkCustomerTable {
   private readonly entries: Array<Cidr & { customer: TrunkCustomer }> = [];
+  private readonly ids = new Map<string, TrunkCustomer>();
 
   constructor(customers: TrunkCustomerConfig[]) {
     for (const c of customers) {
       const customer = { id: c.id, routingCustomer: c.routingCustomer, maxCalls: c.maxCalls };
+      this.ids.set(c.id, customer);
       for (const src of c.sources) {
         const cidr = parseCidr(src);
         if (!cidr) throw new SoftswitchError(
@@ -51,6 +53,10 @@ export class TrunkCustomerTable {
       }
     }
     this.entries.sort((a, b) => b.mask - a.mask);
+  }
+
+  byId(id: string): TrunkCustomer | undefined {
+    return this.ids.get(id);
   }
 
   /** The customer whose prefix contains this source address, or undefined (reject the request). */

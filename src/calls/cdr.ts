@@ -1,0 +1,36 @@
+/** The call engine's CDR port: one record per call, written when the call has fully ended. */
+import type { CallDirection } from './plan.js';
+
+/** A call detail record as written when a call ends. Times are ISO-8601 UTC. */
+export interface Cdr {
+  callId: string;
+  sipCallId?: string;
+  direction: CallDirection;
+  customer?: string;
+  calling?: string;
+  called: string;
+  routedNumber?: string;
+  lrn?: string;
+  carrier?: string;
+  trunkGroup?: string;
+  cic?: number;
+  rate?: number;
+  jurisdiction?: string;
+  startTime: string;
+  answerTime?: string;
+  endTime: string;
+  durationMs: number;
+  billableMs: number;
+  /** Q.850 release cause. */
+  cause: number;
+  sipStatus?: number;
+  releasedBy?: 'caller' | 'callee' | 'switch';
+  gatewayEndpoint?: string;
+  /** Incoming side of an ISUP-originated call (trunk group and CIC the call arrived on). */
+  inTrunkGroup?: string;
+  inCic?: number;
+  /** The SIP target a call was delivered to (DID delivery). */
+  target?: string;
+}
+
+export type CdrSink = (cdr: Cdr) => void;

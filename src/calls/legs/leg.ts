@@ -1,0 +1,110 @@
+/**
+ * Legs: the two (or more) halves of a call, each behind its protocol's port. The call engine
+ * (../call.ts) sees only these interfaces, so SIP→ISUP, ISUP→SIP, ISUP→ISUP (transit) and
+ * SIP→SIP (Class 5) calls are configurations of one engine.
+ *
+ * Media: the originating leg makes the offer (a SIP caller's SDP, or the SDP of the gateway
+ * connection on an incoming circuit); the terminating leg answers it (the gateway's SDP of the
+ * outgoing circuit, or the called SIP party's SDP), and the engine hands that answer back.
+ */
+
+export type LegKind = 'sip' | 'isup';
+
+/** Who the call is from and to, as the originating leg received it. */
+export interface CallParty {
+  /** Calling number, digits only (national format for NANP callers), when known. */
+  calling?: string;
+  /** Nature of address of the calling number (Q.763 §3.9 b)): 3 national, 4 international. */
+  callingNai?: number;
+  /** The caller asked for privacy (ISUP presentation restricted, SIP Privacy: id). */
+  callingRestricted?: boolean;
+  /** Called number as received (digits). */
+  called: string;
+  calledNai?: number;
+  /** ANSI charge number (T1.113.3 §3.10), when present. */
+  chargeNumber?: string;
+  /** ANSI jurisdiction information: the originating switch's NPA-NXX (T1.113.3 §3.53). */
+  jip?: string;
+  /** The dialled number when `called` is an LRN (ANSI GAP "ported number", T1.113.3 §3.24a). */
+  portedDialled?: string;
+  /** Calling party's category (Q.763 §3.11). */
+  callingCategory?: number;
+}
+
+/** What the legs contribute to the CDR and to the admin API's view of a call. */
+export interface LegDetails {
+  sipCallId?: string;
+  trunkGroup?: string;
+  cic?: number;
+  gatewayEndpoint?: string;
+  /** The final SIP status this leg sent or received. */
+  sipStatus?: number;
+  target?: string;
+}
+
+/** A failure of a terminating leg before answer. */
+export interface LegFailure {
+  /** Q.850 cause (a SIP status is mapped per RFC 3398 §8.2.6.1). */
+  cause: number;
+  /** The SIP final status when the leg is SIP. */
+  sipStatus?: number;
+  /** True when no response came at all (timeout, transport error): the target may be down. */
+  unreachable?: boolean;
+}
+
+export interface OriginatingLegEvents {
+  /** The caller gave up or hung up (CANCEL, BYE, REL) with this Q.850 cause. */
+  onRelease?: (cause: number) => void;
+}
+
+/** The leg the call arrived on. */
+export interface OriginatingLeg {
+  readonly kind: LegKind;
+  readonly party: CallParty;
+  /** SDP to offer the called side; rejects (with a Q.850 cause in `cause`) when media cannot be set up. */
+  prepareOffer(): Promise<string | undefined>;
+  /** Early response: 180/183 toward a SIP caller, ACM/CPG toward the network. */
+  progress(p: { alerting: boolean; sdp?: string }): void;
+  /** Answer: 200 OK / ANM. Resolves false when the caller was gone before it went out. */
+  answer(sdp?: string): Promise<boolean>;
+  /** Final failure before answer: a SIP failure response or REL with the cause. */
+  reject(failure: LegFailure): void;
+  /** Release after answer: BYE or REL. */
+  release(cause: number): void;
+  /** Resolves when the leg's resources are free (RLC received, gateway connection deleted). */
+  readonly settled: Promise<void>;
+  details(): LegDetails;
+  events: OriginatingLegEvents;
+}
+
+export interface TerminatingLegEvents {
+  onProgress?: (p: { alerting: boolean; sdp?: string }) => void;
+  onAnswer?: (sdp?: string) => void;
+  /** Failure before answer. */
+  onFail?: (f: LegFailure) => void;
+  /** The called side released after answer. */
+  onRelease?: (cause: number) => void;
+}
+
+/** A leg the switch places toward a destination. */
+export interface TerminatingLeg {
+  readonly kind: LegKind;
+  /** Places the call with the originating side's SDP offer. */
+  start(offer: string | undefined): void;
+  /** Abandon before answer (CANCEL / REL) or release after answer (BYE / REL). */
+  release(cause: number): void;
+  readonly settled: Promise<void>;
+  details(): LegDetails;
+  events: TerminatingLegEvents;
+}
+
+/** Thrown (rejected) by legs that fail before anything was sent, with the Q.850 cause to report. */
+export class LegSetupError extends Error {
+  constructor(
+    override readonly cause: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LegSetupError';
+  }
+}

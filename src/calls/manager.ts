@@ -1,0 +1,76 @@
+/**
+ * The switch's calls: starts each call on the engine, keeps the active ones (admin API view,
+ * per-customer counts), and on a graceful stop releases them all and waits for them to end.
+ */
+import type { Clock } from '../util/clock.js';
+import { Call, type CallOptions, type CallSnapshot } from './call.js';
+import type { OriginatingLeg } from './legs/leg.js';
+import type { CallPlan } from './plan.js';
+
+export class CallManager {
+  private readonly calls = new Map<string, Call>();
+  private readonly perCustomer = new Map<string, number>();
+  private draining = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly opts: CallOptions,
+    private readonly clock: Clock = opts.clock,
+  ) {}
+
+  /** True once drain() began: intakes refuse new calls. */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  get activeCount(): number {
+    return this.calls.size;
+  }
+
+  /** Active calls of a customer (both directions). */
+  activeFor(customer: string): number {
+    return this.perCustomer.get(customer) ?? 0;
+  }
+
+  /** Runs a call to its end. `callId` lets the leg that seized resources share the call's id. */
+  start(a: OriginatingLeg, plan: CallPlan, callId?: string): Call {
+    const call = new Call(a, plan, this.opts, callId);
+    const customer = plan.cdr.customer;
+    this.calls.set(call.id, call);
+    if (customer) this.perCustomer.set(customer, this.activeFor(customer) + 1);
+    void call.start().finally(() => {
+      this.calls.delete(call.id);
+      if (customer) {
+        const left = this.activeFor(customer) - 1;
+        if (left > 0) this.perCustomer.set(customer, left);
+        else this.perCustomer.delete(customer);
+      }
+      if (this.calls.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+    });
+    return call;
+  }
+
+  get(id: string): Call | undefined {
+    return this.calls.get(id);
+  }
+
+  snapshot(): CallSnapshot[] {
+    return [...this.calls.values()].map((c) => c.snapshot());
+  }
+
+  /** Stop taking calls and release the active ones; resolves with how many are left after timeoutMs. */
+  async drain(timeoutMs: number): Promise<number> {
+    this.draining = true;
+    for (const call of this.calls.values()) call.release(16);
+    if (this.calls.size > 0) {
+      await new Promise<void>((resolve) => {
+        const t = this.clock.setTimeout(resolve, timeoutMs);
+        this.idleWaiters.push(() => {
+          this.clock.clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.calls.size;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Calls arriving from the PSTN as IAMs: the circuit is seized for the call, and the called
+ * number decides: one of our DIDs (a ported-in number arrives as our LRN with the dialled
+ * number in GAP, T1.113.3 §3.24a) goes to its customer's SIP targets; on a transit trunk group
+ * any other number is routed on by the LCR (ISUP→ISUP); anything else is refused with cause 1,
+ * unallocated number (Q.850 §2.2.7).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../util/log.js';
+import type { IsupService, IsupTrunkGroup } from '../../ss7/isup/service.js';
+import type { IamMessage } from '../../ss7/isup/messages.js';
+import { buildRel } from '../../ss7/isup/builders.js';
+import type { CallManager } from '../../calls/manager.js';
+import type { CallPlan } from '../../calls/plan.js';
+import type { IsupLegDeps } from '../../calls/legs/isup-deps.js';
+import { IsupIncomingLeg } from '../../calls/legs/isup-incoming-leg.js';
+import type { DidTable } from '../trunks/dids.js';
+import type { CallRouter } from '../routing/route-plan.js';
+import type { TrunkCustomer } from '../trunks/trunk-customers.js';
+import { didPlan, type DidDeliveryDeps } from './did-delivery.js';
+import { lcrPlan } from './lcr-destinations.js';
+
+const CAUSE_UNALLOCATED = 1;
+const CAUSE_NO_CIRCUIT = 34;
+const CAUSE_TEMPORARY_FAILURE = 41;
+const CAUSE_USER_BUSY = 17;
+
+export interface PstnIntakeDeps {
+  isup: IsupService;
+  calls: CallManager;
+  dids: DidTable;
+  isupLegs: IsupLegDeps;
+  delivery: DidDeliveryDeps;
+  router: CallRouter;
+  /** Trunk groups with the tandem function (transit) enabled. */
+  transit: (trunkGroup: string) => boolean;
+  customer: (id: string) => TrunkCustomer | undefined;
+  logger: Logger;
+}
+
+export class PstnIntake {
+  private readonly onIam = (tg: IsupTrunkGroup, iam: IamMessage) => this.take(tg, iam);
+
+  constructor(private readonly deps: PstnIntakeDeps) {}
+
+  listen(): void {
+    this.deps.isup.on('incoming-iam', this.onIam);
+  }
+
+  close(): void {
+    this.deps.isup.off('incoming-iam', this.onIam);
+  }
+
+  private take(tg: IsupTrunkGroup, iam: IamMessage): void {
+    const { isup, calls } = this.deps;
+    const callId = randomUUID();
+    if (!tg.circuits.seizeIncoming(iam.cic, callId)) {
+      // Blocked locally for maintenance (Q.764 §2.8.2.3): the call is not accepted on it.
+      this.deps.logger.warn({ tg: tg.id, cic: iam.cic }, 'IAM on a circuit blocked for maintenance; refused');
+      isup.send(tg.id, buildRel(iam.cic, CAUSE_TEMPORARY_FAILURE));
+      return;
+    }
+    const leg = new IsupIncomingLeg(this.deps.isupLegs, tg, iam, callId);
+    calls.start(leg, this.plan(tg, leg.party, callId), callId);
+  }
+
+  private plan(tg: IsupTrunkGroup, party: IsupIncomingLeg['party'], callId: string): CallPlan {
+    const refuse = (cause: number, why: string, customer?: string): CallPlan => ({
+      refuse: { cause, why },
+      destinations: [],
+      advanceOn: () => false,
+      direction: 'isup-to-sip',
+      cdr: { customer },
+    });
+    if (this.deps.calls.isDraining) return refuse(CAUSE_TEMPORARY_FAILURE, 'switch is shutting down');
+    const dialled = party.portedDialled ?? party.called;
+    const did = this.deps.dids.lookup(dialled);
+    if (did) {
+      const customer = this.deps.customer(did.customer);
+      if (customer && this.deps.calls.activeFor(customer.id) >= customer.maxCalls) {
+        return refuse(CAUSE_USER_BUSY, `trunk customer ${customer.id} at its call limit (${customer.maxCalls})`, customer.id);
+      }
+      return didPlan(this.deps.delivery, did, party, dialled);
+    }
+    if (this.deps.transit(tg.id)) {
+      return lcrPlan(this.deps.router, this.deps.isupLegs, callId, { party: { ...party, called: dialled }, direction: 'isup-to-isup', exclude: tg.id });
+    }
+    void CAUSE_NO_CIRCUIT;
+    return refuse(CAUSE_UNALLOCATED, `called number ${dialled} is not a DID of any trunk customer`);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Calls from SIP trunk customers: admission (source-address authentication, number check,
+ * per-customer call limit, drain), then a call on the engine from a SIP leg to the LCR's ISUP
+ * destinations.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../util/log.js';
+import type { InboundRequest, InviteResponder, SignallingPort } from '../../sip/port.js';
+import type { CallManager } from '../../calls/manager.js';
+import type { IsupLegDeps } from '../../calls/legs/isup-deps.js';
+import { SipInboundLeg } from '../../calls/legs/sip-inbound-leg.js';
+import type { CallParty } from '../../calls/legs/leg.js';
+import { sipRejectTotal } from '../../calls/metrics.js';
+import type { TrunkCustomerTable } from '../trunks/trunk-customers.js';
+import type { CallRouter } from '../routing/route-plan.js';
+import { lcrPlan } from './lcr-destinations.js';
+
+export interface TrunkIntakeDeps {
+  sip: SignallingPort;
+  calls: CallManager;
+  customers: TrunkCustomerTable;
+  router: CallRouter;
+  isupLegs: IsupLegDeps;
+  logger: Logger;
+  mediaAddress: string;
+}
+
+export class TrunkIntake {
+  constructor(private readonly deps: TrunkIntakeDeps) {}
+
+  listen(): void {
+    this.deps.sip.onInvite((req, res) => this.onInvite(req, res));
+  }
+
+  private reject(res: InviteResponder, status: number, reason: string, why: string, headers?: Record<string, string>): void {
+    sipRejectTotal.inc({ status: String(status), reason: why });
+    res.send(status, reason, { headers });
+  }
+
+  private onInvite(req: InboundRequest, res: InviteResponder): void {
+    const { calls, logger } = this.deps;
+    const log = logger.child({ sipCallId: req.callId, source: `${req.sourceAddress}:${req.sourcePort}` });
+    if (calls.isDraining) {
+      log.info('INVITE refused: switch is shutting down');
+      return this.reject(res, 503, 'Service Unavailable', 'draining', { 'Retry-After': '30' });
+    }
+    const customer = this.deps.customers.identify(req.sourceAddress);
+    if (!customer) {
+      log.warn('INVITE from an address that is no trunk customer; refused (add it to trunkCustomers[].sources if it should be)');
+      return this.reject(res, 403, 'Forbidden', 'unknown-source');
+    }
+    if (!/^\+?\d{1,20}$/.test(req.calledNumber)) {
+      log.info({ called: req.calledNumber }, 'INVITE with a Request-URI user that is not a telephone number');
+      return this.reject(res, 484, 'Address Incomplete', 'bad-number');
+    }
+    if (calls.activeFor(customer.id) >= customer.maxCalls) {
+      log.warn({ customer: customer.id, maxCalls: customer.maxCalls }, 'trunk customer at its call limit');
+      return this.reject(res, 503, 'Service Unavailable', 'customer-limit', { Reason: 'Q.850;cause=34' });
+    }
+    const callId = randomUUID();
+    const party: CallParty = { called: req.calledNumber, calling: callingNumber(req), callingRestricted: privacyRequested(req) };
+    const leg = new SipInboundLeg({ sip: this.deps.sip, logger: log, mediaAddress: this.deps.mediaAddress }, req, res, party);
+    const plan = lcrPlan(this.deps.router, this.deps.isupLegs, callId, { party, routingCustomer: customer.routingCustomer, customer: customer.id, direction: 'sip-to-isup' });
+    calls.start(leg, plan, callId);
+  }
+}
+
+/** The caller's number: P-Asserted-Identity (trusted trunk), else From's user part; digits only. */
+export function callingNumber(req: InboundRequest): string | undefined {
+  const pai = req.get('P-Asserted-Identity');
+  const fromPai = pai ? /sip:\+?(\d+)@|tel:\+?(\d+)/.exec(pai) : null;
+  const raw = fromPai ? (fromPai[1] ?? fromPai[2]) : req.from.user.replace(/^\+/, '');
+  if (!/^\d{1,20}$/.test(raw ?? '')) return undefined;
+  // NANP callers given as 1+10 digits are signalled in national format.
+  return raw.length === 11 && raw.startsWith('1') ? raw.slice(1) : raw;
+}
+
+/** RFC 3323 §4.2: `Privacy: id` (or `user`/`header`) asks that the caller's identity be withheld. */
+export function privacyRequested(req: InboundRequest): boolean {
+  const v = req.getAll('Privacy').join(';').toLowerCase();
+  return /\b(id|user|header)\b/.test(v);
+}
