@@ -9,6 +9,7 @@ const ACTIONS = ['answer', 'reject', 'no-answer', 'release-after-answer'] as con
  *   GET  /api/v1/lab/tandem/calls
  *   POST /api/v1/lab/tandem/rules    { match, action, cause?, delayMs?, trunkGroup? }
  *   POST /api/v1/lab/tandem/release  { trunkGroup, cic, cause? }
+ *   POST /api/v1/lab/tandem/originate { called, calling?, trunkGroup?, holdMs? }  → { trunkGroup, cic }
  */
 export async function labRoutes(app: FastifyInstance, opts: { simulator: TandemSimulator }): Promise<void> {
   const sim = opts.simulator;
@@ -44,4 +45,28 @@ export async function labRoutes(app: FastifyInstance, opts: { simulator: TandemS
     if (!sim.releaseCall(b.trunkGroup, cic, cause)) return reply.code(404).send({ error: `no call on ${b.trunkGroup} CIC ${cic}` });
     return { released: true };
   });
+
+  app.post<{ Body: { called?: unknown; calling?: unknown; trunkGroup?: unknown; holdMs?: unknown; abandonMs?: unknown; callingRestricted?: unknown } }>(
+    '/api/v1/lab/tandem/originate',
+    async (req, reply) => {
+      const b = req.body ?? {};
+      if (typeof b.called !== 'string' || !/^\d{1,15}$/.test(b.called)) return reply.code(400).send({ error: 'body needs "called": the digits the PSTN caller dialled (e.g. "2125550150")' });
+      if (b.calling !== undefined && (typeof b.calling !== 'string' || !/^\d{1,15}$/.test(b.calling))) return reply.code(400).send({ error: '"calling" must be digits' });
+      if (b.trunkGroup !== undefined && typeof b.trunkGroup !== 'string') return reply.code(400).send({ error: '"trunkGroup" must be a trunk group id' });
+      const holdMs = b.holdMs === undefined ? undefined : Number(b.holdMs);
+      if (holdMs !== undefined && !(Number.isInteger(holdMs) && holdMs >= 0)) return reply.code(400).send({ error: '"holdMs" must be a non-negative integer' });
+      const abandonMs = b.abandonMs === undefined ? undefined : Number(b.abandonMs);
+      if (abandonMs !== undefined && !(Number.isInteger(abandonMs) && abandonMs >= 0)) return reply.code(400).send({ error: '"abandonMs" must be a non-negative integer' });
+      const seized = sim.originate({
+        called: b.called,
+        calling: b.calling as string | undefined,
+        trunkGroup: b.trunkGroup as string | undefined,
+        holdMs,
+        abandonMs,
+        callingRestricted: b.callingRestricted === true,
+      });
+      if (!seized) return reply.code(503).send({ error: 'no idle circuit on the tandem side toward the switch' });
+      return reply.code(201).send(seized);
+    },
+  );
 }

@@ -1,8 +1,10 @@
 /**
  * An ILEC access tandem as seen over ISUP, for operators' labs and the switch's own tests:
  * it takes calls (IAM) on its circuits and answers, rejects, lets ring, or releases first,
- * by called-number rules, with configurable alerting and answer delays. It runs real ISUP
- * call control (the same FSM as the switch) so its timers and release handling are genuine.
+ * by called-number rules, with configurable alerting and answer delays; and it originates calls
+ * toward the switch (an IAM on one of its circuits, as a PSTN caller dialling a CLEC DID). It
+ * runs real ISUP call control (the same FSM as the switch) so its timers and release handling
+ * are genuine.
  */
 import { EventEmitter } from 'node:events';
 import type { TandemSimConfig } from '../config.js';
@@ -10,13 +12,15 @@ import type { Clock, TimerHandle } from '../../../util/clock.js';
 import type { Logger } from '../../../util/log.js';
 import { defaultIsupTimers, type IsupSendRequest } from '../../../ss7/isup/call-fsm.js';
 import { IsupCallRunner } from '../../../ss7/isup/call-runner.js';
-import { buildRel } from '../../../ss7/isup/builders.js';
+import { buildIam, buildRel } from '../../../ss7/isup/builders.js';
 import { eventForMessage, messageForRequest } from '../../../ss7/isup/call-messages.js';
 import type { IamMessage, IsupMessage } from '../../../ss7/isup/messages.js';
 import type { IsupService, IsupTrunkGroup } from '../../../ss7/isup/service.js';
 import { TandemRules, type TandemDecision, type TandemRuleInput } from './rules.js';
 
 export interface SimCallRecord {
+  /** `incoming`: the switch called the tandem; `outgoing`: the tandem originated toward the switch. */
+  direction: 'incoming' | 'outgoing';
   cic: number;
   trunkGroup: string;
   called: string;
@@ -26,8 +30,26 @@ export interface SimCallRecord {
   /** Every message on the circuit, in order, as "rx:IAM" / "tx:ACM". */
   messages: string[];
   releaseCause?: number;
-  /** The IAM as received, for inspection. */
+  /** The IAM as received (or sent, for an originated call), for inspection. */
   iam: IamMessage;
+  /** Received backward messages' Q.850 cause and indicators worth checking (originated calls). */
+  acm?: { calledStatus: number; inband: boolean };
+  answered?: boolean;
+}
+
+export interface OriginateRequest {
+  called: string;
+  calling?: string;
+  /** Calling number presentation restricted. */
+  callingRestricted?: boolean;
+  /** The switch's trunk group id to seize a circuit of; the first with an idle circuit when absent. */
+  trunkGroup?: string;
+  /** Release with cause 16 after this long answered; without it the tandem waits for the switch's REL. */
+  holdMs?: number;
+  /** Release (cause 16) after this long if not answered by then (abandoned call). */
+  abandonMs?: number;
+  jurisdiction?: string;
+  chargeNumber?: string;
 }
 
 interface SimCall {
@@ -68,6 +90,7 @@ export class TandemSimulator extends EventEmitter {
     const callingParam = iam.optional.find((p) => p.name === 'callingPartyNumber');
     const decision = this.rules.decide(called, tg.id);
     const record: SimCallRecord = {
+      direction: 'incoming',
       cic: iam.cic,
       trunkGroup: tg.id,
       called,
@@ -123,6 +146,73 @@ export class TandemSimulator extends EventEmitter {
     call.runner.handle({ name: 'CC_RELEASE_REQ', cause });
   }
 
+  /**
+   * Originates a call toward the switch: seizes an idle circuit (glare-aware, as an exchange
+   * does), sends the IAM and follows the call. Undefined when no circuit is free.
+   */
+  originate(req: OriginateRequest): { trunkGroup: string; cic: number } | undefined {
+    const groups = req.trunkGroup ? [this.isup.trunkGroup(req.trunkGroup)].filter((g): g is IsupTrunkGroup => !!g) : this.isup.trunkGroups;
+    for (const tg of groups) {
+      const ref = `orig:${tg.id}:${Date.now()}:${Math.random()}`;
+      const circuit = tg.circuits.seizeOutgoing(ref);
+      if (!circuit) continue;
+      const cic = circuit.cic;
+      const key = `${tg.id}/${cic}`;
+      const iam = buildIam({ cic, variant: tg.variant, called: req.called, calling: req.calling, callingRestricted: req.callingRestricted, jurisdiction: req.jurisdiction });
+      if (req.chargeNumber && tg.variant === 'ansi') iam.optional.push({ name: 'chargeNumber', value: { nai: 3, ni: false, npi: 1, presentation: 0, screening: 0, digits: req.chargeNumber } });
+      const record: SimCallRecord = {
+        direction: 'outgoing',
+        cic,
+        trunkGroup: tg.id,
+        called: req.called,
+        calling: req.calling,
+        decision: { action: 'answer', cause: 16, delayMs: req.holdMs ?? 0 },
+        state: 'outgoing-setup',
+        messages: [],
+        iam,
+      };
+      const call: SimCall = {
+        record,
+        tg,
+        timers: [],
+        releaseCause: 16,
+        detach: () => undefined,
+        runner: new IsupCallRunner({
+          clock: this.clock,
+          timers: defaultIsupTimers(tg.variant),
+          send: (r) => this.send(call, r),
+          indicate: (ind) => {
+            if (ind.kind === 'answer') {
+              record.answered = true;
+              if (req.holdMs !== undefined) call.timers.push(this.clock.setTimeout(() => this.release(call, 16), req.holdMs));
+            }
+            if (ind.kind === 'released' || ind.kind === 'release-complete') queueMicrotask(() => this.end(call, ind.kind === 'released' ? ind.cause : call.releaseCause, ref));
+          },
+          unexpected: (e, st) => this.log.debug({ cic, event: e.name, state: st }, 'tandem: unexpected event'),
+        }),
+      };
+      call.detach = this.isup.attach(tg.id, cic, (msg) => {
+        if (msg.type === 'ACM') record.acm = { calledStatus: msg.backwardCall.calledStatus, inband: msg.optional.some((p) => p.name === 'optionalBackwardCallIndicators' && p.value.inbandInfo) };
+        if (msg.type === 'IAM') {
+          // Dual seizure: the switch's IAM crossed ours. The simulator yields only when the switch controls the circuit.
+          if (tg.circuits.controls(cic)) return;
+          this.end(call, 34, ref);
+          return;
+        }
+        this.onMessage(call, msg);
+      });
+      this.calls.set(key, call);
+      this.history.push(record);
+      if (this.history.length > 1000) this.history.shift();
+      if (req.abandonMs !== undefined) call.timers.push(this.clock.setTimeout(() => !record.answered && this.release(call, 16), req.abandonMs));
+      this.log.info({ tg: tg.id, cic, called: req.called }, 'tandem: originating a call');
+      call.runner.handle({ name: 'CC_SETUP_REQ' });
+      this.emit('call', record);
+      return { trunkGroup: tg.id, cic };
+    }
+    return undefined;
+  }
+
   /** Adds a rule ahead of the configured ones (lab control). */
   addRule(rule: TandemRuleInput): void {
     this.rules.add(rule);
@@ -148,21 +238,21 @@ export class TandemSimulator extends EventEmitter {
   }
 
   private send(call: SimCall, req: IsupSendRequest): void {
-    // The tandem never originates (no IAM of its own); an IAM request would be a programming error.
+    // The IAM is the one received (a call to the tandem) or the one built by originate().
     const msg = messageForRequest(req, call.record.cic, () => call.record.iam);
     call.record.messages.push(`tx:${msg.type}`);
     call.record.state = call.runner.state;
     this.isup.send(call.tg.id, msg);
   }
 
-  private end(call: SimCall, cause: number): void {
+  private end(call: SimCall, cause: number, ref?: string): void {
     const key = `${call.tg.id}/${call.record.cic}`;
     if (this.calls.get(key) !== call) return;
     this.calls.delete(key);
     for (const t of call.timers) this.clock.clearTimeout(t);
     call.runner.dispose();
     call.detach();
-    call.tg.circuits.release(call.record.cic);
+    call.tg.circuits.release(call.record.cic, ref);
     call.record.releaseCause = cause;
     call.record.state = 'idle';
     this.emit('ended', call.record);
