@@ -7,9 +7,10 @@ import { EventEmitter } from 'node:events';
 import { VirtualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/log.js';
 import type { TrunkGroupConfig } from '../../src/class4/trunks/config.js';
-import type { BearerConnection, BearerPort, CreateConnectionRequest, EndpointAudit } from '../../src/mgcp/bearer-port.js';
+import type { BearerConnection, BearerPort, ConnectionMode, CreateConnectionRequest, EndpointAudit } from '../../src/mgcp/bearer-port.js';
 import {
   SipError,
+  type CreateUacOptions,
   type CreateUasOptions,
   type Dialog,
   type DestroyInfo,
@@ -33,6 +34,13 @@ import { SipInboundLeg } from '../../src/calls/legs/sip-inbound-leg.js';
 import { lcrPlan } from '../../src/class4/intake/lcr-destinations.js';
 import { callingNumber } from '../../src/class4/intake/trunk-intake.js';
 import { endpointForCic } from '../../src/class4/trunks/endpoint-map.js';
+import { trunkCustomerSchema } from '../../src/class4/trunks/config.js';
+import { TrunkCustomerTable } from '../../src/class4/trunks/trunk-customers.js';
+import { DidTable } from '../../src/class4/trunks/dids.js';
+import { TargetHealth } from '../../src/class4/trunks/target-health.js';
+import { targetKey } from '../../src/class4/intake/did-delivery.js';
+import { PstnIntake } from '../../src/class4/intake/pstn-intake.js';
+import { CallManager } from '../../src/calls/manager.js';
 
 export const OWN_PC = 0x010101;
 export const FAR_PC = 0x020202;
@@ -87,10 +95,12 @@ export class FakeDialog extends EventEmitter implements Dialog {
   readonly type = 'uas' as const;
   readonly localTag = 'l';
   readonly remoteTag = 'r';
-  readonly remoteSdp = '';
   destroyed = false;
   readonly byes: Array<Record<string, string> | undefined> = [];
-  constructor(readonly localSdp: string) {
+  constructor(
+    readonly localSdp: string,
+    readonly remoteSdp = '',
+  ) {
     super();
   }
   async destroy(opts?: { headers?: Record<string, string> }): Promise<void> {
@@ -175,10 +185,56 @@ export class FakeSip implements SignallingPort {
     this.held?.();
     this.held = undefined;
   }
-  createUAC(): Promise<Dialog> {
-    return Promise.reject(new SipError(501, 'Not Implemented'));
+  /** INVITEs the switch sent (createUAC), each answered when the test says. */
+  readonly uacs: FakeUac[] = [];
+  createUAC(uri: string, opts: CreateUacOptions): Promise<Dialog> {
+    const uac = new FakeUac(uri, opts, this);
+    this.uacs.push(uac);
+    return uac.promise;
   }
   async close(): Promise<void> {}
+}
+
+/** One INVITE the switch sent: the test plays the called side. */
+export class FakeUac {
+  readonly promise: Promise<Dialog>;
+  private resolve!: (d: Dialog) => void;
+  private reject!: (e: unknown) => void;
+  private provisional = false;
+  canceled = false;
+  dialog?: FakeDialog;
+  constructor(
+    readonly uri: string,
+    readonly opts: CreateUacOptions,
+    private readonly sip: FakeSip,
+  ) {
+    this.promise = new Promise<Dialog>((a, b) => {
+      this.resolve = a;
+      this.reject = b;
+    });
+    // Like the stacks: CANCEL only after a provisional; a canceled INVITE ends with 487.
+    opts.signal?.addEventListener('abort', () => {
+      this.canceled = true;
+      if (this.provisional) this.reject(new SipError(487, 'Request Terminated'));
+    });
+  }
+  ring(status = 180, sdp?: string): void {
+    this.provisional = true;
+    this.opts.onProvisional?.({ status, reason: 'Ringing', sdp, get: () => undefined });
+  }
+  answer(sdp = 'v=0\r\nm=audio 7000 RTP/AVP 0\r\n'): FakeDialog {
+    const d = new FakeDialog(this.opts.localSdp ?? '', sdp);
+    this.dialog = d;
+    this.sip.dialogs.push(d);
+    this.resolve(d);
+    return d;
+  }
+  fail(status: number, reasonHeader?: string): void {
+    this.reject(new SipError(status, 'Failed', reasonHeader));
+  }
+  get header(): Record<string, string> {
+    return this.opts.headers ?? {};
+  }
 }
 
 export class FakeBearer extends EventEmitter implements BearerPort {
@@ -200,8 +256,10 @@ export class FakeBearer extends EventEmitter implements BearerPort {
   completeCreate(): void {
     for (const f of this.held.splice(0)) f();
   }
-  async modifyConnection(conn: BearerConnection): Promise<BearerConnection> {
-    return conn;
+  readonly modified: Array<{ connectionId: string; mode?: string; remoteSdp?: string }> = [];
+  async modifyConnection(conn: BearerConnection, change: { mode?: ConnectionMode; remoteSdp?: string }): Promise<BearerConnection> {
+    this.modified.push({ connectionId: conn.connectionId, ...change });
+    return { ...conn, mode: change.mode ?? conn.mode };
   }
   async deleteConnection(conn: BearerConnection): Promise<void> {
     this.live.delete(conn.connectionId);
@@ -226,14 +284,20 @@ export function fixedRouter(trunkGroups: string[]): CallRouter {
 }
 
 /** One switch with one ANSI trunk group `tg` of `count` circuits from CIC 1, towards FAR_PC. */
-export function lab(opts: { count?: number; ownPointCode?: number; withBearer?: boolean } = {}) {
+export function lab(opts: { count?: number; ownPointCode?: number; withBearer?: boolean; secondGroup?: boolean } = {}) {
   const clock = new VirtualClock(1_700_000_000_000);
   const far = new FarExchange();
   const sip = new FakeSip();
   const bearer = opts.withBearer === false ? undefined : new FakeBearer();
   const count = opts.count ?? 4;
   const circuits = new CircuitGroup({ id: 'tg', firstCic: 1, count, ownPointCode: opts.ownPointCode ?? OWN_PC, farPointCode: FAR_PC });
-  const isup = new IsupService({ link: far, ownPointCode: OWN_PC, networkIndicator: 2, trunkGroups: [{ id: 'tg', variant: 'ansi', farPointCode: FAR_PC, circuits }] });
+  const circuits2 = new CircuitGroup({ id: 'tg2', firstCic: 101, count: 4, ownPointCode: opts.ownPointCode ?? OWN_PC, farPointCode: FAR_PC });
+  const isup = new IsupService({
+    link: far,
+    ownPointCode: OWN_PC,
+    networkIndicator: 2,
+    trunkGroups: [{ id: 'tg', variant: 'ansi', farPointCode: FAR_PC, circuits }, ...(opts.secondGroup ? [{ id: 'tg2', variant: 'ansi' as const, farPointCode: FAR_PC, circuits: circuits2 }] : [])],
+  });
   const tgConfig: TrunkGroupConfig = { id: 'tg', variant: 'ansi', dpc: '2-2-2', cics: { first: 1, count }, gateway: 'gw', endpoint: 'ds/{cic}@gw', circuitSelection: 'lru', transit: false };
   const cdrs: Cdr[] = [];
   const router = fixedRouter(['tg']);
@@ -258,5 +322,48 @@ export function lab(opts: { count?: number; ownPointCode?: number; withBearer?: 
     });
     return { call, invite, done, isEnded: () => ended };
   };
-  return { clock, far, sip, bearer, circuits, isup, deps, cdrs, start };
+  return { clock, far, sip, bearer, circuits, circuits2, isup, deps, cdrs, start };
+}
+
+/**
+ * The switch taking calls from the far exchange (IAM → DID → SIP target), with one DID customer
+ * whose targets are `targets` (host:port strings), and transit toward `tg` enabled when asked.
+ */
+export function labIncoming(opts: { targets?: string[]; transit?: boolean; count?: number; unreachableCause?: 20 | 34; withBearer?: boolean } = {}) {
+  const l = lab({ count: opts.count ?? 8, withBearer: opts.withBearer, secondGroup: opts.transit });
+  const targets = (opts.targets ?? ['10.0.0.1:5060']).map((t) => ({ host: t.split(':')[0], port: Number(t.split(':')[1]), transport: 'udp' as const, weight: 1 }));
+  const customers = [
+    trunkCustomerSchema.parse({
+      id: 'pbx',
+      sources: ['10.0.0.0/8'],
+      maxCalls: 2,
+      unreachableCause: opts.unreachableCause ?? 34,
+      dids: [{ range: { from: '2125550100', to: '2125550199' }, targets }],
+    }),
+  ];
+  const table = new TrunkCustomerTable(customers);
+  const health = new TargetHealth(targets.map(targetKey), undefined, l.clock, silentLogger, 0, 1);
+  const calls = new CallManager(l.deps);
+  const isupLegs: IsupLegDeps = {
+    isup: l.isup,
+    bearer: l.bearer,
+    trunkGroup: (id: string) => (id === 'tg' || id === 'tg2' ? { variant: 'ansi', endpointFor: (cic: number) => `ds/${cic}@gw` } : undefined),
+    usable: (id: string) => l.isup.isAvailable(id),
+    clock: l.clock,
+    logger: silentLogger,
+    mediaAddress: '127.0.0.1',
+  };
+  const intake = new PstnIntake({
+    isup: l.isup,
+    calls,
+    dids: new DidTable(customers),
+    isupLegs,
+    router: fixedRouter(['tg', 'tg2']),
+    transit: () => opts.transit ?? false,
+    customer: (id) => table.byId(id),
+    logger: silentLogger,
+    delivery: { sip: l.sip, clock: l.clock, logger: silentLogger, health, localHost: '192.0.2.1', noResponseMs: 2000, answerTimeoutMs: 60_000 },
+  });
+  intake.listen();
+  return { ...l, calls, health, intake };
 }
