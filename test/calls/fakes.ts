@@ -329,14 +329,14 @@ export function lab(opts: { count?: number; ownPointCode?: number; withBearer?: 
  * The switch taking calls from the far exchange (IAM → DID → SIP target), with one DID customer
  * whose targets are `targets` (host:port strings), and transit toward `tg` enabled when asked.
  */
-export function labIncoming(opts: { targets?: string[]; transit?: boolean; count?: number; unreachableCause?: 20 | 34; withBearer?: boolean } = {}) {
+export function labIncoming(opts: { targets?: string[]; transit?: boolean; count?: number; unreachableCause?: 20 | 34; withBearer?: boolean; maxCalls?: number } = {}) {
   const l = lab({ count: opts.count ?? 8, withBearer: opts.withBearer, secondGroup: opts.transit });
   const targets = (opts.targets ?? ['10.0.0.1:5060']).map((t) => ({ host: t.split(':')[0], port: Number(t.split(':')[1]), transport: 'udp' as const, weight: 1 }));
   const customers = [
     trunkCustomerSchema.parse({
       id: 'pbx',
       sources: ['10.0.0.0/8'],
-      maxCalls: 2,
+      maxCalls: opts.maxCalls ?? 10,
       unreachableCause: opts.unreachableCause ?? 34,
       dids: [{ range: { from: '2125550100', to: '2125550199' }, targets }],
     }),

@@ -169,7 +169,7 @@ describe('ISUP → SIP: incoming PSTN calls to DIDs, in virtual time', () => {
   });
 
   it('the customer at its call limit: the next call gets REL 17', async () => {
-    const l = labIncoming();
+    const l = labIncoming({ maxCalls: 2 });
     l.far.deliver(iam(2, '2125550123'));
     l.far.deliver(iam(4, '2125550124'));
     l.far.deliver(iam(6, '2125550125'));

@@ -125,7 +125,8 @@ export class SipOutboundLeg implements TerminatingLeg {
       this.sipStatus = err.status;
       const cause = causeFromReasonHeader(err.reasonHeader) ?? causeForSipStatus(err.status);
       this.log.info({ status: err.status, cause }, 'called party refused');
-      this.events.onFail?.({ cause, sipStatus: err.status, unreachable: err.status === 408 || err.status === 503 });
+      // 408 from the stack is its own timeout (Timer B): nothing came back. A 503 is an answer, not silence.
+      this.events.onFail?.({ cause, sipStatus: err.status, unreachable: err.status === 408 && !this.heard });
       return;
     }
     this.log.warn({ err }, 'INVITE to the called party failed');

@@ -23,7 +23,12 @@ interface TargetState {
   up: boolean;
   misses: number;
   probing: boolean;
+  /** Without probes, a target marked down by a failed call is tried again after this time. */
+  downUntil?: number;
 }
+
+/** How long a target marked down by a call stays skipped when no OPTIONS probes run. */
+const HOLD_DOWN_MS = 30_000;
 
 export class TargetHealth {
   private readonly targets = new Map<string, TargetState>();
@@ -57,7 +62,18 @@ export class TargetHealth {
   }
 
   isUp(uri: string): boolean {
-    return this.targets.get(uri)?.up ?? true;
+    const t = this.targets.get(uri);
+    if (!t) return true;
+    if (!t.up && t.downUntil !== undefined && this.clock.now() >= t.downUntil) {
+      t.downUntil = undefined;
+      t.misses = 0;
+      this.set(uri, t, true);
+    }
+    return t.up;
+  }
+
+  private get probing(): boolean {
+    return !!this.probe && this.intervalMs > 0;
   }
 
   /** A call to the target got no response: count it down now. */
@@ -65,6 +81,7 @@ export class TargetHealth {
     const t = this.targets.get(uri);
     if (!t) return;
     t.misses = Math.max(t.misses + 1, this.downAfter);
+    if (!this.probing) t.downUntil = this.clock.now() + HOLD_DOWN_MS;
     this.set(uri, t, false);
   }
 
