@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { CallFsm, type CallAction, type CallEvent, type CallState, type ReleasedBy } from './call-fsm.js';
-import type { Cdr, CdrSink } from './cdr.js';
+import type { CallJournal, Cdr, CdrSink } from './cdr.js';
 import type { LegFailure, OriginatingLeg, TerminatingLeg } from './legs/leg.js';
 import type { CallPlan, Destination } from './plan.js';
 import { callReleaseCauseTotal, callSetupSeconds, callsActive, callsTotal, routeAdvanceTotal } from './metrics.js';
@@ -22,6 +22,8 @@ export interface CallOptions {
   writeCdr: CdrSink;
   /** Answered calls are released after this long (0 or absent: never). */
   maxCallDurationMs?: number;
+  /** Where answered calls are written at once, so a crash cannot lose them. */
+  journal?: CallJournal;
 }
 
 export interface CallSnapshot {
@@ -172,6 +174,13 @@ export class Call {
         this.answeredAt = this.opts.clock.now();
         callSetupSeconds.observe((this.answeredAt - this.startedAt) / 1000);
         this.log.info({ setupMs: this.answeredAt - this.startedAt }, 'call answered');
+        if (this.opts.journal) {
+          try {
+            this.opts.journal.answered(this.buildCdr(this.answeredAt, { cause: CAUSE_NORMAL, by: 'switch' }));
+          } catch (err) {
+            this.log.error({ err }, 'answered call could not be journaled (check the store: disk space, permissions); a crash now would lose its CDR');
+          }
+        }
         return;
       case 'start-duration-cap': {
         const cap = this.opts.maxCallDurationMs ?? 0;
@@ -239,10 +248,24 @@ export class Call {
     const end = this.opts.clock.now();
     const rec = this.record ?? { cause: CAUSE_NORMAL, by: 'switch' as const, canceled: false };
     const outcome = this.answeredAt !== undefined ? 'answered' : rec.canceled ? 'canceled' : 'failed';
+    const cdr = this.buildCdr(end, rec);
+    callsTotal.inc({ direction: this.plan.direction, outcome });
+    callReleaseCauseTotal.inc({ cause: String(rec.cause) });
+    try {
+      this.opts.writeCdr(cdr);
+    } catch (err) {
+      this.log.error({ err }, 'CDR could not be written (check the store: disk space, permissions); call details follow in this log line');
+      this.log.error({ cdr }, 'unwritten CDR');
+    }
+    this.log.info({ outcome, cause: rec.cause, releasedBy: rec.by, sipStatus: cdr.sipStatus, billableMs: cdr.billableMs }, 'call ended');
+    this.finished();
+  }
+
+  private buildCdr(end: number, rec: { cause: number; by: ReleasedBy }): Cdr {
     const a = this.a.details();
     const b = this.b?.details() ?? {};
     const d = this.destination;
-    const cdr: Cdr = {
+    return {
       callId: this.id,
       sipCallId: a.sipCallId ?? b.sipCallId,
       direction: this.plan.direction,
@@ -269,16 +292,6 @@ export class Call {
       inCic: this.a.kind === 'isup' ? a.cic : undefined,
       target: b.target,
     };
-    callsTotal.inc({ direction: this.plan.direction, outcome });
-    callReleaseCauseTotal.inc({ cause: String(rec.cause) });
-    try {
-      this.opts.writeCdr(cdr);
-    } catch (err) {
-      this.log.error({ err }, 'CDR could not be written (check the store: disk space, permissions); call details follow in this log line');
-      this.log.error({ cdr }, 'unwritten CDR');
-    }
-    this.log.info({ outcome, cause: rec.cause, releasedBy: rec.by, sipStatus: cdr.sipStatus, billableMs: cdr.billableMs }, 'call ended');
-    this.finished();
   }
 
   snapshot(): CallSnapshot {

@@ -31,6 +31,16 @@ export interface Cdr {
   inCic?: number;
   /** The SIP target a call was delivered to (DID delivery). */
   target?: string;
+  /** The switch stopped (crash, kill) while the call was up: end time is the last moment it was known alive. */
+  interrupted?: boolean;
+}
+
+/**
+ * Answered calls written down the moment they answer, so a crash cannot lose them: the record is
+ * removed with the CDR's commit; what is left at start-up is closed as an interrupted CDR.
+ */
+export interface CallJournal {
+  answered(cdrSoFar: Cdr): void;
 }
 
 export type CdrSink = (cdr: Cdr) => void;

@@ -9,7 +9,10 @@ export interface StoredCdr extends Cdr {
 
 function toRow(cdr: Cdr): Record<string, unknown> {
   const row: Record<string, unknown> = {};
-  for (const [k] of COLUMNS) row[k] = cdr[k] ?? null;
+  for (const [k] of COLUMNS) {
+    const v = cdr[k];
+    row[k] = typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null);
+  }
   return row;
 }
 
@@ -39,6 +42,7 @@ const COLUMNS: Array<[keyof Cdr, string]> = [
   ['inTrunkGroup', 'in_trunk_group'],
   ['inCic', 'in_cic'],
   ['target', 'target'],
+  ['interrupted', 'interrupted'],
 ];
 
 /**
@@ -58,8 +62,13 @@ export class CdrStore {
       `INSERT INTO cdrs (${COLUMNS.map(([, c]) => c).join(', ')}) VALUES (${COLUMNS.map(([k]) => '@' + k).join(', ')})`,
     );
     this.listStmt = db.prepare('SELECT * FROM cdrs WHERE id > ? ORDER BY id DESC LIMIT ?');
+    const closeOpen = db.prepare('DELETE FROM open_calls WHERE call_id = ?');
+    // The CDR and the removal of its open-call record commit together: a crash leaves one or the other.
     this.insertMany = db.transaction((cdrs: Cdr[]) => {
-      for (const cdr of cdrs) this.insertStmt.run(toRow(cdr));
+      for (const cdr of cdrs) {
+        this.insertStmt.run(toRow(cdr));
+        closeOpen.run(cdr.callId);
+      }
     });
   }
 
@@ -91,7 +100,7 @@ export class CdrStore {
     const rows = this.listStmt.all(opts.afterId ?? 0, Math.min(Math.max(opts.limit ?? 100, 1), 10_000)) as Record<string, unknown>[];
     return rows.map((r) => {
       const out: Record<string, unknown> = { id: r.id };
-      for (const [k, c] of COLUMNS) if (r[c] !== null) out[k] = r[c];
+      for (const [k, c] of COLUMNS) if (r[c] !== null) out[k] = k === 'interrupted' ? r[c] === 1 : r[c];
       return out as unknown as StoredCdr;
     });
   }

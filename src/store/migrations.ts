@@ -49,4 +49,17 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX cdrs_direction ON cdrs (direction);
     `,
   },
+  {
+    version: 3,
+    name: 'open calls journal (answered calls survive a crash as interrupted CDRs)',
+    sql: `
+      CREATE TABLE open_calls (
+        call_id TEXT PRIMARY KEY,
+        record TEXT NOT NULL,
+        answer_time TEXT NOT NULL
+      );
+      CREATE TABLE switch_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      ALTER TABLE cdrs ADD COLUMN interrupted INTEGER;
+    `,
+  },
 ];
