@@ -42,7 +42,8 @@ export interface PkgAssociation extends EventEmitter {
   RECEIVE(): (Buffer & { ppid?: number }) | undefined;
   SHUTDOWN(callback?: () => void): void;
   ABORT(reason?: string): void;
-  _destroy(): void;
+  /** Ends the association; the patched package then emits COMMUNICATION LOST ('destroyed' unless told why). */
+  _destroy(event?: string): void;
 }
 
 /** An endpoint of the package (lib/endpoint.js): one local SCTP port. */

@@ -12,6 +12,7 @@ import type { PkgAssociation, PkgEndpoint } from './node-sctp.js';
 import { DATA_CHUNK_OVERHEAD, SendQueue, type QueuedMessage, type SendSink } from './send-queue.js';
 import { lifecycleStep, type LifecycleAction, type LifecycleConfig, type LifecycleContext, type LifecycleEvent } from './lifecycle-fsm.js';
 import { sctpMetrics } from './metrics.js';
+import { ABORT_EVENTS, lossReason, type PkgErrorCause } from './loss.js';
 
 /** RFC 4960 §15 Max.Burst (the package's `max_burst`). */
 const MAX_BURST = 4;
@@ -229,10 +230,12 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
     a.path_max_retrans = this.opts.pathMaxRetrans;
     const mine = () => this.current === a;
     a.once('COMMUNICATION UP', () => mine() && this.dispatch({ type: 'COMM_UP' }));
-    a.on('COMMUNICATION LOST', (event?: string) => {
+    // The patched package reports every end of an association here exactly once, after its TCB
+    // is gone (an ABORT it sent, e.g. for an empty DATA chunk, included), so M3UA hears of it at once.
+    a.on('COMMUNICATION LOST', (event?: string, causes?: PkgErrorCause[]) => {
       if (!mine()) return;
-      if (event === 'abort') sctpMetrics.aborts.inc();
-      this.dispatch({ type: 'COMM_LOST', reason: event === 'abort' ? 'peer aborted' : event === 'heartbeat' ? 'peer unreachable (heartbeat)' : 'communication lost' });
+      if (event && ABORT_EVENTS.has(event)) sctpMetrics.aborts.inc();
+      this.dispatch({ type: 'COMM_LOST', reason: lossReason(event, causes) });
     });
     a.on('SHUTDOWN COMPLETE', () => mine() && this.dispatch({ type: 'SHUTDOWN_COMPLETE' }));
     a.on('RESTART', () => mine() && this.emit('restart'));

@@ -11,6 +11,8 @@ export type RelayFilter = (dir: Direction, index: number, msg: Buffer) => Buffer
 export interface Relay {
   port: number;
   counts: Record<Direction, number>;
+  /** Sends a datagram from the relay's own socket in that direction, as an on-path attacker would. */
+  inject(dir: Direction, msg: Buffer): void;
   close(): void;
 }
 
@@ -27,5 +29,10 @@ export async function startRelay(serverPort: number, filter: RelayFilter = (_d, 
     if (dir === 'c2s') sock.send(out, serverPort, '127.0.0.1');
     else if (client) sock.send(out, client.port, client.address);
   });
-  return { port: sock.address().port, counts, close: () => sock.close() };
+  const inject = (dir: Direction, msg: Buffer) => {
+    if (dir === 'c2s') sock.send(msg, serverPort, '127.0.0.1');
+    else if (client) sock.send(msg, client.port, client.address);
+    else throw new Error('relay: no client seen yet');
+  };
+  return { port: sock.address().port, counts, inject, close: () => sock.close() };
 }

@@ -79,7 +79,7 @@ describe('SCTP over UDP between two node-sctp stacks', () => {
     const { client, server } = await track(pair());
     const down = waitFor<[string]>(client, 'down');
     server.abort('operator');
-    expect((await down)[0]).toBe('peer aborted');
+    expect((await down)[0]).toBe('peer aborted: User-Initiated Abort: operator');
     expect(client.isUp).toBe(false);
   });
 
