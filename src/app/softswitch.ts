@@ -11,6 +11,8 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { openDatabase } from '../store/database.js';
 import { CdrStore } from '../store/cdr-store.js';
+import { SqliteCallJournal } from '../store/call-journal.js';
+import { buildRsc } from '../ss7/isup/builders.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
@@ -82,6 +84,15 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
   try {
     const db = openDatabase(join(config.dataDir, 'softswitch.sqlite'));
     const cdrs = new CdrStore(db);
+    // Calls that were up when the last run died: interrupted CDRs now, their circuits reset once SS7 is up.
+    const journal = new SqliteCallJournal(db);
+    const interrupted = journal.recover(new Date(clock.now()));
+    for (const cdr of interrupted) cdrs.insert(cdr);
+    if (interrupted.length > 0) logger.warn({ calls: interrupted.length }, 'calls were up when the switch last stopped without a clean shutdown; recorded as interrupted CDRs, their circuits will be reset');
+    journal.heartbeat(new Date(clock.now()));
+    const heartbeat = setInterval(() => journal.heartbeat(new Date(clock.now())), 5000);
+    heartbeat.unref();
+    cleanup.push(() => clearInterval(heartbeat));
     cleanup.push(() => {
       cdrs.flush();
       db.close();
@@ -160,6 +171,21 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       return isup.isAvailable(tgId) && (!gw || !gatewayHealth || gatewayHealth.isUp(gw));
     };
     routing.setAvailability(trunkGroupUsable);
+    // Q.764 §2.10.3.1: circuits that carried a call when the last run died are reset (RSC) once the link is up.
+    const toReset = interrupted.flatMap((c) => [
+      ...(c.trunkGroup !== undefined && c.cic !== undefined ? [{ tg: c.trunkGroup, cic: c.cic }] : []),
+      ...(c.inTrunkGroup !== undefined && c.inCic !== undefined ? [{ tg: c.inTrunkGroup, cic: c.inCic }] : []),
+    ]);
+    if (toReset.length > 0) {
+      const onState = (_sg: string, state: string) => {
+        if (state !== 'ASP_ACTIVE') return;
+        link.off('state', onState);
+        for (const { tg, cic } of toReset) {
+          if (isup.send(tg, buildRsc(cic))) logger.info({ tg, cic }, 'circuit of an interrupted call reset (RSC)');
+        }
+      };
+      link.on('state', onState);
+    }
     link.start();
 
     // --- SIP.
@@ -179,7 +205,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
-    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => cdrs.write(cdr), maxCallDurationMs: config.calls.maxDurationS * 1000 });
+    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => cdrs.write(cdr), maxCallDurationMs: config.calls.maxDurationS * 1000, journal });
     const isupLegs: IsupLegDeps = {
       isup,
       bearer,
