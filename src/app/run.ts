@@ -22,6 +22,7 @@ export async function runSoftswitch(config: Config): Promise<number> {
     ssw.tandem ? `  tandem    SCTP/UDP 127.0.0.1:${ssw.tandem.port} (M3UA SG, ISUP ${config.ss7.variant})` : '',
     ssw.osmoMgw ? `  gateway   osmo-mgw MGCP 127.0.0.1:${ssw.osmoMgw.port}` : config.lab.enabled ? '  gateway   none (osmo-mgw not installed: no media)' : '',
     `  try:      sipp -sn uac -s 12125550150 ${config.sip.address}:${ssw.sipPort} -m 1 -p 5099 -mp 16000 -cp 8099`,
+    ssw.tandem ? `  incoming: sipp -sn uas -i 127.0.0.1 -p 5090 -mp 16002 -cp 8090   then   curl -XPOST localhost:${ssw.apiPort}/api/v1/lab/tandem/originate -H 'content-type: application/json' -d '{"called":"2125550150","holdMs":3000}'` : '',
   ].filter(Boolean);
   process.stdout.write(summary.join('\n') + '\n');
   // SIGHUP: reload rate decks (including ones imported with `softswitch routes import`) and LNP data.
