@@ -65,6 +65,9 @@ export class Call {
   private finished!: () => void;
   /** Resolves when the call has ended and its CDR is written; never rejects. */
   readonly done: Promise<void>;
+  /** Resolves when set-up is over: answered, or ended without answer (overload admission counts calls in set-up). */
+  readonly setupOver: Promise<void>;
+  private setupEnded!: () => void;
 
   constructor(
     private readonly a: OriginatingLeg,
@@ -75,6 +78,7 @@ export class Call {
     this.id = id ?? randomUUID();
     this.startedAt = opts.clock.now();
     this.done = new Promise<void>((resolve) => (this.finished = resolve));
+    this.setupOver = new Promise<void>((resolve) => (this.setupEnded = resolve));
     const d = a.details();
     this.log = opts.logger.child({ callId: this.id, ...(d.sipCallId ? { sipCallId: d.sipCallId } : {}), ...(d.cic !== undefined ? { inTg: d.trunkGroup, inCic: d.cic } : {}) });
     a.events.onRelease = (cause) => this.dispatch({ name: 'A_RELEASE', cause });
@@ -174,6 +178,7 @@ export class Call {
         this.answeredAt = this.opts.clock.now();
         callSetupSeconds.observe((this.answeredAt - this.startedAt) / 1000);
         this.log.info({ setupMs: this.answeredAt - this.startedAt }, 'call answered');
+        this.setupEnded();
         if (this.opts.journal) {
           try {
             this.opts.journal.answered(this.buildCdr(this.answeredAt, { cause: CAUSE_NORMAL, by: 'switch' }));
@@ -258,6 +263,7 @@ export class Call {
       this.log.error({ cdr }, 'unwritten CDR');
     }
     this.log.info({ outcome, cause: rec.cause, releasedBy: rec.by, sipStatus: cdr.sipStatus, billableMs: cdr.billableMs }, 'call ended');
+    this.setupEnded();
     this.finished();
   }
 

@@ -8,7 +8,7 @@ import type { Logger } from '../../util/log.js';
 import { BearerError } from '../../mgcp/bearer-port.js';
 import { defaultIsupTimers, type IsupCallIndication, type IsupSendRequest } from '../../ss7/isup/call-fsm.js';
 import { IsupCallRunner } from '../../ss7/isup/call-runner.js';
-import { buildAcm, buildCpg } from '../../ss7/isup/builders.js';
+import { buildAcm, buildCpg, buildRel } from '../../ss7/isup/builders.js';
 import { eventForMessage, messageForRequest } from '../../ss7/isup/call-messages.js';
 import type { IamMessage, IsupMessage } from '../../ss7/isup/messages.js';
 import type { IsupTrunkGroup } from '../../ss7/isup/service.js';
@@ -106,8 +106,12 @@ export class IsupIncomingLeg implements OriginatingLeg {
   }
 
   reject(failure: LegFailure): void {
+    this.congestionLevel = failure.congestionLevel;
     this.releaseCircuit(failure.cause);
   }
+
+  /** Set by a refusal for our own overload: REL carries the automatic congestion level. */
+  private congestionLevel?: 1 | 2;
 
   release(cause: number): void {
     this.releaseCircuit(cause);
@@ -145,6 +149,10 @@ export class IsupIncomingLeg implements OriginatingLeg {
           : acm;
     } else if (req.type === 'CPG') {
       msg = buildCpg(cic, 1);
+    } else if (req.type === 'REL' && this.congestionLevel) {
+      // Q.764 §2.11.1 / T1.113.4 §2.11: an overloaded exchange says so in the REL it sends.
+      const rel = buildRel(cic, req.cause);
+      msg = { ...rel, optional: [...rel.optional, { name: 'automaticCongestionLevel', value: this.congestionLevel }] };
     } else {
       msg = messageForRequest(req, cic, () => this.iam);
     }

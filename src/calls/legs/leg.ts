@@ -50,6 +50,10 @@ export interface LegFailure {
   sipStatus?: number;
   /** True when no response came at all (timeout, transport error): the target may be down. */
   unreachable?: boolean;
+  /** Our own overload: the automatic congestion level to signal in REL (Q.764 §2.11; 1 or 2). */
+  congestionLevel?: 1 | 2;
+  /** Seconds for a SIP Retry-After header when the refusal is for overload. */
+  retryAfterS?: number;
 }
 
 export interface OriginatingLegEvents {

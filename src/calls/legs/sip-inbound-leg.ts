@@ -92,7 +92,9 @@ export class SipInboundLeg implements OriginatingLeg {
     if (!this.res.finalResponseSent && !this.req.canceled) {
       const status = failure.sipStatus && failure.sipStatus >= 300 ? failure.sipStatus : sipStatusForCause(failure.cause);
       this.sipStatus = status;
-      this.res.send(status, undefined, { headers: { Reason: reasonHeader(failure.cause) } });
+      const headers: Record<string, string> = { Reason: reasonHeader(failure.cause) };
+      if (failure.retryAfterS) headers['Retry-After'] = String(failure.retryAfterS);
+      this.res.send(status, undefined, { headers });
     }
     if (!this.answering) this.settle();
   }
