@@ -206,10 +206,21 @@ export function defaultIsupTimers(variant: Variant): ResolvedIsupTimers {
     : { ...common, T5: 300_000, T2: 180_000, T6: 60_000 };
 }
 
-/** The given values over the variant's defaults. */
+const DEFAULTS: Record<Variant, ResolvedIsupTimers> = { itu: defaultIsupTimers('itu'), ansi: defaultIsupTimers('ansi') };
+/** Per given object and variant: calls share their trunk group's timer object, so each is resolved once. */
+const resolved = new WeakMap<object, Partial<Record<Variant, ResolvedIsupTimers>>>();
+
+/** The given values over the variant's defaults (undefined values fall back to the defaults). */
 export function resolveIsupTimers(variant: Variant, given?: Partial<IsupTimerValues>): ResolvedIsupTimers {
-  const out = defaultIsupTimers(variant);
-  if (given) for (const [k, v] of Object.entries(given)) if (typeof v === 'number') (out as unknown as Record<string, number>)[k] = v;
+  if (!given) return { ...DEFAULTS[variant] };
+  const cached = resolved.get(given)?.[variant];
+  if (cached) return cached;
+  const out = { ...DEFAULTS[variant] };
+  for (const k of Object.keys(given) as (keyof IsupTimerValues)[]) {
+    const v = given[k];
+    if (typeof v === 'number') out[k] = v;
+  }
+  resolved.set(given, { ...resolved.get(given), [variant]: out });
   return out;
 }
 
