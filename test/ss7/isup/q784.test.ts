@@ -126,7 +126,7 @@ function suite(variant: 'itu' | 'ansi') {
 
   it('1.2.4 RSC received on a remotely blocked circuit: the remote blocking is removed', async () => {
     rig.td.isup.block('tg', 6);
-    await until(() => state(rig.sw, 6).remoteBlocked);
+    await until(() => state(rig.sw, 6).remoteBlocked && rig.td.isup.pendingProcedures().length === 0);
     // The tandem's reset clears the switch's view of the tandem's blocking; the tandem then blocks again.
     rig.td.tg.circuits.setBlocked(6, 'local', false);
     rig.td.isup.reset('tg', 6);
