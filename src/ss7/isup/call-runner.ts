@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { Variant } from '../variant.js';
 import {
   IsupCallFsm,
   type IsupCallEvent,
@@ -11,6 +12,8 @@ import {
 export interface IsupCallRunnerDeps {
   clock: Clock;
   timers: IsupTimerValues;
+  /** ANSI differences (no SAM, LPA on re-check, network-only suspend) and defaults of missing timers; ITU when absent. */
+  variant?: Variant;
   /** Sends the message on this call's circuit; the runner's owner fills parameters. */
   send: (request: IsupSendRequest) => void;
   indicate: (indication: IsupCallIndication) => void;
@@ -26,11 +29,16 @@ export class IsupCallRunner {
   private disposed = false;
 
   constructor(private readonly deps: IsupCallRunnerDeps) {
-    this.fsm = new IsupCallFsm(deps.timers);
+    this.fsm = new IsupCallFsm(deps.timers, deps.variant);
   }
 
   get state() {
     return this.fsm.state;
+  }
+
+  /** Timers running now (for tests and leak checks). */
+  get runningTimers(): IsupTimer[] {
+    return [...this.running.keys()];
   }
 
   handle(event: IsupCallEvent): boolean {

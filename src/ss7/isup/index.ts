@@ -7,3 +7,6 @@ export { causeIndicators, type CauseIndicators } from './params/cause.js';
 export { rangeAndStatus, rangeStatusBits } from './params/indicators.js';
 export type * from './params/indicators.js';
 export type { NetworkIdentification } from './params/ansi.js';
+export { encodeCircuitState, decodeCircuitState, type CircuitStateReport } from './circuit-query.js';
+export type { CircuitSelection, GlareControl, CircuitOutOfService } from './circuits.js';
+export type { ContinuityRole, CircuitReport, PendingProcedure } from './service.js';

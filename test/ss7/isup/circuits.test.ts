@@ -52,3 +52,60 @@ describe('CircuitGroup availability count', () => {
     }
   });
 });
+
+describe('CircuitGroup selection and glare control', () => {
+  const take = (g: CircuitGroup, n: number) => Array.from({ length: n }, (_, i) => g.seizeOutgoing(`c${i}`)?.cic);
+  const group = (extra: Partial<ConstructorParameters<typeof CircuitGroup>[0]>) =>
+    new CircuitGroup({ id: 'tg', firstCic: 1, count: 6, ownPointCode: 1, farPointCode: 2, ...extra });
+
+  it('ascending, descending, odd and even orders', () => {
+    expect(take(group({ selection: 'ascending' }), 3)).toEqual([1, 2, 3]);
+    expect(take(group({ selection: 'descending' }), 3)).toEqual([6, 5, 4]);
+    expect(take(group({ selection: 'odd' }), 5)).toEqual([1, 3, 5, 2, 4]);
+    expect(take(group({ selection: 'even' }), 4)).toEqual([2, 4, 6, 1]);
+  });
+
+  it('lru: the circuit idle the longest goes first', () => {
+    const g = group({ selection: 'lru' });
+    expect(take(g, 3)).toEqual([1, 2, 3]);
+    g.release(2);
+    g.release(1);
+    expect(g.seizeOutgoing('x')?.cic).toBe(4);
+    expect(g.seizeOutgoing('y')?.cic).toBe(5);
+    expect(g.seizeOutgoing('z')?.cic).toBe(6);
+    expect(g.seizeOutgoing('w')?.cic).toBe(2);
+    expect(g.seizeOutgoing('v')?.cic).toBe(1);
+  });
+
+  it('avoid and availability apply to every order', () => {
+    const g = group({ selection: 'ascending' });
+    g.setBlocked(1, 'remote', true);
+    g.setOutOfService(2, 'reset-pending');
+    expect(g.seizeOutgoing('a', 3)?.cic).toBe(4);
+    expect(g.counts()).toMatchObject({ blocked: 1, outOfService: 1, outgoing: 1, idle: 3 });
+  });
+
+  it('glare: ITU higher point code controls even CICs; ANSI higher point code controls all; configured control wins', () => {
+    const itu = new CircuitGroup({ id: 'a', firstCic: 1, count: 4, ownPointCode: 9, farPointCode: 2 });
+    expect([1, 2, 3, 4].map((c) => itu.controls(c))).toEqual([false, true, false, true]);
+    const ituLow = new CircuitGroup({ id: 'a', firstCic: 1, count: 4, ownPointCode: 2, farPointCode: 9, variant: 'itu' });
+    expect([1, 2].map((c) => ituLow.controls(c))).toEqual([true, false]);
+    const ansiHigh = new CircuitGroup({ id: 'a', firstCic: 1, count: 4, ownPointCode: 9, farPointCode: 2, variant: 'ansi' });
+    const ansiLow = new CircuitGroup({ id: 'a', firstCic: 1, count: 4, ownPointCode: 2, farPointCode: 9, variant: 'ansi' });
+    expect([1, 2].map((c) => ansiHigh.controls(c))).toEqual([true, true]);
+    expect([1, 2].map((c) => ansiLow.controls(c))).toEqual([false, false]);
+    const configured = new CircuitGroup({ id: 'a', firstCic: 1, count: 4, ownPointCode: 2, farPointCode: 9, variant: 'ansi', glareControl: 'odd' });
+    expect([1, 2].map((c) => configured.controls(c))).toEqual([true, false]);
+  });
+
+  it('maintenance and hardware blocks are independent; localBlocked/remoteBlocked are their union', () => {
+    const g = group({});
+    g.setBlocked(1, 'local', true, 'maintenance');
+    g.setBlocked(1, 'local', true, 'hardware');
+    g.setBlocked(1, 'local', false, 'maintenance');
+    expect(g.get(1)).toMatchObject({ localBlocked: true, localHardwareBlocked: true, localMaintenanceBlocked: false });
+    g.setBlocked(1, 'local', false, 'hardware');
+    expect(g.get(1)?.localBlocked).toBe(false);
+    expect(g.hasAvailable()).toBe(true);
+  });
+});

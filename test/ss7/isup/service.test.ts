@@ -88,7 +88,7 @@ describe('ISUP service: circuit supervision and protocol errors', () => {
     expect(got.map((m) => `${m.type}:${m.cic}`)).toEqual(['RLC:6', 'UCIC:99', 'REL:7']);
   });
 
-  it('supervises the REL refusing a seizure: circuit busy until RLC, REL repeated on T1, RSC on T5', async () => {
+  it('supervises the REL refusing a seizure: circuit busy until RLC, REL repeated on T1, RSC on T5 (itself supervised until RLC)', async () => {
     const { far, circuits, clock } = setup();
     far.deliver(buildIam({ cic: 5, variant: 'ansi', called: '2125550100' }));
     expect(far.received().map((m) => m.type)).toEqual(['REL']);
@@ -105,6 +105,10 @@ describe('ISUP service: circuit supervision and protocol errors', () => {
     await Promise.resolve();
     expect(far.received().slice(-1)[0].type).toBe('RSC');
     expect(circuits.get(6)?.call).toBe('idle');
+    // The RSC is supervised (T16/T17): the circuit takes no call until its RLC.
+    expect(circuits.get(6)?.outOfService).toBe('reset-pending');
+    far.deliver(buildRlc(6));
+    expect(circuits.get(6)?.outOfService).toBeUndefined();
     expect(clock.pending).toBe(0);
   });
 
