@@ -12,9 +12,9 @@ import type { Logger } from '../util/log.js';
 import { openDatabase } from '../store/database.js';
 import { CdrStore } from '../store/cdr-store.js';
 import { SqliteCallJournal } from '../store/call-journal.js';
-import { buildRsc } from '../ss7/isup/builders.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
+import { circuitRoutes } from '../api/routes-circuits.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
 import { LcrCallRouter } from '../class4/routing/call-router.js';
 import { CallManager } from '../calls/manager.js';
@@ -24,6 +24,7 @@ import { PstnIntake } from '../class4/intake/pstn-intake.js';
 import { DidTable } from '../class4/trunks/dids.js';
 import { TargetHealth } from '../class4/trunks/target-health.js';
 import { targetKey } from '../class4/intake/did-delivery.js';
+import { OverloadGuard } from '../class4/admission/overload.js';
 import { TrunkCustomerTable } from '../class4/trunks/trunk-customers.js';
 import { GatewayHealth } from '../class4/trunks/gateway-health.js';
 import { endpointForCic } from '../class4/trunks/endpoint-map.js';
@@ -68,6 +69,14 @@ export interface SwitchOverrides {
   cleanup?: Array<() => Promise<void> | void>;
 }
 
+/**
+ * Automatic congestion control (Q.764 §2.11.2, T1.113.4 §2.11): while the far exchange reports
+ * congestion (ACL in REL), each reduction step withholds another quarter of the new calls offered to it.
+ */
+function offeredUnderCongestion(step: number): boolean {
+  return step <= 0 || Math.random() >= Math.min(step, 4) * 0.25;
+}
+
 const TRAFFIC_MODES = { override: TrafficMode.OVERRIDE, loadshare: TrafficMode.LOADSHARE, broadcast: TrafficMode.BROADCAST } as const;
 
 export async function startSoftswitch(config: Config, logger: Logger, clock: Clock = systemClock, overrides: SwitchOverrides = {}): Promise<SoftswitchHandle> {
@@ -88,6 +97,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const journal = new SqliteCallJournal(db);
     const interrupted = journal.recover(new Date(clock.now()));
     for (const cdr of interrupted) cdrs.insert(cdr);
+    // Their circuits are among those reset (GRS) when the link comes up (resetOnLinkUp below).
     if (interrupted.length > 0) logger.warn({ calls: interrupted.length }, 'calls were up when the switch last stopped without a clean shutdown; recorded as interrupted CDRs, their circuits will be reset');
     journal.heartbeat(new Date(clock.now()));
     const heartbeat = setInterval(() => journal.heartbeat(new Date(clock.now())), 5000);
@@ -150,6 +160,8 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const trunkGroups = new Map<string, TrunkGroupConfig>(config.trunkGroups.map((tg) => [tg.id, tg]));
     const isup = new IsupService({
       link,
+      // Q.764 §2.10.3.2: reset every circuit (GRS) when the link to the far end comes up: at start and after recovery.
+      resetOnLinkUp: true,
       ownPointCode,
       networkIndicator: config.ss7.networkIndicator,
       logger,
@@ -160,7 +172,16 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
           id: tg.id,
           variant: tg.variant,
           farPointCode,
-          circuits: new CircuitGroup({ id: tg.id, firstCic: tg.cics.first, count: tg.cics.count, ownPointCode, farPointCode }),
+          circuits: new CircuitGroup({
+            id: tg.id,
+            firstCic: tg.cics.first,
+            count: tg.cics.count,
+            ownPointCode,
+            farPointCode,
+            variant: tg.variant,
+            selection: tg.circuitSelection,
+            glareControl: tg.glareControl,
+          }),
         };
       }),
     });
@@ -168,24 +189,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // A trunk group is usable when its SS7 destination is reachable with an idle circuit and its gateway is up.
     const trunkGroupUsable = (tgId: string) => {
       const gw = trunkGroups.get(tgId)?.gateway;
-      return isup.isAvailable(tgId) && (!gw || !gatewayHealth || gatewayHealth.isUp(gw));
+      return isup.isAvailable(tgId) && (!gw || !gatewayHealth || gatewayHealth.isUp(gw)) && offeredUnderCongestion(isup.congestionState(tgId).step);
     };
     routing.setAvailability(trunkGroupUsable);
-    // Q.764 §2.10.3.1: circuits that carried a call when the last run died are reset (RSC) once the link is up.
-    const toReset = interrupted.flatMap((c) => [
-      ...(c.trunkGroup !== undefined && c.cic !== undefined ? [{ tg: c.trunkGroup, cic: c.cic }] : []),
-      ...(c.inTrunkGroup !== undefined && c.inCic !== undefined ? [{ tg: c.inTrunkGroup, cic: c.inCic }] : []),
-    ]);
-    if (toReset.length > 0) {
-      const onState = (_sg: string, state: string) => {
-        if (state !== 'ASP_ACTIVE') return;
-        link.off('state', onState);
-        for (const { tg, cic } of toReset) {
-          if (isup.send(tg, buildRsc(cic))) logger.info({ tg, cic }, 'circuit of an interrupted call reset (RSC)');
-        }
-      };
-      link.on('state', onState);
-    }
     link.start();
 
     // --- SIP.
@@ -218,9 +224,12 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       logger,
       mediaAddress,
     };
+    const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level));
+    overload.start();
+    cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
     const customers = new TrunkCustomerTable(config.trunkCustomers);
-    new TrunkIntake({ sip, calls, customers, router, isupLegs, logger, mediaAddress }).listen();
+    new TrunkIntake({ sip, calls, customers, router, isupLegs, logger, mediaAddress, overload }).listen();
     const dids = new DidTable(config.trunkCustomers);
     const targets = [...new Set(config.trunkCustomers.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
     const probe = sip.request ? (uri: string) => sip.request!(uri, { method: 'OPTIONS', timeoutMs: 2000 }).then((r) => r.status) : undefined;
@@ -234,6 +243,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       isupLegs,
       router,
       logger,
+      overload,
       transit: (id) => trunkGroups.get(id)?.transit ?? false,
       customer: (id) => customers.byId(id),
       delivery: {
@@ -266,7 +276,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing }), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing }), (app) => circuitRoutes(app, { isup }), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());

@@ -6,6 +6,7 @@ import { mgcpConfigSchema } from '../mgcp/config.js';
 import { sipConfigSchema } from '../sip/config.js';
 import { callsConfigSchema } from '../calls/config.js';
 import { labConfigSchema } from '../app/lab/config.js';
+import { overloadConfigSchema } from '../class4/admission/overload.js';
 
 /**
  * The switch's configuration: one YAML/JSON file validated here. Each area owns its section's
@@ -23,6 +24,7 @@ export const configSchema = z.object({
   api: z.object({ host: host.default('127.0.0.1'), port: port.default(8080) }).default({}),
   sip: sipConfigSchema.default({}),
   calls: callsConfigSchema.default({}),
+  overload: overloadConfigSchema.default({}),
   trunkCustomers: z.array(trunkCustomerSchema).default([
     {
       id: 'lab-trunk',

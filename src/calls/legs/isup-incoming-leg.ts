@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../../util/log.js';
 import { BearerError } from '../../mgcp/bearer-port.js';
-import { defaultIsupTimers, type IsupCallIndication, type IsupSendRequest } from '../../ss7/isup/call-fsm.js';
+import type { IsupCallIndication, IsupSendRequest } from '../../ss7/isup/call-fsm.js';
 import { IsupCallRunner } from '../../ss7/isup/call-runner.js';
 import { buildAcm, buildCpg, buildRel } from '../../ss7/isup/builders.js';
 import { eventForMessage, messageForRequest } from '../../ss7/isup/call-messages.js';
@@ -50,7 +50,8 @@ export class IsupIncomingLeg implements OriginatingLeg {
     this.log = deps.logger.child({ callId: callRef, tg: tg.id, cic: iam.cic });
     this.runner = new IsupCallRunner({
       clock: deps.clock,
-      timers: (deps.timers ?? defaultIsupTimers)(tg.variant),
+      timers: deps.timers?.(tg.variant) ?? deps.isup.timersOf(tg.id),
+      variant: tg.variant,
       send: (req) => this.send(req),
       indicate: (ind) => this.onIndication(ind),
       unexpected: (e, s) => this.log.warn({ event: e.name, state: s }, 'ISUP event unexpected in this call state; ignored'),

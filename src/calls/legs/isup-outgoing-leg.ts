@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../../util/log.js';
 import { BearerError } from '../../mgcp/bearer-port.js';
-import { defaultIsupTimers, type IsupCallIndication, type IsupSendRequest } from '../../ss7/isup/call-fsm.js';
+import type { IsupCallIndication, IsupSendRequest } from '../../ss7/isup/call-fsm.js';
 import { IsupCallRunner } from '../../ss7/isup/call-runner.js';
 import { buildIam, type IamRequest } from '../../ss7/isup/builders.js';
 import { eventForMessage, messageForRequest } from '../../ss7/isup/call-messages.js';
@@ -149,7 +149,8 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     };
     const runner = new IsupCallRunner({
       clock: this.deps.clock,
-      timers: (this.deps.timers ?? defaultIsupTimers)(variant),
+      timers: this.deps.timers?.(variant) ?? isup.timersOf(this.tgId),
+      variant,
       send,
       indicate: (ind) => this.onIndication(ind, gatewaySdp, answerSdp),
       unexpected: (e, s) => this.log.warn({ event: e.name, state: s }, 'ISUP event unexpected in this call state; ignored'),

@@ -53,6 +53,8 @@ export class OverloadGuard {
     private readonly log: Logger,
     /** Tests set the lag themselves (ms); production measures it. */
     private readonly measureLag?: () => number,
+    /** Told of every level change (the ISUP service puts the level in the RELs it sends). */
+    private readonly onLevel: (level: 0 | 1 | 2) => void = () => undefined,
   ) {
     this.tokens = cfg.maxCallsPerSecond;
     this.lastRefill = clock.now();
@@ -98,6 +100,7 @@ export class OverloadGuard {
       else this.log.info({ lagMs: Math.round(lagMs) }, 'overload cleared; new calls admitted again');
       this.level = next;
       overloadLevel.set(next);
+      this.onLevel(next);
     }
   }
 

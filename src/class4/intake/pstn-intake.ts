@@ -19,11 +19,13 @@ import type { CallRouter } from '../routing/route-plan.js';
 import type { TrunkCustomer } from '../trunks/trunk-customers.js';
 import { didPlan, type DidDeliveryDeps } from './did-delivery.js';
 import { lcrPlan } from './lcr-destinations.js';
+import type { OverloadGuard } from '../admission/overload.js';
 
 const CAUSE_UNALLOCATED = 1;
 const CAUSE_NO_CIRCUIT = 34;
 const CAUSE_TEMPORARY_FAILURE = 41;
 const CAUSE_USER_BUSY = 17;
+const CAUSE_CONGESTION = 42;
 
 export interface PstnIntakeDeps {
   isup: IsupService;
@@ -36,6 +38,7 @@ export interface PstnIntakeDeps {
   transit: (trunkGroup: string) => boolean;
   customer: (id: string) => TrunkCustomer | undefined;
   logger: Logger;
+  overload?: OverloadGuard;
 }
 
 export class PstnIntake {
@@ -61,7 +64,22 @@ export class PstnIntake {
       return;
     }
     const leg = new IsupIncomingLeg(this.deps.isupLegs, tg, iam, callId);
-    calls.start(leg, this.plan(tg, leg.party, callId), callId);
+    const overload = this.deps.overload;
+    const refusal = overload?.admit('isup');
+    if (refusal) {
+      // Q.764 §2.11.1: refused for our own congestion: cause 42 with the automatic congestion level.
+      const plan: CallPlan = {
+        refuse: { cause: CAUSE_CONGESTION, congestionLevel: refusal.level, why: `switch overloaded (${refusal.reason})` },
+        destinations: [],
+        advanceOn: () => false,
+        direction: 'isup-to-sip',
+        cdr: {},
+      };
+      calls.start(leg, plan, callId);
+      return;
+    }
+    const call = calls.start(leg, this.plan(tg, leg.party, callId), callId);
+    if (overload) void call.setupOver.then(() => overload.setupDone());
   }
 
   private plan(tg: IsupTrunkGroup, party: IsupIncomingLeg['party'], callId: string): CallPlan {

@@ -14,6 +14,7 @@ import { sipRejectTotal } from '../../calls/metrics.js';
 import type { TrunkCustomerTable } from '../trunks/trunk-customers.js';
 import type { CallRouter } from '../routing/route-plan.js';
 import { lcrPlan } from './lcr-destinations.js';
+import type { OverloadGuard } from '../admission/overload.js';
 
 export interface TrunkIntakeDeps {
   sip: SignallingPort;
@@ -23,6 +24,7 @@ export interface TrunkIntakeDeps {
   isupLegs: IsupLegDeps;
   logger: Logger;
   mediaAddress: string;
+  overload?: OverloadGuard;
 }
 
 export class TrunkIntake {
@@ -57,11 +59,18 @@ export class TrunkIntake {
       log.warn({ customer: customer.id, maxCalls: customer.maxCalls }, 'trunk customer at its call limit');
       return this.reject(res, 503, 'Service Unavailable', 'customer-limit', { Reason: 'Q.850;cause=34' });
     }
+    const overload = this.deps.overload;
+    const refusal = overload?.admit('sip');
+    if (refusal && overload) {
+      // RFC 3261 §21.5.4 / RFC 3398: 503 with Retry-After, Q.850 42 (switching equipment congestion).
+      return this.reject(res, 503, 'Service Unavailable', `overload-${refusal.reason}`, { 'Retry-After': String(overload.retryAfterS), Reason: 'Q.850;cause=42' });
+    }
     const callId = randomUUID();
     const party: CallParty = { called: req.calledNumber, calling: callingNumber(req), callingRestricted: privacyRequested(req) };
     const leg = new SipInboundLeg({ sip: this.deps.sip, logger: log, mediaAddress: this.deps.mediaAddress }, req, res, party);
     const plan = lcrPlan(this.deps.router, this.deps.isupLegs, callId, { party, routingCustomer: customer.routingCustomer, customer: customer.id, direction: 'sip-to-isup' });
-    calls.start(leg, plan, callId);
+    const call = calls.start(leg, plan, callId);
+    if (overload) void call.setupOver.then(() => overload.setupDone());
   }
 }
 

@@ -67,6 +67,12 @@ export const trunkGroupSchema = z.object({
   /** Which idle circuit a new outgoing call takes (glare avoidance: `odd`/`even` from opposite ends). */
   circuitSelection: z.enum(['lru', 'ascending', 'descending', 'odd', 'even']).default('lru'),
   /**
+   * Which circuits this switch controls in a dual seizure (the far end's IAM is then ignored):
+   * default by variant — ITU: the higher point code controls the even CICs (Q.764 §2.9.1.3);
+   * ANSI: the higher point code controls all. Set it to what was agreed with the far end.
+   */
+  glareControl: z.enum(['even', 'odd', 'all', 'none']).optional(),
+  /**
    * Tandem function: an IAM on this trunk group for a number that is not one of our DIDs is
    * routed by the LCR out another trunk group (ISUP→ISUP) instead of refused with cause 1.
    */

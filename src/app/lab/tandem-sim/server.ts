@@ -29,6 +29,11 @@ export interface TandemSimHandle {
 }
 
 
+/** The far end's view of an agreed glare control: what the switch controls, the tandem does not. */
+function mirrorGlare(g: 'even' | 'odd' | 'all' | 'none' | undefined): 'even' | 'odd' | 'all' | 'none' | undefined {
+  return g === undefined ? undefined : ({ even: 'odd', odd: 'even', all: 'none', none: 'all' } as const)[g];
+}
+
 /**
  * Starts the simulator for the switch described by `config`: the tandem's circuits mirror the
  * switch's trunk groups whose DPC is the tandem's point code.
@@ -47,7 +52,7 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
       id: tg.id,
       variant: tg.variant,
       farPointCode: switchPc,
-      circuits: new CircuitGroup({ id: tg.id, firstCic: tg.cics.first, count: tg.cics.count, ownPointCode: tandemPc, farPointCode: switchPc }),
+      circuits: new CircuitGroup({ id: tg.id, firstCic: tg.cics.first, count: tg.cics.count, ownPointCode: tandemPc, farPointCode: switchPc, variant: tg.variant, glareControl: mirrorGlare(tg.glareControl) }),
     }));
 
   const assoc: SctpTransportAssociation = await acceptSctpOverUdp({
