@@ -18,8 +18,10 @@ export async function until(cond: () => boolean, what: string, ms = 10_000): Pro
   }
 }
 
+/** M3UA active and the circuit resets that follow link-up (GRS/GRA) complete: the switch can place calls. */
 export async function waitAspActive(ssw: SoftswitchHandle): Promise<void> {
   await until(() => ssw.link.status().some((s) => s.state === 'ASP_ACTIVE'), `M3UA ASP-ACTIVE (${JSON.stringify(ssw.link.status())})`, 15_000);
+  await until(() => ssw.isup.pendingProcedures().length === 0, `circuit resets after link-up (${JSON.stringify(ssw.isup.pendingProcedures())})`, 15_000);
 }
 
 /**

@@ -13,10 +13,15 @@ import type { Logger } from '../../util/log.js';
 import { registry } from '../../util/metrics.js';
 
 export const overloadConfigSchema = z.object({
-  /** Event-loop delay (p99 over the last sample window, ms) at which new calls are refused: level 1. */
-  lagCongestedMs: z.number().positive().default(60),
+  /**
+   * Mean event-loop delay (ms, over a sample window) at which new calls are refused: level 1.
+   * A level changes only after `samplesToChange` windows in a row agree, so one GC pause or a
+   * burst does not refuse calls. 0 turns this signal off.
+   */
+  lagCongestedMs: z.number().min(0).default(100),
   /** ...and at which the level is 2 (severe). */
-  lagSevereMs: z.number().positive().default(200),
+  lagSevereMs: z.number().min(0).default(400),
+  samplesToChange: z.number().int().min(1).default(3),
   /** Calls in set-up (not yet answered or ended) at most; 0: no limit. */
   maxCallsInSetup: z.number().int().min(0).default(2000),
   /** New calls admitted per second at most (both directions); 0: no limit. */
@@ -46,6 +51,7 @@ export class OverloadGuard {
   private tokens: number;
   private lastRefill: number;
   private inSetup = 0;
+  private pending: { level: 0 | 1 | 2; count: number } = { level: 0, count: 0 };
 
   constructor(
     private readonly cfg: OverloadConfig,
@@ -77,6 +83,9 @@ export class OverloadGuard {
     this.histogram?.disable();
   }
 
+  /** The delay measured in the last window (ms). */
+  lastLagMs = 0;
+
   get currentLevel(): 0 | 1 | 2 {
     return this.level;
   }
@@ -90,11 +99,16 @@ export class OverloadGuard {
     let lagMs: number;
     if (this.measureLag) lagMs = this.measureLag();
     else {
-      lagMs = this.histogram!.percentile(99) / 1e6;
+      // The histogram measures how late a 10 ms timer fires; its mean is the sustained delay.
+      lagMs = Math.max(0, this.histogram!.mean / 1e6 - 10);
       this.histogram!.reset();
     }
     eventLoopLag.set(lagMs / 1000);
-    const next: 0 | 1 | 2 = lagMs >= this.cfg.lagSevereMs ? 2 : lagMs >= this.cfg.lagCongestedMs ? 1 : 0;
+    this.lastLagMs = lagMs;
+    const { lagCongestedMs: c, lagSevereMs: sev } = this.cfg;
+    const measured: 0 | 1 | 2 = c <= 0 ? 0 : sev > 0 && lagMs >= sev ? 2 : lagMs >= c ? 1 : 0;
+    this.pending = measured === this.pending.level ? { level: measured, count: this.pending.count + 1 } : { level: measured, count: 1 };
+    const next = this.pending.count >= this.cfg.samplesToChange ? measured : this.level;
     if (next !== this.level) {
       if (next > 0) this.log.warn({ lagMs: Math.round(lagMs), level: next }, 'overload: event loop delayed; new calls refused until it recovers (check CPU, offered load)');
       else this.log.info({ lagMs: Math.round(lagMs) }, 'overload cleared; new calls admitted again');
