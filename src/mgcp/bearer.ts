@@ -7,6 +7,7 @@
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
+import { SoftswitchError } from '../errors.js';
 import type { TimerHandle } from '../util/clock.js';
 import {
   BearerError,
@@ -49,12 +50,18 @@ export function trustedGateways(gateways: readonly GatewayConfig[]): TrustedGate
 /** Host names in `address`/`addresses` resolved to the IP addresses datagrams will come from. */
 async function resolveAddresses(gateways: readonly GatewayConfig[]): Promise<GatewayConfig[]> {
   return Promise.all(
-    gateways.map(async (g) => {
+    gateways.map(async (g, i) => {
       const names = g.addresses && g.addresses.length > 0 ? g.addresses : [g.address];
       const resolved: string[] = [];
       for (const n of names) {
         if (isIP(n)) resolved.push(n);
-        else resolved.push(...(await lookup(n, { all: true, family: 4 })).map((r) => r.address));
+        else {
+          try {
+            resolved.push(...(await lookup(n, { all: true, family: 4 })).map((r) => r.address));
+          } catch (err) {
+            throw new SoftswitchError('SSW_ERR_CONFIG_INVALID', `mgcp.gateways.${i} (${g.name}): cannot resolve "${n}"; give IP addresses in addresses`, { cause: err });
+          }
+        }
       }
       return { ...g, addresses: resolved };
     }),
