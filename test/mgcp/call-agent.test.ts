@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MgcpCallAgent, type NotifyEvent, type RestartEvent } from '../../src/mgcp/mgcp/call-agent.js';
 import { mgcpRejectedCommands } from '../../src/mgcp/mgcp/metrics.js';
-import { bindOtherLoopback, bindUdp as bind } from '../helpers/osmo-mgw.js';
+import { bindOtherLoopback, bindUdp as bind, until } from '../helpers/osmo-mgw.js';
 
 const DOMAIN = 'tgw1.example.net';
 
@@ -89,6 +89,15 @@ describe('MGCP call agent: commands from its gateway', () => {
     expect(await exchange(`rsip 1400 ds/ds1-1/1@TGW1.example.net mgcp 1.0\nrm: Forced\nX-Vendor: 7\nZZ: whatever\n`)).toBe('200 1400 OK\r\n');
     expect(restarts).toMatchObject([{ method: 'forced', endpoint: 'ds/ds1-1/1@TGW1.example.net' }]);
     expect(await exchange(`RSIP 1401 *@${DOMAIN} MGCP 1.0\r\nRM: restart\r\nX+Must: 1\r\n`)).toMatch(/^511 1401 /);
+    expect(restarts).toHaveLength(1);
+  });
+
+  it('piggy-backed commands in one datagram are each answered (§3.5.5)', async () => {
+    restarts.length = 0;
+    const before = box.got.length;
+    gw.send(`RSIP 1500 *@${DOMAIN} MGCP 1.0\r\nRM: forced\r\n.\r\nNTFY 1501 aaln/1@${DOMAIN} MGCP 1.0\r\nO: L/hd\r\n`, ca.local.port, '127.0.0.1');
+    await until(() => box.got.length >= before + 2);
+    expect(box.got.slice(before).sort()).toEqual(['200 1500 OK\r\n', '200 1501 OK\r\n']);
     expect(restarts).toHaveLength(1);
   });
 
