@@ -198,7 +198,9 @@ export class MgcpBearerPort extends EventEmitter<BearerPortEvents> implements Be
         endpoint: conn.endpoint,
         callId: conn.callId,
         connectionId: conn.connectionId,
-        ...(change.mode ? { mode: change.mode } : {}),
+        // Always the mode the call engine believes the connection has (RFC 3435 §2.3.6 would keep
+        // the gateway's when absent): a gateway that lost a previous MDCX's effect is put right.
+        mode: change.mode ?? conn.mode,
         ...(change.remoteSdp ? { remoteSdp: change.remoteSdp } : {}),
       });
       const localSdp = r.localSdp ?? conn.localSdp;
