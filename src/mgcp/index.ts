@@ -5,3 +5,14 @@ export { MgcpCallAgent, type CallAgentOptions, type RestartEvent, type NotifyEve
 export { MgcpError, type MgcpErrorKind } from './mgcp/errors.js';
 export type { RejectReason, TrustedGateway } from './mgcp/gateway-acl.js';
 export type { Peer } from './mgcp/transaction-layer.js';
+export {
+  duplicateEndpoints,
+  endpointMatches,
+  isWildcard,
+  parseEndpointName,
+  parseTdmEndpoint,
+  tdmEndpoint,
+  tdmSpanWildcard,
+  type TdmEndpoint,
+  type TdmKind,
+} from './endpoint-name.js';
