@@ -146,6 +146,31 @@ describe('MGCP bearer port with a raw UDP gateway', () => {
     expect(gw.commands).toEqual([]);
   });
 
+  it('raw UDP gateway (osmo-mgw never sends 100): a provisional answer stops retransmission, the late final with K: is acknowledged with 000', async () => {
+    const answered: number[] = [];
+    const { gw, port } = await setUp((c) => {
+      if (c.verb !== 'CRCX') return undefined;
+      answered.push(Date.now());
+      // First copy: 100 now, the final 600 ms later asking for a response acknowledgement.
+      if (answered.length === 1) {
+        const peer = { port: port.agent.local.port, address: '127.0.0.1' };
+        setTimeout(() => {
+          gw.socket.send(encode(response(200, c.transactionId, 'OK', [{ name: 'I', value: '9A' }, { name: 'K', value: '' }])), peer.port, peer.address);
+        }, 600);
+        return response(100, 0, 'Pending');
+      }
+      return undefined;
+    });
+    const started = Date.now();
+    const conn = await port.createConnection({ endpoint: 'ds/ds1-1/1@tgw1', callId: 'slow', mode: 'recvonly' });
+    expect(conn.connectionId).toBe('9A');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    // The retransmission timer here is 50 ms: without the 100 there would have been copies.
+    expect(answered).toHaveLength(1);
+    await until(() => gw.responses.length === 1);
+    expect(gw.responses[0]).toMatch(/^000 \d+/);
+  });
+
   it('a gateway configured by host name is trusted at the addresses the name resolves to; an unresolvable name is SSW_ERR_CONFIG_INVALID', async () => {
     const { gw, notices, rsip } = await setUp(() => undefined, 'localhost');
     rsip(900, '*@tgw1', 'RM: forced\r\n');
