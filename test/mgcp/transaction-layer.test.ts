@@ -115,6 +115,9 @@ describe('MGCP transaction layer (virtual time)', () => {
     expect(sent[1].msgs).toEqual([response(0, 100, '')]);
     layer.receive(final, GW);
     expect(sent[2].msgs).toEqual([response(0, 100, '')]);
+    // The same bytes from elsewhere are not acknowledged (no reflection to a forged source).
+    layer.receive(final, { address: '198.51.100.7', port: 2427 });
+    expect(sent).toHaveLength(3);
   });
 
   it('provisional without a final response fails after the provisional timeout', async () => {

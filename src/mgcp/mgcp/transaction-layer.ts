@@ -144,7 +144,7 @@ export class TransactionLayer {
   /** Round-trip estimate per gateway (peer address and port), for the first retransmission timer. */
   private readonly rtt = new Map<string, RttEstimate>();
   /** Final responses we acknowledged with 000, to re-acknowledge their retransmissions. */
-  private readonly acked = new Map<number, number>();
+  private readonly acked = new Map<number, { peer: Peer; expiresAt: number }>();
   /** Final responses received per peer, not yet reported in a K: list. */
   private readonly toReport = new Map<string, number[]>();
   private sweepTimer?: TimerHandle;
@@ -238,7 +238,7 @@ export class TransactionLayer {
           o.timer = undefined;
           break;
         case 'send-ack':
-          this.acked.set(o.txid, this.clock.now() + this.cacheMs);
+          this.acked.set(o.txid, { peer: o.peer, expiresAt: this.clock.now() + this.cacheMs });
           this.scheduleSweep();
           this.opts.send(encode(response(RC.ACK, o.txid, '')), o.peer);
           break;
@@ -293,9 +293,11 @@ export class TransactionLayer {
     }
     const found = this.outgoing.get(r.transactionId);
     // A response counts only from the gateway the command went to (RFC 3435 §3.5.2 ties it to the transaction).
-    const o = found && (this.opts.responseFrom ? this.opts.responseFrom(found.peer, from) : found.peer.address === from.address) ? found : undefined;
+    const o = found && this.fromGatewayOf(found.peer, from) ? found : undefined;
     if (!o) {
-      if (!isProvisional(r.code) && this.acked.has(r.transactionId))
+      // A repeated final response we acknowledged before is acknowledged again, to its gateway only.
+      const acked = this.acked.get(r.transactionId);
+      if (!isProvisional(r.code) && acked && this.fromGatewayOf(acked.peer, from))
         this.opts.send(encode(response(RC.ACK, r.transactionId, '')), from);
       return;
     }
@@ -312,6 +314,10 @@ export class TransactionLayer {
       this.toReport.set(key, list);
     }
     this.run(o, { type: 'RX_FINAL', ackRequested: paramValue(r, PARAM.ResponseAck) !== undefined });
+  }
+
+  private fromGatewayOf(to: Peer, from: Peer): boolean {
+    return this.opts.responseFrom ? this.opts.responseFrom(to, from) : to.address === from.address;
   }
 
   /** One round-trip sample per transaction, from its first response, never after a retransmission (Karn). */
@@ -418,7 +424,7 @@ export class TransactionLayer {
     this.sweepTimer = undefined;
     const now = this.clock.now();
     for (const [k, v] of this.answers) if (v.bytes && v.expiresAt <= now) this.forget(k);
-    for (const [k, exp] of this.acked) if (exp <= now) this.acked.delete(k);
+    for (const [k, a] of this.acked) if (a.expiresAt <= now) this.acked.delete(k);
     if (this.answers.size > 0 || this.acked.size > 0) this.scheduleSweep();
   }
 
