@@ -70,6 +70,8 @@ async function resolveAddresses(gateways: readonly GatewayConfig[]): Promise<Gat
 
 /** RFC 3435 §2.3.12: methods after which the endpoint's connections are gone. */
 const CONNECTIONS_LOST = new Set<RestartNotice['method']>(['restart', 'forced']);
+/** A RestartDelay longer than this (RD allows nine digits) still gets its audit after an hour. */
+const MAX_AUDIT_DELAY_S = 3600;
 /** Methods after which the endpoint is audited to learn its state. */
 const AUDITED = new Set<RestartNotice['method']>(['restart', 'disconnected']);
 
@@ -84,7 +86,8 @@ export interface MgcpBearerOptions {
 
 export class MgcpBearerPort extends EventEmitter<BearerPortEvents> implements BearerPort {
   private readonly byDomain = new Map<string, GatewayConfig>();
-  private readonly audits = new Set<TimerHandle>();
+  /** Pending post-restart audits by endpoint: a newer RSIP for the same endpoint replaces the older's. */
+  private readonly audits = new Map<string, TimerHandle>();
   private closed = false;
 
   constructor(
@@ -115,12 +118,14 @@ export class MgcpBearerPort extends EventEmitter<BearerPortEvents> implements Be
     if (this.opts.auditAfterRestart === false || !AUDITED.has(e.method)) return;
     // The audit goes after the RSIP's answer (a gateway may hold commands until its RSIP is
     // answered), and for "restart" once the endpoint is back, RestartDelay seconds later.
-    const delayMs = e.method === 'restart' ? (e.delaySeconds ?? 0) * 1000 : 0;
+    const delayMs = e.method === 'restart' ? Math.min(e.delaySeconds ?? 0, MAX_AUDIT_DELAY_S) * 1000 : 0;
+    const key = `${g.name}|${e.endpoint.toLowerCase()}`;
+    this.agent.clock.clearTimeout(this.audits.get(key));
     const timer = this.agent.clock.setTimeout(() => {
-      this.audits.delete(timer);
+      this.audits.delete(key);
       void this.auditAfterRestart(g, e);
     }, delayMs);
-    this.audits.add(timer);
+    this.audits.set(key, timer);
   }
 
   private async auditAfterRestart(g: GatewayConfig, e: RestartEvent): Promise<void> {
@@ -239,7 +244,7 @@ export class MgcpBearerPort extends EventEmitter<BearerPortEvents> implements Be
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.audits) this.agent.clock.clearTimeout(t);
+    for (const t of this.audits.values()) this.agent.clock.clearTimeout(t);
     this.audits.clear();
     await this.agent.close();
   }

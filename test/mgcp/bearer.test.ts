@@ -137,6 +137,15 @@ describe('MGCP bearer port with a raw UDP gateway', () => {
     expect(audits[0].error).toMatchObject({ kind: 'rejected', code: 501, rejectCause: 'endpoint-not-ready' });
   });
 
+  it('a second RSIP restart for the same endpoint before its audit replaces the first: one AUEP', async () => {
+    const { gw, audits, rsip } = await setUp((c) => (c.verb === 'AUEP' ? response(200, 0, 'OK') : undefined));
+    rsip(850, 'ds/ds1-4/*@tgw1', 'RM: restart\r\nRD: 1\r\n');
+    rsip(851, 'DS/DS1-4/*@tgw1', 'RM: restart\r\nRD: 1\r\n');
+    await until(() => audits.length === 1, 3000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gw.commands.map((c) => c.verb)).toEqual(['AUEP']);
+  });
+
   it('a restart audit still pending when the port closes is not sent', async () => {
     const { gw, port, rsip } = await setUp(() => response(200, 0, 'OK'));
     rsip(800, '*@tgw1', 'RM: restart\r\nRD: 1\r\n');
