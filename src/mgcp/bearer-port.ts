@@ -27,6 +27,12 @@ export interface CreateConnectionRequest {
   readonly remoteSdp?: string;
 }
 
+/**
+ * A change to an existing connection (MGCP MDCX, RFC 3435 §2.3.6): hold and resume are mode
+ * changes ("sendrecv" ⇄ "recvonly"/"sendonly"/"inactive"), a re-INVITE's new answer is `remoteSdp`.
+ * Gateways differ in the modes they take: osmo-mgw 1.10 refuses "inactive" (`unsupported-mode`),
+ * "recvonly" stops what it sends to the connection's far end.
+ */
 export interface ConnectionChange {
   readonly mode?: ConnectionMode;
   readonly remoteSdp?: string;
@@ -43,11 +49,31 @@ export interface EndpointAudit {
 
 export interface RestartNotice {
   readonly gateway: string;
-  /** May be a wildcard ("*@tgw1") when the whole gateway restarts. */
+  /**
+   * The endpoint named by the gateway; may hold wildcards ("*@tgw1" for the whole gateway,
+   * "ds/ds1-3/*@tgw1" for a span): match calls' endpoints with `endpointMatches` (endpoint-name.ts).
+   */
   readonly endpoint: string;
-  /** "graceful" | "forced" | "restart" | "disconnected" | "cancel-graceful" (RFC 3435 §2.3.12). */
-  readonly method: string;
+  /**
+   * RFC 3435 §2.3.12: "restart" back in service (after `delaySeconds`), its connections lost;
+   * "forced" out of service now, connections lost; "graceful" out of service after `delaySeconds`,
+   * connections kept until then, create no new ones; "cancel-graceful" cancels a graceful one;
+   * "disconnected" (§4.4.7) the endpoint lost contact with the call agent and regained it,
+   * its connections may or may not survive: the audit that follows says.
+   */
+  readonly method: 'restart' | 'forced' | 'graceful' | 'disconnected' | 'cancel-graceful';
   readonly delaySeconds?: number;
+  /** True when the gateway says the endpoint's connections are gone (restart, forced): release their calls. */
+  readonly connectionsLost?: boolean;
+}
+
+/** The audit (AuditEndpoint) sent after an RSIP "restart" or "disconnected", and its outcome. */
+export interface RestartAuditNotice {
+  readonly gateway: string;
+  readonly endpoint: string;
+  readonly method: RestartNotice['method'];
+  readonly audit?: EndpointAudit;
+  readonly error?: BearerError;
 }
 
 export interface UnreachableNotice {
@@ -57,6 +83,8 @@ export interface UnreachableNotice {
 
 export interface BearerPortEvents {
   restart: [RestartNotice];
+  /** After a restart notice for "restart" or "disconnected": what the endpoint reports now. */
+  audited: [RestartAuditNotice];
   unreachable: [UnreachableNotice];
 }
 
@@ -72,6 +100,30 @@ export type BearerErrorKind =
   /** The port was closed. */
   | 'closed';
 
+/** What a gateway's refusal means, whatever the protocol's code (`rejected` errors only). */
+export type BearerRejectCause =
+  /** Try again later (MGCP 4xx other than those below). */
+  | 'transient'
+  /** No free endpoint, port or bandwidth now (MGCP 403, 404, 409, 410) or for good (502, 526, 540). */
+  | 'no-resources'
+  /** The endpoint does not exist (MGCP 500). */
+  | 'unknown-endpoint'
+  /** The endpoint exists but is out of service or restarting (MGCP 405, 501, 520). */
+  | 'endpoint-not-ready'
+  /** The connection id is not one of the endpoint's (MGCP 515). */
+  | 'unknown-connection'
+  /** The call id does not match the endpoint's call (MGCP 516). */
+  | 'unknown-call'
+  /** The connection mode is not supported (MGCP 517). */
+  | 'unsupported-mode'
+  /** The mode needs the far end's session description, none was given (MGCP 527). */
+  | 'missing-remote-sdp'
+  /** The session description or codecs were refused (MGCP 505, 506, 509, 534, 535). */
+  | 'bad-session-description'
+  /** The gateway could not parse or does not support the request (MGCP 504, 507, 510, 511, 539, ...). */
+  | 'protocol-error'
+  | 'other';
+
 export class BearerError extends Error {
   override readonly name = 'BearerError';
 
@@ -82,8 +134,10 @@ export class BearerError extends Error {
     readonly code?: number,
     readonly gateway?: string,
     readonly endpoint?: string,
+    /** For `rejected`: the protocol-neutral meaning of `code`. */
+    readonly rejectCause?: BearerRejectCause,
   ) {
-    super(`${kind}${code !== undefined ? ` ${code}` : ''}: ${text}${endpoint ? ` (${endpoint})` : ''}`);
+    super(`${kind}${code !== undefined ? ` ${code}` : ''}${rejectCause ? ` ${rejectCause}` : ''}: ${text}${endpoint ? ` (${endpoint})` : ''}`);
   }
 
   /** A transient refusal (MGCP 4xx) that may succeed if retried later. */

@@ -8,6 +8,11 @@ const host = z.string().min(1);
 export const mediaGatewaySchema = z.object({
   name: z.string().min(1),
   address: host,
+  /**
+   * Addresses the gateway sends commands (RSIP, NTFY) from, when more than `address` (a
+   * multi-homed gateway); commands from any other source are dropped. Default: [address].
+   */
+  addresses: z.array(host).min(1).optional(),
   port: port.default(DEFAULT_GATEWAY_PORT),
   domain: z.string().default('mgw'),
 });
@@ -20,6 +25,8 @@ export const mgcpConfigSchema = z.object({
   retransmit: z
     .object({
       initialRtoMs: z.number().int().min(10).default(200),
+      /** Floor of the first timer once a gateway's round trips are measured (RFC 3435 §3.5.3). */
+      minRtoMs: z.number().int().min(10).default(100),
       maxRtoMs: z.number().int().min(10).default(4000),
       maxRetransmits: z.number().int().min(0).max(20).default(7),
     })

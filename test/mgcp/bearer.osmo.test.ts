@@ -1,9 +1,17 @@
 /** The protocol-neutral bearer port, implemented over MGCP, against a real osmo-mgw. */
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BearerError, type RestartNotice, type UnreachableNotice } from '../../src/mgcp/bearer-port.js';
+import { GatewayHealth } from '../../src/class4/trunks/gateway-health.js';
+import { BearerError, type RestartAuditNotice, type RestartNotice, type UnreachableNotice } from '../../src/mgcp/bearer-port.js';
 import { MgcpBearerPort } from '../../src/mgcp/bearer.js';
-import { hasOsmoMgw, OSMO_MGW_MISSING, startOsmoMgw, type OsmoMgw } from '../helpers/osmo-mgw.js';
+import { mgcpRejectedCommands } from '../../src/mgcp/mgcp/metrics.js';
+import { systemClock } from '../../src/util/clock.js';
+import { silentLogger } from '../../src/util/log.js';
+import { bindOtherLoopback, bindUdp, hasOsmoMgw, OSMO_MGW_MISSING, startOsmoMgw, until, type OsmoMgw } from '../helpers/osmo-mgw.js';
+
+async function rejectedTotal(): Promise<number> {
+  return (await mgcpRejectedCommands.get()).values.reduce((a, v) => a + v.value, 0);
+}
 
 const SDP = 'v=0\r\no=- 7 7 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5004 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
 
@@ -12,17 +20,21 @@ if (!hasOsmoMgw()) console.warn(OSMO_MGW_MISSING);
 describe.skipIf(!hasOsmoMgw())('MGCP bearer port against osmo-mgw', () => {
   let mgw: OsmoMgw;
   let port: MgcpBearerPort;
+  /** Bound to osmo-mgw's MGCP port on a second loopback address configured as the gateway's: it plays the gateway's RSIPs. */
+  let secondary: Socket;
 
   beforeAll(async () => {
     mgw = await startOsmoMgw();
+    secondary = await bindOtherLoopback(mgw.port);
     port = await MgcpBearerPort.open(
-      [{ name: 'mgw1', address: mgw.address, port: mgw.port, domain: mgw.domain }],
+      [{ name: 'mgw1', address: mgw.address, addresses: [mgw.address, secondary.address().address], port: mgw.port, domain: mgw.domain }],
       { address: '127.0.0.1' },
       { policy: { initialRtoMs: 50, maxRtoMs: 100, maxRetransmits: 2 } },
       { localOptions: 'p:20, a:PCMU' },
     );
   });
   afterAll(async () => {
+    secondary?.close();
     await port?.close();
     await mgw?.stop();
   });
@@ -55,16 +67,73 @@ describe.skipIf(!hasOsmoMgw())('MGCP bearer port against osmo-mgw', () => {
     expect(e).toMatchObject({ kind: 'invalid' });
   });
 
-  it('an RSIP from the gateway address becomes a restart notice for that gateway', async () => {
+  it('security regression: forged RSIPs from other sources change nothing while calls go on; the configured gateway address still restarts it', async () => {
     const notices: RestartNotice[] = [];
+    const audits: RestartAuditNotice[] = [];
     port.on('restart', (n) => notices.push(n));
-    const s = createSocket('udp4');
-    const answer = new Promise<string>((r) => s.once('message', (m) => r(m.toString())));
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    s.send('RSIP 77 *@mgw MGCP 1.0\r\nRM: forced\r\n', port.agent.local.port, '127.0.0.1');
-    expect(await answer).toBe('200 77 OK\r\n');
-    s.close();
-    expect(notices).toEqual([{ gateway: 'mgw1', endpoint: '*@mgw', method: 'forced' }]);
+    port.on('audited', (n) => audits.push(n));
+    // Long probe interval: only an RSIP could bring the gateway back during the test.
+    const health = new GatewayHealth(port, [{ name: 'mgw1', probeEndpoint: 'rtpbridge/1@mgw' }], systemClock, silentLogger, 60_000);
+    const forgers = [await bindUdp('127.0.0.1', 0), await bindOtherLoopback(mgw.port)];
+    const heard: string[] = [];
+    for (const f of forgers) f.on('message', (m) => heard.push(m.toString()));
+    const before = await rejectedTotal();
+    let forged = 0;
+    const flood = setInterval(() => {
+      for (const f of forgers) f.send(`RSIP ${++forged} *@mgw MGCP 1.0\r\nRM: forced\r\n`, port.agent.local.port, '127.0.0.1');
+    }, 20);
+    try {
+      // 40 "calls" (CRCX, DLCX) while forged RSIP forced arrive every 20 ms from two sources.
+      let completed = 0;
+      for (let i = 0; i < 40; i++) {
+        expect(health.isUp('mgw1')).toBe(true);
+        const c = await port.createConnection({ endpoint: 'rtpbridge/*@mgw', callId: `flood-${i}`, mode: 'recvonly' });
+        await new Promise((r) => setTimeout(r, 10));
+        await port.deleteConnection(c);
+        completed++;
+      }
+      expect(completed).toBe(40);
+    } finally {
+      clearInterval(flood);
+    }
+    expect(forged).toBeGreaterThan(20);
+    // Every forged datagram is counted once it has been read.
+    for (let i = 0; i < 200 && (await rejectedTotal()) - before < forged; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await rejectedTotal()) - before).toBe(forged);
+    expect(heard).toEqual([]);
+    expect(notices).toEqual([]);
+
+    // The gateway's own (second configured) address and port: taken out of service, then back.
+    const real = secondary;
+    const answers: string[] = [];
+    real.on('message', (m) => answers.push(m.toString()));
+    real.send('RSIP 9001 *@mgw MGCP 1.0\r\nRM: forced\r\n', port.agent.local.port, '127.0.0.1');
+    await until(() => answers.length === 1);
+    expect(answers[0]).toBe('200 9001 OK\r\n');
+    expect(health.isUp('mgw1')).toBe(false);
+    expect(notices).toEqual([{ gateway: 'mgw1', endpoint: '*@mgw', method: 'forced', connectionsLost: true }]);
+
+    // A forged "restart" does not bring a down gateway back.
+    forgers[0].send('RSIP 9002 *@mgw MGCP 1.0\r\nRM: restart\r\n', port.agent.local.port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(health.isUp('mgw1')).toBe(false);
+
+    real.send('RSIP 9003 rtpbridge/1@mgw MGCP 1.0\r\nRM: restart\r\n', port.agent.local.port, '127.0.0.1');
+    await until(() => answers.length === 2 && audits.length === 1);
+    expect(health.isUp('mgw1')).toBe(true);
+    expect(notices[1]).toEqual({ gateway: 'mgw1', endpoint: 'rtpbridge/1@mgw', method: 'restart', connectionsLost: true });
+    // The restarted endpoint is audited at osmo-mgw, after the RSIP's answer.
+    expect(audits[0]).toMatchObject({ gateway: 'mgw1', endpoint: 'rtpbridge/1@mgw', method: 'restart', audit: { endpoint: 'rtpbridge/1@mgw', connectionIds: [] } });
+
+    // "disconnected" for the whole gateway: notice without lost connections, and an audit of "*@mgw",
+    // which osmo-mgw 1.10 refuses with 500 (it audits only rtpbridge/... names).
+    real.send('RSIP 9004 *@mgw MGCP 1.0\r\nRM: disconnected\r\n', port.agent.local.port, '127.0.0.1');
+    await until(() => audits.length === 2);
+    expect(notices[2]).toEqual({ gateway: 'mgw1', endpoint: '*@mgw', method: 'disconnected', connectionsLost: false });
+    expect(audits[1].error).toMatchObject({ kind: 'rejected', code: 500, rejectCause: 'unknown-endpoint' });
+
+    health.stop();
+    for (const f of forgers) f.close();
   });
 });
 

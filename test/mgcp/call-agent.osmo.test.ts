@@ -72,6 +72,36 @@ describe.skipIf(!hasOsmoMgw())('MGCP call agent against osmo-mgw', () => {
     await expect(ca.rqnt(gw, { endpoint: 'rtpbridge/1@mgw', requestId: '1A2B', requestedEvents: 'D/[0-9#*](N)' })).resolves.toMatchObject({ code: 200 });
   });
 
+  it('K: response acknowledgements are off by default because osmo-mgw 1.10 answers 539 to them', async () => {
+    const r = await ca.send(gw, { verb: 'CRCX', endpoint: 'rtpbridge/*@mgw', params: [{ name: 'C', value: 'k-1' }, { name: 'M', value: 'recvonly' }, { name: 'K', value: '5' }] });
+    expect(r.code).toBe(539);
+  });
+
+  it('measured: transactions per second, one at a time and 32 at once; the timer follows the measured round trip', async () => {
+    const n = 2000;
+    let t = performance.now();
+    for (let i = 0; i < n; i++) await ca.auep(gw, 'rtpbridge/1@mgw');
+    const sequential = n / ((performance.now() - t) / 1000);
+    t = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next++ < n) await ca.auep(gw, 'rtpbridge/1@mgw');
+      }),
+    );
+    const concurrent = n / ((performance.now() - t) / 1000);
+    t = performance.now();
+    for (let i = 0; i < 200; i++) {
+      const c = await ca.crcx(gw, { endpoint: 'rtpbridge/*@mgw', callId: `tps-${i}`, mode: 'recvonly' });
+      await ca.dlcx(gw, { endpoint: c.endpoint, callId: `tps-${i}`, connectionId: c.connectionId });
+    }
+    const crcxDlcx = 400 / ((performance.now() - t) / 1000);
+    expect(ca.layer.rtoFor(gw)).toBe(100);
+    console.log(
+      `osmo-mgw: AUEP ${Math.round(sequential)}/s one at a time, ${Math.round(concurrent)}/s 32 at once; CRCX+DLCX ${Math.round(crcxDlcx)} transactions/s; first timer now ${ca.layer.rtoFor(gw)} ms`,
+    );
+  });
+
   it('retransmission: with the first datagram dropped, the retransmitted CRCX succeeds', async () => {
     const real = await openUdpTransport(0, '127.0.0.1');
     const sends: number[] = [];

@@ -115,6 +115,9 @@ describe('MGCP transaction layer (virtual time)', () => {
     expect(sent[1].msgs).toEqual([response(0, 100, '')]);
     layer.receive(final, GW);
     expect(sent[2].msgs).toEqual([response(0, 100, '')]);
+    // The same bytes from elsewhere are not acknowledged (no reflection to a forged source).
+    layer.receive(final, { address: '198.51.100.7', port: 2427 });
+    expect(sent).toHaveLength(3);
   });
 
   it('provisional without a final response fails after the provisional timeout', async () => {
@@ -157,7 +160,8 @@ describe('MGCP transaction layer (virtual time)', () => {
     expect(sent.map((s) => (s.msgs[0] as MgcpResponse).code)).toEqual([100]);
     release(response(200, 0, 'OK'));
     await flush();
-    expect(sent[1].msgs).toEqual([response(200, 8, 'OK')]);
+    // RFC 3435 §3.5.6: the final answer after a provisional one asks for a 000 with an empty K:.
+    expect(sent[1].msgs).toEqual([response(200, 8, 'OK', [{ name: 'K', value: '' }])]);
     expect(layer.cachedAnswers).toBe(1);
     layer.receive(encode(response(0, 8, '')), GW);
     expect(layer.cachedAnswers).toBe(0);
@@ -230,5 +234,156 @@ describe('MGCP transaction layer (virtual time)', () => {
     expect(parseResponseAck('6234-6255, 6257, 19030')).toEqual([[6234, 6255], [6257, 6257], [19030, 19030]]);
     expect(parseResponseAck('x, 5-1, 1-999999999')).toEqual([]);
     expect(formatResponseAck([5, 1, 2, 3, 9])).toBe('1-3, 5, 9');
+  });
+});
+
+describe('MGCP transaction layer: final answers after a provisional one (RFC 3435 §3.5.6)', () => {
+  it('are repeated with doubling timers until the 000 arrives, and no longer', async () => {
+    let release: (r: MgcpResponse) => void = () => {};
+    const { clock, sent, layer } = harness({ onCommand: () => new Promise<MgcpResponse>((r) => (release = r)) });
+    const ntfy = encode(command('NTFY', 40, 'aaln/1@tgw', [{ name: 'O', value: 'L/hd' }]));
+    layer.receive(ntfy, GW);
+    clock.advance(300);
+    layer.receive(ntfy, GW);
+    release(response(200, 0, 'OK'));
+    await flush();
+    const finals = () => sent.filter((s) => (s.msgs[0] as MgcpResponse).code === 200).map((s) => s.at);
+    expect(finals()).toEqual([300]);
+    clock.advance(200 + 400 + 800);
+    expect(finals()).toEqual([300, 500, 900, 1700]);
+    layer.receive(encode(response(0, 40, '')), GW);
+    clock.advance(60_000);
+    expect(finals()).toHaveLength(4);
+    expect(layer.cachedAnswers).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('give up after the retransmission budget when no 000 comes', async () => {
+    let release: (r: MgcpResponse) => void = () => {};
+    const { clock, sent, layer } = harness({
+      onCommand: () => new Promise<MgcpResponse>((r) => (release = r)),
+      policy: { maxRetransmits: 3 },
+    });
+    const ntfy = encode(command('NTFY', 41, 'aaln/1@tgw'));
+    layer.receive(ntfy, GW);
+    layer.receive(ntfy, GW);
+    release(response(200, 0, 'OK'));
+    await flush();
+    clock.advance(120_000);
+    expect(sent.filter((s) => (s.msgs[0] as MgcpResponse).code === 200)).toHaveLength(4);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('an answer without a provisional before it asks for nothing and is sent once', () => {
+    const { clock, sent, layer } = harness();
+    layer.receive(encode(command('NTFY', 42, 'aaln/1@tgw')), GW);
+    clock.advance(60_000);
+    expect(sent.map((s) => s.bytes.toString())).toEqual(['200 42 OK\r\n']);
+  });
+});
+
+describe('MGCP transaction layer: the admission screen', () => {
+  it('drop: no handler, no cache, no answer, not even to an undecodable command', () => {
+    let calls = 0;
+    const { sent, layer } = harness({ admit: () => 'drop', onCommand: (c) => (calls++, response(200, c.transactionId, 'OK')) });
+    layer.receive(encode(command('RSIP', 50, '*@tgw', [{ name: 'RM', value: 'forced' }])), GW);
+    layer.receive(Buffer.from('XYZZ 51 a@tgw MGCP 1.0\r\n'), GW);
+    expect(calls).toBe(0);
+    expect(sent).toHaveLength(0);
+    expect(layer.cachedAnswers).toBe(0);
+  });
+
+  it('a response verdict is sent with the transaction id, uncached, handler not run', () => {
+    let calls = 0;
+    const { sent, layer } = harness({
+      admit: (_f, c) => (c ? response(500, 0, 'Endpoint unknown') : 'accept'),
+      onCommand: (c) => (calls++, response(200, c.transactionId, 'OK')),
+    });
+    layer.receive(encode(command('RSIP', 52, '*@elsewhere')), GW);
+    expect(calls).toBe(0);
+    expect(sent[0].msgs).toEqual([response(500, 52, 'Endpoint unknown')]);
+    expect(layer.cachedAnswers).toBe(0);
+  });
+
+  it('the screen sees each piggy-backed command on its own', () => {
+    const seen: string[] = [];
+    const { sent, layer } = harness({ admit: (_f, c) => (!c || c.endpoint.endsWith('@tgw') ? 'accept' : 'drop') });
+    layer.receive(encode([command('NTFY', 53, 'a@tgw'), command('NTFY', 54, 'a@evil')]), GW);
+    for (const s of sent) seen.push(s.bytes.toString());
+    expect(seen).toEqual(['200 53 OK\r\n']);
+  });
+
+  it('responses count from another address of the same gateway only when responseFrom says so', async () => {
+    const other: Peer = { address: '192.0.2.11', port: 2427 };
+    const { layer } = harness({ responseFrom: (to, from) => from.address === to.address || from.address === other.address });
+    const p = layer.request(GW, { verb: 'AUEP', endpoint: 'a@tgw' });
+    layer.receive(encode(response(200, 100, 'spoofed')), { address: '198.51.100.7', port: 2427 });
+    expect(layer.pending).toBe(1);
+    layer.receive(encode(response(200, 100, 'OK')), other);
+    await expect(p).resolves.toMatchObject({ comment: 'OK' });
+  });
+
+  it('the duplicate cache is bounded: the oldest answers go first', () => {
+    const { layer } = harness({ maxCachedAnswers: 100 });
+    for (let id = 1; id <= 1000; id++) layer.receive(encode(command('NTFY', id, 'a@tgw')), GW);
+    expect(layer.cachedAnswers).toBe(100);
+  });
+});
+
+describe('MGCP transaction layer: retransmission timer per gateway (RFC 3435 §3.5.3)', () => {
+  const answerAfter = async (h: ReturnType<typeof harness>, to: Peer, delayMs: number, txid: number) => {
+    const p = h.layer.request(to, { verb: 'AUEP', endpoint: 'a@tgw' });
+    h.clock.advance(delayMs);
+    h.layer.receive(encode(response(200, txid, 'OK')), to);
+    await p;
+  };
+
+  it('starts at initialRtoMs, follows measured round trips within [minRtoMs, maxRtoMs], per gateway', async () => {
+    const h = harness();
+    expect(h.layer.rtoFor(GW)).toBe(200);
+    let txid = 100;
+    for (let i = 0; i < 20; i++) await answerAfter(h, GW, 2, txid++);
+    expect(h.layer.rtoFor(GW)).toBe(100);
+    expect(h.layer.rtoFor(CA)).toBe(200);
+    // A slow gateway: 150 ms round trips give a first timer above them, so no spurious retransmission.
+    for (let i = 0; i < 20; i++) await answerAfter(h, CA, 150, txid++);
+    expect(h.layer.rtoFor(CA)).toBeGreaterThan(150);
+    expect(h.sent.filter((s) => s.to === CA)).toHaveLength(20);
+    // Very slow: capped at maxRtoMs.
+    for (let i = 0; i < 20; i++) await answerAfter(h, CA, 3900, txid++);
+    expect(h.layer.rtoFor(CA)).toBe(4000);
+  });
+
+  it("Karn's algorithm: a retransmitted transaction gives no sample, its backed-off timer is kept until one does", async () => {
+    const h = harness();
+    await answerAfter(h, GW, 5, 100);
+    expect(h.layer.rtoFor(GW)).toBe(100);
+    // Answered after one retransmission (at 100 ms, timer then 200 ms): ambiguous, not sampled.
+    await answerAfter(h, GW, 150, 101);
+    expect(h.sent).toHaveLength(3);
+    expect(h.layer.rtoFor(GW)).toBe(200);
+    await answerAfter(h, GW, 5, 102);
+    expect(h.layer.rtoFor(GW)).toBe(100);
+  });
+
+  it('a gateway that stopped answering keeps the longest timer for its next command', async () => {
+    const h = harness({ policy: { maxRetransmits: 3 } });
+    const p = h.layer.request(GW, { verb: 'AUEP', endpoint: 'a@tgw' });
+    p.catch(() => {});
+    h.clock.advance(60_000);
+    await expect(p).rejects.toMatchObject({ kind: 'timeout' });
+    expect(h.layer.rtoFor(GW)).toBe(1600);
+  });
+
+  it('the first timer of the next command uses the estimate: one retransmission at 100 ms', async () => {
+    const h = harness();
+    let txid = 100;
+    for (let i = 0; i < 10; i++) await answerAfter(h, GW, 1, txid++);
+    const n = h.sent.length;
+    const p = h.layer.request(GW, { verb: 'AUEP', endpoint: 'a@tgw' });
+    h.clock.advance(100);
+    expect(h.sent.length - n).toBe(2);
+    h.layer.receive(encode(response(200, txid, 'OK')), GW);
+    await p;
   });
 });

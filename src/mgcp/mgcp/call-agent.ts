@@ -1,28 +1,37 @@
 /**
  * The MGCP Call Agent (RFC 3435 §2.3): typed commands towards gateways and the answers to what
  * gateways send (RSIP, NTFY; anything else 504). Non-2xx finals reject with MgcpError `rejected`.
+ * Commands are taken only from configured gateways (command-screen.ts); with no gateway
+ * configured, every command is refused.
  */
 import { EventEmitter } from 'node:events';
-import type { Clock } from '../../util/clock.js';
+import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/log.js';
-import { isSuccess, PARAM, RC, type ConnectionMode } from './constants.js';
+import { CommandScreen } from './command-screen.js';
+import { isSuccess, PARAM, RC, RESTART_METHODS, type ConnectionMode } from './constants.js';
 import { MgcpError } from './errors.js';
+import type { TrustedGateway } from './gateway-acl.js';
 import { paramValue, response, type MgcpCommand, type MgcpParam, type MgcpResponse } from './messages.js';
 import type { RetransmitPolicy } from './transaction-fsm.js';
 import { TransactionLayer, type CommandRequest, type Peer } from './transaction-layer.js';
 import { openUdpTransport, type MgcpTransport } from './transport.js';
 
+export type RestartMethod = (typeof RESTART_METHODS)[number];
+
 export interface RestartEvent {
   readonly from: Peer;
+  /** Name of the configured gateway it came from. */
+  readonly gateway: string;
   readonly endpoint: string;
   /** RFC 3435 §2.3.12 RestartMethod (RM), "restart" when absent. */
-  readonly method: string;
+  readonly method: RestartMethod;
   readonly delaySeconds?: number;
   readonly reasonCode?: string;
 }
 
 export interface NotifyEvent {
   readonly from: Peer;
+  readonly gateway: string;
   readonly endpoint: string;
   readonly requestId?: string;
   readonly observedEvents?: string;
@@ -41,6 +50,10 @@ export interface CallAgentEvents {
 }
 
 export interface CallAgentOptions {
+  /** The gateways whose commands (RSIP, NTFY) are accepted; none by default. */
+  gateways?: readonly TrustedGateway[];
+  /** At most one log line per refusal reason per this many ms (default 10 s). */
+  rejectLogIntervalMs?: number;
   clock?: Clock;
   log?: Logger;
   policy?: Partial<RetransmitPolicy>;
@@ -96,8 +109,10 @@ function p(name: string, value: string | undefined): MgcpParam[] {
 }
 
 export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
-  private readonly layer: TransactionLayer;
+  readonly layer: TransactionLayer;
+  readonly clock: Clock;
   private readonly log: Logger;
+  private readonly screen: CommandScreen;
 
   constructor(
     private readonly transport: MgcpTransport,
@@ -105,10 +120,14 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
   ) {
     super();
     this.log = opts.log ?? silentLogger;
+    this.clock = opts.clock ?? systemClock;
+    this.screen = new CommandScreen(opts.gateways ?? [], this.clock, this.log, opts.rejectLogIntervalMs);
     this.layer = new TransactionLayer({
+      admit: this.screen.admit,
+      responseFrom: this.screen.responseFrom,
       send: (d, to) => transport.send(d, to),
       onCommand: (c, from) => this.onCommand(c, from),
-      clock: opts.clock,
+      clock: this.clock,
       log: this.log,
       policy: opts.policy,
       responseCacheMs: opts.responseCacheMs,
@@ -125,6 +144,11 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
 
   get local(): Peer {
     return this.transport.local;
+  }
+
+  /** Replaces the gateways whose commands are accepted. */
+  setGateways(gateways: readonly TrustedGateway[]): void {
+    this.screen.setGateways(gateways);
   }
 
   /** Sends any command and resolves with the final response, whatever its code. */
@@ -210,17 +234,26 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
   }
 
   private onCommand(c: MgcpCommand, from: Peer): MgcpResponse {
+    // The screen admitted it, so the source is a configured gateway serving this endpoint's domain.
+    const gateway = this.screen.gatewayOf(from, c.endpoint)?.name ?? '';
+    // RFC 3435 §3.2.2: an "X+" extension parameter must be understood; "X-" and others are ignored.
+    const mandatory = c.params.find((x) => x.name.startsWith('X+'));
+    if (mandatory) return response(RC.UNRECOGNIZED_EXTENSION, c.transactionId, `${mandatory.name} not supported`);
     switch (c.verb) {
       case 'RSIP': {
-        // RFC 3435 §2.3.12: acknowledge, then let the owner re-audit or re-create connections.
+        // RFC 3435 §2.3.12: acknowledge, then let the owner release, re-audit or re-create connections.
+        const rm = (paramValue(c, PARAM.RestartMethod) ?? 'restart').toLowerCase();
+        if (!(RESTART_METHODS as readonly string[]).includes(rm))
+          return response(RC.UNKNOWN_RESTART_METHOD, c.transactionId, 'Unknown RestartMethod');
         const rd = paramValue(c, PARAM.RestartDelay);
         const delay = rd !== undefined && /^[0-9]{1,9}$/.test(rd) ? Number(rd) : undefined;
         const e = paramValue(c, PARAM.ReasonCode);
-        this.log.info({ endpoint: c.endpoint, from }, 'mgcp restart in progress');
+        this.log.info({ gateway, endpoint: c.endpoint, method: rm, from }, 'mgcp restart in progress');
         this.emit('restart', {
           from,
+          gateway,
           endpoint: c.endpoint,
-          method: (paramValue(c, PARAM.RestartMethod) ?? 'restart').toLowerCase(),
+          method: rm as RestartMethod,
           ...(delay !== undefined ? { delaySeconds: delay } : {}),
           ...(e !== undefined ? { reasonCode: e } : {}),
         });
@@ -231,6 +264,7 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
         const o = paramValue(c, PARAM.ObservedEvents);
         this.emit('notify', {
           from,
+          gateway,
           endpoint: c.endpoint,
           ...(x !== undefined ? { requestId: x } : {}),
           ...(o !== undefined ? { observedEvents: o } : {}),

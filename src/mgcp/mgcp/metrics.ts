@@ -37,3 +37,9 @@ export const mgcpTransactionSeconds =
     buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10],
     registers: [registry],
   });
+
+export const mgcpRejectedCommands = counter(
+  'softswitch_mgcp_rejected_commands_total',
+  'MGCP commands refused before processing because of where they came from (unknown_source, wrong_port, foreign_endpoint)',
+  ['reason'],
+);

@@ -49,8 +49,10 @@ export type TxAction =
   | { kind: 'fail'; reason: 'no-response' | 'no-final-response' };
 
 export interface RetransmitPolicy {
-  /** First retransmission timer (RFC 3435 §3.5.3 suggests a small initial value, here 200 ms). */
+  /** First retransmission timer towards a gateway with no round-trip estimate yet (RFC 3435 §3.5.3: a small initial value, here 200 ms). */
   initialRtoMs: number;
+  /** Floor of the timer computed from a gateway's measured round trips (see rto.ts). */
+  minRtoMs: number;
   /** Ceiling of the doubling timer. */
   maxRtoMs: number;
   /** Retransmissions before giving up (RFC 3435 §4.3 "Max2", default 7). */
@@ -61,6 +63,7 @@ export interface RetransmitPolicy {
 
 export const DEFAULT_RETRANSMIT_POLICY: RetransmitPolicy = {
   initialRtoMs: 200,
+  minRtoMs: 100,
   maxRtoMs: 4000,
   maxRetransmits: 7,
   provisionalTimeoutMs: 30_000,
@@ -72,8 +75,9 @@ export interface TxFsm {
   rtoMs: number;
 }
 
-export function newTx(policy: RetransmitPolicy): TxFsm {
-  return { state: 'AWAITING_RESPONSE', retransmits: 0, rtoMs: policy.initialRtoMs };
+/** A new transaction; `rtoMs` is the first timer, from the gateway's round-trip estimate when there is one. */
+export function newTx(policy: RetransmitPolicy, rtoMs = policy.initialRtoMs): TxFsm {
+  return { state: 'AWAITING_RESPONSE', retransmits: 0, rtoMs };
 }
 
 function go(tx: TxFsm, event: TxEventType, to: TxState): void {

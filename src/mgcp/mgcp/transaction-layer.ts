@@ -1,8 +1,10 @@
 /**
  * MGCP transaction layer over an unreliable datagram service (RFC 3435 §3.5): transaction ids,
- * retransmission with backoff, provisional responses, at-most-once execution of incoming
- * commands with a response cache, and response acknowledgements (three-way handshake).
- * It holds no socket: datagrams go out through the injected `send`, time through the Clock.
+ * retransmission with backoff from a per-gateway round-trip estimate, provisional responses,
+ * at-most-once execution of incoming commands with a response cache, and response
+ * acknowledgements (three-way handshake). Incoming commands pass a screen (`admit`) before
+ * anything else. It holds no socket: datagrams go out through the injected `send`, time through
+ * the Clock.
  */
 import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/log.js';
@@ -17,6 +19,7 @@ import {
   mgcpTransactions,
   mgcpTransactionSeconds,
 } from './metrics.js';
+import { newEstimate, noteBackoff, observeRtt, rtoOf, type RttEstimate } from './rto.js';
 import {
   DEFAULT_RETRANSMIT_POLICY,
   handleTx,
@@ -41,6 +44,13 @@ export interface CommandRequest {
 /** Answers an incoming command; the layer stamps the transaction id and caches the answer. */
 export type CommandHandler = (cmd: MgcpCommand, from: Peer) => MgcpResponse | Promise<MgcpResponse>;
 
+/**
+ * What to do with an incoming command before duplicate detection: run it, drop it without a word,
+ * or send this answer instead (not cached, handler not run). With `cmd` undefined only the source
+ * is judged (a datagram not decoded yet, or one that did not decode): anything but 'accept' drops it.
+ */
+export type AdmitVerdict = 'accept' | 'drop' | MgcpResponse;
+
 export interface TransactionLayerOptions {
   send(datagram: Buffer, to: Peer): void;
   onCommand: CommandHandler;
@@ -57,6 +67,15 @@ export interface TransactionLayerOptions {
   firstTransactionId?: number;
   /** Called once per transaction given up for lack of any response. */
   onGiveUp?(peer: Peer, verb: string, endpoint: string): void;
+  /** Screens incoming commands; everything is accepted without it. */
+  admit?(from: Peer, cmd: MgcpCommand | undefined, datagram?: Uint8Array): AdmitVerdict;
+  /**
+   * Whether a response from `from` may answer a command sent to `to`; by default only from the
+   * same address (a multi-homed gateway may answer from another of its addresses).
+   */
+  responseFrom?(to: Peer, from: Peer): boolean;
+  /** Answers kept for duplicates at most (oldest dropped first); bounds memory under a command flood. */
+  maxCachedAnswers?: number;
 }
 
 interface Outgoing {
@@ -68,6 +87,8 @@ interface Outgoing {
   readonly fsm: TxFsm;
   readonly startedAt: number;
   timer?: TimerHandle;
+  /** A response already gave (or was refused as) a round-trip sample. */
+  sampled?: boolean;
   final?: MgcpResponse;
   resolve(r: MgcpResponse): void;
   reject(e: MgcpError): void;
@@ -76,6 +97,12 @@ interface Outgoing {
 interface CachedAnswer {
   bytes?: Buffer;
   expiresAt: number;
+  /** A 100 went out while the handler ran: the final answer then asks for a 000 (RFC 3435 §3.5.6). */
+  provisionalSent?: boolean;
+  /** Retransmission of a final answer that asked for an acknowledgement. */
+  timer?: TimerHandle;
+  retransmits?: number;
+  rtoMs?: number;
 }
 
 const peerKey = (p: Peer): string => `${p.address}|${p.port}`;
@@ -113,8 +140,11 @@ export class TransactionLayer {
   private nextTxid: number;
   private readonly outgoing = new Map<number, Outgoing>();
   private readonly answers = new Map<string, CachedAnswer>();
+  private readonly maxAnswers: number;
+  /** Round-trip estimate per gateway (peer address and port), for the first retransmission timer. */
+  private readonly rtt = new Map<string, RttEstimate>();
   /** Final responses we acknowledged with 000, to re-acknowledge their retransmissions. */
-  private readonly acked = new Map<number, number>();
+  private readonly acked = new Map<number, { peer: Peer; expiresAt: number }>();
   /** Final responses received per peer, not yet reported in a K: list. */
   private readonly toReport = new Map<string, number[]>();
   private sweepTimer?: TimerHandle;
@@ -125,7 +155,13 @@ export class TransactionLayer {
     this.log = opts.log ?? silentLogger;
     this.policy = { ...DEFAULT_RETRANSMIT_POLICY, ...opts.policy };
     this.cacheMs = opts.responseCacheMs ?? 30_000;
+    this.maxAnswers = opts.maxCachedAnswers ?? 50_000;
     this.nextTxid = opts.firstTransactionId ?? 1 + Math.floor(Math.random() * 100_000_000);
+  }
+
+  /** First retransmission timer the next command to `peer` would use (RFC 3435 §3.5.3). */
+  rtoFor(peer: Peer): number {
+    return rtoOf(this.rtt.get(peerKey(peer)), this.policy);
   }
 
   /** Outgoing transactions not yet completed. */
@@ -174,7 +210,7 @@ export class TransactionLayer {
         endpoint: req.endpoint,
         peer: to,
         bytes: encode(cmd),
-        fsm: newTx(this.policy),
+        fsm: newTx(this.policy, this.rtoFor(to)),
         startedAt: this.clock.now(),
         resolve,
         reject,
@@ -202,7 +238,7 @@ export class TransactionLayer {
           o.timer = undefined;
           break;
         case 'send-ack':
-          this.acked.set(o.txid, this.clock.now() + this.cacheMs);
+          this.acked.set(o.txid, { peer: o.peer, expiresAt: this.clock.now() + this.cacheMs });
           this.scheduleSweep();
           this.opts.send(encode(response(RC.ACK, o.txid, '')), o.peer);
           break;
@@ -216,6 +252,7 @@ export class TransactionLayer {
         }
         case 'fail':
           this.outgoing.delete(o.txid);
+          if (a.reason === 'no-response') noteBackoff(this.estimate(o.peer), o.fsm.rtoMs);
           mgcpTransactions.inc({ verb: o.verb, outcome: 'timeout' });
           this.log.warn({ txid: o.txid, verb: o.verb, endpoint: o.endpoint, peer: o.peer, reason: a.reason }, 'mgcp transaction gave up');
           o.reject(new MgcpError('timeout', undefined, a.reason, o.txid));
@@ -228,12 +265,17 @@ export class TransactionLayer {
   /** Feeds one received datagram. */
   receive(datagram: Buffer, from: Peer): void {
     if (this.closed) return;
+    // A datagram that starts with a command from a source the screen refuses is dropped before
+    // decoding: a flood of forged commands costs a map lookup each, not a parse.
+    const c0 = datagram[0];
+    if (this.opts.admit && !(c0 >= 0x30 && c0 <= 0x39) && this.opts.admit(from, undefined, datagram) !== 'accept') return;
     for (const m of decode(datagram)) {
       if (m.type === 'error') {
         mgcpDecodeErrors.inc({ code: String(m.code) });
         this.log.debug({ from, code: m.code, reason: m.reason }, 'mgcp decode error');
-        // RFC 3435 §3.4: a command that cannot be processed is answered with its error code.
-        if (!m.inResponse && m.transactionId !== undefined)
+        // RFC 3435 §3.4: a command that cannot be processed is answered with its error code,
+        // when it comes from a source that is allowed to send commands at all.
+        if (!m.inResponse && m.transactionId !== undefined && (!this.opts.admit || this.opts.admit(from, undefined) === 'accept'))
           this.opts.send(encode(response(m.code, m.transactionId, m.reason)), from);
       } else if (m.type === 'response') {
         this.onResponse(m, from);
@@ -246,17 +288,20 @@ export class TransactionLayer {
   private onResponse(r: MgcpResponse, from: Peer): void {
     if (r.code === RC.ACK) {
       // RFC 3435 §3.5.2: the response acknowledgement ends the three-way handshake.
-      this.answers.delete(`${peerKey(from)}|${r.transactionId}`);
+      this.forget(`${peerKey(from)}|${r.transactionId}`);
       return;
     }
     const found = this.outgoing.get(r.transactionId);
-    // A response counts only from the address the command went to (RFC 3435 §3.5.2 ties it to the transaction).
-    const o = found && found.peer.address === from.address ? found : undefined;
+    // A response counts only from the gateway the command went to (RFC 3435 §3.5.2 ties it to the transaction).
+    const o = found && this.fromGatewayOf(found.peer, from) ? found : undefined;
     if (!o) {
-      if (!isProvisional(r.code) && this.acked.has(r.transactionId))
+      // A repeated final response we acknowledged before is acknowledged again, to its gateway only.
+      const acked = this.acked.get(r.transactionId);
+      if (!isProvisional(r.code) && acked && this.fromGatewayOf(acked.peer, from))
         this.opts.send(encode(response(RC.ACK, r.transactionId, '')), from);
       return;
     }
+    this.sampleRtt(o);
     if (isProvisional(r.code)) {
       this.run(o, { type: 'RX_PROVISIONAL' });
       return;
@@ -271,30 +316,76 @@ export class TransactionLayer {
     this.run(o, { type: 'RX_FINAL', ackRequested: paramValue(r, PARAM.ResponseAck) !== undefined });
   }
 
+  private fromGatewayOf(to: Peer, from: Peer): boolean {
+    return this.opts.responseFrom ? this.opts.responseFrom(to, from) : to.address === from.address;
+  }
+
+  /** One round-trip sample per transaction, from its first response, never after a retransmission (Karn). */
+  private sampleRtt(o: Outgoing): void {
+    if (o.sampled) return;
+    o.sampled = true;
+    if (o.fsm.retransmits > 0) noteBackoff(this.estimate(o.peer), o.fsm.rtoMs);
+    else observeRtt(this.estimate(o.peer), this.clock.now() - o.startedAt);
+  }
+
+  private estimate(peer: Peer): RttEstimate {
+    const key = peerKey(peer);
+    let est = this.rtt.get(key);
+    if (!est) {
+      if (this.rtt.size >= 4096) this.rtt.delete(this.rtt.keys().next().value as string);
+      est = newEstimate();
+      this.rtt.set(key, est);
+    }
+    return est;
+  }
+
+  private forget(key: string): void {
+    const entry = this.answers.get(key);
+    if (!entry) return;
+    this.clock.clearTimeout(entry.timer);
+    this.answers.delete(key);
+  }
+
   private onCommand(c: MgcpCommand, from: Peer): void {
+    const verdict = this.opts.admit ? this.opts.admit(from, c) : 'accept';
+    if (verdict === 'drop') return;
+    if (verdict !== 'accept') {
+      this.opts.send(encode({ ...verdict, transactionId: c.transactionId }), from);
+      return;
+    }
     const pk = peerKey(from);
     const k = paramValue(c, PARAM.ResponseAck);
-    if (k) for (const [lo, hi] of parseResponseAck(k)) for (let id = lo; id <= hi; id++) this.answers.delete(`${pk}|${id}`);
+    if (k) for (const [lo, hi] of parseResponseAck(k)) for (let id = lo; id <= hi; id++) this.forget(`${pk}|${id}`);
     const key = `${pk}|${c.transactionId}`;
     const cached = this.answers.get(key);
     if (cached) {
-      // RFC 3435 §3.5.1: a duplicate gets the same answer, or 100 while the first is still running.
+      // RFC 3435 §3.5.1: a duplicate gets the same answer; §3.5.6: 100 while the first is still running.
       mgcpIncoming.inc({ verb: c.verb, duplicate: 'yes' });
+      if (!cached.bytes) cached.provisionalSent = true;
       this.opts.send(cached.bytes ?? encode(response(RC.PROVISIONAL, c.transactionId, 'Pending')), from);
       return;
     }
     mgcpIncoming.inc({ verb: c.verb, duplicate: 'no' });
     const entry: CachedAnswer = { expiresAt: this.clock.now() + this.cacheMs };
+    if (this.answers.size >= this.maxAnswers) this.forget(this.answers.keys().next().value as string);
     this.answers.set(key, entry);
     this.scheduleSweep();
     const answer = (r: MgcpResponse): void => {
-      let bytes: Buffer;
-      const stamped: MgcpResponse = { ...r, transactionId: c.transactionId };
-      if (checkEncodable(stamped)) bytes = encode(response(400, c.transactionId, 'Internal error'));
-      else bytes = encode(stamped);
+      if (this.closed) return;
+      let stamped: MgcpResponse = { ...r, transactionId: c.transactionId };
+      // RFC 3435 §3.5.6: a final answer after a provisional one carries an empty ResponseAck and is
+      // repeated until the 000 arrives, since the gateway stopped retransmitting its command.
+      if (entry.provisionalSent && !isProvisional(stamped.code))
+        stamped = { ...stamped, params: [...stamped.params.filter((x) => x.name !== PARAM.ResponseAck), { name: PARAM.ResponseAck, value: '' }] };
+      const bytes = checkEncodable(stamped) ? encode(response(400, c.transactionId, 'Internal error')) : encode(stamped);
       entry.bytes = bytes;
       entry.expiresAt = this.clock.now() + this.cacheMs;
-      if (!this.closed) this.opts.send(bytes, from);
+      this.opts.send(bytes, from);
+      if (entry.provisionalSent && this.answers.get(key) === entry) {
+        entry.retransmits = 0;
+        entry.rtoMs = this.rtoFor(from);
+        this.repeatAnswer(entry, from);
+      }
     };
     let result: MgcpResponse | Promise<MgcpResponse>;
     try {
@@ -312,6 +403,18 @@ export class TransactionLayer {
     } else answer(result);
   }
 
+  private repeatAnswer(entry: CachedAnswer, to: Peer): void {
+    entry.timer = this.clock.setTimeout(() => {
+      entry.timer = undefined;
+      if (this.closed || !entry.bytes || (entry.retransmits ?? 0) >= this.policy.maxRetransmits) return;
+      entry.retransmits = (entry.retransmits ?? 0) + 1;
+      entry.rtoMs = Math.min((entry.rtoMs ?? this.policy.initialRtoMs) * 2, this.policy.maxRtoMs);
+      mgcpRetransmissions.inc();
+      this.opts.send(entry.bytes, to);
+      this.repeatAnswer(entry, to);
+    }, entry.rtoMs ?? this.policy.initialRtoMs);
+  }
+
   private scheduleSweep(): void {
     if (this.sweepTimer || this.closed) return;
     this.sweepTimer = this.clock.setTimeout(() => this.sweep(), 1000);
@@ -320,8 +423,8 @@ export class TransactionLayer {
   private sweep(): void {
     this.sweepTimer = undefined;
     const now = this.clock.now();
-    for (const [k, v] of this.answers) if (v.bytes && v.expiresAt <= now) this.answers.delete(k);
-    for (const [k, exp] of this.acked) if (exp <= now) this.acked.delete(k);
+    for (const [k, v] of this.answers) if (v.bytes && v.expiresAt <= now) this.forget(k);
+    for (const [k, a] of this.acked) if (a.expiresAt <= now) this.acked.delete(k);
     if (this.answers.size > 0 || this.acked.size > 0) this.scheduleSweep();
   }
 
@@ -340,6 +443,7 @@ export class TransactionLayer {
       o.reject(new MgcpError('closed', undefined, 'transaction layer closed', o.txid));
     }
     this.outgoing.clear();
+    for (const a of this.answers.values()) this.clock.clearTimeout(a.timer);
     this.answers.clear();
     this.acked.clear();
   }
