@@ -37,6 +37,7 @@ import { pointCodeOf } from '../ss7/mtp3/point-code.js';
 import { TrafficMode } from '../ss7/m3ua/constants.js';
 import { SoftswitchError } from '../errors.js';
 import { MgcpBearerPort } from '../mgcp/bearer.js';
+import { releaseCallsOnGatewayRestart } from '../calls/gateway-restart.js';
 import type { BearerPort } from '../mgcp/bearer-port.js';
 import type { SignallingPort } from '../sip/port.js';
 import { EmbeddedSignallingPort } from '../sip/embedded-adapter.js';
@@ -224,6 +225,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       logger,
       mediaAddress,
     };
+    if (bearer) cleanup.push(releaseCallsOnGatewayRestart(bearer, calls, logger));
     const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level));
     overload.start();
     cleanup.push(() => overload.stop());

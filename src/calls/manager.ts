@@ -50,6 +50,22 @@ export class CallManager {
     return call;
   }
 
+  /**
+   * A media gateway lost the connections on these endpoints (RSIP forced/restart/disconnected):
+   * the calls carried there cannot pass voice any more; release them on both sides with `cause`.
+   */
+  releaseOnEndpoints(matches: (endpoint: string) => boolean, cause: number): number {
+    let n = 0;
+    for (const call of this.calls.values()) {
+      const ep = call.snapshot().endpoint;
+      if (ep && matches(ep)) {
+        call.release(cause);
+        n++;
+      }
+    }
+    return n;
+  }
+
   get(id: string): Call | undefined {
     return this.calls.get(id);
   }

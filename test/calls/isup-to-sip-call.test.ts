@@ -234,3 +234,26 @@ describe('ISUP → ISUP transit on the same engine', () => {
     expect(l.clock.pending).toBe(0);
   });
 });
+
+describe('media gateway restart mid-call (RFC 3435 §4.4.6)', () => {
+  it('RSIP forced on the gateway: answered calls on its endpoints are released on both sides with cause 41; graceful leaves them', async () => {
+    const { releaseCallsOnGatewayRestart } = await import('../../src/calls/gateway-restart.js');
+    const { silentLogger } = await import('../../src/util/log.js');
+    const l = labIncoming();
+    releaseCallsOnGatewayRestart(l.bearer!, l.calls, silentLogger);
+    l.far.deliver(iam(2, '2125550123'));
+    await settle();
+    const d = l.sip.uacs[0].answer();
+    await settle();
+    l.bearer!.emit('restart', { gateway: 'gw', endpoint: '*@gw', method: 'graceful' });
+    expect(l.far.types(2)).toEqual(['ACM', 'ANM']);
+    l.bearer!.emit('restart', { gateway: 'gw', endpoint: '*@gw', method: 'forced', connectionsLost: true });
+    expect(l.far.types(2)).toEqual(['ACM', 'ANM', 'REL']);
+    expect(cause(l.far.sent.at(-1))).toBe(41);
+    expect(d.byes[0]).toMatchObject({ Reason: 'Q.850;cause=41' });
+    l.far.deliver(buildRlc(2));
+    await settle();
+    await settle();
+    expect(l.cdrs[0]).toMatchObject({ cause: 41, releasedBy: 'switch' });
+  });
+});
