@@ -41,6 +41,7 @@ import { TargetHealth } from '../../src/class4/trunks/target-health.js';
 import { targetKey } from '../../src/class4/intake/did-delivery.js';
 import { PstnIntake } from '../../src/class4/intake/pstn-intake.js';
 import { CallManager } from '../../src/calls/manager.js';
+import type { OverloadGuard } from '../../src/class4/admission/overload.js';
 
 export const OWN_PC = 0x010101;
 export const FAR_PC = 0x020202;
@@ -329,7 +330,7 @@ export function lab(opts: { count?: number; ownPointCode?: number; withBearer?: 
  * The switch taking calls from the far exchange (IAM → DID → SIP target), with one DID customer
  * whose targets are `targets` (host:port strings), and transit toward `tg` enabled when asked.
  */
-export function labIncoming(opts: { targets?: string[]; transit?: boolean; count?: number; unreachableCause?: 20 | 34; withBearer?: boolean; maxCalls?: number } = {}) {
+export function labIncoming(opts: { targets?: string[]; transit?: boolean; count?: number; unreachableCause?: 20 | 34; withBearer?: boolean; maxCalls?: number; overload?: (clock: VirtualClock) => OverloadGuard } = {}) {
   const l = lab({ count: opts.count ?? 8, withBearer: opts.withBearer, secondGroup: opts.transit });
   const targets = (opts.targets ?? ['10.0.0.1:5060']).map((t) => ({ host: t.split(':')[0], port: Number(t.split(':')[1]), transport: 'udp' as const, weight: 1 }));
   const customers = [
@@ -353,7 +354,9 @@ export function labIncoming(opts: { targets?: string[]; transit?: boolean; count
     logger: silentLogger,
     mediaAddress: '127.0.0.1',
   };
+  const overload = opts.overload?.(l.clock);
   const intake = new PstnIntake({
+    overload,
     isup: l.isup,
     calls,
     dids: new DidTable(customers),
@@ -365,5 +368,5 @@ export function labIncoming(opts: { targets?: string[]; transit?: boolean; count
     delivery: { sip: l.sip, clock: l.clock, logger: silentLogger, health, localHost: '192.0.2.1', noResponseMs: 2000, answerTimeoutMs: 60_000 },
   });
   intake.listen();
-  return { ...l, calls, health, intake };
+  return { ...l, calls, health, intake, overload };
 }

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { OverloadGuard, overloadConfigSchema } from '../../../src/class4/admission/overload.js';
+import { VirtualClock } from '../../../src/util/clock.js';
+import { silentLogger } from '../../../src/util/log.js';
+import { buildIam, buildRlc } from '../../../src/ss7/isup/builders.js';
+import type { CauseMessage } from '../../../src/ss7/isup/messages.js';
+import { labIncoming, settle } from '../../calls/fakes.js';
+
+function guard(cfg: Record<string, unknown>, lag: { ms: number }, levels: number[] = [], clock = new VirtualClock(0)) {
+  const g = new OverloadGuard(overloadConfigSchema.parse(cfg), clock, silentLogger, () => lag.ms, (l) => levels.push(l));
+  return { g, clock };
+}
+
+describe('overload admission', () => {
+  it('raises the level only after several windows of sustained event-loop delay, and clears the same way', () => {
+    const lag = { ms: 0 };
+    const levels: number[] = [];
+    const { g, clock } = guard({ sampleMs: 500 }, lag, levels);
+    g.start();
+    lag.ms = 150;
+    clock.advance(1000);
+    expect(g.currentLevel).toBe(0); // two windows: not yet
+    expect(g.admit('sip')).toBeUndefined();
+    g.setupDone();
+    clock.advance(500);
+    expect(g.currentLevel).toBe(1);
+    expect(g.admit('sip')).toEqual({ reason: 'event-loop-lag', level: 1 });
+    lag.ms = 500;
+    clock.advance(1500);
+    expect(g.currentLevel).toBe(2);
+    lag.ms = 5;
+    clock.advance(1000);
+    expect(g.currentLevel).toBe(2);
+    clock.advance(500);
+    expect(g.currentLevel).toBe(0);
+    expect(levels).toEqual([1, 2, 0]);
+    g.stop();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('one slow window (a GC pause) does not refuse calls', () => {
+    const lag = { ms: 0 };
+    const { g, clock } = guard({}, lag);
+    g.start();
+    lag.ms = 900;
+    clock.advance(500);
+    lag.ms = 1;
+    clock.advance(2000);
+    expect(g.currentLevel).toBe(0);
+    g.stop();
+  });
+
+  it('caps calls in set-up and new calls per second (token bucket in virtual time)', () => {
+    const { g, clock } = guard({ maxCallsInSetup: 2, maxCallsPerSecond: 0 }, { ms: 0 });
+    expect(g.admit('isup')).toBeUndefined();
+    expect(g.admit('isup')).toBeUndefined();
+    expect(g.admit('isup')).toEqual({ reason: 'calls-in-setup', level: 1 });
+    g.setupDone();
+    expect(g.admit('isup')).toBeUndefined();
+    const cps = guard({ maxCallsInSetup: 0, maxCallsPerSecond: 10 }, { ms: 0 }, [], clock).g;
+    let admitted = 0;
+    for (let i = 0; i < 50; i++) if (!cps.admit('sip')) admitted++;
+    expect(admitted).toBe(10);
+    clock.advance(500);
+    for (let i = 0; i < 50; i++) if (!cps.admit('sip')) admitted++;
+    expect(admitted).toBe(15);
+  });
+
+  it('an IAM refused for overload gets REL cause 42 carrying the automatic congestion level (Q.764 §2.11.1)', async () => {
+    const lag = { ms: 0 };
+    const l = labIncoming({ overload: (clock) => new OverloadGuard(overloadConfigSchema.parse({}), clock, silentLogger, () => lag.ms) });
+    l.overload!.start();
+    lag.ms = 600;
+    l.clock.advance(1500);
+    expect(l.overload!.currentLevel).toBe(2);
+    l.far.deliver(buildIam({ cic: 2, variant: 'ansi', called: '2125550123', calling: '3125550000' }));
+    await settle();
+    const rel = l.far.sent.find((m) => m.type === 'REL') as CauseMessage;
+    expect(rel.cause.cause).toBe(42);
+    expect(rel.optional).toContainEqual({ name: 'automaticCongestionLevel', value: 2 });
+    expect(l.sip.uacs).toHaveLength(0);
+    expect(l.bearer!.live.size).toBe(0);
+    l.far.deliver(buildRlc(2));
+    await settle();
+    await settle();
+    expect(l.cdrs[0]).toMatchObject({ cause: 42 });
+    l.overload!.stop();
+  });
+});
