@@ -25,6 +25,7 @@ import { DidTable } from '../class4/trunks/dids.js';
 import { TargetHealth } from '../class4/trunks/target-health.js';
 import { targetKey } from '../class4/intake/did-delivery.js';
 import { OverloadGuard } from '../class4/admission/overload.js';
+import { FraudGuard } from '../class4/admission/fraud.js';
 import { TrunkCustomerTable } from '../class4/trunks/trunk-customers.js';
 import { GatewayHealth } from '../class4/trunks/gateway-health.js';
 import { endpointForCic } from '../class4/trunks/endpoint-map.js';
@@ -212,7 +213,12 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
-    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => cdrs.write(cdr), maxCallDurationMs: config.calls.maxDurationS * 1000, journal });
+    const fraud = new FraudGuard(config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), config.fraud, clock, logger.child({ component: 'fraud' }));
+    fraud.seed(cdrs.ratedSince(new Date(clock.now() - 24 * 3_600_000).toISOString()));
+    const fraudMetrics = setInterval(() => fraud.updateMetrics(), 10_000);
+    fraudMetrics.unref();
+    cleanup.push(() => clearInterval(fraudMetrics));
+    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal });
     const isupLegs: IsupLegDeps = {
       isup,
       bearer,
@@ -231,7 +237,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
     const customers = new TrunkCustomerTable(config.trunkCustomers);
-    new TrunkIntake({ sip, calls, customers, router, isupLegs, logger, mediaAddress, overload }).listen();
+    new TrunkIntake({ sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
     const dids = new DidTable(config.trunkCustomers);
     const targets = [...new Set(config.trunkCustomers.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
     const probe = sip.request ? (uri: string) => sip.request!(uri, { method: 'OPTIONS', timeoutMs: 2000 }).then((r) => r.status) : undefined;

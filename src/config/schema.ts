@@ -7,6 +7,7 @@ import { sipConfigSchema } from '../sip/config.js';
 import { callsConfigSchema } from '../calls/config.js';
 import { labConfigSchema } from '../app/lab/config.js';
 import { overloadConfigSchema } from '../class4/admission/overload.js';
+import { fraudConfigSchema } from '../class4/admission/fraud.js';
 
 /**
  * The switch's configuration: one YAML/JSON file validated here. Each area owns its section's
@@ -25,6 +26,7 @@ export const configSchema = z.object({
   sip: sipConfigSchema.default({}),
   calls: callsConfigSchema.default({}),
   overload: overloadConfigSchema.default({}),
+  fraud: fraudConfigSchema.default({}),
   trunkCustomers: z.array(trunkCustomerSchema).default([
     {
       id: 'lab-trunk',

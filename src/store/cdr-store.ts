@@ -94,6 +94,15 @@ export class CdrStore {
     this.insertMany(batch);
   }
 
+  /** Rated, answered CDRs that ended at or after `iso`, oldest first (fraud spend windows at start-up). */
+  ratedSince(iso: string): Array<Pick<Cdr, 'customer' | 'rate' | 'billableMs' | 'endTime'>> {
+    this.flush();
+    const rows = this.db
+      .prepare('SELECT customer, rate, billable_ms, end_time FROM cdrs WHERE end_time >= ? AND rate IS NOT NULL AND billable_ms > 0 ORDER BY end_time')
+      .all(iso) as Array<{ customer: string | null; rate: number; billable_ms: number; end_time: string }>;
+    return rows.map((r) => ({ customer: r.customer ?? undefined, rate: r.rate, billableMs: r.billable_ms, endTime: r.end_time }));
+  }
+
   /** Newest first. */
   list(opts: { limit?: number; afterId?: number } = {}): StoredCdr[] {
     this.flush();

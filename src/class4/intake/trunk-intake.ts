@@ -15,6 +15,7 @@ import type { TrunkCustomerTable } from '../trunks/trunk-customers.js';
 import type { CallRouter } from '../routing/route-plan.js';
 import { lcrPlan } from './lcr-destinations.js';
 import type { OverloadGuard } from '../admission/overload.js';
+import type { FraudGuard } from '../admission/fraud.js';
 
 export interface TrunkIntakeDeps {
   sip: SignallingPort;
@@ -25,6 +26,7 @@ export interface TrunkIntakeDeps {
   logger: Logger;
   mediaAddress: string;
   overload?: OverloadGuard;
+  fraud?: FraudGuard;
 }
 
 export class TrunkIntake {
@@ -59,6 +61,14 @@ export class TrunkIntake {
       log.warn({ customer: customer.id, maxCalls: customer.maxCalls }, 'trunk customer at its call limit');
       return this.reject(res, 503, 'Service Unavailable', 'customer-limit', { Reason: 'Q.850;cause=34' });
     }
+    const fraud = this.deps.fraud?.check(customer.id, e164Of(req.calledNumber));
+    if (fraud) {
+      log.warn({ customer: customer.id, limit: fraud.limit, called: req.calledNumber }, 'call refused by a toll-fraud limit');
+      return this.reject(res, fraud.sipStatus, fraud.sipStatus === 403 ? 'Forbidden' : 'Service Unavailable', `fraud-${fraud.limit}`, {
+        Reason: `Q.850;cause=${fraud.cause}`,
+        ...(fraud.retryAfterS ? { 'Retry-After': String(fraud.retryAfterS) } : {}),
+      });
+    }
     const overload = this.deps.overload;
     const refusal = overload?.admit('sip');
     if (refusal && overload) {
@@ -88,4 +98,12 @@ export function callingNumber(req: InboundRequest): string | undefined {
 export function privacyRequested(req: InboundRequest): boolean {
   const v = req.getAll('Privacy').join(';').toLowerCase();
   return /\b(id|user|header)\b/.test(v);
+}
+
+/** The called number in E.164 digits (no '+') as dialled from a NANP trunk: +CC…, 011 CC…, 1 NPA…, NPA… */
+export function e164Of(called: string): string {
+  if (called.startsWith('+')) return called.slice(1);
+  if (called.startsWith('011')) return called.slice(3);
+  if (called.length === 10) return `1${called}`;
+  return called;
 }

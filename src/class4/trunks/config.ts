@@ -3,6 +3,7 @@
  * and ISUP trunk groups (circuits toward an adjacent exchange and the gateway carrying them).
  */
 import { z } from 'zod';
+import { customerLimitsSchema } from '../admission/fraud.js';
 
 const variant = z.enum(['ansi', 'itu']);
 const digits = z.string().regex(/^\d{1,20}$/, 'digits only (1–20)');
@@ -48,6 +49,8 @@ export const trunkCustomerSchema = z.object({
    * (34 no circuit/channel available, or 20 subscriber absent).
    */
   unreachableCause: z.union([z.literal(34), z.literal(20)]).default(34),
+  /** Toll-fraud limits on the customer's outgoing calls (calls/s, high-risk destinations, spend). */
+  limits: customerLimitsSchema.default({}),
 });
 
 export const trunkGroupSchema = z.object({

@@ -1,0 +1,153 @@
+/**
+ * Toll-fraud limits per trunk customer: new calls per second, destinations the customer may not
+ * call (high-risk international ranges), and spend per hour and per day from the rated CDRs
+ * (rate per minute × billable minutes). When a limit trips: an error log line (the alarm), a
+ * metric, and calls over it refused — 503 with Retry-After for a rate, 403 / cause 21 for a
+ * destination or a spend limit until the window has room again.
+ */
+import { z } from 'zod';
+import { Counter, Gauge } from 'prom-client';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/log.js';
+import { registry } from '../../util/metrics.js';
+import type { Cdr } from '../../calls/cdr.js';
+
+export const customerLimitsSchema = z.object({
+  /** New outgoing calls per second (burst of one second's worth); 0: no limit. */
+  callsPerSecond: z.number().min(0).default(0),
+  /** Spend (in the rate decks' currency) over the last hour / 24 hours before new calls are refused; 0: no limit. */
+  spendPerHour: z.number().min(0).default(0),
+  spendPerDay: z.number().min(0).default(0),
+  /** Allow calls to the high-risk international ranges (`fraud.highRiskPrefixes`). */
+  allowHighRisk: z.boolean().default(false),
+});
+export type CustomerLimits = z.infer<typeof customerLimitsSchema>;
+
+export const fraudConfigSchema = z.object({
+  /**
+   * E.164 prefixes (country code and beyond, no '+') known for international revenue share fraud;
+   * customers without `limits.allowHighRisk` cannot call them. Defaults: satellite and global
+   * networks and small-island ranges commonly abused.
+   */
+  highRiskPrefixes: z.array(z.string().regex(/^\d{1,15}$/)).default(['870', '881', '882', '883', '247', '290', '675', '677', '678', '682', '683', '686', '688', '690', '691', '692', '960', '239', '252', '53']),
+});
+export type FraudConfig = z.infer<typeof fraudConfigSchema>;
+
+const trippedTotal = new Counter({
+  name: 'softswitch_fraud_limit_tripped_total',
+  help: 'Calls refused by a toll-fraud limit, by customer and limit',
+  labelNames: ['customer', 'limit'] as const,
+  registers: [registry],
+});
+const spendGauge = new Gauge({
+  name: 'softswitch_customer_spend',
+  help: 'Rated spend of a trunk customer over the window (rate deck currency)',
+  labelNames: ['customer', 'window'] as const,
+  registers: [registry],
+});
+
+export type FraudRefusal = { limit: 'calls-per-second' | 'high-risk-destination' | 'spend-per-hour' | 'spend-per-day'; cause: number; sipStatus: number; retryAfterS?: number };
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+interface CustomerState {
+  limits: CustomerLimits;
+  tokens: number;
+  lastRefill: number;
+  /** Rated calls of the last 24 h: end time and amount. */
+  spend: Array<{ at: number; amount: number }>;
+  blocked?: string;
+}
+
+export class FraudGuard {
+  private readonly customers = new Map<string, CustomerState>();
+
+  constructor(
+    limits: Array<{ id: string; limits: CustomerLimits }>,
+    private readonly cfg: FraudConfig,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    for (const c of limits) this.customers.set(c.id, { limits: c.limits, tokens: c.limits.callsPerSecond, lastRefill: clock.now(), spend: [] });
+  }
+
+  /** Spend already on record (rated CDRs of the last day) at start-up. */
+  seed(cdrs: Iterable<Pick<Cdr, 'customer' | 'rate' | 'billableMs' | 'endTime'>>): void {
+    for (const c of cdrs) this.record(c);
+  }
+
+  /** Before routing an outgoing call of `customer` to `e164` (digits with country code). */
+  check(customer: string, e164: string): FraudRefusal | undefined {
+    const st = this.customers.get(customer);
+    if (!st) return undefined;
+    const l = st.limits;
+    let refusal: FraudRefusal | undefined;
+    if (!l.allowHighRisk && this.cfg.highRiskPrefixes.some((p) => e164.startsWith(p))) {
+      refusal = { limit: 'high-risk-destination', cause: 21, sipStatus: 403 };
+    } else {
+      const spent = this.spent(st);
+      if (l.spendPerHour > 0 && spent.hour >= l.spendPerHour) refusal = { limit: 'spend-per-hour', cause: 21, sipStatus: 403 };
+      else if (l.spendPerDay > 0 && spent.day >= l.spendPerDay) refusal = { limit: 'spend-per-day', cause: 21, sipStatus: 403 };
+      else if (l.callsPerSecond > 0 && !this.takeToken(st)) refusal = { limit: 'calls-per-second', cause: 42, sipStatus: 503, retryAfterS: 1 };
+    }
+    if (refusal) {
+      trippedTotal.inc({ customer, limit: refusal.limit });
+      if (refusal.limit.startsWith('spend') && st.blocked !== refusal.limit) {
+        st.blocked = refusal.limit;
+        this.log.error({ customer, limit: refusal.limit, limits: l }, 'FRAUD ALARM: trunk customer reached its spend limit; new calls refused until the window has room (raise trunkCustomers[].limits if this traffic is legitimate)');
+      } else if (refusal.limit === 'high-risk-destination') {
+        this.log.warn({ customer, called: e164 }, 'call to a high-risk international range refused (trunkCustomers[].limits.allowHighRisk allows it)');
+      }
+      return refusal;
+    }
+    if (st.blocked) {
+      this.log.info({ customer, limit: st.blocked }, 'spend back under the limit; calls admitted again');
+      st.blocked = undefined;
+    }
+    return undefined;
+  }
+
+  /** A CDR was written: its rated amount counts against its customer's spend. */
+  record(cdr: Pick<Cdr, 'customer' | 'rate' | 'billableMs' | 'endTime'>): void {
+    if (!cdr.customer || !cdr.rate || cdr.billableMs <= 0) return;
+    const st = this.customers.get(cdr.customer);
+    if (!st) return;
+    st.spend.push({ at: Date.parse(cdr.endTime), amount: (cdr.rate * cdr.billableMs) / 60_000 });
+  }
+
+  spent(st: CustomerState): { hour: number; day: number };
+  spent(customer: string): { hour: number; day: number };
+  spent(c: CustomerState | string): { hour: number; day: number } {
+    const st = typeof c === 'string' ? this.customers.get(c) : c;
+    if (!st) return { hour: 0, day: 0 };
+    const now = this.clock.now();
+    while (st.spend.length && st.spend[0].at < now - DAY) st.spend.shift();
+    let hour = 0;
+    let day = 0;
+    for (const s of st.spend) {
+      day += s.amount;
+      if (s.at >= now - HOUR) hour += s.amount;
+    }
+    return { hour, day };
+  }
+
+  /** Exports spend gauges (called on scrape or periodically). */
+  updateMetrics(): void {
+    for (const [id, st] of this.customers) {
+      const s = this.spent(st);
+      spendGauge.set({ customer: id, window: '1h' }, s.hour);
+      spendGauge.set({ customer: id, window: '24h' }, s.day);
+    }
+  }
+
+  private takeToken(st: CustomerState): boolean {
+    const now = this.clock.now();
+    const rate = st.limits.callsPerSecond;
+    st.tokens = Math.min(rate, st.tokens + ((now - st.lastRefill) / 1000) * rate);
+    st.lastRefill = now;
+    if (st.tokens < 1) return false;
+    st.tokens -= 1;
+    return true;
+  }
+}
