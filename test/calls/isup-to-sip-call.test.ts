@@ -257,3 +257,49 @@ describe('media gateway restart mid-call (RFC 3435 §4.4.6)', () => {
     expect(l.cdrs[0]).toMatchObject({ cause: 41, releasedBy: 'switch' });
   });
 });
+
+describe('parallel forking (simultaneous ring)', () => {
+  it('rings every branch; the first answer wins, the others are canceled; one ACM, one ANM', async () => {
+    const { ForkLeg } = await import('../../src/calls/legs/fork-leg.js');
+    const { SipOutboundLeg } = await import('../../src/calls/legs/sip-outbound-leg.js');
+    const { IsupIncomingLeg } = await import('../../src/calls/legs/isup-incoming-leg.js');
+    const { silentLogger } = await import('../../src/util/log.js');
+    const l = labIncoming();
+    const tg = l.isup.trunkGroup('tg')!;
+    tg.circuits.seizeIncoming(2, 'fork-call');
+    const a = new IsupIncomingLeg({ isup: l.isup, bearer: l.bearer, trunkGroup: () => ({ variant: 'ansi', endpointFor: (c) => `ds/${c}@gw` }), usable: () => true, clock: l.clock, logger: silentLogger, mediaAddress: '127.0.0.1' }, tg, buildIam({ cic: 2, variant: 'ansi', called: '2125550123', calling: '3125550000' }) as never, 'fork-call');
+    const branch = (uri: string) => new SipOutboundLeg({ sip: l.sip, clock: l.clock, logger: silentLogger }, { uri, noResponseMs: 5000, answerTimeoutMs: 60_000 });
+    const { Call } = await import('../../src/calls/call.js');
+    const call = new Call(a, { destinations: [{ label: 'fmfm', leg: () => new ForkLeg([branch('sip:desk@10.0.0.1'), branch('sip:mobile@10.0.0.2'), branch('sip:home@10.0.0.3')]) }], advanceOn: () => false, direction: 'isup-to-sip', cdr: {} }, l.deps, 'fork-call');
+    const done = call.start();
+    await settle();
+    expect(l.sip.uacs.map((u) => u.uri)).toEqual(['sip:desk@10.0.0.1', 'sip:mobile@10.0.0.2', 'sip:home@10.0.0.3']);
+    l.sip.uacs[0].ring(180);
+    l.sip.uacs[1].ring(180);
+    l.sip.uacs[2].fail(486);
+    expect(l.far.types(2)).toEqual(['ACM']);
+    l.sip.uacs[1].answer();
+    await settle();
+    expect(l.far.types(2)).toEqual(['ACM', 'ANM']);
+    expect(l.sip.uacs[0].canceled).toBe(true);
+    expect(l.sip.uacs[1].canceled).toBe(false);
+    l.far.deliver(buildRel(2, 16));
+    await done;
+    expect(l.cdrs[0]).toMatchObject({ target: 'sip:mobile@10.0.0.2', sipStatus: 200, cause: 16 });
+    expect(l.clock.pending).toBe(0);
+  });
+
+  it('every branch fails: the best failure is reported (busy beats no response)', async () => {
+    const { ForkLeg } = await import('../../src/calls/legs/fork-leg.js');
+    const failures: unknown[] = [];
+    const fake = (f: { cause: number; sipStatus?: number; unreachable?: boolean }) => {
+      const leg = { kind: 'sip' as const, events: {} as { onFail?: (x: unknown) => void }, settled: Promise.resolve(), details: () => ({}), release: () => undefined, start: () => queueMicrotask(() => leg.events.onFail?.(f)) };
+      return leg;
+    };
+    const fork = new ForkLeg([fake({ cause: 102, unreachable: true }), fake({ cause: 17, sipStatus: 486 }), fake({ cause: 19, sipStatus: 480 })] as never);
+    fork.events.onFail = (f) => failures.push(f);
+    fork.start(undefined);
+    await settle();
+    expect(failures).toEqual([{ cause: 17, sipStatus: 486 }]);
+  });
+});
