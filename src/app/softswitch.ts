@@ -192,6 +192,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // --- Admin API.
     const api = await createApiServer({
       logger,
+      config: config.api,
+      lab: config.lab.enabled,
+      dataDir: config.dataDir,
       cdrs,
       calls: () => calls.snapshot(),
       health: () => ({
@@ -205,7 +208,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         trunkGroups: isup.trunkGroups.map((tg) => ({ id: tg.id, variant: tg.variant, dpc: trunkGroups.get(tg.id)?.dpc, gateway: trunkGroups.get(tg.id)?.gateway, available: trunkGroupUsable(tg.id), ...tg.circuits.counts() })),
         gateways: gatewayHealth?.status() ?? [],
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing }), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());
