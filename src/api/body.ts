@@ -16,6 +16,9 @@ export interface TextBodyOptions {
   onLines?: (req: FastifyRequest, text: string, firstLine: number) => HttpError | undefined;
   /** Lines are handed to onLines once this many characters are waiting. */
   batchChars?: number;
+  /** A line longer than this refuses the body with `lineTooLong(lineNumber)` (with onLines only; default 64 Ki characters). */
+  maxLineChars?: number;
+  lineTooLong?: (req: FastifyRequest, line: number, maxChars: number) => HttpError;
 }
 
 const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
@@ -28,6 +31,8 @@ function countNewlines(s: string): number {
 
 export function streamingTextParser(opts: TextBodyOptions = {}) {
   const batchChars = opts.batchChars ?? 256 * 1024;
+  const maxLineChars = opts.maxLineChars ?? 64 * 1024;
+  const lineTooLong = opts.lineTooLong ?? ((_req, line, max) => HttpError.of(415, 'SSW_ERR_API_MEDIA_TYPE', `line ${line} is longer than ${max} characters: not line-oriented text`));
   return (req: FastifyRequest, payload: IncomingMessage, done: (err: Error | null, body?: string) => void): void => {
     const limit = req.routeOptions.bodyLimit;
     const tooLarge = () => HttpError.of(413, 'SSW_ERR_API_BODY_TOO_LARGE', `this route accepts at most ${limit} bytes`);
@@ -41,6 +46,8 @@ export function streamingTextParser(opts: TextBodyOptions = {}) {
     let received = 0;
     let pending = '';
     let nextLine = 1;
+    /** Characters since the last newline: bounds the unterminated line without rescanning it. */
+    let openLineChars = 0;
     let finished = false;
     const finish = (err: Error | null, body?: string) => {
       if (finished) return;
@@ -56,6 +63,9 @@ export function streamingTextParser(opts: TextBodyOptions = {}) {
       if (text.includes('\0')) return HttpError.of(415, 'SSW_ERR_API_MEDIA_TYPE', 'the body contains NUL bytes: not a text file');
       parts.push(text);
       if (!opts.onLines) return undefined;
+      const nl = text.lastIndexOf('\n');
+      openLineChars = nl < 0 ? openLineChars + text.length : text.length - nl - 1;
+      if (openLineChars > maxLineChars) return lineTooLong(req, nextLine + countNewlines(pending) + countNewlines(text), maxLineChars);
       pending += text;
       if (!final && pending.length < batchChars) return undefined;
       const cut = final ? pending.length : pending.lastIndexOf('\n') + 1;

@@ -79,6 +79,9 @@ const importRejected = openObject(
   { required: ['ok', 'carrier', 'errors', 'errorCount'], description: 'Bad rows; nothing was loaded and the previous table stays active (SSW_ERR_RATE_DECK_INVALID)' },
 );
 
+/** Rate deck rows are short; a longer line is not a deck (and would be scanned at length). */
+const MAX_DECK_LINE_CHARS = 64 * 1024;
+
 /** Per upload: the header line once seen, prepended to each later batch so it parses alone. */
 const uploads = new WeakMap<FastifyRequest, { header?: string; headerLine?: number }>();
 
@@ -102,8 +105,14 @@ function checkDeckLines(req: FastifyRequest, text: string, firstLine: number): H
   if (r.ok) return undefined;
   // Line 1 of the parsed text is the header, line 2 the batch's first row.
   const errors: DeckRowError[] = r.errors.map((e) => ({ line: e.line === 1 ? state.headerLine! : rowsFirstLine + e.line - 2, message: e.message }));
-  const e = new SoftswitchError('SSW_ERR_RATE_DECK_INVALID', `${r.errorCount} bad rows before line ${rowsFirstLine + countLines(rows)}`);
-  return new HttpError(422, { ok: false, carrier, errors, errorCount: r.errorCount, rowCount: r.rowCount, stoppedAtLine: rowsFirstLine + countLines(rows) - 1, error: e.message, code: e.code });
+  return rejectDeck(req, errors, r.errorCount, r.rowCount, rowsFirstLine + countLines(rows) - 1);
+}
+
+/** 422 for a deck refused while streaming: the rows seen so far, and where reading stopped. */
+function rejectDeck(req: FastifyRequest, errors: DeckRowError[], errorCount: number, rowCount: number, stoppedAtLine: number): HttpError {
+  const carrier = (req.params as { carrier: string }).carrier;
+  const e = new SoftswitchError('SSW_ERR_RATE_DECK_INVALID', `${errorCount} bad rows up to line ${stoppedAtLine}; the rest was not read`);
+  return new HttpError(422, { ok: false, carrier, errors, errorCount, rowCount, stoppedAtLine, error: e.message, code: e.code });
 }
 
 function countLines(s: string): number {
@@ -152,7 +161,14 @@ export async function lcrRoutes(app: FastifyInstance, opts: LcrRoutesOptions): P
     scope.removeAllContentTypeParsers();
     // The deck's own replies (404, 413, 415, 422 with rows) whatever app this is mounted on.
     scope.setErrorHandler(apiErrorHandler);
-    scope.addContentTypeParser('text/csv', streamingTextParser({ onLines: checkDeckLines }));
+    scope.addContentTypeParser(
+      'text/csv',
+      streamingTextParser({
+        onLines: checkDeckLines,
+        maxLineChars: MAX_DECK_LINE_CHARS,
+        lineTooLong: (req, line, max) => rejectDeck(req, [{ line, message: `line is longer than ${max} characters` }], 1, 0, line),
+      }),
+    );
 
     scope.post<{ Params: { carrier: string }; Body: string }>(
       '/api/v1/routes/decks/:carrier',

@@ -26,7 +26,7 @@ export interface ApiSources extends StatusSources {
   lab?: boolean;
   /** Where the audit log file goes (memory and process log only when absent). */
   dataDir?: string;
-  /** Level of the API's own log lines (request lines are info); default warn. */
+  /** Level of the API's own log lines (request lines are info); default warn, never below the logger's. */
   logLevel?: string;
   /** Extra route plugins (e.g. LCR routes), registered as-is. */
   plugins?: Array<(app: FastifyInstance) => Promise<void> | void>;
@@ -43,7 +43,10 @@ export async function createApiServer(src: ApiSources): Promise<FastifyInstance>
   const config = src.config ?? apiConfigSchema.parse({});
   const exposure = apiExposure(config, src.lab ?? false);
   const verifier = exposure.auth ? new TokenVerifier(config.tokens) : null;
-  const log = src.logger.child({ component: 'api' }, { level: src.logLevel ?? 'warn', redact: { paths: REDACT, censor: '[redacted]' }, serializers: { req: requestForLog } });
+  // Never more verbose than the process logger (a silent or error-level switch stays so).
+  const wanted = src.logLevel ?? 'warn';
+  const level = (src.logger.levels.values[wanted] ?? 0) >= src.logger.levelVal ? wanted : src.logger.level;
+  const log = src.logger.child({ component: 'api' }, { level, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { req: requestForLog } });
   if (!verifier) log.warn({ host: config.host }, 'admin API authentication is OFF: lab profile bound to loopback; anyone on this host can change the switch (configure api.tokens to require tokens)');
   else if (verifier.size === 0) log.warn('no api.tokens configured: every admin API request except GET /healthz is refused; create a token with `softswitch api token create`');
 
