@@ -112,6 +112,7 @@ function checkDeckLines(req: FastifyRequest, text: string, firstLine: number): H
 function rejectDeck(req: FastifyRequest, errors: DeckRowError[], errorCount: number, rowCount: number, stoppedAtLine: number): HttpError {
   const carrier = (req.params as { carrier: string }).carrier;
   const e = new SoftswitchError('SSW_ERR_RATE_DECK_INVALID', `${errorCount} bad rows up to line ${stoppedAtLine}; the rest was not read`);
+  auditChange(req, { after: { rejected: true, errorCount, stoppedAtLine } });
   return new HttpError(422, { ok: false, carrier, errors, errorCount, rowCount, stoppedAtLine, error: e.message, code: e.code });
 }
 
