@@ -46,7 +46,7 @@ export const apiConfigSchema = z.object({
     .default({}),
   audit: z
     .object({
-      /** JSON lines, relative to dataDir; rotated to FILE.1 at maxBytes (so at most twice that on disk). */
+      /** JSON lines, relative to dataDir (or absolute); rotated to FILE.1 at maxBytes (so at most twice that on disk). */
       file: z.string().min(1).default('audit.log'),
       maxBytes: z.number().int().min(4 * KiB).default(16 * MiB),
       /** Entries kept in memory for GET /api/v1/audit. */

@@ -37,7 +37,10 @@ export function apiErrorHandler(err: FastifyError | HttpError | SoftswitchError,
   }
   const status = err.statusCode ?? 500;
   const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
-  if (mapped) return reply.code(status).send(HttpError.of(status, mapped, err.message).body);
+  if (mapped) {
+    const detail = mapped === 'SSW_ERR_API_MEDIA_TYPE' ? `${req.headers['content-type'] ?? 'no content type'} is not accepted by ${req.method} ${req.routeOptions.url ?? req.url}` : err.message;
+    return reply.code(status).send(HttpError.of(status, mapped, detail).body);
+  }
   if (status >= 500) {
     req.log.error({ err }, 'admin API request failed');
     return reply.code(500).send({ error: 'internal error (logged)', code: 'INTERNAL' });

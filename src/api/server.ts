@@ -3,7 +3,7 @@
  * document, and route plugins from the assembly (LCR, lab). Every route carries JSON Schemas
  * (fastify validates and serializes with them, openapi.ts documents them).
  */
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../util/log.js';
@@ -61,7 +61,7 @@ export async function createApiServer(src: ApiSources): Promise<FastifyInstance>
 
   const routes = collectRoutes(app);
   installSecurity(app, { verifier, log });
-  const audit = new AuditLog({ file: src.dataDir ? join(src.dataDir, config.audit.file) : undefined, maxBytes: config.audit.maxBytes, recent: config.audit.recent, log: src.logger });
+  const audit = new AuditLog({ file: src.dataDir ? resolve(src.dataDir, config.audit.file) : undefined, maxBytes: config.audit.maxBytes, recent: config.audit.recent, log: src.logger });
   installAudit(app, audit);
 
   await statusRoutes(app, src);
