@@ -32,7 +32,7 @@ export interface ApiSources extends StatusSources {
   plugins?: Array<(app: FastifyInstance) => Promise<void> | void>;
 }
 
-/** What is logged of a request: never the Authorization or Cookie header (redacted below as well). */
+/** What is logged of a request: its headers, with credentials censored by REDACT. */
 function requestForLog(req: { method?: string; url?: string; headers?: IncomingMessage['headers']; ip?: string }) {
   return { method: req.method, url: req.url, headers: req.headers, remoteAddress: req.ip };
 }
