@@ -63,6 +63,34 @@ export const ERROR_CODES = {
     message: 'The input to decode is not valid hex or pcap',
     action: 'Give hex digits (spaces and colons allowed) or a path to a pcap file.',
   },
+  SSW_ERR_API_INSECURE: {
+    message: 'The admin API would be reachable beyond loopback without TLS and tokens',
+    action: 'Configure api.tls (cert and key files) and api.tokens (create one with `softswitch api token create`), or bind api.host to 127.0.0.1.',
+  },
+  SSW_ERR_API_TLS: {
+    message: 'The admin API TLS certificate or key cannot be read',
+    action: 'Check the paths in api.tls.cert and api.tls.key and that they are PEM files readable by the softswitch user.',
+  },
+  SSW_ERR_API_UNAUTHENTICATED: {
+    message: 'The admin API request carries no valid token',
+    action: 'Send "Authorization: Bearer <token>" with a token whose hash is in api.tokens; create one with `softswitch api token create`.',
+  },
+  SSW_ERR_API_FORBIDDEN: {
+    message: 'The token\'s role does not allow this request',
+    action: 'Use a token with at least the role named (read-only < operator < admin); an admin creates one with `softswitch api token create`.',
+  },
+  SSW_ERR_API_CROSS_SITE: {
+    message: 'A change sent from another web origin was refused',
+    action: 'Send changes from the command line or a script (no Origin header), and open the lab API as http://127.0.0.1 or http://localhost (other host names are refused without tokens).',
+  },
+  SSW_ERR_API_BODY_TOO_LARGE: {
+    message: 'The request body is larger than the route accepts',
+    action: 'Send a smaller body, or raise api.limits.deckBytes (rate decks) or api.limits.jsonBytes (JSON requests) and restart.',
+  },
+  SSW_ERR_API_MEDIA_TYPE: {
+    message: 'The request body has a content type or encoding the route does not accept',
+    action: 'Send JSON as application/json and rate decks as text/csv in UTF-8 (curl: -H "content-type: text/csv" --data-binary @deck.csv).',
+  },
 } as const satisfies Record<string, { message: string; action: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -18,7 +18,7 @@ export async function runSoftswitch(config: Config): Promise<number> {
   const summary = [
     `softswitch ${config.node.name} up${config.lab.enabled ? ' (lab profile: tandem simulator beside the switch)' : ''}`,
     `  SIP       udp ${config.sip.address}:${ssw.sipPort}`,
-    `  admin API http://${config.api.host}:${ssw.apiPort} (/healthz, /metrics, /api/v1/calls, /api/v1/cdrs)`,
+    `  admin API ${config.api.tls ? 'https' : 'http'}://${config.api.host}:${ssw.apiPort} (/healthz, /metrics, /api/v1/calls, /api/v1/cdrs, /api/v1/openapi.json)`,
     ssw.tandem ? `  tandem    SCTP/UDP 127.0.0.1:${ssw.tandem.port} (M3UA SG, ISUP ${config.ss7.variant})` : '',
     ssw.osmoMgw ? `  gateway   osmo-mgw MGCP 127.0.0.1:${ssw.osmoMgw.port}` : config.lab.enabled ? '  gateway   none (osmo-mgw not installed: no media)' : '',
     `  try:      sipp -sn uac -s 12125550150 ${config.sip.address}:${ssw.sipPort} -m 1 -p 5099 -mp 16000 -cp 8099`,

@@ -270,6 +270,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // --- Admin API.
     const api = await createApiServer({
       logger,
+      config: config.api,
+      lab: config.lab.enabled,
+      dataDir: config.dataDir,
       cdrs,
       calls: () => calls.snapshot(),
       health: () => ({
@@ -284,7 +287,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing }), (app) => circuitRoutes(app, { isup }), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());

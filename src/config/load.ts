@@ -44,11 +44,20 @@ export function validateConfig(raw: unknown): Config {
   return parsed.data;
 }
 
+export interface LoadOptions {
+  /** `softswitch start --lab`: the lab profile on purpose, whatever the file or environment says. */
+  lab?: boolean;
+}
+
 /**
  * Loads the config: file (YAML or JSON; none = embedded defaults), then SSW__* environment
  * overrides, then validation with errors naming the bad key.
+ *
+ * Profiles are explicit: with no file the embedded defaults are the lab profile; a file is
+ * production (`lab.enabled: false`) unless it says `lab: { enabled: true }` (or the environment
+ * sets SSW__lab__enabled, or `--lab` is given).
  */
-export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): Config {
   let raw: Record<string, unknown> = {};
   if (path) {
     let text: string;
@@ -66,6 +75,21 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
     } catch (err) {
       throw new SoftswitchError('SSW_ERR_CONFIG_UNREADABLE', `${path}: ${(err as Error).message}`);
     }
+    raw = withLabOff(raw);
   }
-  return validateConfig(applyEnvOverrides(raw, env));
+  raw = applyEnvOverrides(raw, env);
+  if (opts.lab) raw = { ...raw, lab: { ...asSection(raw.lab), enabled: true } };
+  return validateConfig(raw);
+}
+
+function asSection(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** A file that does not name its profile is production. */
+function withLabOff(raw: Record<string, unknown>): Record<string, unknown> {
+  // A malformed lab section is left for validation to name.
+  if (raw.lab !== undefined && (typeof raw.lab !== 'object' || raw.lab === null || Array.isArray(raw.lab))) return raw;
+  const lab = asSection(raw.lab);
+  return 'enabled' in lab ? raw : { ...raw, lab: { ...lab, enabled: false } };
 }

@@ -8,21 +8,22 @@ import { callsConfigSchema } from '../calls/config.js';
 import { labConfigSchema } from '../app/lab/config.js';
 import { overloadConfigSchema } from '../class4/admission/overload.js';
 import { fraudConfigSchema } from '../class4/admission/fraud.js';
+import { apiConfigSchema } from '../api/config.js';
 
 /**
  * The switch's configuration: one YAML/JSON file validated here. Each area owns its section's
  * schema and option types; this file only assembles them, with the defaults that let the
- * embedded lab profile run on a fresh machine.
+ * embedded lab profile run on a fresh machine. `lab.enabled` defaults to true only when no
+ * file is given: a configuration file is production unless it says `lab: { enabled: true }`
+ * (src/config/load.ts).
  */
-const port = z.number().int().min(0).max(65535);
-const host = z.string().min(1);
-
 export const configSchema = z.object({
   node: z.object({ name: z.string().default('ssw-lab-1') }).default({}),
   dataDir: z.string().default('./data'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   lab: labConfigSchema.default({}),
-  api: z.object({ host: host.default('127.0.0.1'), port: port.default(8080) }).default({}),
+  /** Admin API: address, tokens, TLS, body limits, audit log (src/api/config.ts). */
+  api: apiConfigSchema.default({}),
   sip: sipConfigSchema.default({}),
   calls: callsConfigSchema.default({}),
   overload: overloadConfigSchema.default({}),

@@ -59,4 +59,27 @@ describe('configuration', () => {
   it('builds nested objects for overrides of absent sections', () => {
     expect(applyEnvOverrides({}, { SSW__lab__tandemSim__port: '9999', OTHER: 'x' })).toEqual({ lab: { tandemSim: { port: 9999 } } });
   });
+
+  it('a configuration file is production unless it enables the lab', () => {
+    expect(loadConfig(file('sip: { port: 5070 }\n'), {}).lab.enabled).toBe(false);
+    expect(loadConfig(file('lab: { startOsmoMgw: false }\n'), {}).lab).toMatchObject({ enabled: false, startOsmoMgw: false });
+    expect(loadConfig(file(''), {}).lab.enabled).toBe(false);
+    expect(loadConfig(file('lab: { enabled: true }\n'), {}).lab.enabled).toBe(true);
+    expect(loadConfig(file('sip: { port: 5070 }\n'), { SSW__lab__enabled: 'true' }).lab.enabled).toBe(true);
+    // `softswitch start --lab`: on purpose, over the file and the environment.
+    expect(loadConfig(file('lab: { enabled: false }\n'), { SSW__lab__enabled: 'false' }, { lab: true }).lab.enabled).toBe(true);
+    expect(loadConfig(undefined, {}, { lab: true }).lab.enabled).toBe(true);
+    expect(() => loadConfig(file('lab: 3\n'), {})).toThrow(/lab/);
+  });
+
+  it('api: tokens are validated (hash format, unique names, roles) and limits have bounded defaults', () => {
+    const cfg = loadConfig(undefined, {});
+    expect(cfg.api).toMatchObject({ host: '127.0.0.1', port: 8080, tokens: [], limits: { jsonBytes: 64 * 1024, deckBytes: 64 * 1024 * 1024 }, audit: { file: 'audit.log' } });
+    const hash = `sha256$${'A'.repeat(22)}$${'B'.repeat(43)}`;
+    expect(loadConfig(file(`api: { tokens: [{ name: noc, role: operator, hash: "${hash}" }] }\n`), {}).api.tokens).toHaveLength(1);
+    expect(() => loadConfig(file('api: { tokens: [{ name: noc, role: operator, hash: "s3cret-token" }] }\n'), {})).toThrow(/api\.tokens\.0\.hash: expected "sha256\$<salt>\$<digest>"/);
+    expect(() => loadConfig(file(`api: { tokens: [{ name: noc, role: root, hash: "${hash}" }] }\n`), {})).toThrow(/api\.tokens\.0\.role/);
+    expect(() => loadConfig(file(`api: { tokens: [{ name: a, role: admin, hash: "${hash}" }, { name: a, role: admin, hash: "${hash}" }] }\n`), {})).toThrow(/api\.tokens\.1\.name: token name "a" is used twice/);
+    expect(() => loadConfig(file('api: { limits: { deckBytes: 10 } }\n'), {})).toThrow(/api\.limits\.deckBytes/);
+  });
 });
