@@ -17,6 +17,7 @@ import { CdrStore } from '../../src/store/cdr-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 import { until } from '../helpers/lab-switch.js';
+import { createToken, hashToken } from '../../src/api/tokens.js';
 
 const missing = hasSipp() ? '' : 'sipp (sip-tester) not installed';
 if (missing) console.warn(`skipping crash-recovery test: ${missing}`);
@@ -68,12 +69,14 @@ describe.skipIf(missing !== '')('kill -9 with calls up, then restart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ssw-crash-'));
     const [sgPort, sipPort, pbxPort, apiPort] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort(), await freeTcpPort()];
     const file = join(dir, 'softswitch.yaml');
+    // Production profile: the admin API wants a token even on loopback.
+    const token = createToken();
     writeFileSync(
       file,
       [
         `dataDir: ${dir}`,
         'logLevel: warn',
-        `api: { port: ${apiPort} }`,
+        `api: { port: ${apiPort}, tokens: [{ name: test, role: read-only, hash: "${hashToken(token)}" }] }`,
         `sip: { port: ${sipPort} }`,
         `lab: { enabled: false, startOsmoMgw: false, tandemSim: { port: ${sgPort}, alertDelayMs: 20, answerDelayMs: 50 } }`,
         `ss7: { variant: ansi, localPointCode: 1-1-1, sgs: [{ name: tandem, address: 127.0.0.1, port: ${sgPort} }] }`,
@@ -88,7 +91,7 @@ describe.skipIf(missing !== '')('kill -9 with calls up, then restart', () => {
     tandem = await startTandemSimulator(config, createLogger('warn'));
     let sw = await startSwitchProcess(file);
     child = sw.child;
-    const calls = async () => ((await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/calls`)).json()) as { calls: Array<{ state: string }> }).calls;
+    const calls = async () => ((await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/calls`, { headers: { authorization: `Bearer ${token}` } })).json()) as { calls: Array<{ state: string }> }).calls;
     await until(() => tandem!.sg !== undefined && tandem!.isup.isAvailable('tg-ilec'), 'M3UA up toward the tandem', 15_000);
 
     // Two calls out (SIPp waits for the network's BYE, which never comes) and two calls in (the PBX answers and waits).
