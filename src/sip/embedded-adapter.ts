@@ -1,7 +1,17 @@
 /** SignallingPort over the embedded RFC 3261 stack: UDP transport + transaction layer + UA core. */
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
-import { SipError, type CreateUacOptions, type CreateUasOptions, type Dialog, type InboundRequest, type InviteResponder, type SignallingPort } from './port.js';
+import {
+  SipError,
+  type CreateUacOptions,
+  type CreateUasOptions,
+  type Dialog,
+  type InboundRequest,
+  type InviteResponder,
+  type RequestOptions,
+  type RequestResult,
+  type SignallingPort,
+} from './port.js';
 import { IncomingInvite } from './incoming-invite.js';
 import { UdpTransport } from './transport-udp.js';
 import { UaCore } from './ua-core.js';
@@ -72,6 +82,10 @@ export class EmbeddedSignallingPort implements SignallingPort {
 
   createUAC(uri: string, opts: CreateUacOptions): Promise<Dialog> {
     return this.core.invite(uri, opts);
+  }
+
+  request(uri: string, opts: RequestOptions): Promise<RequestResult> {
+    return this.core.request(uri, opts);
   }
 
   async close(): Promise<void> {

@@ -4,16 +4,16 @@
  * exit that answers 400/505/413 when the request can be answered and drops it otherwise.
  */
 import { Counter } from 'prom-client';
-import type { Clock } from '../util/clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { registry } from '../util/metrics.js';
-import { SipError, type CreateUacOptions, type SendOptions } from './port.js';
+import { SipError, type CreateUacOptions, type RequestOptions, type RequestResult, type SendOptions } from './port.js';
 import { buildNon2xxAck, buildRequest, buildResponse, newBranch, randomToken, responseDestination, stampReceived, uriDestination, type ResponseOptions } from './build.js';
 import { ALLOWED_METHODS, KNOWN_METHODS, T1, T2 } from './constants.js';
 import { SipDialog, dialogId, type DialogState } from './dialog.js';
 import { formatNameAddr, parseCSeq, parseNameAddr, parseUri, parseVia } from './header-values.js';
 import { IncomingInvite } from './incoming-invite.js';
-import type { Endpoint, SipMessage, SipRequest, SipResponse } from './message.js';
+import { headerKey, type Endpoint, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
 import { TransactionLayer, serverKey } from './transaction/layer.js';
@@ -50,6 +50,19 @@ export interface UaCoreOptions {
 }
 
 const ALLOW = ALLOWED_METHODS.join(', ');
+
+/** Methods `request()` sends outside a dialog. */
+const OUT_OF_DIALOG_METHODS: ReadonlySet<string> = new Set(['OPTIONS', 'MESSAGE', 'INFO', 'NOTIFY']);
+/** Headers the stack writes itself in a request it originates (§8.1.1); an application's copy is ignored. */
+const RESERVED_HEADERS: ReadonlySet<string> = new Set(['via', 'cseq', 'call-id', 'content-length']);
+
+/** This stack has only a UDP transport: a URI asking for another (`;transport=tcp`, `sips:`) cannot be honoured (§18.1.1). */
+function udpCarries(uri: string): boolean {
+  const u = parseUri(uri.replace(/^<|>$/g, ''));
+  if (!u || u.scheme === 'sips') return false;
+  const t = u.params.get('transport');
+  return t === undefined || t.toLowerCase() === 'udp';
+}
 
 /** §8.2.2.2: what makes two requests the same request arriving by two paths. */
 function mergeKey(req: SipRequest): string {
@@ -457,20 +470,90 @@ export class UaCore {
 
   // ---- UAC --------------------------------------------------------------------------------
 
+  /**
+   * §8.1.1: the From, To and Call-ID of a new request outside a dialog. A From or To in the
+   * caller's headers takes the place of ours (From gets our tag when it has none); Via, CSeq,
+   * Call-ID and Content-Length are always the stack's own.
+   */
+  private outOfDialogParties(uri: string, o: { from?: string; to?: string; headers?: Record<string, string> }) {
+    const host = this.opts.local.host;
+    const headers: Record<string, string> = {};
+    let fromHeader: string | undefined;
+    let toHeader: string | undefined;
+    for (const [name, value] of Object.entries(o.headers ?? {})) {
+      const key = headerKey(name);
+      if (key === 'from') fromHeader = value;
+      else if (key === 'to') toHeader = value;
+      else if (!RESERVED_HEADERS.has(key)) headers[name] = value;
+    }
+    const fromUri = o.from ? (o.from.includes(':') ? o.from : `sip:${o.from}@${host}`) : `sip:softswitch@${host}`;
+    const localTag = randomToken();
+    let from = `${formatNameAddr({ uri: fromUri })};tag=${localTag}`;
+    if (fromHeader) {
+      const na = parseNameAddr(fromHeader);
+      if (na) from = na.tag ? fromHeader : `${fromHeader};tag=${localTag}`;
+    }
+    const to = toHeader && parseNameAddr(toHeader) ? toHeader : formatNameAddr({ uri: o.to ?? uri });
+    const fromUser = parseUri(parseNameAddr(from)?.uri ?? fromUri)?.user;
+    return { from, to, headers, callId: `${randomToken(12)}@${host}`, cseq: Math.floor(Math.random() * 10_000) + 1, fromUser };
+  }
+
+  /** §8.1 and §17.1.2: one non-INVITE request outside a dialog; resolves with its final response, a local 408 or 503. */
+  request(uri: string, o: RequestOptions): Promise<RequestResult> {
+    const local = (status: number, reason: string): RequestResult => ({ status, reason, get: () => undefined });
+    const method = String(o.method).toUpperCase();
+    if (!OUT_OF_DIALOG_METHODS.has(method)) return Promise.reject(new RangeError(`request() sends ${[...OUT_OF_DIALOG_METHODS].join('/')}, not ${o.method}`));
+    const dest = uriDestination(uri);
+    if (!dest) return Promise.resolve(local(416, 'Unsupported URI Scheme'));
+    if (!udpCarries(uri)) return Promise.resolve(local(503, 'Service Unavailable (transport)'));
+    const p = this.outOfDialogParties(uri, o);
+    const req = buildRequest({
+      method,
+      uri,
+      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
+      from: p.from,
+      to: p.to,
+      callId: p.callId,
+      cseq: p.cseq,
+      headers: p.headers,
+      body: o.body,
+      contentType: 'text/plain',
+    });
+    return new Promise<RequestResult>((resolve) => {
+      let done = false;
+      let guard: TimerHandle | undefined;
+      const finish = (r: RequestResult) => {
+        if (done) return;
+        done = true;
+        this.opts.clock.clearTimeout(guard);
+        resolve(r);
+      };
+      const tx = this.layer.startClient(req, dest, {
+        passUp: (msg) => {
+          if (msg.kind === 'response' && msg.status >= 200) finish({ status: msg.status, reason: msg.reason, get: (n) => msg.headers.get(n) });
+        },
+        // §8.1.3.1: a transaction timeout is treated as 408, a transport error as 503.
+        timeout: () => finish(local(408, 'Request Timeout')),
+        transportError: () => finish(local(503, 'Service Unavailable')),
+      });
+      if (o.timeoutMs !== undefined && !done) {
+        guard = this.opts.clock.setTimeout(() => {
+          tx.abort();
+          finish(local(408, 'Request Timeout'));
+        }, Math.max(0, o.timeoutMs));
+      }
+    });
+  }
+
   /** §13.2.1: sends INVITE; resolves with the dialog on 2xx (ACK sent), rejects with SipError. */
   invite(uri: string, o: CreateUacOptions): Promise<SipDialog> {
     const dest = uriDestination(uri);
     if (!dest) return Promise.reject(new SipError(416, 'Unsupported URI Scheme'));
+    if (!udpCarries(uri)) return Promise.reject(new SipError(503, 'Service Unavailable (transport)'));
     if (o.signal?.aborted) return Promise.reject(new SipError(487, 'Request Terminated'));
     const host = this.opts.local.host;
-    const fromUri = o.from ? (o.from.includes(':') ? o.from : `sip:${o.from}@${host}`) : `sip:softswitch@${host}`;
-    const localTag = randomToken();
-    const callId = `${randomToken(12)}@${host}`;
-    const from = `${formatNameAddr({ uri: fromUri })};tag=${localTag}`;
-    const to = formatNameAddr({ uri: o.to ?? uri });
-    const cseq = Math.floor(Math.random() * 10_000) + 1;
-    const user = parseUri(fromUri)?.user;
-    const contact = `<sip:${user ? `${user}@` : ''}${host}:${this.opts.local.port}>`;
+    const { from, to, headers, callId, cseq, fromUser } = this.outOfDialogParties(uri, o);
+    const contact = `<sip:${fromUser ? `${fromUser}@` : ''}${host}:${this.opts.local.port}>`;
     const req = buildRequest({
       method: 'INVITE',
       uri,
@@ -480,16 +563,18 @@ export class UaCore {
       callId,
       cseq,
       contact,
-      headers: o.headers,
+      headers,
       body: o.localSdp,
     });
     return new Promise<SipDialog>((resolve, reject) => {
       let settled = false;
       let provisional = false;
       let cancelWanted = false;
+      let giveUp: TimerHandle | undefined;
       const settle = (fn: () => void) => {
         if (!settled) {
           settled = true;
+          this.opts.clock.clearTimeout(giveUp);
           fn();
         }
       };
@@ -507,16 +592,18 @@ export class UaCore {
         this.layer.startClient(c, dest, {});
         // §9.1: with no final response 64*T1 after the CANCEL, the INVITE is considered cancelled.
         this.opts.clock.setTimeout(() => {
-          if (settled) return;
-          inviteTx.abort();
+          if (!inviteTx.terminated) inviteTx.abort();
           settle(() => reject(new SipError(487, 'Request Terminated')));
         }, 64 * T1);
       };
-      o.signal?.addEventListener('abort', () => {
-        if (settled) return;
+      /** Gives the attempt up: CANCEL now or at the first provisional (§9.1). */
+      const withdraw = () => {
+        if (cancelWanted) return;
         cancelWanted = true;
-        // §9.1: CANCEL only once a provisional response has arrived.
         if (provisional) sendCancel();
+      };
+      o.signal?.addEventListener('abort', () => {
+        if (!settled) withdraw();
       }, { once: true });
       const inviteTx = this.layer.startClient(req, dest, {
         passUp: (msg) => {
@@ -527,7 +614,7 @@ export class UaCore {
               provisional = true;
               if (first && cancelWanted) sendCancel();
             }
-            if (msg.status > 100) {
+            if (msg.status > 100 && !settled) {
               const sdp = msg.body.length > 0 ? msg.body.toString('utf8') : undefined;
               o.onProvisional?.({ status: msg.status, reason: msg.reason, sdp, get: (n) => msg.headers.get(n) });
             }
@@ -536,7 +623,7 @@ export class UaCore {
           if (msg.status < 300) {
             const dialog = this.uacDialog(req, msg, o.localSdp ?? '', dest);
             if (cancelWanted) {
-              // §9.1: the 2xx crossed our CANCEL; the call is up, so end it.
+              // §9.1: the 2xx crossed our CANCEL (or came after we gave up); the call is up, so end it.
               void dialog.destroy();
               return settle(() => reject(new SipError(487, 'Request Terminated')));
             }
@@ -547,6 +634,13 @@ export class UaCore {
         timeout: () => settle(() => reject(new SipError(408, 'Request Timeout'))),
         transportError: () => settle(() => reject(new SipError(503, 'Service Unavailable'))),
       });
+      if (o.timeoutMs !== undefined && !settled) {
+        giveUp = this.opts.clock.setTimeout(() => {
+          if (settled) return;
+          withdraw();
+          settle(() => reject(new SipError(408, 'Request Timeout')));
+        }, Math.max(0, o.timeoutMs));
+      }
     });
   }
 
