@@ -13,6 +13,23 @@ export const sipConfigSchema = z.object({
   maxServerTransactions: z.number().int().min(1).default(20_000),
   maxDialogs: z.number().int().min(1).default(50_000),
   overloadRetryAfterS: z.number().int().min(1).default(10),
+  /**
+   * What the embedded stack does with a new request from a source the assembly does not know
+   * (not a trunk customer or carrier): 'reject' = stateless 403, 'drop' = nothing, 'accept' = handle it.
+   * The assembly turns this and its list of known peers into `EmbeddedSipConfig.admit`.
+   */
+  unknownSources: z.enum(['accept', 'reject', 'drop']).default('reject'),
+  /** Per-source token bucket for new requests (RFC 3261 §21.5.4 503 + Retry-After beyond it); off when absent. */
+  rateLimit: z
+    .object({
+      ratePerS: z.number().positive(),
+      burst: z.number().int().min(1),
+      overLimit: z.enum(['reject', 'drop']).default('reject'),
+      retryAfterS: z.number().int().min(1).default(5),
+      maxSources: z.number().int().min(1).default(65_536),
+      keyBy: z.enum(['address', 'address-port']).default('address'),
+    })
+    .optional(),
 });
 
 export type SipConfig = z.infer<typeof sipConfigSchema>;

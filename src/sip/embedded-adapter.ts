@@ -15,6 +15,7 @@ import {
 import { IncomingInvite } from './incoming-invite.js';
 import { UdpTransport } from './transport-udp.js';
 import { UaCore } from './ua-core.js';
+import type { AdmissionHook, RateLimitOptions } from './admission.js';
 
 export interface EmbeddedSipConfig {
   /** Address to bind, e.g. '127.0.0.1' or '0.0.0.0'. */
@@ -34,6 +35,20 @@ export interface EmbeddedSipConfig {
   maxDialogs?: number;
   /** Retry-After seconds on those 503s (default 10). */
   overloadRetryAfterS?: number;
+  /**
+   * Admission of a new request (one that matches no transaction, dialog or pending INVITE), asked
+   * before any state is kept: 'accept', 'reject' (stateless 403) or 'drop' (nothing sent). ACKs are
+   * never asked about. A hook that throws counts as 'reject'. Default: accept everything.
+   */
+  admit?: AdmissionHook;
+  /**
+   * Per-source token bucket over the same new requests, after `admit` (off when absent). An
+   * accepted source over its rate gets a stateless 503 + Retry-After (or nothing, `overLimit: 'drop'`);
+   * a rejected one over its rate gets nothing, so refusals cannot be used to reflect a flood.
+   */
+  rateLimit?: RateLimitOptions;
+  /** Shortest time between two warn lines about refused or rate-limited sources (default 10 s). */
+  refusalLogIntervalMs?: number;
 }
 
 export class EmbeddedSignallingPort implements SignallingPort {
@@ -56,6 +71,9 @@ export class EmbeddedSignallingPort implements SignallingPort {
       maxServerTransactions: config.maxServerTransactions,
       maxDialogs: config.maxDialogs,
       overloadRetryAfterS: config.overloadRetryAfterS,
+      admit: config.admit,
+      rateLimit: config.rateLimit,
+      refusalLogIntervalMs: config.refusalLogIntervalMs,
     });
     transport.onMessage((buf, from) => core.receive(buf, from));
     return new EmbeddedSignallingPort(transport, core);

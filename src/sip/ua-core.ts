@@ -17,10 +17,23 @@ import { headerKey, type Endpoint, type SipMessage, type SipRequest, type SipRes
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
 import { TransactionLayer, serverKey } from './transaction/layer.js';
+import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction } from './transaction/transaction.js';
 
 const received = new Counter({ name: 'softswitch_sip_messages_received_total', help: 'SIP messages received', labelNames: ['kind'], registers: [registry] });
 const rejected = new Counter({ name: 'softswitch_sip_malformed_total', help: 'SIP datagrams that failed to parse or lacked mandatory headers', registers: [registry] });
+const admissionRefused = new Counter({
+  name: 'softswitch_sip_admission_refused_total',
+  help: 'New requests the admission hook refused before any state was kept (verdict reject: stateless 403, drop: nothing sent)',
+  labelNames: ['verdict', 'method'],
+  registers: [registry],
+});
+const rateLimited = new Counter({
+  name: 'softswitch_sip_rate_limited_total',
+  help: 'New requests over their source rate limit (action reject: stateless 503 with Retry-After, drop: nothing sent)',
+  labelNames: ['action', 'method'],
+  registers: [registry],
+});
 const overloaded = new Counter({
   name: 'softswitch_sip_overload_rejected_total',
   help: 'Requests refused with 503 because the server-transaction or dialog bound was reached',
@@ -47,6 +60,12 @@ export interface UaCoreOptions {
   maxDialogs?: number;
   /** Retry-After (seconds) on those 503s. Default 10. */
   overloadRetryAfterS?: number;
+  /** Decides what happens to a new request from a source before any state is kept (default: accept all). */
+  admit?: AdmissionHook;
+  /** Per-source token bucket for new requests (off when absent). */
+  rateLimit?: RateLimitOptions;
+  /** Shortest time between two log lines about refused sources (default 10 s). */
+  refusalLogIntervalMs?: number;
 }
 
 const ALLOW = ALLOWED_METHODS.join(', ');
@@ -75,9 +94,18 @@ export class UaCore {
   private readonly dialogs = new Map<string, SipDialog>();
   private inviteHandler: ((inv: IncomingInvite) => void) | undefined;
   private readonly log: Logger;
+  private readonly limiter: SourceRateLimiter | undefined;
+  private readonly admissionLog: SampledLog;
+  private readonly rateLog: SampledLog;
+  private readonly hookErrorLog: SampledLog;
 
   constructor(private readonly opts: UaCoreOptions) {
     this.log = opts.logger;
+    this.limiter = opts.rateLimit ? new SourceRateLimiter(opts.rateLimit) : undefined;
+    const every = opts.refusalLogIntervalMs ?? 10_000;
+    this.admissionLog = new SampledLog(every, (f) => this.log.warn(f, 'sip request refused by admission policy (one line per interval; suppressedBefore counts the rest)'));
+    this.rateLog = new SampledLog(every, (f) => this.log.warn(f, 'sip source over its rate limit (one line per interval; suppressedBefore counts the rest)'));
+    this.hookErrorLog = new SampledLog(every, (f) => this.log.error(f, 'sip admission hook threw; request rejected'));
     this.layer = new TransactionLayer({
       clock: opts.clock,
       send: (msg, to) => this.transmit(msg, to),
@@ -120,6 +148,7 @@ export class UaCore {
       const { partial } = parsed.error;
       if (partial && partial.method !== 'ACK' && this.answerable(partial)) {
         stampReceived(partial, source);
+        if (!this.admitNew(partial, source)) return;
         this.sendStateless(partial, source, parsed.error.status, { reason: parsed.error.status === 400 ? `Bad Request (${parsed.error.code})` : undefined });
       } else {
         this.log.debug({ source, code: parsed.error.code, detail: parsed.error.detail }, 'sip datagram dropped');
@@ -135,6 +164,11 @@ export class UaCore {
       return;
     }
     stampReceived(msg, source);
+    // A retransmission, or the ACK of a non-2xx, for a transaction we hold (§17.2.3).
+    if (this.layer.receiveRequest(msg)) return;
+    // Anything else that would create state passes admission first; an ACK never does (§17.1.1.3:
+    // it is never answered), so the ACK for a stateless refusal ends here without a trace.
+    if (msg.method !== 'ACK' && !this.knownContext(msg) && !this.admitNew(msg, source)) return;
     const cseq = parseCSeq(msg.headers.get('cseq') ?? '');
     // §8.2: the CSeq method must match the request method.
     if (!cseq || cseq.method !== msg.method) {
@@ -142,8 +176,55 @@ export class UaCore {
       if (msg.method !== 'ACK') this.sendStateless(msg, source, 400, { reason: 'Bad Request (CSeq)' });
       return;
     }
-    if (this.layer.receiveRequest(msg)) return;
     this.dispatchRequest(msg, source, cseq.seq);
+  }
+
+  /** State the request refers to: its dialog, the INVITE a CANCEL cancels, or an INVITE answered 2xx (Timer L). */
+  private knownContext(req: SipRequest): boolean {
+    const toTag = parseNameAddr(req.headers.get('to') ?? '')?.tag;
+    if (toTag) {
+      const fromTag = parseNameAddr(req.headers.get('from') ?? '')?.tag ?? '';
+      if (this.dialogs.has(dialogId(req.headers.get('call-id') ?? '', toTag, fromTag))) return true;
+    }
+    if (req.method === 'CANCEL') return this.layer.findInviteFor(req) !== undefined;
+    if (req.method === 'INVITE') return this.accepted.has(serverKey(req) ?? '');
+    return false;
+  }
+
+  /**
+   * The admission hook, then the source's token bucket, for a request that would create state
+   * or be answered. False when it was refused here (stateless 403/503, or dropped).
+   */
+  private admitNew(req: SipRequest, source: Endpoint): boolean {
+    let verdict: AdmissionVerdict = 'accept';
+    if (this.opts.admit) {
+      try {
+        verdict = this.opts.admit({ address: source.address, port: source.port, method: req.method });
+      } catch (err) {
+        // Fail closed: a broken policy must not open the switch to everyone.
+        verdict = 'reject';
+        this.hookErrorLog.note(this.opts.clock.now(), () => ({ err }));
+      }
+    }
+    if (verdict === 'drop') return this.refuseAdmission(req, source, 'drop');
+    if (this.limiter && !this.limiter.take(source.address, source.port, this.opts.clock.now())) {
+      // A source we refuse anyway is not told about its rate: its refusals just stop.
+      const action = verdict === 'reject' ? 'drop' : (this.opts.rateLimit?.overLimit ?? 'reject');
+      rateLimited.inc({ action, method: methodLabel(req.method) });
+      this.rateLog.note(this.opts.clock.now(), () => ({ source, method: req.method, action }));
+      if (action === 'reject') this.sendStateless(req, source, 503, { headers: { 'Retry-After': String(this.opts.rateLimit?.retryAfterS ?? 5) } });
+      return false;
+    }
+    if (verdict === 'reject') return this.refuseAdmission(req, source, 'reject');
+    return true;
+  }
+
+  private refuseAdmission(req: SipRequest, source: Endpoint, verdict: 'reject' | 'drop'): false {
+    admissionRefused.inc({ verdict, method: methodLabel(req.method) });
+    this.admissionLog.note(this.opts.clock.now(), () => ({ source, method: req.method, verdict }));
+    // §8.2.6 and §16.11: a stateless response, so the refusal keeps nothing.
+    if (verdict === 'reject') this.sendStateless(req, source, 403);
+    return false;
   }
 
   /** A request can be answered when the headers a response copies are present and usable. */
@@ -690,7 +771,13 @@ export class UaCore {
     if (d?.ack) this.transmit(d.ack.req, d.ack.dest);
   }
 
+  /** Sources the rate limiter currently tracks (0 when it is off). */
+  get rateLimitedSources(): number {
+    return this.limiter?.size ?? 0;
+  }
+
   close(): void {
+    this.limiter?.clear();
     for (const d of this.dialogs.values()) this.forget(d);
     this.accepted.clear();
     this.layer.closeAll();
