@@ -88,6 +88,8 @@ function mergeKey(req: SipRequest): string {
   return `${req.headers.get('call-id') ?? ''}\n${parseNameAddr(req.headers.get('from') ?? '')?.tag ?? ''}\n${req.headers.get('cseq') ?? ''}`;
 }
 const MANDATORY = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
+/** RFC 3261 §8.1.1.5: the CSeq of a request outside a dialog is less than 2^31. */
+const MAX_INITIAL_CSEQ = 2 ** 31;
 
 export class UaCore {
   readonly layer: TransactionLayer;
@@ -174,6 +176,13 @@ export class UaCore {
     if (!cseq || cseq.method !== msg.method) {
       rejected.inc();
       if (msg.method !== 'ACK') this.sendStateless(msg, source, 400, { reason: 'Bad Request (CSeq)' });
+      return;
+    }
+    // §8.1.1.5: a request outside a dialog starts its CSeq below 2^31, leaving the dialog room to
+    // count up to 2^32-1 (§12.2.1.1). One at or above it never gets a transaction or a dialog.
+    if (cseq.seq >= MAX_INITIAL_CSEQ && msg.method !== 'ACK' && !parseNameAddr(msg.headers.get('to') ?? '')?.tag) {
+      rejected.inc();
+      this.sendStateless(msg, source, 400, { reason: 'Bad Request (CSeq not below 2^31)' });
       return;
     }
     this.dispatchRequest(msg, source, cseq.seq);
