@@ -9,8 +9,14 @@ export const sipConfigSchema = z.object({
   address: host.default('127.0.0.1'),
   port: port.default(5060),
   drachtio: z.object({ host: host.default('127.0.0.1'), port: port.default(9022), secret: z.string().default('cymru') }).default({}),
-  /** Flood bounds of the embedded stack: beyond them new INVITEs get 503 + Retry-After (RFC 3261 §21.5.4). */
+  /**
+   * Flood bounds of the embedded stack: beyond them new INVITEs get 503 + Retry-After (RFC 3261 §21.5.4).
+   * maxServerTransactions counts live transactions only (a request not yet finally answered).
+   */
   maxServerTransactions: z.number().int().min(1).default(20_000),
+  /** Finished transactions kept (compactly) to absorb retransmissions; oldest forgotten first beyond either cap. */
+  maxCompletedTransactions: z.number().int().min(1).default(200_000),
+  maxCompletedBytes: z.number().int().min(65_536).default(64 * 1024 * 1024),
   maxDialogs: z.number().int().min(1).default(50_000),
   overloadRetryAfterS: z.number().int().min(1).default(10),
   /**

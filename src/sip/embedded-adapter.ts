@@ -29,8 +29,17 @@ export interface EmbeddedSipConfig {
   userAgent?: string;
   /** An INVITE left without a final response this long is answered 480 (default 300 s). */
   inviteGuardMs?: number;
-  /** Server transactions held at once before new requests get 503 + Retry-After (default 20,000). */
+  /**
+   * Live server transactions (requests not yet finally answered) before new requests get 503 +
+   * Retry-After (default 20,000). Finished transactions do not count: see maxCompletedTransactions.
+   */
   maxServerTransactions?: number;
+  /** Finished server transactions kept compact to absorb retransmissions for Timer J/I (default 200,000; also the cap for 2xx-answered INVITEs under Timer L). */
+  maxCompletedTransactions?: number;
+  /** Approximate bytes those may hold (default 64 MiB); the oldest are forgotten first. */
+  maxCompletedBytes?: number;
+  /** INVITEs answered with a failure and retransmitting it until the ACK, kept as full transactions (default 5,000). */
+  maxUnacknowledgedFinals?: number;
   /** Dialogs held at once before a new INVITE gets 503 + Retry-After (default 50,000). */
   maxDialogs?: number;
   /** Retry-After seconds on those 503s (default 10). */
@@ -69,6 +78,9 @@ export class EmbeddedSignallingPort implements SignallingPort {
       userAgent: config.userAgent,
       inviteGuardMs: config.inviteGuardMs,
       maxServerTransactions: config.maxServerTransactions,
+      maxCompletedTransactions: config.maxCompletedTransactions,
+      maxCompletedBytes: config.maxCompletedBytes,
+      maxUnacknowledgedFinals: config.maxUnacknowledgedFinals,
       maxDialogs: config.maxDialogs,
       overloadRetryAfterS: config.overloadRetryAfterS,
       admit: config.admit,

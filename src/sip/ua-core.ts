@@ -3,7 +3,7 @@
  * (parse → check mandatory headers → match transaction → dispatch by method) with one error
  * exit that answers 400/505/413 when the request can be answered and drops it otherwise.
  */
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { registry } from '../util/metrics.js';
@@ -17,6 +17,7 @@ import { headerKey, type Endpoint, type SipMessage, type SipRequest, type SipRes
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
 import { TransactionLayer, serverKey } from './transaction/layer.js';
+import { ExpiringFifo } from './transaction/expiring-fifo.js';
 import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction } from './transaction/transaction.js';
 
@@ -41,6 +42,50 @@ const overloaded = new Counter({
   registers: [registry],
 });
 
+/** An INVITE answered 2xx, remembered for Timer L: its dialog by id (not by reference) and CSeq. */
+interface Accepted {
+  dialogId: string;
+  seq: number;
+  /** §8.2.2.2 merge key of an initial INVITE, released when the entry goes. */
+  merge?: string;
+}
+
+/** Cores alive in the process, for the gauges below (weakly held: a core that is dropped leaves). */
+const cores = new Set<WeakRef<UaCore>>();
+function sumOverCores(read: (c: UaCore) => number): number {
+  let n = 0;
+  for (const ref of cores) {
+    const c = ref.deref();
+    if (c) n += read(c);
+    else cores.delete(ref);
+  }
+  return n;
+}
+new Gauge({
+  name: 'softswitch_sip_server_transactions',
+  help: 'Server transactions held: live (counted by the flood bound), unacknowledged (non-2xx final awaiting ACK), completed (compact, absorbing retransmissions)',
+  labelNames: ['state'],
+  registers: [registry],
+  collect() {
+    this.set({ state: 'live' }, sumOverCores((c) => c.layer.size.servers));
+    this.set({ state: 'unacknowledged' }, sumOverCores((c) => c.layer.size.unacknowledged));
+    this.set({ state: 'completed' }, sumOverCores((c) => c.layer.size.completed));
+  },
+});
+new Gauge({
+  name: 'softswitch_sip_completed_transaction_bytes',
+  help: 'Approximate bytes held by finished server transactions kept to absorb retransmissions',
+  registers: [registry],
+  collect() {
+    this.set(sumOverCores((c) => c.layer.size.completedBytes));
+  },
+});
+const completedEvicted = new Counter({
+  name: 'softswitch_sip_completed_evicted_total',
+  help: 'Finished server transactions forgotten before their timer because the completed store was full',
+  registers: [registry],
+});
+
 /** A metric label from a wire method: known methods by name, anything else as one value. */
 const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? method : 'other');
 
@@ -54,8 +99,17 @@ export interface UaCoreOptions {
   userAgent?: string;
   /** An INVITE the application leaves without a final response this long gets 480 (default 300 s). */
   inviteGuardMs?: number;
-  /** Server transactions held at once; past it new requests get 503 (RFC 3261 §21.5.4). Default 20,000. */
+  /**
+   * Live server transactions (Trying/Proceeding: a request not yet finally answered) held at once;
+   * past it new requests get 503 (RFC 3261 §21.5.4). Finished ones do not count. Default 20,000.
+   */
   maxServerTransactions?: number;
+  /** Finished server transactions (and 2xx-answered INVITEs) remembered to absorb retransmissions (default 200,000 each). */
+  maxCompletedTransactions?: number;
+  /** Bytes those finished transactions may hold, roughly (default 64 MiB). */
+  maxCompletedBytes?: number;
+  /** INVITE server transactions retransmitting a non-2xx final until the ACK, as full transactions (default 5,000). */
+  maxUnacknowledgedFinals?: number;
   /** Dialogs held at once; past it a new INVITE gets 503. Default 50,000. */
   maxDialogs?: number;
   /** Retry-After (seconds) on those 503s. Default 10. */
@@ -108,11 +162,24 @@ export class UaCore {
     this.admissionLog = new SampledLog(every, (f) => this.log.warn(f, 'sip request refused by admission policy (one line per interval; suppressedBefore counts the rest)'));
     this.rateLog = new SampledLog(every, (f) => this.log.warn(f, 'sip source over its rate limit (one line per interval; suppressedBefore counts the rest)'));
     this.hookErrorLog = new SampledLog(every, (f) => this.log.error(f, 'sip admission hook threw; request rejected'));
-    this.layer = new TransactionLayer({
+    this.layer = new TransactionLayer(
+      {
+        clock: opts.clock,
+        send: (msg, to) => this.transmit(msg, to),
+        buildAck: buildNon2xxAck,
+        encode: (msg) => this.encode(msg),
+        sendEncoded: (buf, to) => opts.send(buf, to),
+      },
+      { maxCompleted: opts.maxCompletedTransactions, maxCompletedBytes: opts.maxCompletedBytes, maxUnacknowledged: opts.maxUnacknowledgedFinals, onEvicted: () => completedEvicted.inc() },
+    );
+    this.accepted = new ExpiringFifo<Accepted>({
       clock: opts.clock,
-      send: (msg, to) => this.transmit(msg, to),
-      buildAck: buildNon2xxAck,
+      maxEntries: Math.max(1, opts.maxCompletedTransactions ?? 200_000),
+      onRemove: (_key, a, cause) => {
+        if (cause !== 'deleted' && a.merge !== undefined) this.ongoing.delete(a.merge);
+      },
     });
+    cores.add(new WeakRef(this));
   }
 
   onInvite(handler: (inv: IncomingInvite) => void): void {
@@ -130,11 +197,15 @@ export class UaCore {
     return n;
   }
 
-  private transmit(msg: SipMessage, to: Endpoint): void {
+  private encode(msg: SipMessage): Buffer {
     if (this.opts.userAgent && !msg.headers.has(msg.kind === 'request' ? 'user-agent' : 'server')) {
       msg.headers.append(msg.kind === 'request' ? 'User-Agent' : 'Server', this.opts.userAgent);
     }
-    this.opts.send(serializeMessage(msg), to);
+    return serializeMessage(msg);
+  }
+
+  private transmit(msg: SipMessage, to: Endpoint): void {
+    this.opts.send(this.encode(msg), to);
   }
 
   private get contact(): string {
@@ -275,7 +346,7 @@ export class UaCore {
         // (the "Accepted" state and Timer L of RFC 6026 §7.1), not taken as a new request.
         const accepted = this.accepted.get(serverKey(req) ?? '');
         if (accepted) {
-          const p = accepted.dialog.pending2xx;
+          const p = this.dialogs.get(accepted.dialogId)?.pending2xx;
           if (p && p.cseq === accepted.seq) this.transmit(p.res, p.dest);
           return;
         }
@@ -399,22 +470,22 @@ export class UaCore {
     this.finalize(inv, false);
     this.layer.respond(inv.tx, res);
     dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
-    const merge = mergeKey(req);
-    this.accept(req, dialog, state.remoteSeq, () => this.ongoing.delete(merge));
+    this.accept(req, dialog, state.remoteSeq, mergeKey(req));
     this.schedule2xx(dialog);
     return dialog;
   }
 
-  /** RFC 6026 §7.1: remembers an INVITE answered 2xx for 64*T1 (Timer L) so its retransmissions are absorbed. */
-  private accept(req: SipRequest, dialog: SipDialog, seq: number, onExpiry?: () => void): void {
+  /**
+   * RFC 6026 §7.1: remembers an INVITE answered 2xx for 64*T1 (Timer L) so its retransmissions
+   * are absorbed; the merge key of an initial INVITE is released with it (§8.2.2.2).
+   */
+  private accept(req: SipRequest, dialog: SipDialog, seq: number, merge?: string): void {
     const key = serverKey(req);
-    if (!key) return;
-    const entry = { dialog, seq };
-    this.accepted.set(key, entry);
-    this.opts.clock.setTimeout(() => {
-      if (this.accepted.get(key) === entry) this.accepted.delete(key);
-      onExpiry?.();
-    }, 64 * T1);
+    if (!key) {
+      if (merge !== undefined) this.ongoing.delete(merge);
+      return;
+    }
+    this.accepted.set(key, { dialogId: dialog.id, seq, merge }, 64 * T1);
   }
 
   private schedule2xx(dialog: SipDialog): void {
@@ -502,8 +573,8 @@ export class UaCore {
     this.opts.clock.clearTimeout(inv.guard);
     inv.guard = undefined;
   }
-  /** Answered INVITEs for 64*T1 after their 2xx, by server-transaction key (RFC 6026 Timer L). */
-  private readonly accepted = new Map<string, { dialog: SipDialog; seq: number }>();
+  /** Answered INVITEs for 64*T1 after their 2xx, by server-transaction key (RFC 6026 Timer L), bounded. */
+  private readonly accepted: ExpiringFifo<Accepted>;
   /** §8.2.2.2: From tag, Call-ID and CSeq of INVITEs in progress or accepted. */
   private readonly ongoing = new Set<string>();
 
@@ -786,6 +857,7 @@ export class UaCore {
   }
 
   close(): void {
+    for (const ref of cores) if (ref.deref() === this) cores.delete(ref);
     this.limiter?.clear();
     for (const d of this.dialogs.values()) this.forget(d);
     this.accepted.clear();
