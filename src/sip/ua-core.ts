@@ -18,6 +18,7 @@ import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
 import { TransactionLayer, serverKey } from './transaction/layer.js';
 import { ExpiringFifo } from './transaction/expiring-fifo.js';
+import { requestDefect } from './validate.js';
 import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction } from './transaction/transaction.js';
 
@@ -141,7 +142,6 @@ function udpCarries(uri: string): boolean {
 function mergeKey(req: SipRequest): string {
   return `${req.headers.get('call-id') ?? ''}\n${parseNameAddr(req.headers.get('from') ?? '')?.tag ?? ''}\n${req.headers.get('cseq') ?? ''}`;
 }
-const MANDATORY = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
 /** RFC 3261 §8.1.1.5: the CSeq of a request outside a dialog is less than 2^31. */
 const MAX_INITIAL_CSEQ = 2 ** 31;
 
@@ -233,7 +233,7 @@ export class UaCore {
     if (msg.kind === 'response') return this.receiveResponse(msg);
     if (!this.answerable(msg)) {
       rejected.inc();
-      this.log.debug({ source }, 'sip request without usable Via/From/To/Call-ID/CSeq dropped');
+      this.log.debug({ source }, 'sip request without a usable Via dropped');
       return;
     }
     stampReceived(msg, source);
@@ -241,7 +241,8 @@ export class UaCore {
     if (this.layer.receiveRequest(msg)) return;
     // Anything else that would create state passes admission first; an ACK never does (§17.1.1.3:
     // it is never answered), so the ACK for a stateless refusal ends here without a trace.
-    if (msg.method !== 'ACK' && !this.knownContext(msg) && !this.admitNew(msg, source)) return;
+    const known = msg.method !== 'ACK' && this.knownContext(msg);
+    if (msg.method !== 'ACK' && !known && !this.admitNew(msg, source)) return;
     const cseq = parseCSeq(msg.headers.get('cseq') ?? '');
     // §8.2: the CSeq method must match the request method.
     if (!cseq || cseq.method !== msg.method) {
@@ -255,6 +256,17 @@ export class UaCore {
       rejected.inc();
       this.sendStateless(msg, source, 400, { reason: 'Bad Request (CSeq not below 2^31)' });
       return;
+    }
+    // Syntax beyond what the parser needed (RFC 4475 §3.1.2, §3.3.1, §3.3.8), for requests that would
+    // create state. One matched to a dialog or transaction is taken as it is, so that a peer's odd
+    // Date header cannot keep a call up (§15.1.1: a BYE ends the session whatever the answer).
+    if (!known && msg.method !== 'ACK') {
+      const defect = requestDefect(msg);
+      if (defect) {
+        rejected.inc();
+        this.sendStateless(msg, source, 400, { reason: `Bad Request (${defect})` });
+        return;
+      }
     }
     this.dispatchRequest(msg, source, cseq.seq);
   }
@@ -307,9 +319,8 @@ export class UaCore {
     return false;
   }
 
-  /** A request can be answered when the headers a response copies are present and usable. */
+  /** A request can be answered when its top Via says where (§18.2.2); missing From/To/Call-ID get a 400 (RFC 4475 §3.3.1). */
   private answerable(req: SipRequest): boolean {
-    for (const h of MANDATORY) if (!req.headers.get(h)) return false;
     return parseVia(req.headers.get('via') ?? '') !== undefined;
   }
 
@@ -366,9 +377,12 @@ export class UaCore {
         return this.bye(req, source, dialog, seq);
       case 'CANCEL':
         return this.cancel(req, source);
-      case 'OPTIONS':
+      case 'OPTIONS': {
         if (this.atTransactionBound) return this.refuseOverload(req, source);
+        const refusal = toTag ? undefined : this.refuseHeaders(req);
+        if (refusal) return this.answerNonInvite(req, source, refusal.status, { headers: refusal.headers });
         return this.answerNonInvite(req, source, 200, { headers: { Allow: ALLOW, Accept: 'application/sdp' } });
+      }
       default:
         if (toTag && !dialog) return this.answerNonInvite(req, source, 481);
         // §8.2.1: 405 for a method we know but do not allow here, 501 for one we do not know.
@@ -414,15 +428,27 @@ export class UaCore {
     }
   }
 
-  /** §8.2.2–§8.2.3: checks a UAS makes before the application sees the INVITE. */
-  private refuseInvite(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
+  /** §8.2.2.1 and §8.2.2.3: the Request-URI scheme and Require, for any request the UAS handles. */
+  private refuseHeaders(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
     const scheme = req.uri.slice(0, req.uri.indexOf(':')).toLowerCase();
     if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return { status: 416 };
-    // §8.2.2.3: no option-tags are supported yet (100rel, timer come later).
+    // No option-tags are supported yet (100rel, timer come later).
     const required = req.headers.getAll('require');
     if (required.length > 0) return { status: 420, headers: { Unsupported: required.join(', ') } };
+    return undefined;
+  }
+
+  /** §8.2.2–§8.2.3: checks a UAS makes before the application sees the INVITE. */
+  private refuseInvite(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
+    const refusal = this.refuseHeaders(req);
+    if (refusal) return refusal;
     const type = req.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
     if (req.body.length > 0 && type !== 'application/sdp') return { status: 415, headers: { Accept: 'application/sdp' } };
+    // §21.4.7: the answer will be SDP; a caller that accepts no SDP cannot take it (RFC 4475 §3.3.15).
+    const accept = req.headers.getAll('accept').map((a) => a.split(';')[0].trim().toLowerCase());
+    if (req.headers.has('accept') && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*')) {
+      return { status: 406, headers: { Warning: '399 - "only application/sdp can be answered"' } };
+    }
     return undefined;
   }
 
