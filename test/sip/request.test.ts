@@ -240,6 +240,12 @@ describe.skipIf(!hasSipp())('request() and createUAC against SIPp', () => {
     expect(s.exitCode, s.stdout.slice(-1500)).toBe(0);
   }, 20_000);
 
+  it('SIPp pings us with OPTIONS: 200 with Allow (INVITE among them) and Accept: application/sdp', async () => {
+    const r = await runSipp({ scenario: scenario('sip-uac-options.xml'), target: `127.0.0.1:${port.port}`, args: ['-m', '3'], timeoutS: 10 });
+    expect(r.exitCode, r.stdout.slice(-1500)).toBe(0);
+    expect(r.stats.successful).toBe(3);
+  }, 20_000);
+
   it('OPTIONS to a port where nothing listens: 408 after timeoutMs', async () => {
     const dead = await freeUdpPort();
     const t0 = Date.now();
