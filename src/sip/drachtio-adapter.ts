@@ -221,7 +221,9 @@ export class DrachtioSignallingPort implements SignallingPort {
   async createUAC(uri: string, opts: CreateUacOptions): Promise<Dialog> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.from) headers.From = opts.from.includes(':') ? `<${opts.from}>` : `<sip:${opts.from}@localhost>`;
-    if (opts.to) headers.To = `<${opts.to}>`;
+    // Without an explicit To, drachtio-server writes the Request-URI's parameters (;transport=udp)
+    // outside the brackets, as header parameters of To.
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'to')) headers.To = `<${opts.to ?? uri}>`;
     let sent: Srf.SrfRequest | undefined;
     let abortWanted = false;
     let timedOut = false;
@@ -235,10 +237,13 @@ export class DrachtioSignallingPort implements SignallingPort {
     };
     opts.signal?.addEventListener('abort', withdraw, { once: true });
     const attempt = this.srf.createUAC(uri, { localSdp: opts.localSdp, headers }, {
-      cbRequest: (r) => {
+      // drachtio-srf 5 calls this as (err, req), though its types and docs say (req).
+      cbRequest: ((a: unknown, b?: unknown) => {
+        const r = (b ?? a) as Srf.SrfRequest | null;
+        if (!r || typeof r.cancel !== 'function') return;
         sent = r;
         if (abortWanted) cancel();
-      },
+      }) as (req: Srf.SrfRequest) => void,
       cbProvisional: (p) => {
         if (!timedOut) opts.onProvisional?.({ status: p.status, reason: p.reason, sdp: p.body || undefined, get: (n) => (p.has(n) ? p.get(n) : undefined) });
       },

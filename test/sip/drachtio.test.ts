@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DrachtioSignallingPort } from '../../src/sip/drachtio-adapter.js';
@@ -37,7 +38,7 @@ describe.skipIf(!host || !hasSipp())('drachtio adapter: request() and createUAC 
     return { sippPort, run };
   };
 
-  it('OPTIONS: 200 with the far end headers; a dead port: 408 after timeoutMs', async () => {
+  it('OPTIONS: 200 with the far end headers; a silent peer: 408 after timeoutMs; a closed port: 503 (ICMP)', async () => {
     const port = await connect();
     try {
       const { sippPort, run } = await startUas('sip-uas-options.xml');
@@ -45,8 +46,17 @@ describe.skipIf(!host || !hasSipp())('drachtio adapter: request() and createUAC 
       expect(r.status).toBe(200);
       expect(r.get('X-Probe')).toMatch(/^sipp-/);
       expect((await run).exitCode).toBe(0);
-      const dead = await freeUdpPort();
-      expect((await port.request(`sip:x@127.0.0.1:${dead}`, { method: 'OPTIONS', timeoutMs: 500 })).status).toBe(408);
+      // A bound socket that never answers: the local timeout gives 408. (A closed port on loopback is a
+      // transport error to drachtio-server, which sees the ICMP and answers 503 at once, §8.1.3.1.)
+      const silent = createSocket('udp4');
+      await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+      try {
+        expect((await port.request(`sip:x@127.0.0.1:${silent.address().port}`, { method: 'OPTIONS', timeoutMs: 500 })).status).toBe(408);
+      } finally {
+        silent.close();
+      }
+      const closed = await freeUdpPort();
+      expect((await port.request(`sip:x@127.0.0.1:${closed}`, { method: 'OPTIONS', timeoutMs: 5000 })).status).toBe(503);
     } finally {
       await port.close();
     }
@@ -62,11 +72,11 @@ describe.skipIf(!host || !hasSipp())('drachtio adapter: request() and createUAC 
       });
       await d.destroy();
       const ra = await a.run;
-      expect(ra.exitCode, ra.stdout.slice(-1500)).toBe(0);
+      expect(ra.exitCode, `identity headers: ${ra.stdout.slice(-2500)}`).toBe(0);
       const b = await startUas('sip-uas-ring-no-answer.xml');
       await expect(port.createUAC(`sip:2125550100@127.0.0.1:${b.sippPort}`, { localSdp: SDP, timeoutMs: 800 })).rejects.toMatchObject({ name: 'SipError', status: 408 });
       const rb = await b.run;
-      expect(rb.exitCode, rb.stdout.slice(-1500)).toBe(0);
+      expect(rb.exitCode, `ring no answer: ${rb.stdout.slice(-2500)}`).toBe(0);
     } finally {
       await port.close();
     }
