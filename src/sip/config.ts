@@ -17,6 +17,8 @@ export const sipConfigSchema = z.object({
   /** Finished transactions kept (compactly) to absorb retransmissions; oldest forgotten first beyond either cap. */
   maxCompletedTransactions: z.number().int().min(1).default(200_000),
   maxCompletedBytes: z.number().int().min(65_536).default(64 * 1024 * 1024),
+  /** INVITEs refused and retransmitting the refusal until their ACK, kept whole (beyond it: compact, no Timer G). */
+  maxUnacknowledgedFinals: z.number().int().min(0).default(5_000),
   maxDialogs: z.number().int().min(1).default(50_000),
   overloadRetryAfterS: z.number().int().min(1).default(10),
   /**
