@@ -196,7 +196,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     routing.setAvailability(trunkGroupUsable);
     link.start();
 
-    // --- SIP.
+    // --- SIP. Requests from addresses that are no trunk customer are refused before any state is
+    // kept (stateless 403 or silence, `sip.unknownSources`), and every source is rate-limited.
+    const customers = new TrunkCustomerTable(config.trunkCustomers);
     const sip: SignallingPort & { port?: number } =
       config.sip.adapter === 'drachtio'
         ? await DrachtioSignallingPort.connect({ ...config.sip.drachtio, logger })
@@ -208,6 +210,11 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             maxServerTransactions: config.sip.maxServerTransactions,
             maxDialogs: config.sip.maxDialogs,
             overloadRetryAfterS: config.sip.overloadRetryAfterS,
+            admit: ({ address }) => (customers.identify(address) ? 'accept' : config.sip.unknownSources),
+            rateLimit: config.sip.rateLimit,
+            maxCompletedTransactions: config.sip.maxCompletedTransactions,
+            maxCompletedBytes: config.sip.maxCompletedBytes,
+            maxUnacknowledgedFinals: config.sip.maxUnacknowledgedFinals,
           });
     cleanup.push(() => sip.close());
 
@@ -236,11 +243,10 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
-    const customers = new TrunkCustomerTable(config.trunkCustomers);
     new TrunkIntake({ sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
     const dids = new DidTable(config.trunkCustomers);
     const targets = [...new Set(config.trunkCustomers.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
-    const probe = sip.request ? (uri: string) => sip.request!(uri, { method: 'OPTIONS', timeoutMs: 2000 }).then((r) => r.status) : undefined;
+    const probe = (uri: string) => sip.request(uri, { method: 'OPTIONS', timeoutMs: 2000 }).then((r) => r.status);
     const targetHealth = new TargetHealth(targets, probe, clock, logger.child({ component: 'did-targets' }), config.didHealth.probeIntervalMs, config.didHealth.downAfter);
     targetHealth.start();
     cleanup.push(() => targetHealth.stop());

@@ -29,12 +29,14 @@ export function buildResponse(req: SipRequest, status: number, opts: ResponseOpt
   const h = new SipHeaders();
   for (const v of req.headers.entries()) if (v.key === 'via') h.append('Via', v.value);
   if (opts.recordRoute) for (const v of req.headers.entries()) if (v.key === 'record-route') h.append('Record-Route', v.value);
-  h.append('From', req.headers.get('from') ?? '');
-  let to = req.headers.get('to') ?? '';
-  if (opts.toTag && status > 100 && !/;\s*tag=/i.test(to)) to += `;tag=${opts.toTag}`;
-  h.append('To', to);
-  h.append('Call-ID', req.headers.get('call-id') ?? '');
-  h.append('CSeq', req.headers.get('cseq') ?? '');
+  // A header the request lacks is left out rather than sent empty (a 400 to RFC 4475 §3.3.1 insuf).
+  const copy = (name: string, value: string | undefined) => value !== undefined && h.append(name, value);
+  copy('From', req.headers.get('from'));
+  let to = req.headers.get('to');
+  if (to !== undefined && opts.toTag && status > 100 && !/;\s*tag\s*=/i.test(to)) to += `;tag=${opts.toTag}`;
+  copy('To', to);
+  copy('Call-ID', req.headers.get('call-id'));
+  copy('CSeq', req.headers.get('cseq'));
   if (opts.contact) h.append('Contact', opts.contact);
   for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
   const body = typeof opts.body === 'string' ? Buffer.from(opts.body, 'utf8') : (opts.body ?? Buffer.alloc(0));

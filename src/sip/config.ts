@@ -9,10 +9,35 @@ export const sipConfigSchema = z.object({
   address: host.default('127.0.0.1'),
   port: port.default(5060),
   drachtio: z.object({ host: host.default('127.0.0.1'), port: port.default(9022), secret: z.string().default('cymru') }).default({}),
-  /** Flood bounds of the embedded stack: beyond them new INVITEs get 503 + Retry-After (RFC 3261 §21.5.4). */
+  /**
+   * Flood bounds of the embedded stack: beyond them new INVITEs get 503 + Retry-After (RFC 3261 §21.5.4).
+   * maxServerTransactions counts live transactions only (a request not yet finally answered).
+   */
   maxServerTransactions: z.number().int().min(1).default(20_000),
+  /** Finished transactions kept (compactly) to absorb retransmissions; oldest forgotten first beyond either cap. */
+  maxCompletedTransactions: z.number().int().min(1).default(200_000),
+  maxCompletedBytes: z.number().int().min(65_536).default(64 * 1024 * 1024),
+  /** INVITEs refused and retransmitting the refusal until their ACK, kept whole (beyond it: compact, no Timer G). */
+  maxUnacknowledgedFinals: z.number().int().min(0).default(5_000),
   maxDialogs: z.number().int().min(1).default(50_000),
   overloadRetryAfterS: z.number().int().min(1).default(10),
+  /**
+   * What the embedded stack does with a new request from a source the assembly does not know
+   * (not a trunk customer or carrier): 'reject' = stateless 403, 'drop' = nothing, 'accept' = handle it.
+   * The assembly turns this and its list of known peers into `EmbeddedSipConfig.admit`.
+   */
+  unknownSources: z.enum(['accept', 'reject', 'drop']).default('reject'),
+  /** Per-source token bucket for new requests (RFC 3261 §21.5.4 503 + Retry-After beyond it); off when absent. */
+  rateLimit: z
+    .object({
+      ratePerS: z.number().positive(),
+      burst: z.number().int().min(1),
+      overLimit: z.enum(['reject', 'drop']).default('reject'),
+      retryAfterS: z.number().int().min(1).default(5),
+      maxSources: z.number().int().min(1).default(65_536),
+      keyBy: z.enum(['address', 'address-port']).default('address'),
+    })
+    .optional(),
 });
 
 export type SipConfig = z.infer<typeof sipConfigSchema>;

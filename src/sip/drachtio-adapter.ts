@@ -16,9 +16,12 @@ import {
   type InboundRequest,
   type InviteResponder,
   type NameAddrInfo,
+  type RequestOptions,
+  type RequestResult,
   type SendOptions,
   type SignallingPort,
 } from './port.js';
+import { T1 } from './constants.js';
 import { parseNameAddr, parseUri } from './header-values.js';
 import { splitList } from './message.js';
 
@@ -218,27 +221,91 @@ export class DrachtioSignallingPort implements SignallingPort {
   async createUAC(uri: string, opts: CreateUacOptions): Promise<Dialog> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.from) headers.From = opts.from.includes(':') ? `<${opts.from}>` : `<sip:${opts.from}@localhost>`;
-    if (opts.to) headers.To = `<${opts.to}>`;
+    // Without an explicit To, drachtio-server writes the Request-URI's parameters (;transport=udp)
+    // outside the brackets, as header parameters of To.
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'to')) headers.To = `<${opts.to ?? uri}>`;
     let sent: Srf.SrfRequest | undefined;
     let abortWanted = false;
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    // drachtio-server sends CANCEL only once a provisional has arrived (RFC 3261 §9.1).
     const cancel = () => sent?.cancel(() => undefined);
-    opts.signal?.addEventListener('abort', () => {
+    const withdraw = () => {
+      if (abortWanted) return;
       abortWanted = true;
       cancel();
-    }, { once: true });
+    };
+    opts.signal?.addEventListener('abort', withdraw, { once: true });
+    const attempt = this.srf.createUAC(uri, { localSdp: opts.localSdp, headers }, {
+      // drachtio-srf 5 calls this as (err, req), though its types and docs say (req).
+      cbRequest: ((a: unknown, b?: unknown) => {
+        const r = (b ?? a) as Srf.SrfRequest | null;
+        if (!r || typeof r.cancel !== 'function') return;
+        sent = r;
+        if (abortWanted) cancel();
+      }) as (req: Srf.SrfRequest) => void,
+      cbProvisional: (p) => {
+        if (!timedOut) opts.onProvisional?.({ status: p.status, reason: p.reason, sdp: p.body || undefined, get: (n) => (p.has(n) ? p.get(n) : undefined) });
+      },
+    });
+    const timeout = new Promise<never>((_resolve, reject) => {
+      if (opts.timeoutMs === undefined) return;
+      timer = setTimeout(() => {
+        timedOut = true;
+        withdraw();
+        reject(new SipError(408, 'Request Timeout'));
+      }, Math.max(0, opts.timeoutMs));
+    });
+    // A 2xx after we gave up: the call is up at the far end, so end it.
+    attempt.then(
+      (d) => {
+        if (timedOut) d.destroy();
+      },
+      () => undefined,
+    );
     try {
-      const d = await this.srf.createUAC(uri, { localSdp: opts.localSdp, headers }, {
-        cbRequest: (r) => {
-          sent = r;
-          if (abortWanted) cancel();
-        },
-        cbProvisional: (p) =>
-          opts.onProvisional?.({ status: p.status, reason: p.reason, sdp: p.body || undefined, get: (n) => (p.has(n) ? p.get(n) : undefined) }),
-      });
-      return new DrachtioDialog(d);
+      return new DrachtioDialog(await Promise.race([attempt, timeout]));
     } catch (err) {
       throw toSipError(err);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  request(uri: string, opts: RequestOptions): Promise<RequestResult> {
+    const local = (status: number, reason: string): RequestResult => ({ status, reason, get: () => undefined });
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'text/plain';
+    return new Promise<RequestResult>((resolve) => {
+      let done = false;
+      const finish = (r: RequestResult) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(r);
+      };
+      // drachtio-server runs the transaction (Timer F) and reports its timeout as a 408 response.
+      const timer = setTimeout(() => finish(local(408, 'Request Timeout')), opts.timeoutMs ?? 64 * T1 + 1000);
+      const send = this.srf.request as unknown as (
+        uri: string,
+        o: { method: string; headers: Record<string, string>; body?: string },
+        cb: (err: unknown, req: Srf.SrfRequest) => void,
+      ) => void;
+      try {
+        send.call(this.srf, uri, { method: opts.method, headers, body: opts.body }, (err, req) => {
+          if (err) {
+            this.logger.warn({ err, uri, method: opts.method }, 'drachtio request not sent');
+            return finish(local(503, 'Service Unavailable'));
+          }
+          req.on('response', (res?: Srf.SrfResponse) => {
+            if (res && res.status >= 200) finish({ status: res.status, reason: res.reason, get: (n) => (res.has(n) ? res.get(n) : undefined) });
+          });
+        });
+      } catch (err) {
+        this.logger.warn({ err, uri, method: opts.method }, 'drachtio request not sent');
+        finish(local(503, 'Service Unavailable'));
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,21 @@
 /** SignallingPort over the embedded RFC 3261 stack: UDP transport + transaction layer + UA core. */
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
-import { SipError, type CreateUacOptions, type CreateUasOptions, type Dialog, type InboundRequest, type InviteResponder, type SignallingPort } from './port.js';
+import {
+  SipError,
+  type CreateUacOptions,
+  type CreateUasOptions,
+  type Dialog,
+  type InboundRequest,
+  type InviteResponder,
+  type RequestOptions,
+  type RequestResult,
+  type SignallingPort,
+} from './port.js';
 import { IncomingInvite } from './incoming-invite.js';
 import { UdpTransport } from './transport-udp.js';
 import { UaCore } from './ua-core.js';
+import type { AdmissionHook, RateLimitOptions } from './admission.js';
 
 export interface EmbeddedSipConfig {
   /** Address to bind, e.g. '127.0.0.1' or '0.0.0.0'. */
@@ -18,12 +29,35 @@ export interface EmbeddedSipConfig {
   userAgent?: string;
   /** An INVITE left without a final response this long is answered 480 (default 300 s). */
   inviteGuardMs?: number;
-  /** Server transactions held at once before new requests get 503 + Retry-After (default 20,000). */
+  /**
+   * Live server transactions (requests not yet finally answered) before new requests get 503 +
+   * Retry-After (default 20,000). Finished transactions do not count: see maxCompletedTransactions.
+   */
   maxServerTransactions?: number;
+  /** Finished server transactions kept compact to absorb retransmissions for Timer J/I (default 200,000; also the cap for 2xx-answered INVITEs under Timer L). */
+  maxCompletedTransactions?: number;
+  /** Approximate bytes those may hold (default 64 MiB); the oldest are forgotten first. */
+  maxCompletedBytes?: number;
+  /** INVITEs answered with a failure and retransmitting it until the ACK, kept as full transactions (default 5,000). */
+  maxUnacknowledgedFinals?: number;
   /** Dialogs held at once before a new INVITE gets 503 + Retry-After (default 50,000). */
   maxDialogs?: number;
   /** Retry-After seconds on those 503s (default 10). */
   overloadRetryAfterS?: number;
+  /**
+   * Admission of a new request (one that matches no transaction, dialog or pending INVITE), asked
+   * before any state is kept: 'accept', 'reject' (stateless 403) or 'drop' (nothing sent). ACKs are
+   * never asked about. A hook that throws counts as 'reject'. Default: accept everything.
+   */
+  admit?: AdmissionHook;
+  /**
+   * Per-source token bucket over the same new requests, after `admit` (off when absent). An
+   * accepted source over its rate gets a stateless 503 + Retry-After (or nothing, `overLimit: 'drop'`);
+   * a rejected one over its rate gets nothing, so refusals cannot be used to reflect a flood.
+   */
+  rateLimit?: RateLimitOptions;
+  /** Shortest time between two warn lines about refused or rate-limited sources (default 10 s). */
+  refusalLogIntervalMs?: number;
 }
 
 export class EmbeddedSignallingPort implements SignallingPort {
@@ -44,8 +78,14 @@ export class EmbeddedSignallingPort implements SignallingPort {
       userAgent: config.userAgent,
       inviteGuardMs: config.inviteGuardMs,
       maxServerTransactions: config.maxServerTransactions,
+      maxCompletedTransactions: config.maxCompletedTransactions,
+      maxCompletedBytes: config.maxCompletedBytes,
+      maxUnacknowledgedFinals: config.maxUnacknowledgedFinals,
       maxDialogs: config.maxDialogs,
       overloadRetryAfterS: config.overloadRetryAfterS,
+      admit: config.admit,
+      rateLimit: config.rateLimit,
+      refusalLogIntervalMs: config.refusalLogIntervalMs,
     });
     transport.onMessage((buf, from) => core.receive(buf, from));
     return new EmbeddedSignallingPort(transport, core);
@@ -72,6 +112,10 @@ export class EmbeddedSignallingPort implements SignallingPort {
 
   createUAC(uri: string, opts: CreateUacOptions): Promise<Dialog> {
     return this.core.invite(uri, opts);
+  }
+
+  request(uri: string, opts: RequestOptions): Promise<RequestResult> {
+    return this.core.request(uri, opts);
   }
 
   async close(): Promise<void> {

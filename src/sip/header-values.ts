@@ -2,6 +2,7 @@
  * Structured values of the headers the core needs (RFC 3261 §25.1 grammar, leniently):
  * Via, CSeq, name-addr (From/To/Contact/Route), SIP URI. Each returns undefined when unparseable.
  */
+import { isIPv6 } from 'node:net';
 
 export interface SipUri {
   scheme: string;
@@ -9,9 +10,13 @@ export interface SipUri {
   host: string;
   port?: number;
   params: Map<string, string>;
+  /** The `?h=v&...` component after the host, undecoded, when present. */
+  headers?: string;
 }
 
 export interface Via {
+  /** Protocol version, `2.0` in every message this stack accepts. */
+  version: string;
   transport: string;
   host: string;
   port?: number;
@@ -50,22 +55,29 @@ export function formatParams(params: Map<string, string>): string {
   return s;
 }
 
+/** RFC 3261 §25.1 hostname (labels of alphanumerics and '-'; '_' tolerated, as deployed) or IPv4address. */
+const HOSTNAME = /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
+
+/**
+ * host [":" port] (RFC 3261 §25.1, RFC 5118 §4): an IPv6 address only inside brackets, so
+ * `2001:db8::10` is not a host and `[2001:db8::10:5070]` is an address without a port.
+ */
 function parseHostPort(text: string): { host: string; port?: number } | undefined {
   let host: string;
   let portText: string | undefined;
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
-    if (close < 0) return undefined;
+    if (close < 0 || !isIPv6(text.slice(1, close))) return undefined;
     host = text.slice(0, close + 1);
     const rest = text.slice(close + 1);
     if (rest && !rest.startsWith(':')) return undefined;
     portText = rest ? rest.slice(1) : undefined;
   } else {
-    const colon = text.lastIndexOf(':');
+    const colon = text.indexOf(':');
     host = colon >= 0 ? text.slice(0, colon) : text;
     portText = colon >= 0 ? text.slice(colon + 1) : undefined;
+    if (!HOSTNAME.test(host)) return undefined;
   }
-  if (!host || !/^[A-Za-z0-9.\-[\]:]+$/.test(host)) return undefined;
   if (portText === undefined) return { host };
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) return undefined;
   return { host, port: Number(portText) };
@@ -81,8 +93,13 @@ export function parseUri(text: string): SipUri | undefined {
     const semi = rest.indexOf(';');
     return { scheme, user: semi < 0 ? rest : rest.slice(0, semi), host: '', params: parseParams(semi < 0 ? '' : rest.slice(semi)) };
   }
-  const q = rest.indexOf('?');
-  if (q >= 0) rest = rest.slice(0, q);
+  // §19.1.1: the user part may hold '?' (user-unreserved); the headers component starts after the host.
+  const q = rest.indexOf('?', Math.max(0, rest.indexOf('@')));
+  let headers: string | undefined;
+  if (q >= 0) {
+    headers = rest.slice(q + 1);
+    rest = rest.slice(0, q);
+  }
   const at = rest.lastIndexOf('@');
   const userinfo = at >= 0 ? rest.slice(0, at) : '';
   const hostpart = at >= 0 ? rest.slice(at + 1) : rest;
@@ -96,21 +113,25 @@ export function parseUri(text: string): SipUri | undefined {
     host: hp.host,
     port: hp.port,
     params: parseParams(semi < 0 ? '' : hostpart.slice(semi)),
+    headers,
   };
 }
 
-/** One Via element: `SIP/2.0/UDP host:port;branch=...` (RFC 3261 §20.42). */
+/**
+ * One Via element: `SIP/2.0/UDP host:port;branch=...` (RFC 3261 §20.42). Another protocol
+ * version parses too (`version` says which), so a 505 can still be routed back (§8.2.1).
+ */
 export function parseVia(text: string): Via | undefined {
-  const m = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z0-9-]+)\s+([^;\s]+)\s*(;.*)?$/i.exec(text.trim());
+  const m = /^SIP\s*\/\s*(\d+\.\d+)\s*\/\s*([A-Za-z0-9!%*_+`'~.-]+)\s+([^;\s]+)\s*(;.*)?$/i.exec(text.trim());
   if (!m) return undefined;
-  const hp = parseHostPort(m[2]);
+  const hp = parseHostPort(m[3]);
   if (!hp) return undefined;
-  const params = parseParams(m[3] ?? '');
-  return { transport: m[1].toUpperCase(), host: hp.host, port: hp.port, params, branch: params.get('branch') };
+  const params = parseParams(m[4] ?? '');
+  return { version: m[1], transport: m[2].toUpperCase(), host: hp.host, port: hp.port, params, branch: params.get('branch') };
 }
 
 export function formatVia(via: Via): string {
-  return `SIP/2.0/${via.transport} ${via.host}${via.port !== undefined ? `:${via.port}` : ''}${formatParams(via.params)}`;
+  return `SIP/${via.version}/${via.transport} ${via.host}${via.port !== undefined ? `:${via.port}` : ''}${formatParams(via.params)}`;
 }
 
 /** `42 INVITE` (RFC 3261 §20.16). */
@@ -128,7 +149,19 @@ export function parseNameAddr(text: string): NameAddr | undefined {
   let displayName: string | undefined;
   let uri: string;
   let after: string;
-  const lt = t.indexOf('<');
+  // The '<' that opens the URI is the first one outside a quoted display name.
+  let lt = -1;
+  for (let i = 0, quoted = false; i < t.length; i++) {
+    const c = t[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '<') {
+      lt = i;
+      break;
+    }
+  }
   if (lt >= 0) {
     const gt = t.indexOf('>', lt);
     if (gt < 0) return undefined;

@@ -112,10 +112,8 @@ export function parseMessage(buf: Buffer): ParseResult {
 
 function parseStartLine(line: string, headers: SipHeaders): ParseResult {
   const parts = line.split(' ');
-  if (parts.length < 3 && !(parts.length === 2 && ANY_VERSION.test(parts[0]))) {
-    return fail('bad-start-line', `"${line.slice(0, 60)}"`);
-  }
   if (ANY_VERSION.test(parts[0])) {
+    if (parts.length < 2) return fail('bad-start-line', `"${line.slice(0, 60)}"`);
     const code = parts[1];
     if (!/^[1-6]\d\d$/.test(code)) return fail('bad-start-line', `status "${code}"`);
     if (!VERSION.test(parts[0])) return fail('bad-version', parts[0], 505);
@@ -124,11 +122,13 @@ function parseStartLine(line: string, headers: SipHeaders): ParseResult {
       message: { kind: 'response', version: 'SIP/2.0', status: Number(code), reason: parts.slice(2).join(' '), headers, body: Buffer.alloc(0) },
     };
   }
-  if (parts.length !== 3) return fail('bad-start-line', `"${line.slice(0, 60)}"`);
-  const [method, uri, version] = parts;
+  const [method, uri = '', version = ''] = parts;
   if (!TOKEN.test(method)) return fail('bad-start-line', `method "${method.slice(0, 20)}"`);
-  if (!/^[A-Za-z][A-Za-z0-9+\-.]*:\S+$/.test(uri)) return fail('bad-start-line', `Request-URI "${uri.slice(0, 60)}"`);
+  // From here the method is known, so the headers can still carry a 400 back (RFC 4475 §3.1.2.7–§3.1.2.10).
   const message: SipRequest = { kind: 'request', method, uri, version, headers, body: Buffer.alloc(0) };
+  // §7.1: Method SP Request-URI SP SIP-Version, single spaces, nothing after the version.
+  if (parts.length !== 3) return fail('bad-start-line', `"${line.slice(0, 60)}"`, 400, message);
+  if (!/^[A-Za-z][A-Za-z0-9+\-.]*:\S+$/.test(uri)) return fail('bad-start-line', `Request-URI "${uri.slice(0, 60)}"`, 400, message);
   if (!ANY_VERSION.test(version)) return fail('bad-start-line', `version "${version.slice(0, 20)}"`, 400, message);
   if (!VERSION.test(version)) return fail('bad-version', version, 505, message);
   message.version = 'SIP/2.0';

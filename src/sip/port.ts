@@ -100,6 +100,33 @@ export interface CreateUacOptions {
   onProvisional?: (info: ProvisionalInfo) => void;
   /** Aborting sends CANCEL (after the first provisional, RFC 3261 §9.1); the promise then rejects with SipError 487. */
   signal?: AbortSignal;
+  /**
+   * With no final response this long, the attempt is given up: the promise rejects with SipError(408)
+   * and CANCEL is sent once a provisional response has arrived (at once if one already has, RFC 3261 §9.1).
+   * A 2xx arriving after that is acknowledged and ended with BYE.
+   */
+  timeoutMs?: number;
+}
+
+/** Methods `SignallingPort.request` sends outside a dialog. */
+export type OutOfDialogMethod = 'OPTIONS' | 'MESSAGE' | 'INFO' | 'NOTIFY';
+
+export interface RequestOptions {
+  method: OutOfDialogMethod;
+  /** Extra headers (e.g. Event, Subscription-State, P-Asserted-Identity); a From here replaces ours and gets our tag. */
+  headers?: Record<string, string>;
+  /** Body; sent as text/plain unless headers carry Content-Type. */
+  body?: string;
+  /** Local give-up time; without a final response by then the result is 408 (default: Timer F, 64*T1 = 32 s). */
+  timeoutMs?: number;
+}
+
+/** The final response to a request sent with `SignallingPort.request`, or a local 408 (timeout) / 503 (transport error). */
+export interface RequestResult {
+  status: number;
+  reason: string;
+  /** First value of a header of the response ('' headers of a local result are all undefined). */
+  get(name: string): string | undefined;
 }
 
 export interface CreateUasOptions {
@@ -114,10 +141,11 @@ export interface SignallingPort {
   /** Sends INVITE; resolves on 2xx (ACK sent), rejects with SipError on a final failure or timeout (408). */
   createUAC(uri: string, opts: CreateUacOptions): Promise<Dialog>;
   /**
-   * Sends an out-of-dialog non-INVITE request (OPTIONS probes); resolves with the final status
-   * (408 on timeout, 503 on a transport error). Optional until every adapter has it.
+   * Sends a non-INVITE request outside any dialog and resolves with its final response (RFC 3261 §8.1,
+   * §17.1.2). Never rejects for a SIP outcome: a local timeout resolves with 408 and a transport
+   * failure with 503 (§8.1.3.1).
    */
-  request?(uri: string, opts: { method: 'OPTIONS' | 'MESSAGE' | 'INFO' | 'NOTIFY'; headers?: Record<string, string>; body?: string; timeoutMs?: number }): Promise<{ status: number; reason: string; get(name: string): string | undefined }>;
+  request(uri: string, opts: RequestOptions): Promise<RequestResult>;
   close(): Promise<void>;
 }
 

@@ -3,28 +3,87 @@
  * (parse → check mandatory headers → match transaction → dispatch by method) with one error
  * exit that answers 400/505/413 when the request can be answered and drops it otherwise.
  */
-import { Counter } from 'prom-client';
-import type { Clock } from '../util/clock.js';
+import { Counter, Gauge } from 'prom-client';
+import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { registry } from '../util/metrics.js';
-import { SipError, type CreateUacOptions, type SendOptions } from './port.js';
+import { SipError, type CreateUacOptions, type RequestOptions, type RequestResult, type SendOptions } from './port.js';
 import { buildNon2xxAck, buildRequest, buildResponse, newBranch, randomToken, responseDestination, stampReceived, uriDestination, type ResponseOptions } from './build.js';
 import { ALLOWED_METHODS, KNOWN_METHODS, T1, T2 } from './constants.js';
 import { SipDialog, dialogId, type DialogState } from './dialog.js';
 import { formatNameAddr, parseCSeq, parseNameAddr, parseUri, parseVia } from './header-values.js';
 import { IncomingInvite } from './incoming-invite.js';
-import type { Endpoint, SipMessage, SipRequest, SipResponse } from './message.js';
+import { headerKey, type Endpoint, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
 import { TransactionLayer, serverKey } from './transaction/layer.js';
+import { ExpiringFifo } from './transaction/expiring-fifo.js';
+import { requestDefect } from './validate.js';
+import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction } from './transaction/transaction.js';
 
 const received = new Counter({ name: 'softswitch_sip_messages_received_total', help: 'SIP messages received', labelNames: ['kind'], registers: [registry] });
 const rejected = new Counter({ name: 'softswitch_sip_malformed_total', help: 'SIP datagrams that failed to parse or lacked mandatory headers', registers: [registry] });
+const admissionRefused = new Counter({
+  name: 'softswitch_sip_admission_refused_total',
+  help: 'New requests the admission hook refused before any state was kept (verdict reject: stateless 403, drop: nothing sent)',
+  labelNames: ['verdict', 'method'],
+  registers: [registry],
+});
+const rateLimited = new Counter({
+  name: 'softswitch_sip_rate_limited_total',
+  help: 'New requests over their source rate limit (action reject: stateless 503 with Retry-After, drop: nothing sent)',
+  labelNames: ['action', 'method'],
+  registers: [registry],
+});
 const overloaded = new Counter({
   name: 'softswitch_sip_overload_rejected_total',
   help: 'Requests refused with 503 because the server-transaction or dialog bound was reached',
   labelNames: ['method'],
+  registers: [registry],
+});
+
+/** An INVITE answered 2xx, remembered for Timer L: its dialog by id (not by reference) and CSeq. */
+interface Accepted {
+  dialogId: string;
+  seq: number;
+  /** §8.2.2.2 merge key of an initial INVITE, released when the entry goes. */
+  merge?: string;
+}
+
+/** Cores alive in the process, for the gauges below (weakly held: a core that is dropped leaves). */
+const cores = new Set<WeakRef<UaCore>>();
+function sumOverCores(read: (c: UaCore) => number): number {
+  let n = 0;
+  for (const ref of cores) {
+    const c = ref.deref();
+    if (c) n += read(c);
+    else cores.delete(ref);
+  }
+  return n;
+}
+new Gauge({
+  name: 'softswitch_sip_server_transactions',
+  help: 'Server transactions held: live (counted by the flood bound), unacknowledged (non-2xx final awaiting ACK), completed (compact, absorbing retransmissions)',
+  labelNames: ['state'],
+  registers: [registry],
+  collect() {
+    this.set({ state: 'live' }, sumOverCores((c) => c.layer.size.servers));
+    this.set({ state: 'unacknowledged' }, sumOverCores((c) => c.layer.size.unacknowledged));
+    this.set({ state: 'completed' }, sumOverCores((c) => c.layer.size.completed));
+  },
+});
+new Gauge({
+  name: 'softswitch_sip_completed_transaction_bytes',
+  help: 'Approximate bytes held by finished server transactions kept to absorb retransmissions',
+  registers: [registry],
+  collect() {
+    this.set(sumOverCores((c) => c.layer.size.completedBytes));
+  },
+});
+const completedEvicted = new Counter({
+  name: 'softswitch_sip_completed_evicted_total',
+  help: 'Finished server transactions forgotten before their timer because the completed store was full',
   registers: [registry],
 });
 
@@ -41,35 +100,86 @@ export interface UaCoreOptions {
   userAgent?: string;
   /** An INVITE the application leaves without a final response this long gets 480 (default 300 s). */
   inviteGuardMs?: number;
-  /** Server transactions held at once; past it new requests get 503 (RFC 3261 §21.5.4). Default 20,000. */
+  /**
+   * Live server transactions (Trying/Proceeding: a request not yet finally answered) held at once;
+   * past it new requests get 503 (RFC 3261 §21.5.4). Finished ones do not count. Default 20,000.
+   */
   maxServerTransactions?: number;
+  /** Finished server transactions (and 2xx-answered INVITEs) remembered to absorb retransmissions (default 200,000 each). */
+  maxCompletedTransactions?: number;
+  /** Bytes those finished transactions may hold, roughly (default 64 MiB). */
+  maxCompletedBytes?: number;
+  /** INVITE server transactions retransmitting a non-2xx final until the ACK, as full transactions (default 5,000). */
+  maxUnacknowledgedFinals?: number;
   /** Dialogs held at once; past it a new INVITE gets 503. Default 50,000. */
   maxDialogs?: number;
   /** Retry-After (seconds) on those 503s. Default 10. */
   overloadRetryAfterS?: number;
+  /** Decides what happens to a new request from a source before any state is kept (default: accept all). */
+  admit?: AdmissionHook;
+  /** Per-source token bucket for new requests (off when absent). */
+  rateLimit?: RateLimitOptions;
+  /** Shortest time between two log lines about refused sources (default 10 s). */
+  refusalLogIntervalMs?: number;
 }
 
 const ALLOW = ALLOWED_METHODS.join(', ');
+
+/** Methods `request()` sends outside a dialog. */
+const OUT_OF_DIALOG_METHODS: ReadonlySet<string> = new Set(['OPTIONS', 'MESSAGE', 'INFO', 'NOTIFY']);
+/** Headers the stack writes itself in a request it originates (§8.1.1); an application's copy is ignored. */
+const RESERVED_HEADERS: ReadonlySet<string> = new Set(['via', 'cseq', 'call-id', 'content-length']);
+
+/** This stack has only a UDP transport: a URI asking for another (`;transport=tcp`, `sips:`) cannot be honoured (§18.1.1). */
+function udpCarries(uri: string): boolean {
+  const u = parseUri(uri.replace(/^<|>$/g, ''));
+  if (!u || u.scheme === 'sips') return false;
+  const t = u.params.get('transport');
+  return t === undefined || t.toLowerCase() === 'udp';
+}
 
 /** §8.2.2.2: what makes two requests the same request arriving by two paths. */
 function mergeKey(req: SipRequest): string {
   return `${req.headers.get('call-id') ?? ''}\n${parseNameAddr(req.headers.get('from') ?? '')?.tag ?? ''}\n${req.headers.get('cseq') ?? ''}`;
 }
-const MANDATORY = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
+/** RFC 3261 §8.1.1.5: the CSeq of a request outside a dialog is less than 2^31. */
+const MAX_INITIAL_CSEQ = 2 ** 31;
 
 export class UaCore {
   readonly layer: TransactionLayer;
   private readonly dialogs = new Map<string, SipDialog>();
   private inviteHandler: ((inv: IncomingInvite) => void) | undefined;
   private readonly log: Logger;
+  private readonly limiter: SourceRateLimiter | undefined;
+  private readonly admissionLog: SampledLog;
+  private readonly rateLog: SampledLog;
+  private readonly hookErrorLog: SampledLog;
 
   constructor(private readonly opts: UaCoreOptions) {
     this.log = opts.logger;
-    this.layer = new TransactionLayer({
+    this.limiter = opts.rateLimit ? new SourceRateLimiter(opts.rateLimit) : undefined;
+    const every = opts.refusalLogIntervalMs ?? 10_000;
+    this.admissionLog = new SampledLog(every, (f) => this.log.warn(f, 'sip request refused by admission policy (one line per interval; suppressedBefore counts the rest)'));
+    this.rateLog = new SampledLog(every, (f) => this.log.warn(f, 'sip source over its rate limit (one line per interval; suppressedBefore counts the rest)'));
+    this.hookErrorLog = new SampledLog(every, (f) => this.log.error(f, 'sip admission hook threw; request rejected'));
+    this.layer = new TransactionLayer(
+      {
+        clock: opts.clock,
+        send: (msg, to) => this.transmit(msg, to),
+        buildAck: buildNon2xxAck,
+        encode: (msg) => this.encode(msg),
+        sendEncoded: (buf, to) => opts.send(buf, to),
+      },
+      { maxCompleted: opts.maxCompletedTransactions, maxCompletedBytes: opts.maxCompletedBytes, maxUnacknowledged: opts.maxUnacknowledgedFinals, onEvicted: () => completedEvicted.inc() },
+    );
+    this.accepted = new ExpiringFifo<Accepted>({
       clock: opts.clock,
-      send: (msg, to) => this.transmit(msg, to),
-      buildAck: buildNon2xxAck,
+      maxEntries: Math.max(1, opts.maxCompletedTransactions ?? 200_000),
+      onRemove: (_key, a, cause) => {
+        if (cause !== 'deleted' && a.merge !== undefined) this.ongoing.delete(a.merge);
+      },
     });
+    cores.add(new WeakRef(this));
   }
 
   onInvite(handler: (inv: IncomingInvite) => void): void {
@@ -87,11 +197,15 @@ export class UaCore {
     return n;
   }
 
-  private transmit(msg: SipMessage, to: Endpoint): void {
+  private encode(msg: SipMessage): Buffer {
     if (this.opts.userAgent && !msg.headers.has(msg.kind === 'request' ? 'user-agent' : 'server')) {
       msg.headers.append(msg.kind === 'request' ? 'User-Agent' : 'Server', this.opts.userAgent);
     }
-    this.opts.send(serializeMessage(msg), to);
+    return serializeMessage(msg);
+  }
+
+  private transmit(msg: SipMessage, to: Endpoint): void {
+    this.opts.send(this.encode(msg), to);
   }
 
   private get contact(): string {
@@ -107,6 +221,7 @@ export class UaCore {
       const { partial } = parsed.error;
       if (partial && partial.method !== 'ACK' && this.answerable(partial)) {
         stampReceived(partial, source);
+        if (!this.admitNew(partial, source)) return;
         this.sendStateless(partial, source, parsed.error.status, { reason: parsed.error.status === 400 ? `Bad Request (${parsed.error.code})` : undefined });
       } else {
         this.log.debug({ source, code: parsed.error.code, detail: parsed.error.detail }, 'sip datagram dropped');
@@ -118,10 +233,16 @@ export class UaCore {
     if (msg.kind === 'response') return this.receiveResponse(msg);
     if (!this.answerable(msg)) {
       rejected.inc();
-      this.log.debug({ source }, 'sip request without usable Via/From/To/Call-ID/CSeq dropped');
+      this.log.debug({ source }, 'sip request without a usable Via dropped');
       return;
     }
     stampReceived(msg, source);
+    // A retransmission, or the ACK of a non-2xx, for a transaction we hold (§17.2.3).
+    if (this.layer.receiveRequest(msg)) return;
+    // Anything else that would create state passes admission first; an ACK never does (§17.1.1.3:
+    // it is never answered), so the ACK for a stateless refusal ends here without a trace.
+    const known = msg.method !== 'ACK' && this.knownContext(msg);
+    if (msg.method !== 'ACK' && !known && !this.admitNew(msg, source)) return;
     const cseq = parseCSeq(msg.headers.get('cseq') ?? '');
     // §8.2: the CSeq method must match the request method.
     if (!cseq || cseq.method !== msg.method) {
@@ -129,13 +250,77 @@ export class UaCore {
       if (msg.method !== 'ACK') this.sendStateless(msg, source, 400, { reason: 'Bad Request (CSeq)' });
       return;
     }
-    if (this.layer.receiveRequest(msg)) return;
+    // §8.1.1.5: a request outside a dialog starts its CSeq below 2^31, leaving the dialog room to
+    // count up to 2^32-1 (§12.2.1.1). One at or above it never gets a transaction or a dialog.
+    if (cseq.seq >= MAX_INITIAL_CSEQ && msg.method !== 'ACK' && !parseNameAddr(msg.headers.get('to') ?? '')?.tag) {
+      rejected.inc();
+      this.sendStateless(msg, source, 400, { reason: 'Bad Request (CSeq not below 2^31)' });
+      return;
+    }
+    // Syntax beyond what the parser needed (RFC 4475 §3.1.2, §3.3.1, §3.3.8), for requests that would
+    // create state. One matched to a dialog or transaction is taken as it is, so that a peer's odd
+    // Date header cannot keep a call up (§15.1.1: a BYE ends the session whatever the answer).
+    if (!known && msg.method !== 'ACK') {
+      const defect = requestDefect(msg);
+      if (defect) {
+        rejected.inc();
+        this.sendStateless(msg, source, 400, { reason: `Bad Request (${defect})` });
+        return;
+      }
+    }
     this.dispatchRequest(msg, source, cseq.seq);
   }
 
-  /** A request can be answered when the headers a response copies are present and usable. */
+  /** State the request refers to: its dialog, the INVITE a CANCEL cancels, or an INVITE answered 2xx (Timer L). */
+  private knownContext(req: SipRequest): boolean {
+    const toTag = parseNameAddr(req.headers.get('to') ?? '')?.tag;
+    if (toTag) {
+      const fromTag = parseNameAddr(req.headers.get('from') ?? '')?.tag ?? '';
+      if (this.dialogs.has(dialogId(req.headers.get('call-id') ?? '', toTag, fromTag))) return true;
+    }
+    if (req.method === 'CANCEL') return this.layer.findInviteFor(req) !== undefined;
+    if (req.method === 'INVITE') return this.accepted.has(serverKey(req) ?? '');
+    return false;
+  }
+
+  /**
+   * The admission hook, then the source's token bucket, for a request that would create state
+   * or be answered. False when it was refused here (stateless 403/503, or dropped).
+   */
+  private admitNew(req: SipRequest, source: Endpoint): boolean {
+    let verdict: AdmissionVerdict = 'accept';
+    if (this.opts.admit) {
+      try {
+        verdict = this.opts.admit({ address: source.address, port: source.port, method: req.method });
+      } catch (err) {
+        // Fail closed: a broken policy must not open the switch to everyone.
+        verdict = 'reject';
+        this.hookErrorLog.note(this.opts.clock.now(), () => ({ err }));
+      }
+    }
+    if (verdict === 'drop') return this.refuseAdmission(req, source, 'drop');
+    if (this.limiter && !this.limiter.take(source.address, source.port, this.opts.clock.now())) {
+      // A source we refuse anyway is not told about its rate: its refusals just stop.
+      const action = verdict === 'reject' ? 'drop' : (this.opts.rateLimit?.overLimit ?? 'reject');
+      rateLimited.inc({ action, method: methodLabel(req.method) });
+      this.rateLog.note(this.opts.clock.now(), () => ({ source, method: req.method, action }));
+      if (action === 'reject') this.sendStateless(req, source, 503, { headers: { 'Retry-After': String(this.opts.rateLimit?.retryAfterS ?? 5) } });
+      return false;
+    }
+    if (verdict === 'reject') return this.refuseAdmission(req, source, 'reject');
+    return true;
+  }
+
+  private refuseAdmission(req: SipRequest, source: Endpoint, verdict: 'reject' | 'drop'): false {
+    admissionRefused.inc({ verdict, method: methodLabel(req.method) });
+    this.admissionLog.note(this.opts.clock.now(), () => ({ source, method: req.method, verdict }));
+    // §8.2.6 and §16.11: a stateless response, so the refusal keeps nothing.
+    if (verdict === 'reject') this.sendStateless(req, source, 403);
+    return false;
+  }
+
+  /** A request can be answered when its top Via says where (§18.2.2); missing From/To/Call-ID get a 400 (RFC 4475 §3.3.1). */
   private answerable(req: SipRequest): boolean {
-    for (const h of MANDATORY) if (!req.headers.get(h)) return false;
     return parseVia(req.headers.get('via') ?? '') !== undefined;
   }
 
@@ -172,7 +357,7 @@ export class UaCore {
         // (the "Accepted" state and Timer L of RFC 6026 §7.1), not taken as a new request.
         const accepted = this.accepted.get(serverKey(req) ?? '');
         if (accepted) {
-          const p = accepted.dialog.pending2xx;
+          const p = this.dialogs.get(accepted.dialogId)?.pending2xx;
           if (p && p.cseq === accepted.seq) this.transmit(p.res, p.dest);
           return;
         }
@@ -192,9 +377,12 @@ export class UaCore {
         return this.bye(req, source, dialog, seq);
       case 'CANCEL':
         return this.cancel(req, source);
-      case 'OPTIONS':
+      case 'OPTIONS': {
         if (this.atTransactionBound) return this.refuseOverload(req, source);
+        const refusal = toTag ? undefined : this.refuseHeaders(req);
+        if (refusal) return this.answerNonInvite(req, source, refusal.status, { headers: refusal.headers });
         return this.answerNonInvite(req, source, 200, { headers: { Allow: ALLOW, Accept: 'application/sdp' } });
+      }
       default:
         if (toTag && !dialog) return this.answerNonInvite(req, source, 481);
         // §8.2.1: 405 for a method we know but do not allow here, 501 for one we do not know.
@@ -240,15 +428,27 @@ export class UaCore {
     }
   }
 
-  /** §8.2.2–§8.2.3: checks a UAS makes before the application sees the INVITE. */
-  private refuseInvite(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
+  /** §8.2.2.1 and §8.2.2.3: the Request-URI scheme and Require, for any request the UAS handles. */
+  private refuseHeaders(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
     const scheme = req.uri.slice(0, req.uri.indexOf(':')).toLowerCase();
     if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return { status: 416 };
-    // §8.2.2.3: no option-tags are supported yet (100rel, timer come later).
+    // No option-tags are supported yet (100rel, timer come later).
     const required = req.headers.getAll('require');
     if (required.length > 0) return { status: 420, headers: { Unsupported: required.join(', ') } };
+    return undefined;
+  }
+
+  /** §8.2.2–§8.2.3: checks a UAS makes before the application sees the INVITE. */
+  private refuseInvite(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
+    const refusal = this.refuseHeaders(req);
+    if (refusal) return refusal;
     const type = req.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
     if (req.body.length > 0 && type !== 'application/sdp') return { status: 415, headers: { Accept: 'application/sdp' } };
+    // §21.4.7: the answer will be SDP; a caller that accepts no SDP cannot take it (RFC 4475 §3.3.15).
+    const accept = req.headers.getAll('accept').map((a) => a.split(';')[0].trim().toLowerCase());
+    if (req.headers.has('accept') && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*')) {
+      return { status: 406, headers: { Warning: '399 - "only application/sdp can be answered"' } };
+    }
     return undefined;
   }
 
@@ -296,22 +496,22 @@ export class UaCore {
     this.finalize(inv, false);
     this.layer.respond(inv.tx, res);
     dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
-    const merge = mergeKey(req);
-    this.accept(req, dialog, state.remoteSeq, () => this.ongoing.delete(merge));
+    this.accept(req, dialog, state.remoteSeq, mergeKey(req));
     this.schedule2xx(dialog);
     return dialog;
   }
 
-  /** RFC 6026 §7.1: remembers an INVITE answered 2xx for 64*T1 (Timer L) so its retransmissions are absorbed. */
-  private accept(req: SipRequest, dialog: SipDialog, seq: number, onExpiry?: () => void): void {
+  /**
+   * RFC 6026 §7.1: remembers an INVITE answered 2xx for 64*T1 (Timer L) so its retransmissions
+   * are absorbed; the merge key of an initial INVITE is released with it (§8.2.2.2).
+   */
+  private accept(req: SipRequest, dialog: SipDialog, seq: number, merge?: string): void {
     const key = serverKey(req);
-    if (!key) return;
-    const entry = { dialog, seq };
-    this.accepted.set(key, entry);
-    this.opts.clock.setTimeout(() => {
-      if (this.accepted.get(key) === entry) this.accepted.delete(key);
-      onExpiry?.();
-    }, 64 * T1);
+    if (!key) {
+      if (merge !== undefined) this.ongoing.delete(merge);
+      return;
+    }
+    this.accepted.set(key, { dialogId: dialog.id, seq, merge }, 64 * T1);
   }
 
   private schedule2xx(dialog: SipDialog): void {
@@ -399,8 +599,8 @@ export class UaCore {
     this.opts.clock.clearTimeout(inv.guard);
     inv.guard = undefined;
   }
-  /** Answered INVITEs for 64*T1 after their 2xx, by server-transaction key (RFC 6026 Timer L). */
-  private readonly accepted = new Map<string, { dialog: SipDialog; seq: number }>();
+  /** Answered INVITEs for 64*T1 after their 2xx, by server-transaction key (RFC 6026 Timer L), bounded. */
+  private readonly accepted: ExpiringFifo<Accepted>;
   /** §8.2.2.2: From tag, Call-ID and CSeq of INVITEs in progress or accepted. */
   private readonly ongoing = new Set<string>();
 
@@ -457,20 +657,90 @@ export class UaCore {
 
   // ---- UAC --------------------------------------------------------------------------------
 
+  /**
+   * §8.1.1: the From, To and Call-ID of a new request outside a dialog. A From or To in the
+   * caller's headers takes the place of ours (From gets our tag when it has none); Via, CSeq,
+   * Call-ID and Content-Length are always the stack's own.
+   */
+  private outOfDialogParties(uri: string, o: { from?: string; to?: string; headers?: Record<string, string> }) {
+    const host = this.opts.local.host;
+    const headers: Record<string, string> = {};
+    let fromHeader: string | undefined;
+    let toHeader: string | undefined;
+    for (const [name, value] of Object.entries(o.headers ?? {})) {
+      const key = headerKey(name);
+      if (key === 'from') fromHeader = value;
+      else if (key === 'to') toHeader = value;
+      else if (!RESERVED_HEADERS.has(key)) headers[name] = value;
+    }
+    const fromUri = o.from ? (o.from.includes(':') ? o.from : `sip:${o.from}@${host}`) : `sip:softswitch@${host}`;
+    const localTag = randomToken();
+    let from = `${formatNameAddr({ uri: fromUri })};tag=${localTag}`;
+    if (fromHeader) {
+      const na = parseNameAddr(fromHeader);
+      if (na) from = na.tag ? fromHeader : `${fromHeader};tag=${localTag}`;
+    }
+    const to = toHeader && parseNameAddr(toHeader) ? toHeader : formatNameAddr({ uri: o.to ?? uri });
+    const fromUser = parseUri(parseNameAddr(from)?.uri ?? fromUri)?.user;
+    return { from, to, headers, callId: `${randomToken(12)}@${host}`, cseq: Math.floor(Math.random() * 10_000) + 1, fromUser };
+  }
+
+  /** §8.1 and §17.1.2: one non-INVITE request outside a dialog; resolves with its final response, a local 408 or 503. */
+  request(uri: string, o: RequestOptions): Promise<RequestResult> {
+    const local = (status: number, reason: string): RequestResult => ({ status, reason, get: () => undefined });
+    const method = String(o.method).toUpperCase();
+    if (!OUT_OF_DIALOG_METHODS.has(method)) return Promise.reject(new RangeError(`request() sends ${[...OUT_OF_DIALOG_METHODS].join('/')}, not ${o.method}`));
+    const dest = uriDestination(uri);
+    if (!dest) return Promise.resolve(local(416, 'Unsupported URI Scheme'));
+    if (!udpCarries(uri)) return Promise.resolve(local(503, 'Service Unavailable (transport)'));
+    const p = this.outOfDialogParties(uri, o);
+    const req = buildRequest({
+      method,
+      uri,
+      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
+      from: p.from,
+      to: p.to,
+      callId: p.callId,
+      cseq: p.cseq,
+      headers: p.headers,
+      body: o.body,
+      contentType: 'text/plain',
+    });
+    return new Promise<RequestResult>((resolve) => {
+      let done = false;
+      let guard: TimerHandle | undefined;
+      const finish = (r: RequestResult) => {
+        if (done) return;
+        done = true;
+        this.opts.clock.clearTimeout(guard);
+        resolve(r);
+      };
+      const tx = this.layer.startClient(req, dest, {
+        passUp: (msg) => {
+          if (msg.kind === 'response' && msg.status >= 200) finish({ status: msg.status, reason: msg.reason, get: (n) => msg.headers.get(n) });
+        },
+        // §8.1.3.1: a transaction timeout is treated as 408, a transport error as 503.
+        timeout: () => finish(local(408, 'Request Timeout')),
+        transportError: () => finish(local(503, 'Service Unavailable')),
+      });
+      if (o.timeoutMs !== undefined && !done) {
+        guard = this.opts.clock.setTimeout(() => {
+          tx.abort();
+          finish(local(408, 'Request Timeout'));
+        }, Math.max(0, o.timeoutMs));
+      }
+    });
+  }
+
   /** §13.2.1: sends INVITE; resolves with the dialog on 2xx (ACK sent), rejects with SipError. */
   invite(uri: string, o: CreateUacOptions): Promise<SipDialog> {
     const dest = uriDestination(uri);
     if (!dest) return Promise.reject(new SipError(416, 'Unsupported URI Scheme'));
+    if (!udpCarries(uri)) return Promise.reject(new SipError(503, 'Service Unavailable (transport)'));
     if (o.signal?.aborted) return Promise.reject(new SipError(487, 'Request Terminated'));
     const host = this.opts.local.host;
-    const fromUri = o.from ? (o.from.includes(':') ? o.from : `sip:${o.from}@${host}`) : `sip:softswitch@${host}`;
-    const localTag = randomToken();
-    const callId = `${randomToken(12)}@${host}`;
-    const from = `${formatNameAddr({ uri: fromUri })};tag=${localTag}`;
-    const to = formatNameAddr({ uri: o.to ?? uri });
-    const cseq = Math.floor(Math.random() * 10_000) + 1;
-    const user = parseUri(fromUri)?.user;
-    const contact = `<sip:${user ? `${user}@` : ''}${host}:${this.opts.local.port}>`;
+    const { from, to, headers, callId, cseq, fromUser } = this.outOfDialogParties(uri, o);
+    const contact = `<sip:${fromUser ? `${fromUser}@` : ''}${host}:${this.opts.local.port}>`;
     const req = buildRequest({
       method: 'INVITE',
       uri,
@@ -480,16 +750,18 @@ export class UaCore {
       callId,
       cseq,
       contact,
-      headers: o.headers,
+      headers,
       body: o.localSdp,
     });
     return new Promise<SipDialog>((resolve, reject) => {
       let settled = false;
       let provisional = false;
       let cancelWanted = false;
+      let giveUp: TimerHandle | undefined;
       const settle = (fn: () => void) => {
         if (!settled) {
           settled = true;
+          this.opts.clock.clearTimeout(giveUp);
           fn();
         }
       };
@@ -507,16 +779,18 @@ export class UaCore {
         this.layer.startClient(c, dest, {});
         // §9.1: with no final response 64*T1 after the CANCEL, the INVITE is considered cancelled.
         this.opts.clock.setTimeout(() => {
-          if (settled) return;
-          inviteTx.abort();
+          if (!inviteTx.terminated) inviteTx.abort();
           settle(() => reject(new SipError(487, 'Request Terminated')));
         }, 64 * T1);
       };
-      o.signal?.addEventListener('abort', () => {
-        if (settled) return;
+      /** Gives the attempt up: CANCEL now or at the first provisional (§9.1). */
+      const withdraw = () => {
+        if (cancelWanted) return;
         cancelWanted = true;
-        // §9.1: CANCEL only once a provisional response has arrived.
         if (provisional) sendCancel();
+      };
+      o.signal?.addEventListener('abort', () => {
+        if (!settled) withdraw();
       }, { once: true });
       const inviteTx = this.layer.startClient(req, dest, {
         passUp: (msg) => {
@@ -527,7 +801,7 @@ export class UaCore {
               provisional = true;
               if (first && cancelWanted) sendCancel();
             }
-            if (msg.status > 100) {
+            if (msg.status > 100 && !settled) {
               const sdp = msg.body.length > 0 ? msg.body.toString('utf8') : undefined;
               o.onProvisional?.({ status: msg.status, reason: msg.reason, sdp, get: (n) => msg.headers.get(n) });
             }
@@ -536,7 +810,7 @@ export class UaCore {
           if (msg.status < 300) {
             const dialog = this.uacDialog(req, msg, o.localSdp ?? '', dest);
             if (cancelWanted) {
-              // §9.1: the 2xx crossed our CANCEL; the call is up, so end it.
+              // §9.1: the 2xx crossed our CANCEL (or came after we gave up); the call is up, so end it.
               void dialog.destroy();
               return settle(() => reject(new SipError(487, 'Request Terminated')));
             }
@@ -547,6 +821,13 @@ export class UaCore {
         timeout: () => settle(() => reject(new SipError(408, 'Request Timeout'))),
         transportError: () => settle(() => reject(new SipError(503, 'Service Unavailable'))),
       });
+      if (o.timeoutMs !== undefined && !settled) {
+        giveUp = this.opts.clock.setTimeout(() => {
+          if (settled) return;
+          withdraw();
+          settle(() => reject(new SipError(408, 'Request Timeout')));
+        }, Math.max(0, o.timeoutMs));
+      }
     });
   }
 
@@ -596,7 +877,14 @@ export class UaCore {
     if (d?.ack) this.transmit(d.ack.req, d.ack.dest);
   }
 
+  /** Sources the rate limiter currently tracks (0 when it is off). */
+  get rateLimitedSources(): number {
+    return this.limiter?.size ?? 0;
+  }
+
   close(): void {
+    for (const ref of cores) if (ref.deref() === this) cores.delete(ref);
+    this.limiter?.clear();
     for (const d of this.dialogs.values()) this.forget(d);
     this.accepted.clear();
     this.layer.closeAll();

@@ -193,6 +193,13 @@ export class FakeSip implements SignallingPort {
     this.uacs.push(uac);
     return uac.promise;
   }
+  /** OPTIONS probes and other out-of-dialog requests: answered 200 unless the test sets `requestStatus`. */
+  requestStatus = 200;
+  readonly requests: Array<{ uri: string; method: string }> = [];
+  request(uri: string, opts: { method: string }): Promise<{ status: number; reason: string; get(): undefined }> {
+    this.requests.push({ uri, method: opts.method });
+    return Promise.resolve({ status: this.requestStatus, reason: 'Fake', get: () => undefined });
+  }
   async close(): Promise<void> {}
 }
 

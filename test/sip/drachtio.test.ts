@@ -1,7 +1,13 @@
+import { createSocket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DrachtioSignallingPort } from '../../src/sip/drachtio-adapter.js';
 import { silentLogger } from '../../src/util/log.js';
 import { createServer } from 'node:net';
+import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
+import { SDP } from './fixtures.js';
+
+const scenario = (name: string) => fileURLToPath(new URL(`../scenarios/${name}`, import.meta.url));
 
 const host = process.env.DRACHTIO_HOST;
 
@@ -21,6 +27,60 @@ describe('drachtio-srf adapter', () => {
     port.onInvite((_req, res) => res.send(486));
     await port.close();
   });
+});
+
+describe.skipIf(!host || !hasSipp())('drachtio adapter: request() and createUAC timeoutMs through a drachtio-server, against SIPp', () => {
+  const connect = () => DrachtioSignallingPort.connect({ host: host!, port: Number(process.env.DRACHTIO_PORT ?? 9022), secret: process.env.DRACHTIO_SECRET ?? 'cymru', logger: silentLogger });
+  const startUas = async (file: string) => {
+    const sippPort = await freeUdpPort();
+    const run = runSipp({ scenario: scenario(file), localPort: sippPort, args: ['-m', '1'], timeoutS: 10 });
+    await new Promise((r) => setTimeout(r, 300));
+    return { sippPort, run };
+  };
+
+  it('OPTIONS: 200 with the far end headers; a silent peer: 408 after timeoutMs; a closed port: 503 (ICMP)', async () => {
+    const port = await connect();
+    try {
+      const { sippPort, run } = await startUas('sip-uas-options.xml');
+      const r = await port.request(`sip:ping@127.0.0.1:${sippPort}`, { method: 'OPTIONS', timeoutMs: 5000 });
+      expect(r.status).toBe(200);
+      expect(r.get('X-Probe')).toMatch(/^sipp-/);
+      expect((await run).exitCode).toBe(0);
+      // A bound socket that never answers: the local timeout gives 408. (A closed port on loopback is a
+      // transport error to drachtio-server, which sees the ICMP and answers 503 at once, §8.1.3.1.)
+      const silent = createSocket('udp4');
+      await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+      try {
+        expect((await port.request(`sip:x@127.0.0.1:${silent.address().port}`, { method: 'OPTIONS', timeoutMs: 500 })).status).toBe(408);
+      } finally {
+        silent.close();
+      }
+      const closed = await freeUdpPort();
+      expect((await port.request(`sip:x@127.0.0.1:${closed}`, { method: 'OPTIONS', timeoutMs: 5000 })).status).toBe(503);
+    } finally {
+      await port.close();
+    }
+  }, 30_000);
+
+  it('createUAC with identity headers is answered; with timeoutMs against a ringing far end it rejects 408 and SIPp sees CANCEL', async () => {
+    const port = await connect();
+    try {
+      const a = await startUas('sip-uas-check-headers.xml');
+      const d = await port.createUAC(`sip:2125550100@127.0.0.1:${a.sippPort};transport=udp`, {
+        localSdp: SDP,
+        headers: { 'P-Asserted-Identity': '<sip:+12125550199@127.0.0.1;user=phone>', Privacy: 'id', Diversion: '<sip:+12125550111@127.0.0.1>;reason=unconditional;counter=1' },
+      });
+      await d.destroy();
+      const ra = await a.run;
+      expect(ra.exitCode, `identity headers: ${ra.stdout.slice(-2500)}`).toBe(0);
+      const b = await startUas('sip-uas-ring-no-answer.xml');
+      await expect(port.createUAC(`sip:2125550100@127.0.0.1:${b.sippPort}`, { localSdp: SDP, timeoutMs: 800 })).rejects.toMatchObject({ name: 'SipError', status: 408 });
+      const rb = await b.run;
+      expect(rb.exitCode, `ring no answer: ${rb.stdout.slice(-2500)}`).toBe(0);
+    } finally {
+      await port.close();
+    }
+  }, 30_000);
 });
 
 if (!host) console.info('drachtio integration test skipped: no drachtio-server here (set DRACHTIO_HOST to run it)');

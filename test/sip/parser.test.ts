@@ -209,3 +209,33 @@ describe('SIP parser: seeded fuzz', () => {
     expect(messages).toBeGreaterThan(1000);
   });
 });
+
+describe('header values after the torture vectors (RFC 4475, RFC 5118)', () => {
+  it("a '?' in the user part is not a headers component; one after the host is", () => {
+    expect(parseUri('sip:a?b@example.com')).toMatchObject({ user: 'a?b', host: 'example.com', headers: undefined });
+    expect(parseUri('sip:user@example.com?Route=%3Csip:x%3E')).toMatchObject({ user: 'user', host: 'example.com', headers: 'Route=%3Csip:x%3E' });
+  });
+
+  it('an IPv6 address is a host only in brackets, and only when it is an IPv6 address', () => {
+    expect(parseUri('sip:[2001:db8::10]:5070')).toMatchObject({ host: '[2001:db8::10]', port: 5070 });
+    expect(parseUri('sip:[2001:db8::10:5070]')).toMatchObject({ host: '[2001:db8::10:5070]', port: undefined });
+    expect(parseUri('sip:2001:db8::10')).toBeUndefined();
+    expect(parseUri('sip:user@[2001:db8:::192.0.2.1]')).toBeUndefined();
+    expect(parseUri('sip:user@exa mple.com')).toBeUndefined();
+  });
+
+  it("a '<' inside a quoted display name does not open the URI", () => {
+    expect(parseNameAddr('"a <b>" <sip:c@example.com>;tag=1')).toMatchObject({ displayName: 'a <b>', uri: 'sip:c@example.com', tag: '1' });
+  });
+
+  it('a Via of another protocol version parses with its version (for the 505)', () => {
+    expect(parseVia('SIP/7.0/UDP c.example.com;branch=z9hG4bKx')).toMatchObject({ version: '7.0', host: 'c.example.com' });
+  });
+
+  it('a request line with extra spaces is refused with the request kept, so a 400 can be sent', () => {
+    const r = parseMessage(Buffer.from('INVITE  sip:a@b  SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n'));
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.partial?.headers.get('via')).toBe('SIP/2.0/UDP h;branch=z9hG4bK1');
+  });
+});
+

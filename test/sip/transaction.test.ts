@@ -5,6 +5,7 @@ import { buildNon2xxAck, buildResponse } from '../../src/sip/build.js';
 import type { Endpoint, SipMessage, SipRequest } from '../../src/sip/message.js';
 import { TransactionLayer } from '../../src/sip/transaction/layer.js';
 import { TABLES, transition } from '../../src/sip/transaction/fsm.js';
+import { serializeMessage } from '../../src/sip/serializer.js';
 import { crlf, invite } from './fixtures.js';
 
 function request(buf: Buffer): SipRequest {
@@ -125,19 +126,45 @@ describe('INVITE server transaction in virtual time', () => {
     expect(sent.map((s) => s.msg.kind === 'response' && s.msg.status)).toEqual([100, 180, 180]);
   });
 
-  it('retransmits a failure on timer G (T1 doubling to T2) until ACK; timer I then ends it', () => {
+  it('retransmits a failure on timer G (T1 doubling to T2) until ACK; Confirmed then absorbs silently for timer I (T4)', () => {
     const { clock, layer, sent, events, tu } = rig();
     const inv = request(invite());
     const tx = layer.startServer(inv, peer, tu)!;
+    expect(layer.size).toMatchObject({ servers: 1, unacknowledged: 0 });
     layer.respond(tx, buildResponse(inv, 486, { toTag: 'x' }));
+    // A final sent: no longer live (the flood bound), but still retransmitting until the ACK.
+    expect(layer.size).toMatchObject({ servers: 0, unacknowledged: 1 });
     clock.advance(8000);
     expect(sent.map((s) => s.at)).toEqual([0, 500, 1500, 3500, 7500]);
     const ack = request(crlf(['ACK sip:+4930123456@198.51.100.1 SIP/2.0', 'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-abc-1', 'From: <sip:a@h>;tag=a1', 'To: <sip:b@h>;tag=x', 'Call-ID: call-1@192.0.2.10', 'CSeq: 1 ACK', 'Content-Length: 0', '', '']));
     expect(layer.receiveRequest(ack)).toBe(true);
-    expect(tx.state).toBe('confirmed');
-    clock.advance(10_000);
-    expect(sent).toHaveLength(5);
     expect(events).toEqual(['up:INVITE', 'terminated']);
+    expect(layer.size).toMatchObject({ servers: 0, unacknowledged: 0, completed: 1 });
+    expect(layer.receiveRequest(ack)).toBe(true);
+    expect(layer.receiveRequest(request(invite()))).toBe(true);
+    clock.advance(4999);
+    expect(layer.receiveRequest(ack)).toBe(true);
+    expect(sent).toHaveLength(5);
+    clock.advance(1);
+    expect(layer.receiveRequest(ack)).toBe(false);
+    expect(layer.size.completed).toBe(0);
+  });
+
+  it('over maxUnacknowledged the oldest unacknowledged final goes to the compact store: no more Timer G, its INVITE is still answered and its ACK absorbed', () => {
+    const clock = new VirtualClock();
+    const sent: Array<{ at: number; msg: SipMessage }> = [];
+    const layer = new TransactionLayer({ clock, send: (msg) => sent.push({ at: clock.now(), msg }), buildAck: buildNon2xxAck }, { maxUnacknowledged: 2 });
+    for (let i = 1; i <= 3; i++) {
+      const inv = request(invite({ branch: `z9hG4bK-u${i}` }));
+      layer.respond(layer.startServer(inv, peer, {})!, buildResponse(inv, 486, { toTag: 'x' }));
+    }
+    expect(layer.size).toMatchObject({ servers: 0, unacknowledged: 2, completed: 1 });
+    clock.advance(600);
+    // Timer G fired for u2 and u3 only.
+    expect(sent.filter((s) => s.at === 500)).toHaveLength(2);
+    expect(layer.receiveRequest(request(invite({ branch: 'z9hG4bK-u1' })))).toBe(true);
+    const last = sent.at(-1)!.msg;
+    expect(last.kind === 'response' && last.status).toBe(486);
   });
 
   it('gives up on timer H (64*T1) when no ACK comes', () => {
@@ -160,18 +187,48 @@ describe('INVITE server transaction in virtual time', () => {
 });
 
 describe('non-INVITE server transaction in virtual time', () => {
-  it('discards retransmissions while Trying, resends the final once Completed, ends on timer J', () => {
+  it('discards retransmissions while Trying; once Completed it leaves the live count and repeats its final from the compact store until timer J', () => {
     const { clock, layer, sent, events, tu } = rig();
     const req = bye();
     const tx = layer.startServer(req, peer, tu)!;
     expect(layer.receiveRequest(bye())).toBe(true);
     expect(sent).toHaveLength(0);
+    expect(layer.size.servers).toBe(1);
     layer.respond(tx, buildResponse(req, 200));
-    layer.receiveRequest(bye());
+    expect(layer.size).toMatchObject({ servers: 0, completed: 1 });
+    expect(events).toEqual(['up:BYE', 'terminated']);
+    expect(layer.receiveRequest(bye())).toBe(true);
     expect(sent.map((s) => s.msg.kind === 'response' && s.msg.status)).toEqual([200, 200]);
     clock.advance(31_999);
-    expect(tx.state).toBe('completed');
+    expect(layer.receiveRequest(bye())).toBe(true);
+    expect(sent).toHaveLength(3);
     clock.advance(1);
-    expect(events).toEqual(['up:BYE', 'terminated']);
+    expect(layer.size.completed).toBe(0);
+    expect(layer.receiveRequest(bye())).toBe(false);
+  });
+
+  it('the compact store is bounded by entries and bytes, oldest first; an evicted transaction no longer absorbs', () => {
+    const clock = new VirtualClock();
+    const evicted: number[] = [];
+    const layer = new TransactionLayer({ clock, send: () => undefined, encode: (m) => serializeMessage(m), sendEncoded: () => undefined }, { maxCompleted: 100, onEvicted: () => evicted.push(1) });
+    const byeN = (i: number) => request(crlf(['BYE sip:a@192.0.2.10 SIP/2.0', `Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKn${i}`, 'From: <sip:b@h>;tag=2', 'To: <sip:a@h>;tag=1', `Call-ID: c${i}`, `CSeq: ${i} BYE`, 'Content-Length: 0', '', '']));
+    for (let i = 0; i < 1000; i++) {
+      const r = byeN(i);
+      layer.respond(layer.startServer(r, peer, {})!, buildResponse(r, 200));
+    }
+    expect(layer.size.completed).toBe(100);
+    expect(evicted).toHaveLength(900);
+    expect(layer.receiveRequest(byeN(0))).toBe(false);
+    expect(layer.receiveRequest(byeN(999))).toBe(true);
+    const perEntry = layer.size.completedBytes / 100;
+    expect(perEntry).toBeGreaterThan(200);
+    expect(perEntry).toBeLessThan(600);
+    const tight = new TransactionLayer({ clock, send: () => undefined, encode: (m) => serializeMessage(m), sendEncoded: () => undefined }, { maxCompletedBytes: 20 * perEntry });
+    for (let i = 0; i < 1000; i++) {
+      const r = byeN(i);
+      tight.respond(tight.startServer(r, peer, {})!, buildResponse(r, 200));
+    }
+    expect(tight.size.completed).toBeLessThanOrEqual(20);
+    expect(tight.size.completedBytes).toBeLessThanOrEqual(20 * perEntry);
   });
 });

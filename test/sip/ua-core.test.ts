@@ -137,14 +137,21 @@ describe('UAS core', () => {
     expect(responses()[0].msg.headers.getAll('allow')).toEqual(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS']);
   });
 
-  it('answers 400 to a request it can answer, 505 to a wrong version, and drops what it cannot answer', () => {
+  it('answers 400 to a request it can answer (even one missing Call-ID, RFC 4475 §3.3.1), 505 to a wrong version, and drops what has no usable Via', () => {
     const { core, responses } = rig();
     core.receive(Buffer.from(invite().toString().replace(/Content-Length: \d+/, 'Content-Length: -5')), caller);
     core.receive(Buffer.from(invite({ branch: 'z9hG4bK-2' }).toString().replace('CSeq: 1 INVITE', 'CSeq: 1 BYE')), caller);
     core.receive(Buffer.from(invite({ branch: 'z9hG4bK-3' }).toString().replace('SIP/2.0\r\nVia', 'SIP/3.0\r\nVia')), caller);
     core.receive(Buffer.from(invite({ branch: 'z9hG4bK-4' }).toString().replace(/Call-ID: .*\r\n/, '')), caller);
+    core.receive(Buffer.from(invite({ branch: 'z9hG4bK-5' }).toString().replace(/Via: .*\r\n/, '')), caller);
     core.receive(Buffer.from('garbage\r\n\r\n'), caller);
-    expect(responses().map((r) => r.msg.status)).toEqual([400, 400, 505]);
+    expect(responses().map((r) => [r.msg.status, r.msg.reason])).toEqual([
+      [400, 'Bad Request (bad-content-length)'],
+      [400, 'Bad Request (CSeq)'],
+      [505, 'Version Not Supported'],
+      [400, 'Bad Request (missing Call-ID)'],
+    ]);
+    expect(responses()[3].msg.headers.has('call-id')).toBe(false);
   });
 
   it('refuses before the application sees it: 416 for a foreign URI scheme, 420 for Require, 415 for a non-SDP body', () => {

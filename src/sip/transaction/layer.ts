@@ -1,7 +1,13 @@
-/** Holds live transactions and matches incoming messages to them (RFC 3261 §17.1.3, §17.2.3). */
-import { BRANCH_COOKIE } from '../constants.js';
+/**
+ * Holds transactions and matches incoming messages to them (RFC 3261 §17.1.3, §17.2.3). Live
+ * server transactions are counted apart from finished ones: a finished transaction only has to
+ * repeat its final response (or absorb) until its timer would end it, so it is kept as a few
+ * hundred bytes in a bounded store instead of a full transaction with timers.
+ */
+import { BRANCH_COOKIE, T1, T4 } from '../constants.js';
 import { parseCSeq, parseNameAddr, parseVia } from '../header-values.js';
-import type { Endpoint, SipRequest, SipResponse } from '../message.js';
+import type { Endpoint, SipMessage, SipRequest, SipResponse } from '../message.js';
+import { ExpiringFifo } from './expiring-fifo.js';
 import type { TransactionKind, TxEvent } from './fsm.js';
 import { Transaction, type TransactionDeps, type TransactionUser } from './transaction.js';
 
@@ -40,21 +46,70 @@ export function tuResponseEvent(kind: TransactionKind, status: number): TxEvent 
   return 'TU_FINAL';
 }
 
+/** What a finished server transaction leaves behind: the final response to repeat, or nothing (absorb silently). */
+interface Finished {
+  payload: Buffer | SipMessage | undefined;
+  dest: Endpoint;
+}
+
+export interface TransactionLayerLimits {
+  /** Finished server transactions remembered for their retransmissions (default 200,000). */
+  maxCompleted?: number;
+  /** Bytes those may hold, roughly (default 64 MiB). */
+  maxCompletedBytes?: number;
+  /**
+   * INVITE server transactions holding a non-2xx final and retransmitting it until the ACK
+   * (Completed, §17.2.1) kept as full transactions (default 5,000). Beyond it the oldest goes
+   * to the compact store: it stops Timer G but still answers a retransmitted INVITE and absorbs the ACK.
+   */
+  maxUnacknowledged?: number;
+  /** Told when a finished transaction is forgotten before its timer (the store was full). */
+  onEvicted?: () => void;
+}
+
+/** Rough bytes of a compact entry beyond its payload: the Map slot, the entry objects, the key as UTF-16. */
+const ENTRY_OVERHEAD = 160;
+
 export class TransactionLayer {
   private readonly clients = new Map<string, Transaction>();
-  private readonly servers = new Map<string, Transaction>();
+  /** Server transactions in Trying/Proceeding: what the flood bound counts. */
+  private readonly live = new Map<string, Transaction>();
+  /** INVITE server transactions in Completed (non-2xx sent, Timer G until the ACK), oldest first. */
+  private readonly unacknowledged = new Map<string, Transaction>();
+  /** Finished server transactions, compact: §17.2.1 Confirmed (Timer I), §17.2.2 Completed (Timer J). */
+  private readonly finished: ExpiringFifo<Finished>;
+  private readonly maxUnacknowledged: number;
 
-  constructor(private readonly deps: TransactionDeps) {}
+  constructor(
+    private readonly deps: TransactionDeps,
+    limits: TransactionLayerLimits = {},
+  ) {
+    this.maxUnacknowledged = Math.max(0, limits.maxUnacknowledged ?? 5_000);
+    this.finished = new ExpiringFifo<Finished>({
+      clock: deps.clock,
+      maxEntries: Math.max(1, limits.maxCompleted ?? 200_000),
+      maxBytes: limits.maxCompletedBytes ?? 64 * 1024 * 1024,
+      cost: (key, f) => ENTRY_OVERHEAD + 2 * key.length + (Buffer.isBuffer(f.payload) ? f.payload.length : f.payload ? 1024 : 0),
+      onRemove: (_k, _v, cause) => {
+        if (cause === 'evicted') limits.onEvicted?.();
+      },
+    });
+  }
 
-  get size(): { clients: number; servers: number } {
-    return { clients: this.clients.size, servers: this.servers.size };
+  /**
+   * clients: client transactions; servers: live server transactions (Trying/Proceeding), the
+   * count a flood bound applies to; unacknowledged: INVITE servers retransmitting a non-2xx final;
+   * completed/completedBytes: the compact store of finished ones.
+   */
+  get size(): { clients: number; servers: number; unacknowledged: number; completed: number; completedBytes: number } {
+    return { clients: this.clients.size, servers: this.live.size, unacknowledged: this.unacknowledged.size, completed: this.finished.size, completedBytes: this.finished.bytes };
   }
 
   /** Starts a client transaction for req (its top Via must carry a branch) and sends it. */
   startClient(req: SipRequest, dest: Endpoint, tu: TransactionUser): Transaction {
     const key = clientKey(req) ?? `nokey|${Math.random()}`;
     const kind: TransactionKind = req.method === 'INVITE' ? 'ict' : 'nict';
-    const tx = new Transaction(kind, key, req, dest, this.deps, this.wrap(tu, this.clients, key));
+    const tx = new Transaction(kind, key, req, dest, this.deps, this.wrap(tu, key, this.clients));
     this.clients.set(key, tx);
     tx.handle('START');
     return tx;
@@ -65,15 +120,18 @@ export class TransactionLayer {
     const key = serverKey(req);
     if (!key) return undefined;
     const kind: TransactionKind = req.method === 'INVITE' ? 'ist' : 'nist';
-    const tx = new Transaction(kind, key, req, responseDest, this.deps, this.wrap(tu, this.servers, key));
-    this.servers.set(key, tx);
+    this.finished.delete(key);
+    const tx = new Transaction(kind, key, req, responseDest, this.deps, this.wrap(tu, key, this.live, this.unacknowledged));
+    this.live.set(key, tx);
     tx.handle('START', req);
     return tx;
   }
 
   /** Sends a TU response through its server transaction. */
   respond(tx: Transaction, res: SipResponse): boolean {
-    return tx.handle(tuResponseEvent(tx.kind, res.status), res);
+    const handled = tx.handle(tuResponseEvent(tx.kind, res.status), res);
+    if (handled) this.settle(tx);
+    return handled;
   }
 
   /** Delivers a response to its client transaction; false when none matches (e.g. a 2xx retransmission). */
@@ -88,32 +146,80 @@ export class TransactionLayer {
   /** Absorbs a retransmitted request or an ACK for a non-2xx final; false when no transaction matches. */
   receiveRequest(req: SipRequest): boolean {
     const key = serverKey(req);
-    const tx = key ? this.servers.get(key) : undefined;
-    if (!tx) return false;
-    // An ACK to a 2xx has its own branch (§17.1.1.3), so a matching ACK here is for a non-2xx.
-    tx.handle(req.method === 'ACK' ? 'RECV_ACK' : 'RECV_REQUEST', req);
+    if (!key) return false;
+    const tx = this.live.get(key) ?? this.unacknowledged.get(key);
+    if (tx) {
+      // An ACK to a 2xx has its own branch (§17.1.1.3), so a matching ACK here is for a non-2xx.
+      tx.handle(req.method === 'ACK' ? 'RECV_ACK' : 'RECV_REQUEST', req);
+      this.settle(tx);
+      return true;
+    }
+    const done = this.finished.get(key);
+    if (!done) return false;
+    // Completed NIST / an unacknowledged IST moved here: repeat the final; Confirmed IST and any ACK: absorb.
+    if (req.method !== 'ACK' && done.payload) this.resend(done);
     return true;
   }
 
   /** §9.2: the INVITE server transaction a CANCEL refers to. */
   findInviteFor(cancel: SipRequest): Transaction | undefined {
     const key = serverKey(cancel, 'INVITE');
-    return key ? this.servers.get(key) : undefined;
+    return key ? (this.live.get(key) ?? this.unacknowledged.get(key)) : undefined;
   }
 
   closeAll(): void {
-    for (const tx of [...this.clients.values(), ...this.servers.values()]) tx.abort();
+    for (const tx of [...this.clients.values(), ...this.live.values(), ...this.unacknowledged.values()]) tx.abort();
     this.clients.clear();
-    this.servers.clear();
+    this.live.clear();
+    this.unacknowledged.clear();
+    this.finished.clear();
   }
 
-  private wrap(tu: TransactionUser, map: Map<string, Transaction>, key: string): TransactionUser {
+  /**
+   * Moves a server transaction to where its state says it belongs: a Completed INVITE server to
+   * the retransmitting set; a Completed non-INVITE or Confirmed INVITE server to the compact store
+   * for the rest of Timer J (64*T1) or Timer I (T4), its timers stopped.
+   */
+  private settle(tx: Transaction): void {
+    if (tx.kind === 'nist' && tx.state === 'completed') return this.retire(tx, this.payloadOf(tx), 64 * T1);
+    if (tx.kind !== 'ist') return;
+    if (tx.state === 'confirmed') return this.retire(tx, undefined, T4);
+    if (tx.state === 'completed' && this.live.get(tx.key) === tx) {
+      this.live.delete(tx.key);
+      this.unacknowledged.set(tx.key, tx);
+      while (this.unacknowledged.size > this.maxUnacknowledged) {
+        const oldest = this.unacknowledged.values().next().value as Transaction;
+        // What is left of Timer H: the peer may still retransmit the INVITE that long.
+        this.retire(oldest, this.payloadOf(oldest), 64 * T1);
+      }
+    }
+  }
+
+  private retire(tx: Transaction, payload: Finished['payload'], ttlMs: number): void {
+    if (this.live.get(tx.key) === tx) this.live.delete(tx.key);
+    if (this.unacknowledged.get(tx.key) === tx) this.unacknowledged.delete(tx.key);
+    this.finished.set(tx.key, { payload, dest: tx.peer }, ttlMs);
+    tx.abort();
+  }
+
+  private payloadOf(tx: Transaction): Finished['payload'] {
+    const last = tx.lastResponse;
+    if (!last) return undefined;
+    return this.deps.encode ? this.deps.encode(last) : last;
+  }
+
+  private resend(f: Finished): void {
+    if (Buffer.isBuffer(f.payload)) this.deps.sendEncoded?.(f.payload, f.dest);
+    else if (f.payload) this.deps.send(f.payload, f.dest);
+  }
+
+  private wrap(tu: TransactionUser, key: string, ...maps: Array<Map<string, Transaction>>): TransactionUser {
     return {
       passUp: (msg, tx) => tu.passUp?.(msg, tx),
       timeout: (tx) => tu.timeout?.(tx),
       transportError: (tx) => tu.transportError?.(tx),
       terminated: (tx) => {
-        if (map.get(key) === tx) map.delete(key);
+        for (const map of maps) if (map.get(key) === tx) map.delete(key);
         tu.terminated?.(tx);
       },
     };

@@ -18,6 +18,10 @@ export interface TransactionDeps {
   /** RFC 3261 §17.1.1.3: the ACK for a non-2xx final, built from the INVITE and the response. */
   buildAck?(invite: SipRequest, res: SipResponse): SipRequest;
   onTransition?(tx: Transaction, from: TxState, event: TxEvent): void;
+  /** Wire bytes of a message, so a finished server transaction can keep just its final response's bytes. */
+  encode?(msg: SipMessage): Buffer;
+  /** Sends bytes made by `encode`. */
+  sendEncoded?(buf: Buffer, to: Endpoint): void;
 }
 
 /** Fixed durations (RFC 3261 Table 4, unreliable transport); A/E/G start at T1. */
