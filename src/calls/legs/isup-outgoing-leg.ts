@@ -66,6 +66,17 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     });
   }
 
+  yieldCircuit(trunkGroup: string, cic: number): boolean {
+    if (trunkGroup !== this.tgId || cic !== this.cic || this.phase !== 'seizing') return false;
+    this.deps.isup.trunkGroup(this.tgId)?.circuits.release(cic, this.callRef);
+    this.yielded = true;
+    this.log.info('the far end seized our circuit before our IAM went out; moving to another circuit');
+    return true;
+  }
+
+  /** Set by yieldCircuit(): the circuit went to the far end's call while our CRCX was pending. */
+  private yielded = false;
+
   release(cause: number): void {
     if (this.phase === 'done') return;
     if (this.phase === 'new' || this.phase === 'seizing') {
@@ -116,6 +127,7 @@ export class IsupOutgoingLeg implements TerminatingLeg {
         localSdp = (await this.bearer.create('sendrecv', this.offer || undefined)).localSdp;
       } catch (err) {
         tg.circuits.release(cic, this.callRef);
+        if (this.yielded) return this.retryElsewhere(cic);
         this.log.warn({ err: err instanceof BearerError ? err.message : err }, 'media gateway refused the connection');
         this.phase = 'done';
         this.settle();
@@ -124,6 +136,10 @@ export class IsupOutgoingLeg implements TerminatingLeg {
       if (this.abandoned) {
         tg.circuits.release(cic, this.callRef);
         return this.finish();
+      }
+      if (this.yielded) {
+        await this.bearer.delete();
+        return this.retryElsewhere(cic);
       }
       if (tg.circuits.get(cic)?.callRef !== this.callRef) {
         // Q.764 §2.10.3.1: the far end reset the circuit (RSC/GRS) while the gateway worked; it may be another call's now.
@@ -218,6 +234,21 @@ export class IsupOutgoingLeg implements TerminatingLeg {
   }
 
   private glared = false;
+
+  /** Q.764 §2.9.1.4 b) in spirit: the circuit went to the far end; one more try on another circuit. */
+  private async retryElsewhere(cic: number): Promise<void> {
+    this.yielded = false;
+    this.bearer = undefined;
+    this.cic = undefined;
+    if (this.glared) {
+      this.phase = 'done';
+      this.settle();
+      return this.fail(CAUSE_NO_CIRCUIT);
+    }
+    this.glared = true;
+    this.phase = 'new';
+    await this.attempt(cic);
+  }
 
   private onIndication(ind: IsupCallIndication, gatewaySdp: string | undefined, answerSdp: string): void {
     switch (ind.kind) {
