@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { TOKEN_CREATE_USAGE } from './api-token.js';
+import { CIRCUITS_USAGE } from './circuits.js';
 import type { CliIo } from './routes.js';
 
 const CONFIG_NOTE = 'configuration: --config FILE or SSW_CONFIG; any key can be overridden with SSW__section__key=value';
@@ -24,6 +25,11 @@ function splitConfig(args: string[]): { configPath: string | undefined; rest: st
 }
 
 export const COMMANDS: Command[] = [
+  {
+    path: ['circuits'],
+    usage: CIRCUITS_USAGE,
+    run: async (args) => (await import('./circuits.js')).circuitsCommand(args),
+  },
   {
     path: ['start'],
     usage: `usage: softswitch start [--config FILE] [--lab]
