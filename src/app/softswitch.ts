@@ -12,6 +12,7 @@ import type { Logger } from '../util/log.js';
 import { openDatabase } from '../store/database.js';
 import { CdrStore } from '../store/cdr-store.js';
 import { SqliteCallJournal } from '../store/call-journal.js';
+import { reportStateOf } from './state-metrics.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
@@ -195,6 +196,8 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     };
     routing.setAvailability(trunkGroupUsable);
     link.start();
+    reportStateOf({ link, isup });
+    cleanup.push(() => reportStateOf(undefined));
 
     // --- SIP. Requests from addresses that are no trunk customer are refused before any state is
     // kept (stateless 403 or silence, `sip.unknownSources`), and every source is rate-limited.
