@@ -200,6 +200,7 @@ export const ERR = {
   NOT_IMPLEMENTED: 501,
   UNAUTHORIZED_ENTITY: 504,
   PENDING_EXCEEDED: 506,
+  RESPONSE_TOO_LARGE: 533,
 } as const;
 
 export function describeError(code: number): string {

@@ -529,15 +529,16 @@ export class TextWriter {
   private streamParms(s: StreamDescriptor, d: number): string[] {
     const out: string[] = [];
     if (s.localControl) out.push(this.localControl(s.localControl, d));
-    if (s.local !== undefined) out.push(this.octetBlock('Local', s.local, d));
-    if (s.remote !== undefined) out.push(this.octetBlock('Remote', s.remote, d));
+    if (s.local !== undefined) out.push(this.octetBlock('Local', s.local));
+    if (s.remote !== undefined) out.push(this.octetBlock('Remote', s.remote));
     if (out.length === 0) fail('a stream needs LocalControl, Local or Remote');
     return out;
   }
 
-  private octetBlock(tok: Token, sdp: string, d: number): string {
+  private octetBlock(tok: Token, sdp: string): string {
     const body = octets(sdp);
-    return this.compact ? `${this.t(tok)}{\n${body}\n}` : `${this.t(tok)} {\n${body}\n${tabs(d)}}`;
+    // The closing brace starts its own line: what lies between the braces is handed to SDP as is.
+    return this.compact ? `${this.t(tok)}{\n${body}\n}` : `${this.t(tok)} {\n${body}\n}`;
   }
 
   private localControl(lc: LocalControl, d: number): string {
@@ -607,10 +608,10 @@ export class TextWriter {
         return `${this.t('DigitMap')}${this.eq}${p.name !== undefined ? checked(p.name, NAME_RE, 'digitMapName') : `{${this.digitMapValue(p.value as DigitMapValue)}}`}`;
       case 'embed': {
         const items: string[] = [];
-        if (p.signals) items.push(this.signals(p.signals, d));
+        if (p.signals) items.push(this.signals(p.signals, d + 1));
         if (p.events) {
           if (second) fail('events cannot be embedded in embedded events');
-          items.push(this.embeddedEvents(p.events, d));
+          items.push(this.embeddedEvents(p.events, d + 1));
         }
         if (items.length === 0) fail('Embed needs signals or events');
         return this.block(this.t('Embed'), items, d);

@@ -340,7 +340,6 @@ export const SAMPLES: Record<string, Message> = {
                 audit: [
                   { type: 'media', streams: [{ id: 1, localControl: { mode: 'sendRecv' } }] },
                   { type: 'packages', packages: [{ name: 'g', version: 1 }, { name: 'nt', version: 1 }] },
-                  { type: 'auditItem', item: 'events' },
                 ],
               },
             ],
@@ -382,7 +381,7 @@ export const SAMPLES: Record<string, Message> = {
     version: 1,
     mid: MG,
     transactions: [
-      { type: 'reply', id: 10006, immAckRequired: true, error: { type: 'error', code: 422, text: 'Syntax Error in Action' }, actions: [] },
+      { type: 'reply', id: 10006, error: { type: 'error', code: 422, text: 'Syntax Error in Action' }, actions: [] },
       {
         type: 'reply',
         id: 10007,
@@ -456,6 +455,31 @@ export const SAMPLES: Record<string, Message> = {
                       { kind: 'list', id: 3, signals: [{ kind: 'signal', name: 'cg/rt', params: [{ kind: 'stream', id: 1 }] }] },
                     ],
                   },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+  eventBuffer: {
+    type: 'message',
+    version: 1,
+    mid: MGC,
+    transactions: [
+      {
+        type: 'request',
+        id: 124,
+        actions: [
+          {
+            contextId: 5,
+            commands: [
+              {
+                command: 'modify',
+                terminationId: 'user/11111',
+                descriptors: [
+                  { type: 'media', termState: { eventBufferControl: 'lockStep' }, streams: [] },
                   { type: 'eventBuffer', events: [{ name: 'al/of', params: [{ kind: 'stream', id: 1 }] }] },
                 ],
               },
@@ -464,6 +488,29 @@ export const SAMPLES: Record<string, Message> = {
         ],
       },
     ],
+  },
+  auditReplyBareItem: {
+    type: 'message',
+    version: 1,
+    mid: MG,
+    transactions: [
+      {
+        type: 'reply',
+        id: 43,
+        actions: [
+          {
+            contextId: 2000,
+            replies: [{ command: 'auditValue', terminationId: 'tdm/1/17', audit: [{ type: 'auditItem', item: 'events' }, { type: 'auditItem', item: 'media' }] }],
+          },
+        ],
+      },
+    ],
+  },
+  immAckError: {
+    type: 'message',
+    version: 1,
+    mid: MG,
+    transactions: [{ type: 'reply', id: 10008, immAckRequired: true, error: { type: 'error', code: 422, text: 'Syntax Error in Action' }, actions: [] }],
   },
   propertyForms: {
     type: 'message',
