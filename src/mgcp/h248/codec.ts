@@ -5,7 +5,7 @@
  * Text is latin1 so every byte round-trips. `encode` writes the pretty or the compact form.
  */
 import { ERR, LIMITS } from './constants.js';
-import type { H248Decoded, H248DecodeError, Message, Transaction } from './messages.js';
+import type { H248Decoded, H248DecodeError, Message, Mid, Transaction } from './messages.js';
 import { TextParser, type ParseContext } from './text-parser.js';
 import { ParseFailure } from './text-scanner.js';
 import { EncodeFailure, TextWriter } from './text-writer.js';
@@ -88,4 +88,17 @@ export function encodeTransaction(t: Transaction, opts: EncodeOptions = {}): str
 export function detectEncoding(input: Uint8Array | string): TextEncoding {
   const text = typeof input === 'string' ? input.slice(0, 200) : Buffer.from(input.buffer, input.byteOffset, Math.min(input.length, 200)).toString('latin1');
   return /^\s*(?:[Aa][Uu](?:[Tt][Hh][Ee][Nn][Tt][Ii][Cc][Aa][Tt][Ii][Oo][Nn])?\s*=[^\n]*\n\s*)?!\//.test(text) ? 'compact' : 'pretty';
+}
+
+/** An mId written as in a message header ("<mg1.example.net>:2944", "[10.0.0.5]:2944", "mg1"), or undefined. */
+export function parseMid(text: string): Mid | undefined {
+  const t = text.trim();
+  const parser = new TextParser(t, { transactions: [] });
+  try {
+    const mid = parser.mid();
+    return parser.offset === t.length ? mid : undefined;
+  } catch (e) {
+    if (e instanceof ParseFailure) return undefined;
+    throw e;
+  }
 }
