@@ -17,6 +17,7 @@ import {
   midToString,
   type ActionReply,
   type ActionRequest,
+  type AuditItem,
   type CommandReply,
   type Descriptor,
   type Mid,
@@ -236,6 +237,21 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
     return a?.replies[0];
   }
 
+  /** AuditValue or AuditCapabilities of one termination (§7.2.5, §7.2.6): the context it is in and what it returns. */
+  async audit(
+    gateway: string,
+    command: 'auditValue' | 'auditCapabilities',
+    terminationId: string,
+    items: readonly AuditItem[] = [],
+    contextId: ActionRequest['contextId'] = '-',
+  ): Promise<{ contextId: ActionRequest['contextId']; reply?: CommandReply }> {
+    const reply = await this.request(gateway, [{ contextId, commands: [{ command, terminationId, audit: items }] }]);
+    const a = reply.actions[0];
+    if (!a) throw new H248Error('invalid', undefined, 'reply without an action reply', reply.id);
+    if (a.error) throw new H248Error('rejected', a.error.code, a.error.text ?? '', reply.id);
+    return { contextId: a.contextId, ...(a.replies[0] ? { reply: a.replies[0] } : {}) };
+  }
+
   // ---------------------------------------------------------------- health
 
   private heard(mid: Mid, from: Peer): void {
@@ -255,12 +271,12 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
     this.clock.clearTimeout(g.auditTimer);
     g.auditTimer = this.clock.setTimeout(() => {
       g.auditTimer = undefined;
-      void this.audit(g);
+      void this.auditIdle(g);
     }, ms);
   }
 
   /** AuditValue on ROOT with an empty Audit descriptor: the cheapest command every gateway answers. */
-  private async audit(g: Gw): Promise<void> {
+  private async auditIdle(g: Gw): Promise<void> {
     if (g.auditing || !g.peer || this.closed) return;
     g.auditing = true;
     try {

@@ -63,7 +63,7 @@ function fakeMg(net: Net, clock: VirtualClock, at: Peer = MG_ADDR, mid: Mid = MG
     send(actions: readonly ActionRequest[]): Promise<TransactionReply> {
       return layer.request(MGC, actions);
     },
-    serviceChange(method: 'restart' | 'forced' | 'graceful' | 'disconnected', terminationId = 'ROOT', extra: Record<string, unknown> = {}) {
+    serviceChange(method: 'restart' | 'forced' | 'graceful' | 'disconnected' | 'failover', terminationId = 'ROOT', extra: Record<string, unknown> = {}) {
       return layer.request(MGC, [{ contextId: '-', commands: [{ command: 'serviceChange', terminationId, params: { method, reason: '901 Cold Boot', ...extra } }] }]);
     },
   };
@@ -250,6 +250,17 @@ describe('H.248 bearer port (virtual time)', () => {
     s.mg.answerWith(() => ({ actions: [{ contextId: 3, replies: [], error: { type: 'error', code: 411, text: 'unknown context' } }] }));
     await s.settle(s.bearer.deleteConnection(c));
     expect(s.bearer.connectionCount).toBe(0);
+  });
+
+  it('takes a Failover registration (an MG moving to us from another MGC) without dropping its calls', async () => {
+    const s = setup();
+    await s.settle(s.mg.serviceChange('restart'));
+    s.mg.answerWith(addReply(9, 'v=0'));
+    const c = await s.settle(s.bearer.createConnection({ endpoint: 'tdm/1/1@tgw1', callId: 'f1', mode: 'sendrecv' }));
+    await s.settle(s.mg.serviceChange('failover'));
+    expect(s.restarts.at(-1)).toMatchObject({ method: 'failover', connections: [{ callId: 'f1', connectionId: c.connectionId }] });
+    expect(s.controller.status('mg1')).toMatchObject({ state: 'registered', registrations: 2 });
+    expect(s.bearer.connectionCount).toBe(1);
   });
 
   it('reports Graceful with its delay and keeps the calls; Forced on ROOT drops them all', async () => {

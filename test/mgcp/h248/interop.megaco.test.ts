@@ -24,13 +24,18 @@ interface Datagram {
   peer: Peer;
 }
 
-async function recordingTransport(log: Datagram[]): Promise<H248Transport> {
+/** Records every datagram; `drop` loses the outgoing ones it picks (each at most once). */
+async function recordingTransport(log: Datagram[], drop: { next?: (text: string) => boolean }): Promise<H248Transport> {
   const t = await openUdpTransport(0, '127.0.0.1');
   return {
     get local() {
       return t.local;
     },
     send(bytes, to) {
+      if (drop.next?.(bytes.toString('latin1'))) {
+        drop.next = undefined;
+        return;
+      }
       log.push({ dir: 'out', bytes, peer: to });
       t.send(bytes, to);
     },
@@ -65,6 +70,7 @@ const REMOTE_SDP = 'v=0\r\no=- 1 1 IN IP4 10.9.8.7\r\ns=-\r\nc=IN IP4 10.9.8.7\r
 for (const encoding of ['pretty', 'compact'] as const) {
   describe.skipIf(!hasErlangMegaco())(`H.248 controller against an OTP megaco MG (${encoding} text)`, () => {
     const wire: Datagram[] = [];
+    const drop: { next?: (text: string) => boolean } = {};
     let controller: H248Controller;
     let bearer: H248BearerPort;
     let mg: MegacoMg;
@@ -79,7 +85,7 @@ for (const encoding of ['pretty', 'compact'] as const) {
       ) as Promise<H248RestartNotice>;
 
     beforeAll(async () => {
-      controller = new H248Controller(await recordingTransport(wire), [{ name: 'mg1', mid: { kind: 'domain', name: 'mg1' } }], {
+      controller = new H248Controller(await recordingTransport(wire, drop), [{ name: 'mg1', mid: { kind: 'domain', name: 'mg1' } }], {
         mid: { kind: 'domain', name: 'softswitch' },
         policy: { initialRtoMs: 500, longTimerMs: 15_000 },
       });
@@ -148,21 +154,56 @@ for (const encoding of ['pretty', 'compact'] as const) {
       const ctx = Number(conn.connectionId.split('.')[0]);
       await controller.modify('mg1', ctx, 'tdm/1/2', [{ type: 'events', requestId: 77, events: [{ name: 'al/on', params: [] }] }]);
       await mg.waitFor('modify', (e) => e.fields.term === 'tdm/1/2' && e.fields.events === '77:al/on');
+      let seen = 0;
+      controller.on('notify', () => seen++);
       const notified = nextEvent<NotifyEvent>(
         (l) => controller.on('notify', l),
         (l) => controller.off('notify', l),
         (n) => n.terminationId === 'tdm/1/2',
       );
+      // Our first reply to the Notify is lost: the MG sends the Notify again and gets the reply from our cache.
+      drop.next = (text) => {
+        const m = decode(Buffer.from(text, 'latin1'));
+        return m.type === 'message' && m.transactions.some((t) => t.type === 'reply' && t.actions.some((a) => a.replies.some((r) => r.command === 'notify' && r.terminationId === 'tdm/1/2')));
+      };
       mg.command('notify tdm/1/2 al/on');
       const n = await notified;
       expect(n).toMatchObject({ gateway: 'mg1', contextId: ctx, requestId: 77, events: [{ name: 'al/on', timestamp: '20240101T12000000', params: [] }] });
       const reply = await mg.waitFor('notify_reply', (e) => e.fields.term === 'tdm/1/2');
       expect(reply.fields.result).toMatch(/notifyReply/);
+      expect(drop.next).toBeUndefined();
+      const notifies = wire.filter((d) => d.dir === 'in' && /(Notify|N)\s*=\s*tdm\/1\/2/.test(d.bytes.toString('latin1')));
+      expect(notifies.length).toBeGreaterThanOrEqual(2);
+      expect(seen).toBe(1);
       // The MG acknowledges our Notify reply (auto_ack), which frees it from our reply cache.
       await waitUntil(() => controller.transactions.cachedReplies === 0);
       const acks = wire.filter((d) => d.dir === 'in' && /(TransactionResponseAck|K)\s*\{/.test(d.bytes.toString('latin1')));
       expect(acks.length).toBeGreaterThan(0);
+      // Signals go down the same way (Modify with a Signals descriptor).
+      await controller.modify('mg1', ctx, 'tdm/1/2', [{ type: 'signals', signals: [{ kind: 'signal', name: 'cg/rt', params: [{ kind: 'signalType', value: 'timeOut' }, { kind: 'duration', value: 2000 }] }] }]);
+      await mg.waitFor('modify', (e) => e.fields.term === 'tdm/1/2' && e.fields.signals === 'cg/rt');
       await bearer.deleteConnection(conn);
+    });
+
+    it('retransmits a request whose datagram was lost; the MG executes it once', async () => {
+      const before = wire.filter((d) => d.dir === 'out').length;
+      drop.next = (text) => /tdm\/1\/11/.test(text);
+      const conn = await bearer.createConnection({ endpoint: 'tdm/1/11@mg1', callId: 'call-11', mode: 'sendrecv' });
+      expect(drop.next).toBeUndefined();
+      const adds = mg.events.filter((e) => e.name === 'add' && e.fields.term === 'tdm/1/11');
+      expect(adds).toHaveLength(1);
+      const sentAdds = wire.filter((d) => d.dir === 'out').slice(before).filter((d) => /tdm\/1\/11/.test(d.bytes.toString('latin1')));
+      expect(sentAdds).toHaveLength(1);
+      await bearer.deleteConnection(conn);
+    });
+
+    it('audits capabilities and values of a termination (AuditCapabilities, AuditValue)', async () => {
+      const caps = await controller.audit('mg1', 'auditCapabilities', 'ROOT');
+      expect(caps.reply).toMatchObject({ command: 'auditCapabilities', terminationId: 'root', audit: [{ type: 'packages' }] });
+      const pk = caps.reply && 'audit' in caps.reply ? caps.reply.audit?.[0] : undefined;
+      expect(pk?.type === 'packages' && pk.packages.map((p) => `${p.name}-${p.version}`)).toEqual(['g-1', 'nt-1', 'rtp-1', 'al-1']);
+      const val = await controller.audit('mg1', 'auditValue', 'tdm/1/12', ['media'], '*');
+      expect(val).toMatchObject({ contextId: '-', reply: { command: 'auditValue', terminationId: 'tdm/1/12' } });
     });
 
     it('acknowledges replies that ask for it (ImmAckRequired): the MG sees its TransactionResponseAck', async () => {

@@ -281,7 +281,7 @@ cmd(Ctx, {modReq, #'AmmRequest'{terminationID = [Tid], descriptors = Ds}}) ->
     in_context(Ctx, Term),
     remember(Term, Ds),
     event("modify", [{ctx, Ctx}, {term, Term}, {mode, mode_of(Ds)}, {remote, has_remote(Ds)},
-                     {events, events_of(Ds)}]),
+                     {events, events_of(Ds)}, {signals, signals_of(Ds)}]),
     [{modReply, #'AmmsReply'{terminationID = [Tid]}}];
 cmd(Ctx, {moveReq, #'AmmRequest'{terminationID = [Tid]}}) ->
     Term = term_str(Tid),
@@ -428,6 +428,17 @@ events_of(Ds) ->
     case [E || {eventsDescriptor, E} <- Ds] of
         [#'EventsDescriptor'{requestID = R, eventList = L} | _] ->
             lists:flatten(io_lib:format("~w:~s", [R, string:join([N || #'RequestedEvent'{pkgdName = N} <- L], "+")]));
+        [] -> none
+    end.
+
+signals_of(Ds) ->
+    case [S || {signalsDescriptor, S} <- Ds] of
+        [Sigs | _] ->
+            Names = [case Sig of
+                         {signal, #'Signal'{signalName = N}} -> N;
+                         {seqSigList, #'SeqSigList'{id = Id}} -> "list" ++ integer_to_list(Id)
+                     end || Sig <- Sigs],
+            string:join(Names, "+");
         [] -> none
     end.
 
