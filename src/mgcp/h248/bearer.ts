@@ -26,7 +26,7 @@ import { ERR } from './constants.js';
 import { H248Error } from './errors.js';
 import type { ActionReply, CommandReply, Descriptor, LocalControl, MediaDescriptor, StreamMode, TransactionReply } from './messages.js';
 import { H248Controller, type ServiceChangeEvent } from './controller.js';
-import { isTerminationId } from './text-parser.js';
+import { isTerminationId } from './text-scanner.js';
 
 export interface H248GatewayRoute {
   /** Gateway name (as given to the controller). */

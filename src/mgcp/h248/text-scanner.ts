@@ -5,6 +5,7 @@
  * ("Add" is a token or a NAME by position), so the parser pulls what it expects from here.
  * Failures throw {@link ParseFailure}; the codec turns it into a value, callers never see it.
  */
+import { isIPv6 } from 'node:net';
 import { LIMITS } from './constants.js';
 
 export class ParseFailure {
@@ -215,4 +216,53 @@ export class Scanner {
     this.pos = end;
     return s.slice(start, end);
   }
+}
+
+// ---------------------------------------------------------------- lexical shapes (§B.2)
+
+
+/** NAME = ALPHA *63(ALPHA / DIGIT / "_") */
+export const NAME_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** pkgdName = (PackageName SLASH ItemID) / (PackageName SLASH "*") / ("*" SLASH "*") */
+export const PKGD_RE = /^(?:[A-Za-z][A-Za-z0-9_]{0,63}\/(?:[A-Za-z][A-Za-z0-9_]{0,63}|\*)|\*\/\*)$/;
+/** pathNAME = ["*"] NAME *("/" / "*" / ALPHA / DIGIT / "_" / "$") ["@" pathDomainName] */
+const PATH_NAME_RE = /^\*?[A-Za-z][A-Za-z0-9_]{0,63}[/*A-Za-z0-9_$]*(?:@[A-Za-z0-9*][A-Za-z0-9\-*.]{0,63})?$/;
+/** extensionParameter = "X" ("-" / "+") 1*6(ALPHA / DIGIT) */
+export const EXTENSION_RE = /^[Xx][-+][A-Za-z0-9]{1,6}$/;
+/** TimeStamp = Date "T" Time; Date = 8(DIGIT); Time = 8(DIGIT) */
+export const TIMESTAMP_RE = /^[0-9]{8}[Tt][0-9]{8}$/;
+export const DOMAIN_RE = /^[A-Za-z0-9][A-Za-z0-9\-.]{0,63}$/;
+const IPV4_RE = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
+const IPV6_CHARS_RE = /^[0-9A-Fa-f:.]{2,45}$/;
+export const HEX_AUTH_RE = /^0[xX][0-9A-Fa-f]{8}$/;
+export const HEX_AUTH_DATA_RE = /^0[xX][0-9A-Fa-f]{24,64}$/;
+export const MTP_RE = /^[0-9A-Fa-f]{4,8}$/;
+export const DIGITS_RE = /^[0-9]{1,10}$/;
+/** The characters a digit map may hold once its white space is removed. */
+const DIGIT_MAP_RE = /^[0-9A-Ka-kLlSsTtZzXx.\-[\]()|]+$/;
+
+export function isTerminationId(s: string): boolean {
+  if (s.length === 0 || s.length > LIMITS.maxTerminationIdLength) return false;
+  return s === '$' || s === '*' || PATH_NAME_RE.test(s);
+}
+
+export function isIPv4(s: string): boolean {
+  return IPV4_RE.test(s);
+}
+
+export function isIPv6Address(s: string): boolean {
+  return IPV6_CHARS_RE.test(s) && isIPv6(s);
+}
+
+/** The digit map without white space when it follows §B.2 digitMap, else undefined. */
+export function normalizeDigitMap(raw: string): string | undefined {
+  const body = raw.replace(/[ \t\r\n]+/g, '');
+  if (body.length === 0 || body.length > LIMITS.maxValueLength || !DIGIT_MAP_RE.test(body)) return undefined;
+  const inner = body.startsWith('(') ? (body.endsWith(')') ? body.slice(1, -1) : undefined) : body;
+  if (inner === undefined) return undefined;
+  for (const alt of inner.split('|')) {
+    // digitString = 1*(digitPosition [DOT]); digitPosition = letter / "x" / "[" digitLetter "]"
+    if (!/^(?:(?:[0-9A-Ka-kLlSsTtZzXx]|\[(?:[0-9]-[0-9]|[0-9A-Ka-kLlSsTtZz])*\])\.?)+$/.test(alt)) return undefined;
+  }
+  return body;
 }

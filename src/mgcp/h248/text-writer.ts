@@ -37,8 +37,7 @@ import type {
   TerminationState,
   Transaction,
 } from './messages.js';
-import { EXTENSION_RE, isIPv4, isIPv6Address, isTerminationId, NAME_RE, normalizeDigitMap, PKGD_RE, TIMESTAMP_RE } from './text-parser.js';
-import { isQuotable, SAFE } from './text-scanner.js';
+import { EXTENSION_RE, isIPv4, isIPv6Address, isQuotable, isTerminationId, NAME_RE, normalizeDigitMap, PKGD_RE, SAFE, TIMESTAMP_RE } from './text-scanner.js';
 
 export class EncodeFailure {
   constructor(readonly reason: string) {}

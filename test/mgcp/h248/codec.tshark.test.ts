@@ -1,5 +1,5 @@
 /** tshark's MEGACO dissector as an independent judge of what we write, both encodings. */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { encode } from '../../../src/mgcp/h248/codec.js';
 import type { Message } from '../../../src/mgcp/h248/messages.js';
 import { describeTshark, findAll, findField, tsharkJudge } from '../../helpers/tshark.js';
