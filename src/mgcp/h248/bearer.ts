@@ -187,7 +187,7 @@ export class H248BearerPort extends EventEmitter<BearerPortEvents> implements Be
         mode: req.mode,
       };
       this.conns.set(conn.key, conn);
-      this.log.debug({ gateway: r.name, contextId: a.contextId, tdm: conn.tdm, rtp: conn.rtp, callId: req.callId }, 'h248 context created');
+      if (this.log.isLevelEnabled('debug')) this.log.debug({ gateway: r.name, contextId: a.contextId, tdm: conn.tdm, rtp: conn.rtp, callId: req.callId }, 'h248 context created');
       return {
         endpoint: `${conn.tdm}@${r.domain}`,
         connectionId,

@@ -10,6 +10,8 @@ import { parseMid } from './codec.js';
 import { DEFAULT_H248_PORT } from './constants.js';
 import { H248Controller } from './controller.js';
 import type { Mid } from './messages.js';
+import { h248Metrics } from './metrics.js';
+import type { Registry } from 'prom-client';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
@@ -78,7 +80,7 @@ function midOf(text: string): Mid {
 }
 
 /** Opens the controller and its bearer port from a parsed `h248:` section. */
-export async function openH248Bearer(config: H248Config, deps: { log?: Logger; clock?: Clock } = {}): Promise<H248BearerPort> {
+export async function openH248Bearer(config: H248Config, deps: { log?: Logger; clock?: Clock; registry?: Registry } = {}): Promise<H248BearerPort> {
   const controller = await H248Controller.open(
     config.gateways.map((g) => ({
       name: g.name,
@@ -100,6 +102,7 @@ export async function openH248Bearer(config: H248Config, deps: { log?: Logger; c
       inactivityAuditMs: config.inactivityAuditMs,
       ...(deps.log ? { log: deps.log.child({ component: 'h248' }) } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.registry ? { metrics: h248Metrics(deps.registry) } : {}),
     },
   );
   return new H248BearerPort(

@@ -27,6 +27,7 @@ import {
   type ServiceChangeParams,
   type TransactionReply,
 } from './messages.js';
+import type { H248Metrics } from './metrics.js';
 import type { RetransmitPolicy } from './transaction-fsm.js';
 import { TransactionLayer, type IncomingRequest, type RequestAnswer } from './transaction-layer.js';
 import { openUdpTransport, type H248Transport, type Peer } from './transport.js';
@@ -95,6 +96,7 @@ export interface ControllerOptions {
   mid?: Mid;
   clock?: Clock;
   log?: Logger;
+  metrics?: H248Metrics;
   policy?: Partial<RetransmitPolicy>;
   /** Encoding towards gateways that have not written to us yet. */
   encoding?: TextEncoding;
@@ -151,6 +153,7 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
       encoding: opts.encoding,
       clock: this.clock,
       log: this.log,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
       policy: opts.policy,
       replyCacheMs: opts.replyCacheMs,
       pendingAfterMs: opts.pendingAfterMs,

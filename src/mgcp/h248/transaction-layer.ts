@@ -25,7 +25,7 @@ import {
   type TransactionReply,
   type TransactionRequest,
 } from './messages.js';
-import { h248Acks, h248DecodeErrors, h248Incoming, h248Pendings, h248Retransmissions, h248Transactions, h248TransactionSeconds } from './metrics.js';
+import { h248Metrics, type H248Metrics } from './metrics.js';
 import { DEFAULT_RETRANSMIT_POLICY, handleTx, newTx, type RetransmitPolicy, type TxEvent, type TxFsm } from './transaction-fsm.js';
 import type { Peer } from './transport.js';
 
@@ -53,6 +53,8 @@ export interface TransactionLayerOptions {
   encoding?: TextEncoding;
   clock?: Clock;
   log?: Logger;
+  /** Where the layer counts (default: the process registry's H.248 metrics). */
+  metrics?: H248Metrics;
   policy?: Partial<RetransmitPolicy>;
   /** How long replies are kept for duplicate requests when no TransactionResponseAck comes (D.1.3 LONG-TIMER). */
   replyCacheMs?: number;
@@ -113,6 +115,7 @@ export function ackRanges(ids: readonly number[]): AckRange[] {
 export class TransactionLayer {
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly m: H248Metrics;
   private readonly policy: RetransmitPolicy;
   private readonly replyCacheMs: number;
   private readonly pendingAfterMs: number;
@@ -133,6 +136,7 @@ export class TransactionLayer {
   constructor(private readonly opts: TransactionLayerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? silentLogger;
+    this.m = opts.metrics ?? h248Metrics();
     this.policy = { ...DEFAULT_RETRANSMIT_POLICY, ...opts.policy };
     this.replyCacheMs = opts.replyCacheMs ?? 30_000;
     this.pendingAfterMs = opts.pendingAfterMs ?? 200;
@@ -202,7 +206,7 @@ export class TransactionLayer {
       switch (a.kind) {
         case 'send':
           if (a.retransmission) {
-            h248Retransmissions.inc();
+            this.m.retransmissions.inc();
             this.log.debug({ transactionId: o.id, peer: o.peer }, 'h248 retransmit');
             this.opts.send(o.bytes, o.peer);
           } else this.transmit(o.peer, o.request, o.bytes);
@@ -222,14 +226,14 @@ export class TransactionLayer {
         case 'complete': {
           this.outgoing.delete(o.id);
           const reply = o.reply as TransactionReply;
-          h248Transactions.inc({ outcome: reply.error || reply.actions.some((x) => x.error) ? 'rejected' : 'ok' });
-          h248TransactionSeconds.observe((this.clock.now() - o.startedAt) / 1000);
+          this.m.transactions.inc({ outcome: reply.error || reply.actions.some((x) => x.error) ? 'rejected' : 'ok' });
+          this.m.transactionSeconds.observe((this.clock.now() - o.startedAt) / 1000);
           o.resolve(reply);
           break;
         }
         case 'fail':
           this.outgoing.delete(o.id);
-          h248Transactions.inc({ outcome: 'timeout' });
+          this.m.transactions.inc({ outcome: 'timeout' });
           this.log.warn({ transactionId: o.id, peer: o.peer, reason: a.reason }, 'h248 transaction gave up');
           o.reject(new H248Error('timeout', a.reason === 'pending-limit' ? ERR.PENDING_EXCEEDED : undefined, a.reason, o.id));
           if (a.reason === 'no-reply') this.opts.onGiveUp?.(o.peer, o.id);
@@ -250,7 +254,7 @@ export class TransactionLayer {
       this.opts.send(bytes, peer);
       return;
     }
-    h248Acks.inc({ direction: 'sent' });
+    this.m.acks.inc({ direction: 'sent' });
     const ack: Transaction = { type: 'ack', ranges: ackRanges(pending) };
     const combined = encode(this.message([ack, t]), { encoding: this.encodingFor(peer) });
     if (combined.length <= this.mtu) {
@@ -284,7 +288,7 @@ export class TransactionLayer {
     if (!q || this.closed) return;
     const ids = this.takeAcks(q.peer);
     if (!ids) return;
-    h248Acks.inc({ direction: 'sent' });
+    this.m.acks.inc({ direction: 'sent' });
     this.opts.send(encode(this.message([{ type: 'ack', ranges: ackRanges(ids) }]), { encoding: this.encodingFor(q.peer) }), q.peer);
   }
 
@@ -295,7 +299,7 @@ export class TransactionLayer {
     if (this.closed) return;
     const d = decode(datagram);
     if (d.type === 'error') {
-      h248DecodeErrors.inc({ code: String(d.code) });
+      this.m.decodeErrors.inc({ code: String(d.code) });
       this.log.debug({ from, code: d.code, reason: d.reason, offset: d.offset }, 'h248 decode error');
       for (const t of d.transactions ?? []) this.onTransaction(t, from, d.mid as Mid, d.version ?? H248_VERSION);
       if (d.mid && d.transactionId !== undefined && d.inRequest) {
@@ -325,13 +329,13 @@ export class TransactionLayer {
         this.onReply(t, from);
         break;
       case 'pending': {
-        h248Pendings.inc({ direction: 'received' });
+        this.m.pendings.inc({ direction: 'received' });
         const o = this.outgoing.get(t.id);
         if (o && o.peer.address === from.address) this.run(o, { type: 'RX_PENDING' });
         break;
       }
       case 'ack':
-        h248Acks.inc({ direction: 'received' });
+        this.m.acks.inc({ direction: 'received' });
         this.onAck(t.ranges, mid);
         break;
     }
@@ -367,12 +371,12 @@ export class TransactionLayer {
     const known = this.answers.get(key);
     if (known) {
       // §8.2.3 / D.1.3: a duplicate gets the cached reply, or TransactionPending while executing.
-      h248Incoming.inc({ duplicate: 'yes' });
+      this.m.incoming.inc({ duplicate: 'yes' });
       if (known.bytes) this.opts.send(known.bytes, from);
       else this.sendPending(known, from);
       return;
     }
-    h248Incoming.inc({ duplicate: 'no' });
+    this.m.incoming.inc({ duplicate: 'no' });
     const entry: Answer = { peer: from, id: t.id, expiresAt: Infinity, pendingsSent: 0 };
     this.answers.set(key, entry);
     this.schedulePending(entry);
@@ -442,7 +446,7 @@ export class TransactionLayer {
 
   private sendPending(entry: Answer, to: Peer): void {
     entry.pendingsSent++;
-    h248Pendings.inc({ direction: 'sent' });
+    this.m.pendings.inc({ direction: 'sent' });
     const pending: Transaction = { type: 'pending', id: entry.id };
     this.transmit(to, pending, encode(this.message([pending]), { encoding: this.encodingFor(to) }));
   }

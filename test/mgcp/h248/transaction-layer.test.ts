@@ -6,6 +6,8 @@ import { handleTx, newTx, TX_TRANSITIONS, DEFAULT_RETRANSMIT_POLICY } from '../.
 import { ackRanges, TransactionLayer, type RequestAnswer, type TransactionLayerOptions } from '../../../src/mgcp/h248/transaction-layer.js';
 import type { Peer } from '../../../src/mgcp/h248/transport.js';
 import { VirtualClock } from '../../../src/util/clock.js';
+import { h248Metrics } from '../../../src/mgcp/h248/metrics.js';
+import { Registry } from 'prom-client';
 
 const MGC_MID: Mid = { kind: 'domain', name: 'mgc', port: 2944 };
 const MG_MID: Mid = { kind: 'domain', name: 'mg1' };
@@ -234,6 +236,20 @@ describe('H.248 transaction layer (virtual time)', () => {
     layer.close();
     expect(await p).toMatchObject({ kind: 'closed' });
     await expect(layer.request(MG, audit)).rejects.toMatchObject({ kind: 'closed' });
+  });
+
+  it('counts into the registry it is given', async () => {
+    const registry = new Registry();
+    const { clock, layer, fromMg } = setup({ metrics: h248Metrics(registry), policy: { initialRtoMs: 500 } });
+    const p = layer.request(MG, audit);
+    clock.advance(600);
+    fromMg({ type: 'pending', id: 100 }, okReply(100));
+    await p;
+    const text = await registry.metrics();
+    expect(text).toMatch(/softswitch_h248_retransmissions_total 1/);
+    expect(text).toMatch(/softswitch_h248_pendings_total\{direction="received"\} 1/);
+    expect(text).toMatch(/softswitch_h248_transactions_total\{outcome="ok"\} 1/);
+    expect(h248Metrics(registry)).toBe(h248Metrics(registry));
   });
 
   it('compacts acknowledged ids into ranges', () => {
