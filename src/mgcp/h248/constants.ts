@@ -126,19 +126,37 @@ export const TOKEN_BY_TEXT: ReadonlyMap<string, Token> = (() => {
   return m;
 })();
 
-/** The usual spellings (as written, lower case, upper case) looked up without case folding. */
-const EXACT: ReadonlyMap<string, Token> = (() => {
-  const m = new Map<string, Token>();
-  for (const [key, forms] of Object.entries(TOKENS) as Array<[Token, readonly [string, string]]>) {
-    for (const f of forms) for (const v of [f, f.toLowerCase(), f.toUpperCase()]) m.set(v, key);
+/** Spellings by length and first and last letter (upper-cased), so a lookup hashes no string. */
+const BY_SHAPE: ReadonlyMap<number, ReadonlyArray<readonly [string, Token]>> = (() => {
+  const m = new Map<number, Array<readonly [string, Token]>>();
+  for (const [text, key] of TOKEN_BY_TEXT) {
+    const k = shape(text.length, text.charCodeAt(0), text.charCodeAt(text.length - 1));
+    const list = m.get(k) ?? [];
+    list.push([text, key]);
+    m.set(k, list);
   }
   return m;
 })();
 
+function upper(c: number): number {
+  return c >= 0x61 && c <= 0x7a ? c - 0x20 : c;
+}
+
+function shape(length: number, first: number, last: number): number {
+  return (length << 16) | (upper(first) << 8) | upper(last);
+}
+
 /** The token a word spells, in any case (§B.2: the protocol is not case sensitive). */
 export function tokenOf(word: string): Token | undefined {
-  if (word.length > 22) return undefined;
-  return EXACT.get(word) ?? TOKEN_BY_TEXT.get(word.toUpperCase());
+  const n = word.length;
+  if (n === 0 || n > 22) return undefined;
+  const candidates = BY_SHAPE.get(shape(n, word.charCodeAt(0), word.charCodeAt(n - 1)));
+  if (!candidates) return undefined;
+  outer: for (const [text, key] of candidates) {
+    for (let i = 1; i < n - 1; i++) if (upper(word.charCodeAt(i)) !== text.charCodeAt(i)) continue outer;
+    return key;
+  }
+  return undefined;
 }
 
 /** H.248.1 §14.2 error codes used here, with their names for logs. */

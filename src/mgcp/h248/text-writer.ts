@@ -107,6 +107,8 @@ const OBSERVED_PARAM_TOKENS = new Set<Token>(['Stream']);
 
 const TABS = Array.from({ length: 16 }, (_, i) => '\t'.repeat(i));
 const tabs = (d: number): string => TABS[d] ?? '\t'.repeat(d);
+/** Item separators of the pretty form by depth: ",\n" and the indentation. */
+const SEPS = TABS.map((t) => `,\n${t}`);
 
 function list<T>(items: readonly T[] | undefined, what: string, allowEmpty = false): readonly T[] {
   if (!items || (!allowEmpty && items.length === 0)) fail(`${what} needs at least one item`);
@@ -185,16 +187,18 @@ function octets(s: string): string {
 }
 
 export class TextWriter {
-  private readonly ix: 0 | 1;
+  /** Every token in this writer's form. */
+  private readonly tk: Readonly<Record<Token, string>>;
   private readonly eq: string;
 
   constructor(readonly compact: boolean) {
-    this.ix = compact ? 1 : 0;
+    const ix = compact ? 1 : 0;
+    this.tk = Object.fromEntries(Object.entries(TOKENS).map(([k, forms]) => [k, forms[ix]])) as Record<Token, string>;
     this.eq = compact ? '=' : ' = ';
   }
 
   private t(tok: Token): string {
-    return TOKENS[tok][this.ix];
+    return this.tk[tok];
   }
 
   /** `head { items }`, items already rendered at depth d + 1. */
@@ -202,7 +206,10 @@ export class TextWriter {
     if (this.compact) return `${head}{${items.join(',')}}`;
     if (items.length === 0) return `${head} { }`;
     const pad = tabs(d + 1);
-    return `${head} {\n${pad}${items.join(`,\n${pad}`)}\n${tabs(d)}}`;
+    let out = `${head} {\n${pad}${items[0]}`;
+    const sep = SEPS[d + 1] ?? `,\n${pad}`;
+    for (let i = 1; i < items.length; i++) out += sep + items[i];
+    return `${out}\n${tabs(d)}}`;
   }
 
   message(m: Message): string {
