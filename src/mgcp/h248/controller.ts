@@ -283,9 +283,10 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
     if (g.auditing || !g.peer || this.closed) return;
     g.auditing = true;
     try {
+      // No answer at all is reported by the layer's give-up (onGiveUp → markUnreachable).
       await this.layer.request(g.peer, [{ contextId: '-', commands: [{ command: 'auditValue', terminationId: 'ROOT', audit: [] }] }]);
-    } catch (e) {
-      if (e instanceof H248Error && e.kind === 'timeout') this.markUnreachable(g, 'no answer to an inactivity audit');
+    } catch {
+      // Answered with an error, abandoned at a restart, or closed: the gateway is not silent for those.
     } finally {
       g.auditing = false;
       this.scheduleAudit(g);
@@ -342,6 +343,11 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
     const registration = root && REGISTRATION_METHODS.has(method);
     const now = this.clock.now();
     if (registration) {
+      // A gateway that restarted will not answer what was sent to it before.
+      if (g.peer && (method === 'restart' || g.peer.address !== req.from.address || g.peer.port !== req.from.port)) {
+        const n = this.layer.abandon(g.peer, `gateway ${g.config.name} re-registered (ServiceChange ${method})`);
+        if (n > 0) this.log.warn({ gateway: g.config.name, abandoned: n }, 'h248 requests outstanding at a gateway restart given up');
+      }
       // §11.2/§7.2.8.1.5: later commands go where the gateway says, or where it wrote from.
       const addr = p.address;
       g.peer =

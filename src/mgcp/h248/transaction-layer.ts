@@ -87,6 +87,8 @@ interface Outgoing {
 interface Answer {
   readonly peer: Peer;
   readonly id: number;
+  /** The request as received, to tell a retransmission from a new request reusing the id. */
+  readonly request?: string;
   /** The reply message, once the handler answered. */
   bytes?: Buffer;
   expiresAt: number;
@@ -368,16 +370,22 @@ export class TransactionLayer {
 
   private onRequest(t: TransactionRequest, from: Peer, mid: Mid, version: number): void {
     const key = `${midKey(mid)}|${t.id}`;
+    const request = JSON.stringify(t);
     const known = this.answers.get(key);
-    if (known) {
+    if (known && known.peer.address === from.address && known.peer.port === from.port && known.request === request) {
       // §8.2.3 / D.1.3: a duplicate gets the cached reply, or TransactionPending while executing.
       this.m.incoming.inc({ duplicate: 'yes' });
       if (known.bytes) this.opts.send(known.bytes, from);
       else this.sendPending(known, from);
       return;
     }
+    if (known) {
+      // Same mId and id but another socket or other content: a peer that restarted and counts its ids from the start again.
+      this.log.info({ transactionId: t.id, from }, 'h248 transaction id reused by a new request; executing it');
+      this.clock.clearTimeout(known.pendingTimer);
+    }
     this.m.incoming.inc({ duplicate: 'no' });
-    const entry: Answer = { peer: from, id: t.id, expiresAt: Infinity, pendingsSent: 0 };
+    const entry: Answer = { peer: from, id: t.id, request, expiresAt: Infinity, pendingsSent: 0 };
     this.answers.set(key, entry);
     this.schedulePending(entry);
     const answer = (a: RequestAnswer): void => {
@@ -462,6 +470,23 @@ export class TransactionLayer {
     for (const [k, v] of this.answers) if (v.bytes && v.expiresAt <= now) this.answers.delete(k);
     for (const [k, exp] of this.completed) if (exp <= now) this.completed.delete(k);
     if (this.answers.size > 0 || this.completed.size > 0) this.scheduleSweep();
+  }
+
+  /**
+   * Gives up every request outstanding towards `peer` (it restarted: they will never be answered),
+   * rejecting them with H248Error `timeout` without counting the peer unreachable.
+   */
+  abandon(peer: Peer, why: string): number {
+    let n = 0;
+    for (const o of [...this.outgoing.values()]) {
+      if (o.peer.address !== peer.address || o.peer.port !== peer.port) continue;
+      this.clock.clearTimeout(o.timer);
+      this.outgoing.delete(o.id);
+      this.m.transactions.inc({ outcome: 'timeout' });
+      o.reject(new H248Error('timeout', undefined, why, o.id));
+      n++;
+    }
+    return n;
   }
 
   /** Rejects every outstanding request and stops all timers. */

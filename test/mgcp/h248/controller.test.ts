@@ -152,6 +152,19 @@ describe('H.248 controller (virtual time)', () => {
     expect(s.notifies).toEqual([{ gateway: 'mg1', contextId: 5, terminationId: 'tdm/1/1', requestId: 12, events: [{ name: 'al/of', params: [] }] }]);
   });
 
+  it('gives up requests outstanding when the gateway restarts, without counting it unreachable', async () => {
+    const s = setup();
+    await s.settle(s.mg.serviceChange('restart'));
+    s.net.silent.add('10.0.0.2:2944');
+    const pending = s.bearer.auditEndpoint('tdm/1/1@tgw1').catch((e: unknown) => e);
+    await s.run(100);
+    s.net.silent.clear();
+    await s.settle(s.mg.serviceChange('restart'));
+    expect(await pending).toMatchObject({ kind: 'unreachable', text: expect.stringMatching(/re-registered/) });
+    expect(s.unreachable).toEqual([]);
+    expect(s.controller.status('mg1')).toMatchObject({ state: 'registered', registrations: 2 });
+  });
+
   it('audits a silent gateway and reports it unreachable when the audit goes unanswered; a ServiceChange brings it back', async () => {
     const s = setup({ inactivityAuditMs: 10_000 });
     await s.settle(s.mg.serviceChange('restart'));

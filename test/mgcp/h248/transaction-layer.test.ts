@@ -181,6 +181,31 @@ describe('H.248 transaction layer (virtual time)', () => {
     expect(layer.cachedAnswers).toBe(0);
   });
 
+  it('tells a new request reusing a transaction id (a restarted peer) from a retransmission', () => {
+    const { sent, layer, fromMg, handled } = setup();
+    fromMg(notify);
+    fromMg(notify);
+    expect(handled).toEqual([7]);
+    // Same id from another socket: a new process of the same gateway.
+    layer.receive(encode({ type: 'message', version: 1, mid: MG_MID, transactions: [notify] }), { address: MG.address, port: MG.port + 1 });
+    expect(handled).toEqual([7, 7]);
+    // Same socket, other content.
+    const other: Transaction = { ...notify, actions: [{ contextId: 9, commands: notify.actions[0].commands }] };
+    layer.receive(encode({ type: 'message', version: 1, mid: MG_MID, transactions: [other] }), { address: MG.address, port: MG.port + 1 });
+    expect(handled).toEqual([7, 7, 7]);
+    expect(sent).toHaveLength(4);
+  });
+
+  it('abandons what is outstanding towards a peer that restarted, at once', async () => {
+    const { layer, gaveUp, sent } = setup();
+    const p = layer.request(MG, audit).catch((e: unknown) => e);
+    expect(layer.abandon(MG, 'peer restarted')).toBe(1);
+    expect(await p).toMatchObject({ kind: 'timeout', text: 'peer restarted' });
+    expect(gaveUp).toEqual([]);
+    expect(layer.pending).toBe(0);
+    expect(sent).toHaveLength(1);
+  });
+
   it('keeps a reply for duplicates for the cache time when no ack comes, and can ask for acks (ImmAckRequired)', () => {
     const { clock, sent, layer, fromMg, handled } = setup({ replyCacheMs: 30_000, requestAcks: true });
     fromMg(notify);
