@@ -1,17 +1,11 @@
 /**
  * The `h248:` section: the controller's socket and mId, the media gateways it accepts, and the
- * transaction timers. The assembly (src/app) parses it and opens {@link openH248Bearer}.
+ * transaction timers. The assembly (src/app) parses it and opens the port with openH248Bearer
+ * (./open.ts); nothing here depends on the controller.
  */
 import { z } from 'zod';
-import type { Logger } from '../../util/log.js';
-import type { Clock } from '../../util/clock.js';
-import { H248BearerPort } from './bearer.js';
 import { parseMid } from './codec.js';
 import { DEFAULT_H248_PORT } from './constants.js';
-import { H248Controller } from './controller.js';
-import type { Mid } from './messages.js';
-import { h248Metrics } from './metrics.js';
-import type { Registry } from 'prom-client';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
@@ -72,42 +66,3 @@ export const h248ConfigSchema = z.object({
 
 export type H248Config = z.infer<typeof h248ConfigSchema>;
 export type H248GatewayConfig = z.infer<typeof h248GatewaySchema>;
-
-function midOf(text: string): Mid {
-  const m = parseMid(text);
-  if (!m) throw new TypeError(`not an H.248 mId: ${text}`);
-  return m;
-}
-
-/** Opens the controller and its bearer port from a parsed `h248:` section. */
-export async function openH248Bearer(config: H248Config, deps: { log?: Logger; clock?: Clock; registry?: Registry } = {}): Promise<H248BearerPort> {
-  const controller = await H248Controller.open(
-    config.gateways.map((g) => ({
-      name: g.name,
-      mid: midOf(g.mid),
-      ...(g.address ? { address: g.address } : {}),
-      ...(g.encoding ? { encoding: g.encoding } : {}),
-    })),
-    { port: config.localPort, address: config.localAddress },
-    {
-      mid: midOf(config.mid),
-      encoding: config.encoding,
-      acceptUnknownGateways: config.acceptUnknownGateways,
-      policy: config.retransmit,
-      replyCacheMs: config.replyCacheMs,
-      pendingAfterMs: config.pendingAfterMs,
-      ackDelayMs: config.ackDelayMs,
-      requestAcks: config.requestAcks,
-      mtuBytes: config.mtuBytes,
-      inactivityAuditMs: config.inactivityAuditMs,
-      ...(deps.log ? { log: deps.log.child({ component: 'h248' }) } : {}),
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(deps.registry ? { metrics: h248Metrics(deps.registry) } : {}),
-    },
-  );
-  return new H248BearerPort(
-    controller,
-    config.gateways.map((g) => ({ name: g.name, domain: g.domain })),
-    { localTemplate: config.localTemplate, ...(deps.log ? { log: deps.log.child({ component: 'h248-bearer' }) } : {}) },
-  );
-}

@@ -11,6 +11,7 @@ export {
 } from './controller.js';
 export { decode, encode, checkEncodable, parseMid, type TextEncoding } from './codec.js';
 export { H248Error, type H248ErrorKind } from './errors.js';
-export { h248ConfigSchema, h248GatewaySchema, openH248Bearer, type H248Config, type H248GatewayConfig } from './config.js';
+export { h248ConfigSchema, h248GatewaySchema, type H248Config, type H248GatewayConfig } from './config.js';
+export { openH248Bearer } from './open.js';
 export type * from './messages.js';
 export type { Peer } from './transport.js';

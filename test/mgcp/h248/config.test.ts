@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { h248ConfigSchema, openH248Bearer } from '../../../src/mgcp/h248/config.js';
+import { h248ConfigSchema } from '../../../src/mgcp/h248/config.js';
+import { openH248Bearer } from '../../../src/mgcp/h248/open.js';
 
 describe('h248 config section', () => {
   it('defaults to the text port 2944, mId <softswitch>, no gateways', () => {
