@@ -101,6 +101,11 @@ const peerKey = (p: Peer): string => `${p.address}|${p.port}`;
 /** The largest UDP payload over IPv4. */
 const MAX_UDP_PAYLOAD = 65_507;
 
+/** Text an error descriptor's quoted string can carry (no DQUOTE, no control characters), bounded. */
+function quotable(text: string): string {
+  return text.slice(0, 200).replace(/"/g, "'").replace(/[^\t\x20-\x7e]/g, '?');
+}
+
 /** Ids → TransactionResponseAck ranges ("3-5, 7"), ascending. */
 export function ackRanges(ids: readonly number[]): AckRange[] {
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
@@ -306,10 +311,10 @@ export class TransactionLayer {
       for (const t of d.transactions ?? []) this.onTransaction(t, from, d.mid as Mid, d.version ?? H248_VERSION);
       if (d.mid && d.transactionId !== undefined && d.inRequest) {
         // §8.2.2: a request that cannot be parsed is answered with error 403 for its transaction.
-        this.answerError(from, d.mid, d.transactionId, errorDescriptor(ERR.SYNTAX_IN_TRANSACTION, d.reason.slice(0, 200)));
+        this.answerError(from, d.mid, d.transactionId, errorDescriptor(ERR.SYNTAX_IN_TRANSACTION, quotable(d.reason)));
       } else if (d.mid && d.transactionId === undefined && !d.transactions) {
         // §8.2.2: nothing could be read past the header; answer at message level.
-        this.opts.send(encode({ type: 'message', version: H248_VERSION, mid: this.opts.mid, error: errorDescriptor(ERR.SYNTAX_IN_MESSAGE, d.reason.slice(0, 200)), transactions: [] }, { encoding: this.encodingFor(from) }), from);
+        this.opts.send(encode({ type: 'message', version: H248_VERSION, mid: this.opts.mid, error: errorDescriptor(ERR.SYNTAX_IN_MESSAGE, quotable(d.reason)), transactions: [] }, { encoding: this.encodingFor(from) }), from);
       }
       return;
     }

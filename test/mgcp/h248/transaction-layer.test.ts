@@ -6,6 +6,7 @@ import { handleTx, newTx, TX_TRANSITIONS, DEFAULT_RETRANSMIT_POLICY } from '../.
 import { ackRanges, TransactionLayer, type RequestAnswer, type TransactionLayerOptions } from '../../../src/mgcp/h248/transaction-layer.js';
 import type { Peer } from '../../../src/mgcp/h248/transport.js';
 import { VirtualClock } from '../../../src/util/clock.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 import { h248Metrics } from '../../../src/mgcp/h248/metrics.js';
 import { Registry } from 'prom-client';
 
@@ -275,6 +276,27 @@ describe('H.248 transaction layer (virtual time)', () => {
     expect(text).toMatch(/softswitch_h248_pendings_total\{direction="received"\} 1/);
     expect(text).toMatch(/softswitch_h248_transactions_total\{outcome="ok"\} 1/);
     expect(h248Metrics(registry)).toBe(h248Metrics(registry));
+  });
+
+  it('survives hostile datagrams (seeded, 5,000 mutations): never throws, answers only what it can encode', () => {
+    const r = mulberry32(0xd1);
+    const { layer, sent } = setup();
+    const seeds = [
+      encode({ type: 'message', version: 1, mid: MG_MID, transactions: [notify] }),
+      encode({ type: 'message', version: 1, mid: MG_MID, transactions: [notify] }, { encoding: 'compact' }),
+      encode({ type: 'message', version: 1, mid: MG_MID, transactions: [{ type: 'pending', id: 3 }, { type: 'ack', ranges: [{ first: 1, last: 9 }] }, okReply(5, true)] }),
+    ];
+    for (let i = 0; i < 5000; i++) {
+      const b = [...seeds[i % seeds.length]];
+      for (let k = 0; k < 1 + Math.floor(r() * 3); k++) {
+        const at = Math.floor(r() * b.length);
+        if (r() < 0.5) b[at] = '"{}=,x\n\u0000'.charCodeAt(Math.floor(r() * 8));
+        else b.splice(at, 1 + Math.floor(r() * 5));
+      }
+      layer.receive(Buffer.from(b), MG);
+    }
+    for (const s of sent) expect(decode(s.bytes).type).toBe('message');
+    expect(sent.length).toBeGreaterThan(100);
   });
 
   it('compacts acknowledged ids into ranges', () => {
