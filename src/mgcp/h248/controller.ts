@@ -377,7 +377,13 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
       ...(p.delay !== undefined ? { delaySeconds: p.delay } : {}),
     };
     // Listeners hear of it once the reply is on its way.
-    queueMicrotask(() => this.emit('serviceChange', event));
+    queueMicrotask(() => {
+      try {
+        this.emit('serviceChange', event);
+      } catch (err) {
+        this.log.error({ err, gateway: g.config.name }, 'h248 serviceChange listener failed');
+      }
+    });
     const offerVersion = p.version !== undefined || req.version !== H248_VERSION;
     return { command: 'serviceChange', terminationId, ...(offerVersion ? { params: { version: g.version } } : {}) };
   }
