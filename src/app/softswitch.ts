@@ -39,6 +39,8 @@ import { pointCodeOf } from '../ss7/mtp3/point-code.js';
 import { TrafficMode } from '../ss7/m3ua/constants.js';
 import { SoftswitchError } from '../errors.js';
 import { MgcpBearerPort } from '../mgcp/bearer.js';
+import { BearerRouter } from '../mgcp/bearer-router.js';
+import { openH248Bearer } from '../mgcp/h248/open.js';
 import { releaseCallsOnGatewayRestart } from '../calls/gateway-restart.js';
 import type { BearerPort } from '../mgcp/bearer-port.js';
 import type { SignallingPort } from '../sip/port.js';
@@ -116,27 +118,40 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const sgs: SgEndpoint[] = overrides.sgs ?? config.ss7.sgs.map((sg) => ({ ...sg, localAddress: config.ss7.m3ua.localAddress }));
     const gateways = overrides.gateways ?? config.mgcp.gateways;
 
-    // --- Media gateway control (MGCP call agent). Endpoints reach a gateway by their domain (RFC 3435 §2.1.1).
+    // --- Media gateway control: MGCP (RFC 3435) and H.248 (RFC 3525) gateways behind one bearer port,
+    // chosen per gateway by the endpoint's domain (RFC 3435 §2.1.1; H.248 gateways by their configured domain).
+    const h248Gateways = config.h248.gateways;
+    const allGateways = [...gateways.map((g) => ({ name: g.name, domain: g.domain })), ...h248Gateways.map((g) => ({ name: g.name, domain: g.domain }))];
     config.trunkGroups.forEach((tg, i) => {
       if (!tg.gateway) return;
-      const gw = gateways.find((g) => g.name === tg.gateway);
+      const gw = allGateways.find((g) => g.name === tg.gateway);
       const endpoint = endpointForCic(tg, tg.cics.first);
-      if (gateways.length > 0 && !gw) throw new SoftswitchError('SSW_ERR_CONFIG_INVALID', `trunkGroups.${i}.gateway: no gateway "${tg.gateway}" in mgcp.gateways`);
+      if (allGateways.length > 0 && !gw) throw new SoftswitchError('SSW_ERR_CONFIG_INVALID', `trunkGroups.${i}.gateway: no gateway "${tg.gateway}" in mgcp.gateways or h248.gateways`);
       if (gw && !endpoint.toLowerCase().endsWith(`@${gw.domain.toLowerCase()}`)) {
         throw new SoftswitchError('SSW_ERR_CONFIG_INVALID', `trunkGroups.${i}.endpoint: "${endpoint}" is not in the domain "${gw.domain}" of gateway ${gw.name}`);
       }
     });
-    let bearer: MgcpBearerPort | undefined;
-    let gatewayHealth: GatewayHealth | undefined;
+    const ports: Array<{ port: BearerPort; domains: string[] }> = [];
     if (gateways.length > 0) {
-      bearer = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit });
-      cleanup.push(() => bearer!.close());
+      const mgcp = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit });
+      ports.push({ port: mgcp, domains: gateways.map((g) => g.domain) });
+    }
+    if (h248Gateways.length > 0) {
+      const h248 = await openH248Bearer(config.h248, { log: logger, clock });
+      ports.push({ port: h248, domains: h248Gateways.map((g) => g.domain) });
+    }
+    let bearer: BearerPort | undefined;
+    let gatewayHealth: GatewayHealth | undefined;
+    if (ports.length > 0) {
+      const router = new BearerRouter(ports);
+      bearer = router;
+      cleanup.push(() => router.close());
       // Each gateway is audited on the first circuit of a trunk group it serves.
-      const monitored = gateways.flatMap((g) => {
+      const monitored = allGateways.flatMap((g) => {
         const tg = config.trunkGroups.find((t) => t.gateway === g.name);
         return tg ? [{ name: g.name, probeEndpoint: endpointForCic(tg, tg.cics.first) }] : [];
       });
-      gatewayHealth = new GatewayHealth(bearer, monitored, clock, logger.child({ component: 'gateway-health' }), config.mgcp.healthProbeMs);
+      gatewayHealth = new GatewayHealth(router, monitored, clock, logger.child({ component: 'gateway-health' }), config.mgcp.healthProbeMs);
       cleanup.push(() => gatewayHealth!.stop());
     }
 

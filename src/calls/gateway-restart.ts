@@ -5,16 +5,19 @@
  * (temporary failure); their CDRs say so. A graceful restart lets calls finish.
  */
 import type { Logger } from '../util/log.js';
-import type { BearerPort, RestartNotice } from '../mgcp/bearer-port.js';
+import type { BearerConnection, BearerPort, RestartNotice } from '../mgcp/bearer-port.js';
 import { endpointMatches } from '../mgcp/endpoint-name.js';
 import type { CallManager } from './manager.js';
 
 const CAUSE_TEMPORARY_FAILURE = 41;
 
 export function releaseCallsOnGatewayRestart(bearer: BearerPort, calls: CallManager, logger: Logger): () => void {
-  const onRestart = (n: RestartNotice) => {
-    if (n.method === 'graceful' || n.method === 'cancel-graceful' || n.connectionsLost === false) return;
-    const released = calls.releaseOnEndpoints((ep) => endpointMatches(n.endpoint, ep), CAUSE_TEMPORARY_FAILURE);
+  const onRestart = (n: RestartNotice & { connections?: readonly BearerConnection[] }) => {
+    if (n.method === 'graceful' || n.method === 'cancel-graceful' || n.method === 'failover' || n.method === 'handoff' || n.connectionsLost === false) return;
+    // H.248 names the connections it lost; MGCP names endpoints (possibly wildcarded).
+    const lost = n.connections ? new Set(n.connections.map((c) => c.endpoint.toLowerCase())) : undefined;
+    if (lost && lost.size === 0) return;
+    const released = calls.releaseOnEndpoints((ep) => (lost ? lost.has(ep.toLowerCase()) : endpointMatches(n.endpoint, ep)), CAUSE_TEMPORARY_FAILURE);
     if (released > 0) logger.warn({ gateway: n.gateway, endpoint: n.endpoint, method: n.method, released }, 'media gateway restarted endpoints with calls on them; those calls were released');
   };
   bearer.on('restart', onRestart);

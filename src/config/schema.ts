@@ -9,6 +9,7 @@ import { labConfigSchema } from '../app/lab/config.js';
 import { overloadConfigSchema } from '../class4/admission/overload.js';
 import { fraudConfigSchema } from '../class4/admission/fraud.js';
 import { apiConfigSchema } from '../api/config.js';
+import { h248ConfigSchema } from '../mgcp/h248/config.js';
 
 /**
  * The switch's configuration: one YAML/JSON file validated here. Each area owns its section's
@@ -46,6 +47,8 @@ export const configSchema = z.object({
       { id: 'tg-ixc-b', variant: 'ansi', dpc: '2-2-2', cics: { first: 25, count: 24 }, gateway: 'mgw-lab', endpoint: 'rtpbridge/{cichex}@mgw' },
     ]),
   mgcp: mgcpConfigSchema.default({}),
+  /** H.248/MEGACO gateways (src/mgcp/h248/config.ts); a trunk group names an MGCP or an H.248 gateway. */
+  h248: h248ConfigSchema.default({}),
   routing: routingConfigSchema.default({}),
   shutdown: z.object({ drainMs: z.number().int().min(0).default(5000) }).default({}),
 });

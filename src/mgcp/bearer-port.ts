@@ -61,7 +61,7 @@ export interface RestartNotice {
    * "disconnected" (§4.4.7) the endpoint lost contact with the call agent and regained it,
    * its connections may or may not survive: the audit that follows says.
    */
-  readonly method: 'restart' | 'forced' | 'graceful' | 'disconnected' | 'cancel-graceful';
+  readonly method: 'restart' | 'forced' | 'graceful' | 'disconnected' | 'cancel-graceful' | 'failover' | 'handoff';
   readonly delaySeconds?: number;
   /** True when the gateway says the endpoint's connections are gone (restart, forced): release their calls. */
   readonly connectionsLost?: boolean;

@@ -308,7 +308,7 @@ export class H248BearerPort extends EventEmitter<BearerPortEvents> implements Be
     const notice: H248RestartNotice = {
       gateway: e.gateway,
       endpoint: root ? `*@${domain}` : `${e.terminationIds[0]}@${domain}`,
-      method: e.method === 'handOff' ? 'handoff' : e.method.toLowerCase(),
+      method: (e.method === 'handOff' ? 'handoff' : e.method.toLowerCase()) as H248RestartNotice['method'],
       ...(e.delaySeconds !== undefined ? { delaySeconds: e.delaySeconds } : {}),
       terminationIds: e.terminationIds,
       connections,
