@@ -93,6 +93,13 @@ describe.skipIf(missing !== '')('kill -9 with calls up, then restart', () => {
     child = sw.child;
     const calls = async () => ((await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/calls`, { headers: { authorization: `Bearer ${token}` } })).json()) as { calls: Array<{ state: string }> }).calls;
     await until(() => tandem!.sg !== undefined && tandem!.isup.isAvailable('tg-ilec'), 'M3UA up toward the tandem', 15_000);
+    // The switch resets its circuits (GRS) when the link comes up; calls start once that is done.
+    const pending = async () => ((await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/isup/trunk-groups`, { headers: { authorization: `Bearer ${token}` } })).json()) as Array<{ pending: unknown[]; available: boolean }>);
+    for (let i = 0; i < 100; i++) {
+      const tgs = await pending();
+      if (tgs.every((t) => t.pending.length === 0 && t.available)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
 
     // Two calls out (SIPp waits for the network's BYE, which never comes) and two calls in (the PBX answers and waits).
     sipps.push(runSipp({ scenario: new URL('../scenarios/ssw-call-network-release.xml', import.meta.url).pathname, target: `127.0.0.1:${sipPort}`, timeoutS: 14, args: ['-s', '12125550150', '-m', '2', '-l', '2'] }));
