@@ -92,27 +92,28 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     this.events.onFail?.({ cause });
   }
 
+  /** Nothing of this leg is on a circuit (none seized, or already freed): it is over with `cause`. */
+  private giveUp(cause: number): void {
+    this.phase = 'done';
+    this.settle();
+    this.fail(cause);
+  }
+
   private async attempt(avoidCic?: number): Promise<void> {
     const { isup, deps } = { isup: this.deps.isup, deps: this.deps };
     const tg = isup.trunkGroup(this.tgId);
     const media = deps.trunkGroup(this.tgId);
     if (!tg || !media) {
       this.log.warn('route names a trunk group that is not configured; skipped (routing.carriers[].trunkGroups must name ids from trunkGroups[])');
-      this.phase = 'done';
-      this.settle();
-      return this.fail(CAUSE_NO_ROUTE);
+      return this.giveUp(CAUSE_NO_ROUTE);
     }
     if (this.abandoned) return this.finish();
     if (!deps.usable(tg.id)) {
-      this.phase = 'done';
-      this.settle();
-      return this.fail(CAUSE_NO_CIRCUIT);
+      return this.giveUp(CAUSE_NO_CIRCUIT);
     }
     const circuit = tg.circuits.seizeOutgoing(this.callRef, avoidCic);
     if (!circuit) {
-      this.phase = 'done';
-      this.settle();
-      return this.fail(CAUSE_NO_CIRCUIT);
+      return this.giveUp(CAUSE_NO_CIRCUIT);
     }
     const cic = circuit.cic;
     this.cic = cic;
@@ -129,9 +130,7 @@ export class IsupOutgoingLeg implements TerminatingLeg {
         tg.circuits.release(cic, this.callRef);
         if (this.yielded) return this.retryElsewhere(cic);
         this.log.warn({ err: err instanceof BearerError ? err.message : err }, 'media gateway refused the connection');
-        this.phase = 'done';
-        this.settle();
-        return this.fail(CAUSE_RESOURCE_UNAVAILABLE);
+        return this.giveUp(CAUSE_RESOURCE_UNAVAILABLE);
       }
       if (this.abandoned) {
         tg.circuits.release(cic, this.callRef);
@@ -145,9 +144,7 @@ export class IsupOutgoingLeg implements TerminatingLeg {
         // Q.764 §2.10.3.1: the far end reset the circuit (RSC/GRS) while the gateway worked; it may be another call's now.
         this.log.warn('circuit reset by the far end before the IAM; connection deleted');
         await this.bearer.delete();
-        this.phase = 'done';
-        this.settle();
-        return this.fail(CAUSE_TEMPORARY_FAILURE);
+        return this.giveUp(CAUSE_TEMPORARY_FAILURE);
       }
     }
     const answerSdp = localSdp ?? declineAllStreams(this.offer ?? '', deps.mediaAddress);
@@ -223,9 +220,7 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     await this.bearer?.delete();
     this.bearer = undefined;
     if (this.glared) {
-      this.phase = 'done';
-      this.settle();
-      return this.fail(CAUSE_NO_CIRCUIT);
+      return this.giveUp(CAUSE_NO_CIRCUIT);
     }
     this.glared = true;
     this.phase = 'new';
@@ -241,9 +236,7 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     this.bearer = undefined;
     this.cic = undefined;
     if (this.glared) {
-      this.phase = 'done';
-      this.settle();
-      return this.fail(CAUSE_NO_CIRCUIT);
+      return this.giveUp(CAUSE_NO_CIRCUIT);
     }
     this.glared = true;
     this.phase = 'new';

@@ -10,6 +10,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { registry } from '../../util/metrics.js';
+import { TokenBucket } from '../../util/token-bucket.js';
 import type { Cdr } from '../../calls/cdr.js';
 
 export const customerLimitsSchema = z.object({
@@ -53,8 +54,7 @@ const DAY = 24 * HOUR;
 
 interface CustomerState {
   limits: CustomerLimits;
-  tokens: number;
-  lastRefill: number;
+  perSecond?: TokenBucket;
   /** Rated calls of the last 24 h: end time and amount. */
   spend: Array<{ at: number; amount: number }>;
   blocked?: string;
@@ -69,7 +69,10 @@ export class FraudGuard {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    for (const c of limits) this.customers.set(c.id, { limits: c.limits, tokens: c.limits.callsPerSecond, lastRefill: clock.now(), spend: [] });
+    for (const c of limits) {
+      const perSecond = c.limits.callsPerSecond > 0 ? new TokenBucket(clock, c.limits.callsPerSecond) : undefined;
+      this.customers.set(c.id, { limits: c.limits, perSecond, spend: [] });
+    }
   }
 
   /** Spend already on record (rated CDRs of the last day) at start-up. */
@@ -89,7 +92,7 @@ export class FraudGuard {
       const spent = this.spent(st);
       if (l.spendPerHour > 0 && spent.hour >= l.spendPerHour) refusal = { limit: 'spend-per-hour', cause: 21, sipStatus: 403 };
       else if (l.spendPerDay > 0 && spent.day >= l.spendPerDay) refusal = { limit: 'spend-per-day', cause: 21, sipStatus: 403 };
-      else if (l.callsPerSecond > 0 && !this.takeToken(st)) refusal = { limit: 'calls-per-second', cause: 42, sipStatus: 503, retryAfterS: 1 };
+      else if (st.perSecond && !st.perSecond.take()) refusal = { limit: 'calls-per-second', cause: 42, sipStatus: 503, retryAfterS: 1 };
     }
     if (refusal) {
       trippedTotal.inc({ customer, limit: refusal.limit });
@@ -139,15 +142,5 @@ export class FraudGuard {
       spendGauge.set({ customer: id, window: '1h' }, s.hour);
       spendGauge.set({ customer: id, window: '24h' }, s.day);
     }
-  }
-
-  private takeToken(st: CustomerState): boolean {
-    const now = this.clock.now();
-    const rate = st.limits.callsPerSecond;
-    st.tokens = Math.min(rate, st.tokens + ((now - st.lastRefill) / 1000) * rate);
-    st.lastRefill = now;
-    if (st.tokens < 1) return false;
-    st.tokens -= 1;
-    return true;
   }
 }

@@ -11,6 +11,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { registry } from '../../util/metrics.js';
+import { TokenBucket } from '../../util/token-bucket.js';
 
 export const overloadConfigSchema = z.object({
   /**
@@ -48,8 +49,7 @@ export class OverloadGuard {
   private level: 0 | 1 | 2 = 0;
   private histogram?: IntervalHistogram;
   private timer?: TimerHandle;
-  private tokens: number;
-  private lastRefill: number;
+  private readonly perSecond?: TokenBucket;
   private inSetup = 0;
   private pending: { level: 0 | 1 | 2; count: number } = { level: 0, count: 0 };
 
@@ -62,8 +62,7 @@ export class OverloadGuard {
     /** Told of every level change (the ISUP service puts the level in the RELs it sends). */
     private readonly onLevel: (level: 0 | 1 | 2) => void = () => undefined,
   ) {
-    this.tokens = cfg.maxCallsPerSecond;
-    this.lastRefill = clock.now();
+    if (cfg.maxCallsPerSecond > 0) this.perSecond = new TokenBucket(clock, cfg.maxCallsPerSecond);
   }
 
   start(): void {
@@ -123,7 +122,7 @@ export class OverloadGuard {
     let refusal: Refusal | undefined;
     if (this.level > 0) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
-    else if (this.cfg.maxCallsPerSecond > 0 && !this.takeToken()) refusal = { reason: 'calls-per-second', level: 1 };
+    else if (this.perSecond && !this.perSecond.take()) refusal = { reason: 'calls-per-second', level: 1 };
     if (refusal) {
       overloadRejectedTotal.inc({ protocol, reason: refusal.reason });
       return refusal;
@@ -140,13 +139,4 @@ export class OverloadGuard {
     return this.cfg.retryAfterS;
   }
 
-  private takeToken(): boolean {
-    const now = this.clock.now();
-    const rate = this.cfg.maxCallsPerSecond;
-    this.tokens = Math.min(rate, this.tokens + ((now - this.lastRefill) / 1000) * rate);
-    this.lastRefill = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
 }
