@@ -138,5 +138,4 @@ export class OverloadGuard {
   get retryAfterS(): number {
     return this.cfg.retryAfterS;
   }
-
 }
