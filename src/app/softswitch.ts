@@ -37,6 +37,7 @@ import { connectSctpOverUdp } from '../ss7/sctp/udp-transport.js';
 import { connectSctpRaw } from '../ss7/sctp/raw-transport.js';
 import { pointCodeOf } from '../ss7/mtp3/point-code.js';
 import { TrafficMode } from '../ss7/m3ua/constants.js';
+import { covers, type DestinationChange } from '../ss7/m3ua/destinations.js';
 import { SoftswitchError } from '../errors.js';
 import { MgcpBearerPort } from '../mgcp/bearer.js';
 import { BearerRouter } from '../mgcp/bearer-router.js';
@@ -204,10 +205,21 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       }),
     });
     cleanup.push(() => isup.close());
+    // RFC 4666 §3.4.4: SCON from the SG gives a destination's congestion level (1..3); new calls toward it are reduced per level.
+    const signallingCongestion = new Map<number, number>();
+    link.on('destination', (c: DestinationChange) => {
+      for (const tg of isup.trunkGroups) {
+        if (!covers(c.pc, c.mask, tg.farPointCode)) continue;
+        if (c.congestion > 0) signallingCongestion.set(tg.farPointCode, c.congestion);
+        else signallingCongestion.delete(tg.farPointCode);
+      }
+    });
     // A trunk group is usable when its SS7 destination is reachable with an idle circuit and its gateway is up.
     const trunkGroupUsable = (tgId: string) => {
       const gw = trunkGroups.get(tgId)?.gateway;
-      return isup.isAvailable(tgId) && (!gw || !gatewayHealth || gatewayHealth.isUp(gw)) && offeredUnderCongestion(isup.congestionState(tgId).step);
+      const tg = isup.trunkGroup(tgId);
+      const scon = tg ? (signallingCongestion.get(tg.farPointCode) ?? 0) : 0;
+      return isup.isAvailable(tgId) && (!gw || !gatewayHealth || gatewayHealth.isUp(gw)) && offeredUnderCongestion(Math.max(isup.congestionState(tgId).step, scon));
     };
     routing.setAvailability(trunkGroupUsable);
     link.start();

@@ -126,6 +126,6 @@ function maskOff(pc: number, mask: number): number {
   return mask >= 24 ? 0 : pc & ~((1 << mask) - 1) & 0xffffff;
 }
 
-function covers(base: number, mask: number, pc: number): boolean {
+export function covers(base: number, mask: number, pc: number): boolean {
   return maskOff(pc, mask) === base;
 }
