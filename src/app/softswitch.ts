@@ -15,6 +15,8 @@ import { SqliteCallJournal } from '../store/call-journal.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
+import { registrationRoutes } from '../api/routes-registrations.js';
+import { startClass5, SUBSCRIBER_METHODS } from '../class5/index.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
 import { LcrCallRouter } from '../class4/routing/call-router.js';
 import { CallManager } from '../calls/manager.js';
@@ -210,13 +212,18 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             maxServerTransactions: config.sip.maxServerTransactions,
             maxDialogs: config.sip.maxDialogs,
             overloadRetryAfterS: config.sip.overloadRetryAfterS,
-            admit: ({ address }) => (customers.identify(address) ? 'accept' : config.sip.unknownSources),
+            admit: ({ address, method }) =>
+              customers.identify(address) || (config.class5.enabled && SUBSCRIBER_METHODS.has(method)) ? 'accept' : config.sip.unknownSources,
             rateLimit: config.sip.rateLimit,
             maxCompletedTransactions: config.sip.maxCompletedTransactions,
             maxCompletedBytes: config.sip.maxCompletedBytes,
             maxUnacknowledgedFinals: config.sip.maxUnacknowledgedFinals,
           });
     cleanup.push(() => sip.close());
+
+    // --- Class 5: tenants' extensions register here with digest authentication (src/class5).
+    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger }) : undefined;
+    if (class5) cleanup.push(() => class5.close());
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
@@ -293,7 +300,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());

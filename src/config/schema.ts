@@ -9,6 +9,7 @@ import { labConfigSchema } from '../app/lab/config.js';
 import { overloadConfigSchema } from '../class4/admission/overload.js';
 import { fraudConfigSchema } from '../class4/admission/fraud.js';
 import { apiConfigSchema } from '../api/config.js';
+import { class5ConfigSchema } from '../class5/config.js';
 
 /**
  * The switch's configuration: one YAML/JSON file validated here. Each area owns its section's
@@ -47,6 +48,8 @@ export const configSchema = z.object({
     ]),
   mgcp: mgcpConfigSchema.default({}),
   routing: routingConfigSchema.default({}),
+  /** Class 5: tenants, extensions, registrar and digest authentication (src/class5/config.ts). */
+  class5: class5ConfigSchema.default({}),
   shutdown: z.object({ drainMs: z.number().int().min(0).default(5000) }).default({}),
 });
 
