@@ -54,6 +54,11 @@ export const class5ConfigSchema = z
         maxFailures: z.number().int().min(1).default(10),
         failureWindowS: z.number().int().min(1).default(60),
         blockS: z.number().int().min(1).default(300),
+        /**
+         * Challenge order, most preferred first (RFC 8760 §2.4). Some UAs read only the first challenge
+         * and know only MD5 (SIPp 3.6.1 among them): put MD5 first for them.
+         */
+        algorithms: z.array(z.enum(['SHA-256', 'MD5'])).min(1).default(['SHA-256', 'MD5']),
       })
       .default({}),
     registration: z

@@ -30,6 +30,8 @@ export interface DigestAuthOptions {
   maxFailures?: number;
   failureWindowMs?: number;
   blockMs?: number;
+  /** Algorithms challenged with, most preferred first (default SHA-256 then MD5, RFC 8760 §2.4). */
+  algorithms?: readonly DigestAlgorithm[];
   /** Nonces whose nonce-count is tracked at once; the oldest are forgotten first. */
   maxTrackedNonces?: number;
 }
@@ -66,11 +68,11 @@ export class DigestAuthenticator {
     return `${issued}.${salt}.${this.sign(realm, issued, salt)}`;
   }
 
-  /** One WWW-Authenticate per algorithm, SHA-256 first (RFC 8760 §2.4: the UAC takes the first it supports). */
+  /** One WWW-Authenticate per algorithm in order of preference (RFC 8760 §2.4: the UAC takes the first it supports). */
   challenge(realm: string, method: string, stale = false): Record<string, string[]> {
     authChallenges.inc({ method });
     const nonce = this.nonce(realm);
-    return { 'WWW-Authenticate': DIGEST_ALGORITHMS.map((algorithm) => formatChallenge({ realm, nonce, algorithm, opaque: this.opaque, stale })) };
+    return { 'WWW-Authenticate': (this.o.algorithms ?? DIGEST_ALGORITHMS).map((algorithm) => formatChallenge({ realm, nonce, algorithm, opaque: this.opaque, stale })) };
   }
 
   /** 'fresh', 'stale' (signed by us, expired) or 'forged'. */
@@ -108,7 +110,7 @@ export class DigestAuthenticator {
     if (c.qop !== 'auth' || !c.nc || !NC.test(c.nc) || !c.cnonce) return this.refuse('malformed', 401, req, realm);
     const user = lookup(c.username);
     if (!user) return this.refuse('unknown-user', 401, req, realm);
-    const stored = user[c.algorithm];
+    const stored = (this.o.algorithms ?? DIGEST_ALGORITHMS).includes(c.algorithm) ? user[c.algorithm] : undefined;
     if (!stored) return this.refuse('algorithm', 401, req, realm);
     const expected = Buffer.from(digestResponse(c.algorithm, stored, req.method, c));
     const got = Buffer.from(c.response);

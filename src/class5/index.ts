@@ -28,6 +28,7 @@ export function startClass5(config: Class5Config, deps: { sip: SignallingPort; c
     maxFailures: config.auth.maxFailures,
     failureWindowMs: config.auth.failureWindowS * 1000,
     blockMs: config.auth.blockS * 1000,
+    algorithms: config.auth.algorithms,
   });
   const registrar = new Registrar({ clock: deps.clock, ...config.registration });
   const service = new RegistrarService({ sip: deps.sip, tenants, registrar, auth, logger: deps.logger });
