@@ -17,6 +17,8 @@ import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
 import { registrationRoutes } from '../api/routes-registrations.js';
 import { startClass5, SUBSCRIBER_METHODS } from '../class5/index.js';
+import { Class5CallIntake } from '../class5/call-intake.js';
+import { claimInvites } from '../class5/invite-claim.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
 import { LcrCallRouter } from '../class4/routing/call-router.js';
 import { CallManager } from '../calls/manager.js';
@@ -250,7 +252,10 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
-    new TrunkIntake({ sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
+    const class5Calls = class5
+      ? new Class5CallIntake({ sip, calls, ...class5, router, isupLegs, clock, logger, mediaAddress, noResponseMs: config.calls.sipTargetNoResponseMs, answerTimeoutMs: config.calls.sipAnswerTimeoutMs })
+      : undefined;
+    new TrunkIntake({ sip: class5Calls ? claimInvites(sip, class5Calls) : sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
     const dids = new DidTable(config.trunkCustomers);
     const targets = [...new Set(config.trunkCustomers.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
     const probe = (uri: string) => sip.request(uri, { method: 'OPTIONS', timeoutMs: 2000 }).then((r) => r.status);
@@ -267,6 +272,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       overload,
       transit: (id) => trunkGroups.get(id)?.transit ?? false,
       customer: (id) => customers.byId(id),
+      extensionDid: class5Calls && ((dialled, party) => class5Calls.didPlan(dialled, party)),
       delivery: {
         sip,
         clock,

@@ -16,8 +16,11 @@ export interface Class5 {
   close(): void;
 }
 
-/** Methods a Class 5 subscriber may send from any address (digest decides); everything else stays trunk-only. */
-export const SUBSCRIBER_METHODS: ReadonlySet<string> = new Set(['REGISTER']);
+/**
+ * Methods a Class 5 subscriber may send from any address; digest decides. An INVITE from a stranger
+ * that is no subscriber's then reaches the trunk intake, which refuses it (403) with state kept.
+ */
+export const SUBSCRIBER_METHODS: ReadonlySet<string> = new Set(['REGISTER', 'INVITE']);
 
 export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger }): Class5 {
   const tenants = new TenantDirectory(config);
