@@ -6,8 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
-import { hasSipp, runSipp } from '../helpers/sipp.js';
-import { startLabSwitch } from '../helpers/lab-switch.js';
+import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
+import { startLabSwitch, until } from '../helpers/lab-switch.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = hasSipp() ? '' : 'sipp (sip-tester) not installed';
@@ -73,5 +73,68 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
     writeFileSync(path, readFileSync(scenario('c5-register.xml'), 'utf8').replace(/<recv response="401"[\s\S]*<recv response="\[\$status\]"\/>/, '<recv response="404"/>').replace('<Reference variables="md5"/>', ''));
     const unknown = await runSipp({ scenario: path, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '1001', '-set', 'domain', 'initech.example', '-set', 'expires', '600', '-m', '1'] });
     expect(unknown.exitCode, unknown.stdout.slice(-2000)).toBe(0);
+  });
+
+  const registered = async (aor: string) => {
+    const res = await ssw.api.inject({ url: '/api/v1/registrations' });
+    return (res.json() as { registrations: Array<{ aor: string }> }).registrations.some((r) => r.aor === aor);
+  };
+  const callerExpecting = (status: number) => {
+    const path = join(dataDir, `c5-caller-${status}.xml`);
+    const ack = `<recv response="${status}"/>
+  <send>
+    <![CDATA[
+      ACK sip:[service]@[$domain] SIP/2.0
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      CSeq: 2 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>`;
+    writeFileSync(path, readFileSync(scenario('c5-caller.xml'), 'utf8').replace(/<!--ANSWER-->[\s\S]*<!--\/ANSWER-->/, status === 200 ? '' : ack));
+    return status === 200 ? scenario('c5-caller.xml') : path;
+  };
+  const call = (o: { from: string; to: string; domain: string; status: number }) =>
+    runSipp({
+      scenario: callerExpecting(o.status),
+      target: `127.0.0.1:${ssw.sipPort}`,
+      timeoutS: 15,
+      args: ['-s', o.to, '-au', o.from, '-ap', `secret${o.from}`, '-set', 'domain', o.domain, '-set', 'user', o.from, '-m', '1'],
+    });
+
+  it('1001 calls 1002 of the same tenant: digest on the INVITE (407), the call rings 1002’s registered contact, is answered and released; the CDR carries the tenant', async () => {
+    // SIPp keys calls by Call-ID, so one process cannot register and then take a new call: a registering
+    // run puts the Contact of a SIPp UAS on another port.
+    const uasPort = await freeUdpPort();
+    const callee = runSipp({ scenario: 'uas', localPort: uasPort, timeoutS: 25, args: ['-m', '1'] });
+    const path = join(dataDir, 'c5-register-contact.xml');
+    writeFileSync(path, readFileSync(registerExpecting(200), 'utf8').replaceAll('[local_ip]:[local_port]>', `[local_ip]:${uasPort}>`));
+    const reg = await runSipp({ scenario: path, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '1002', '-au', '1002', '-ap', 'secret1002', '-set', 'domain', 'acme.example', '-set', 'expires', '600', '-m', '1'] });
+    expect(reg.exitCode, reg.stdout.slice(-2000)).toBe(0);
+    expect(await registered('sip:1002@acme.example')).toBe(true);
+    const before = ssw.cdrs.list().length;
+    const caller = await call({ from: '1001', to: '1002', domain: 'acme.example', status: 200 });
+    if (caller.exitCode !== 0) console.log((await callee).stdout.slice(-3000), (await callee).stderr.slice(-2000));
+    expect(caller.exitCode, caller.stdout.slice(-2500) + caller.stderr.slice(-1000)).toBe(0);
+    const c = await callee;
+    expect(c.exitCode, c.stdout.slice(-2500) + c.stderr.slice(-1000)).toBe(0);
+    await until(() => ssw.cdrs.list().length > before, 'the CDR of the internal call');
+    const cdr = ssw.cdrs.list()[0] as unknown as Record<string, unknown>;
+    expect(cdr.customer).toBe('acme');
+    expect(cdr.called).toBe('1002');
+  }, 40_000);
+
+  it('tenant isolation: globex’s 2001 dialling 1001 (an acme extension only) gets 404', async () => {
+    const r = await call({ from: '2001', to: '1001', domain: 'globex.example', status: 404 });
+    expect(r.exitCode, r.stdout.slice(-2500) + r.stderr.slice(-1000)).toBe(0);
+  });
+
+  it('class of service: a national extension dialling an international number gets 403', async () => {
+    const r = await call({ from: '1001', to: '011442071234567', domain: 'acme.example', status: 403 });
+    expect(r.exitCode, r.stdout.slice(-2500) + r.stderr.slice(-1000)).toBe(0);
   });
 });
