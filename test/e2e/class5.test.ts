@@ -29,7 +29,10 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
       args: ['-s', o.user, '-au', o.user, '-ap', o.password, '-set', 'domain', o.domain, '-set', 'expires', String(o.expires ?? 600), '-m', '1'],
     });
 
+  let vmPort = 0;
+
   beforeAll(async () => {
+    vmPort = await freeUdpPort();
     ({ ssw, dataDir } = await startLabSwitch({
       lab: { startOsmoMgw: false },
       mgcp: { localPort: 0, gateways: [] },
@@ -38,7 +41,16 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
         // SIPp 3.6.1 answers only the first challenge, and only MD5.
         auth: { algorithms: ['MD5', 'SHA-256'] },
         tenants: [
-          { id: 'acme', domain: 'acme.example', extensions: [{ number: '1001', password: 'secret1001' }, { number: '1002', password: 'secret1002' }] },
+          {
+            id: 'acme',
+            domain: 'acme.example',
+            voicemail: `sip:vm@127.0.0.1:${vmPort}`,
+            extensions: [
+              { number: '1001', password: 'secret1001' },
+              { number: '1002', password: 'secret1002' },
+              { number: '1003', password: 'secret1003', features: { voicemail: true } },
+            ],
+          },
           { id: 'globex', domain: 'globex.example', extensions: [{ number: '2001', password: 'secret2001' }] },
         ],
       },
@@ -79,6 +91,14 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
     const res = await ssw.api.inject({ url: '/api/v1/registrations' });
     return (res.json() as { registrations: Array<{ aor: string }> }).registrations.some((r) => r.aor === aor);
   };
+  /** Registers `user` of acme with the Contact of a SIPp UAS on `port`. */
+  const registerContact = async (user: string, port: number) => {
+    const path = join(dataDir, `c5-register-contact-${user}.xml`);
+    writeFileSync(path, readFileSync(registerExpecting(200), 'utf8').replaceAll('[local_ip]:[local_port]>', `[local_ip]:${port}>`));
+    const reg = await runSipp({ scenario: path, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', user, '-au', user, '-ap', `secret${user}`, '-set', 'domain', 'acme.example', '-set', 'expires', '600', '-m', '1'] });
+    expect(reg.exitCode, reg.stdout.slice(-2000)).toBe(0);
+    expect(await registered(`sip:${user}@acme.example`)).toBe(true);
+  };
   const callerExpecting = (status: number) => {
     const path = join(dataDir, `c5-caller-${status}.xml`);
     const ack = `<recv response="${status}"/>
@@ -111,11 +131,7 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
     // run puts the Contact of a SIPp UAS on another port.
     const uasPort = await freeUdpPort();
     const callee = runSipp({ scenario: 'uas', localPort: uasPort, timeoutS: 25, args: ['-m', '1'] });
-    const path = join(dataDir, 'c5-register-contact.xml');
-    writeFileSync(path, readFileSync(registerExpecting(200), 'utf8').replaceAll('[local_ip]:[local_port]>', `[local_ip]:${uasPort}>`));
-    const reg = await runSipp({ scenario: path, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '1002', '-au', '1002', '-ap', 'secret1002', '-set', 'domain', 'acme.example', '-set', 'expires', '600', '-m', '1'] });
-    expect(reg.exitCode, reg.stdout.slice(-2000)).toBe(0);
-    expect(await registered('sip:1002@acme.example')).toBe(true);
+    await registerContact('1002', uasPort);
     const before = ssw.cdrs.list().length;
     const caller = await call({ from: '1001', to: '1002', domain: 'acme.example', status: 200 });
     if (caller.exitCode !== 0) console.log((await callee).stdout.slice(-3000), (await callee).stderr.slice(-2000));
@@ -137,4 +153,17 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
     const r = await call({ from: '1001', to: '011442071234567', domain: 'acme.example', status: 403 });
     expect(r.exitCode, r.stdout.slice(-2500) + r.stderr.slice(-1000)).toBe(0);
   });
+
+  it('busy extension with voicemail: 1003’s phone answers 486, the call goes to the voicemail server with History-Info cause=486 and Diversion user-busy', async () => {
+    const busyPort = await freeUdpPort();
+    const phone = runSipp({ scenario: scenario('pbx-busy.xml'), localPort: busyPort, timeoutS: 20, args: ['-m', '1'] });
+    const vm = runSipp({ scenario: scenario('c5-voicemail.xml'), localPort: vmPort, timeoutS: 20, args: ['-m', '1'] });
+    await registerContact('1003', busyPort);
+    const caller = await call({ from: '1001', to: '1003', domain: 'acme.example', status: 200 });
+    const v = await vm;
+    if (v.exitCode !== 0) console.log('VM', v.stdout.slice(-2500), v.stderr.slice(-1500), 'PHONE', (await phone).stdout.slice(-2000));
+    expect(v.exitCode, v.stdout.slice(-2500) + v.stderr.slice(-1500)).toBe(0);
+    expect((await phone).exitCode).toBe(0);
+    expect(caller.exitCode, caller.stdout.slice(-2500) + caller.stderr.slice(-1000)).toBe(0);
+  }, 40_000);
 });
