@@ -19,6 +19,7 @@ import { SipOutboundLeg } from '../calls/legs/sip-outbound-leg.js';
 import { ForkLeg } from '../calls/legs/fork-leg.js';
 import type { CallRouter } from '../class4/routing/route-plan.js';
 import { lcrPlan } from '../class4/intake/lcr-destinations.js';
+import { sipIdentityFor } from '../calls/interworking/isup-to-sip.js';
 import type { ExtensionConfig } from './config.js';
 import { dial } from './dial-plan.js';
 import { terminatingDecision, type Redirect, type TerminatingDecision } from './features/forwarding.js';
@@ -102,11 +103,13 @@ export class Class5CallIntake {
     const hit = this.d.tenants.did(dialled);
     if (!hit) return undefined;
     class5Calls.inc({ tenant: hit.tenant.id, outcome: 'did' });
-    return this.extensionPlan(hit.tenant, hit.extension, party, 'isup-to-sip', { hops: 0, fromUri: party.calling ? `sip:${party.calling}@${this.d.mediaAddress}` : undefined });
+    // The PSTN caller's identity as for any DID delivery (RFC 3325 P-Asserted-Identity, RFC 3323 privacy).
+    const identity = sipIdentityFor(party, this.d.mediaAddress);
+    return this.extensionPlan(hit.tenant, hit.extension, party, 'isup-to-sip', { hops: 0, fromUri: identity.from, headers: identity.headers });
   }
 
   /** The terminating plan of an extension: its contacts, then what busy / no answer / unreachability lead to. */
-  extensionPlan(tenant: Tenant, ext: ExtensionConfig, party: CallParty, direction: CallDirection, o: { hops: number; fromUri?: string }): CallPlan {
+  extensionPlan(tenant: Tenant, ext: ExtensionConfig, party: CallParty, direction: CallDirection, o: { hops: number; fromUri?: string; headers?: Record<string, string> }): CallPlan {
     const aor = `sip:${ext.number}@${tenant.domain}`;
     const contacts = this.d.registrar.lookup(tenant.id, aor);
     const decision: TerminatingDecision = terminatingDecision(ext, tenant.config, { registered: contacts.length > 0, hops: o.hops });
@@ -127,7 +130,7 @@ export class Class5CallIntake {
     } else {
       destinations.push({
         label: `${aor} (${contacts.length} contact${contacts.length === 1 ? '' : 's'})`,
-        leg: () => this.ring(contacts.map((c) => c.contact), party, o.fromUri, decision.noAnswerMs),
+        leg: () => this.ring(contacts.map((c) => c.contact), party, o.fromUri, decision.noAnswerMs, o.headers),
       });
       if (decision.onBusy || decision.onNoAnswer) {
         destinations.push({
@@ -163,13 +166,13 @@ export class Class5CallIntake {
   }
 
   /** The leg toward a forwarding target: an extension's contacts, a SIP URI (voicemail), or the PSTN. */
-  private redirectLeg(tenant: Tenant, aor: string, r: Redirect, party: CallParty, o: { hops: number; fromUri?: string }): TerminatingLeg {
+  private redirectLeg(tenant: Tenant, aor: string, r: Redirect, party: CallParty, o: { hops: number; fromUri?: string; headers?: Record<string, string> }): TerminatingLeg {
     const target = tenant.extensions.get(r.target);
     if (target) {
       const uris = this.d.registrar.lookup(tenant.id, `sip:${target.number}@${tenant.domain}`).map((b) => b.contact);
-      if (uris.length > 0) return this.ring(uris, party, o.fromUri, undefined, forwardingHeaders(aor, `sip:${target.number}@${tenant.domain}`, r, o.hops));
+      if (uris.length > 0) return this.ring(uris, party, o.fromUri, undefined, { ...o.headers, ...forwardingHeaders(aor, `sip:${target.number}@${tenant.domain}`, r, o.hops) });
     }
-    if (/^sips?:/.test(r.target)) return this.ring([r.target], party, o.fromUri, undefined, forwardingHeaders(aor, r.target, r, o.hops));
+    if (/^sips?:/.test(r.target)) return this.ring([r.target], party, o.fromUri, undefined, { ...o.headers, ...forwardingHeaders(aor, r.target, r, o.hops) });
     const pstn = lcrPlan(this.d.router, this.d.isupLegs, randomUUID(), { party: { ...party, called: r.target }, customer: tenant.id, direction: 'sip-to-isup' });
     const first = pstn.destinations[0];
     if (!first) throw new Error(`no route to forwarding target ${r.target}`);

@@ -49,7 +49,9 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
               { number: '1001', password: 'secret1001' },
               { number: '1002', password: 'secret1002' },
               { number: '1003', password: 'secret1003', features: { voicemail: true } },
+              { number: '1004', password: 'secret1004' },
             ],
+            dids: [{ did: '2125550300', extension: '1004' }],
           },
           { id: 'globex', domain: 'globex.example', extensions: [{ number: '2001', password: 'secret2001' }] },
         ],
@@ -165,5 +167,26 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
     expect(v.exitCode, v.stdout.slice(-2500) + v.stderr.slice(-1500)).toBe(0);
     expect((await phone).exitCode).toBe(0);
     expect(caller.exitCode, caller.stdout.slice(-2500) + caller.stderr.slice(-1000)).toBe(0);
+  }, 40_000);
+
+  it('PSTN → DID → extension: the tandem’s IAM to 2125550300 rings 1004’s registered phone, answered (ACM, ANM), CDR with the tenant', async () => {
+    const port = await freeUdpPort();
+    // pbx-answer.xml checks the caller's P-Asserted-Identity; its SDP check is dropped (no media gateway in this lab).
+    const path = join(dataDir, 'c5-phone-answer.xml');
+    writeFileSync(path, readFileSync(scenario('pbx-answer.xml'), 'utf8').replace(/<ereg regexp="m=audio[^\n]*\n/, '').replace('ruri,pai,offer,reason', 'ruri,pai,reason'));
+    const phone = runSipp({ scenario: path, localPort: port, timeoutS: 20, args: ['-m', '1'] });
+    await registerContact('1004', port);
+    const res = await ssw.api.inject({ method: 'POST', url: '/api/v1/lab/tandem/originate', payload: { calling: '3125550199', called: '2125550300', holdMs: 500 } });
+    expect(res.statusCode, res.body).toBe(201);
+    const { cic, trunkGroup } = res.json() as { cic: number; trunkGroup: string };
+    const sim = ssw.tandem!.simulator;
+    const record = sim.history.filter((r) => r.direction === 'outgoing' && r.cic === cic && r.trunkGroup === trunkGroup).at(-1)!;
+    await until(() => record.state === 'idle', 'the tandem call to end', 15_000);
+    await until(() => ssw.calls.activeCount === 0, 'the switch call to end', 10_000);
+    expect(record.messages.slice(0, 3)).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM']);
+    const p = await phone;
+    expect(p.exitCode, p.stdout.slice(-2000)).toBe(0);
+    const cdr = ssw.cdrs.list({ limit: 10 }).find((c) => c.called === '2125550300');
+    expect(cdr).toMatchObject({ direction: 'isup-to-sip', customer: 'acme', sipStatus: 200 });
   }, 40_000);
 });
