@@ -24,6 +24,7 @@ import type { ExtensionConfig } from './config.js';
 import { dial } from './dial-plan.js';
 import { terminatingDecision, type Redirect, type TerminatingDecision } from './features/forwarding.js';
 import { forwardHops, forwardingHeaders } from './features/history.js';
+import { huntDecision, type HuntGroup } from './features/hunt.js';
 import type { Registrar } from './registrar.js';
 import type { RegistrarService } from './registrar-service.js';
 import type { Tenant, TenantDirectory } from './tenants.js';
@@ -88,6 +89,9 @@ export class Class5CallIntake {
       party = { called: result.number, calling: caller.number };
       const hops = forwardHops(req.getAll('diversion'), req.getAll('history-info'));
       plan = this.extensionPlan(tenant, result.extension, party, 'sip-to-sip', { hops, fromUri: `sip:${caller.number}@${tenant.domain}` });
+    } else if (result.kind === 'hunt') {
+      party = { called: result.number, calling: caller.number };
+      plan = this.huntPlan(tenant, result.group, party, `sip:${caller.number}@${tenant.domain}`);
     } else {
       // Emergency calls bypass class of service (dial-plan) and every forwarding feature.
       party = { called: result.number, calling: pstnCalling };
@@ -96,6 +100,23 @@ export class Class5CallIntake {
     class5Calls.inc({ tenant: tenant.id, outcome: result.kind });
     const leg = new SipInboundLeg({ sip: this.d.sip, logger: log, mediaAddress: this.d.mediaAddress }, req, res, party);
     this.d.calls.start(leg, { ...plan, cdr: { ...plan.cdr, customer: tenant.id } }, callId);
+  }
+
+  private readonly huntStart = new Map<string, number>();
+
+  /** A hunt group's steps (features/hunt.ts) as destinations; busy, no answer and unreachable members move on. */
+  huntPlan(tenant: Tenant, group: HuntGroup, party: CallParty, fromUri: string): CallPlan {
+    const key = `${tenant.id}\n${group.number}`;
+    const contactsOf = (m: string) => this.d.registrar.lookup(tenant.id, `sip:${m}@${tenant.domain}`).map((b) => b.contact);
+    const decision = huntDecision(group, { start: this.huntStart.get(key) ?? 0, available: (m) => contactsOf(m).length > 0 });
+    this.huntStart.set(key, decision.nextStart);
+    const cdr = { customer: tenant.id, routedNumber: group.number };
+    if (decision.steps.length === 0) return { refuse: { cause: 20, why: `no member of hunt group ${group.number} is registered` }, destinations: [], advanceOn: () => false, direction: 'sip-to-sip', cdr };
+    const destinations: Destination[] = decision.steps.map((members) => ({
+      label: `hunt ${group.number}: ${members.join('+')}`,
+      leg: () => this.ring(members.flatMap(contactsOf), party, fromUri, group.ringS * 1000),
+    }));
+    return { destinations, direction: 'sip-to-sip', cdr, advanceOn: (f) => busy(f) || noAnswer(f) || !!f.unreachable || f.sipStatus === 480 || f.sipStatus === 408 };
   }
 
   /** PSTN → DID → extension: the extension's plan, or undefined when the number is no extension DID. */

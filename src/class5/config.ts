@@ -39,6 +39,17 @@ export const tenantSchema = z.object({
   /** Where busy/no-answer/DND calls go, e.g. `sip:vm@10.0.0.9:5080`. */
   voicemail: z.string().regex(/^sips?:/).optional(),
   extensions: z.array(extensionSchema).default([]),
+  /** Numbers that ring several extensions (features/hunt.ts). */
+  huntGroups: z
+    .array(
+      z.object({
+        number: z.string().regex(/^\d{2,8}$/),
+        strategy: z.enum(['linear', 'circular', 'simultaneous']).default('linear'),
+        members: z.array(z.string()).min(1),
+        ringS: z.number().int().min(3).max(120).default(15),
+      }),
+    )
+    .default([]),
   /** National numbers delivered from the PSTN to an extension. */
   dids: z.array(z.object({ did: z.string().regex(/^\d{4,15}$/), extension: z.string() })).default([]),
 });
@@ -79,6 +90,10 @@ export const class5ConfigSchema = z
       domains.add(t.domain);
       const numbers = new Set(t.extensions.map((e) => e.number));
       if (numbers.size !== t.extensions.length) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'extensions'], message: 'duplicate extension number' });
+      for (const [j, h] of t.huntGroups.entries()) {
+        if (numbers.has(h.number)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'huntGroups', j, 'number'], message: `hunt group ${h.number} is also an extension` });
+        for (const m of h.members) if (!numbers.has(m)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'huntGroups', j, 'members'], message: `no extension ${m} in tenant ${t.id}` });
+      }
       for (const [j, d] of t.dids.entries()) {
         if (!numbers.has(d.extension)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'dids', j, 'extension'], message: `no extension ${d.extension} in tenant ${t.id}` });
       }

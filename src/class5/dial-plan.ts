@@ -4,12 +4,14 @@
  */
 import type { ExtensionConfig } from './config.js';
 import type { Tenant } from './tenants.js';
+import type { HuntGroup } from './features/hunt.js';
 
 export type Reach = 'local' | 'national' | 'international';
 
 export type DialResult =
   | { kind: 'emergency'; number: string }
   | { kind: 'extension'; number: string; extension: ExtensionConfig }
+  | { kind: 'hunt'; number: string; group: HuntGroup }
   | { kind: 'pstn'; number: string; reach: Reach }
   | { kind: 'refuse'; status: number; cause: number; why: string };
 
@@ -37,6 +39,8 @@ export function dial(tenant: Tenant, caller: ExtensionConfig, dialled: string): 
   if (EMERGENCY.has(number)) return { kind: 'emergency', number };
   const extension = tenant.extensions.get(number);
   if (extension) return { kind: 'extension', number, extension };
+  const group = tenant.config.huntGroups.find((h) => h.number === number);
+  if (group) return { kind: 'hunt', number, group };
   const reach = reachOf(number);
   // Short numbers that are no extension of this tenant do not exist here, whatever other tenants have.
   if (!reach) return { kind: 'refuse', status: 404, cause: 1, why: `no extension ${number} in tenant ${tenant.id}` };

@@ -24,6 +24,7 @@ const cfg = class5ConfigSchema.parse({
         { number: '1009', password: 'x', cos: 'local' },
       ],
       dids: [{ did: '2125550100', extension: '1001' }],
+      huntGroups: [{ number: '500', strategy: 'circular', members: ['1001', '1002'] }],
     },
     { id: 'globex', domain: 'globex.example', extensions: [{ number: '2001', password: 'y' }] },
   ],
@@ -75,6 +76,9 @@ describe('forwarding headers', () => {
 });
 
 describe('dial plan', () => {
+  it('a hunt group number dials the group', () => {
+    expect(dial(acme, ext('1001'), '500')).toMatchObject({ kind: 'hunt', group: { strategy: 'circular', members: ['1001', '1002'] } });
+  });
   it('extensions inside the tenant; another tenant’s extension number is 404 here', () => {
     expect(dial(acme, ext('1001'), '1002')).toMatchObject({ kind: 'extension', number: '1002' });
     expect(dial(acme, ext('1001'), '2001')).toMatchObject({ kind: 'refuse', status: 404 });
@@ -98,5 +102,30 @@ describe('dial plan', () => {
     expect(dir.did('2125550100')?.extension.number).toBe('1001');
     expect(dir.did('+12125550100')?.tenant.id).toBe('acme');
     expect(dir.did('2125550101')).toBeUndefined();
+  });
+});
+
+import { followMeSteps, huntDecision, type HuntGroup } from '../../src/class5/features/hunt.js';
+
+describe('hunt groups and find-me-follow-me', () => {
+  const g = (strategy: HuntGroup['strategy']): HuntGroup => ({ number: '500', strategy, members: ['1001', '1002', '1003'], ringS: 10 });
+  const all = () => true;
+  it('linear: members in order, unregistered ones skipped', () => {
+    expect(huntDecision(g('linear'), { start: 2, available: (m) => m !== '1002' }).steps).toEqual([['1001'], ['1003']]);
+  });
+  it('circular: starts after last time’s first member and advances', () => {
+    const a = huntDecision(g('circular'), { start: 0, available: all });
+    expect(a.steps).toEqual([['1001'], ['1002'], ['1003']]);
+    const b = huntDecision(g('circular'), { start: a.nextStart, available: all });
+    expect(b.steps).toEqual([['1002'], ['1003'], ['1001']]);
+    expect(b.nextStart).toBe(2);
+  });
+  it('simultaneous: one step with every available member; none available → no steps', () => {
+    expect(huntDecision(g('simultaneous'), { start: 0, available: all }).steps).toEqual([['1001', '1002', '1003']]);
+    expect(huntDecision(g('simultaneous'), { start: 0, available: () => false }).steps).toEqual([]);
+  });
+  it('follow-me: own phones then each number, or everything at once with a PSTN leg', () => {
+    expect(followMeSteps(true, ['2125550123', '1002'], false)).toEqual([['self'], ['2125550123'], ['1002']]);
+    expect(followMeSteps(true, ['2125550123'], true)).toEqual([['self', '2125550123']]);
   });
 });

@@ -50,7 +50,10 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
               { number: '1002', password: 'secret1002' },
               { number: '1003', password: 'secret1003', features: { voicemail: true } },
               { number: '1004', password: 'secret1004' },
+              { number: '1005', password: 'secret1005' },
+              { number: '1006', password: 'secret1006' },
             ],
+            huntGroups: [{ number: '500', strategy: 'linear', members: ['1005', '1006'], ringS: 5 }],
             dids: [{ did: '2125550300', extension: '1004' }],
           },
           { id: 'globex', domain: 'globex.example', extensions: [{ number: '2001', password: 'secret2001' }] },
@@ -188,5 +191,18 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
     expect(p.exitCode, p.stdout.slice(-2000)).toBe(0);
     const cdr = ssw.cdrs.list({ limit: 10 }).find((c) => c.called === '2125550300');
     expect(cdr).toMatchObject({ direction: 'isup-to-sip', customer: 'acme', sipStatus: 200 });
+  }, 40_000);
+
+  it('linear hunt group 500: the first member is busy (486), the second answers', async () => {
+    const busyPort = await freeUdpPort();
+    const uasPort = await freeUdpPort();
+    const first = runSipp({ scenario: scenario('pbx-busy.xml'), localPort: busyPort, timeoutS: 20, args: ['-m', '1'] });
+    const second = runSipp({ scenario: 'uas', localPort: uasPort, timeoutS: 20, args: ['-m', '1'] });
+    await registerContact('1005', busyPort);
+    await registerContact('1006', uasPort);
+    const caller = await call({ from: '1001', to: '500', domain: 'acme.example', status: 200 });
+    expect(caller.exitCode, caller.stdout.slice(-2500) + caller.stderr.slice(-1000)).toBe(0);
+    expect((await first).exitCode).toBe(0);
+    expect((await second).exitCode).toBe(0);
   }, 40_000);
 });
