@@ -68,6 +68,7 @@ function sameContact(a: string, b: string): boolean {
 export class Registrar {
   private readonly bindings = new Map<string, { tenant: string; aor: string; list: Binding[] }>();
   private sweepTimer: TimerHandle | undefined;
+  private sweepAt = Infinity;
   private readonly perTenant = new Map<string, number>();
 
   constructor(private readonly o: RegistrarOptions) {}
@@ -141,21 +142,27 @@ export class Registrar {
     const n = (this.perTenant.get(tenant) ?? 0) + list.length - before;
     this.perTenant.set(tenant, n);
     registrationsActive.set({ tenant }, n);
-    this.scheduleSweep();
+    let earliest = Infinity;
+    for (const b of list) earliest = Math.min(earliest, b.expiresAt);
+    if (earliest < this.sweepAt) this.scheduleSweep(earliest);
   }
 
-  /** Removes expired bindings at the earliest expiry, so the gauge does not count the dead. */
-  private scheduleSweep(): void {
+  /**
+   * Removes expired bindings at the earliest expiry, so the gauge does not count the dead. A REGISTER
+   * only moves the timer earlier; the full scan runs when it fires (one scan per expiry time).
+   */
+  private scheduleSweep(at: number): void {
     this.o.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
-    let earliest = Infinity;
-    for (const e of this.bindings.values()) for (const b of e.list) earliest = Math.min(earliest, b.expiresAt);
-    if (earliest === Infinity) return;
+    this.sweepAt = at;
+    if (at === Infinity) return;
     this.sweepTimer = this.o.clock.setTimeout(() => {
       this.sweepTimer = undefined;
-      for (const e of [...this.bindings.values()]) this.lookup(e.tenant, e.aor);
-      this.scheduleSweep();
-    }, Math.max(0, earliest - this.o.clock.now()) + 1);
+      this.sweepAt = Infinity;
+      let next = Infinity;
+      for (const e of [...this.bindings.values()]) for (const b of this.lookup(e.tenant, e.aor)) next = Math.min(next, b.expiresAt);
+      this.scheduleSweep(next);
+    }, Math.max(0, at - this.o.clock.now()) + 1);
   }
 
   /** Every AOR with its current bindings (admin API). */
@@ -172,5 +179,6 @@ export class Registrar {
   close(): void {
     this.o.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
+    this.sweepAt = Infinity;
   }
 }

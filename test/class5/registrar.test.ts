@@ -110,6 +110,15 @@ describe('registrar over the embedded UA core', () => {
     expect(await metric('softswitch_registrations_active', { tenant: 'acme' })).toBe(1);
   });
 
+  it('the gauge drops when bindings expire, without any lookup (sweep timer)', async () => {
+    const { send, clock } = setup();
+    const ch = send(register({ user: '1002' }));
+    expect(send(register({ user: '1002', cseq: 2, expires: 60, authz: credentials(ch, { user: '1002' }) })).status).toBe(200);
+    const before = await metric('softswitch_registrations_active', { tenant: 'acme' });
+    clock.advance(61_000);
+    expect(await metric('softswitch_registrations_active', { tenant: 'acme' })).toBe(before - 1);
+  });
+
   it('Expires below the minimum → 423 Min-Expires; Contact * with Expires 0 removes all; a query (no Contact) lists them', () => {
     const { send, c5 } = setup();
     const ch = send(register({}));
