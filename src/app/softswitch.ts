@@ -16,6 +16,10 @@ import { reportStateOf } from './state-metrics.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
+import { registrationRoutes } from '../api/routes-registrations.js';
+import { startClass5, SUBSCRIBER_METHODS } from '../class5/index.js';
+import { Class5CallIntake } from '../class5/call-intake.js';
+import { claimInvites } from '../class5/invite-claim.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
 import { LcrCallRouter } from '../class4/routing/call-router.js';
 import { CallManager } from '../calls/manager.js';
@@ -240,13 +244,18 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             maxServerTransactions: config.sip.maxServerTransactions,
             maxDialogs: config.sip.maxDialogs,
             overloadRetryAfterS: config.sip.overloadRetryAfterS,
-            admit: ({ address }) => (customers.identify(address) ? 'accept' : config.sip.unknownSources),
+            admit: ({ address, method }) =>
+              customers.identify(address) || (config.class5.enabled && SUBSCRIBER_METHODS.has(method)) ? 'accept' : config.sip.unknownSources,
             rateLimit: config.sip.rateLimit,
             maxCompletedTransactions: config.sip.maxCompletedTransactions,
             maxCompletedBytes: config.sip.maxCompletedBytes,
             maxUnacknowledgedFinals: config.sip.maxUnacknowledgedFinals,
           });
     cleanup.push(() => sip.close());
+
+    // --- Class 5: tenants' extensions register here with digest authentication (src/class5).
+    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger }) : undefined;
+    if (class5) cleanup.push(() => class5.close());
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
@@ -273,7 +282,10 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
-    new TrunkIntake({ sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
+    const class5Calls = class5
+      ? new Class5CallIntake({ sip, calls, ...class5, router, isupLegs, clock, logger, mediaAddress, noResponseMs: config.calls.sipTargetNoResponseMs, answerTimeoutMs: config.calls.sipAnswerTimeoutMs })
+      : undefined;
+    new TrunkIntake({ sip: class5Calls ? claimInvites(sip, class5Calls) : sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
     const dids = new DidTable(config.trunkCustomers);
     const targets = [...new Set(config.trunkCustomers.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
     const probe = (uri: string) => sip.request(uri, { method: 'OPTIONS', timeoutMs: 2000 }).then((r) => r.status);
@@ -290,6 +302,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       overload,
       transit: (id) => trunkGroups.get(id)?.transit ?? false,
       customer: (id) => customers.byId(id),
+      extensionDid: class5Calls && ((dialled, party) => class5Calls.didPlan(dialled, party)),
       delivery: {
         sip,
         clock,
@@ -323,7 +336,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());

@@ -10,6 +10,7 @@ import { overloadConfigSchema } from '../class4/admission/overload.js';
 import { fraudConfigSchema } from '../class4/admission/fraud.js';
 import { apiConfigSchema } from '../api/config.js';
 import { h248ConfigSchema } from '../mgcp/h248/config.js';
+import { class5ConfigSchema } from '../class5/config.js';
 
 /**
  * The switch's configuration: one YAML/JSON file validated here. Each area owns its section's
@@ -50,6 +51,8 @@ export const configSchema = z.object({
   /** H.248/MEGACO gateways (src/mgcp/h248/config.ts); a trunk group names an MGCP or an H.248 gateway. */
   h248: h248ConfigSchema.default({}),
   routing: routingConfigSchema.default({}),
+  /** Class 5: tenants, extensions, registrar and digest authentication (src/class5/config.ts). */
+  class5: class5ConfigSchema.default({}),
   shutdown: z.object({ drainMs: z.number().int().min(0).default(5000) }).default({}),
 });
 

@@ -15,6 +15,9 @@ import {
   type Dialog,
   type InboundRequest,
   type InviteResponder,
+  type HandledMethod,
+  type RequestResponder,
+  type ResponseSendOptions,
   type NameAddrInfo,
   type RequestOptions,
   type RequestResult,
@@ -104,6 +107,20 @@ class DrachtioResponder implements InviteResponder {
     const headers = { ...(opts.headers ?? {}) };
     if (opts.body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/sdp';
     const o = { headers, body: opts.body };
+    if (reason) this.inner.send(status, reason, o);
+    else this.inner.send(status, o);
+  }
+}
+
+class DrachtioRequestResponder implements RequestResponder {
+  constructor(readonly inner: Srf.SrfResponse) {}
+  get finalResponseSent(): boolean {
+    return this.inner.finalResponseSent;
+  }
+  send(status: number, reason?: string, opts: ResponseSendOptions = {}): void {
+    const headers: Record<string, string | string[]> = { ...(opts.headers ?? {}) };
+    if (opts.body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = opts.contentType ?? 'text/plain';
+    const o = { headers: headers as Record<string, string>, body: opts.body };
     if (reason) this.inner.send(status, reason, o);
     else this.inner.send(status, o);
   }
@@ -206,6 +223,13 @@ export class DrachtioSignallingPort implements SignallingPort {
 
   onInvite(handler: (req: InboundRequest, res: InviteResponder) => void): void {
     this.srf.invite((req, res) => handler(new DrachtioRequest(req), new DrachtioResponder(res)));
+  }
+
+  onRequest(method: HandledMethod, handler: (req: InboundRequest, res: RequestResponder) => void): void {
+    // drachtio-srf registers a handler per verb as srf.register(), srf.subscribe(), ... (missing from its index.d.ts).
+    const verb = (this.srf as unknown as Record<string, (h: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void) => void>)[method.toLowerCase()];
+    if (typeof verb !== 'function') throw new TypeError(`drachtio-srf has no handler registration for ${method}`);
+    verb.call(this.srf, (req, res) => handler(new DrachtioRequest(req), new DrachtioRequestResponder(res)));
   }
 
   async createUAS(req: InboundRequest, res: InviteResponder, opts: CreateUasOptions): Promise<Dialog> {

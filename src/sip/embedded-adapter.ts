@@ -7,7 +7,9 @@ import {
   type CreateUasOptions,
   type Dialog,
   type InboundRequest,
+  type HandledMethod,
   type InviteResponder,
+  type RequestResponder,
   type RequestOptions,
   type RequestResult,
   type SignallingPort,
@@ -102,6 +104,10 @@ export class EmbeddedSignallingPort implements SignallingPort {
 
   onInvite(handler: (req: InboundRequest, res: InviteResponder) => void): void {
     this.core.onInvite((inv) => handler(inv, inv));
+  }
+
+  onRequest(method: HandledMethod, handler: (req: InboundRequest, res: RequestResponder) => void): void {
+    this.core.onRequest(method, (r) => handler(r, r));
   }
 
   async createUAS(req: InboundRequest, _res: InviteResponder, opts: CreateUasOptions): Promise<Dialog> {

@@ -6,7 +6,7 @@ import { parseNameAddr, parseUri } from './header-values.js';
 import type { Endpoint, SipRequest } from './message.js';
 import type { Transaction } from './transaction/transaction.js';
 
-function nameAddrInfo(value: string | undefined): NameAddrInfo {
+export function nameAddrInfo(value: string | undefined): NameAddrInfo {
   const na = parseNameAddr(value ?? '');
   if (!na) return { uri: '', user: '' };
   return { uri: na.uri, user: parseUri(na.uri)?.user ?? '', tag: na.tag, displayName: na.displayName };

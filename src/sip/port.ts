@@ -129,6 +129,23 @@ export interface RequestResult {
   get(name: string): string | undefined;
 }
 
+/** Methods an application may take over with `SignallingPort.onRequest` (INVITE has `onInvite`; ACK, BYE, CANCEL belong to the stack). */
+export type HandledMethod = 'REGISTER' | 'SUBSCRIBE' | 'NOTIFY' | 'MESSAGE' | 'INFO' | 'OPTIONS' | 'PUBLISH';
+
+/** The answer side of a non-INVITE request: one final response, which may be preceded by none (§17.2.2). */
+export interface RequestResponder {
+  /** Sends the final response (200–699); extra headers may carry several values joined with ', ', or an array for repeated headers. */
+  send(status: number, reason?: string, opts?: ResponseSendOptions): void;
+  readonly finalResponseSent: boolean;
+}
+
+export interface ResponseSendOptions {
+  /** An array value is sent as that many header lines (e.g. one WWW-Authenticate per algorithm, RFC 7616 §3.7). */
+  headers?: Record<string, string | string[]>;
+  body?: string;
+  contentType?: string;
+}
+
 export interface CreateUasOptions {
   localSdp: string;
   headers?: Record<string, string>;
@@ -136,6 +153,12 @@ export interface CreateUasOptions {
 
 export interface SignallingPort {
   onInvite(handler: (req: InboundRequest, res: InviteResponder) => void): void;
+  /**
+   * Takes over a non-INVITE method, inside or outside a dialog (RFC 3261 §8.2): the handler must
+   * answer once through the responder. A method with no handler keeps the stack's answer (405/501,
+   * or 200 for OPTIONS).
+   */
+  onRequest(method: HandledMethod, handler: (req: InboundRequest, res: RequestResponder) => void): void;
   /** Answers 200 OK with localSdp; resolves with the Dialog once the 200 is sent; rejects with SipError(487) if canceled first. */
   createUAS(req: InboundRequest, res: InviteResponder, opts: CreateUasOptions): Promise<Dialog>;
   /** Sends INVITE; resolves on 2xx (ACK sent), rejects with SipError on a final failure or timeout (408). */

@@ -7,12 +7,13 @@ import { Counter, Gauge } from 'prom-client';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { registry } from '../util/metrics.js';
-import { SipError, type CreateUacOptions, type RequestOptions, type RequestResult, type SendOptions } from './port.js';
+import { SipError, type CreateUacOptions, type HandledMethod, type RequestOptions, type RequestResult, type ResponseSendOptions, type SendOptions } from './port.js';
 import { buildNon2xxAck, buildRequest, buildResponse, newBranch, randomToken, responseDestination, stampReceived, uriDestination, type ResponseOptions } from './build.js';
 import { ALLOWED_METHODS, KNOWN_METHODS, T1, T2 } from './constants.js';
 import { SipDialog, dialogId, type DialogState } from './dialog.js';
 import { formatNameAddr, parseCSeq, parseNameAddr, parseUri, parseVia } from './header-values.js';
 import { IncomingInvite } from './incoming-invite.js';
+import { IncomingRequest } from './incoming-request.js';
 import { headerKey, type Endpoint, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
@@ -123,7 +124,6 @@ export interface UaCoreOptions {
   refusalLogIntervalMs?: number;
 }
 
-const ALLOW = ALLOWED_METHODS.join(', ');
 
 /** Methods `request()` sends outside a dialog. */
 const OUT_OF_DIALOG_METHODS: ReadonlySet<string> = new Set(['OPTIONS', 'MESSAGE', 'INFO', 'NOTIFY']);
@@ -149,6 +149,7 @@ export class UaCore {
   readonly layer: TransactionLayer;
   private readonly dialogs = new Map<string, SipDialog>();
   private inviteHandler: ((inv: IncomingInvite) => void) | undefined;
+  private readonly requestHandlers = new Map<string, (req: IncomingRequest) => void>();
   private readonly log: Logger;
   private readonly limiter: SourceRateLimiter | undefined;
   private readonly admissionLog: SampledLog;
@@ -184,6 +185,15 @@ export class UaCore {
 
   onInvite(handler: (inv: IncomingInvite) => void): void {
     this.inviteHandler = handler;
+  }
+
+  onRequest(method: HandledMethod, handler: (req: IncomingRequest) => void): void {
+    this.requestHandlers.set(method, handler);
+  }
+
+  /** Methods answered in Allow (§20.5): the stack's own and those an application took over. */
+  private get allow(): string {
+    return [...new Set<string>([...ALLOWED_METHODS, ...this.requestHandlers.keys()])].join(', ');
   }
 
   get dialogCount(): number {
@@ -351,6 +361,8 @@ export class UaCore {
     const fromTag = parseNameAddr(req.headers.get('from') ?? '')?.tag ?? '';
     const callId = req.headers.get('call-id') ?? '';
     const dialog = toTag ? this.dialogs.get(dialogId(callId, toTag, fromTag)) : undefined;
+    const handler = this.requestHandlers.get(req.method);
+    if (handler && req.method !== 'INVITE' && req.method !== 'ACK' && req.method !== 'CANCEL' && req.method !== 'BYE') return this.handOver(req, source, handler);
     switch (req.method) {
       case 'INVITE': {
         // The INVITE transaction ended with our 2xx: for 64*T1 a retransmitted INVITE is absorbed
@@ -381,12 +393,41 @@ export class UaCore {
         if (this.atTransactionBound) return this.refuseOverload(req, source);
         const refusal = toTag ? undefined : this.refuseHeaders(req);
         if (refusal) return this.answerNonInvite(req, source, refusal.status, { headers: refusal.headers });
-        return this.answerNonInvite(req, source, 200, { headers: { Allow: ALLOW, Accept: 'application/sdp' } });
+        return this.answerNonInvite(req, source, 200, { headers: { Allow: this.allow, Accept: 'application/sdp' } });
       }
       default:
         if (toTag && !dialog) return this.answerNonInvite(req, source, 481);
         // §8.2.1: 405 for a method we know but do not allow here, 501 for one we do not know.
-        return this.answerNonInvite(req, source, KNOWN_METHODS.has(req.method.toUpperCase()) ? 405 : 501, { headers: { Allow: ALLOW } });
+        return this.answerNonInvite(req, source, KNOWN_METHODS.has(req.method.toUpperCase()) ? 405 : 501, { headers: { Allow: this.allow } });
+    }
+  }
+
+  /**
+   * A non-INVITE request for an application handler, in its own server transaction (§17.2.2) so
+   * retransmissions are absorbed; the application owns any usage (registration, subscription) it creates.
+   */
+  private handOver(req: SipRequest, source: Endpoint, handler: (req: IncomingRequest) => void): void {
+    if (this.atTransactionBound) return this.refuseOverload(req, source);
+    const refusal = this.refuseHeaders(req);
+    if (refusal) return this.answerNonInvite(req, source, refusal.status, { headers: refusal.headers });
+    const dest = responseDestination(req, source);
+    const tx = this.layer.startServer(req, dest, {});
+    if (!tx) return;
+    const toTag = randomToken();
+    const incoming = new IncomingRequest(req, source, (status, reason, o: ResponseSendOptions) => {
+      const res = buildResponse(req, status, { reason, toTag, body: o.body, contentType: o.contentType ?? 'text/plain' });
+      for (const [name, value] of Object.entries(o.headers ?? {})) {
+        if (Array.isArray(value)) for (const v of value) res.headers.append(name, v);
+        else res.headers.set(name, value);
+      }
+      if (status === 405 && !res.headers.has('allow')) res.headers.set('Allow', this.allow);
+      this.layer.respond(tx, res);
+    });
+    try {
+      handler(incoming);
+    } catch (err) {
+      this.log.error({ err, method: req.method, callId: incoming.callId }, 'request handler threw');
+      if (!incoming.finalResponseSent) incoming.send(500);
     }
   }
 

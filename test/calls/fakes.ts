@@ -160,6 +160,7 @@ export class FakeSip implements SignallingPort {
   dialogs: FakeDialog[] = [];
   private held?: () => void;
   onInvite(): void {}
+  onRequest(): void {}
   createUAS(req: InboundRequest, res: InviteResponder, opts: CreateUasOptions): Promise<Dialog> {
     const inv = req as FakeInvite;
     const go = (): Dialog => {

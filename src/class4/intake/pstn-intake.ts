@@ -12,6 +12,7 @@ import type { IamMessage } from '../../ss7/isup/messages.js';
 import { buildRel } from '../../ss7/isup/builders.js';
 import type { CallManager } from '../../calls/manager.js';
 import type { CallPlan } from '../../calls/plan.js';
+import type { CallParty } from '../../calls/legs/leg.js';
 import type { IsupLegDeps } from '../../calls/legs/isup-deps.js';
 import { IsupIncomingLeg } from '../../calls/legs/isup-incoming-leg.js';
 import type { DidTable } from '../trunks/dids.js';
@@ -28,6 +29,8 @@ const CAUSE_USER_BUSY = 17;
 const CAUSE_CONGESTION = 42;
 
 export interface PstnIntakeDeps {
+  /** DIDs of Class 5 extensions (src/class5), asked after the trunk customers' DIDs. */
+  extensionDid?: (dialled: string, party: CallParty) => CallPlan | undefined;
   isup: IsupService;
   calls: CallManager;
   dids: DidTable;
@@ -106,6 +109,8 @@ export class PstnIntake {
       }
       return didPlan(this.deps.delivery, did, party, dialled);
     }
+    const extension = this.deps.extensionDid?.(dialled, party);
+    if (extension) return extension;
     if (this.deps.transit(tg.id)) {
       return lcrPlan(this.deps.router, this.deps.isupLegs, callId, { party: { ...party, called: dialled }, direction: 'isup-to-isup', exclude: tg.id });
     }

@@ -1,0 +1,106 @@
+/** The `class5` section: tenants, their extensions and DIDs, registration and authentication limits. */
+import { z } from 'zod';
+
+const hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${n}}$`)).transform((s) => s.toLowerCase());
+
+export const featuresSchema = z
+  .object({
+    /** Call forwarding unconditional, busy, no answer (after noAnswerS), not reachable: a number or SIP URI. */
+    cfu: z.string().optional(),
+    cfb: z.string().optional(),
+    cfna: z.string().optional(),
+    cfnr: z.string().optional(),
+    noAnswerS: z.number().int().min(5).max(120).default(20),
+    dnd: z.boolean().default(false),
+    /** Busy, no answer, not reachable and DND go to the tenant's voicemail when no forwarding applies. */
+    voicemail: z.boolean().default(false),
+  })
+  .default({});
+
+export const extensionSchema = z
+  .object({
+    number: z.string().regex(/^\d{2,8}$/),
+    /** Plain password (lab), or the digest HA1s (RFC 7616 §3.4.2) computed over `number:domain:password`. */
+    password: z.string().min(1).optional(),
+    ha1: z.object({ md5: hex(32).optional(), sha256: hex(64).optional() }).optional(),
+    displayName: z.string().optional(),
+    /** E.164 number presented on calls to the PSTN (the tenant's main number when absent). */
+    callerId: z.string().regex(/^\+?\d{4,15}$/).optional(),
+    cos: z.enum(['local', 'national', 'international', 'blocked']).default('national'),
+    features: featuresSchema,
+  })
+  .refine((e) => e.password !== undefined || e.ha1 !== undefined, { message: 'an extension needs a password or ha1' });
+
+export const tenantSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/),
+  /** SIP domain: the Request-URI / To host of its users' requests, and the digest realm. */
+  domain: z.string().min(1).transform((d) => d.toLowerCase()),
+  mainNumber: z.string().regex(/^\+?\d{4,15}$/).optional(),
+  /** Where busy/no-answer/DND calls go, e.g. `sip:vm@10.0.0.9:5080`. */
+  voicemail: z.string().regex(/^sips?:/).optional(),
+  extensions: z.array(extensionSchema).default([]),
+  /** Numbers that ring several extensions (features/hunt.ts). */
+  huntGroups: z
+    .array(
+      z.object({
+        number: z.string().regex(/^\d{2,8}$/),
+        strategy: z.enum(['linear', 'circular', 'simultaneous']).default('linear'),
+        members: z.array(z.string()).min(1),
+        ringS: z.number().int().min(3).max(120).default(15),
+      }),
+    )
+    .default([]),
+  /** National numbers delivered from the PSTN to an extension. */
+  dids: z.array(z.object({ did: z.string().regex(/^\d{4,15}$/), extension: z.string() })).default([]),
+});
+
+export const class5ConfigSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** HMAC key for digest nonces (hex or text); a random one per process when absent. */
+    nonceSecret: z.string().min(16).optional(),
+    nonceLifetimeS: z.number().int().min(10).max(3600).default(300),
+    auth: z
+      .object({
+        maxFailures: z.number().int().min(1).default(10),
+        failureWindowS: z.number().int().min(1).default(60),
+        blockS: z.number().int().min(1).default(300),
+        /**
+         * Challenge order, most preferred first (RFC 8760 §2.4). Some UAs read only the first challenge
+         * and know only MD5 (SIPp 3.6.1 among them): put MD5 first for them.
+         */
+        algorithms: z.array(z.enum(['SHA-256', 'MD5'])).min(1).default(['SHA-256', 'MD5']),
+      })
+      .default({}),
+    registration: z
+      .object({
+        /** RFC 3261 §10.3 step 7: shorter requests get 423 with Min-Expires. */
+        minExpiresS: z.number().int().min(1).default(60),
+        maxExpiresS: z.number().int().min(60).default(3600),
+        defaultExpiresS: z.number().int().min(60).default(3600),
+        maxContactsPerAor: z.number().int().min(1).max(32).default(5),
+      })
+      .default({}),
+    tenants: z.array(tenantSchema).default([]),
+  })
+  .superRefine((c, ctx) => {
+    const domains = new Set<string>();
+    for (const [i, t] of c.tenants.entries()) {
+      if (domains.has(t.domain)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'domain'], message: `domain ${t.domain} used by two tenants` });
+      domains.add(t.domain);
+      const numbers = new Set(t.extensions.map((e) => e.number));
+      if (numbers.size !== t.extensions.length) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'extensions'], message: 'duplicate extension number' });
+      for (const [j, h] of t.huntGroups.entries()) {
+        if (numbers.has(h.number)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'huntGroups', j, 'number'], message: `hunt group ${h.number} is also an extension` });
+        for (const m of h.members) if (!numbers.has(m)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'huntGroups', j, 'members'], message: `no extension ${m} in tenant ${t.id}` });
+      }
+      for (const [j, d] of t.dids.entries()) {
+        if (!numbers.has(d.extension)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'dids', j, 'extension'], message: `no extension ${d.extension} in tenant ${t.id}` });
+      }
+    }
+  });
+
+export type Class5Config = z.infer<typeof class5ConfigSchema>;
+export type TenantConfig = z.infer<typeof tenantSchema>;
+export type ExtensionConfig = z.infer<typeof extensionSchema>;
+export type Features = z.infer<typeof featuresSchema>;

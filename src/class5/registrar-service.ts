@@ -1,0 +1,91 @@
+/**
+ * REGISTER over the signalling port (RFC 3261 §10.3): tenant from the To host, AOR check, digest
+ * authentication, then the registrar's answer. Also the digest check INVITEs from extensions use.
+ */
+import type { Logger } from '../util/log.js';
+import type { InboundRequest, RequestResponder, SignallingPort } from '../sip/port.js';
+import { parseCSeq, parseUri } from '../sip/header-values.js';
+import { canonicalAor, type Registrar } from './registrar.js';
+import type { DigestAuthenticator } from './digest-auth.js';
+import type { Tenant, TenantDirectory } from './tenants.js';
+import type { ExtensionConfig } from './config.js';
+import { authFailures, registerRequests } from './metrics.js';
+
+export interface RegistrarServiceDeps {
+  sip: SignallingPort;
+  tenants: TenantDirectory;
+  registrar: Registrar;
+  auth: DigestAuthenticator;
+  logger: Logger;
+}
+
+export type Authenticated = { ok: true; tenant: Tenant; extension: ExtensionConfig } | { ok: false; status: number; reason?: string; headers: Record<string, string | string[]> };
+
+/** The tenant a request is for: the To host (§10.3 step 1 names the Request-URI's domain; the To host is the AOR's). */
+export function tenantOf(tenants: TenantDirectory, req: InboundRequest): Tenant | undefined {
+  const toHost = parseUri(req.to.uri)?.host;
+  const ruriHost = parseUri(req.uri)?.host;
+  return (toHost && tenants.byDomain(toHost)) || (ruriHost && tenants.byDomain(ruriHost)) || undefined;
+}
+
+export class RegistrarService {
+  private readonly log: Logger;
+
+  constructor(private readonly d: RegistrarServiceDeps) {
+    this.log = d.logger.child({ component: 'registrar' });
+  }
+
+  listen(): void {
+    this.d.sip.onRequest('REGISTER', (req, res) => this.onRegister(req, res));
+  }
+
+  /**
+   * Digest check of a request from an extension of `tenant` (username = extension number, realm =
+   * tenant domain). `user` is the extension the request claims to be (the AOR user).
+   */
+  authenticate(req: InboundRequest, tenant: Tenant, user: string): Authenticated {
+    const extension = tenant.extensions.get(user);
+    const outcome = this.d.auth.verify(
+      { method: req.method, authorization: req.get('authorization') ?? req.get('proxy-authorization'), source: req.sourceAddress },
+      tenant.domain,
+      (username) => this.d.tenants.ha1(tenant, username),
+    );
+    if (!outcome.ok) return { ok: false, status: outcome.status, headers: outcome.headers, reason: outcome.reason };
+    // §10.3 step 3 / §22.3: credentials of one extension do not act for another.
+    if (outcome.username !== user || !extension) {
+      authFailures.inc({ reason: 'wrong-user' });
+      return { ok: false, status: 403, reason: 'wrong-user', headers: {} };
+    }
+    return { ok: true, tenant, extension };
+  }
+
+  private onRegister(req: InboundRequest, res: RequestResponder): void {
+    const answer = (tenant: string, status: number, reason?: string, headers: Record<string, string | string[]> = {}) => {
+      registerRequests.inc({ tenant, status: String(status) });
+      res.send(status, reason, { headers });
+    };
+    const tenant = tenantOf(this.d.tenants, req);
+    if (!tenant) return answer('unknown', 404, 'Not Found (domain)');
+    const aor = canonicalAor(req.to.uri);
+    // §10.3 step 5: an AOR that is not one of ours.
+    if (!aor || !tenant.extensions.has(req.to.user)) return answer(tenant.id, 404, 'Not Found');
+    const auth = this.authenticate(req, tenant, req.to.user);
+    if (!auth.ok) {
+      if (auth.status === 403) this.log.warn({ source: req.sourceAddress, aor, why: auth.reason }, 'REGISTER refused');
+      return answer(tenant.id, auth.status, undefined, auth.headers);
+    }
+    const cseq = parseCSeq(req.get('cseq') ?? '')?.seq ?? 0;
+    const result = this.d.registrar.apply(tenant.id, aor, {
+      contacts: req.getAll('contact'),
+      expires: req.get('expires'),
+      callId: req.callId,
+      cseq,
+      path: req.getAll('path'),
+      supportedPath: req.getAll('supported').some((s) => s.trim().toLowerCase() === 'path'),
+      source: { address: req.sourceAddress, port: req.sourcePort },
+      userAgent: req.get('user-agent'),
+    });
+    if (result.status === 200) this.log.debug({ aor, tenant: tenant.id, contacts: req.getAll('contact').length }, 'REGISTER accepted');
+    answer(tenant.id, result.status, result.reason, { ...result.headers, Date: new Date().toUTCString() });
+  }
+}
