@@ -2,6 +2,7 @@
  * Closed-loop load for cycle benchmarks: keep `window` cycles (calls, echoes) in flight, start a
  * new one as each ends, raise the window until the completion rate stops growing, then hold at
  * the best window for a sustained measurement. Rates count successful cycles only.
+ * BENCH_TRACE=1 prints each second of a measurement (completions, cycles in flight) on stderr.
  */
 
 export interface CycleOutcome {
@@ -32,6 +33,8 @@ export interface SaturationStep {
   window: number;
   rate: number;
   failed: number;
+  /** p99 of the step's latencies (ms), when cycles report one. */
+  p99?: number;
 }
 
 export interface Saturation {
@@ -96,6 +99,14 @@ export class WindowedLoad {
     this.samples = [];
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    if (process.env.BENCH_TRACE) {
+      let last = 0;
+      const iv = setInterval(() => {
+        process.stderr.write(`  ${Math.round(performance.now() - t0)} ms: ${this.ok - last} ok, ${this.inFlight} in flight\n`);
+        last = this.ok;
+      }, 1000);
+      setTimeout(() => clearInterval(iv), ms);
+    }
     await sleep(ms);
     const elapsed = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
@@ -123,6 +134,11 @@ export interface SaturateOptions {
   growth?: number;
   /** Steps without growth before the sweep stops (default 2). */
   patience?: number;
+  /**
+   * A window whose p99 latency exceeds this is past saturation whatever its rate (e.g. set-up
+   * times past a protocol timer, where retransmissions start): not held, and the sweep stops.
+   */
+  maxP99Ms?: number;
 }
 
 /** Raises the window until the rate stops growing, then holds at the best window for `holdMs`. */
@@ -136,7 +152,9 @@ export async function saturate(load: WindowedLoad, opts: SaturateOptions): Promi
     load.setWindow(w);
     await sleep(opts.settleMs);
     const m = await load.measure(opts.stepMs);
-    steps.push({ window: w, rate: m.rate, failed: m.failed });
+    const p99 = m.setupMs.length ? percentile(m.setupMs, 99) : undefined;
+    steps.push({ window: w, rate: m.rate, failed: m.failed, p99 });
+    if (opts.maxP99Ms !== undefined && p99 !== undefined && p99 > opts.maxP99Ms) break;
     if (m.rate > best.rate * growth) {
       best = { window: w, rate: m.rate };
       flat = 0;
@@ -159,4 +177,5 @@ export function percentile(values: number[], p: number): number {
 export const describeCpu = (m: Measurement, per = 'cycle'): string =>
   `cpu ${Math.round((m.cpuMs / m.ms) * 100)}% of a core, ${(m.cpuMs / Math.max(1, m.ok)).toFixed(3)} ms/${per}`;
 
-export const describeSteps = (steps: SaturationStep[]): string => steps.map((s) => `w${s.window}:${Math.round(s.rate)}${s.failed ? `(${s.failed} failed)` : ''}`).join(' ');
+export const describeSteps = (steps: SaturationStep[]): string =>
+  steps.map((s) => `w${s.window}:${Math.round(s.rate)}${s.p99 !== undefined ? `/p99 ${Math.round(s.p99)} ms` : ''}${s.failed ? `(${s.failed} failed)` : ''}`).join(' ');

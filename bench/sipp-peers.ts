@@ -81,7 +81,7 @@ export interface SippBaseline {
   cps: number;
   limit: number;
   stepS: number;
-  steps: Array<{ limit: number; cps: number; failed: number }>;
+  steps: Array<{ limit: number; cps: number; failed: number; error?: string }>;
 }
 
 /**
@@ -98,6 +98,12 @@ export async function sippBaseline(limits = [10, 30, 100], stepS = 3): Promise<S
       const t0 = performance.now();
       const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${uas.port}`, timeoutS: stepS, args: ['-s', '12125550150', '-m', '10000000', '-r', '100000', '-l', String(limit)] });
       const cps = (r.stats.successful / (performance.now() - t0)) * 1000;
+      if (r.stats.successful === 0) {
+        // Not a rate: SIPp did not run (a port taken meanwhile, the uas not up yet). Say so and go on.
+        const why = (r.stderr.trim().split('\n').pop() ?? '').slice(0, 160) || `exit code ${r.exitCode}`;
+        steps.push({ limit, cps: 0, failed: r.stats.failed, error: why });
+        continue;
+      }
       steps.push({ limit, cps, failed: r.stats.failed });
       if (cps > best.cps * 1.05) best = { limit, cps };
       else break;
