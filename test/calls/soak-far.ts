@@ -86,7 +86,7 @@ export class SoakWire extends EventEmitter implements MtpTransferLink {
     this.far.tap(msg);
     this.carry('far', () => {
       this.note(msg.cic, 'far gets', msg);
-      this.far.receive(msg);
+      this.far.receive(msg, snapshot);
     });
     return true;
   }
@@ -179,6 +179,12 @@ interface FarCall {
   deaf: boolean;
   /** A backward message (ACM, CPG, ANM, REL, RLC) came for our IAM: no dual seizure any more. */
   heard: boolean;
+  /** The switch's call on the circuit (its circuit owner, i.e. its call id), once known. */
+  switchCall?: string;
+  /** When we released the answered call (CC_RELEASE_REQ in 'answered'). */
+  releasedAt?: number;
+  /** Their REL crossed ours: the switch released too, so ours was not the first release. */
+  collided?: boolean;
   onAnswer?: () => void;
 }
 
@@ -217,6 +223,12 @@ export class SoakExchange {
     this.ledger.history = (cic) => wire.history(cic);
     for (const cics of Object.values(opts.groups)) for (const c of cics) this.groupOf.set(c, cics);
   }
+
+  /**
+   * The switch's calls (by call id) whose answered call we released before the switch released it
+   * (our REL answered by RLC, no REL crossing it), and which party we were: their CDR must say so.
+   */
+  readonly firstReleases = new Map<string, 'caller' | 'callee'>();
 
   get activeCalls(): number {
     return this.calls.size;
@@ -258,11 +270,12 @@ export class SoakExchange {
     }
   }
 
-  receive(msg: IsupMessage): void {
+  /** A message from the switch; `sw` is the switch's circuit (state, owner) when it sent it. */
+  receive(msg: IsupMessage, sw?: { call: string; callRef?: string }): void {
     const cic = msg.cic;
     switch (msg.type) {
       case 'IAM':
-        return this.onIam(msg);
+        return this.onIam(msg, sw?.call === 'outgoing' ? sw.callRef : undefined);
       case 'RSC': {
         // The switch's T5 ran out (or it reset the circuit): clear, answer RLC.
         const c = this.calls.get(cic);
@@ -293,16 +306,21 @@ export class SoakExchange {
       } else this.ledger.count(`stray:${msg.type}`);
       return;
     }
+    // Our call's counterpart at the switch: the incoming call it answers ours with.
+    if (c.dir === 'out' && !c.switchCall && sw?.call === 'incoming') c.switchCall = sw.callRef;
     if (msg.type === 'REL' && c.deaf) return this.ledger.count('rel-ignored(deaf)');
     // Q.764 §2.3.1: REL while awaiting RLC: both released at once; their RLC for our REL comes later.
-    if (msg.type === 'REL' && c.runner.state === 'releasing') this.lateRlc.add(cic);
+    if (msg.type === 'REL' && c.runner.state === 'releasing') {
+      this.lateRlc.add(cic);
+      c.collided = true;
+    }
     c.heard = true;
     const ev = eventForMessage(msg);
     if (ev) c.runner.handle(ev);
     else this.ledger.count(`unused:${msg.type}`);
   }
 
-  private onIam(iam: IamMessage): void {
+  private onIam(iam: IamMessage, switchCall: string | undefined): void {
     const cic = iam.cic;
     if (this.resetting.has(cic)) return this.ledger.count('iam-while-resetting');
     const c = this.calls.get(cic);
@@ -318,7 +336,7 @@ export class SoakExchange {
         this.end(c, 'glare');
       } else return this.ledger.anomaly(`IAM on CIC ${cic}, busy here (${c.dir}, ${c.runner.state})`, cic, this.explained(cic));
     }
-    this.incoming(iam, this.opts.inScript());
+    this.incoming(iam, this.opts.inScript()).switchCall = switchCall;
   }
 
   private newCall(cic: number, dir: 'in' | 'out', iam: IamMessage): FarCall {
@@ -374,10 +392,11 @@ export class SoakExchange {
   private release(call: FarCall, cause: number): void {
     const s = call.runner.state;
     if (s === 'idle' || s === 'releasing') return;
+    if (s === 'answered') call.releasedAt = this.clock.now();
     call.runner.handle({ name: 'CC_RELEASE_REQ', cause });
   }
 
-  private incoming(iam: IamMessage, s: FarInScript): void {
+  private incoming(iam: IamMessage, s: FarInScript): FarCall {
     const call = this.newCall(iam.cic, 'in', iam);
     call.runner.handle({ name: 'ISUP_IAM' });
     this.ledger.count(`in:${s.kind}`);
@@ -391,17 +410,17 @@ export class SoakExchange {
           if (s.releaseAfterMs !== undefined) this.at(call, s.releaseAfterMs, () => this.release(call, 16));
         });
         if (s.reset) this.at(call, s.reset.afterMs, () => this.reset(call, s.reset!.group));
-        return;
+        return call;
       case 'reject':
         if (s.alertFirst) this.at(call, s.atMs / 2, () => call.runner.handle({ name: 'CC_ALERT_REQ' }));
         this.at(call, s.atMs, () => this.release(call, s.cause));
-        return;
+        return call;
       case 'ring':
         this.at(call, s.alertMs, () => call.runner.handle({ name: 'CC_ALERT_REQ' }));
         if (s.reset) this.at(call, s.reset.afterMs, () => this.reset(call, s.reset!.group));
-        return;
+        return call;
       case 'silent':
-        return;
+        return call;
     }
   }
 
@@ -454,6 +473,9 @@ export class SoakExchange {
   private end(call: FarCall, why: string): void {
     if (this.calls.get(call.cic) !== call) return;
     this.calls.delete(call.cic);
+    if (why === 'release-complete' && call.releasedAt !== undefined && !call.collided) {
+      if (call.switchCall) this.firstReleases.set(call.switchCall, call.dir === 'out' ? 'caller' : 'callee');
+    }
     for (const t of call.timers) this.clock.clearTimeout(t);
     call.runner.dispose();
     this.ledger.count(`end:${call.dir}:${why}`);

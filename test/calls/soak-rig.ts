@@ -353,6 +353,8 @@ export function soakRig(opts: SoakOptions) {
   const cdrCount = new Map<string, number>();
   const cdrOutcomes: Record<string, number> = {};
   const cdrProblems: string[] = [];
+  /** Who released each answered call, for checking afterwards against the far end's account (SoakExchange.firstReleases). */
+  const releasedBy = new Map<string, string | undefined>();
   let capReleases = 0;
   const MAX_CALL_MS = 150_000;
   const calls = new TrackedCalls({
@@ -361,8 +363,11 @@ export function soakRig(opts: SoakOptions) {
     maxCallDurationMs: MAX_CALL_MS,
     writeCdr: (cdr: Cdr) => {
       cdrCount.set(cdr.callId, (cdrCount.get(cdr.callId) ?? 0) + 1);
-      const problem = cdrProblem(cdr);
+      const party = cdr.sipCallId === undefined ? undefined : sipLedger.partyReleased.get(cdr.sipCallId);
+      if (party) sipLedger.partyReleased.delete(cdr.sipCallId!);
+      const problem = cdrProblem(cdr) ?? releaseNotReported(cdr, party);
       if (problem && cdrProblems.length < 20) cdrProblems.push(`${problem}: ${JSON.stringify(cdr)}`);
+      if (cdr.answerTime) releasedBy.set(cdr.callId, cdr.releasedBy);
       const key = `${cdr.direction} ${cdr.answerTime ? 'answered' : 'unanswered'} cause ${cdr.cause} by ${cdr.releasedBy}`;
       cdrOutcomes[key] = (cdrOutcomes[key] ?? 0) + 1;
       if (cdr.billableMs >= MAX_CALL_MS) capReleases++;
@@ -462,7 +467,25 @@ export function soakRig(opts: SoakOptions) {
     return { steps, virtualMs: clock.now() - t0 };
   }
 
-  return { clock, rng, far, wire, bearer, sip, sipLedger, circuits, isup, calls, cdrCount, cdrOutcomes, cdrProblems, tally, arrivals, health, run, capReleases: () => capReleases };
+  /** Answered calls the far end released first whose CDR names someone else (checked once the run is over). */
+  const farReleaseProblems = (): string[] => {
+    const out: string[] = [];
+    for (const [callId, party] of far.firstReleases) {
+      // Not answered at the switch: the answer never reached the caller (CANCEL or REL crossed it).
+      if (!releasedBy.has(callId)) continue;
+      const by = releasedBy.get(callId);
+      if (by !== party && out.length < 20) out.push(`the far end (${party}) released call ${callId} first but releasedBy is ${by}`);
+    }
+    return out;
+  };
+
+  return { clock, rng, far, wire, bearer, sip, sipLedger, circuits, isup, calls, cdrCount, cdrOutcomes, cdrProblems, farReleaseProblems, tally, arrivals, health, run, capReleases: () => capReleases };
+}
+
+/** A SIP party hung up first (BYE, or no ACK), yet the CDR names someone else as releasing. */
+function releaseNotReported(c: Cdr, party: 'uas' | 'uac' | undefined): string | undefined {
+  const expected = party === 'uas' ? 'caller' : party === 'uac' ? 'callee' : undefined;
+  return expected && c.releasedBy !== expected ? `the SIP ${expected} hung up first but releasedBy is ${c.releasedBy}` : undefined;
 }
 
 /** What is wrong with a CDR on its face, if anything. */
@@ -542,7 +565,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     },
     cdrMismatches: mismatched.slice(0, 10).map((id) => `${id}: ${rig.cdrCount.get(id) ?? 0} CDRs`),
     strayCdrs: [...rig.cdrCount.keys()].filter((id) => !rig.calls.started.has(id)).length,
-    cdrProblems: rig.cdrProblems,
+    cdrProblems: [...rig.cdrProblems, ...rig.farReleaseProblems()],
     sipViolations: rig.sipLedger.violations,
     farAnomalies: rig.far.ledger.anomalies,
     unexpectedErrors: errors,

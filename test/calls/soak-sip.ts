@@ -30,6 +30,12 @@ export class SipLedger {
   /** Outbound INVITEs whose promise has not settled yet. */
   readonly uacs = new Set<SoakUac>();
   readonly outcomes: Record<string, number> = {};
+  /**
+   * Calls (by SIP Call-ID) whose SIP party hung up before the switch released toward it: the
+   * caller of an inbound INVITE ('uas') or the called party of a delivery ('uac'). Their CDR must
+   * name that party as the one who released.
+   */
+  readonly partyReleased = new Map<string, 'uas' | 'uac'>();
   readonly violations: string[] = [];
   count(what: string): void {
     this.outcomes[what] = (this.outcomes[what] ?? 0) + 1;
@@ -76,6 +82,7 @@ export class SoakDialog extends EventEmitter implements Dialog {
     this.destroyed = true;
     this.ledger.dialogs.delete(this);
     this.ledger.count(`${this.type}:${info.by === 'failure' ? 'ack-timeout' : 'bye-by-party'}`);
+    this.ledger.partyReleased.set(this.callId, this.type);
     this.emit('destroy', info);
   }
 

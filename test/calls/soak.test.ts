@@ -9,7 +9,9 @@
  * The calls are split over SOAK_WORKERS worker threads (2 by default; 0 runs one soak in this
  * thread), each an independent switch with its own seed (SOAK_SEED + i), so the soak uses both
  * cores. Each must end with nothing left: no call, busy circuit, gateway connection, timer, SIP
- * dialog or far-end call, and exactly one CDR per call. A run repeats exactly from its seed.
+ * dialog or far-end call, and exactly one CDR per call; the CDR of a call a SIP party or the far
+ * end hung up first must name that party (a lost release event is otherwise hidden by the other
+ * party hanging up later, or by the duration cap). A run repeats exactly from its seed.
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
