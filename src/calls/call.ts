@@ -99,11 +99,6 @@ export class Call {
     return this.done;
   }
 
-  /** The far end's IAM for a circuit this call's terminating leg holds but has not signalled on yet. */
-  yieldCircuit(trunkGroup: string, cic: number): boolean {
-    return this.b?.yieldCircuit?.(trunkGroup, cic) ?? false;
-  }
-
   /** Switch shutdown or an operator: release the call on every side with `cause`. */
   release(cause = CAUSE_NORMAL): void {
     this.dispatch({ name: 'RELEASE_REQ', cause });

@@ -303,33 +303,3 @@ describe('parallel forking (simultaneous ring)', () => {
     expect(failures).toEqual([{ cause: 17, sipStatus: 486 }]);
   });
 });
-
-describe('an IAM for a circuit whose outgoing call is still making its gateway connection', () => {
-  it('the far end keeps the circuit; our call moves to another circuit; both calls complete', async () => {
-    const { SipInboundLeg } = await import('../../src/calls/legs/sip-inbound-leg.js');
-    const { lcrPlan } = await import('../../src/class4/intake/lcr-destinations.js');
-    const { FakeInvite, fixedRouter } = await import('./fakes.js');
-    const { silentLogger } = await import('../../src/util/log.js');
-    const l = labIncoming({ count: 4 });
-    l.bearer!.holdCreate = true;
-    const invite = new FakeInvite();
-    const party = { called: invite.calledNumber, calling: '3125550000' };
-    const legs = { isup: l.isup, bearer: l.bearer, trunkGroup: () => ({ variant: 'ansi' as const, endpointFor: (c: number) => `ds/${c}@gw` }), usable: (id: string) => l.isup.isAvailable(id), clock: l.clock, logger: silentLogger, mediaAddress: '127.0.0.1' };
-    const out = l.calls.start(new SipInboundLeg({ sip: l.sip, logger: silentLogger, mediaAddress: '127.0.0.1' }, invite, invite, party), lcrPlan(fixedRouter(['tg']), legs, 'out-call', { party, direction: 'sip-to-isup' }), 'out-call');
-    await settle();
-    const ours = l.circuits.snapshot().find((c) => c.callRef === 'out-call')!.cic;
-    // The far end's IAM on that very circuit, before our IAM (CRCX still pending).
-    l.far.deliver(iam(ours, '2125550123'));
-    await settle();
-    expect(l.circuits.get(ours)).toMatchObject({ call: 'incoming' });
-    l.bearer!.completeCreate();
-    await settle();
-    l.bearer!.completeCreate();
-    await settle();
-    const ourIam = l.far.sent.find((m) => m.type === 'IAM')!;
-    expect(ourIam.cic).not.toBe(ours);
-    expect(l.far.sent.filter((m) => m.cic === ours && m.type === 'REL')).toHaveLength(0);
-    expect(l.sip.uacs).toHaveLength(1); // the incoming call was delivered to the DID's target
-    void out;
-  });
-});

@@ -288,5 +288,10 @@ export class SoakSip implements SignallingPort {
     return new SoakUac(uri, opts, this.callee(uri), this.clock, this.rng, this.ledger, `uac-${++this.seq}`).promise;
   }
 
+  /** Not used by the soak: no out-of-dialog requests, no other methods. */
+  onRequest(): void {}
+  async request(): Promise<{ status: number; reason: string; get(): undefined }> {
+    return { status: 200, reason: 'OK', get: () => undefined };
+  }
   async close(): Promise<void> {}
 }

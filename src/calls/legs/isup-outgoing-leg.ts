@@ -66,15 +66,7 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     });
   }
 
-  yieldCircuit(trunkGroup: string, cic: number): boolean {
-    if (trunkGroup !== this.tgId || cic !== this.cic || this.phase !== 'seizing') return false;
-    this.deps.isup.trunkGroup(this.tgId)?.circuits.release(cic, this.callRef);
-    this.yielded = true;
-    this.log.info('the far end seized our circuit before our IAM went out; moving to another circuit');
-    return true;
-  }
-
-  /** Set by yieldCircuit(): the circuit went to the far end's call while our CRCX was pending. */
+  /** Set when the far end seized the circuit while our CRCX was pending and the rule gave it to them. */
   private yielded = false;
 
   release(cause: number): void {
@@ -119,6 +111,9 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     this.cic = cic;
     this.log = this.log.child({ cic });
     this.phase = 'seizing';
+    // Owned from seizure on: an IAM from the far end while our gateway connection is being made is a
+    // dual seizure for the ISUP service to decide (Q.764 §2.9.1.4), not an IAM on an idle circuit.
+    this.detach = this.deps.isup.attach(this.tgId, cic, (msg) => this.onMessage(msg));
 
     let localSdp: string | undefined;
     const endpoint = media.endpointFor(cic);
@@ -129,6 +124,8 @@ export class IsupOutgoingLeg implements TerminatingLeg {
       } catch (err) {
         tg.circuits.release(cic, this.callRef);
         if (this.yielded) return this.retryElsewhere(cic);
+        this.detach?.();
+        this.detach = undefined;
         this.log.warn({ err: err instanceof BearerError ? err.message : err }, 'media gateway refused the connection');
         return this.giveUp(CAUSE_RESOURCE_UNAVAILABLE);
       }
@@ -143,6 +140,8 @@ export class IsupOutgoingLeg implements TerminatingLeg {
       if (tg.circuits.get(cic)?.callRef !== this.callRef) {
         // Q.764 §2.10.3.1: the far end reset the circuit (RSC/GRS) while the gateway worked; it may be another call's now.
         this.log.warn('circuit reset by the far end before the IAM; connection deleted');
+        this.detach?.();
+        this.detach = undefined;
         await this.bearer.delete();
         return this.giveUp(CAUSE_TEMPORARY_FAILURE);
       }
@@ -169,7 +168,6 @@ export class IsupOutgoingLeg implements TerminatingLeg {
       unexpected: (e, s) => this.log.warn({ event: e.name, state: s }, 'ISUP event unexpected in this call state; ignored'),
     });
     this.runner = runner;
-    this.detach = isup.attach(this.tgId, cic, (msg) => this.onMessage(msg));
     this.log.info({ called: this.iam.called, lrn: this.iam.lrn }, 'IAM: seizing circuit');
     runner.handle({ name: 'CC_SETUP_REQ' });
     if (iamRefused) {
@@ -181,7 +179,8 @@ export class IsupOutgoingLeg implements TerminatingLeg {
   }
 
   private onMessage(msg: IsupMessage): void {
-    const runner = this.runner!;
+    const runner = this.runner;
+    if (!runner) return this.beforeIam(msg);
     if (msg.type === 'IAM') {
       // Dual seizure on a circuit the far end controls (the ISUP service decided): back off, send nothing.
       if (runner.state === 'outgoing-setup') return void this.backOff();
@@ -202,6 +201,21 @@ export class IsupOutgoingLeg implements TerminatingLeg {
       if (msg.type === 'ACM') this.alerting = msg.backwardCall.calledStatus === 1;
       runner.handle(event);
     } else this.log.debug({ type: msg.type }, 'ISUP message not used by basic call; ignored');
+  }
+
+  /**
+   * A message on our circuit before our IAM went out. IAM: the ISUP service found the far end
+   * controls the circuit (else it would have disregarded the IAM): give it up now, synchronously,
+   * so the service offers their call as incoming, and carry on elsewhere once the CRCX is back.
+   * RSC: the service freed the circuit; the check after the CRCX sees it.
+   */
+  private beforeIam(msg: IsupMessage): void {
+    if (msg.type !== 'IAM' || this.phase !== 'seizing' || this.cic === undefined) return;
+    this.log.info('dual seizure before our IAM: the far end controls the circuit; moving to another circuit');
+    this.detach?.();
+    this.detach = undefined;
+    this.deps.isup.trunkGroup(this.tgId)?.circuits.release(this.cic, this.callRef);
+    this.yielded = true;
   }
 
   /** From the last ACM: whether the called party is being alerted (T1.113.3 §3.5 / Q.763 §3.5 called party's status 1). */
@@ -233,6 +247,8 @@ export class IsupOutgoingLeg implements TerminatingLeg {
   /** Q.764 §2.9.1.4 b) in spirit: the circuit went to the far end; one more try on another circuit. */
   private async retryElsewhere(cic: number): Promise<void> {
     this.yielded = false;
+    this.detach?.();
+    this.detach = undefined;
     this.bearer = undefined;
     this.cic = undefined;
     if (this.glared) {

@@ -100,12 +100,6 @@ export interface TerminatingLeg {
   readonly settled: Promise<void>;
   details(): LegDetails;
   events: TerminatingLegEvents;
-  /**
-   * The far end seized this circuit with an IAM before ours went out (our gateway connection
-   * was still being made): give the circuit up and carry on on another one. False when the
-   * leg does not hold that circuit or its IAM is already out (then it is a dual seizure).
-   */
-  yieldCircuit?(trunkGroup: string, cic: number): boolean;
 }
 
 /** Thrown (rejected) by legs that fail before anything was sent, with the Q.850 cause to report. */

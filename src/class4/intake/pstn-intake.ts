@@ -60,12 +60,6 @@ export class PstnIntake {
   private take(tg: IsupTrunkGroup, iam: IamMessage): void {
     const { isup, calls } = this.deps;
     const callId = randomUUID();
-    const held = tg.circuits.get(iam.cic);
-    if (held?.call === 'outgoing' && held.callRef) {
-      // Our outgoing call took the circuit but its IAM is not out yet (gateway connection pending):
-      // the far end's seizure stands, ours moves to another circuit.
-      calls.get(held.callRef)?.yieldCircuit(tg.id, iam.cic);
-    }
     if (!tg.circuits.seizeIncoming(iam.cic, callId)) {
       // Blocked locally for maintenance (Q.764 §2.8.2.3): the call is not accepted on it.
       this.deps.logger.warn({ tg: tg.id, cic: iam.cic }, 'IAM on a circuit blocked for maintenance; refused');

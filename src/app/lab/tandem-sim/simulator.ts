@@ -112,7 +112,9 @@ export class TandemSimulator extends EventEmitter {
         send: (req) => this.send(call, req),
         indicate: (ind) => {
           // After the FSM's remaining actions (the RLC that follows a 'released') have gone out.
-          if (ind.kind === 'released' || ind.kind === 'release-complete') queueMicrotask(() => this.end(call, ind.kind === 'released' ? ind.cause : call.releaseCause));
+          // A release of our own (T7/T9 expiry) ends only with RLC: the circuit stays busy until then.
+          if (ind.kind === 'released' && ind.by !== 'remote') call.releaseCause = ind.cause;
+          if ((ind.kind === 'released' && ind.by === 'remote') || ind.kind === 'release-complete') queueMicrotask(() => this.end(call, ind.kind === 'released' ? ind.cause : call.releaseCause));
         },
         unexpected: (e, s) => this.log.debug({ cic: iam.cic, event: e.name, state: s }, 'tandem: unexpected event'),
       }),
@@ -186,7 +188,8 @@ export class TandemSimulator extends EventEmitter {
               record.answered = true;
               if (req.holdMs !== undefined) call.timers.push(this.clock.setTimeout(() => this.release(call, 16), req.holdMs));
             }
-            if (ind.kind === 'released' || ind.kind === 'release-complete') queueMicrotask(() => this.end(call, ind.kind === 'released' ? ind.cause : call.releaseCause, ref));
+            if (ind.kind === 'released' && ind.by !== 'remote') call.releaseCause = ind.cause;
+            if ((ind.kind === 'released' && ind.by === 'remote') || ind.kind === 'release-complete') queueMicrotask(() => this.end(call, ind.kind === 'released' ? ind.cause : call.releaseCause, ref));
           },
           unexpected: (e, st) => this.log.debug({ cic, event: e.name, state: st }, 'tandem: unexpected event'),
         }),
