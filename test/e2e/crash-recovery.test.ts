@@ -102,13 +102,13 @@ describe.skipIf(missing !== '')('kill -9 with calls up, then restart', () => {
     }
 
     // Two calls out (SIPp waits for the network's BYE, which never comes) and two calls in (the PBX answers and waits).
-    sipps.push(runSipp({ scenario: new URL('../scenarios/ssw-call-network-release.xml', import.meta.url).pathname, target: `127.0.0.1:${sipPort}`, timeoutS: 14, args: ['-s', '12125550150', '-m', '2', '-l', '2'] }));
-    sipps.push(runSipp({ scenario: 'uas', localPort: pbxPort, timeoutS: 14, args: ['-m', '2'] }));
+    sipps.push(runSipp({ scenario: new URL('../scenarios/ssw-call-network-release.xml', import.meta.url).pathname, target: `127.0.0.1:${sipPort}`, timeoutS: 30, args: ['-s', '12125550150', '-m', '2', '-l', '2'] }));
+    sipps.push(runSipp({ scenario: 'uas', localPort: pbxPort, timeoutS: 30, args: ['-m', '2'] }));
     await new Promise((r) => setTimeout(r, 400));
     tandem.simulator.originate({ called: '2125550111', calling: '3125550100' });
     tandem.simulator.originate({ called: '2125550112', calling: '3125550100' });
     let active: Array<{ state: string }> = [];
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 500; i++) {
       active = await calls();
       if (active.filter((c) => c.state === 'answered').length === 4) break;
       await new Promise((r) => setTimeout(r, 50));

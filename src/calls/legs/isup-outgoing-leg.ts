@@ -8,7 +8,7 @@ import type { Logger } from '../../util/log.js';
 import { BearerError } from '../../mgcp/bearer-port.js';
 import type { IsupCallIndication, IsupSendRequest } from '../../ss7/isup/call-fsm.js';
 import { IsupCallRunner } from '../../ss7/isup/call-runner.js';
-import { buildIam, type IamRequest } from '../../ss7/isup/builders.js';
+import { buildIam, buildRlc, type IamRequest } from '../../ss7/isup/builders.js';
 import { eventForMessage, messageForRequest } from '../../ss7/isup/call-messages.js';
 import type { IsupMessage } from '../../ss7/isup/messages.js';
 import { declineAllStreams } from '../sdp.js';
@@ -210,7 +210,13 @@ export class IsupOutgoingLeg implements TerminatingLeg {
    * RSC: the service freed the circuit; the check after the CRCX sees it.
    */
   private beforeIam(msg: IsupMessage): void {
-    if (msg.type !== 'IAM' || this.phase !== 'seizing' || this.cic === undefined) return;
+    if (this.cic === undefined) return;
+    if (msg.type === 'REL') {
+      // Q.764 §2.3.1: a REL on a circuit with no call of ours on the wire is still answered with RLC.
+      this.deps.isup.send(this.tgId, buildRlc(this.cic));
+      return;
+    }
+    if (msg.type !== 'IAM' || this.phase !== 'seizing') return;
     this.log.info('dual seizure before our IAM: the far end controls the circuit; moving to another circuit');
     this.detach?.();
     this.detach = undefined;
