@@ -23,7 +23,6 @@ import { lcrPlan } from './lcr-destinations.js';
 import type { OverloadGuard } from '../admission/overload.js';
 
 const CAUSE_UNALLOCATED = 1;
-const CAUSE_NO_CIRCUIT = 34;
 const CAUSE_TEMPORARY_FAILURE = 41;
 const CAUSE_USER_BUSY = 17;
 const CAUSE_CONGESTION = 42;
@@ -61,8 +60,12 @@ export class PstnIntake {
     const { isup, calls } = this.deps;
     const callId = randomUUID();
     if (!tg.circuits.seizeIncoming(iam.cic, callId)) {
-      // Blocked locally for maintenance (Q.764 §2.8.2.3): the call is not accepted on it.
-      this.deps.logger.warn({ tg: tg.id, cic: iam.cic }, 'IAM on a circuit blocked for maintenance; refused');
+      // Blocked locally (Q.764 §2.8.2.3) or still held by a call being cleared: the call is not accepted on it.
+      const c = tg.circuits.get(iam.cic);
+      this.deps.logger.warn(
+        { tg: tg.id, cic: iam.cic, localBlocked: c?.localBlocked, call: c?.call },
+        'IAM on a circuit we have blocked or still hold; refused with REL 41 (check `softswitch circuits show` for this CIC; the far end may be out of step: reset it)',
+      );
       isup.send(tg.id, buildRel(iam.cic, CAUSE_TEMPORARY_FAILURE));
       return;
     }
@@ -108,7 +111,6 @@ export class PstnIntake {
     if (this.deps.transit(tg.id)) {
       return lcrPlan(this.deps.router, this.deps.isupLegs, callId, { party: { ...party, called: dialled }, direction: 'isup-to-isup', exclude: tg.id });
     }
-    void CAUSE_NO_CIRCUIT;
     return refuse(CAUSE_UNALLOCATED, `called number ${dialled} is not a DID of any trunk customer`);
   }
 }

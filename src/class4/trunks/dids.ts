@@ -31,12 +31,11 @@ export class DidTable {
 
   constructor(customers: TrunkCustomerConfig[]) {
     for (const c of customers) {
-      c.dids.forEach((did, i) => {
+      for (const did of c.dids) {
         const from = nationalNumber(did.number ?? did.range!.from);
         const to = nationalNumber(did.number ?? did.range!.to);
         this.ranges.push({ from: Number(from), to: Number(to), len: from.length, entry: { customer: c.id, did, unreachableCause: c.unreachableCause } });
-        void i;
-      });
+      }
     }
     this.ranges.sort((a, b) => a.len - b.len || a.from - b.from);
     for (let i = 1; i < this.ranges.length; i++) {
