@@ -34,6 +34,7 @@ import { FraudGuard } from '../class4/admission/fraud.js';
 import { TrunkCustomerTable } from '../class4/trunks/trunk-customers.js';
 import { GatewayHealth } from '../class4/trunks/gateway-health.js';
 import { endpointForCic } from '../class4/trunks/endpoint-map.js';
+import { ContinuityLoops } from '../calls/continuity-loops.js';
 import { CircuitGroup } from '../ss7/isup/circuits.js';
 import { IsupService } from '../ss7/isup/service.js';
 import { AspTransferLink, type SgEndpoint } from '../ss7/links/asp-link.js';
@@ -64,6 +65,8 @@ export interface SoftswitchHandle {
   link: AspTransferLink;
   routing: RoutingEngine;
   bearer?: BearerPort;
+  /** Circuits looped for a continuity check now (absent without gateways). */
+  continuity?: ContinuityLoops;
   stop(): Promise<void>;
 }
 
@@ -181,7 +184,16 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     });
     cleanup.push(() => link.stop());
     const trunkGroups = new Map<string, TrunkGroupConfig>(config.trunkGroups.map((tg) => [tg.id, tg]));
+    // Q.764 §2.1.8: an IAM asking for a continuity check has the circuit looped at its gateway until COT.
+    const continuity = bearer
+      ? new ContinuityLoops(bearer, (id, cic) => {
+          const tg = trunkGroups.get(id);
+          return tg?.gateway ? endpointForCic(tg, cic) : undefined;
+        }, logger.child({ component: 'continuity' }))
+      : undefined;
     const isup = new IsupService({
+      continuity: continuity && ((tg, cic, role) => continuity.check(tg.id, cic, role)),
+      continuityEnd: continuity && ((tg, cic) => continuity.end(tg.id, cic)),
       link,
       // Q.764 §2.10.3.2: reset every circuit (GRS) when the link to the far end comes up: at start and after recovery.
       resetOnLinkUp: true,
@@ -355,6 +367,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       link,
       routing,
       bearer,
+      continuity,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -8,6 +8,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { startSoftswitch, type SoftswitchHandle, type SwitchOverrides } from '../softswitch.js';
 import { startTandemSimulator, type TandemSimHandle } from './tandem-sim/server.js';
+import { probeLoop } from './continuity-probe.js';
 import { hasOsmoMgw, startOsmoMgw, OSMO_MGW_MISSING, type OsmoMgw } from './osmo-mgw.js';
 import { labRoutes } from './routes-lab.js';
 
@@ -19,7 +20,21 @@ export interface LabSwitchHandle extends SoftswitchHandle {
 export async function startLabProfile(config: Config, logger: Logger, clock: Clock): Promise<LabSwitchHandle> {
   const started: Array<() => Promise<void> | void> = [];
   try {
-    const tandem = await startTandemSimulator(config, logger, clock);
+    // The tandem's continuity test sends its check tone into the loop the switch puts on the circuit's gateway connection.
+    let ssw: SoftswitchHandle | undefined;
+    const continuityTest = async (trunkGroup: string, cic: number): Promise<boolean> => {
+      const end = Date.now() + 1500;
+      let loop = ssw?.continuity?.loopOf(trunkGroup, cic);
+      while (!loop && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 10));
+        loop = ssw?.continuity?.loopOf(trunkGroup, cic);
+      }
+      if (!loop?.localSdp) return !ssw?.continuity; // no gateway in this lab: nothing to test
+      const r = await probeLoop(loop.localSdp);
+      logger.info({ trunkGroup, cic, ...r }, 'lab tandem: continuity check tone sent into the looped circuit');
+      return r.passed;
+    };
+    const tandem = await startTandemSimulator(config, logger, clock, { continuityTest });
     started.push(() => tandem.stop());
     let gateways = config.mgcp.gateways;
     let osmoMgw: OsmoMgw | undefined;
@@ -42,7 +57,7 @@ export async function startLabProfile(config: Config, logger: Logger, clock: Clo
       apiPlugins: [(app) => labRoutes(app, { simulator: tandem.simulator })],
       cleanup: started.splice(0),
     };
-    const ssw = await startSoftswitch(config, logger, clock, overrides);
+    ssw = await startSoftswitch(config, logger, clock, overrides);
     return Object.assign(ssw, { tandem, osmoMgw });
   } catch (err) {
     for (const fn of started.reverse()) await fn();

@@ -24,6 +24,8 @@ export interface OsmoMgw {
   rtpAddress: string;
   /** Last lines osmo-mgw wrote (for failure messages). */
   log(): string;
+  /** Sends a signal to the gateway process (tests: SIGSTOP/SIGCONT for a silent gateway). */
+  signal(sig: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -153,5 +155,5 @@ export async function startOsmoMgw(opts: { startTimeoutMs?: number; port?: numbe
     await stop();
     throw new Error(`${(e as Error).message}; its output:\n${output}`);
   }
-  return { port, address: '127.0.0.1', domain: 'mgw', rtpAddress: side, log: () => output, stop };
+  return { port, address: '127.0.0.1', domain: 'mgw', rtpAddress: side, log: () => output, signal: (sig) => void child.kill(sig), stop };
 }

@@ -9,7 +9,7 @@ const ACTIONS = ['answer', 'reject', 'no-answer', 'release-after-answer'] as con
  *   GET  /api/v1/lab/tandem/calls
  *   POST /api/v1/lab/tandem/rules    { match, action, cause?, delayMs?, trunkGroup? }
  *   POST /api/v1/lab/tandem/release  { trunkGroup, cic, cause? }
- *   POST /api/v1/lab/tandem/originate { called, calling?, trunkGroup?, holdMs? }  → { trunkGroup, cic }
+ *   POST /api/v1/lab/tandem/originate { called, calling?, trunkGroup?, holdMs?, abandonMs?, continuityCheck? }  → { trunkGroup, cic }
  */
 export async function labRoutes(app: FastifyInstance, opts: { simulator: TandemSimulator }): Promise<void> {
   const sim = opts.simulator;
@@ -46,7 +46,7 @@ export async function labRoutes(app: FastifyInstance, opts: { simulator: TandemS
     return { released: true };
   });
 
-  app.post<{ Body: { called?: unknown; calling?: unknown; trunkGroup?: unknown; holdMs?: unknown; abandonMs?: unknown; callingRestricted?: unknown } }>(
+  app.post<{ Body: { called?: unknown; calling?: unknown; trunkGroup?: unknown; holdMs?: unknown; abandonMs?: unknown; callingRestricted?: unknown; continuityCheck?: unknown } }>(
     '/api/v1/lab/tandem/originate',
     async (req, reply) => {
       const b = req.body ?? {};
@@ -64,6 +64,7 @@ export async function labRoutes(app: FastifyInstance, opts: { simulator: TandemS
         holdMs,
         abandonMs,
         callingRestricted: b.callingRestricted === true,
+        continuityCheck: b.continuityCheck === true,
       });
       if (!seized) return reply.code(503).send({ error: 'no idle circuit on the tandem side toward the switch' });
       return reply.code(201).send(seized);

@@ -65,6 +65,11 @@ export interface IsupServiceOptions {
    */
   continuity?: (tg: IsupTrunkGroup, cic: number, role: ContinuityRole) => Promise<boolean>;
   /**
+   * An incoming continuity check is over (COT received and the call offered, or the circuit
+   * cleared after a failure, T8 or T27): the check loop can be taken down.
+   */
+  continuityEnd?: (tg: IsupTrunkGroup, cic: number) => void;
+  /**
    * Reset all circuits (GRS) toward a destination when the link reports it available again:
    * the link's 'resume' (pointCode?) event, or an AspTransferLink's 'state' ASP_ACTIVE and
    * 'destination' (available) events. Default false: the assembly calls {@link IsupService.mtpResume}.
@@ -396,6 +401,7 @@ export class IsupService extends EventEmitter {
       runner.dispose();
       detach();
       tg.circuits.release(cic, ref);
+      if (ref.startsWith('continuity:')) this.opts.continuityEnd?.(tg, cic);
     };
     start(runner);
   }

@@ -38,7 +38,15 @@ function mirrorGlare(g: 'even' | 'odd' | 'all' | 'none' | undefined): 'even' | '
  * Starts the simulator for the switch described by `config`: the tandem's circuits mirror the
  * switch's trunk groups whose DPC is the tandem's point code.
  */
-export async function startTandemSimulator(config: Config, logger: Logger, clock: Clock = systemClock): Promise<TandemSimHandle> {
+export interface TandemSimOptions {
+  /**
+   * The tandem's side of a continuity check it asked for (IAM with continuity check, CCR): send
+   * the check tone over the circuit and resolve whether it came back. Absent: checks pass.
+   */
+  continuityTest?: (trunkGroup: string, cic: number) => Promise<boolean>;
+}
+
+export async function startTandemSimulator(config: Config, logger: Logger, clock: Clock = systemClock, opts: TandemSimOptions = {}): Promise<TandemSimHandle> {
   const sim = config.lab.tandemSim;
   const variant = config.ss7.variant;
   const tandemPc = pointCodeOf(sim.pointCode, variant, 'lab.tandemSim.pointCode');
@@ -68,7 +76,17 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
   sg.addAssociation(assoc);
   const link = new SgTransferLink(sg, rc);
 
-  const isup = new IsupService({ link, ownPointCode: tandemPc, networkIndicator: config.ss7.networkIndicator, trunkGroups, logger: log, clock });
+  const continuityTest = opts.continuityTest;
+  const isup = new IsupService({
+    link,
+    ownPointCode: tandemPc,
+    networkIndicator: config.ss7.networkIndicator,
+    trunkGroups,
+    logger: log,
+    clock,
+    // The tandem only tests (the switch never asks it for a loop).
+    continuity: continuityTest && ((tg, cic, role) => (role === 'test' ? continuityTest(tg.id, cic) : Promise.resolve(true))),
+  });
   const simulator = new TandemSimulator(isup, sim, clock, log);
   log.info({ port: assoc.localPort, pointCode: sim.pointCode, trunkGroups: trunkGroups.map((t) => t.id) }, 'tandem simulator listening (M3UA SG over SCTP/UDP)');
 

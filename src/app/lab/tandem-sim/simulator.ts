@@ -50,6 +50,8 @@ export interface OriginateRequest {
   abandonMs?: number;
   jurisdiction?: string;
   chargeNumber?: string;
+  /** Ask the switch for a continuity check on the circuit (nature of connection: check on this circuit). */
+  continuityCheck?: boolean;
 }
 
 interface SimCall {
@@ -161,6 +163,7 @@ export class TandemSimulator extends EventEmitter {
       const cic = circuit.cic;
       const key = `${tg.id}/${cic}`;
       const iam = buildIam({ cic, variant: tg.variant, called: req.called, calling: req.calling, callingRestricted: req.callingRestricted, jurisdiction: req.jurisdiction });
+      if (req.continuityCheck) iam.natureOfConnection = { ...iam.natureOfConnection, continuityCheck: 1 };
       if (req.chargeNumber && tg.variant === 'ansi') iam.optional.push({ name: 'chargeNumber', value: { nai: 3, ni: false, npi: 1, presentation: 0, screening: 0, digits: req.chargeNumber } });
       const record: SimCallRecord = {
         direction: 'outgoing',

@@ -1,0 +1,139 @@
+/**
+ * The drachtio adapter for real: a drachtio-server built by scripts/build-drachtio.sh runs on
+ * loopback, the lab switch drives it with drachtio-srf, and the same scenarios as over the
+ * embedded stack pass through it — trunk calls to the tandem (SIPp → drachtio-server → switch →
+ * ISUP, bearer on osmo-mgw) and Class 5 (digest REGISTER, extension → extension, busy → voicemail
+ * with History-Info and Diversion). Skips, naming the script, when no binary has been built.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSwitch } from '../../src/app/start.js';
+import { drachtioBinary, drachtioSkipReason, startDrachtioServer, type DrachtioServer } from '../helpers/drachtio-server.js';
+import { hasOsmoMgw, OSMO_MGW_MISSING } from '../helpers/osmo-mgw.js';
+import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
+import { startLabSwitch, until } from '../helpers/lab-switch.js';
+
+const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
+const missing = !drachtioBinary() ? drachtioSkipReason : !hasSipp() ? 'sipp (sip-tester) not installed' : !hasOsmoMgw() ? OSMO_MGW_MISSING : '';
+if (missing) console.warn(`skipping drachtio adapter end-to-end tests: ${missing}`);
+
+describe.skipIf(missing !== '')('drachtio adapter over a real drachtio-server', () => {
+  let drachtio: DrachtioServer;
+  let ssw: RunningSwitch;
+  let dataDir: string;
+  let vmPort = 0;
+  const sipTarget = () => `127.0.0.1:${drachtio.sipPort}`;
+
+  beforeAll(async () => {
+    drachtio = await startDrachtioServer();
+    vmPort = await freeUdpPort();
+    ({ ssw, dataDir } = await startLabSwitch({
+      sip: { adapter: 'drachtio', drachtio: { host: drachtio.host, port: drachtio.adminPort, secret: drachtio.secret } },
+      lab: { startOsmoMgw: true },
+      class5: {
+        enabled: true,
+        auth: { algorithms: ['MD5'] },
+        tenants: [
+          {
+            id: 'acme',
+            domain: 'acme.example',
+            voicemail: `sip:vm@127.0.0.1:${vmPort}`,
+            extensions: [
+              { number: '1001', password: 'secret1001' },
+              { number: '1002', password: 'secret1002' },
+              { number: '1003', password: 'secret1003', features: { voicemail: true } },
+            ],
+          },
+          { id: 'globex', domain: 'globex.example', extensions: [{ number: '2001', password: 'secret2001' }] },
+        ],
+      },
+    }));
+  }, 60_000);
+
+  afterAll(async () => {
+    await ssw?.stop();
+    await drachtio?.stop();
+  });
+
+  it('trunk calls: 10 SIPp calls through drachtio-server reach the tandem over ISUP, are answered and released; 10 CDRs', async () => {
+    const before = ssw.cdrs.list({ limit: 1000 }).length;
+    const r = await runSipp({ scenario: scenario('ssw-call-caller-bye.xml'), target: sipTarget(), timeoutS: 60, args: ['-s', '12125550150', '-m', '10', '-l', '2', '-r', '5'] });
+    expect(r.exitCode, `${r.stdout.slice(-2500)}\n${r.stderr.slice(-1000)}\n${drachtio.output().slice(-2000)}`).toBe(0);
+    await until(() => ssw.calls.activeCount === 0, 'calls to end', 15_000);
+    const cdrs = ssw.cdrs.list({ limit: 1000 }).slice(0, ssw.cdrs.list({ limit: 1000 }).length - before);
+    expect(cdrs).toHaveLength(10);
+    for (const c of cdrs) expect(c).toMatchObject({ direction: 'sip-to-isup', sipStatus: 200 });
+    const history = ssw.tandem!.simulator.history.filter((h) => h.direction === 'incoming');
+    expect(history.filter((h) => h.messages.includes('rx:IAM') && h.messages.includes('tx:ANM')).length).toBeGreaterThanOrEqual(10);
+  }, 90_000);
+
+  it('a refused trunk call (blocked premium destination) gets 403 through drachtio-server', async () => {
+    const path = join(dataDir, 'drachtio-refused-403.xml');
+    writeFileSync(path, readFileSync(scenario('ssw-call-rejected.xml'), 'utf8').replaceAll('[$status]', '403'));
+    const r = await runSipp({ scenario: path, target: sipTarget(), timeoutS: 20, args: ['-s', '19005550100', '-m', '1'] });
+    expect(r.exitCode, r.stdout.slice(-2500)).toBe(0);
+  }, 30_000);
+
+  const register = (user: string, domain: string, contactPort?: number) => {
+    const path = join(dataDir, `drachtio-register-${user}-${contactPort ?? 0}.xml`);
+    let xml = readFileSync(scenario('c5-register.xml'), 'utf8').replaceAll('[$status]', '200');
+    if (contactPort) xml = xml.replaceAll('[local_ip]:[local_port]>', `[local_ip]:${contactPort}>`);
+    writeFileSync(path, xml);
+    return runSipp({ scenario: path, target: sipTarget(), timeoutS: 15, args: ['-s', user, '-au', user, '-ap', `secret${user}`, '-set', 'domain', domain, '-set', 'expires', '600', '-m', '1'] });
+  };
+  const call = (o: { from: string; to: string; domain: string; status: number }) => {
+    let file = scenario('c5-caller.xml');
+    if (o.status !== 200) {
+      file = join(dataDir, `drachtio-c5-caller-${o.status}.xml`);
+      const ack = `<recv response="${o.status}"/>
+  <send>
+    <![CDATA[
+      ACK sip:[service]@[$domain] SIP/2.0
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      CSeq: 2 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>`;
+      writeFileSync(file, readFileSync(scenario('c5-caller.xml'), 'utf8').replace(/<!--ANSWER-->[\s\S]*<!--\/ANSWER-->/, ack));
+    }
+    return runSipp({ scenario: file, target: sipTarget(), timeoutS: 20, args: ['-s', o.to, '-au', o.from, '-ap', `secret${o.from}`, '-set', 'domain', o.domain, '-set', 'user', o.from, '-m', '1'] });
+  };
+
+  it('Class 5: REGISTER with digest through drachtio-server; the binding shows on the API', async () => {
+    const r = await register('1001', 'acme.example');
+    expect(r.exitCode, r.stdout.slice(-2500)).toBe(0);
+    const res = await ssw.api.inject({ url: '/api/v1/registrations?tenant=acme' });
+    expect((res.json() as { registrations: Array<{ aor: string }> }).registrations.map((x) => x.aor)).toContain('sip:1001@acme.example');
+  }, 30_000);
+
+  it('Class 5: 1001 calls 1002 (registered SIPp UAS) through drachtio-server; a globex user cannot reach 1001 (404)', async () => {
+    const uasPort = await freeUdpPort();
+    const callee = runSipp({ scenario: 'uas', localPort: uasPort, timeoutS: 30, args: ['-m', '1'] });
+    const reg = await register('1002', 'acme.example', uasPort);
+    expect(reg.exitCode, reg.stdout.slice(-2000)).toBe(0);
+    const caller = await call({ from: '1001', to: '1002', domain: 'acme.example', status: 200 });
+    expect(caller.exitCode, caller.stdout.slice(-2500) + caller.stderr.slice(-1000)).toBe(0);
+    expect((await callee).exitCode).toBe(0);
+    const isolated = await call({ from: '2001', to: '1001', domain: 'globex.example', status: 404 });
+    expect(isolated.exitCode, isolated.stdout.slice(-2500)).toBe(0);
+  }, 60_000);
+
+  it('Class 5: busy extension → voicemail server with History-Info cause=486 and Diversion, through drachtio-server', async () => {
+    const busyPort = await freeUdpPort();
+    const phone = runSipp({ scenario: scenario('pbx-busy.xml'), localPort: busyPort, timeoutS: 30, args: ['-m', '1'] });
+    const vm = runSipp({ scenario: scenario('c5-voicemail.xml'), localPort: vmPort, timeoutS: 30, args: ['-m', '1'] });
+    const reg = await register('1003', 'acme.example', busyPort);
+    expect(reg.exitCode, reg.stdout.slice(-2000)).toBe(0);
+    const caller = await call({ from: '1001', to: '1003', domain: 'acme.example', status: 200 });
+    const v = await vm;
+    expect(v.exitCode, v.stdout.slice(-2500) + v.stderr.slice(-1500)).toBe(0);
+    expect((await phone).exitCode).toBe(0);
+    expect(caller.exitCode, caller.stdout.slice(-2500)).toBe(0);
+  }, 60_000);
+});
