@@ -95,7 +95,7 @@ describe.skipIf(missing !== '')('continuity check on an incoming circuit, looped
     expect(cdr).toMatchObject({ direction: 'isup-to-sip', sipStatus: 200 });
   }, 40_000);
 
-  it('the gateway refuses the loop (osmo-mgw stopped): the tandem's tone does not return, COT (failed) is sent and no call is offered', async () => {
+  it('the gateway refuses the loop (osmo-mgw stopped): the tone does not return, COT (failed) is sent and no call is offered', async () => {
     // A gateway that does not answer: the CRCX for the loop fails, so the check fails.
     ssw.osmoMgw!.signal('SIGSTOP');
     try {
