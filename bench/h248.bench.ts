@@ -4,13 +4,18 @@
  * the baseline (no grammar, no validation, no limits) measured in the same run.
  * h248-transactions: sequential createConnection/deleteConnection pairs (Add+Add, Subtract+Subtract)
  * against the OTP megaco MG, when Erlang/OTP megaco is installed.
+ * h248-add-subtract: the same pairs with 16 outstanding through the controller, beside a bare
+ * UDP MGC (answers the MG's ServiceChange, sends the same compact-text Add and Subtract
+ * transactions, matches replies by id with regular expressions, no retransmission) in alternating
+ * halves of the same run against the same MG; ratio = controller / bare.
  */
+import { createSocket, type Socket } from 'node:dgram';
 import { H248BearerPort } from '../src/mgcp/h248/bearer.js';
 import { decode, encode } from '../src/mgcp/h248/codec.js';
 import { H248Controller } from '../src/mgcp/h248/controller.js';
 import type { Message } from '../src/mgcp/h248/messages.js';
 import { hasErlangMegaco, startMegacoMg } from '../test/helpers/megaco-mg.js';
-import { median, opsPerSecond, type Benchmark, type BenchResult } from './harness.js';
+import { concurrently, median, opsPerSecond, type Benchmark, type BenchResult } from './harness.js';
 
 const ADD: Message = {
   type: 'message',
@@ -157,7 +162,139 @@ async function transactionBench(): Promise<BenchResult[]> {
   }
 }
 
+const OUTSTANDING = 16;
+const PAIRS_RUN_MS = Number(process.env.H248_PAIRS_MS ?? 8000);
+
+/** An MGC reduced to text templates over UDP: what the MG alone can take. */
+class BareMgc {
+  private readonly waiting = new Map<number, (text: string) => void>();
+  private tid = 1_000_000;
+  private mg?: { address: string; port: number };
+  registered: Promise<void>;
+
+  private constructor(private readonly sock: Socket) {
+    let onRegistered: () => void = () => {};
+    this.registered = new Promise((r) => (onRegistered = r));
+    sock.on('message', (b, from) => {
+      const text = b.toString('latin1');
+      // The MG's ServiceChange (and any other request): reply to it.
+      const req = /T=(\d+)\{C=-\{SC=/i.exec(text);
+      if (req) {
+        this.mg = { address: from.address, port: from.port };
+        sock.send(`!/1 <bare>\nP=${req[1]}{C=-{SC=root}}`, from.port, from.address);
+        onRegistered();
+        return;
+      }
+      for (const m of text.matchAll(/P=(\d+)\{/g)) {
+        const done = this.waiting.get(Number(m[1]));
+        if (done) {
+          this.waiting.delete(Number(m[1]));
+          done(text);
+        }
+      }
+    });
+  }
+
+  static async open(): Promise<BareMgc> {
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    return new BareMgc(sock);
+  }
+
+  get port(): number {
+    return this.sock.address().port;
+  }
+
+  private ask(body: (tid: number) => string): Promise<string | undefined> {
+    const tid = this.tid++;
+    const mg = this.mg!;
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.waiting.delete(tid);
+        resolve(undefined);
+      }, 3000);
+      this.waiting.set(tid, (text) => {
+        clearTimeout(t);
+        resolve(text);
+      });
+      this.sock.send(`!/1 <bare>\n${body(tid)}`, mg.port, mg.address);
+    });
+  }
+
+  async pair(tdm: string): Promise<boolean> {
+    const add = await this.ask((tid) => `T=${tid}{C=\${A=${tdm},A=\${M{ST=1{O{MO=SR},L{\nv=0\r\nc=IN IP4 $\r\nm=audio $ RTP/AVP 8 0\n}}}}}}`);
+    const ctx = add && /C=(\d+)\{/.exec(add)?.[1];
+    const rtp = add && /A=(rtp\/\d+)/i.exec(add)?.[1];
+    if (!ctx || !rtp) return false;
+    const sub = await this.ask((tid) => `T=${tid}{C=${ctx}{S=${tdm},S=${rtp}}}`);
+    return sub !== undefined && !/ER=/.test(sub);
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}
+
+async function addSubtractBench(): Promise<BenchResult[]> {
+  if (!hasErlangMegaco()) return [{ name: 'h248-add-subtract', value: 0, unit: 'Add/Subtract pairs/s', note: 'Erlang/OTP megaco not installed: skipped' }];
+  const controller = await H248Controller.open([{ name: 'mg1', mid: { kind: 'domain', name: 'mg1' } }], { port: 0, address: '127.0.0.1' });
+  const bearer = new H248BearerPort(controller, [{ name: 'mg1', domain: 'mg1' }]);
+  const registered = new Promise<void>((resolve) => bearer.once('restart', () => resolve()));
+  const mg = await startMegacoMg({ mgcPort: controller.local.port, encoding: 'compact' });
+  const bare = await BareMgc.open();
+  const mg2 = await startMegacoMg({ mgcPort: bare.port, encoding: 'compact' });
+  try {
+    await registered;
+    await bare.registered;
+    // Each worker keeps to its own TDM termination, as calls on distinct DS0s would.
+    const free = Array.from({ length: OUTSTANDING }, (_, i) => i + 1);
+    const withTdm = async (op: (n: number) => Promise<boolean>) => {
+      const n = free.pop()!;
+      try {
+        return await op(n);
+      } finally {
+        free.push(n);
+      }
+    };
+    const viaController = (i: number) =>
+      withTdm(async (n) => {
+        try {
+          const c = await bearer.createConnection({ endpoint: `tdm/1/${n}@mg1`, callId: `b${i}`, mode: 'sendrecv' });
+          await bearer.deleteConnection(c);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    const viaBare = () => withTdm((n) => bare.pair(`tdm/1/${n}`));
+    const halves = [] as Array<{ rate: number; ok: number; failed: number }>;
+    for (let k = 0; k < 4; k++) halves.push(await concurrently(OUTSTANDING, PAIRS_RUN_MS / 2, k % 2 === 0 ? viaBare : viaController));
+    const sum = (xs: typeof halves) => ({ rate: (xs[0].rate + xs[1].rate) / 2, ok: xs[0].ok + xs[1].ok, failed: xs[0].failed + xs[1].failed });
+    const base = sum([halves[0], halves[2]]);
+    const ours = sum([halves[1], halves[3]]);
+    return [
+      {
+        name: 'h248-add-subtract',
+        value: ours.rate,
+        unit: 'Add/Subtract pairs/s',
+        baseline: base.rate,
+        ratio: ours.rate / base.rate,
+        target: 'ratio >= 0.8, 0 failures',
+        pass: ours.rate / base.rate >= 0.8 && ours.failed === 0,
+        note: `${OUTSTANDING} outstanding against two OTP megaco MGs (one per MGC), compact text, ${PAIRS_RUN_MS / 1000} s each: controller ${ours.ok} pairs, ${ours.failed} failed; bare MGC ${base.ok} pairs, ${base.failed} failed`,
+      },
+      { name: 'h248-add-subtract-failures', value: ours.failed, unit: 'failed pairs', target: '0', pass: ours.failed === 0 },
+    ];
+  } finally {
+    await mg2.stop();
+    bare.close();
+    await mg.stop();
+    await bearer.close();
+  }
+}
+
 export const benchmarks: Benchmark[] = [
   { name: 'h248-codec', run: codecBench },
   { name: 'h248-transactions', run: transactionBench },
+  { name: 'h248-add-subtract', run: addSubtractBench },
 ];

@@ -40,3 +40,25 @@ export function median(values: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/**
+ * Runs `pair` with `outstanding` calls in flight until `ms` is over: successful operations per
+ * second, successes and failures.
+ */
+export async function concurrently(outstanding: number, ms: number, op: (i: number) => Promise<boolean>): Promise<{ rate: number; ok: number; failed: number }> {
+  let ok = 0;
+  let failed = 0;
+  let n = 0;
+  const end = Date.now() + ms;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: outstanding }, async () => {
+      while (Date.now() < end) {
+        if (await op(n++)) ok++;
+        else failed++;
+      }
+    }),
+  );
+  const secs = Number(process.hrtime.bigint() - started) / 1e9;
+  return { rate: ok / secs, ok, failed };
+}

@@ -11,7 +11,7 @@ import { decode, encode } from '../src/mgcp/mgcp/codec.js';
 import { MgcpCallAgent } from '../src/mgcp/mgcp/call-agent.js';
 import type { MgcpMessage } from '../src/mgcp/mgcp/messages.js';
 import { hasOsmoMgw, startOsmoMgw } from '../test/helpers/osmo-mgw.js';
-import { median, opsPerSecond, type Benchmark, type BenchResult } from './harness.js';
+import { concurrently, median, opsPerSecond, type Benchmark, type BenchResult } from './harness.js';
 
 const CRCX = Buffer.from(
   'CRCX 259260421 ds/ds1-3/17@tgw1.example.net MGCP 1.0\r\n' +
@@ -117,25 +117,6 @@ async function transactionBench(): Promise<BenchResult[]> {
 const OUTSTANDING = 16;
 const PAIRS_RUN_MS = Number(process.env.MGCP_PAIRS_MS ?? 8000);
 
-/** Runs `worker` OUTSTANDING times in parallel until `ms` is over; pairs/s and failures. */
-async function concurrently(ms: number, pair: (i: number) => Promise<boolean>): Promise<{ rate: number; ok: number; failed: number }> {
-  let ok = 0;
-  let failed = 0;
-  let n = 0;
-  const end = Date.now() + ms;
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: OUTSTANDING }, async () => {
-      while (Date.now() < end) {
-        if (await pair(n++)) ok++;
-        else failed++;
-      }
-    }),
-  );
-  const secs = Number(process.hrtime.bigint() - started) / 1e9;
-  return { rate: ok / secs, ok, failed };
-}
-
 /** The bare client: text commands on a UDP socket, responses matched by transaction id. */
 class BareMgcpClient {
   private readonly waiting = new Map<number, (text: string) => void>();
@@ -207,7 +188,7 @@ async function crcxDlcxBench(): Promise<BenchResult[]> {
     };
     // Halves alternate (bare, agent, bare, agent) so both see the gateway in the same states.
     const halves = [] as Array<{ rate: number; ok: number; failed: number }>;
-    for (let k = 0; k < 4; k++) halves.push(await concurrently(PAIRS_RUN_MS / 2, k % 2 === 0 ? (i) => bare.pair(i) : viaAgent));
+    for (let k = 0; k < 4; k++) halves.push(await concurrently(OUTSTANDING, PAIRS_RUN_MS / 2, k % 2 === 0 ? (i) => bare.pair(i) : viaAgent));
     const sum = (xs: typeof halves) => ({ rate: xs.reduce((a, x) => a + x.rate, 0) / xs.length, ok: xs.reduce((a, x) => a + x.ok, 0), failed: xs.reduce((a, x) => a + x.failed, 0) });
     const base = sum([halves[0], halves[2]]);
     const ours = sum([halves[1], halves[3]]);
