@@ -521,7 +521,7 @@ function runDeck(input: Buffer): string | undefined {
 // ---------------------------------------------------------------- the table
 
 export const TARGETS: readonly FuzzTarget[] = [
-  { name: 'sip', weight: 0.2, maxLen: 70_000, text: true, dictionary: SIP_DICT, seeds: once(sipSeeds), structured: () => sipArb, run: runSip },
+  { name: 'sip', weight: 0.205, maxLen: 70_000, text: true, dictionary: SIP_DICT, seeds: once(sipSeeds), structured: () => sipArb, run: runSip },
   { name: 'sdp', weight: 0.05, maxLen: 5_000, text: true, dictionary: SDP_DICT, seeds: once(() => SDP_SEEDS.map(latin1)), structured: () => sdpArb, run: runSdp },
   { name: 'm3ua', weight: 0.13, maxLen: 600, text: false, dictionary: M3UA_DICT, seeds: once(m3uaSeeds), structured: () => m3uaArb, run: runM3ua },
   { name: 'sctp', weight: 0.1, maxLen: 1_600, text: false, dictionary: [], seeds: once(sctpSeeds), run: runSctp, caught: () => sctpGuarded },
@@ -532,7 +532,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   { name: 'h248-compact', weight: 0.07, maxLen: 8_000, text: true, dictionary: H248_DICT, seeds: h248Seeds('compact'), run: runH248 },
   {
     name: 'config',
-    weight: 0.01,
+    weight: 0.005,
     maxLen: 4_000,
     text: true,
     dictionary: CONFIG_DICT,
