@@ -13,7 +13,7 @@ const weight = TARGETS.reduce((a, t) => a + t.weight, 0);
 
 describe('fuzz (seeded, ~20,000 inputs)', () => {
   for (const t of TARGETS) {
-    const n = Math.max(200, Math.round((TOTAL * t.weight) / weight));
+    const n = Math.max(100, Math.round((TOTAL * t.weight) / weight));
     it(`${t.name}: ${n} inputs, no escaping exception, no hang, bounded heap`, () => {
       const s = runTarget(t, { seed: SEED, iterations: n, slowMs: 1000, memoryLimitMb: 64 });
       expect(s.inputs).toBe(n);
