@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import type { ZodError } from 'zod';
 import { SoftswitchError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
@@ -67,7 +67,7 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
       throw new SoftswitchError('SSW_ERR_CONFIG_UNREADABLE', `${path}: ${(err as Error).message}`);
     }
     try {
-      const doc = parseYaml(text) as unknown;
+      const doc = parseConfigText(text);
       if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
         throw new Error('top level must be a mapping of sections');
       }
@@ -80,6 +80,42 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   raw = applyEnvOverrides(raw, env);
   if (opts.lab) raw = { ...raw, lab: { ...asSection(raw.lab), enabled: true } };
   return validateConfig(raw);
+}
+
+/** Larger than any real config; keeps a mistaken or hostile file from stalling start-up. */
+const MAX_CONFIG_BYTES = 256 * 1024;
+
+/**
+ * YAML (or JSON) text to a plain value; the first problem is thrown with its line and column.
+ * The yaml package's own duplicate-key check compares every key with every earlier one of its
+ * map (32,000 keys took 33 s of CPU, found by `npm run fuzz`), and it formats a context snippet
+ * for every error; here duplicates are found with one Set per map and only the first error is
+ * reported.
+ */
+function parseConfigText(text: string): unknown {
+  if (text.length > MAX_CONFIG_BYTES) throw new Error(`larger than ${MAX_CONFIG_BYTES / 1024} KiB; a config file is a few KiB`);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, lineCounter: lines });
+  const at = (offset: number) => {
+    const p = lines.linePos(offset);
+    return `line ${p.line}, column ${p.col}`;
+  };
+  const first: YAMLError | undefined = doc.errors[0];
+  if (first) throw new Error(`${first.message} at ${at(first.pos[0])}`);
+  const stack: unknown[] = [doc.contents];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : JSON.stringify(pair.key);
+        if (seen.has(key)) throw new Error(`duplicate key "${key.slice(0, 40)}" at ${at(isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0)}`);
+        seen.add(key);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) stack.push(...node.items);
+  }
+  return doc.toJS();
 }
 
 function asSection(v: unknown): Record<string, unknown> {

@@ -310,6 +310,12 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
       return { error: errorDescriptor(ERR.UNAUTHORIZED_ENTITY, 'Command Received from unauthorized entity') };
     }
     const gw = g;
+    // §11.3: the version is negotiated by ServiceChange; any other request in a version we do not speak is 406.
+    const negotiating = req.request.actions.every((a) => a.commands.every((c) => c.command === 'serviceChange'));
+    if (req.version > H248_VERSION && !negotiating) {
+      this.log.info({ gateway: gw.config.name, version: req.version }, 'h248 request in a version the MGC does not speak refused with 406');
+      return { error: errorDescriptor(ERR.VERSION_NOT_SUPPORTED, 'Version Not Supported') };
+    }
     const actions: ActionReply[] = req.request.actions.map((a) => {
       const replies: CommandReply[] = [];
       for (const c of a.commands) {

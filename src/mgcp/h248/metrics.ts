@@ -14,6 +14,8 @@ export interface H248Metrics {
   /** Incoming requests by duplicate (yes, no). */
   readonly incoming: Counter<string>;
   readonly decodeErrors: Counter<string>;
+  /** Replies dropped: no request of ours outstanding with that id towards where they came from. */
+  readonly unmatchedReplies: Counter<string>;
   /** TransactionResponseAck by direction (sent, received). */
   readonly acks: Counter<string>;
   readonly transactionSeconds: Histogram<string>;
@@ -32,6 +34,7 @@ export function h248Metrics(registry: Registry = processRegistry): H248Metrics {
     pendings: counter('softswitch_h248_pendings_total', 'TransactionPending messages by direction (received from a peer, sent by us)', ['direction']),
     incoming: counter('softswitch_h248_incoming_requests_total', 'H.248 transaction requests received, including duplicates', ['duplicate']),
     decodeErrors: counter('softswitch_h248_decode_errors_total', 'Received H.248 messages refused by the decoder, by error code', ['code']),
+    unmatchedReplies: counter('softswitch_h248_unmatched_replies_total', 'H.248 transaction replies dropped because no request of ours with that id is outstanding towards their source (unknown or stale TransactionID, or another address)'),
     acks: counter('softswitch_h248_response_acks_total', 'TransactionResponseAck messages by direction (sent, received)', ['direction']),
     transactionSeconds:
       (registry.getSingleMetric('softswitch_h248_transaction_seconds') as Histogram<string> | undefined) ??

@@ -354,7 +354,12 @@ export class TransactionLayer {
     const o = found && found.peer.address === from.address ? found : undefined;
     if (!o) {
       // Our ack was lost and the peer sent its reply again: acknowledge it again.
-      if (this.completed.has(r.id)) this.queueAck(from, r.id, r.immAckRequired === true);
+      if (this.completed.has(r.id)) {
+        this.queueAck(from, r.id, r.immAckRequired === true);
+        return;
+      }
+      this.m.unmatchedReplies.inc();
+      this.log.debug({ from, transactionId: r.id, outstandingTo: found?.peer }, 'h248 reply matches no transaction; dropped');
       return;
     }
     o.reply = r;

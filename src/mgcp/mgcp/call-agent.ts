@@ -239,6 +239,9 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
     // RFC 3435 §3.2.2: an "X+" extension parameter must be understood; "X-" and others are ignored.
     const mandatory = c.params.find((x) => x.name.startsWith('X+'));
     if (mandatory) return response(RC.UNRECOGNIZED_EXTENSION, c.transactionId, `${mandatory.name} not supported`);
+    // One parameter given twice (e.g. RM: restart and RM: forced) leaves the command ambiguous: 510 protocol error (§2.4).
+    const twice = c.params.find((x, i) => c.params.findIndex((y) => y.name === x.name) !== i);
+    if (twice) return response(RC.PROTOCOL_ERROR, c.transactionId, `parameter ${twice.name} given twice`);
     switch (c.verb) {
       case 'RSIP': {
         // RFC 3435 §2.3.12: acknowledge, then let the owner release, re-audit or re-create connections.

@@ -235,7 +235,14 @@ function decodeLines(m: MessageText): MgcpDecoded {
  */
 export function decode(buf: Uint8Array): MgcpDecoded[] {
   if (buf.length === 0) return [fail(RC.PROTOCOL_ERROR, 'empty datagram')];
-  if (buf.length > LIMITS.maxDatagram) return [fail(RC.PROTOCOL_ERROR, `datagram larger than ${LIMITS.maxDatagram} bytes`)];
+  if (buf.length > LIMITS.maxDatagram) {
+    // Not parsed; its first line still names the transaction, so a command can be answered 510.
+    const head = Buffer.from(buf.buffer, buf.byteOffset, Math.min(buf.length, LIMITS.maxLine)).toString('latin1');
+    const nl = head.indexOf('\n');
+    const first = nl < 0 ? '' : head.slice(0, nl);
+    const inResp = /^[0-9]{3}(?:[ \t]|\r?$)/.test(first);
+    return [fail(RC.PROTOCOL_ERROR, `datagram larger than ${LIMITS.maxDatagram} bytes`, parseTransactionId(tokens(first).words[1]), inResp)];
+  }
   const text = Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString('latin1');
   const out: MgcpDecoded[] = [];
   const { suspicious, bareLf } = scanBytes(buf);

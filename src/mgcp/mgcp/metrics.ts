@@ -29,6 +29,11 @@ export const mgcpDecodeErrors = counter(
   ['code'],
 );
 
+export const mgcpUnmatchedResponses = counter(
+  'softswitch_mgcp_unmatched_responses_total',
+  'MGCP responses dropped because they match no outstanding transaction towards the gateway they came from (unknown or stale transaction id, or another source)',
+);
+
 export const mgcpTransactionSeconds =
   (registry.getSingleMetric('softswitch_mgcp_transaction_seconds') as Histogram<string> | undefined) ??
   new Histogram({

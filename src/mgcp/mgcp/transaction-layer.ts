@@ -14,6 +14,7 @@ import { MgcpError } from './errors.js';
 import { paramValue, response, type MgcpCommand, type MgcpParam, type MgcpResponse } from './messages.js';
 import {
   mgcpDecodeErrors,
+  mgcpUnmatchedResponses,
   mgcpIncoming,
   mgcpRetransmissions,
   mgcpTransactions,
@@ -297,8 +298,12 @@ export class TransactionLayer {
     if (!o) {
       // A repeated final response we acknowledged before is acknowledged again, to its gateway only.
       const acked = this.acked.get(r.transactionId);
-      if (!isProvisional(r.code) && acked && this.fromGatewayOf(acked.peer, from))
+      if (!isProvisional(r.code) && acked && this.fromGatewayOf(acked.peer, from)) {
         this.opts.send(encode(response(RC.ACK, r.transactionId, '')), from);
+        return;
+      }
+      mgcpUnmatchedResponses.inc();
+      this.log.debug({ from, txid: r.transactionId, code: r.code, outstandingTo: found?.peer }, 'mgcp response matches no transaction; dropped');
       return;
     }
     this.sampleRtt(o);

@@ -11,6 +11,7 @@ import { createPkgEndpoint } from './node-sctp.js';
 import { PackageAssociation, type SctpTransportAssociation } from './package-association.js';
 import { TUNING_DEFAULTS, resolveTuning, type SctpTuning } from './options.js';
 import { guardListeners } from './guard.js';
+import { screenRawIpv4 } from './packet-screen.js';
 import { sctpMetrics } from './metrics.js';
 
 export interface SctpRawOptions extends SctpTuning {
@@ -30,7 +31,7 @@ function open(opts: SctpRawOptions, passive: boolean): SctpTransportAssociation 
   const raw = transport?.rawsocket;
   if (raw && !raw.guarded) {
     raw.guarded = true;
-    guardListeners(raw, 'message', () => sctpMetrics.malformedPackets.inc());
+    guardListeners(raw, 'message', () => sctpMetrics.malformedPackets.inc(), screenRawIpv4);
   }
   const description = `${opts.localAddress}:${endpoint.localPort} ${passive ? '<-' : '->'} ${opts.remoteAddress}:${opts.remotePort} (sctp/ip)`;
   const assoc = new PackageAssociation({

@@ -10,6 +10,7 @@ import { createPkgEndpoint } from './node-sctp.js';
 import { PackageAssociation, type SctpTransportAssociation } from './package-association.js';
 import { TUNING_DEFAULTS, resolveTuning, type SctpTuning } from './options.js';
 import { guardListeners } from './guard.js';
+import { screenSctpPacket } from './packet-screen.js';
 import { sctpMetrics } from './metrics.js';
 
 export interface SctpOverUdpOptions extends SctpTuning {
@@ -87,10 +88,15 @@ async function open(opts: SctpOverUdpOptions, passive: boolean): Promise<SctpTra
     release: () => closeWhenSent(socket),
     checksumErrors: () => transport?.countChecksumErrors ?? 0,
   });
-  guardListeners(socket, 'message', (err) => {
-    sctpMetrics.malformedPackets.inc();
-    assoc.noteMalformed(err);
-  });
+  guardListeners(
+    socket,
+    'message',
+    (err) => {
+      sctpMetrics.malformedPackets.inc();
+      assoc.noteMalformed(err);
+    },
+    screenSctpPacket,
+  );
   if (passive && opts.remotePort === 0) {
     // RFC 6951 §5.4: replies go to the UDP source port of the peer's packets.
     socket.prependListener('message', (_msg, rinfo) => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { acceptSctpOverUdp } from '../../../src/ss7/sctp/udp-transport.js';
 import { PPID_M3UA } from '../../../src/ss7/sctp/association.js';
@@ -53,5 +54,31 @@ describe('hostile datagrams', () => {
     for (let i = 0; i < 100; i++) client.send(numbered(0, i), 0, PPID_M3UA);
     for (let t = 0; t < 100 && check.received < 100; t++) await new Promise((r) => setTimeout(r, 20));
     expect(check).toMatchObject({ received: 100, errors: 0, corrupt: 0 });
+  });
+
+  it('packets whose parameter or error cause has Length 0 (they froze the package, found by npm run fuzz) are dropped; the association carries on', async () => {
+    const { client, server } = await pair();
+    open.push(client, server);
+    const dir = new URL('../../fuzz/regressions/sctp/', import.meta.url).pathname;
+    const vectors = readdirSync(dir).filter((f) => f.endsWith('.bin')).map((f) => readFileSync(dir + f));
+    expect(vectors.length).toBeGreaterThan(0);
+    const s = dgram.createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+    const before = server.stats().malformed;
+    for (const v of vectors) {
+      const b = Buffer.from(v);
+      b.writeUInt16BE(server.localPort, 2);
+      b.writeUInt32LE(0, 8);
+      b.writeUInt32LE(crc32c(b), 8);
+      s.send(b, server.localPort, '127.0.0.1');
+    }
+    for (let t = 0; t < 200 && server.stats().malformed < before + vectors.length; t++) await new Promise((r) => setTimeout(r, 10));
+    s.close();
+    expect(server.stats().malformed).toBe(before + vectors.length);
+    const check = new OrderCheck();
+    server.on('message', (d: Buffer, st: number) => check.accept(d, st));
+    for (let i = 0; i < 50; i++) client.send(numbered(0, i), 0, PPID_M3UA);
+    for (let t = 0; t < 100 && check.received < 50; t++) await new Promise((r) => setTimeout(r, 20));
+    expect(check).toMatchObject({ received: 50, errors: 0, corrupt: 0 });
   });
 });
