@@ -133,6 +133,9 @@ export class CallTrail implements TrailLinks {
     if (!p) return;
     this.pending.delete(key);
     this.pendingBytes -= p.bytes;
+    // A reusable key (a circuit: `opens` is set on its messages) is adopted only from the message that
+    // opened this use of it; what came before belongs to no call (resets, blocking of an idle circuit).
+    if (p.events[0].msg.opens === false) return;
     const since = this.clock.now() - this.limits.adoptWindowMs;
     const adopted = p.events.filter((e) => e.t >= since);
     if (adopted.length === 0) return;

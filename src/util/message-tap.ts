@@ -36,7 +36,10 @@ export interface TappedMessage {
   readonly mtp?: TapMtpLabel;
   /** ISUP: the signalling gateway (SG name) the message went through, when known. */
   readonly via?: string;
-  /** True for the message that opens a new use of a reusable key (an IAM on a circuit). */
+  /**
+   * Set (true or false) on every message of a reusable key (an ISUP circuit): true for the message
+   * that opens a new use of it (an IAM). Absent for keys used once (a SIP Call-ID, a bearer call id).
+   */
   readonly opens?: boolean;
 }
 
