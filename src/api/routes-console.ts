@@ -3,7 +3,6 @@
  * from a fixed list read once at start-up, so no request names a path on disk. Public like
  * /healthz: the files hold no data; every view reads the admin API with the operator's bearer
  * token (kept in the tab's sessionStorage, never a cookie, so cross-site requests carry nothing).
- *   GET /console            → /console/
  *   GET /console/           index.html
  *   GET /console/<file>     one of FILES
  */
@@ -44,9 +43,6 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   const file = { description: 'A console file', content: { 'text/html': { schema: { type: 'string' } } } };
   const schema = (summary: string) => ({ summary, tags: ['console'], response: { 200: file } });
 
-  app.get('/console', { config: { access: 'public' }, schema: { summary: 'The NOC console (redirects to /console/)', tags: ['console'], response: { 302: { description: 'To /console/', type: 'null' } } } }, async (_req, reply) =>
-    reply.redirect('/console/', 302),
-  );
   for (const [name, f] of files) {
     const url = name === 'index.html' ? '/console/' : `/console/${name}`;
     app.get(url, { config: { access: 'public' }, schema: schema(`NOC console: ${name}`) }, async (_req, reply) => reply.headers(SECURITY_HEADERS).type(f.type).send(f.body));
