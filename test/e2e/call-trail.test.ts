@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { hasOsmoMgw } from '../helpers/osmo-mgw.js';
-import { hasSipp, runSipp } from '../helpers/sipp.js';
+import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
 import { findAll, hasTshark, readPcap } from '../helpers/tshark.js';
 
@@ -98,4 +98,36 @@ describe.skipIf(!hasSipp())('call trail of a SIP→ISUP call', () => {
     expect(new Set(checksums)).toEqual(new Set(['1']));
     console.log(`call ${callId}: ${entries.length} messages; pcap at ${file}`);
   });
+});
+
+describe.skipIf(!hasSipp())('call trail of an ISUP→SIP call', () => {
+  let ssw: RunningSwitch;
+
+  afterAll(async () => {
+    await ssw?.stop();
+  });
+
+  it("has the IAM that opened the circuit, the gateway's connection and the SIP leg toward the PBX", async () => {
+    const pbx = await freeUdpPort();
+    ({ ssw } = await startLabSwitch({
+      didHealth: { probeIntervalMs: 0 },
+      trunkCustomers: [{ id: 'pbx-co', sources: ['127.0.0.1/32'], dids: [{ number: '2125550100', targets: [{ host: '127.0.0.1', port: pbx }] }] }],
+    }));
+    const uas = runSipp({ scenario: 'uas', localPort: pbx, timeoutS: 30, args: ['-m', '1'] });
+    await new Promise((r) => setTimeout(r, 500));
+    const res = await ssw.api.inject({ method: 'POST', url: '/api/v1/lab/tandem/originate', payload: { called: '2125550100', calling: '3125550000', holdMs: 300 } });
+    expect(res.statusCode, res.body).toBe(201);
+    const r = await uas;
+    expect(r.stats.successful, r.stdout.slice(-1500)).toBe(1);
+    await until(() => ssw.calls.activeCount === 0, 'the call to end', 15_000);
+    const [latest] = (await ssw.api.inject({ method: 'GET', url: '/api/v1/call-trails' })).json().trails as Array<{ callId: string }>;
+    const entries = (await ssw.api.inject({ method: 'GET', url: `/api/v1/calls/${latest.callId}/trail` })).json().entries as Entry[];
+    const labels = entries.map((e) => `${e.protocol} ${e.dir} ${e.label}`);
+    expect(labels[0]).toBe('isup in IAM');
+    const want = ['sip out INVITE', 'sip in 200 OK (INVITE)', 'sip out ACK', 'isup out ACM', 'isup out ANM', 'isup in REL', 'sip out BYE', 'sip in 200 OK (BYE)', 'isup out RLC', ...(hasOsmoMgw() ? ['mgcp out CRCX', 'mgcp out DLCX'] : [])];
+    for (const w of want) expect(labels.some((l) => l.startsWith(w)), `${w} in ${labels.join(', ')}`).toBe(true);
+    const at = (l: string) => labels.findIndex((x) => x.startsWith(l));
+    expect(at('sip out INVITE')).toBeLessThan(at('sip in 200 OK (INVITE)'));
+    expect(at('sip in 200 OK (INVITE)')).toBeLessThan(at('isup out ANM'));
+  }, 90_000);
 });
