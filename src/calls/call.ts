@@ -31,7 +31,6 @@ export interface CallOptions {
   trail?: TrailLinks;
 }
 
-
 export interface CallSnapshot {
   id: string;
   direction: string;
