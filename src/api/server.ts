@@ -15,6 +15,7 @@ import { AuditLog, installAudit } from './audit.js';
 import { apiErrorHandler } from './http-error.js';
 import { collectRoutes, openApiDocument } from './openapi.js';
 import { statusRoutes, type StatusSources } from './routes-status.js';
+import { consoleRoutes } from './routes-console.js';
 import { openObject } from './schemas.js';
 
 /** What the admin API reads from the running switch; each piece is optional so the API can come up first. */
@@ -65,6 +66,7 @@ export async function createApiServer(src: ApiSources): Promise<FastifyInstance>
   installAudit(app, audit);
 
   await statusRoutes(app, src);
+  await consoleRoutes(app);
 
   app.get<{ Querystring: { limit: number } }>(
     '/api/v1/audit',

@@ -17,6 +17,8 @@ import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
 import { registrationRoutes } from '../api/routes-registrations.js';
+import { callRoutes, isupPathOf } from '../api/routes-calls.js';
+import { CallTrail } from '../calls/call-trail.js';
 import { startClass5, SUBSCRIBER_METHODS } from '../class5/index.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
 import { claimInvites } from '../class5/invite-claim.js';
@@ -139,9 +141,12 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         throw new SoftswitchError('SSW_ERR_CONFIG_INVALID', `trunkGroups.${i}.endpoint: "${endpoint}" is not in the domain "${gw.domain}" of gateway ${gw.name}`);
       }
     });
+    // Each call's SIP, ISUP and MGCP messages, for its ladder and pcap (GET /api/v1/calls/:id/trail).
+    const trail = new CallTrail(config.calls.trail, clock);
+    const tap = trail.enabled ? trail.tap : undefined;
     const ports: Array<{ port: BearerPort; domains: string[] }> = [];
     if (gateways.length > 0) {
-      const mgcp = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit });
+      const mgcp = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit, tap });
       ports.push({ port: mgcp, domains: gateways.map((g) => g.domain) });
     }
     if (h248Gateways.length > 0) {
@@ -201,6 +206,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       networkIndicator: config.ss7.networkIndicator,
       logger,
       clock,
+      tap,
       trunkGroups: config.trunkGroups.map((tg) => {
         const farPointCode = pointCodeOf(tg.dpc, tg.variant, `trunkGroups.${tg.id}.dpc`);
         return {
@@ -262,6 +268,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             maxCompletedTransactions: config.sip.maxCompletedTransactions,
             maxCompletedBytes: config.sip.maxCompletedBytes,
             maxUnacknowledgedFinals: config.sip.maxUnacknowledgedFinals,
+            tap,
           });
     cleanup.push(() => sip.close());
 
@@ -276,7 +283,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const fraudMetrics = setInterval(() => fraud.updateMetrics(), 10_000);
     fraudMetrics.unref();
     cleanup.push(() => clearInterval(fraudMetrics));
-    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal });
+    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal, trail: tap && trail });
     const isupLegs: IsupLegDeps = {
       isup,
       bearer,
@@ -288,6 +295,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       clock,
       logger,
       mediaAddress,
+      trail: tap && trail,
     };
     if (bearer) cleanup.push(releaseCallsOnGatewayRestart(bearer, calls, logger));
     const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level));
@@ -348,7 +356,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());

@@ -10,6 +10,9 @@ import { CallFsm, type CallAction, type CallEvent, type CallState, type Released
 import type { CallJournal, Cdr, CdrSink } from './cdr.js';
 import type { LegFailure, OriginatingLeg, TerminatingLeg } from './legs/leg.js';
 import type { CallPlan, Destination } from './plan.js';
+import { tapKey } from '../util/message-tap.js';
+import type { TrailLinks } from './call-trail.js';
+import { bearerCallId } from './legs/circuit-bearer.js';
 import { callReleaseCauseTotal, callSetupSeconds, callsActive, callsTotal, routeAdvanceTotal } from './metrics.js';
 
 /** Q.850 causes the engine itself uses. */
@@ -24,6 +27,8 @@ export interface CallOptions {
   maxCallDurationMs?: number;
   /** Where answered calls are written at once, so a crash cannot lose them. */
   journal?: CallJournal;
+  /** Each call claims its signalling here (SIP Call-IDs, bearer call id) for its ladder. */
+  trail?: TrailLinks;
 }
 
 export interface CallSnapshot {
@@ -82,6 +87,16 @@ export class Call {
     const d = a.details();
     this.log = opts.logger.child({ callId: this.id, ...(d.sipCallId ? { sipCallId: d.sipCallId } : {}), ...(d.cic !== undefined ? { inTg: d.trunkGroup, inCic: d.cic } : {}) });
     a.events.onRelease = (cause) => this.dispatch({ name: 'A_RELEASE', cause });
+    if (opts.trail) {
+      if (d.sipCallId) opts.trail.link(tapKey.sip(d.sipCallId), this.id);
+      opts.trail.link(tapKey.mgcp(bearerCallId(this.id)), this.id);
+    }
+  }
+
+  /** A SIP terminating leg's Call-ID, once it is known, claims that leg's messages for this call. */
+  private linkLeg(leg: TerminatingLeg): void {
+    const id = leg.kind === 'sip' ? leg.details().sipCallId : undefined;
+    if (id) this.opts.trail!.link(tapKey.sip(id), this.id);
   }
 
   get state(): CallState | 'ended' {
@@ -230,7 +245,7 @@ export class Call {
     this.b = leg;
     this.bLegs.push(leg);
     // A leg reports only while it is the current one: a late report from an abandoned leg is not this call's business.
-    const current = () => this.b === leg;
+    const current = this.opts.trail ? () => (this.linkLeg(leg), this.b === leg) : () => this.b === leg;
     leg.events.onProgress = (p) => current() && this.dispatch({ name: 'B_PROGRESS', alerting: p.alerting, sdp: p.sdp });
     leg.events.onAnswer = (sdp) => current() && this.dispatch({ name: 'B_ANSWER', sdp });
     leg.events.onFail = (f) => current() && this.dispatch({ name: 'B_FAIL', failure: f });

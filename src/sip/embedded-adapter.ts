@@ -18,6 +18,9 @@ import { IncomingInvite } from './incoming-invite.js';
 import { UdpTransport } from './transport-udp.js';
 import { UaCore } from './ua-core.js';
 import type { AdmissionHook, RateLimitOptions } from './admission.js';
+import type { Endpoint } from './message.js';
+import { peekCallId } from './call-id-peek.js';
+import { tapKey, type MessageTap } from '../util/message-tap.js';
 
 export interface EmbeddedSipConfig {
   /** Address to bind, e.g. '127.0.0.1' or '0.0.0.0'. */
@@ -60,6 +63,14 @@ export interface EmbeddedSipConfig {
   rateLimit?: RateLimitOptions;
   /** Shortest time between two warn lines about refused or rate-limited sources (default 10 s). */
   refusalLogIntervalMs?: number;
+  /** Sees every datagram sent and received, keyed by its Call-ID (the call trail). */
+  tap?: MessageTap;
+}
+
+/** A datagram to the tap, keyed by its Call-ID; datagrams without one are not passed on. */
+function tapDatagram(tap: MessageTap, dir: 'in' | 'out', bytes: Buffer, local: Endpoint, remote: Endpoint): void {
+  const callId = peekCallId(bytes);
+  if (callId !== undefined) tap({ key: tapKey.sip(callId), protocol: 'sip', dir, bytes, local, remote });
 }
 
 export class EmbeddedSignallingPort implements SignallingPort {
@@ -72,10 +83,17 @@ export class EmbeddedSignallingPort implements SignallingPort {
     const logger = config.logger.child({ component: 'sip' });
     const transport = await UdpTransport.open({ address: config.address, port: config.port, logger });
     const host = config.publicAddress ?? (config.address === '0.0.0.0' || config.address === '::' ? '127.0.0.1' : config.address);
+    const tap = config.tap;
+    const local: Endpoint = { address: host, port: transport.port };
     const core = new UaCore({
       clock: config.clock,
       logger,
-      send: (buf, to) => transport.send(buf, to),
+      send: tap
+        ? (buf, to) => {
+            transport.send(buf, to);
+            tapDatagram(tap, 'out', buf, local, to);
+          }
+        : (buf, to) => transport.send(buf, to),
       local: { host, port: transport.port },
       userAgent: config.userAgent,
       inviteGuardMs: config.inviteGuardMs,
@@ -89,7 +107,14 @@ export class EmbeddedSignallingPort implements SignallingPort {
       rateLimit: config.rateLimit,
       refusalLogIntervalMs: config.refusalLogIntervalMs,
     });
-    transport.onMessage((buf, from) => core.receive(buf, from));
+    transport.onMessage(
+      tap
+        ? (buf, from) => {
+            tapDatagram(tap, 'in', buf, local, from);
+            core.receive(buf, from);
+          }
+        : (buf, from) => core.receive(buf, from),
+    );
     return new EmbeddedSignallingPort(transport, core);
   }
 

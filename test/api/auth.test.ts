@@ -16,7 +16,8 @@ const PUBLIC = new Set(['GET /healthz', 'HEAD /healthz']);
 
 function expectedAccess(method: string, url: string): Role | 'public' {
   const key = `${method} ${url}`;
-  if (PUBLIC.has(key)) return 'public';
+  // The console's static files carry no data: the pages read the API with the operator's token.
+  if (PUBLIC.has(key) || ((method === 'GET' || method === 'HEAD') && (url === '/console' || url.startsWith('/console/')))) return 'public';
   if (ADMIN.has(key)) return 'admin';
   return method === 'GET' || method === 'HEAD' ? 'read-only' : 'operator';
 }

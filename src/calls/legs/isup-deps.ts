@@ -1,7 +1,9 @@
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import type { BearerPort } from '../../mgcp/bearer-port.js';
-import type { IsupService } from '../../ss7/isup/service.js';
+import type { CircuitHandler, IsupService } from '../../ss7/isup/service.js';
+import { tapKey } from '../../util/message-tap.js';
+import type { TrailLinks } from '../call-trail.js';
 import type { IsupTimerValues } from '../../ss7/isup/call-fsm.js';
 import type { Variant } from '../../ss7/variant.js';
 
@@ -26,4 +28,22 @@ export interface IsupLegDeps {
   mediaAddress: string;
   /** Timer values per variant; defaults from the ISUP layer when absent. */
   timers?: (variant: Variant) => IsupTimerValues;
+  /** Where a leg claims its circuit's messages for its call while it holds the circuit. */
+  trail?: TrailLinks;
+}
+
+/**
+ * Takes the circuit's received messages (IsupService.attach) and, with a trail, claims the
+ * circuit's messages for the call `callRef`; the returned function lets go of both.
+ */
+export function attachCircuit(deps: IsupLegDeps, tgId: string, cic: number, callRef: string, handler: CircuitHandler): () => void {
+  const detach = deps.isup.attach(tgId, cic, handler);
+  const trail = deps.trail;
+  if (!trail) return detach;
+  const key = tapKey.circuit(tgId, cic);
+  trail.link(key, callRef);
+  return () => {
+    detach();
+    trail.unlink(key, callRef);
+  };
 }

@@ -14,7 +14,7 @@ import type { IamMessage, IsupMessage } from '../../ss7/isup/messages.js';
 import type { IsupTrunkGroup } from '../../ss7/isup/service.js';
 import { declineAllStreams } from '../sdp.js';
 import { CircuitBearer, bearerCallId } from './circuit-bearer.js';
-import type { IsupLegDeps } from './isup-deps.js';
+import { attachCircuit, type IsupLegDeps } from './isup-deps.js';
 import { partyOfIam } from './isup-party.js';
 import { LegSetupError, type CallParty, type LegDetails, type LegFailure, type OriginatingLeg, type OriginatingLegEvents } from './leg.js';
 
@@ -56,7 +56,7 @@ export class IsupIncomingLeg implements OriginatingLeg {
       indicate: (ind) => this.onIndication(ind),
       unexpected: (e, s) => this.log.warn({ event: e.name, state: s }, 'ISUP event unexpected in this call state; ignored'),
     });
-    this.detach = deps.isup.attach(tg.id, iam.cic, (msg) => this.onMessage(msg));
+    this.detach = attachCircuit(deps, tg.id, iam.cic, callRef, (msg) => this.onMessage(msg));
     this.runner.handle({ name: 'ISUP_IAM' });
   }
 

@@ -13,7 +13,7 @@ import { eventForMessage, messageForRequest } from '../../ss7/isup/call-messages
 import type { IsupMessage } from '../../ss7/isup/messages.js';
 import { declineAllStreams } from '../sdp.js';
 import { CircuitBearer, bearerCallId } from './circuit-bearer.js';
-import type { IsupLegDeps } from './isup-deps.js';
+import { attachCircuit, type IsupLegDeps } from './isup-deps.js';
 import type { LegDetails, TerminatingLeg, TerminatingLegEvents } from './leg.js';
 
 const CAUSE_NO_ROUTE = 3;
@@ -113,7 +113,7 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     this.phase = 'seizing';
     // Owned from seizure on: an IAM from the far end while our gateway connection is being made is a
     // dual seizure for the ISUP service to decide (Q.764 §2.9.1.4), not an IAM on an idle circuit.
-    this.detach = this.deps.isup.attach(this.tgId, cic, (msg) => this.onMessage(msg));
+    this.detach = attachCircuit(this.deps, this.tgId, cic, this.callRef, (msg) => this.onMessage(msg));
 
     let localSdp: string | undefined;
     const endpoint = media.endpointFor(cic);

@@ -42,6 +42,8 @@ export class SipOutboundLeg implements TerminatingLeg {
   private settle!: () => void;
   private readonly abort = new AbortController();
   private dialog?: Dialog;
+  /** The INVITE's Call-ID as a provisional response echoed it (before any dialog). */
+  private earlyCallId?: string;
   private sipStatus?: number;
   private heard = false;
   private over = false;
@@ -57,7 +59,7 @@ export class SipOutboundLeg implements TerminatingLeg {
   }
 
   details(): LegDetails {
-    return { sipCallId: this.dialog?.callId, sipStatus: this.sipStatus, target: this.req.uri };
+    return { sipCallId: this.dialog?.callId ?? this.earlyCallId, sipStatus: this.sipStatus, target: this.req.uri };
   }
 
   start(offer: string | undefined): void {
@@ -71,6 +73,7 @@ export class SipOutboundLeg implements TerminatingLeg {
         signal: this.abort.signal,
         onProvisional: (p) => {
           if (this.over) return;
+          this.earlyCallId ??= p.get('call-id');
           if (!this.heard) {
             this.heard = true;
             this.deps.clock.clearTimeout(this.timer);

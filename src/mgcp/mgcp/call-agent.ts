@@ -15,6 +15,8 @@ import { paramValue, response, type MgcpCommand, type MgcpParam, type MgcpRespon
 import type { RetransmitPolicy } from './transaction-fsm.js';
 import { TransactionLayer, type CommandRequest, type Peer } from './transaction-layer.js';
 import { openUdpTransport, type MgcpTransport } from './transport.js';
+import { mgcpTap } from './tap.js';
+import type { MessageTap } from '../../util/message-tap.js';
 
 export type RestartMethod = (typeof RESTART_METHODS)[number];
 
@@ -59,6 +61,8 @@ export interface CallAgentOptions {
   policy?: Partial<RetransmitPolicy>;
   responseCacheMs?: number;
   piggybackResponseAcks?: boolean;
+  /** Sees every datagram that carries a call id, or answers a command that did (the call trail). */
+  tap?: MessageTap;
 }
 
 export interface CrcxRequest {
@@ -121,11 +125,17 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
     super();
     this.log = opts.log ?? silentLogger;
     this.clock = opts.clock ?? systemClock;
+    const tap = opts.tap && mgcpTap(opts.tap, () => transport.local);
     this.screen = new CommandScreen(opts.gateways ?? [], this.clock, this.log, opts.rejectLogIntervalMs);
     this.layer = new TransactionLayer({
       admit: this.screen.admit,
       responseFrom: this.screen.responseFrom,
-      send: (d, to) => transport.send(d, to),
+      send: tap
+        ? (d, to) => {
+            transport.send(d, to);
+            tap.sent(d, to);
+          }
+        : (d, to) => transport.send(d, to),
       onCommand: (c, from) => this.onCommand(c, from),
       clock: this.clock,
       log: this.log,
@@ -134,7 +144,14 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
       piggybackResponseAcks: opts.piggybackResponseAcks,
       onGiveUp: (peer, verb, endpoint) => this.emit('unreachable', { peer, verb, endpoint }),
     });
-    transport.onDatagram((d, from) => this.layer.receive(d, from));
+    transport.onDatagram(
+      tap
+        ? (d, from) => {
+            tap.received(d, from);
+            this.layer.receive(d, from);
+          }
+        : (d, from) => this.layer.receive(d, from),
+    );
   }
 
   /** Opens a UDP socket (port 0: any free port) and a call agent on it. */

@@ -33,6 +33,7 @@ import {
 import { RepeatingProcedure, type ProcedureTimers } from './supervision.js';
 import { CongestionControl } from './congestion.js';
 import { decodeCircuitState, encodeCircuitState, type CircuitStateReport } from './circuit-query.js';
+import { tapKey, type MessageTap } from '../../util/message-tap.js';
 
 export interface IsupTrunkGroup {
   id: string;
@@ -75,6 +76,8 @@ export interface IsupServiceOptions {
    * 'destination' (available) events. Default false: the assembly calls {@link IsupService.mtpResume}.
    */
   resetOnLinkUp?: boolean;
+  /** Sees every ISUP message sent, and every well-formed one received for a circuit of ours, keyed by circuit (the call trail). */
+  tap?: MessageTap;
 }
 
 /** Receives every message on one circuit while a call owns it. */
@@ -131,7 +134,7 @@ export class IsupService extends EventEmitter {
   private readonly clock: Clock;
   private ownAcl = 0;
   private closed = false;
-  private readonly onTransfer = (pd: MtpTransferData) => this.receive(pd);
+  private readonly onTransfer = (pd: MtpTransferData, meta?: { sg?: string }) => this.receive(pd, meta?.sg);
   private readonly onResume = (pc?: number) => this.mtpResume(typeof pc === 'number' ? pc : undefined);
   private readonly onAspState = (_sg: string, state: string) => state === 'ASP_ACTIVE' && this.mtpResume();
   private readonly onDestination = (c: { pc?: number; available?: boolean }) => c?.available && this.mtpResume(c.pc);
@@ -244,12 +247,15 @@ export class IsupService extends EventEmitter {
       data,
     };
     const ok = this.opts.link.sendTransfer(pd);
-    if (ok) isupMessagesTotal.inc({ trunk_group: tg.id, direction: 'tx', type: msg.type });
+    if (ok) {
+      isupMessagesTotal.inc({ trunk_group: tg.id, direction: 'tx', type: msg.type });
+      this.opts.tap?.({ key: tapKey.circuit(tg.id, msg.cic), protocol: 'isup', dir: 'out', bytes: data, mtp: pd, opens: msg.type === 'IAM' });
+    }
     else this.log.warn({ tg: tg.id, cic: msg.cic, type: msg.type }, 'ISUP message not sent: no active M3UA route to the destination');
     return ok;
   }
 
-  private receive(pd: MtpTransferData): void {
+  private receive(pd: MtpTransferData, via?: string): void {
     if (pd.si !== SI_ISUP) return void isupDroppedTotal.inc({ reason: 'not-isup' });
     if (pd.dpc !== this.opts.ownPointCode) return void isupDroppedTotal.inc({ reason: 'not-our-point-code' });
     const groups = this.byFarPc.get(pd.opc);
@@ -282,6 +288,10 @@ export class IsupService extends EventEmitter {
       isupDroppedTotal.inc({ reason: 'unequipped-cic' });
       if (msg.type !== 'UCIC') this.transmit(groups[0], { type: 'UCIC', cic: msg.cic });
       return;
+    }
+    if (this.opts.tap) {
+      const { opc, dpc, si, ni, mp, sls } = pd;
+      this.opts.tap({ key: tapKey.circuit(tg.id, msg.cic), protocol: 'isup', dir: 'in', bytes: Buffer.from(pd.data), mtp: { opc, dpc, si, ni, mp, sls }, via, opens: msg.type === 'IAM' });
     }
     try {
       this.deliver(tg, msg);
