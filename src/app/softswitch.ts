@@ -4,6 +4,7 @@
  * everything in order. The lab profile (src/app/lab) wraps it; nothing here imports the lab.
  */
 import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { TrunkGroupConfig } from '../class4/trunks/config.js';
@@ -13,6 +14,7 @@ import { openDatabase } from '../store/database.js';
 import { CdrStore } from '../store/cdr-store.js';
 import { SqliteCallJournal } from '../store/call-journal.js';
 import { reportStateOf } from './state-metrics.js';
+import { createSwitchRegistry } from '../util/metrics.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
@@ -64,6 +66,8 @@ export interface SoftswitchHandle {
   link: AspTransferLink;
   routing: RoutingEngine;
   bearer?: BearerPort;
+  /** This switch's Prometheus registry (served at /metrics). */
+  registry: Registry;
   stop(): Promise<void>;
 }
 
@@ -100,6 +104,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       }
     }
   };
+  // One registry per switch, passed to every component (a second switch-side component in the
+  // process, such as the lab's tandem simulator, counts into its own).
+  const registry = createSwitchRegistry();
   try {
     const db = openDatabase(join(config.dataDir, 'softswitch.sqlite'));
     const cdrs = new CdrStore(db);
@@ -118,7 +125,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       db.close();
     });
 
-    const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger });
+    const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger, registry });
 
     const sgs: SgEndpoint[] = overrides.sgs ?? config.ss7.sgs.map((sg) => ({ ...sg, localAddress: config.ss7.m3ua.localAddress }));
     const gateways = overrides.gateways ?? config.mgcp.gateways;
@@ -138,11 +145,11 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     });
     const ports: Array<{ port: BearerPort; domains: string[] }> = [];
     if (gateways.length > 0) {
-      const mgcp = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit });
+      const mgcp = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit, registry });
       ports.push({ port: mgcp, domains: gateways.map((g) => g.domain) });
     }
     if (h248Gateways.length > 0) {
-      const h248 = await openH248Bearer(config.h248, { log: logger, clock });
+      const h248 = await openH248Bearer(config.h248, { log: logger, clock, registry });
       ports.push({ port: h248, domains: h248Gateways.map((g) => g.domain) });
     }
     let bearer: BearerPort | undefined;
@@ -156,7 +163,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         const tg = config.trunkGroups.find((t) => t.gateway === g.name);
         return tg ? [{ name: g.name, probeEndpoint: endpointForCic(tg, tg.cics.first) }] : [];
       });
-      gatewayHealth = new GatewayHealth(router, monitored, clock, logger.child({ component: 'gateway-health' }), config.mgcp.healthProbeMs);
+      gatewayHealth = new GatewayHealth(router, monitored, clock, logger.child({ component: 'gateway-health' }), config.mgcp.healthProbeMs, registry);
       cleanup.push(() => gatewayHealth!.stop());
     }
 
@@ -167,7 +174,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const link = new AspTransferLink({
       sgs,
       connect: async (sg) => {
-        const opts = { localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, logger, clock };
+        const opts = { localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, logger, clock, registry };
         return sg.transport === 'raw' ? connectSctpRaw(opts) : connectSctpOverUdp(opts);
       },
       asp: {
@@ -175,6 +182,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         trafficMode: TRAFFIC_MODES[m3ua.trafficMode],
         networkAppearance: m3ua.networkAppearance,
         beatIntervalMs: m3ua.beatIntervalMs,
+        registry,
       },
       clock,
       logger,
@@ -189,6 +197,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       networkIndicator: config.ss7.networkIndicator,
       logger,
       clock,
+      registry,
       trunkGroups: config.trunkGroups.map((tg) => {
         const farPointCode = pointCodeOf(tg.dpc, tg.variant, `trunkGroups.${tg.id}.dpc`);
         return {
@@ -227,8 +236,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     };
     routing.setAvailability(trunkGroupUsable);
     link.start();
-    reportStateOf({ link, isup });
-    cleanup.push(() => reportStateOf(undefined));
+    reportStateOf(registry, { link, isup });
 
     // --- SIP. Requests from addresses that are no trunk customer are refused before any state is
     // kept (stateless 403 or silence, `sip.unknownSources`), and every source is rate-limited.
@@ -250,21 +258,22 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             maxCompletedTransactions: config.sip.maxCompletedTransactions,
             maxCompletedBytes: config.sip.maxCompletedBytes,
             maxUnacknowledgedFinals: config.sip.maxUnacknowledgedFinals,
+            registry,
           });
     cleanup.push(() => sip.close());
 
     // --- Class 5: tenants' extensions register here with digest authentication (src/class5).
-    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger }) : undefined;
+    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger, registry }) : undefined;
     if (class5) cleanup.push(() => class5.close());
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
-    const fraud = new FraudGuard(config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), config.fraud, clock, logger.child({ component: 'fraud' }));
+    const fraud = new FraudGuard(config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), config.fraud, clock, logger.child({ component: 'fraud' }), registry);
     fraud.seed(cdrs.ratedSince(new Date(clock.now() - 24 * 3_600_000).toISOString()));
     const fraudMetrics = setInterval(() => fraud.updateMetrics(), 10_000);
     fraudMetrics.unref();
     cleanup.push(() => clearInterval(fraudMetrics));
-    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal });
+    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal, registry });
     const isupLegs: IsupLegDeps = {
       isup,
       bearer,
@@ -278,7 +287,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       mediaAddress,
     };
     if (bearer) cleanup.push(releaseCallsOnGatewayRestart(bearer, calls, logger));
-    const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level));
+    const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level), registry);
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
@@ -289,7 +298,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const dids = new DidTable(config.trunkCustomers);
     const targets = [...new Set(config.trunkCustomers.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
     const probe = (uri: string) => sip.request(uri, { method: 'OPTIONS', timeoutMs: 2000 }).then((r) => r.status);
-    const targetHealth = new TargetHealth(targets, probe, clock, logger.child({ component: 'did-targets' }), config.didHealth.probeIntervalMs, config.didHealth.downAfter);
+    const targetHealth = new TargetHealth(targets, probe, clock, logger.child({ component: 'did-targets' }), config.didHealth.probeIntervalMs, config.didHealth.downAfter, registry);
     targetHealth.start();
     cleanup.push(() => targetHealth.stop());
     const pstn = new PstnIntake({
@@ -319,6 +328,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // --- Admin API.
     const api = await createApiServer({
       logger,
+      registry,
       config: config.api,
       lab: config.lab.enabled,
       dataDir: config.dataDir,
@@ -355,6 +365,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       link,
       routing,
       bearer,
+      registry,
       async stop() {
         if (stopped) return;
         stopped = true;

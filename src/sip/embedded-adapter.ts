@@ -1,4 +1,5 @@
 /** SignallingPort over the embedded RFC 3261 stack: UDP transport + transaction layer + UA core. */
+import type { Registry } from 'prom-client';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import {
@@ -60,6 +61,8 @@ export interface EmbeddedSipConfig {
   rateLimit?: RateLimitOptions;
   /** Shortest time between two warn lines about refused or rate-limited sources (default 10 s). */
   refusalLogIntervalMs?: number;
+  /** Where the stack counts (the switch's registry; default: one of its own). */
+  registry?: Registry;
 }
 
 export class EmbeddedSignallingPort implements SignallingPort {
@@ -88,6 +91,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
       admit: config.admit,
       rateLimit: config.rateLimit,
       refusalLogIntervalMs: config.refusalLogIntervalMs,
+      registry: config.registry,
     });
     transport.onMessage((buf, from) => core.receive(buf, from));
     return new EmbeddedSignallingPort(transport, core);

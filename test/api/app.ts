@@ -2,6 +2,7 @@
  * The admin API as the switch builds it, on a real routing engine with the sample decks and a
  * fresh data directory, with one token per role and every log line captured.
  */
+import { Registry } from 'prom-client';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,7 @@ export async function buildApi(opts: TestApiOptions = {}): Promise<TestApi> {
   const config = apiConfigSchema.parse({ ...(opts.tokens === false ? {} : { tokens: tokenEntries }), ...opts.api });
   const app = await createApiServer({
     logger,
+    registry: new Registry(),
     config,
     lab: opts.lab ?? false,
     dataDir,

@@ -18,7 +18,8 @@ import { blockedReason } from './blocked.js';
 import { routingConfigSchema, type CarrierConfig, type CustomerConfig, type RoutingConfig } from './config.js';
 import type { RouteCandidate, RouteDecision, SkipCode, SkippedCarrier } from './decision.js';
 import { jurisdictionOf, rateColumnFor } from './jurisdiction.js';
-import { lcrBuildSeconds, lcrLookupsTotal, lcrPrefixes, lcrReloadsTotal, lcrTableBytes } from './metrics.js';
+import { Registry } from 'prom-client';
+import { lcrMetrics, type LcrMetrics } from './metrics.js';
 import { isNanp, normalizeNumber } from './normalize.js';
 import { parseLnp, parseStateTable } from './tables.js';
 import { activeWindow } from './tod.js';
@@ -35,6 +36,8 @@ export interface EngineOptions {
   baseDir?: string;
   /** Uniform [0,1) source for weighted load sharing; Math.random by default. */
   random?: () => number;
+  /** Where lookups and reloads are counted (the switch's registry; default: one of the engine's own). */
+  registry?: Registry;
 }
 
 export interface LookupQuery {
@@ -73,6 +76,7 @@ export class RoutingEngine {
   private lastBuildMs: number;
   private reloads = 0;
   private lookups = 0;
+  private readonly m: LcrMetrics;
 
   private constructor(
     readonly config: RoutingConfig,
@@ -84,6 +88,7 @@ export class RoutingEngine {
     buildMs: number,
   ) {
     this.table = table;
+    this.m = lcrMetrics(opts.registry ?? new Registry());
     for (const c of config.carriers) this.carriers.set(c.id, c);
     for (const c of config.customers) this.customers.set(c.id, c);
     this.advanceQ850 = new Set(config.advance.q850);
@@ -96,7 +101,8 @@ export class RoutingEngine {
   }
 
   /** Loads the snapshot when it matches the current decks, else parses the decks, builds and writes a snapshot. */
-  static async load(input: unknown, opts: EngineOptions): Promise<RoutingEngine> {
+  static async load(input: unknown, options: EngineOptions): Promise<RoutingEngine> {
+    const opts = { ...options, registry: options.registry ?? new Registry() };
     const parsed = routingConfigSchema.safeParse(input ?? {});
     if (!parsed.success) throw new SoftswitchError('SSW_ERR_CONFIG_INVALID', `routing: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const cfg = parsed.data;
@@ -129,7 +135,7 @@ export class RoutingEngine {
     const t0 = performance.now();
     const table = await buildTableAsync(decks);
     const ms = performance.now() - t0;
-    lcrReloadsTotal.inc({ result: 'ok' });
+    lcrMetrics(opts.registry).lcrReloadsTotal.inc({ result: 'ok' });
     const engine = new RoutingEngine(cfg, opts, table, lnp, states, 'decks', ms);
     if (cfg.snapshot.enabled) await engine.writeSnapshot(fingerprint);
     log.info({ prefixes: table.trie.prefixCount, buildMs: Math.round(ms) }, 'route table built from rate decks');
@@ -190,7 +196,7 @@ export class RoutingEngine {
 
   private finish(decision: RouteDecision, blocked: string | undefined): RouteDecision {
     if (blocked) decision.blocked = blocked;
-    lcrLookupsTotal.inc({ outcome: blocked ? 'blocked' : decision.candidates.length ? 'routed' : 'no-route' });
+    this.m.lcrLookupsTotal.inc({ outcome: blocked ? 'blocked' : decision.candidates.length ? 'routed' : 'no-route' });
     return decision;
   }
 
@@ -308,7 +314,7 @@ export class RoutingEngine {
     if (!this.carriers.has(carrierId)) throw new SoftswitchError('SSW_ERR_UNKNOWN_CARRIER', carrierId);
     const parsed = parseDeck(carrierId, csvText);
     if (!parsed.ok) {
-      lcrReloadsTotal.inc({ result: 'rejected' });
+      this.m.lcrReloadsTotal.inc({ result: 'rejected' });
       this.log.warn({ carrier: carrierId, errorCount: parsed.errorCount }, 'rate deck rejected');
       return { ok: false, carrier: carrierId, errors: parsed.errors, errorCount: parsed.errorCount, rowCount: parsed.rowCount };
     }
@@ -332,7 +338,7 @@ export class RoutingEngine {
     this.table = next;
     this.loadedFrom = 'decks';
     this.reloads++;
-    lcrReloadsTotal.inc({ result: 'ok' });
+    this.m.lcrReloadsTotal.inc({ result: 'ok' });
     this.publishSize();
   }
 
@@ -350,7 +356,7 @@ export class RoutingEngine {
         } else results.push({ ok: false, carrier, errors: r.errors, errorCount: r.errorCount, rowCount: r.rowCount });
       }
       if (results.some((r) => !r.ok)) {
-        lcrReloadsTotal.inc({ result: 'rejected' });
+        this.m.lcrReloadsTotal.inc({ result: 'rejected' });
         return results;
       }
       await this.rebuild(() => decks);
@@ -392,9 +398,9 @@ export class RoutingEngine {
 
   private publishSize(): void {
     const s = tableSize(this.table);
-    lcrPrefixes.set(s.prefixes);
-    lcrTableBytes.set(s.totalBytes);
-    lcrBuildSeconds.set(this.lastBuildMs / 1000);
+    this.m.lcrPrefixes.set(s.prefixes);
+    this.m.lcrTableBytes.set(s.totalBytes);
+    this.m.lcrBuildSeconds.set(this.lastBuildMs / 1000);
   }
 
   private async writeSnapshot(fingerprint: string): Promise<void> {

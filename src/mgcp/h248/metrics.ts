@@ -1,9 +1,8 @@
 /**
- * The H.248 layer's Prometheus metrics, registered on the registry passed in (the process
- * registry by default); asking twice for the same registry returns the same metrics.
+ * The H.248 layer's Prometheus metrics, registered on the registry passed in; asking twice for
+ * the same registry returns the same metrics.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { registry as processRegistry } from '../../util/metrics.js';
 
 export interface H248Metrics {
   /** Outgoing transaction requests by outcome (ok, rejected, timeout). */
@@ -21,7 +20,7 @@ export interface H248Metrics {
 
 const byRegistry = new WeakMap<Registry, H248Metrics>();
 
-export function h248Metrics(registry: Registry = processRegistry): H248Metrics {
+export function h248Metrics(registry: Registry): H248Metrics {
   const known = byRegistry.get(registry);
   if (known) return known;
   const counter = (name: string, help: string, labelNames: string[] = []): Counter<string> =>

@@ -7,6 +7,7 @@
  * fit the MTU and go in separate datagrams when they do not.
  * It holds no socket: datagrams go out through the injected `send`, time through the Clock.
  */
+import { Registry } from 'prom-client';
 import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { checkEncodable, decode, detectEncoding, encode, type TextEncoding } from './codec.js';
@@ -53,7 +54,7 @@ export interface TransactionLayerOptions {
   encoding?: TextEncoding;
   clock?: Clock;
   log?: Logger;
-  /** Where the layer counts (default: the process registry's H.248 metrics). */
+  /** Where the layer counts (default: a registry of its own, which nothing serves). */
   metrics?: H248Metrics;
   policy?: Partial<RetransmitPolicy>;
   /** How long replies are kept for duplicate requests when no TransactionResponseAck comes (D.1.3 LONG-TIMER). */
@@ -143,7 +144,7 @@ export class TransactionLayer {
   constructor(private readonly opts: TransactionLayerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? silentLogger;
-    this.m = opts.metrics ?? h248Metrics();
+    this.m = opts.metrics ?? h248Metrics(new Registry());
     this.policy = { ...DEFAULT_RETRANSMIT_POLICY, ...opts.policy };
     this.replyCacheMs = opts.replyCacheMs ?? 30_000;
     this.pendingAfterMs = opts.pendingAfterMs ?? 200;

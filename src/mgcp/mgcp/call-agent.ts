@@ -5,6 +5,8 @@
  * configured, every command is refused.
  */
 import { EventEmitter } from 'node:events';
+import { Registry } from 'prom-client';
+import { mgcpMetrics } from './metrics.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { CommandScreen } from './command-screen.js';
@@ -59,6 +61,8 @@ export interface CallAgentOptions {
   policy?: Partial<RetransmitPolicy>;
   responseCacheMs?: number;
   piggybackResponseAcks?: boolean;
+  /** Where transactions and refusals are counted (the switch's registry; default: one of the agent's own). */
+  registry?: Registry;
 }
 
 export interface CrcxRequest {
@@ -121,7 +125,8 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
     super();
     this.log = opts.log ?? silentLogger;
     this.clock = opts.clock ?? systemClock;
-    this.screen = new CommandScreen(opts.gateways ?? [], this.clock, this.log, opts.rejectLogIntervalMs);
+    const metrics = mgcpMetrics(opts.registry ?? new Registry());
+    this.screen = new CommandScreen(opts.gateways ?? [], this.clock, this.log, opts.rejectLogIntervalMs, metrics);
     this.layer = new TransactionLayer({
       admit: this.screen.admit,
       responseFrom: this.screen.responseFrom,
@@ -132,6 +137,7 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
       policy: opts.policy,
       responseCacheMs: opts.responseCacheMs,
       piggybackResponseAcks: opts.piggybackResponseAcks,
+      metrics,
       onGiveUp: (peer, verb, endpoint) => this.emit('unreachable', { peer, verb, endpoint }),
     });
     transport.onDatagram((d, from) => this.layer.receive(d, from));

@@ -12,13 +12,8 @@ import { isProvisional, MAX_TRANSACTION_ID, PARAM, RC } from './constants.js';
 import { checkEncodable, decode, encode } from './codec.js';
 import { MgcpError } from './errors.js';
 import { paramValue, response, type MgcpCommand, type MgcpParam, type MgcpResponse } from './messages.js';
-import {
-  mgcpDecodeErrors,
-  mgcpIncoming,
-  mgcpRetransmissions,
-  mgcpTransactions,
-  mgcpTransactionSeconds,
-} from './metrics.js';
+import { Registry } from 'prom-client';
+import { mgcpMetrics, type MgcpMetrics } from './metrics.js';
 import { newEstimate, noteBackoff, observeRtt, rtoOf, type RttEstimate } from './rto.js';
 import {
   DEFAULT_RETRANSMIT_POLICY,
@@ -76,6 +71,8 @@ export interface TransactionLayerOptions {
   responseFrom?(to: Peer, from: Peer): boolean;
   /** Answers kept for duplicates at most (oldest dropped first); bounds memory under a command flood. */
   maxCachedAnswers?: number;
+  /** Where the layer counts (default: a registry of its own, which nothing serves). */
+  metrics?: MgcpMetrics;
 }
 
 interface Outgoing {
@@ -149,8 +146,10 @@ export class TransactionLayer {
   private readonly toReport = new Map<string, number[]>();
   private sweepTimer?: TimerHandle;
   private closed = false;
+  private readonly m: MgcpMetrics;
 
   constructor(private readonly opts: TransactionLayerOptions) {
+    this.m = opts.metrics ?? mgcpMetrics(new Registry());
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? silentLogger;
     this.policy = { ...DEFAULT_RETRANSMIT_POLICY, ...opts.policy };
@@ -225,7 +224,7 @@ export class TransactionLayer {
       switch (a.kind) {
         case 'send':
           if (a.retransmission) {
-            mgcpRetransmissions.inc();
+            this.m.mgcpRetransmissions.inc();
             this.log.debug({ txid: o.txid, verb: o.verb, endpoint: o.endpoint }, 'mgcp retransmit');
           }
           this.opts.send(o.bytes, o.peer);
@@ -245,15 +244,15 @@ export class TransactionLayer {
         case 'complete': {
           this.outgoing.delete(o.txid);
           const final = o.final as MgcpResponse;
-          mgcpTransactions.inc({ verb: o.verb, outcome: final.code < 400 ? 'ok' : 'rejected' });
-          mgcpTransactionSeconds.observe((this.clock.now() - o.startedAt) / 1000);
+          this.m.mgcpTransactions.inc({ verb: o.verb, outcome: final.code < 400 ? 'ok' : 'rejected' });
+          this.m.mgcpTransactionSeconds.observe((this.clock.now() - o.startedAt) / 1000);
           o.resolve(final);
           break;
         }
         case 'fail':
           this.outgoing.delete(o.txid);
           if (a.reason === 'no-response') noteBackoff(this.estimate(o.peer), o.fsm.rtoMs);
-          mgcpTransactions.inc({ verb: o.verb, outcome: 'timeout' });
+          this.m.mgcpTransactions.inc({ verb: o.verb, outcome: 'timeout' });
           this.log.warn({ txid: o.txid, verb: o.verb, endpoint: o.endpoint, peer: o.peer, reason: a.reason }, 'mgcp transaction gave up');
           o.reject(new MgcpError('timeout', undefined, a.reason, o.txid));
           if (a.reason === 'no-response') this.opts.onGiveUp?.(o.peer, o.verb, o.endpoint);
@@ -271,7 +270,7 @@ export class TransactionLayer {
     if (this.opts.admit && !(c0 >= 0x30 && c0 <= 0x39) && this.opts.admit(from, undefined, datagram) !== 'accept') return;
     for (const m of decode(datagram)) {
       if (m.type === 'error') {
-        mgcpDecodeErrors.inc({ code: String(m.code) });
+        this.m.mgcpDecodeErrors.inc({ code: String(m.code) });
         this.log.debug({ from, code: m.code, reason: m.reason }, 'mgcp decode error');
         // RFC 3435 §3.4: a command that cannot be processed is answered with its error code,
         // when it comes from a source that is allowed to send commands at all.
@@ -360,12 +359,12 @@ export class TransactionLayer {
     const cached = this.answers.get(key);
     if (cached) {
       // RFC 3435 §3.5.1: a duplicate gets the same answer; §3.5.6: 100 while the first is still running.
-      mgcpIncoming.inc({ verb: c.verb, duplicate: 'yes' });
+      this.m.mgcpIncoming.inc({ verb: c.verb, duplicate: 'yes' });
       if (!cached.bytes) cached.provisionalSent = true;
       this.opts.send(cached.bytes ?? encode(response(RC.PROVISIONAL, c.transactionId, 'Pending')), from);
       return;
     }
-    mgcpIncoming.inc({ verb: c.verb, duplicate: 'no' });
+    this.m.mgcpIncoming.inc({ verb: c.verb, duplicate: 'no' });
     const entry: CachedAnswer = { expiresAt: this.clock.now() + this.cacheMs };
     if (this.answers.size >= this.maxAnswers) this.forget(this.answers.keys().next().value as string);
     this.answers.set(key, entry);
@@ -409,7 +408,7 @@ export class TransactionLayer {
       if (this.closed || !entry.bytes || (entry.retransmits ?? 0) >= this.policy.maxRetransmits) return;
       entry.retransmits = (entry.retransmits ?? 0) + 1;
       entry.rtoMs = Math.min((entry.rtoMs ?? this.policy.initialRtoMs) * 2, this.policy.maxRtoMs);
-      mgcpRetransmissions.inc();
+      this.m.mgcpRetransmissions.inc();
       this.opts.send(entry.bytes, to);
       this.repeatAnswer(entry, to);
     }, entry.rtoMs ?? this.policy.initialRtoMs);

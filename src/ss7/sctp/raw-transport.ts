@@ -11,6 +11,7 @@ import { createPkgEndpoint } from './node-sctp.js';
 import { PackageAssociation, type SctpTransportAssociation } from './package-association.js';
 import { TUNING_DEFAULTS, resolveTuning, type SctpTuning } from './options.js';
 import { guardListeners } from './guard.js';
+import { Registry } from 'prom-client';
 import { sctpMetrics } from './metrics.js';
 
 export interface SctpRawOptions extends SctpTuning {
@@ -25,12 +26,13 @@ export interface SctpRawOptions extends SctpTuning {
 
 function open(opts: SctpRawOptions, passive: boolean): SctpTransportAssociation {
   const streams = opts.streams ?? TUNING_DEFAULTS.streams;
+  const metrics = sctpMetrics(opts.registry ?? new Registry());
   const endpoint = createPkgEndpoint({ localPort: opts.localPort, localAddress: [opts.localAddress], MIS: streams, OS: streams }, {});
   const transport = (endpoint as unknown as { transport?: { countChecksumErrors?: number; rawsocket?: EventEmitter & { guarded?: boolean } } }).transport;
   const raw = transport?.rawsocket;
   if (raw && !raw.guarded) {
     raw.guarded = true;
-    guardListeners(raw, 'message', () => sctpMetrics.malformedPackets.inc());
+    guardListeners(raw, 'message', () => metrics.malformedPackets.inc());
   }
   const description = `${opts.localAddress}:${endpoint.localPort} ${passive ? '<-' : '->'} ${opts.remoteAddress}:${opts.remotePort} (sctp/ip)`;
   const assoc = new PackageAssociation({
@@ -46,6 +48,7 @@ function open(opts: SctpRawOptions, passive: boolean): SctpTransportAssociation 
     clock: opts.clock ?? systemClock,
     release: () => undefined,
     checksumErrors: () => transport?.countChecksumErrors ?? 0,
+    metrics,
   });
   assoc.start();
   return assoc;

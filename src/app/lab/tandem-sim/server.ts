@@ -2,6 +2,7 @@
  * The tandem simulator as a running node: SG side of M3UA on an SCTP-over-UDP association
  * that accepts the switch's ASP, ISUP toward the switch's point code, and the simulated tandem.
  */
+import { Registry } from 'prom-client';
 import type { Config } from '../../../config/schema.js';
 import type { Clock } from '../../../util/clock.js';
 import { systemClock } from '../../../util/clock.js';
@@ -25,6 +26,8 @@ export interface TandemSimHandle {
   isup: IsupService;
   /** The SCTP association the switch's ASP connects to. */
   association: SctpTransportAssociation;
+  /** The simulator's own metrics (its SCTP, M3UA SG and ISUP counts), apart from the switch's /metrics. */
+  registry: Registry;
   stop(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
   const tandemPc = pointCodeOf(sim.pointCode, variant, 'lab.tandemSim.pointCode');
   const switchPc = pointCodeOf(config.ss7.localPointCode, variant, 'ss7.localPointCode');
   const log = logger.child({ component: 'tandem-sim' });
+  const registry = new Registry();
   // Configuration errors (point codes, rules) surface before any socket is open.
   new TandemRules(sim);
   const trunkGroups = config.trunkGroups
@@ -62,13 +66,14 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
     remotePort: 0,
     logger: log,
     clock,
+    registry,
   });
   const rc = config.ss7.m3ua.routingContext;
-  const sg = new M3uaSg({ ases: [{ routingContext: rc, pointCodes: [switchPc] }], clock, logger: log });
+  const sg = new M3uaSg({ ases: [{ routingContext: rc, pointCodes: [switchPc] }], clock, logger: log, registry });
   sg.addAssociation(assoc);
   const link = new SgTransferLink(sg, rc);
 
-  const isup = new IsupService({ link, ownPointCode: tandemPc, networkIndicator: config.ss7.networkIndicator, trunkGroups, logger: log, clock });
+  const isup = new IsupService({ link, ownPointCode: tandemPc, networkIndicator: config.ss7.networkIndicator, trunkGroups, logger: log, clock, registry });
   const simulator = new TandemSimulator(isup, sim, clock, log);
   log.info({ port: assoc.localPort, pointCode: sim.pointCode, trunkGroups: trunkGroups.map((t) => t.id) }, 'tandem simulator listening (M3UA SG over SCTP/UDP)');
 
@@ -79,6 +84,7 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
     sg,
     isup,
     association: assoc,
+    registry,
     async stop() {
       simulator.close();
       isup.close();
