@@ -12,6 +12,8 @@ export interface StateSources {
   isup: IsupService;
 }
 
+const ASP_STATES = ['CONNECTING', 'ASP_DOWN', 'ASP_INACTIVE', 'ASP_ACTIVE'] as const;
+
 /** Declares the state gauges on the switch's registry, read from `sources` at each scrape. */
 export function reportStateOf(registry: Registry, sources: StateSources): void {
   new Gauge({
@@ -22,6 +24,19 @@ export function reportStateOf(registry: Registry, sources: StateSources): void {
     collect() {
       this.reset();
       for (const s of sources.link.status()) this.set({ sg: s.sg }, s.state === 'ASP_ACTIVE' ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'softswitch_m3ua_asp_state',
+    help: 'State of the ASP toward each signalling gateway (RFC 4666 §4.3.1): 1 for its current state (connecting, asp_down, asp_inactive, asp_active), 0 for the others',
+    labelNames: ['sg', 'state'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of sources.link.status()) {
+        for (const state of ASP_STATES) this.set({ sg: s.sg, state: state.toLowerCase() }, s.state === state ? 1 : 0);
+      }
     },
   });
 

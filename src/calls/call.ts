@@ -261,6 +261,12 @@ export class Call {
     const cdr = this.buildCdr(end, rec);
     this.m.callsTotal.inc({ direction: this.plan.direction, outcome });
     this.m.callReleaseCauseTotal.inc({ cause: String(rec.cause) });
+    const byTg = { direction: this.plan.direction, trunk_group: cdr.trunkGroup ?? cdr.inTrunkGroup ?? 'none' };
+    this.m.attempts.inc(byTg);
+    if (this.answeredAt !== undefined) {
+      this.m.answers.inc(byTg);
+      this.m.answeredSeconds.inc(byTg, cdr.billableMs / 1000);
+    } else this.m.failures.inc({ ...byTg, cause: String(rec.cause) });
     try {
       this.opts.writeCdr(cdr);
     } catch (err) {

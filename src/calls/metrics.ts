@@ -38,6 +38,36 @@ export const callMetrics = perRegistry((registry: Registry) => ({
     registers: [registry],
   }),
 
+  // ASR and ACD inputs per trunk group (the outgoing one, else the one the call came in on; "none"
+  // for SIP to SIP), counted when the call ends: ASR = answers / attempts, ACD = answered seconds / answers.
+  attempts: new Counter({
+    name: 'softswitch_call_attempts_total',
+    help: 'Calls ended, answered or not, by direction and trunk group (ASR denominator)',
+    labelNames: ['direction', 'trunk_group'] as const,
+    registers: [registry],
+  }),
+
+  answers: new Counter({
+    name: 'softswitch_call_answers_total',
+    help: 'Answered calls by direction and trunk group (ASR numerator)',
+    labelNames: ['direction', 'trunk_group'] as const,
+    registers: [registry],
+  }),
+
+  failures: new Counter({
+    name: 'softswitch_call_failures_total',
+    help: 'Calls ended without answer, by direction, trunk group and Q.850 cause',
+    labelNames: ['direction', 'trunk_group', 'cause'] as const,
+    registers: [registry],
+  }),
+
+  answeredSeconds: new Counter({
+    name: 'softswitch_call_answered_seconds_total',
+    help: 'Seconds from answer to release of answered calls, by direction and trunk group (ACD numerator)',
+    labelNames: ['direction', 'trunk_group'] as const,
+    registers: [registry],
+  }),
+
   sipRejectTotal: new Counter({
     name: 'softswitch_sip_reject_total',
     help: 'INVITEs refused before routing, by SIP status and reason',

@@ -77,6 +77,12 @@ export const sipMetrics = perRegistry((registry: Registry) => {
       labelNames: ['method'],
       registers: [registry],
     }),
+    responses: new Counter({
+      name: 'softswitch_sip_responses_total',
+      help: 'SIP responses by class (1xx..6xx) and direction (sent: built and sent by the stack, retransmissions by the transaction layer not included; received: parsed)',
+      labelNames: ['class', 'direction'],
+      registers: [registry],
+    }),
     completedEvicted: new Counter({
       name: 'softswitch_sip_completed_evicted_total',
       help: 'Finished server transactions forgotten before their timer because the completed store was full',
@@ -92,6 +98,9 @@ interface Accepted {
   /** §8.2.2.2 merge key of an initial INVITE, released when the entry goes. */
   merge?: string;
 }
+
+/** A metric label from a status code: 1xx..6xx (the parser admits only 100..699). */
+const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
 
 /** A metric label from a wire method: known methods by name, anything else as one value. */
 const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? method : 'other');
@@ -224,6 +233,7 @@ export class UaCore {
   }
 
   private transmit(msg: SipMessage, to: Endpoint): void {
+    if (msg.kind === 'response') this.m.responses.inc({ class: statusClass(msg.status), direction: 'sent' });
     this.opts.send(this.encode(msg), to);
   }
 
@@ -249,7 +259,10 @@ export class UaCore {
     }
     const msg = parsed.message;
     this.m.received.inc({ kind: msg.kind === 'request' ? methodLabel(msg.method) : 'response' });
-    if (msg.kind === 'response') return this.receiveResponse(msg);
+    if (msg.kind === 'response') {
+      this.m.responses.inc({ class: statusClass(msg.status), direction: 'received' });
+      return this.receiveResponse(msg);
+    }
     if (!this.answerable(msg)) {
       this.m.rejected.inc();
       this.log.debug({ source }, 'sip request without a usable Via dropped');

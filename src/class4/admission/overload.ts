@@ -36,7 +36,7 @@ export type OverloadConfig = z.infer<typeof overloadConfigSchema>;
 
 export const overloadMetrics = perRegistry((registry: Registry) => ({
   overloadLevel: new Gauge({ name: 'softswitch_overload_level', help: 'Overload level: 0 normal, 1 congested, 2 severe (ISUP ACL levels)', registers: [registry] }),
-  eventLoopLag: new Gauge({ name: 'softswitch_event_loop_lag_seconds', help: 'Event-loop delay, p99 over the last sample window', registers: [registry] }),
+  eventLoopLag: new Gauge({ name: 'softswitch_event_loop_lag_seconds', help: 'Event-loop delay (perf_hooks monitorEventLoopDelay): mean over the last sample window', registers: [registry] }),
   overloadRejectedTotal: new Counter({
     name: 'softswitch_overload_rejected_total',
     help: 'New calls refused by overload admission, by protocol and reason',

@@ -136,6 +136,7 @@ export class RoutingEngine {
     const table = await buildTableAsync(decks);
     const ms = performance.now() - t0;
     lcrMetrics(opts.registry).lcrReloadsTotal.inc({ result: 'ok' });
+    lcrMetrics(opts.registry).lcrReloadSeconds.observe(ms / 1000);
     const engine = new RoutingEngine(cfg, opts, table, lnp, states, 'decks', ms);
     if (cfg.snapshot.enabled) await engine.writeSnapshot(fingerprint);
     log.info({ prefixes: table.trie.prefixCount, buildMs: Math.round(ms) }, 'route table built from rate decks');
@@ -335,6 +336,7 @@ export class RoutingEngine {
     const t0 = performance.now();
     const next = await buildTableAsync(change(existing));
     this.lastBuildMs = performance.now() - t0;
+    this.m.lcrReloadSeconds.observe(this.lastBuildMs / 1000);
     this.table = next;
     this.loadedFrom = 'decks';
     this.reloads++;

@@ -7,13 +7,14 @@ export const mgcpMetrics = perRegistry((registry: Registry) => {
   return {
     mgcpTransactions: counter(
       'softswitch_mgcp_transactions_total',
-      'Outgoing MGCP transactions by verb and outcome (ok, rejected, timeout)',
-      ['verb', 'outcome'],
+      'Outgoing MGCP transactions by verb, outcome (ok, rejected, timeout) and gateway (the endpoint\'s domain)',
+      ['verb', 'outcome', 'gateway'],
     ),
 
     mgcpRetransmissions: counter(
       'softswitch_mgcp_retransmissions_total',
-      'MGCP commands sent again after the retransmission timer expired',
+      'MGCP commands sent again after the retransmission timer expired, by gateway (the endpoint\'s domain)',
+      ['gateway'],
     ),
 
     mgcpIncoming: counter(

@@ -100,9 +100,17 @@ interface CachedAnswer {
   timer?: TimerHandle;
   retransmits?: number;
   rtoMs?: number;
+  /** The gateway's domain, for the retransmission count. */
+  gateway: string;
 }
 
 const peerKey = (p: Peer): string => `${p.address}|${p.port}`;
+
+/** The metric label of a gateway: its endpoints' domain (RFC 3435 §2.1.1), lower case; "unknown" without one. */
+const gatewayLabel = (endpoint: string): string => {
+  const at = endpoint.lastIndexOf('@');
+  return at < 0 ? 'unknown' : endpoint.slice(at + 1).toLowerCase().slice(0, 64);
+};
 
 /** Parses a ResponseAck value such as "6234-6255, 6257" (RFC 3435 §3.2.2.19), bounded. */
 export function parseResponseAck(value: string): Array<[number, number]> {
@@ -224,7 +232,7 @@ export class TransactionLayer {
       switch (a.kind) {
         case 'send':
           if (a.retransmission) {
-            this.m.mgcpRetransmissions.inc();
+            this.m.mgcpRetransmissions.inc({ gateway: gatewayLabel(o.endpoint) });
             this.log.debug({ txid: o.txid, verb: o.verb, endpoint: o.endpoint }, 'mgcp retransmit');
           }
           this.opts.send(o.bytes, o.peer);
@@ -244,7 +252,7 @@ export class TransactionLayer {
         case 'complete': {
           this.outgoing.delete(o.txid);
           const final = o.final as MgcpResponse;
-          this.m.mgcpTransactions.inc({ verb: o.verb, outcome: final.code < 400 ? 'ok' : 'rejected' });
+          this.m.mgcpTransactions.inc({ verb: o.verb, outcome: final.code < 400 ? 'ok' : 'rejected', gateway: gatewayLabel(o.endpoint) });
           this.m.mgcpTransactionSeconds.observe((this.clock.now() - o.startedAt) / 1000);
           o.resolve(final);
           break;
@@ -252,7 +260,7 @@ export class TransactionLayer {
         case 'fail':
           this.outgoing.delete(o.txid);
           if (a.reason === 'no-response') noteBackoff(this.estimate(o.peer), o.fsm.rtoMs);
-          this.m.mgcpTransactions.inc({ verb: o.verb, outcome: 'timeout' });
+          this.m.mgcpTransactions.inc({ verb: o.verb, outcome: 'timeout', gateway: gatewayLabel(o.endpoint) });
           this.log.warn({ txid: o.txid, verb: o.verb, endpoint: o.endpoint, peer: o.peer, reason: a.reason }, 'mgcp transaction gave up');
           o.reject(new MgcpError('timeout', undefined, a.reason, o.txid));
           if (a.reason === 'no-response') this.opts.onGiveUp?.(o.peer, o.verb, o.endpoint);
@@ -365,7 +373,7 @@ export class TransactionLayer {
       return;
     }
     this.m.mgcpIncoming.inc({ verb: c.verb, duplicate: 'no' });
-    const entry: CachedAnswer = { expiresAt: this.clock.now() + this.cacheMs };
+    const entry: CachedAnswer = { expiresAt: this.clock.now() + this.cacheMs, gateway: gatewayLabel(c.endpoint) };
     if (this.answers.size >= this.maxAnswers) this.forget(this.answers.keys().next().value as string);
     this.answers.set(key, entry);
     this.scheduleSweep();
@@ -408,7 +416,7 @@ export class TransactionLayer {
       if (this.closed || !entry.bytes || (entry.retransmits ?? 0) >= this.policy.maxRetransmits) return;
       entry.retransmits = (entry.retransmits ?? 0) + 1;
       entry.rtoMs = Math.min((entry.rtoMs ?? this.policy.initialRtoMs) * 2, this.policy.maxRtoMs);
-      this.m.mgcpRetransmissions.inc();
+      this.m.mgcpRetransmissions.inc({ gateway: entry.gateway });
       this.opts.send(entry.bytes, to);
       this.repeatAnswer(entry, to);
     }, entry.rtoMs ?? this.policy.initialRtoMs);

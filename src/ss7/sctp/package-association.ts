@@ -225,10 +225,31 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
     this.wire(a);
   }
 
+  /**
+   * The package keeps no retransmission count; its T3-rtx expiry and fast-retransmit methods are
+   * wrapped on this association (the package calls both through `this`) to count each event.
+   */
+  private countRetransmissions(a: PkgAssociation): void {
+    const { retransmissions } = this.opts.metrics;
+    const expireT3 = a._expireT3;
+    const fastRetransmit = a._fastRetransmit;
+    if (typeof expireT3 !== 'function' || typeof fastRetransmit !== 'function') return;
+    a._expireT3 = function (this: PkgAssociation) {
+      // An expiry with nothing in flight retransmits nothing (the package logs it as a bug and returns).
+      if (Object.keys((this as unknown as { sent: object }).sent ?? {}).length > 0) retransmissions.inc({ kind: 't3_rtx' });
+      return expireT3.call(this);
+    };
+    a._fastRetransmit = function (this: PkgAssociation) {
+      retransmissions.inc({ kind: 'fast' });
+      return fastRetransmit.call(this);
+    };
+  }
+
   private wire(a: PkgAssociation): void {
     this.current = a;
     a.hb_interval = this.opts.heartbeatIntervalMs;
     a.path_max_retrans = this.opts.pathMaxRetrans;
+    this.countRetransmissions(a);
     const mine = () => this.current === a;
     a.once('COMMUNICATION UP', () => mine() && this.dispatch({ type: 'COMM_UP' }));
     // The patched package reports every end of an association here exactly once, after its TCB
