@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { CallFsm, type CallAction, type CallEvent, type CallState, type ReleasedBy } from './call-fsm.js';
-import type { CallJournal, Cdr, CdrSink } from './cdr.js';
+import { chargeOf, type CallJournal, type Cdr, type CdrSink } from './cdr.js';
 import type { LegFailure, OriginatingLeg, TerminatingLeg } from './legs/leg.js';
 import type { CallPlan, Destination } from './plan.js';
 import { Registry } from 'prom-client';
@@ -295,6 +295,8 @@ export class Call {
       trunkGroup: b.trunkGroup,
       cic: b.cic,
       rate: d?.rate,
+      deckVersion: d?.deck,
+      charge: this.answeredAt === undefined ? undefined : chargeOf(d?.rate, end - this.answeredAt),
       jurisdiction: this.plan.cdr.jurisdiction,
       startTime: new Date(this.startedAt).toISOString(),
       answerTime: this.answeredAt === undefined ? undefined : new Date(this.answeredAt).toISOString(),

@@ -29,6 +29,8 @@ const COLUMNS: Array<[keyof Cdr, string]> = [
   ['trunkGroup', 'trunk_group'],
   ['cic', 'cic'],
   ['rate', 'rate'],
+  ['deckVersion', 'deck_version'],
+  ['charge', 'charge'],
   ['jurisdiction', 'jurisdiction'],
   ['startTime', 'start_time'],
   ['answerTime', 'answer_time'],

@@ -77,6 +77,8 @@ export class RoutingEngine {
   private reloads = 0;
   private lookups = 0;
   private readonly m: LcrMetrics;
+  /** Per carrier, the version (content hash) of the deck in the active table. */
+  private readonly deckVersions = new Map<string, string>();
 
   private constructor(
     readonly config: RoutingConfig,
@@ -119,7 +121,7 @@ export class RoutingEngine {
         const snap = decodeSnapshot(buf);
         if (snap.ok && snap.fingerprint === fingerprint) {
           log.info({ snapshot: snapPath, prefixes: snap.table.trie.prefixCount }, 'route table loaded from snapshot');
-          return new RoutingEngine(cfg, opts, snap.table, lnp, states, 'snapshot', 0);
+          return new RoutingEngine(cfg, opts, snap.table, lnp, states, 'snapshot', 0).noteDecks(texts);
         }
         log.warn({ snapshot: snapPath, reason: snap.ok ? 'decks changed since it was written' : snap.reason }, 'route table snapshot not used; rebuilding');
       }
@@ -137,10 +139,20 @@ export class RoutingEngine {
     const ms = performance.now() - t0;
     lcrMetrics(opts.registry).lcrReloadsTotal.inc({ result: 'ok' });
     lcrMetrics(opts.registry).lcrReloadSeconds.observe(ms / 1000);
-    const engine = new RoutingEngine(cfg, opts, table, lnp, states, 'decks', ms);
+    const engine = new RoutingEngine(cfg, opts, table, lnp, states, 'decks', ms).noteDecks(texts);
     if (cfg.snapshot.enabled) await engine.writeSnapshot(fingerprint);
     log.info({ prefixes: table.trie.prefixCount, buildMs: Math.round(ms) }, 'route table built from rate decks');
     return engine;
+  }
+
+  /** The version of a carrier's rate deck in the active table (what CDRs are rated with). */
+  deckVersion(carrier: string): string | undefined {
+    return this.deckVersions.get(carrier);
+  }
+
+  private noteDecks(texts: DeckText[]): this {
+    for (const t of texts) this.deckVersions.set(t.carrier, deckVersionOf(t.text));
+    return this;
   }
 
   /** Plug in destination availability (M3UA DUNA/DAVA, gateway health): false skips the trunk group. */
@@ -322,6 +334,7 @@ export class RoutingEngine {
     const t0 = performance.now();
     await this.rebuild((existing) => this.config.carriers.map((c) => (c.id === carrierId ? parsed.deck : (existing.get(c.id) ?? emptyDeck(c.id)))));
     const buildMs = performance.now() - t0;
+    this.deckVersions.set(carrierId, deckVersionOf(csvText));
     const deckFile = overridePath(this.opts.dataDir, carrierId);
     await mkdir(dirname(deckFile), { recursive: true });
     await writeAtomic(deckFile, csvText);
@@ -362,6 +375,7 @@ export class RoutingEngine {
         return results;
       }
       await this.rebuild(() => decks);
+      this.noteDecks(texts);
       if (this.config.snapshot.enabled) await this.writeSnapshot(fingerprintOf(texts));
       return results.map((r) => ({ ...r, prefixes: this.table.trie.prefixCount, buildMs: this.lastBuildMs }));
     });
@@ -452,6 +466,11 @@ async function readDecks(cfg: RoutingConfig, dataDir: string, base: string): Pro
     out.push({ carrier: c.id, path, text });
   }
   return out;
+}
+
+/** A deck's version: the first 16 hex digits of the SHA-256 of its text. */
+function deckVersionOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 function fingerprintOf(texts: DeckText[]): string {
