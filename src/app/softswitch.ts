@@ -19,6 +19,7 @@ import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
 import { registrationRoutes } from '../api/routes-registrations.js';
+import { cdrRoutes } from '../api/routes-cdrs.js';
 import { startClass5, SUBSCRIBER_METHODS } from '../class5/index.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
 import { claimInvites } from '../class5/invite-claim.js';
@@ -346,7 +347,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), (app) => cdrRoutes(app, { cdrs }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());
