@@ -8,11 +8,13 @@
  *   GET /api/v1/trunk-groups      circuits per trunk group, gateway health
  */
 import type { FastifyInstance } from 'fastify';
-import { registry } from '../util/metrics.js';
+import type { Registry } from 'prom-client';
 import type { CdrStore } from '../store/cdr-store.js';
 import { errorReply, openObject } from './schemas.js';
 
 export interface StatusSources {
+  /** The switch's Prometheus registry, served at /metrics. */
+  registry: Registry;
   cdrs?: CdrStore;
   calls?: () => unknown[];
   health?: () => Record<string, boolean | string>;
@@ -70,8 +72,8 @@ export async function statusRoutes(app: FastifyInstance, src: StatusSources): Pr
   });
 
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['status'], response: { 200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: str } } } } } }, async (_req, reply) => {
-    const body = await registry.metrics();
-    return reply.header('content-type', registry.contentType).send(body);
+    const body = await src.registry.metrics();
+    return reply.header('content-type', src.registry.contentType).send(body);
   });
 
   app.get('/api/v1/calls', { schema: { summary: 'Active calls', tags: ['calls'], response: { 200: { type: 'object', properties: { calls: { type: 'array', items: openObject({}) } }, required: ['calls'] } } } }, async () => ({ calls: src.calls?.() ?? [] }));

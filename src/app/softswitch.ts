@@ -4,6 +4,7 @@
  * everything in order. The lab profile (src/app/lab) wraps it; nothing here imports the lab.
  */
 import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { TrunkGroupConfig } from '../class4/trunks/config.js';
@@ -13,12 +14,14 @@ import { openDatabase } from '../store/database.js';
 import { CdrStore } from '../store/cdr-store.js';
 import { SqliteCallJournal } from '../store/call-journal.js';
 import { reportStateOf } from './state-metrics.js';
+import { createSwitchRegistry } from '../util/metrics.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
 import { registrationRoutes } from '../api/routes-registrations.js';
 import { callRoutes, isupPathOf } from '../api/routes-calls.js';
 import { CallTrail } from '../calls/call-trail.js';
+import { cdrRoutes } from '../api/routes-cdrs.js';
 import { startClass5, SUBSCRIBER_METHODS } from '../class5/index.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
 import { claimInvites } from '../class5/invite-claim.js';
@@ -69,6 +72,8 @@ export interface SoftswitchHandle {
   bearer?: BearerPort;
   /** Circuits looped for a continuity check now (absent without gateways). */
   continuity?: ContinuityLoops;
+  /** This switch's Prometheus registry (served at /metrics). */
+  registry: Registry;
   stop(): Promise<void>;
 }
 
@@ -105,6 +110,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       }
     }
   };
+  // One registry per switch, passed to every component (a second switch-side component in the
+  // process, such as the lab's tandem simulator, counts into its own).
+  const registry = createSwitchRegistry();
   try {
     const db = openDatabase(join(config.dataDir, 'softswitch.sqlite'));
     const cdrs = new CdrStore(db);
@@ -123,7 +131,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       db.close();
     });
 
-    const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger });
+    const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger, registry });
 
     const sgs: SgEndpoint[] = overrides.sgs ?? config.ss7.sgs.map((sg) => ({ ...sg, localAddress: config.ss7.m3ua.localAddress }));
     const gateways = overrides.gateways ?? config.mgcp.gateways;
@@ -146,11 +154,11 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const tap = trail.enabled ? trail.tap : undefined;
     const ports: Array<{ port: BearerPort; domains: string[] }> = [];
     if (gateways.length > 0) {
-      const mgcp = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit, tap });
+      const mgcp = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit, tap, registry });
       ports.push({ port: mgcp, domains: gateways.map((g) => g.domain) });
     }
     if (h248Gateways.length > 0) {
-      const h248 = await openH248Bearer(config.h248, { log: logger, clock });
+      const h248 = await openH248Bearer(config.h248, { log: logger, clock, registry });
       ports.push({ port: h248, domains: h248Gateways.map((g) => g.domain) });
     }
     let bearer: BearerPort | undefined;
@@ -164,7 +172,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         const tg = config.trunkGroups.find((t) => t.gateway === g.name);
         return tg ? [{ name: g.name, probeEndpoint: endpointForCic(tg, tg.cics.first) }] : [];
       });
-      gatewayHealth = new GatewayHealth(router, monitored, clock, logger.child({ component: 'gateway-health' }), config.mgcp.healthProbeMs);
+      gatewayHealth = new GatewayHealth(router, monitored, clock, logger.child({ component: 'gateway-health' }), config.mgcp.healthProbeMs, registry);
       cleanup.push(() => gatewayHealth!.stop());
     }
 
@@ -175,7 +183,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const link = new AspTransferLink({
       sgs,
       connect: async (sg) => {
-        const opts = { localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, logger, clock };
+        const opts = { localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, logger, clock, registry };
         return sg.transport === 'raw' ? connectSctpRaw(opts) : connectSctpOverUdp(opts);
       },
       asp: {
@@ -183,6 +191,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         trafficMode: TRAFFIC_MODES[m3ua.trafficMode],
         networkAppearance: m3ua.networkAppearance,
         beatIntervalMs: m3ua.beatIntervalMs,
+        registry,
       },
       clock,
       logger,
@@ -207,6 +216,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       logger,
       clock,
       tap,
+      registry,
       trunkGroups: config.trunkGroups.map((tg) => {
         const farPointCode = pointCodeOf(tg.dpc, tg.variant, `trunkGroups.${tg.id}.dpc`);
         return {
@@ -245,8 +255,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     };
     routing.setAvailability(trunkGroupUsable);
     link.start();
-    reportStateOf({ link, isup });
-    cleanup.push(() => reportStateOf(undefined));
+    reportStateOf(registry, { link, isup });
 
     // --- SIP. Requests from addresses that are no trunk customer are refused before any state is
     // kept (stateless 403 or silence, `sip.unknownSources`), and every source is rate-limited.
@@ -269,21 +278,22 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             maxCompletedBytes: config.sip.maxCompletedBytes,
             maxUnacknowledgedFinals: config.sip.maxUnacknowledgedFinals,
             tap,
+            registry,
           });
     cleanup.push(() => sip.close());
 
     // --- Class 5: tenants' extensions register here with digest authentication (src/class5).
-    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger }) : undefined;
+    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger, registry }) : undefined;
     if (class5) cleanup.push(() => class5.close());
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
-    const fraud = new FraudGuard(config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), config.fraud, clock, logger.child({ component: 'fraud' }));
+    const fraud = new FraudGuard(config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), config.fraud, clock, logger.child({ component: 'fraud' }), registry);
     fraud.seed(cdrs.ratedSince(new Date(clock.now() - 24 * 3_600_000).toISOString()));
     const fraudMetrics = setInterval(() => fraud.updateMetrics(), 10_000);
     fraudMetrics.unref();
     cleanup.push(() => clearInterval(fraudMetrics));
-    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal, trail: tap && trail });
+    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal, trail: tap && trail, registry });
     const isupLegs: IsupLegDeps = {
       isup,
       bearer,
@@ -298,7 +308,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       trail: tap && trail,
     };
     if (bearer) cleanup.push(releaseCallsOnGatewayRestart(bearer, calls, logger));
-    const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level));
+    const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level), registry);
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
@@ -309,7 +319,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const dids = new DidTable(config.trunkCustomers);
     const targets = [...new Set(config.trunkCustomers.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
     const probe = (uri: string) => sip.request(uri, { method: 'OPTIONS', timeoutMs: 2000 }).then((r) => r.status);
-    const targetHealth = new TargetHealth(targets, probe, clock, logger.child({ component: 'did-targets' }), config.didHealth.probeIntervalMs, config.didHealth.downAfter);
+    const targetHealth = new TargetHealth(targets, probe, clock, logger.child({ component: 'did-targets' }), config.didHealth.probeIntervalMs, config.didHealth.downAfter, registry);
     targetHealth.start();
     cleanup.push(() => targetHealth.stop());
     const pstn = new PstnIntake({
@@ -339,6 +349,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // --- Admin API.
     const api = await createApiServer({
       logger,
+      registry,
       config: config.api,
       lab: config.lab.enabled,
       dataDir: config.dataDir,
@@ -356,7 +367,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), (app) => cdrRoutes(app, { cdrs }), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());
@@ -376,6 +387,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       routing,
       bearer,
       continuity,
+      registry,
       async stop() {
         if (stopped) return;
         stopped = true;

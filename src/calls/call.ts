@@ -7,13 +7,14 @@ import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { CallFsm, type CallAction, type CallEvent, type CallState, type ReleasedBy } from './call-fsm.js';
-import type { CallJournal, Cdr, CdrSink } from './cdr.js';
+import { chargeOf, type CallJournal, type Cdr, type CdrSink } from './cdr.js';
 import type { LegFailure, OriginatingLeg, TerminatingLeg } from './legs/leg.js';
 import type { CallPlan, Destination } from './plan.js';
 import { tapKey } from '../util/message-tap.js';
 import type { TrailLinks } from './call-trail.js';
 import { bearerCallId } from './legs/circuit-bearer.js';
-import { callReleaseCauseTotal, callSetupSeconds, callsActive, callsTotal, routeAdvanceTotal } from './metrics.js';
+import { Registry } from 'prom-client';
+import { callMetrics, type CallMetrics } from './metrics.js';
 
 /** Q.850 causes the engine itself uses. */
 const CAUSE_NORMAL = 16;
@@ -29,6 +30,8 @@ export interface CallOptions {
   journal?: CallJournal;
   /** Each call claims its signalling here (SIP Call-IDs, bearer call id) for its ladder. */
   trail?: TrailLinks;
+  /** Where calls are counted (the switch's registry; default: one of the call's own, which nothing serves). */
+  registry?: Registry;
 }
 
 export interface CallSnapshot {
@@ -73,6 +76,7 @@ export class Call {
   /** Resolves when set-up is over: answered, or ended without answer (overload admission counts calls in set-up). */
   readonly setupOver: Promise<void>;
   private setupEnded!: () => void;
+  private readonly m: CallMetrics;
 
   constructor(
     private readonly a: OriginatingLeg,
@@ -82,6 +86,7 @@ export class Call {
   ) {
     this.id = id ?? randomUUID();
     this.startedAt = opts.clock.now();
+    this.m = callMetrics(opts.registry ?? new Registry());
     this.done = new Promise<void>((resolve) => (this.finished = resolve));
     this.setupOver = new Promise<void>((resolve) => (this.setupEnded = resolve));
     const d = a.details();
@@ -109,7 +114,7 @@ export class Call {
 
   /** Starts the call; `done` resolves when it has ended. */
   start(): Promise<void> {
-    callsActive.inc({ direction: this.plan.direction });
+    this.m.callsActive.inc({ direction: this.plan.direction });
     void this.begin();
     return this.done;
   }
@@ -191,7 +196,7 @@ export class Call {
         return;
       case 'answered':
         this.answeredAt = this.opts.clock.now();
-        callSetupSeconds.observe((this.answeredAt - this.startedAt) / 1000);
+        this.m.callSetupSeconds.observe((this.answeredAt - this.startedAt) / 1000);
         this.log.info({ setupMs: this.answeredAt - this.startedAt }, 'call answered');
         this.setupEnded();
         if (this.opts.journal) {
@@ -229,7 +234,7 @@ export class Call {
       if (!more || !this.plan.advanceOn(failure)) {
         return this.dispatch({ name: 'NO_ROUTE', failure: more ? failure : (this.plan.exhausted?.(failure) ?? failure) });
       }
-      routeAdvanceTotal.inc({ from_carrier: this.destination.carrier ?? this.destination.label, cause: String(failure.cause) });
+      this.m.routeAdvanceTotal.inc({ from_carrier: this.destination.carrier ?? this.destination.label, cause: String(failure.cause) });
       this.log.info({ from: this.destination.label, cause: failure.cause, sipStatus: failure.sipStatus, next: this.plan.destinations[this.next].label }, 'route advance');
     }
     if (!more) return this.dispatch({ name: 'NO_ROUTE', failure: this.lastFailure ?? { cause: 3 } });
@@ -264,13 +269,19 @@ export class Call {
     if (this.ended) return;
     this.ended = true;
     this.opts.clock.clearTimeout(this.durationCap);
-    callsActive.dec({ direction: this.plan.direction });
+    this.m.callsActive.dec({ direction: this.plan.direction });
     const end = this.opts.clock.now();
     const rec = this.record ?? { cause: CAUSE_NORMAL, by: 'switch' as const, canceled: false };
     const outcome = this.answeredAt !== undefined ? 'answered' : rec.canceled ? 'canceled' : 'failed';
     const cdr = this.buildCdr(end, rec);
-    callsTotal.inc({ direction: this.plan.direction, outcome });
-    callReleaseCauseTotal.inc({ cause: String(rec.cause) });
+    this.m.callsTotal.inc({ direction: this.plan.direction, outcome });
+    this.m.callReleaseCauseTotal.inc({ cause: String(rec.cause) });
+    const byTg = { direction: this.plan.direction, trunk_group: cdr.trunkGroup ?? cdr.inTrunkGroup ?? 'none' };
+    this.m.attempts.inc(byTg);
+    if (this.answeredAt !== undefined) {
+      this.m.answers.inc(byTg);
+      this.m.answeredSeconds.inc(byTg, cdr.billableMs / 1000);
+    } else this.m.failures.inc({ ...byTg, cause: String(rec.cause) });
     try {
       this.opts.writeCdr(cdr);
     } catch (err) {
@@ -299,6 +310,8 @@ export class Call {
       trunkGroup: b.trunkGroup,
       cic: b.cic,
       rate: d?.rate,
+      deckVersion: d?.deck,
+      charge: this.answeredAt === undefined ? undefined : chargeOf(d?.rate, end - this.answeredAt),
       jurisdiction: this.plan.cdr.jurisdiction,
       startTime: new Date(this.startedAt).toISOString(),
       answerTime: this.answeredAt === undefined ? undefined : new Date(this.answeredAt).toISOString(),

@@ -14,7 +14,12 @@ export interface Cdr {
   carrier?: string;
   trunkGroup?: string;
   cic?: number;
+  /** Rate per minute of the deck row that routed the call (the deck's currency). */
   rate?: number;
+  /** Version of the carrier's rate deck that routed the call (content hash, as the routing engine had it loaded). */
+  deckVersion?: string;
+  /** rate × billable minutes (billed per second, unrounded beyond 1e-6). */
+  charge?: number;
   jurisdiction?: string;
   startTime: string;
   answerTime?: string;
@@ -44,3 +49,8 @@ export interface CallJournal {
 }
 
 export type CdrSink = (cdr: Cdr) => void;
+
+/** What a call costs at `rate` per minute for `billableMs` of talk, billed per second (to 1e-6). */
+export function chargeOf(rate: number | undefined, billableMs: number): number | undefined {
+  return rate === undefined ? undefined : Math.round(rate * (billableMs / 60_000) * 1e6) / 1e6;
+}

@@ -2,6 +2,7 @@
  * The switch's calls: starts each call on the engine, keeps the active ones (admin API view,
  * per-customer counts), and on a graceful stop releases them all and waits for them to end.
  */
+import { Registry } from 'prom-client';
 import type { Clock } from '../util/clock.js';
 import { Call, type CallOptions, type CallSnapshot } from './call.js';
 import type { OriginatingLeg } from './legs/leg.js';
@@ -13,10 +14,20 @@ export class CallManager {
   private draining = false;
   private idleWaiters: Array<() => void> = [];
 
+  private readonly opts: CallOptions;
+
   constructor(
-    private readonly opts: CallOptions,
+    opts: CallOptions,
     private readonly clock: Clock = opts.clock,
-  ) {}
+  ) {
+    // Without the switch's registry, the calls count into one registry of this manager's own.
+    this.opts = { ...opts, registry: opts.registry ?? new Registry() };
+  }
+
+  /** Where the calls are counted; intakes count their refusals there too. */
+  get registry(): Registry {
+    return this.opts.registry!;
+  }
 
   /** True once drain() began: intakes refuse new calls. */
   get isDraining(): boolean {

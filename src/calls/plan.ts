@@ -11,6 +11,8 @@ export interface Destination {
   readonly carrier?: string;
   readonly trunkGroup?: string;
   readonly rate?: number;
+  /** Version of the rate deck the rate comes from. */
+  readonly deck?: string;
   /** Creates the leg toward this destination (not yet started). */
   leg(): TerminatingLeg;
 }

@@ -28,7 +28,7 @@ import { huntDecision, type HuntGroup } from './features/hunt.js';
 import type { Registrar } from './registrar.js';
 import type { RegistrarService } from './registrar-service.js';
 import type { Tenant, TenantDirectory } from './tenants.js';
-import { class5Calls } from './metrics.js';
+import { class5Metrics } from './metrics.js';
 
 export interface Class5CallDeps {
   sip: SignallingPort;
@@ -66,7 +66,7 @@ export class Class5CallIntake {
     if (!tenant) return res.send(403);
     const log = this.log.child({ sipCallId: req.callId, tenant: tenant.id, caller: req.from.user });
     const refuse = (status: number, cause: number, outcome: string, why: string, headers: Record<string, string> = {}) => {
-      class5Calls.inc({ tenant: tenant.id, outcome });
+      class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: tenant.id, outcome });
       log.info({ status, why }, 'class 5 call refused');
       res.send(status, undefined, { headers: { ...headers, ...(cause ? { Reason: `Q.850;cause=${cause}` } : {}) } });
     };
@@ -97,7 +97,7 @@ export class Class5CallIntake {
       party = { called: result.number, calling: pstnCalling };
       plan = lcrPlan(this.d.router, this.d.isupLegs, callId, { party, customer: tenant.id, direction: 'sip-to-isup' });
     }
-    class5Calls.inc({ tenant: tenant.id, outcome: result.kind });
+    class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: tenant.id, outcome: result.kind });
     const leg = new SipInboundLeg({ sip: this.d.sip, logger: log, mediaAddress: this.d.mediaAddress }, req, res, party);
     this.d.calls.start(leg, { ...plan, cdr: { ...plan.cdr, customer: tenant.id } }, callId);
   }
@@ -123,7 +123,7 @@ export class Class5CallIntake {
   didPlan(dialled: string, party: CallParty): CallPlan | undefined {
     const hit = this.d.tenants.did(dialled);
     if (!hit) return undefined;
-    class5Calls.inc({ tenant: hit.tenant.id, outcome: 'did' });
+    class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: hit.tenant.id, outcome: 'did' });
     // The PSTN caller's identity as for any DID delivery (RFC 3325 P-Asserted-Identity, RFC 3323 privacy).
     const identity = sipIdentityFor(party, this.d.mediaAddress);
     return this.extensionPlan(hit.tenant, hit.extension, party, 'isup-to-sip', { hops: 0, fromUri: identity.from, headers: identity.headers });

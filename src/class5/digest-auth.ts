@@ -10,7 +10,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../util/clock.js';
 import { DIGEST_ALGORITHMS, digestResponse, formatChallenge, parseCredentials, type DigestAlgorithm } from '../sip/digest.js';
-import { authChallenges, authFailures } from './metrics.js';
+import { Registry } from 'prom-client';
+import { class5Metrics, type Class5Metrics } from './metrics.js';
 
 export type AuthFailureReason = 'missing' | 'malformed' | 'realm' | 'bad-nonce' | 'stale' | 'replay' | 'unknown-user' | 'bad-response' | 'algorithm' | 'rate-limited';
 
@@ -34,6 +35,8 @@ export interface DigestAuthOptions {
   algorithms?: readonly DigestAlgorithm[];
   /** Nonces whose nonce-count is tracked at once; the oldest are forgotten first. */
   maxTrackedNonces?: number;
+  /** Where challenges and failures are counted (the switch's registry; default: one of its own). */
+  registry?: Registry;
 }
 
 interface SourceFailures {
@@ -51,8 +54,10 @@ export class DigestAuthenticator {
   private readonly counts = new Map<string, { nc: number; expires: number }>();
   private readonly failures = new Map<string, SourceFailures>();
   private readonly opaque: string;
+  private readonly m: Class5Metrics;
 
   constructor(private readonly o: DigestAuthOptions) {
+    this.m = class5Metrics(o.registry ?? new Registry());
     this.secret = o.secret ?? randomBytes(32);
     this.lifetime = o.nonceLifetimeMs ?? 300_000;
     this.opaque = createHmac('sha256', this.secret).update('opaque').digest('hex').slice(0, 16);
@@ -70,7 +75,7 @@ export class DigestAuthenticator {
 
   /** One WWW-Authenticate per algorithm in order of preference (RFC 8760 §2.4: the UAC takes the first it supports). */
   challenge(realm: string, method: string, stale = false): Record<string, string[]> {
-    authChallenges.inc({ method });
+    this.m.authChallenges.inc({ method });
     const nonce = this.nonce(realm);
     return { 'WWW-Authenticate': (this.o.algorithms ?? DIGEST_ALGORITHMS).map((algorithm) => formatChallenge({ realm, nonce, algorithm, opaque: this.opaque, stale })) };
   }
@@ -133,7 +138,7 @@ export class DigestAuthenticator {
   }
 
   private refuse(reason: AuthFailureReason, status: 401 | 403, req: { method: string; source: string }, realm: string, counts = true, stale = false): AuthOutcome {
-    authFailures.inc({ reason });
+    this.m.authFailures.inc({ reason });
     if (counts) this.countFailure(req.source);
     const blockedNow = this.blocked(req.source);
     if (blockedNow || status === 403) return { ok: false, reason, status: 403, headers: {} };

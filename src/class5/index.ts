@@ -1,4 +1,5 @@
 /** Class 5 assembled over a signalling port: tenants, digest authenticator, registrar and its REGISTER service. */
+import type { Registry } from 'prom-client';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { SignallingPort } from '../sip/port.js';
@@ -22,7 +23,7 @@ export interface Class5 {
  */
 export const SUBSCRIBER_METHODS: ReadonlySet<string> = new Set(['REGISTER', 'INVITE']);
 
-export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger }): Class5 {
+export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger; registry?: Registry }): Class5 {
   const tenants = new TenantDirectory(config);
   const auth = new DigestAuthenticator({
     clock: deps.clock,
@@ -32,9 +33,10 @@ export function startClass5(config: Class5Config, deps: { sip: SignallingPort; c
     failureWindowMs: config.auth.failureWindowS * 1000,
     blockMs: config.auth.blockS * 1000,
     algorithms: config.auth.algorithms,
+    registry: deps.registry,
   });
-  const registrar = new Registrar({ clock: deps.clock, ...config.registration });
-  const service = new RegistrarService({ sip: deps.sip, tenants, registrar, auth, logger: deps.logger });
+  const registrar = new Registrar({ clock: deps.clock, ...config.registration, registry: deps.registry });
+  const service = new RegistrarService({ sip: deps.sip, tenants, registrar, auth, logger: deps.logger, registry: deps.registry });
   service.listen();
   return { tenants, registrar, auth, service, close: () => registrar.close() };
 }

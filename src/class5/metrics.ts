@@ -1,37 +1,41 @@
-import { Counter, Gauge } from 'prom-client';
-import { registry } from '../util/metrics.js';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { perRegistry } from '../util/metrics.js';
 
-export const authFailures = new Counter({
-  name: 'softswitch_sip_auth_failures_total',
-  help: 'Digest authentications refused, by reason (bad-response, unknown-user, replay, stale, bad-nonce, malformed, realm, rate-limited)',
-  labelNames: ['reason'] as const,
-  registers: [registry],
-});
+/** Class 5 metrics (registrar, digest authentication, dial plan), declared on the registry passed in. */
+export const class5Metrics = perRegistry((registry: Registry) => ({
+  authFailures: new Counter({
+    name: 'softswitch_sip_auth_failures_total',
+    help: 'Digest authentications refused, by reason (bad-response, unknown-user, replay, stale, bad-nonce, malformed, realm, rate-limited)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
 
-export const authChallenges = new Counter({
-  name: 'softswitch_sip_auth_challenges_total',
-  help: 'Digest challenges sent (401 with WWW-Authenticate), by method',
-  labelNames: ['method'] as const,
-  registers: [registry],
-});
+  authChallenges: new Counter({
+    name: 'softswitch_sip_auth_challenges_total',
+    help: 'Digest challenges sent (401 with WWW-Authenticate), by method',
+    labelNames: ['method'] as const,
+    registers: [registry],
+  }),
 
-export const registrationsActive = new Gauge({
-  name: 'softswitch_registrations_active',
-  help: 'Registered contacts (bindings) not yet expired, by tenant',
-  labelNames: ['tenant'] as const,
-  registers: [registry],
-});
+  registrationsActive: new Gauge({
+    name: 'softswitch_registrations_active',
+    help: 'Registered contacts (bindings) not yet expired, by tenant',
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  }),
 
-export const registerRequests = new Counter({
-  name: 'softswitch_register_requests_total',
-  help: 'REGISTER requests answered, by tenant and final status',
-  labelNames: ['tenant', 'status'] as const,
-  registers: [registry],
-});
+  registerRequests: new Counter({
+    name: 'softswitch_register_requests_total',
+    help: 'REGISTER requests answered, by tenant and final status',
+    labelNames: ['tenant', 'status'] as const,
+    registers: [registry],
+  }),
 
-export const class5Calls = new Counter({
-  name: 'softswitch_class5_call_attempts_total',
-  help: 'INVITEs from extensions or to DIDs of Class 5 tenants, by tenant and outcome of the dial plan',
-  labelNames: ['tenant', 'outcome'] as const,
-  registers: [registry],
-});
+  class5Calls: new Counter({
+    name: 'softswitch_class5_call_attempts_total',
+    help: 'INVITEs from extensions or to DIDs of Class 5 tenants, by tenant and outcome of the dial plan',
+    labelNames: ['tenant', 'outcome'] as const,
+    registers: [registry],
+  }),
+}));
+export type Class5Metrics = ReturnType<typeof class5Metrics>;

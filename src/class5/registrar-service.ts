@@ -9,7 +9,8 @@ import { canonicalAor, type Registrar } from './registrar.js';
 import type { DigestAuthenticator } from './digest-auth.js';
 import type { Tenant, TenantDirectory } from './tenants.js';
 import type { ExtensionConfig } from './config.js';
-import { authFailures, registerRequests } from './metrics.js';
+import { Registry } from 'prom-client';
+import { class5Metrics, type Class5Metrics } from './metrics.js';
 
 export interface RegistrarServiceDeps {
   sip: SignallingPort;
@@ -17,6 +18,8 @@ export interface RegistrarServiceDeps {
   registrar: Registrar;
   auth: DigestAuthenticator;
   logger: Logger;
+  /** Where REGISTERs are counted (the switch's registry; default: one of its own). */
+  registry?: Registry;
 }
 
 export type Authenticated = { ok: true; tenant: Tenant; extension: ExtensionConfig } | { ok: false; status: number; reason?: string; headers: Record<string, string | string[]> };
@@ -30,8 +33,10 @@ export function tenantOf(tenants: TenantDirectory, req: InboundRequest): Tenant 
 
 export class RegistrarService {
   private readonly log: Logger;
+  private readonly m: Class5Metrics;
 
   constructor(private readonly d: RegistrarServiceDeps) {
+    this.m = class5Metrics(d.registry ?? new Registry());
     this.log = d.logger.child({ component: 'registrar' });
   }
 
@@ -53,7 +58,7 @@ export class RegistrarService {
     if (!outcome.ok) return { ok: false, status: outcome.status, headers: outcome.headers, reason: outcome.reason };
     // §10.3 step 3 / §22.3: credentials of one extension do not act for another.
     if (outcome.username !== user || !extension) {
-      authFailures.inc({ reason: 'wrong-user' });
+      this.m.authFailures.inc({ reason: 'wrong-user' });
       return { ok: false, status: 403, reason: 'wrong-user', headers: {} };
     }
     return { ok: true, tenant, extension };
@@ -61,7 +66,7 @@ export class RegistrarService {
 
   private onRegister(req: InboundRequest, res: RequestResponder): void {
     const answer = (tenant: string, status: number, reason?: string, headers: Record<string, string | string[]> = {}) => {
-      registerRequests.inc({ tenant, status: String(status) });
+      this.m.registerRequests.inc({ tenant, status: String(status) });
       res.send(status, reason, { headers });
     };
     const tenant = tenantOf(this.d.tenants, req);

@@ -5,7 +5,8 @@
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { parseNameAddr, parseUri } from '../sip/header-values.js';
-import { registrationsActive } from './metrics.js';
+import { Registry } from 'prom-client';
+import { class5Metrics, type Class5Metrics } from './metrics.js';
 
 export interface Binding {
   /** Contact URI, as registered. */
@@ -46,6 +47,8 @@ export interface RegistrarOptions {
   maxExpiresS: number;
   defaultExpiresS: number;
   maxContactsPerAor: number;
+  /** Where bindings are counted (the switch's registry; default: one of its own). */
+  registry?: Registry;
 }
 
 const key = (tenant: string, aor: string) => `${tenant}\n${aor}`;
@@ -71,7 +74,11 @@ export class Registrar {
   private sweepAt = Infinity;
   private readonly perTenant = new Map<string, number>();
 
-  constructor(private readonly o: RegistrarOptions) {}
+  private readonly m: Class5Metrics;
+
+  constructor(private readonly o: RegistrarOptions) {
+    this.m = class5Metrics(o.registry ?? new Registry());
+  }
 
   /** §10.3 steps 6–8 for one REGISTER whose AOR and credentials were already checked. */
   apply(tenant: string, aor: string, r: RegisterInput): RegisterAnswer {
@@ -141,7 +148,7 @@ export class Registrar {
     else this.bindings.set(k, { tenant, aor, list });
     const n = (this.perTenant.get(tenant) ?? 0) + list.length - before;
     this.perTenant.set(tenant, n);
-    registrationsActive.set({ tenant }, n);
+    this.m.registrationsActive.set({ tenant }, n);
     let earliest = Infinity;
     for (const b of list) earliest = Math.min(earliest, b.expiresAt);
     if (earliest < this.sweepAt) this.scheduleSweep(earliest);

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { TOKEN_CREATE_USAGE } from './api-token.js';
 import { CIRCUITS_USAGE } from './circuits.js';
+import { CDRS_EXPORT_USAGE, CDRS_LIST_USAGE } from './cdrs.js';
 import type { CliIo } from './routes.js';
 
 const CONFIG_NOTE = 'configuration: --config FILE or SSW_CONFIG; any key can be overridden with SSW__section__key=value';
@@ -29,6 +30,16 @@ export const COMMANDS: Command[] = [
     path: ['circuits'],
     usage: CIRCUITS_USAGE,
     run: async (args) => (await import('./circuits.js')).circuitsCommand(args),
+  },
+  {
+    path: ['cdrs', 'list'],
+    usage: CDRS_LIST_USAGE,
+    run: async (args) => (await import('./cdrs.js')).cdrsListCommand(args),
+  },
+  {
+    path: ['cdrs', 'export'],
+    usage: CDRS_EXPORT_USAGE,
+    run: async (args) => (await import('./cdrs.js')).cdrsExportCommand(args),
   },
   {
     path: ['start'],
@@ -123,6 +134,10 @@ commands:
                                           a new admin API token and its api.tokens entry
   decode HEX | --pcap FILE [--sctp-udp-port N] [--isup-variant ansi|itu]
                                           decode M3UA/ISUP bytes from a trace as JSON
+  cdrs list [--from ISO] [--to ISO] [--customer ID] [--trunk-group ID] [--cause N]
+                                          CDRs of a running switch (admin API), a page at a time
+  cdrs export --format csv|protobuf --out FILE [filters]
+                                          stream CDRs into a file, progress on stderr
 
 ${CONFIG_NOTE}`;
 

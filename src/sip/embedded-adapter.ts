@@ -1,4 +1,5 @@
 /** SignallingPort over the embedded RFC 3261 stack: UDP transport + transaction layer + UA core. */
+import type { Registry } from 'prom-client';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import {
@@ -65,6 +66,8 @@ export interface EmbeddedSipConfig {
   refusalLogIntervalMs?: number;
   /** Sees every datagram sent and received, keyed by its Call-ID (the call trail). */
   tap?: MessageTap;
+  /** Where the stack counts (the switch's registry; default: one of its own). */
+  registry?: Registry;
 }
 
 /** A datagram to the tap, keyed by its Call-ID; datagrams without one are not passed on. */
@@ -106,6 +109,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
       admit: config.admit,
       rateLimit: config.rateLimit,
       refusalLogIntervalMs: config.refusalLogIntervalMs,
+      registry: config.registry,
     });
     transport.onMessage(
       tap

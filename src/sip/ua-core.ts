@@ -3,10 +3,10 @@
  * (parse → check mandatory headers → match transaction → dispatch by method) with one error
  * exit that answers 400/505/413 when the request can be answered and drops it otherwise.
  */
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
-import { registry } from '../util/metrics.js';
+import { perRegistry } from '../util/metrics.js';
 import { SipError, type CreateUacOptions, type HandledMethod, type RequestOptions, type RequestResult, type ResponseSendOptions, type SendOptions } from './port.js';
 import { buildNon2xxAck, buildRequest, buildResponse, newBranch, randomToken, responseDestination, stampReceived, uriDestination, type ResponseOptions } from './build.js';
 import { ALLOWED_METHODS, KNOWN_METHODS, T1, T2 } from './constants.js';
@@ -23,25 +23,72 @@ import { requestDefect } from './validate.js';
 import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction } from './transaction/transaction.js';
 
-const received = new Counter({ name: 'softswitch_sip_messages_received_total', help: 'SIP messages received', labelNames: ['kind'], registers: [registry] });
-const rejected = new Counter({ name: 'softswitch_sip_malformed_total', help: 'SIP datagrams that failed to parse or lacked mandatory headers', registers: [registry] });
-const admissionRefused = new Counter({
-  name: 'softswitch_sip_admission_refused_total',
-  help: 'New requests the admission hook refused before any state was kept (verdict reject: stateless 403, drop: nothing sent)',
-  labelNames: ['verdict', 'method'],
-  registers: [registry],
-});
-const rateLimited = new Counter({
-  name: 'softswitch_sip_rate_limited_total',
-  help: 'New requests over their source rate limit (action reject: stateless 503 with Retry-After, drop: nothing sent)',
-  labelNames: ['action', 'method'],
-  registers: [registry],
-});
-const overloaded = new Counter({
-  name: 'softswitch_sip_overload_rejected_total',
-  help: 'Requests refused with 503 because the server-transaction or dialog bound was reached',
-  labelNames: ['method'],
-  registers: [registry],
+/** The SIP stack's metrics, declared on the registry passed in; the gauges sum over the cores counting there. */
+export const sipMetrics = perRegistry((registry: Registry) => {
+  /** Cores counting into this registry (weakly held: a core that is dropped leaves). */
+  const cores = new Set<WeakRef<UaCore>>();
+  const sumOverCores = (read: (c: UaCore) => number): number => {
+    let n = 0;
+    for (const ref of cores) {
+      const c = ref.deref();
+      if (c) n += read(c);
+      else cores.delete(ref);
+    }
+    return n;
+  };
+  new Gauge({
+    name: 'softswitch_sip_server_transactions',
+    help: 'Server transactions held: live (counted by the flood bound), unacknowledged (non-2xx final awaiting ACK), completed (compact, absorbing retransmissions)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      this.set({ state: 'live' }, sumOverCores((c) => c.layer.size.servers));
+      this.set({ state: 'unacknowledged' }, sumOverCores((c) => c.layer.size.unacknowledged));
+      this.set({ state: 'completed' }, sumOverCores((c) => c.layer.size.completed));
+    },
+  });
+  new Gauge({
+    name: 'softswitch_sip_completed_transaction_bytes',
+    help: 'Approximate bytes held by finished server transactions kept to absorb retransmissions',
+    registers: [registry],
+    collect() {
+      this.set(sumOverCores((c) => c.layer.size.completedBytes));
+    },
+  });
+  return {
+    cores,
+    received: new Counter({ name: 'softswitch_sip_messages_received_total', help: 'SIP messages received', labelNames: ['kind'], registers: [registry] }),
+    rejected: new Counter({ name: 'softswitch_sip_malformed_total', help: 'SIP datagrams that failed to parse or lacked mandatory headers', registers: [registry] }),
+    admissionRefused: new Counter({
+      name: 'softswitch_sip_admission_refused_total',
+      help: 'New requests the admission hook refused before any state was kept (verdict reject: stateless 403, drop: nothing sent)',
+      labelNames: ['verdict', 'method'],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'softswitch_sip_rate_limited_total',
+      help: 'New requests over their source rate limit (action reject: stateless 503 with Retry-After, drop: nothing sent)',
+      labelNames: ['action', 'method'],
+      registers: [registry],
+    }),
+    overloaded: new Counter({
+      name: 'softswitch_sip_overload_rejected_total',
+      help: 'Requests refused with 503 because the server-transaction or dialog bound was reached',
+      labelNames: ['method'],
+      registers: [registry],
+    }),
+    responses: new Counter({
+      name: 'softswitch_sip_responses_total',
+      help: 'SIP responses by class (1xx..6xx) and direction (sent: built and sent by the stack, retransmissions by the transaction layer not included; received: parsed)',
+      labelNames: ['class', 'direction'],
+      registers: [registry],
+    }),
+    completedEvicted: new Counter({
+      name: 'softswitch_sip_completed_evicted_total',
+      help: 'Finished server transactions forgotten before their timer because the completed store was full',
+      registers: [registry],
+    }),
+  };
 });
 
 /** An INVITE answered 2xx, remembered for Timer L: its dialog by id (not by reference) and CSeq. */
@@ -52,41 +99,8 @@ interface Accepted {
   merge?: string;
 }
 
-/** Cores alive in the process, for the gauges below (weakly held: a core that is dropped leaves). */
-const cores = new Set<WeakRef<UaCore>>();
-function sumOverCores(read: (c: UaCore) => number): number {
-  let n = 0;
-  for (const ref of cores) {
-    const c = ref.deref();
-    if (c) n += read(c);
-    else cores.delete(ref);
-  }
-  return n;
-}
-new Gauge({
-  name: 'softswitch_sip_server_transactions',
-  help: 'Server transactions held: live (counted by the flood bound), unacknowledged (non-2xx final awaiting ACK), completed (compact, absorbing retransmissions)',
-  labelNames: ['state'],
-  registers: [registry],
-  collect() {
-    this.set({ state: 'live' }, sumOverCores((c) => c.layer.size.servers));
-    this.set({ state: 'unacknowledged' }, sumOverCores((c) => c.layer.size.unacknowledged));
-    this.set({ state: 'completed' }, sumOverCores((c) => c.layer.size.completed));
-  },
-});
-new Gauge({
-  name: 'softswitch_sip_completed_transaction_bytes',
-  help: 'Approximate bytes held by finished server transactions kept to absorb retransmissions',
-  registers: [registry],
-  collect() {
-    this.set(sumOverCores((c) => c.layer.size.completedBytes));
-  },
-});
-const completedEvicted = new Counter({
-  name: 'softswitch_sip_completed_evicted_total',
-  help: 'Finished server transactions forgotten before their timer because the completed store was full',
-  registers: [registry],
-});
+/** A metric label from a status code: 1xx..6xx (the parser admits only 100..699). */
+const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
 
 /** A metric label from a wire method: known methods by name, anything else as one value. */
 const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? method : 'other');
@@ -122,6 +136,8 @@ export interface UaCoreOptions {
   rateLimit?: RateLimitOptions;
   /** Shortest time between two log lines about refused sources (default 10 s). */
   refusalLogIntervalMs?: number;
+  /** Where messages and refusals are counted (the switch's registry; default: one of the core's own). */
+  registry?: Registry;
 }
 
 
@@ -155,8 +171,10 @@ export class UaCore {
   private readonly admissionLog: SampledLog;
   private readonly rateLog: SampledLog;
   private readonly hookErrorLog: SampledLog;
+  private readonly m: ReturnType<typeof sipMetrics>;
 
   constructor(private readonly opts: UaCoreOptions) {
+    this.m = sipMetrics(opts.registry ?? new Registry());
     this.log = opts.logger;
     this.limiter = opts.rateLimit ? new SourceRateLimiter(opts.rateLimit) : undefined;
     const every = opts.refusalLogIntervalMs ?? 10_000;
@@ -171,7 +189,7 @@ export class UaCore {
         encode: (msg) => this.encode(msg),
         sendEncoded: (buf, to) => opts.send(buf, to),
       },
-      { maxCompleted: opts.maxCompletedTransactions, maxCompletedBytes: opts.maxCompletedBytes, maxUnacknowledged: opts.maxUnacknowledgedFinals, onEvicted: () => completedEvicted.inc() },
+      { maxCompleted: opts.maxCompletedTransactions, maxCompletedBytes: opts.maxCompletedBytes, maxUnacknowledged: opts.maxUnacknowledgedFinals, onEvicted: () => this.m.completedEvicted.inc() },
     );
     this.accepted = new ExpiringFifo<Accepted>({
       clock: opts.clock,
@@ -180,7 +198,7 @@ export class UaCore {
         if (cause !== 'deleted' && a.merge !== undefined) this.ongoing.delete(a.merge);
       },
     });
-    cores.add(new WeakRef(this));
+    this.m.cores.add(new WeakRef(this));
   }
 
   onInvite(handler: (inv: IncomingInvite) => void): void {
@@ -215,6 +233,7 @@ export class UaCore {
   }
 
   private transmit(msg: SipMessage, to: Endpoint): void {
+    if (msg.kind === 'response') this.m.responses.inc({ class: statusClass(msg.status), direction: 'sent' });
     this.opts.send(this.encode(msg), to);
   }
 
@@ -227,7 +246,7 @@ export class UaCore {
   receive(buf: Buffer, source: Endpoint): void {
     const parsed = parseMessage(buf);
     if (!parsed.ok) {
-      rejected.inc();
+      this.m.rejected.inc();
       const { partial } = parsed.error;
       if (partial && partial.method !== 'ACK' && this.answerable(partial)) {
         stampReceived(partial, source);
@@ -239,10 +258,13 @@ export class UaCore {
       return;
     }
     const msg = parsed.message;
-    received.inc({ kind: msg.kind === 'request' ? methodLabel(msg.method) : 'response' });
-    if (msg.kind === 'response') return this.receiveResponse(msg);
+    this.m.received.inc({ kind: msg.kind === 'request' ? methodLabel(msg.method) : 'response' });
+    if (msg.kind === 'response') {
+      this.m.responses.inc({ class: statusClass(msg.status), direction: 'received' });
+      return this.receiveResponse(msg);
+    }
     if (!this.answerable(msg)) {
-      rejected.inc();
+      this.m.rejected.inc();
       this.log.debug({ source }, 'sip request without a usable Via dropped');
       return;
     }
@@ -256,14 +278,14 @@ export class UaCore {
     const cseq = parseCSeq(msg.headers.get('cseq') ?? '');
     // §8.2: the CSeq method must match the request method.
     if (!cseq || cseq.method !== msg.method) {
-      rejected.inc();
+      this.m.rejected.inc();
       if (msg.method !== 'ACK') this.sendStateless(msg, source, 400, { reason: 'Bad Request (CSeq)' });
       return;
     }
     // §8.1.1.5: a request outside a dialog starts its CSeq below 2^31, leaving the dialog room to
     // count up to 2^32-1 (§12.2.1.1). One at or above it never gets a transaction or a dialog.
     if (cseq.seq >= MAX_INITIAL_CSEQ && msg.method !== 'ACK' && !parseNameAddr(msg.headers.get('to') ?? '')?.tag) {
-      rejected.inc();
+      this.m.rejected.inc();
       this.sendStateless(msg, source, 400, { reason: 'Bad Request (CSeq not below 2^31)' });
       return;
     }
@@ -273,7 +295,7 @@ export class UaCore {
     if (!known && msg.method !== 'ACK') {
       const defect = requestDefect(msg);
       if (defect) {
-        rejected.inc();
+        this.m.rejected.inc();
         this.sendStateless(msg, source, 400, { reason: `Bad Request (${defect})` });
         return;
       }
@@ -312,7 +334,7 @@ export class UaCore {
     if (this.limiter && !this.limiter.take(source.address, source.port, this.opts.clock.now())) {
       // A source we refuse anyway is not told about its rate: its refusals just stop.
       const action = verdict === 'reject' ? 'drop' : (this.opts.rateLimit?.overLimit ?? 'reject');
-      rateLimited.inc({ action, method: methodLabel(req.method) });
+      this.m.rateLimited.inc({ action, method: methodLabel(req.method) });
       this.rateLog.note(this.opts.clock.now(), () => ({ source, method: req.method, action }));
       if (action === 'reject') this.sendStateless(req, source, 503, { headers: { 'Retry-After': String(this.opts.rateLimit?.retryAfterS ?? 5) } });
       return false;
@@ -322,7 +344,7 @@ export class UaCore {
   }
 
   private refuseAdmission(req: SipRequest, source: Endpoint, verdict: 'reject' | 'drop'): false {
-    admissionRefused.inc({ verdict, method: methodLabel(req.method) });
+    this.m.admissionRefused.inc({ verdict, method: methodLabel(req.method) });
     this.admissionLog.note(this.opts.clock.now(), () => ({ source, method: req.method, verdict }));
     // §8.2.6 and §16.11: a stateless response, so the refusal keeps nothing.
     if (verdict === 'reject') this.sendStateless(req, source, 403);
@@ -344,7 +366,7 @@ export class UaCore {
 
   /** §21.5.4: 503 with Retry-After, sent without a transaction so an overload adds no state. */
   private refuseOverload(req: SipRequest, source: Endpoint): void {
-    overloaded.inc({ method: methodLabel(req.method) });
+    this.m.overloaded.inc({ method: methodLabel(req.method) });
     this.sendStateless(req, source, 503, { headers: { 'Retry-After': String(this.opts.overloadRetryAfterS ?? 10) } });
   }
 
@@ -924,7 +946,7 @@ export class UaCore {
   }
 
   close(): void {
-    for (const ref of cores) if (ref.deref() === this) cores.delete(ref);
+    for (const ref of this.m.cores) if (ref.deref() === this) this.m.cores.delete(ref);
     this.limiter?.clear();
     for (const d of this.dialogs.values()) this.forget(d);
     this.accepted.clear();

@@ -4,7 +4,7 @@
  * few seconds that the switch is alive; after a crash, start-up turns what is left into CDRs
  * marked interrupted, ending at the last heartbeat (the latest moment the call is known up).
  */
-import type { Cdr, CallJournal } from '../calls/cdr.js';
+import { chargeOf, type Cdr, type CallJournal } from '../calls/cdr.js';
 import type { Db } from './database.js';
 
 export class SqliteCallJournal implements CallJournal {
@@ -49,6 +49,7 @@ export class SqliteCallJournal implements CallJournal {
         endTime: new Date(end).toISOString(),
         durationMs: Math.max(0, end - Date.parse(rec.startTime)),
         billableMs: Math.max(0, end - answer),
+        charge: chargeOf(rec.rate, Math.max(0, end - answer)),
         // Q.850 41, temporary failure: the switch failed, not the parties.
         cause: 41,
         releasedBy: 'switch',

@@ -7,6 +7,34 @@ export interface StoredCdr extends Cdr {
   id: number;
 }
 
+/** Which CDRs a query or an export takes; every given condition must hold. */
+export interface CdrFilter {
+  /** Calls that started at or after this instant (ISO 8601). */
+  from?: string;
+  /** Calls that started before this instant (ISO 8601). */
+  to?: string;
+  customer?: string;
+  /** The trunk group the call went out on or came in on. */
+  trunkGroup?: string;
+  /** Q.850 release cause. */
+  cause?: number;
+  /** Records up to this id only (an export counts and streams the same set while calls go on). */
+  throughId?: number;
+}
+
+/** The WHERE clause and parameters of a filter (times normalised to the stored ISO form). */
+function whereOf(f: CdrFilter, afterId = 0): { sql: string; params: unknown[] } {
+  const terms = ['id > ?'];
+  const params: unknown[] = [afterId];
+  if (f.from !== undefined) (terms.push('start_time >= ?'), params.push(new Date(f.from).toISOString()));
+  if (f.to !== undefined) (terms.push('start_time < ?'), params.push(new Date(f.to).toISOString()));
+  if (f.customer !== undefined) (terms.push('customer = ?'), params.push(f.customer));
+  if (f.trunkGroup !== undefined) (terms.push('(trunk_group = ? OR in_trunk_group = ?)'), params.push(f.trunkGroup, f.trunkGroup));
+  if (f.cause !== undefined) (terms.push('cause = ?'), params.push(f.cause));
+  if (f.throughId !== undefined) (terms.push('id <= ?'), params.push(f.throughId));
+  return { sql: terms.join(' AND '), params };
+}
+
 function toRow(cdr: Cdr): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const [k] of COLUMNS) {
@@ -14,6 +42,12 @@ function toRow(cdr: Cdr): Record<string, unknown> {
     row[k] = typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null);
   }
   return row;
+}
+
+function fromRow(r: Record<string, unknown>): StoredCdr {
+  const out: Record<string, unknown> = { id: r.id };
+  for (const [k, c] of COLUMNS) if (r[c] !== null) out[k] = k === 'interrupted' ? r[c] === 1 : r[c];
+  return out as unknown as StoredCdr;
 }
 
 const COLUMNS: Array<[keyof Cdr, string]> = [
@@ -29,6 +63,8 @@ const COLUMNS: Array<[keyof Cdr, string]> = [
   ['trunkGroup', 'trunk_group'],
   ['cic', 'cic'],
   ['rate', 'rate'],
+  ['deckVersion', 'deck_version'],
+  ['charge', 'charge'],
   ['jurisdiction', 'jurisdiction'],
   ['startTime', 'start_time'],
   ['answerTime', 'answer_time'],
@@ -103,14 +139,47 @@ export class CdrStore {
     return rows.map((r) => ({ customer: r.customer ?? undefined, rate: r.rate, billableMs: r.billable_ms, endTime: r.end_time }));
   }
 
+  /** CDRs matching the filter, oldest first, `limit` at most after the id `afterId`; `next` is the cursor of the following page. */
+  page(filter: CdrFilter, opts: { limit?: number; afterId?: number } = {}): { cdrs: StoredCdr[]; next?: number } {
+    this.flush();
+    const limit = Math.min(Math.max(opts.limit ?? 100, 1), 10_000);
+    const w = whereOf(filter, opts.afterId);
+    const rows = this.db.prepare(`SELECT * FROM cdrs WHERE ${w.sql} ORDER BY id LIMIT ?`).all(...w.params, limit + 1) as Record<string, unknown>[];
+    const cdrs = rows.slice(0, limit).map(fromRow);
+    return rows.length > limit ? { cdrs, next: cdrs[cdrs.length - 1].id } : { cdrs };
+  }
+
+  /** The id of the newest CDR (0 when there is none). */
+  lastId(): number {
+    this.flush();
+    return (this.db.prepare('SELECT coalesce(max(id), 0) AS n FROM cdrs').get() as { n: number }).n;
+  }
+
+  /** How many CDRs match the filter. */
+  count(filter: CdrFilter): number {
+    this.flush();
+    const w = whereOf(filter);
+    return (this.db.prepare(`SELECT count(*) AS n FROM cdrs WHERE ${w.sql}`).get(...w.params) as { n: number }).n;
+  }
+
+  /**
+   * CDRs matching the filter, oldest first, read in batches of `batch` rows (an export streams them
+   * without holding the table in memory or one read transaction open for the whole transfer).
+   */
+  *iterate(filter: CdrFilter, batch = 500): Generator<StoredCdr> {
+    let after = 0;
+    for (;;) {
+      const { cdrs, next } = this.page(filter, { limit: batch, afterId: after });
+      yield* cdrs;
+      if (next === undefined) return;
+      after = next;
+    }
+  }
+
   /** Newest first. */
   list(opts: { limit?: number; afterId?: number } = {}): StoredCdr[] {
     this.flush();
     const rows = this.listStmt.all(opts.afterId ?? 0, Math.min(Math.max(opts.limit ?? 100, 1), 10_000)) as Record<string, unknown>[];
-    return rows.map((r) => {
-      const out: Record<string, unknown> = { id: r.id };
-      for (const [k, c] of COLUMNS) if (r[c] !== null) out[k] = k === 'interrupted' ? r[c] === 1 : r[c];
-      return out as unknown as StoredCdr;
-    });
+    return rows.map(fromRow);
   }
 }

@@ -62,4 +62,14 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE cdrs ADD COLUMN interrupted INTEGER;
     `,
   },
+  {
+    version: 4,
+    name: 'cdrs: rated with the deck that routed them (deck version, charge); export filters',
+    sql: `
+      ALTER TABLE cdrs ADD COLUMN deck_version TEXT;
+      ALTER TABLE cdrs ADD COLUMN charge REAL;
+      CREATE INDEX cdrs_customer ON cdrs (customer);
+      CREATE INDEX cdrs_trunk_group ON cdrs (trunk_group);
+    `,
+  },
 ];

@@ -2,6 +2,7 @@
  * The admin API as the switch builds it, on a real routing engine with the sample decks and a
  * fresh data directory, with one token per role and every log line captured.
  */
+import { Registry } from 'prom-client';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,9 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { createApiServer, type ApiSources } from '../../src/api/server.js';
 import { lcrRoutes } from '../../src/api/routes-lcr.js';
+import { cdrRoutes } from '../../src/api/routes-cdrs.js';
+import { openDatabase } from '../../src/store/database.js';
+import { CdrStore } from '../../src/store/cdr-store.js';
 import { apiConfigSchema } from '../../src/api/config.js';
 import { createToken, hashToken, ROLES, type Role } from '../../src/api/tokens.js';
 import { RoutingEngine } from '../../src/class4/routing/engine.js';
@@ -59,12 +63,13 @@ export async function buildApi(opts: TestApiOptions = {}): Promise<TestApi> {
   const config = apiConfigSchema.parse({ ...(opts.tokens === false ? {} : { tokens: tokenEntries }), ...opts.api });
   const app = await createApiServer({
     logger,
+    registry: new Registry(),
     config,
     lab: opts.lab ?? false,
     dataDir,
     logLevel: opts.logLevel,
     health: () => ({ store: true }),
-    plugins: [(a) => lcrRoutes(a, { engine, maxDeckBytes: config.limits.deckBytes }), jsonPlugin],
+    plugins: [(a) => lcrRoutes(a, { engine, maxDeckBytes: config.limits.deckBytes }), (a) => cdrRoutes(a, { cdrs: new CdrStore(openDatabase(join(dataDir, 'cdrs.sqlite'))) }), jsonPlugin],
     ...opts.sources,
   });
   await app.ready();

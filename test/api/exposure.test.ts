@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
@@ -49,7 +50,7 @@ describe('who can reach the API decides what it needs', () => {
   });
 
   it('createApiServer refuses the same configurations (any assembly, not only the CLI)', async () => {
-    await expect(createApiServer({ logger: silentLogger, config: api({ host: '0.0.0.0' }), lab: true })).rejects.toMatchObject({ code: 'SSW_ERR_API_INSECURE' });
+    await expect(createApiServer({ logger: silentLogger, registry: new Registry(), config: api({ host: '0.0.0.0' }), lab: true })).rejects.toMatchObject({ code: 'SSW_ERR_API_INSECURE' });
     expect(codeOf(() => preflightApi(api({ tls: { cert: '/nonexistent.pem', key: '/nonexistent.key' } }), false))).toBe('SSW_ERR_API_TLS');
   });
 });
@@ -62,7 +63,7 @@ describe.skipIf(!openssl)('TLS (api.tls)', () => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const app = await createApiServer({ logger: silentLogger, config: api({ host: '0.0.0.0', tls: { cert, key }, tokens: tokenEntries }), lab: false });
+    const app = await createApiServer({ logger: silentLogger, registry: new Registry(), config: api({ host: '0.0.0.0', tls: { cert, key }, tokens: tokenEntries }), lab: false });
     try {
       // Policy is checked on the configured host; the test listens on loopback only.
       await app.listen({ host: '127.0.0.1', port: 0 });

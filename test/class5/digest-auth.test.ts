@@ -1,7 +1,7 @@
 /** Digest authentication (RFC 7616, RFC 3261 §22.4) in virtual time: challenges, good and bad credentials, stale and replayed nonces, per-source blocking. */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/util/clock.js';
-import { registry } from '../../src/util/metrics.js';
+import { Registry } from 'prom-client';
 import { DigestAuthenticator } from '../../src/class5/digest-auth.js';
 import { digestResponse, ha1, parseAuthParams, type DigestAlgorithm } from '../../src/sip/digest.js';
 
@@ -24,6 +24,8 @@ function authorization(o: { nonce: string; user?: string; password?: string; nc?
   return `Digest username="${user}", realm="${o.realm ?? realm}", nonce="${o.nonce}", uri="${uri}", response="${response}", algorithm=${alg}, cnonce="${cnonce}", qop=auth, nc=${nc}`;
 }
 
+const registry = new Registry();
+
 async function failures(reason: string): Promise<number> {
   const m = await registry.getSingleMetric('softswitch_sip_auth_failures_total')!.get();
   return m.values.find((v) => v.labels.reason === reason)?.value ?? 0;
@@ -31,7 +33,7 @@ async function failures(reason: string): Promise<number> {
 
 function setup(extra: Partial<ConstructorParameters<typeof DigestAuthenticator>[0]> = {}) {
   const clock = new VirtualClock();
-  const auth = new DigestAuthenticator({ clock, secret: Buffer.from('0123456789abcdef0123456789abcdef'), nonceLifetimeMs: 60_000, maxFailures: 3, failureWindowMs: 60_000, blockMs: 120_000, ...extra });
+  const auth = new DigestAuthenticator({ clock, secret: Buffer.from('0123456789abcdef0123456789abcdef'), nonceLifetimeMs: 60_000, maxFailures: 3, failureWindowMs: 60_000, blockMs: 120_000, registry, ...extra });
   const verify = (authz: string | undefined, source = '192.0.2.1', method = 'REGISTER') => auth.verify({ method, authorization: authz, source }, realm, lookup);
   return { clock, auth, verify };
 }

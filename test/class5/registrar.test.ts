@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/util/log.js';
-import { registry } from '../../src/util/metrics.js';
+import { Registry } from 'prom-client';
 import type { SignallingPort } from '../../src/sip/port.js';
 import type { SipResponse } from '../../src/sip/message.js';
 import { digestResponse, ha1, parseAuthParams } from '../../src/sip/digest.js';
@@ -61,10 +61,12 @@ function credentials(challenge: SipResponse, o: { user?: string; password?: stri
   return `Digest username="${user}", realm="${p.get('realm')}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=${alg}, cnonce="abc", qop=auth, nc=${nc}, opaque="${p.get('opaque')}"`;
 }
 
+const registry = new Registry();
+
 function setup() {
   const r = rig();
   const port = { onRequest: (m: 'REGISTER', h: (a: never, b: never) => void) => r.core.onRequest(m, (x) => h(x as never, x as never)) } as unknown as SignallingPort;
-  const c5 = startClass5(config, { sip: port, clock: r.clock, logger: silentLogger });
+  const c5 = startClass5(config, { sip: port, clock: r.clock, logger: silentLogger, registry });
   const from = { address: '192.0.2.10', port: 5070 };
   const send = (buf: Buffer, src = from): SipResponse => {
     const before = r.responses().length;

@@ -7,17 +7,21 @@ import type { Socket } from 'node:dgram';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MgcpCallAgent } from '../../src/mgcp/mgcp/call-agent.js';
-import { mgcpDecodeErrors, mgcpUnmatchedResponses } from '../../src/mgcp/mgcp/metrics.js';
+import { Registry } from 'prom-client';
+import { mgcpMetrics } from '../../src/mgcp/mgcp/metrics.js';
 import { bindOtherLoopback, bindUdp as bind } from '../helpers/osmo-mgw.js';
 
 const DOMAIN = 'tgw1.example.net';
 const close = (s: Socket) => new Promise<void>((r) => s.close(() => r()));
 
+/** The agent under test counts into a registry of its own. */
+const registry = new Registry();
+const metrics = mgcpMetrics(registry);
 async function decodeErrors(code: string): Promise<number> {
-  return (await mgcpDecodeErrors.get()).values.find((v) => v.labels.code === code)?.value ?? 0;
+  return (await metrics.mgcpDecodeErrors.get()).values.find((v) => v.labels.code === code)?.value ?? 0;
 }
 async function unmatched(): Promise<number> {
-  return (await mgcpUnmatchedResponses.get()).values[0]?.value ?? 0;
+  return (await metrics.mgcpUnmatchedResponses.get()).values[0]?.value ?? 0;
 }
 
 /** What arrives on a socket; `next(match)` waits for a datagram matching, undefined after `ms`. */
@@ -70,6 +74,7 @@ describe('MGCP call agent: bad input over UDP', () => {
     box = inbox(gw);
     const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
     ca = await MgcpCallAgent.open(0, '127.0.0.1', {
+      registry,
       gateways: [{ name: 'tgw1', domain: DOMAIN, addresses: ['127.0.0.1'], port: gw.address().port }],
       log,
       policy: { initialRtoMs: 100, minRtoMs: 100, maxRtoMs: 400, maxRetransmits: 4 },

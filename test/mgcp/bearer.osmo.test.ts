@@ -4,13 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayHealth } from '../../src/class4/trunks/gateway-health.js';
 import { BearerError, type RestartAuditNotice, type RestartNotice, type UnreachableNotice } from '../../src/mgcp/bearer-port.js';
 import { MgcpBearerPort } from '../../src/mgcp/bearer.js';
-import { mgcpRejectedCommands } from '../../src/mgcp/mgcp/metrics.js';
+import { Registry } from 'prom-client';
+import { mgcpMetrics } from '../../src/mgcp/mgcp/metrics.js';
+
+const registry = new Registry();
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/log.js';
 import { bindOtherLoopback, bindUdp, hasOsmoMgw, OSMO_MGW_MISSING, startOsmoMgw, until, type OsmoMgw } from '../helpers/osmo-mgw.js';
 
 async function rejectedTotal(): Promise<number> {
-  return (await mgcpRejectedCommands.get()).values.reduce((a, v) => a + v.value, 0);
+  return (await mgcpMetrics(registry).mgcpRejectedCommands.get()).values.reduce((a, v) => a + v.value, 0);
 }
 
 const SDP = 'v=0\r\no=- 7 7 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5004 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
@@ -29,7 +32,7 @@ describe.skipIf(!hasOsmoMgw())('MGCP bearer port against osmo-mgw', () => {
     port = await MgcpBearerPort.open(
       [{ name: 'mgw1', address: mgw.address, addresses: [mgw.address, secondary.address().address], port: mgw.port, domain: mgw.domain }],
       { address: '127.0.0.1' },
-      { policy: { initialRtoMs: 50, maxRtoMs: 100, maxRetransmits: 2 } },
+      { policy: { initialRtoMs: 50, maxRtoMs: 100, maxRetransmits: 2 }, registry },
       { localOptions: 'p:20, a:PCMU' },
     );
   });

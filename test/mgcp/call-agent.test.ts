@@ -3,7 +3,10 @@ import type { Socket } from 'node:dgram';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MgcpCallAgent, type NotifyEvent, type RestartEvent } from '../../src/mgcp/mgcp/call-agent.js';
-import { mgcpRejectedCommands } from '../../src/mgcp/mgcp/metrics.js';
+import { Registry } from 'prom-client';
+import { mgcpMetrics } from '../../src/mgcp/mgcp/metrics.js';
+
+const registry = new Registry();
 import { bindOtherLoopback, bindUdp as bind, until } from '../helpers/osmo-mgw.js';
 
 const DOMAIN = 'tgw1.example.net';
@@ -11,7 +14,7 @@ const DOMAIN = 'tgw1.example.net';
 const close = (s: Socket) => new Promise<void>((r) => s.close(() => r()));
 
 async function rejected(reason: string): Promise<number> {
-  const m = await mgcpRejectedCommands.get();
+  const m = await mgcpMetrics(registry).mgcpRejectedCommands.get();
   return m.values.find((v) => v.labels.reason === reason)?.value ?? 0;
 }
 
@@ -132,6 +135,7 @@ describe('MGCP call agent: forged gateway commands (security regression)', () =>
     const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
     ca = await MgcpCallAgent.open(0, '127.0.0.1', {
       log,
+      registry,
       gateways: [
         { name: 'tgw1', domain: DOMAIN, addresses: ['127.0.0.1', secondary.address().address], port: gw.address().port },
         { name: 'tgw2', domain: 'tgw2.example.net', addresses: ['192.0.2.20'], port: 2427 },

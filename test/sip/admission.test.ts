@@ -8,9 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { SampledLog, SourceRateLimiter, type AdmissionSource, type AdmissionVerdict } from '../../src/sip/admission.js';
 import { parseNameAddr } from '../../src/sip/header-values.js';
 import type { Endpoint } from '../../src/sip/message.js';
-import { registry } from '../../src/util/metrics.js';
 import { crlf, inDialog, invite, SDP } from './fixtures.js';
-import { rig } from './rig.js';
+import { rig, rigRegistry as registry } from './rig.js';
 
 const customer: Endpoint = { address: '192.0.2.10', port: 5060 };
 const stranger: Endpoint = { address: '203.0.113.66', port: 5060 };

@@ -1,10 +1,14 @@
 /** A UA core on a VirtualClock whose datagrams are parsed back and recorded. */
+import { Registry } from 'prom-client';
 import { VirtualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/log.js';
 import { UaCore, type UaCoreOptions } from '../../src/sip/ua-core.js';
 import { parseMessage } from '../../src/sip/parser.js';
 import type { Endpoint, SipMessage, SipRequest, SipResponse } from '../../src/sip/message.js';
 import type { IncomingInvite } from '../../src/sip/incoming-invite.js';
+
+/** Where rigs count unless given a registry (one per test file: vitest loads modules per file). */
+export const rigRegistry = new Registry();
 
 export function rig(extra: Partial<UaCoreOptions> = {}) {
   const clock = new VirtualClock();
@@ -13,6 +17,7 @@ export function rig(extra: Partial<UaCoreOptions> = {}) {
     clock,
     logger: silentLogger,
     local: { host: '198.51.100.1', port: 5099 },
+    registry: rigRegistry,
     send: (buf, to) => {
       const r = parseMessage(buf);
       if (!r.ok) throw new Error(`core sent unparseable bytes: ${r.error.code}`);

@@ -4,9 +4,8 @@ import { parseVia } from '../../src/sip/header-values.js';
 import { SipHeaders, type Endpoint } from '../../src/sip/message.js';
 import { serializeMessage } from '../../src/sip/serializer.js';
 import { parseMessage } from '../../src/sip/parser.js';
-import { registry } from '../../src/util/metrics.js';
 import { crlf, inDialog, invite, SDP } from './fixtures.js';
-import { rig } from './rig.js';
+import { rig, rigRegistry as registry } from './rig.js';
 
 const caller: Endpoint = { address: '192.0.2.10', port: 5060 };
 

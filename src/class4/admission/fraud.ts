@@ -6,10 +6,10 @@
  * destination or a spend limit until the window has room again.
  */
 import { z } from 'zod';
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
-import { registry } from '../../util/metrics.js';
+import { perRegistry } from '../../util/metrics.js';
 import { TokenBucket } from '../../util/token-bucket.js';
 import type { Cdr } from '../../calls/cdr.js';
 
@@ -34,18 +34,20 @@ export const fraudConfigSchema = z.object({
 });
 export type FraudConfig = z.infer<typeof fraudConfigSchema>;
 
-const trippedTotal = new Counter({
-  name: 'softswitch_fraud_limit_tripped_total',
-  help: 'Calls refused by a toll-fraud limit, by customer and limit',
-  labelNames: ['customer', 'limit'] as const,
-  registers: [registry],
-});
-const spendGauge = new Gauge({
-  name: 'softswitch_customer_spend',
-  help: 'Rated spend of a trunk customer over the window (rate deck currency)',
-  labelNames: ['customer', 'window'] as const,
-  registers: [registry],
-});
+export const fraudMetrics = perRegistry((registry: Registry) => ({
+  trippedTotal: new Counter({
+    name: 'softswitch_fraud_limit_tripped_total',
+    help: 'Calls refused by a toll-fraud limit, by customer and limit',
+    labelNames: ['customer', 'limit'] as const,
+    registers: [registry],
+  }),
+  spendGauge: new Gauge({
+    name: 'softswitch_customer_spend',
+    help: 'Rated spend of a trunk customer over the window (rate deck currency)',
+    labelNames: ['customer', 'window'] as const,
+    registers: [registry],
+  }),
+}));
 
 export type FraudRefusal = { limit: 'calls-per-second' | 'high-risk-destination' | 'spend-per-hour' | 'spend-per-day'; cause: number; sipStatus: number; retryAfterS?: number };
 
@@ -62,13 +64,17 @@ interface CustomerState {
 
 export class FraudGuard {
   private readonly customers = new Map<string, CustomerState>();
+  private readonly m: ReturnType<typeof fraudMetrics>;
 
   constructor(
     limits: Array<{ id: string; limits: CustomerLimits }>,
     private readonly cfg: FraudConfig,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Where refusals and spend are reported (the switch's registry; default: one of the guard's own). */
+    registry: Registry = new Registry(),
   ) {
+    this.m = fraudMetrics(registry);
     for (const c of limits) {
       const perSecond = c.limits.callsPerSecond > 0 ? new TokenBucket(clock, c.limits.callsPerSecond) : undefined;
       this.customers.set(c.id, { limits: c.limits, perSecond, spend: [] });
@@ -95,7 +101,7 @@ export class FraudGuard {
       else if (st.perSecond && !st.perSecond.take()) refusal = { limit: 'calls-per-second', cause: 42, sipStatus: 503, retryAfterS: 1 };
     }
     if (refusal) {
-      trippedTotal.inc({ customer, limit: refusal.limit });
+      this.m.trippedTotal.inc({ customer, limit: refusal.limit });
       if (refusal.limit.startsWith('spend') && st.blocked !== refusal.limit) {
         st.blocked = refusal.limit;
         this.log.error({ customer, limit: refusal.limit, limits: l }, 'FRAUD ALARM: trunk customer reached its spend limit; new calls refused until the window has room (raise trunkCustomers[].limits if this traffic is legitimate)');
@@ -139,8 +145,8 @@ export class FraudGuard {
   updateMetrics(): void {
     for (const [id, st] of this.customers) {
       const s = this.spent(st);
-      spendGauge.set({ customer: id, window: '1h' }, s.hour);
-      spendGauge.set({ customer: id, window: '24h' }, s.day);
+      this.m.spendGauge.set({ customer: id, window: '1h' }, s.hour);
+      this.m.spendGauge.set({ customer: id, window: '24h' }, s.day);
     }
   }
 }

@@ -7,10 +7,10 @@
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { z } from 'zod';
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
-import { registry } from '../../util/metrics.js';
+import { perRegistry } from '../../util/metrics.js';
 import { TokenBucket } from '../../util/token-bucket.js';
 
 export const overloadConfigSchema = z.object({
@@ -34,14 +34,16 @@ export const overloadConfigSchema = z.object({
 });
 export type OverloadConfig = z.infer<typeof overloadConfigSchema>;
 
-const overloadLevel = new Gauge({ name: 'softswitch_overload_level', help: 'Overload level: 0 normal, 1 congested, 2 severe (ISUP ACL levels)', registers: [registry] });
-const eventLoopLag = new Gauge({ name: 'softswitch_event_loop_lag_seconds', help: 'Event-loop delay, p99 over the last sample window', registers: [registry] });
-export const overloadRejectedTotal = new Counter({
-  name: 'softswitch_overload_rejected_total',
-  help: 'New calls refused by overload admission, by protocol and reason',
-  labelNames: ['protocol', 'reason'] as const,
-  registers: [registry],
-});
+export const overloadMetrics = perRegistry((registry: Registry) => ({
+  overloadLevel: new Gauge({ name: 'softswitch_overload_level', help: 'Overload level: 0 normal, 1 congested, 2 severe (ISUP ACL levels)', registers: [registry] }),
+  eventLoopLag: new Gauge({ name: 'softswitch_event_loop_lag_seconds', help: 'Event-loop delay (perf_hooks monitorEventLoopDelay): mean over the last sample window', registers: [registry] }),
+  overloadRejectedTotal: new Counter({
+    name: 'softswitch_overload_rejected_total',
+    help: 'New calls refused by overload admission, by protocol and reason',
+    labelNames: ['protocol', 'reason'] as const,
+    registers: [registry],
+  }),
+}));
 
 export type Refusal = { reason: 'event-loop-lag' | 'calls-in-setup' | 'calls-per-second'; level: 1 | 2 };
 
@@ -52,6 +54,7 @@ export class OverloadGuard {
   private readonly perSecond?: TokenBucket;
   private inSetup = 0;
   private pending: { level: 0 | 1 | 2; count: number } = { level: 0, count: 0 };
+  private readonly m: ReturnType<typeof overloadMetrics>;
 
   constructor(
     private readonly cfg: OverloadConfig,
@@ -61,7 +64,10 @@ export class OverloadGuard {
     private readonly measureLag?: () => number,
     /** Told of every level change (the ISUP service puts the level in the RELs it sends). */
     private readonly onLevel: (level: 0 | 1 | 2) => void = () => undefined,
+    /** Where the level and refusals are counted (the switch's registry; default: one of the guard's own). */
+    registry: Registry = new Registry(),
   ) {
+    this.m = overloadMetrics(registry);
     if (cfg.maxCallsPerSecond > 0) this.perSecond = new TokenBucket(clock, cfg.maxCallsPerSecond);
   }
 
@@ -102,7 +108,7 @@ export class OverloadGuard {
       lagMs = Math.max(0, this.histogram!.mean / 1e6 - 10);
       this.histogram!.reset();
     }
-    eventLoopLag.set(lagMs / 1000);
+    this.m.eventLoopLag.set(lagMs / 1000);
     this.lastLagMs = lagMs;
     const { lagCongestedMs: c, lagSevereMs: sev } = this.cfg;
     const measured: 0 | 1 | 2 = c <= 0 ? 0 : sev > 0 && lagMs >= sev ? 2 : lagMs >= c ? 1 : 0;
@@ -112,7 +118,7 @@ export class OverloadGuard {
       if (next > 0) this.log.warn({ lagMs: Math.round(lagMs), level: next }, 'overload: event loop delayed; new calls refused until it recovers (check CPU, offered load)');
       else this.log.info({ lagMs: Math.round(lagMs) }, 'overload cleared; new calls admitted again');
       this.level = next;
-      overloadLevel.set(next);
+      this.m.overloadLevel.set(next);
       this.onLevel(next);
     }
   }
@@ -124,7 +130,7 @@ export class OverloadGuard {
     else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
     else if (this.perSecond && !this.perSecond.take()) refusal = { reason: 'calls-per-second', level: 1 };
     if (refusal) {
-      overloadRejectedTotal.inc({ protocol, reason: refusal.reason });
+      this.m.overloadRejectedTotal.inc({ protocol, reason: refusal.reason });
       return refusal;
     }
     this.inSetup++;

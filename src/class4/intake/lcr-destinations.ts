@@ -41,6 +41,7 @@ export function lcrPlan(router: CallRouter, isupLegs: IsupLegDeps, callRef: stri
     carrier: c.carrier,
     trunkGroup: c.trunkGroup,
     rate: c.rate,
+    deck: c.deck,
     leg: () =>
       new IsupOutgoingLeg(
         isupLegs,

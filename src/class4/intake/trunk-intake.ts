@@ -10,7 +10,7 @@ import type { CallManager } from '../../calls/manager.js';
 import type { IsupLegDeps } from '../../calls/legs/isup-deps.js';
 import { SipInboundLeg } from '../../calls/legs/sip-inbound-leg.js';
 import type { CallParty } from '../../calls/legs/leg.js';
-import { sipRejectTotal } from '../../calls/metrics.js';
+import { callMetrics } from '../../calls/metrics.js';
 import type { TrunkCustomerTable } from '../trunks/trunk-customers.js';
 import type { CallRouter } from '../routing/route-plan.js';
 import { lcrPlan } from './lcr-destinations.js';
@@ -37,7 +37,7 @@ export class TrunkIntake {
   }
 
   private reject(res: InviteResponder, status: number, reason: string, why: string, headers?: Record<string, string>): void {
-    sipRejectTotal.inc({ status: String(status), reason: why });
+    callMetrics(this.deps.calls.registry).sipRejectTotal.inc({ status: String(status), reason: why });
     res.send(status, reason, { headers });
   }
 

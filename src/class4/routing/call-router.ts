@@ -23,7 +23,7 @@ export class LcrCallRouter implements CallRouter {
       jurisdiction: d.jurisdiction,
       invalid: e164 === '' ? (d.blocked ?? 'number cannot be normalised') : undefined,
       blocked: e164 === '' ? undefined : d.blocked,
-      candidates: d.candidates.map((c) => ({ carrier: c.carrier, trunkGroup: c.trunkGroup, rate: c.rate, prefix: c.prefix })),
+      candidates: d.candidates.map((c) => ({ carrier: c.carrier, trunkGroup: c.trunkGroup, rate: c.rate, prefix: c.prefix, deck: this.engine.deckVersion(c.carrier) })),
       congested: d.candidates.length === 0 && d.skipped.some((k) => k.code === 'unavailable'),
       advanceOn: (cause) => this.engine.advancesOn(cause),
     };

@@ -18,7 +18,8 @@ import { blockedReason } from './blocked.js';
 import { routingConfigSchema, type CarrierConfig, type CustomerConfig, type RoutingConfig } from './config.js';
 import type { RouteCandidate, RouteDecision, SkipCode, SkippedCarrier } from './decision.js';
 import { jurisdictionOf, rateColumnFor } from './jurisdiction.js';
-import { lcrBuildSeconds, lcrLookupsTotal, lcrPrefixes, lcrReloadsTotal, lcrTableBytes } from './metrics.js';
+import { Registry } from 'prom-client';
+import { lcrMetrics, type LcrMetrics } from './metrics.js';
 import { isNanp, normalizeNumber } from './normalize.js';
 import { parseLnp, parseStateTable } from './tables.js';
 import { activeWindow } from './tod.js';
@@ -35,6 +36,8 @@ export interface EngineOptions {
   baseDir?: string;
   /** Uniform [0,1) source for weighted load sharing; Math.random by default. */
   random?: () => number;
+  /** Where lookups and reloads are counted (the switch's registry; default: one of the engine's own). */
+  registry?: Registry;
 }
 
 export interface LookupQuery {
@@ -73,6 +76,9 @@ export class RoutingEngine {
   private lastBuildMs: number;
   private reloads = 0;
   private lookups = 0;
+  private readonly m: LcrMetrics;
+  /** Per carrier, the version (content hash) of the deck in the active table. */
+  private readonly deckVersions = new Map<string, string>();
 
   private constructor(
     readonly config: RoutingConfig,
@@ -84,6 +90,7 @@ export class RoutingEngine {
     buildMs: number,
   ) {
     this.table = table;
+    this.m = lcrMetrics(opts.registry ?? new Registry());
     for (const c of config.carriers) this.carriers.set(c.id, c);
     for (const c of config.customers) this.customers.set(c.id, c);
     this.advanceQ850 = new Set(config.advance.q850);
@@ -96,7 +103,8 @@ export class RoutingEngine {
   }
 
   /** Loads the snapshot when it matches the current decks, else parses the decks, builds and writes a snapshot. */
-  static async load(input: unknown, opts: EngineOptions): Promise<RoutingEngine> {
+  static async load(input: unknown, options: EngineOptions): Promise<RoutingEngine> {
+    const opts = { ...options, registry: options.registry ?? new Registry() };
     const parsed = routingConfigSchema.safeParse(input ?? {});
     if (!parsed.success) throw new SoftswitchError('SSW_ERR_CONFIG_INVALID', `routing: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const cfg = parsed.data;
@@ -113,7 +121,7 @@ export class RoutingEngine {
         const snap = decodeSnapshot(buf);
         if (snap.ok && snap.fingerprint === fingerprint) {
           log.info({ snapshot: snapPath, prefixes: snap.table.trie.prefixCount }, 'route table loaded from snapshot');
-          return new RoutingEngine(cfg, opts, snap.table, lnp, states, 'snapshot', 0);
+          return new RoutingEngine(cfg, opts, snap.table, lnp, states, 'snapshot', 0).noteDecks(texts);
         }
         log.warn({ snapshot: snapPath, reason: snap.ok ? 'decks changed since it was written' : snap.reason }, 'route table snapshot not used; rebuilding');
       }
@@ -129,11 +137,22 @@ export class RoutingEngine {
     const t0 = performance.now();
     const table = await buildTableAsync(decks);
     const ms = performance.now() - t0;
-    lcrReloadsTotal.inc({ result: 'ok' });
-    const engine = new RoutingEngine(cfg, opts, table, lnp, states, 'decks', ms);
+    lcrMetrics(opts.registry).lcrReloadsTotal.inc({ result: 'ok' });
+    lcrMetrics(opts.registry).lcrReloadSeconds.observe(ms / 1000);
+    const engine = new RoutingEngine(cfg, opts, table, lnp, states, 'decks', ms).noteDecks(texts);
     if (cfg.snapshot.enabled) await engine.writeSnapshot(fingerprint);
     log.info({ prefixes: table.trie.prefixCount, buildMs: Math.round(ms) }, 'route table built from rate decks');
     return engine;
+  }
+
+  /** The version of a carrier's rate deck in the active table (what CDRs are rated with). */
+  deckVersion(carrier: string): string | undefined {
+    return this.deckVersions.get(carrier);
+  }
+
+  private noteDecks(texts: DeckText[]): this {
+    for (const t of texts) this.deckVersions.set(t.carrier, deckVersionOf(t.text));
+    return this;
   }
 
   /** Plug in destination availability (M3UA DUNA/DAVA, gateway health): false skips the trunk group. */
@@ -190,7 +209,7 @@ export class RoutingEngine {
 
   private finish(decision: RouteDecision, blocked: string | undefined): RouteDecision {
     if (blocked) decision.blocked = blocked;
-    lcrLookupsTotal.inc({ outcome: blocked ? 'blocked' : decision.candidates.length ? 'routed' : 'no-route' });
+    this.m.lcrLookupsTotal.inc({ outcome: blocked ? 'blocked' : decision.candidates.length ? 'routed' : 'no-route' });
     return decision;
   }
 
@@ -308,13 +327,14 @@ export class RoutingEngine {
     if (!this.carriers.has(carrierId)) throw new SoftswitchError('SSW_ERR_UNKNOWN_CARRIER', carrierId);
     const parsed = parseDeck(carrierId, csvText);
     if (!parsed.ok) {
-      lcrReloadsTotal.inc({ result: 'rejected' });
+      this.m.lcrReloadsTotal.inc({ result: 'rejected' });
       this.log.warn({ carrier: carrierId, errorCount: parsed.errorCount }, 'rate deck rejected');
       return { ok: false, carrier: carrierId, errors: parsed.errors, errorCount: parsed.errorCount, rowCount: parsed.rowCount };
     }
     const t0 = performance.now();
     await this.rebuild((existing) => this.config.carriers.map((c) => (c.id === carrierId ? parsed.deck : (existing.get(c.id) ?? emptyDeck(c.id)))));
     const buildMs = performance.now() - t0;
+    this.deckVersions.set(carrierId, deckVersionOf(csvText));
     const deckFile = overridePath(this.opts.dataDir, carrierId);
     await mkdir(dirname(deckFile), { recursive: true });
     await writeAtomic(deckFile, csvText);
@@ -329,10 +349,11 @@ export class RoutingEngine {
     const t0 = performance.now();
     const next = await buildTableAsync(change(existing));
     this.lastBuildMs = performance.now() - t0;
+    this.m.lcrReloadSeconds.observe(this.lastBuildMs / 1000);
     this.table = next;
     this.loadedFrom = 'decks';
     this.reloads++;
-    lcrReloadsTotal.inc({ result: 'ok' });
+    this.m.lcrReloadsTotal.inc({ result: 'ok' });
     this.publishSize();
   }
 
@@ -350,10 +371,11 @@ export class RoutingEngine {
         } else results.push({ ok: false, carrier, errors: r.errors, errorCount: r.errorCount, rowCount: r.rowCount });
       }
       if (results.some((r) => !r.ok)) {
-        lcrReloadsTotal.inc({ result: 'rejected' });
+        this.m.lcrReloadsTotal.inc({ result: 'rejected' });
         return results;
       }
       await this.rebuild(() => decks);
+      this.noteDecks(texts);
       if (this.config.snapshot.enabled) await this.writeSnapshot(fingerprintOf(texts));
       return results.map((r) => ({ ...r, prefixes: this.table.trie.prefixCount, buildMs: this.lastBuildMs }));
     });
@@ -392,9 +414,9 @@ export class RoutingEngine {
 
   private publishSize(): void {
     const s = tableSize(this.table);
-    lcrPrefixes.set(s.prefixes);
-    lcrTableBytes.set(s.totalBytes);
-    lcrBuildSeconds.set(this.lastBuildMs / 1000);
+    this.m.lcrPrefixes.set(s.prefixes);
+    this.m.lcrTableBytes.set(s.totalBytes);
+    this.m.lcrBuildSeconds.set(this.lastBuildMs / 1000);
   }
 
   private async writeSnapshot(fingerprint: string): Promise<void> {
@@ -444,6 +466,11 @@ async function readDecks(cfg: RoutingConfig, dataDir: string, base: string): Pro
     out.push({ carrier: c.id, path, text });
   }
   return out;
+}
+
+/** A deck's version: the first 16 hex digits of the SHA-256 of its text. */
+function deckVersionOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 function fingerprintOf(texts: DeckText[]): string {

@@ -7,6 +7,8 @@ export interface RouteCandidate {
   trunkGroup: string;
   rate?: number;
   prefix?: string;
+  /** Version of the carrier's rate deck that gave the rate. */
+  deck?: string;
 }
 
 export interface RoutePlan {

@@ -4,18 +4,21 @@
  * (RSIP forced/graceful) is down, and its trunk groups are skipped, until an audit (AUEP) it
  * answers — with any return code — or an RSIP restart says it is back.
  */
-import { Gauge } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
-import { registry } from '../../util/metrics.js';
+import { perRegistry } from '../../util/metrics.js';
 import { BearerError, type BearerPort, type RestartNotice, type UnreachableNotice } from '../../mgcp/bearer-port.js';
 
-const gatewayUp = new Gauge({
-  name: 'softswitch_mgcp_gateway_up',
-  help: 'Media gateway reachable (1) or down (0) as routing sees it',
-  labelNames: ['gateway'] as const,
-  registers: [registry],
-});
+export const gatewayUpGauge = perRegistry(
+  (registry: Registry) =>
+    new Gauge({
+      name: 'softswitch_mgcp_gateway_up',
+      help: 'Media gateway reachable (1) or down (0) as routing sees it',
+      labelNames: ['gateway'] as const,
+      registers: [registry],
+    }),
+);
 
 export interface MonitoredGateway {
   name: string;
@@ -33,6 +36,7 @@ interface State {
 export class GatewayHealth {
   private readonly states = new Map<string, State>();
   private stopped = false;
+  private readonly gatewayUp: Gauge<'gateway'>;
   private readonly onUnreachable = (n: UnreachableNotice) => this.markDown(n.gateway, `no answer to a command on ${n.endpoint}`);
   private readonly onRestart = (n: RestartNotice) => {
     // RFC 3435 §2.3.12: "restart" = back in service; "forced"/"graceful" = going out of service.
@@ -46,10 +50,13 @@ export class GatewayHealth {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly probeIntervalMs = 5000,
+    /** Where gateway states are reported (the switch's registry; default: one of its own). */
+    registry: Registry = new Registry(),
   ) {
+    this.gatewayUp = gatewayUpGauge(registry);
     for (const gw of gateways) {
       this.states.set(gw.name, { gw, up: true, probing: false });
-      gatewayUp.set({ gateway: gw.name }, 1);
+      this.gatewayUp.set({ gateway: gw.name }, 1);
     }
     bearer.on('unreachable', this.onUnreachable);
     bearer.on('restart', this.onRestart);
@@ -69,7 +76,7 @@ export class GatewayHealth {
     if (!s || this.stopped) return;
     if (s.up) {
       s.up = false;
-      gatewayUp.set({ gateway: name }, 0);
+      this.gatewayUp.set({ gateway: name }, 0);
       this.log.error({ gateway: name, why }, 'media gateway down: its trunk groups are skipped by routing until it answers an audit; check the gateway and the network path');
     }
     this.scheduleProbe(s);
@@ -79,7 +86,7 @@ export class GatewayHealth {
     const s = this.states.get(name);
     if (!s || s.up) return;
     s.up = true;
-    gatewayUp.set({ gateway: name }, 1);
+    this.gatewayUp.set({ gateway: name }, 1);
     this.clock.clearTimeout(s.probe);
     s.probe = undefined;
     this.log.info({ gateway: name, why }, 'media gateway back in service');

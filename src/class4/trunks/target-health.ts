@@ -6,15 +6,18 @@
  */
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
-import { Gauge } from 'prom-client';
-import { registry } from '../../util/metrics.js';
+import { Gauge, Registry } from 'prom-client';
+import { perRegistry } from '../../util/metrics.js';
 
-const targetUp = new Gauge({
-  name: 'softswitch_sip_target_up',
-  help: 'Whether a DID delivery target answers OPTIONS probes (1) or is down (0)',
-  labelNames: ['target'] as const,
-  registers: [registry],
-});
+export const targetUpGauge = perRegistry(
+  (registry: Registry) =>
+    new Gauge({
+      name: 'softswitch_sip_target_up',
+      help: 'Whether a DID delivery target answers OPTIONS probes (1) or is down (0)',
+      labelNames: ['target'] as const,
+      registers: [registry],
+    }),
+);
 
 /** Sends OPTIONS to the URI and resolves with the final status (408 on timeout, 503 on transport error). */
 export type OptionsProbe = (uri: string) => Promise<number>;
@@ -34,6 +37,7 @@ export class TargetHealth {
   private readonly targets = new Map<string, TargetState>();
   private timer?: TimerHandle;
   private stopped = false;
+  private readonly targetUp: Gauge<'target'>;
 
   constructor(
     uris: string[],
@@ -42,7 +46,10 @@ export class TargetHealth {
     private readonly log: Logger,
     private readonly intervalMs: number,
     private readonly downAfter: number,
+    /** Where target states are reported (the switch's registry; default: one of its own). */
+    registry: Registry = new Registry(),
   ) {
+    this.targetUp = targetUpGauge(registry);
     for (const u of uris) this.targets.set(u, { up: true, misses: 0, probing: false });
   }
 
@@ -113,7 +120,7 @@ export class TargetHealth {
   }
 
   private set(uri: string, t: TargetState, up: boolean): void {
-    targetUp.set({ target: uri }, up ? 1 : 0);
+    this.targetUp.set({ target: uri }, up ? 1 : 0);
     if (t.up === up) return;
     t.up = up;
     if (up) this.log.info({ target: uri }, 'SIP target answers again; DID calls go to it');

@@ -150,6 +150,7 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
       onRequest: (req) => this.onRequest(req),
       onMessage: (msg, from) => this.heard(msg.mid, from),
       encodingFor: (peer) => this.gatewayAt(peer)?.config.encoding,
+      gatewayName: (peer) => this.gatewayAt(peer)?.config.name,
       encoding: opts.encoding,
       clock: this.clock,
       log: this.log,

@@ -1,12 +1,11 @@
 /**
- * The H.248 layer's Prometheus metrics, registered on the registry passed in (the process
- * registry by default); asking twice for the same registry returns the same metrics.
+ * The H.248 layer's Prometheus metrics, registered on the registry passed in; asking twice for
+ * the same registry returns the same metrics.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { registry as processRegistry } from '../../util/metrics.js';
 
 export interface H248Metrics {
-  /** Outgoing transaction requests by outcome (ok, rejected, timeout). */
+  /** Outgoing transaction requests by outcome (ok, rejected, timeout) and gateway. */
   readonly transactions: Counter<string>;
   readonly retransmissions: Counter<string>;
   /** TransactionPending by direction (received, sent). */
@@ -23,14 +22,14 @@ export interface H248Metrics {
 
 const byRegistry = new WeakMap<Registry, H248Metrics>();
 
-export function h248Metrics(registry: Registry = processRegistry): H248Metrics {
+export function h248Metrics(registry: Registry): H248Metrics {
   const known = byRegistry.get(registry);
   if (known) return known;
   const counter = (name: string, help: string, labelNames: string[] = []): Counter<string> =>
     (registry.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
   const m: H248Metrics = {
-    transactions: counter('softswitch_h248_transactions_total', 'Outgoing H.248 transaction requests by outcome (ok, rejected, timeout)', ['outcome']),
-    retransmissions: counter('softswitch_h248_retransmissions_total', 'H.248 transaction requests sent again after the retransmission timer expired'),
+    transactions: counter('softswitch_h248_transactions_total', 'Outgoing H.248 transaction requests by outcome (ok, rejected, timeout) and gateway (configured name, else the peer address)', ['outcome', 'gateway']),
+    retransmissions: counter('softswitch_h248_retransmissions_total', 'H.248 transaction requests sent again after the retransmission timer expired, by gateway', ['gateway']),
     pendings: counter('softswitch_h248_pendings_total', 'TransactionPending messages by direction (received from a peer, sent by us)', ['direction']),
     incoming: counter('softswitch_h248_incoming_requests_total', 'H.248 transaction requests received, including duplicates', ['duplicate']),
     decodeErrors: counter('softswitch_h248_decode_errors_total', 'Received H.248 messages refused by the decoder, by error code', ['code']),

@@ -7,6 +7,7 @@
  * fit the MTU and go in separate datagrams when they do not.
  * It holds no socket: datagrams go out through the injected `send`, time through the Clock.
  */
+import { Registry } from 'prom-client';
 import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { checkEncodable, decode, detectEncoding, encode, type TextEncoding } from './codec.js';
@@ -53,8 +54,10 @@ export interface TransactionLayerOptions {
   encoding?: TextEncoding;
   clock?: Clock;
   log?: Logger;
-  /** Where the layer counts (default: the process registry's H.248 metrics). */
+  /** Where the layer counts (default: a registry of its own, which nothing serves). */
   metrics?: H248Metrics;
+  /** The gateway's name for metric labels (default: the peer's address and port). */
+  gatewayName?(peer: Peer): string | undefined;
   policy?: Partial<RetransmitPolicy>;
   /** How long replies are kept for duplicate requests when no TransactionResponseAck comes (D.1.3 LONG-TIMER). */
   replyCacheMs?: number;
@@ -143,7 +146,7 @@ export class TransactionLayer {
   constructor(private readonly opts: TransactionLayerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? silentLogger;
-    this.m = opts.metrics ?? h248Metrics();
+    this.m = opts.metrics ?? h248Metrics(new Registry());
     this.policy = { ...DEFAULT_RETRANSMIT_POLICY, ...opts.policy };
     this.replyCacheMs = opts.replyCacheMs ?? 30_000;
     this.pendingAfterMs = opts.pendingAfterMs ?? 200;
@@ -208,12 +211,16 @@ export class TransactionLayer {
     });
   }
 
+  private gatewayLabel(peer: Peer): string {
+    return this.opts.gatewayName?.(peer) ?? `${peer.address}:${peer.port}`;
+  }
+
   private run(o: Outgoing, event: TxEvent): void {
     for (const a of handleTx(o.fsm, event, this.policy)) {
       switch (a.kind) {
         case 'send':
           if (a.retransmission) {
-            this.m.retransmissions.inc();
+            this.m.retransmissions.inc({ gateway: this.gatewayLabel(o.peer) });
             this.log.debug({ transactionId: o.id, peer: o.peer }, 'h248 retransmit');
             this.opts.send(o.bytes, o.peer);
           } else this.transmit(o.peer, o.request, o.bytes);
@@ -233,14 +240,14 @@ export class TransactionLayer {
         case 'complete': {
           this.outgoing.delete(o.id);
           const reply = o.reply as TransactionReply;
-          this.m.transactions.inc({ outcome: reply.error || reply.actions.some((x) => x.error) ? 'rejected' : 'ok' });
+          this.m.transactions.inc({ outcome: reply.error || reply.actions.some((x) => x.error) ? 'rejected' : 'ok', gateway: this.gatewayLabel(o.peer) });
           this.m.transactionSeconds.observe((this.clock.now() - o.startedAt) / 1000);
           o.resolve(reply);
           break;
         }
         case 'fail':
           this.outgoing.delete(o.id);
-          this.m.transactions.inc({ outcome: 'timeout' });
+          this.m.transactions.inc({ outcome: 'timeout', gateway: this.gatewayLabel(o.peer) });
           this.log.warn({ transactionId: o.id, peer: o.peer, reason: a.reason }, 'h248 transaction gave up');
           o.reject(new H248Error('timeout', a.reason === 'pending-limit' ? ERR.PENDING_EXCEEDED : undefined, a.reason, o.id));
           if (a.reason === 'no-reply') this.opts.onGiveUp?.(o.peer, o.id);
@@ -492,7 +499,7 @@ export class TransactionLayer {
       if (o.peer.address !== peer.address || o.peer.port !== peer.port) continue;
       this.clock.clearTimeout(o.timer);
       this.outgoing.delete(o.id);
-      this.m.transactions.inc({ outcome: 'timeout' });
+      this.m.transactions.inc({ outcome: 'timeout', gateway: this.gatewayLabel(o.peer) });
       o.reject(new H248Error('timeout', undefined, why, o.id));
       n++;
     }

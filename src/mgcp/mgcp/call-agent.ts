@@ -5,6 +5,8 @@
  * configured, every command is refused.
  */
 import { EventEmitter } from 'node:events';
+import { Registry } from 'prom-client';
+import { mgcpMetrics } from './metrics.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { CommandScreen } from './command-screen.js';
@@ -63,6 +65,8 @@ export interface CallAgentOptions {
   piggybackResponseAcks?: boolean;
   /** Sees every datagram that carries a call id, or answers a command that did (the call trail). */
   tap?: MessageTap;
+  /** Where transactions and refusals are counted (the switch's registry; default: one of the agent's own). */
+  registry?: Registry;
 }
 
 export interface CrcxRequest {
@@ -126,7 +130,8 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
     this.log = opts.log ?? silentLogger;
     this.clock = opts.clock ?? systemClock;
     const tap = opts.tap && mgcpTap(opts.tap, () => transport.local);
-    this.screen = new CommandScreen(opts.gateways ?? [], this.clock, this.log, opts.rejectLogIntervalMs);
+    const metrics = mgcpMetrics(opts.registry ?? new Registry());
+    this.screen = new CommandScreen(opts.gateways ?? [], this.clock, this.log, opts.rejectLogIntervalMs, metrics);
     this.layer = new TransactionLayer({
       admit: this.screen.admit,
       responseFrom: this.screen.responseFrom,
@@ -142,6 +147,7 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
       policy: opts.policy,
       responseCacheMs: opts.responseCacheMs,
       piggybackResponseAcks: opts.piggybackResponseAcks,
+      metrics,
       onGiveUp: (peer, verb, endpoint) => this.emit('unreachable', { peer, verb, endpoint }),
     });
     transport.onDatagram(

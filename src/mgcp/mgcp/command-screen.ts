@@ -20,7 +20,8 @@ import type { Logger } from '../../util/log.js';
 import { RC } from './constants.js';
 import { GatewayAcl, type RejectReason, type TrustedGateway } from './gateway-acl.js';
 import { response, type MgcpCommand } from './messages.js';
-import { mgcpRejectedCommands } from './metrics.js';
+import { Registry } from 'prom-client';
+import { mgcpMetrics, type MgcpMetrics } from './metrics.js';
 import type { AdmitVerdict, Peer } from './transaction-layer.js';
 
 const WHAT_TO_CHECK: Record<RejectReason, string> = {
@@ -58,6 +59,7 @@ export class CommandScreen {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly logIntervalMs = 10_000,
+    private readonly m: MgcpMetrics = mgcpMetrics(new Registry()),
   ) {
     this.acl = new GatewayAcl(gateways);
   }
@@ -78,7 +80,7 @@ export class CommandScreen {
   readonly admit = (from: Peer, cmd: MgcpCommand | undefined, datagram?: Uint8Array): AdmitVerdict => {
     const v = this.acl.check(from, cmd?.endpoint);
     if (v.ok) return 'accept';
-    mgcpRejectedCommands.inc({ reason: v.reason });
+    this.m.mgcpRejectedCommands.inc({ reason: v.reason });
     this.report(v.reason, from, cmd, v.gateway, datagram);
     if (v.reason === 'foreign_endpoint' && cmd) return response(RC.ENDPOINT_UNKNOWN, cmd.transactionId, 'Endpoint unknown');
     return 'drop';

@@ -12,14 +12,8 @@ import { isProvisional, MAX_TRANSACTION_ID, PARAM, RC } from './constants.js';
 import { checkEncodable, decode, encode } from './codec.js';
 import { MgcpError } from './errors.js';
 import { paramValue, response, type MgcpCommand, type MgcpParam, type MgcpResponse } from './messages.js';
-import {
-  mgcpDecodeErrors,
-  mgcpUnmatchedResponses,
-  mgcpIncoming,
-  mgcpRetransmissions,
-  mgcpTransactions,
-  mgcpTransactionSeconds,
-} from './metrics.js';
+import { Registry } from 'prom-client';
+import { mgcpMetrics, type MgcpMetrics } from './metrics.js';
 import { newEstimate, noteBackoff, observeRtt, rtoOf, type RttEstimate } from './rto.js';
 import {
   DEFAULT_RETRANSMIT_POLICY,
@@ -77,6 +71,8 @@ export interface TransactionLayerOptions {
   responseFrom?(to: Peer, from: Peer): boolean;
   /** Answers kept for duplicates at most (oldest dropped first); bounds memory under a command flood. */
   maxCachedAnswers?: number;
+  /** Where the layer counts (default: a registry of its own, which nothing serves). */
+  metrics?: MgcpMetrics;
 }
 
 interface Outgoing {
@@ -104,9 +100,17 @@ interface CachedAnswer {
   timer?: TimerHandle;
   retransmits?: number;
   rtoMs?: number;
+  /** The gateway's domain, for the retransmission count. */
+  gateway: string;
 }
 
 const peerKey = (p: Peer): string => `${p.address}|${p.port}`;
+
+/** The metric label of a gateway: its endpoints' domain (RFC 3435 §2.1.1), lower case; "unknown" without one. */
+const gatewayLabel = (endpoint: string): string => {
+  const at = endpoint.lastIndexOf('@');
+  return at < 0 ? 'unknown' : endpoint.slice(at + 1).toLowerCase().slice(0, 64);
+};
 
 /** Parses a ResponseAck value such as "6234-6255, 6257" (RFC 3435 §3.2.2.19), bounded. */
 export function parseResponseAck(value: string): Array<[number, number]> {
@@ -150,8 +154,10 @@ export class TransactionLayer {
   private readonly toReport = new Map<string, number[]>();
   private sweepTimer?: TimerHandle;
   private closed = false;
+  private readonly m: MgcpMetrics;
 
   constructor(private readonly opts: TransactionLayerOptions) {
+    this.m = opts.metrics ?? mgcpMetrics(new Registry());
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? silentLogger;
     this.policy = { ...DEFAULT_RETRANSMIT_POLICY, ...opts.policy };
@@ -226,7 +232,7 @@ export class TransactionLayer {
       switch (a.kind) {
         case 'send':
           if (a.retransmission) {
-            mgcpRetransmissions.inc();
+            this.m.mgcpRetransmissions.inc({ gateway: gatewayLabel(o.endpoint) });
             this.log.debug({ txid: o.txid, verb: o.verb, endpoint: o.endpoint }, 'mgcp retransmit');
           }
           this.opts.send(o.bytes, o.peer);
@@ -246,15 +252,15 @@ export class TransactionLayer {
         case 'complete': {
           this.outgoing.delete(o.txid);
           const final = o.final as MgcpResponse;
-          mgcpTransactions.inc({ verb: o.verb, outcome: final.code < 400 ? 'ok' : 'rejected' });
-          mgcpTransactionSeconds.observe((this.clock.now() - o.startedAt) / 1000);
+          this.m.mgcpTransactions.inc({ verb: o.verb, outcome: final.code < 400 ? 'ok' : 'rejected', gateway: gatewayLabel(o.endpoint) });
+          this.m.mgcpTransactionSeconds.observe((this.clock.now() - o.startedAt) / 1000);
           o.resolve(final);
           break;
         }
         case 'fail':
           this.outgoing.delete(o.txid);
           if (a.reason === 'no-response') noteBackoff(this.estimate(o.peer), o.fsm.rtoMs);
-          mgcpTransactions.inc({ verb: o.verb, outcome: 'timeout' });
+          this.m.mgcpTransactions.inc({ verb: o.verb, outcome: 'timeout', gateway: gatewayLabel(o.endpoint) });
           this.log.warn({ txid: o.txid, verb: o.verb, endpoint: o.endpoint, peer: o.peer, reason: a.reason }, 'mgcp transaction gave up');
           o.reject(new MgcpError('timeout', undefined, a.reason, o.txid));
           if (a.reason === 'no-response') this.opts.onGiveUp?.(o.peer, o.verb, o.endpoint);
@@ -272,7 +278,7 @@ export class TransactionLayer {
     if (this.opts.admit && !(c0 >= 0x30 && c0 <= 0x39) && this.opts.admit(from, undefined, datagram) !== 'accept') return;
     for (const m of decode(datagram)) {
       if (m.type === 'error') {
-        mgcpDecodeErrors.inc({ code: String(m.code) });
+        this.m.mgcpDecodeErrors.inc({ code: String(m.code) });
         this.log.debug({ from, code: m.code, reason: m.reason }, 'mgcp decode error');
         // RFC 3435 §3.4: a command that cannot be processed is answered with its error code,
         // when it comes from a source that is allowed to send commands at all.
@@ -302,7 +308,7 @@ export class TransactionLayer {
         this.opts.send(encode(response(RC.ACK, r.transactionId, '')), from);
         return;
       }
-      mgcpUnmatchedResponses.inc();
+      this.m.mgcpUnmatchedResponses.inc();
       this.log.debug({ from, txid: r.transactionId, code: r.code, outstandingTo: found?.peer }, 'mgcp response matches no transaction; dropped');
       return;
     }
@@ -365,13 +371,13 @@ export class TransactionLayer {
     const cached = this.answers.get(key);
     if (cached) {
       // RFC 3435 §3.5.1: a duplicate gets the same answer; §3.5.6: 100 while the first is still running.
-      mgcpIncoming.inc({ verb: c.verb, duplicate: 'yes' });
+      this.m.mgcpIncoming.inc({ verb: c.verb, duplicate: 'yes' });
       if (!cached.bytes) cached.provisionalSent = true;
       this.opts.send(cached.bytes ?? encode(response(RC.PROVISIONAL, c.transactionId, 'Pending')), from);
       return;
     }
-    mgcpIncoming.inc({ verb: c.verb, duplicate: 'no' });
-    const entry: CachedAnswer = { expiresAt: this.clock.now() + this.cacheMs };
+    this.m.mgcpIncoming.inc({ verb: c.verb, duplicate: 'no' });
+    const entry: CachedAnswer = { expiresAt: this.clock.now() + this.cacheMs, gateway: gatewayLabel(c.endpoint) };
     if (this.answers.size >= this.maxAnswers) this.forget(this.answers.keys().next().value as string);
     this.answers.set(key, entry);
     this.scheduleSweep();
@@ -414,7 +420,7 @@ export class TransactionLayer {
       if (this.closed || !entry.bytes || (entry.retransmits ?? 0) >= this.policy.maxRetransmits) return;
       entry.retransmits = (entry.retransmits ?? 0) + 1;
       entry.rtoMs = Math.min((entry.rtoMs ?? this.policy.initialRtoMs) * 2, this.policy.maxRtoMs);
-      mgcpRetransmissions.inc();
+      this.m.mgcpRetransmissions.inc({ gateway: entry.gateway });
       this.opts.send(entry.bytes, to);
       this.repeatAnswer(entry, to);
     }, entry.rtoMs ?? this.policy.initialRtoMs);

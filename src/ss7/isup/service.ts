@@ -22,14 +22,8 @@ import { eventForMessage, messageForRequest } from './call-messages.js';
 import { causeIndicators } from './params/cause.js';
 import { rangeStatusBits, rangeAndStatus } from './params/indicators.js';
 import { SI_ISUP, type MtpTransferData, type MtpTransferLink } from '../mtp3/transfer.js';
-import {
-  isupCongestionLevel,
-  isupDecodeErrorsTotal,
-  isupDroppedTotal,
-  isupMaintenanceAlarmsTotal,
-  isupMaintenanceRepeatsTotal,
-  isupMessagesTotal,
-} from './metrics.js';
+import { Registry } from 'prom-client';
+import { isupMetrics, type IsupMetrics } from './metrics.js';
 import { RepeatingProcedure, type ProcedureTimers } from './supervision.js';
 import { CongestionControl } from './congestion.js';
 import { decodeCircuitState, encodeCircuitState, type CircuitStateReport } from './circuit-query.js';
@@ -78,6 +72,8 @@ export interface IsupServiceOptions {
   resetOnLinkUp?: boolean;
   /** Sees every ISUP message sent, and every well-formed one received for a circuit of ours, keyed by circuit (the call trail). */
   tap?: MessageTap;
+  /** Where messages and alarms are counted (the switch's registry; default: one of the service's own). */
+  registry?: Registry;
 }
 
 /** Receives every message on one circuit while a call owns it. */
@@ -132,6 +128,7 @@ export class IsupService extends EventEmitter {
   private readonly waits = new Map<string, TimerHandle>();
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly m: IsupMetrics;
   private ownAcl = 0;
   private closed = false;
   private readonly onTransfer = (pd: MtpTransferData, meta?: { sg?: string }) => this.receive(pd, meta?.sg);
@@ -141,6 +138,7 @@ export class IsupService extends EventEmitter {
 
   constructor(private readonly opts: IsupServiceOptions) {
     super();
+    this.m = isupMetrics(opts.registry ?? new Registry());
     this.log = (opts.logger ?? silentLogger).child({ component: 'isup' });
     this.clock = opts.clock ?? systemClock;
     for (const tg of opts.trunkGroups) {
@@ -248,7 +246,7 @@ export class IsupService extends EventEmitter {
     };
     const ok = this.opts.link.sendTransfer(pd);
     if (ok) {
-      isupMessagesTotal.inc({ trunk_group: tg.id, direction: 'tx', type: msg.type });
+      this.m.isupMessagesTotal.inc({ trunk_group: tg.id, direction: 'tx', type: msg.type });
       this.opts.tap?.({ key: tapKey.circuit(tg.id, msg.cic), protocol: 'isup', dir: 'out', bytes: data, mtp: pd, opens: msg.type === 'IAM' });
     }
     else this.log.warn({ tg: tg.id, cic: msg.cic, type: msg.type }, 'ISUP message not sent: no active M3UA route to the destination');
@@ -256,16 +254,16 @@ export class IsupService extends EventEmitter {
   }
 
   private receive(pd: MtpTransferData, via?: string): void {
-    if (pd.si !== SI_ISUP) return void isupDroppedTotal.inc({ reason: 'not-isup' });
-    if (pd.dpc !== this.opts.ownPointCode) return void isupDroppedTotal.inc({ reason: 'not-our-point-code' });
+    if (pd.si !== SI_ISUP) return void this.m.isupDroppedTotal.inc({ reason: 'not-isup' });
+    if (pd.dpc !== this.opts.ownPointCode) return void this.m.isupDroppedTotal.inc({ reason: 'not-our-point-code' });
     const groups = this.byFarPc.get(pd.opc);
     if (!groups) {
       this.log.warn({ opc: pd.opc }, 'ISUP from a point code with no trunk group; dropped (add a trunkGroups[] entry whose dpc is this point code)');
-      return void isupDroppedTotal.inc({ reason: 'unknown-opc' });
+      return void this.m.isupDroppedTotal.inc({ reason: 'unknown-opc' });
     }
     const msg = decodeIsup(pd.data, groups[0].variant);
     if (isIsupError(msg)) {
-      isupDecodeErrorsTotal.inc({ reason: msg.reason });
+      this.m.isupDecodeErrorsTotal.inc({ reason: msg.reason });
       this.log.warn({ opc: pd.opc, cic: msg.cic, reason: msg.reason, detail: msg.detail }, 'malformed ISUP message');
       const tg = msg.cic === undefined ? undefined : groups.find((g) => g.circuits.has(msg.cic!));
       if (tg && msg.cic !== undefined && msg.messageCode === MessageCode.REL) {
@@ -285,7 +283,7 @@ export class IsupService extends EventEmitter {
     if (!tg) {
       // Q.764 §2.12 / T1.113.4 §2.12: a message for a CIC we do not have is answered with UCIC.
       this.log.warn({ opc: pd.opc, cic: msg.cic, type: msg.type }, 'ISUP message for an unequipped circuit (CIC outside every trunkGroups[].cics range for this point code: check the ranges agree with the far end)');
-      isupDroppedTotal.inc({ reason: 'unequipped-cic' });
+      this.m.isupDroppedTotal.inc({ reason: 'unequipped-cic' });
       if (msg.type !== 'UCIC') this.transmit(groups[0], { type: 'UCIC', cic: msg.cic });
       return;
     }
@@ -298,12 +296,12 @@ export class IsupService extends EventEmitter {
     } catch (err) {
       // A fault in a call's handler must not take the signalling down with it.
       this.log.error({ err, tg: tg.id, cic: msg.cic, type: msg.type }, 'ISUP message handling failed');
-      isupDroppedTotal.inc({ reason: 'handler-error' });
+      this.m.isupDroppedTotal.inc({ reason: 'handler-error' });
     }
   }
 
   private deliver(tg: IsupTrunkGroup, msg: IsupMessage): void {
-    isupMessagesTotal.inc({ trunk_group: tg.id, direction: 'rx', type: msg.type });
+    this.m.isupMessagesTotal.inc({ trunk_group: tg.id, direction: 'rx', type: msg.type });
     if (msg.type === 'REL') {
       const acl = findOptional(msg, 'automaticCongestionLevel');
       if (acl !== undefined) this.congestionOf(tg).received(acl);
@@ -327,7 +325,7 @@ export class IsupService extends EventEmitter {
     if (c.outOfService === 'reset-pending' || c.outOfService === 'continuity-recheck') {
       // Q.764 §2.10.3.1: our RSC/GRS (or re-check) is outstanding; the far end will see it and drop this call.
       this.log.info({ tg: tg.id, cic: iam.cic, state: c.outOfService }, 'IAM on a circuit under supervision; discarded');
-      isupDroppedTotal.inc({ reason: 'circuit-under-supervision' });
+      this.m.isupDroppedTotal.inc({ reason: 'circuit-under-supervision' });
       return false;
     }
     if (c.remoteMaintenanceBlocked && !owner) {
@@ -346,7 +344,7 @@ export class IsupService extends EventEmitter {
   private dualSeizure(tg: IsupTrunkGroup, msg: IsupMessage, key: string, owner: CircuitHandler): void {
     if (tg.circuits.controls(msg.cic)) {
       this.log.info({ tg: tg.id, cic: msg.cic }, 'dual seizure: we control the circuit; incoming IAM disregarded');
-      return void isupDroppedTotal.inc({ reason: 'dual-seizure' });
+      return void this.m.isupDroppedTotal.inc({ reason: 'dual-seizure' });
     }
     this.log.info({ tg: tg.id, cic: msg.cic }, 'dual seizure: the far end controls the circuit; our call backs off');
     owner(msg);
@@ -618,7 +616,7 @@ export class IsupService extends EventEmitter {
         const c = circuits.get(msg.cic)!;
         if (msg.type === 'BLA' && !c.localMaintenanceBlocked) this.transmit(tg, { type: 'UBL', cic: msg.cic });
         else if (msg.type === 'UBA' && c.localMaintenanceBlocked) this.transmit(tg, { type: 'BLO', cic: msg.cic });
-        else isupDroppedTotal.inc({ reason: 'unexpected-ack' });
+        else this.m.isupDroppedTotal.inc({ reason: 'unexpected-ack' });
         return true;
       }
       case 'CGB':
@@ -698,7 +696,7 @@ export class IsupService extends EventEmitter {
 
   private discard(tg: IsupTrunkGroup, msg: IsupMessage, why: string): true {
     this.log.info({ tg: tg.id, cic: msg.cic, type: msg.type, why }, 'circuit supervision message discarded');
-    isupDroppedTotal.inc({ reason: 'supervision-discarded' });
+    this.m.isupDroppedTotal.inc({ reason: 'supervision-discarded' });
     return true;
   }
 
@@ -731,7 +729,7 @@ export class IsupService extends EventEmitter {
         this.transmit(tg, { type: 'RLC', cic: msg.cic, optional: [] });
         return;
       default:
-        isupDroppedTotal.inc({ reason: 'idle-circuit' });
+        this.m.isupDroppedTotal.inc({ reason: 'idle-circuit' });
         this.log.debug({ tg: tg.id, cic: msg.cic, type: msg.type }, 'ISUP message on an idle circuit ignored');
     }
   }
@@ -774,7 +772,7 @@ export class IsupService extends EventEmitter {
           this.transmit(tg, msg);
           p.sends = p.proc.sends;
         },
-        repeated: () => isupMaintenanceRepeatsTotal.inc({ trunk_group: tg.id, type }),
+        repeated: () => this.m.isupMaintenanceRepeatsTotal.inc({ trunk_group: tg.id, type }),
         alert: () => {
           p.alerted = true;
           this.alarm(tg, type, cic, `no acknowledgement of ${type} within ${timers.alertAfterMs} ms; repeating every ${timers.longMs} ms`);
@@ -792,7 +790,7 @@ export class IsupService extends EventEmitter {
   }
 
   private alarm(tg: IsupTrunkGroup, procedure: string, cic: number, detail: string): void {
-    isupMaintenanceAlarmsTotal.inc({ trunk_group: tg.id, procedure });
+    this.m.isupMaintenanceAlarmsTotal.inc({ trunk_group: tg.id, procedure });
     this.log.error({ tg: tg.id, cic, procedure, detail }, 'ISUP circuit maintenance alarm');
     this.emit('maintenance-alarm', { trunkGroup: tg.id, procedure, cic, detail });
   }
@@ -1017,7 +1015,7 @@ export class IsupService extends EventEmitter {
     if (!c) {
       const t = this.timersOf(tg.id);
       c = new CongestionControl(this.clock, t.T29, t.T30, (level, step) => {
-        isupCongestionLevel.set({ trunk_group: tg.id }, level);
+        this.m.isupCongestionLevel.set({ trunk_group: tg.id }, level);
         this.log.info({ tg: tg.id, level, step }, 'automatic congestion control: adjacent exchange congestion changed');
       });
       this.congestion.set(tg.id, c);

@@ -13,7 +13,8 @@ import { ERROR_CODE_NAMES, ErrorCode } from './constants.js';
 import { DestinationTable, type DestinationChange } from './destinations.js';
 import { isDecodeError, type DataMessage, type M3uaMessage, type ProtocolData, type SsnmMessage } from './messages.js';
 import { UnexpectedParameterReporter } from './leniency.js';
-import { m3uaAlarms, m3uaDecodeErrors, m3uaRx, m3uaTx } from './metrics.js';
+import { Registry } from 'prom-client';
+import { m3uaMetrics, type M3uaMetrics } from './metrics.js';
 
 export interface M3uaAspOptions {
   association: SctpAssociation;
@@ -46,6 +47,8 @@ export interface M3uaAspOptions {
   ackAlarmAttempts?: number;
   /** Ceiling of the retry interval once alarmed or refused (default 30000 ms). */
   ackMaxIntervalMs?: number;
+  /** Where messages and alarms are counted (the switch's registry; default: one of the ASP's own). */
+  registry?: Registry;
 }
 
 /** Affected Point Codes per DAUD, keeping each message well under a path MTU. */
@@ -76,6 +79,7 @@ export class M3uaAsp extends EventEmitter {
   private readonly timers = new Map<AspTimer, TimerHandle>();
   private started = false;
   private readonly unexpected: UnexpectedParameterReporter;
+  private readonly m: M3uaMetrics;
   private readonly onUp = () => this.dispatch({ name: 'SCTP_COMM_UP_IND' });
   private readonly onDown = (reason: string) => {
     this.log.info({ reason }, 'SCTP association down');
@@ -87,6 +91,7 @@ export class M3uaAsp extends EventEmitter {
 
   constructor(private readonly opts: M3uaAspOptions) {
     super();
+    this.m = m3uaMetrics(opts.registry ?? new Registry());
     this.assoc = opts.association;
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.logger ?? silentLogger).child({ m3ua: 'asp', assoc: opts.association.description });
@@ -100,7 +105,7 @@ export class M3uaAsp extends EventEmitter {
       ackAlarmAttempts: opts.ackAlarmAttempts,
       ackMaxIntervalMs: opts.ackMaxIntervalMs,
     });
-    this.unexpected = new UnexpectedParameterReporter('asp', this.log);
+    this.unexpected = new UnexpectedParameterReporter('asp', this.log, this.m);
     this.destinations.on('change', (c: DestinationChange) => this.emit('destination', c));
   }
 
@@ -172,7 +177,7 @@ export class M3uaAsp extends EventEmitter {
   }
 
   private send(msg: M3uaMessage, stream = 0): void {
-    m3uaTx.inc({ type: msg.type });
+    this.m.m3uaTx.inc({ type: msg.type });
     if (this.log.isLevelEnabled('debug')) this.log.debug({ stream }, `tx ${messageName(msg.type)}`);
     this.assoc.send(encodeM3ua(msg), stream, PPID_M3UA);
   }
@@ -194,12 +199,12 @@ export class M3uaAsp extends EventEmitter {
     const odd: number[] | undefined = this.opts.strictParameters ? undefined : [];
     const msg = odd ? decodeM3uaLenient(data, odd) : decodeM3ua(data);
     if (isDecodeError(msg)) {
-      m3uaDecodeErrors.inc({ code: msg.errorCode });
+      this.m.m3uaDecodeErrors.inc({ code: msg.errorCode });
       this.log.warn({ code: msg.errorCode, reason: msg.reason }, `malformed M3UA: ${ERROR_CODE_NAMES[msg.errorCode]}`);
       if (!(msg.msgClass === 0 && msg.msgType === 0)) this.sendErr(msg.errorCode, data);
       return;
     }
-    m3uaRx.inc({ type: msg.type });
+    this.m.m3uaRx.inc({ type: msg.type });
     if (this.log.isLevelEnabled('debug')) this.log.debug({ stream }, `rx ${messageName(msg.type)}`);
     if (odd?.length) this.unexpected.note(msg.type, odd);
     switch (msg.type) {
@@ -340,7 +345,7 @@ export class M3uaAsp extends EventEmitter {
         const base = { raised: a.raised, code, request: a.request, attempts: a.attempts, errorCode: a.errorCode, retryMs: a.retryMs, association: this.assoc.description } as const;
         const alarm: M3uaAlarm = { ...base, message: alarmMessage(base, this.opts.routingContexts) };
         if (a.raised) {
-          m3uaAlarms.inc({ code });
+          this.m.m3uaAlarms.inc({ code });
           this.log.warn({ alarm: code, request: a.request, attempts: a.attempts, code: a.errorCode }, alarm.message);
         } else {
           this.log.info({ alarm: code, request: a.request }, alarm.message);

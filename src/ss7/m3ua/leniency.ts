@@ -6,7 +6,7 @@
 import type { Logger } from '../../util/log.js';
 import { Tag } from './constants.js';
 import type { M3uaMessageType } from './messages.js';
-import { m3uaUnexpectedParameters } from './metrics.js';
+import type { M3uaMetrics } from './metrics.js';
 
 const TAG_NAMES = new Map<number, string>(Object.entries(Tag).map(([name, tag]) => [tag, name]));
 
@@ -20,12 +20,13 @@ export class UnexpectedParameterReporter {
   constructor(
     private readonly role: 'asp' | 'sg',
     private readonly log: Logger,
+    private readonly m: M3uaMetrics,
   ) {}
 
   note(type: M3uaMessageType, tags: readonly number[], context: Record<string, unknown> = {}): void {
     for (const tag of tags) {
       const hex = `0x${tag.toString(16).padStart(4, '0')}`;
-      m3uaUnexpectedParameters.inc({ role: this.role, type, tag: hex });
+      this.m.m3uaUnexpectedParameters.inc({ role: this.role, type, tag: hex });
       const key = `${type}/${tag}`;
       if (this.logged.has(key)) continue;
       this.logged.add(key);

@@ -13,7 +13,8 @@ import { decodeM3ua, decodeM3uaLenient, encodeM3ua, messageName } from './codec.
 import { DeregistrationStatus, ErrorCode, RegistrationStatus, TrafficMode } from './constants.js';
 import { isDecodeError, type M3uaMessage, type MaskedPointCode, type ProtocolData, type SsnmMessage } from './messages.js';
 import { UnexpectedParameterReporter } from './leniency.js';
-import { m3uaDecodeErrors, m3uaPendingTransfers, m3uaRx, m3uaTx } from './metrics.js';
+import { Registry } from 'prom-client';
+import { m3uaMetrics, type M3uaMetrics } from './metrics.js';
 
 export interface SgAsConfig {
   /** Absent: an AS addressed without Routing Context (RFC 4666 §4.3.4.3, single AS per ASP). */
@@ -41,6 +42,8 @@ export interface M3uaSgOptions {
   reportUnexpectedParameters?: boolean;
   /** MSUs held per AS while AS-PENDING (RFC 4666 §4.3.2); default 1000, 0 disables holding. */
   pendingQueueLimit?: number;
+  /** Where messages are counted (default: a registry of the SG's own, which nothing serves). */
+  registry?: Registry;
 }
 
 interface AspEntry {
@@ -73,13 +76,15 @@ export class M3uaSg extends EventEmitter {
   private readonly unavailable = new Set<number>();
   private nextId = 1;
   private readonly unexpected: UnexpectedParameterReporter;
+  private readonly m: M3uaMetrics;
 
   constructor(private readonly opts: M3uaSgOptions) {
     super();
+    this.m = m3uaMetrics(opts.registry ?? new Registry());
     this.clock = opts.clock ?? systemClock;
     this.log = (opts.logger ?? silentLogger).child({ m3ua: 'sg' });
     this.ases = opts.ases.map((cfg) => ({ cfg, fsm: new AsFsm(cfg.trafficMode, opts.recoveryMs ?? 2000), pending: [] }));
-    this.unexpected = new UnexpectedParameterReporter('sg', this.log);
+    this.unexpected = new UnexpectedParameterReporter('sg', this.log, this.m);
   }
 
   /** Take an association to one ASP; `routingContexts` limits which ASes it serves (default all). */
@@ -143,11 +148,11 @@ export class M3uaSg extends EventEmitter {
   /** RFC 4666 §4.3.2: during T(r) the SG buffers traffic for the AS, up to a bound. */
   private hold(as: As, pd: ProtocolData): boolean {
     if (as.pending.length >= (this.opts.pendingQueueLimit ?? 1000)) {
-      m3uaPendingTransfers.inc({ outcome: 'overflow' });
+      this.m.m3uaPendingTransfers.inc({ outcome: 'overflow' });
       return false;
     }
     as.pending.push(pd);
-    m3uaPendingTransfers.inc({ outcome: 'queued' });
+    this.m.m3uaPendingTransfers.inc({ outcome: 'queued' });
     return true;
   }
 
@@ -199,7 +204,7 @@ export class M3uaSg extends EventEmitter {
   }
 
   private send(asp: AspEntry, msg: M3uaMessage, stream = 0): void {
-    m3uaTx.inc({ type: msg.type });
+    this.m.m3uaTx.inc({ type: msg.type });
     asp.assoc.send(encodeM3ua(msg), stream, PPID_M3UA);
   }
 
@@ -211,12 +216,12 @@ export class M3uaSg extends EventEmitter {
     const odd: number[] | undefined = this.opts.strictParameters ? undefined : [];
     const msg = odd ? decodeM3uaLenient(raw, odd) : decodeM3ua(raw);
     if (isDecodeError(msg)) {
-      m3uaDecodeErrors.inc({ code: msg.errorCode });
+      this.m.m3uaDecodeErrors.inc({ code: msg.errorCode });
       this.log.warn({ asp: asp.id, code: msg.errorCode, reason: msg.reason }, 'malformed M3UA from ASP');
       if (!(msg.msgClass === 0 && msg.msgType === 0)) this.sendErr(asp, msg.errorCode, raw);
       return;
     }
-    m3uaRx.inc({ type: msg.type });
+    this.m.m3uaRx.inc({ type: msg.type });
     if (this.log.isLevelEnabled('debug')) this.log.debug({ asp: asp.id }, `rx ${messageName(msg.type)}`);
     this.handle(asp, msg, raw);
     if (odd?.length) {
@@ -371,15 +376,15 @@ export class M3uaSg extends EventEmitter {
     as.pending = [];
     let sent = 0;
     for (const pd of held) if (this.route(as, pd)) sent++;
-    m3uaPendingTransfers.inc({ outcome: 'delivered' }, sent);
-    if (sent < held.length) m3uaPendingTransfers.inc({ outcome: 'undeliverable' }, held.length - sent);
+    this.m.m3uaPendingTransfers.inc({ outcome: 'delivered' }, sent);
+    if (sent < held.length) this.m.m3uaPendingTransfers.inc({ outcome: 'undeliverable' }, held.length - sent);
     this.log.info({ rc: as.cfg.routingContext, delivered: sent }, 'AS active again: held DATA delivered');
   }
 
   /** T(r) expired without an active ASP: the held MSUs are lost (RFC 4666 §4.3.2). */
   private discardPending(as: As): void {
     if (!as.pending.length) return;
-    m3uaPendingTransfers.inc({ outcome: 'expired' }, as.pending.length);
+    this.m.m3uaPendingTransfers.inc({ outcome: 'expired' }, as.pending.length);
     this.log.warn({ rc: as.cfg.routingContext, discarded: as.pending.length }, 'T(r) expired with no ASP active: held DATA discarded');
     as.pending = [];
   }

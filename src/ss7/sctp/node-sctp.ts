@@ -42,6 +42,9 @@ export interface PkgAssociation extends EventEmitter {
   RECEIVE(): (Buffer & { ppid?: number }) | undefined;
   SHUTDOWN(callback?: () => void): void;
   ABORT(reason?: string): void;
+  /** T3-rtx expiry and fast retransmit (lib/association.js internals), wrapped per association to count them. */
+  _expireT3(): void;
+  _fastRetransmit(): void;
   /** Ends the association; the patched package then emits COMMUNICATION LOST ('destroyed' unless told why). */
   _destroy(event?: string): void;
 }

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { Logger } from '../../util/log.js';
 import type { Clock } from '../../util/clock.js';
 
@@ -19,6 +20,8 @@ export interface SctpTuning {
   maxQueued?: number;
   logger?: Logger;
   clock?: Clock;
+  /** Where set-ups, messages and aborts are counted (the switch's registry; default: one of the association's own). */
+  registry?: Registry;
 }
 
 export const TUNING_DEFAULTS = {

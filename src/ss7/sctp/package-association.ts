@@ -11,7 +11,7 @@ import type { SctpAssociation } from './association.js';
 import type { PkgAssociation, PkgEndpoint } from './node-sctp.js';
 import { DATA_CHUNK_OVERHEAD, SendQueue, type QueuedMessage, type SendSink } from './send-queue.js';
 import { lifecycleStep, type LifecycleAction, type LifecycleConfig, type LifecycleContext, type LifecycleEvent } from './lifecycle-fsm.js';
-import { sctpMetrics } from './metrics.js';
+import type { SctpMetrics } from './metrics.js';
 import { ABORT_EVENTS, lossReason, type PkgErrorCause } from './loss.js';
 
 /** RFC 4960 §15 Max.Burst (the package's `max_burst`). */
@@ -34,6 +34,7 @@ export interface PackageAssociationOptions extends LifecycleConfig {
   /** Frees what the transport owns (e.g. closes the UDP socket); called once. */
   release: () => void;
   checksumErrors: () => number;
+  metrics: SctpMetrics;
 }
 
 export interface SctpAssociationStats {
@@ -135,7 +136,7 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
   private perform(action: LifecycleAction): void {
     switch (action.type) {
       case 'associate':
-        sctpMetrics.setupAttempts.inc();
+        this.opts.metrics.setupAttempts.inc();
         if (action.attempt > 1) this.log.info({ attempt: action.attempt }, 'sctp INIT unanswered, retrying set-up');
         this.wire(
           this.opts.endpoint.ASSOCIATE({
@@ -177,13 +178,13 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
       case 'notify-down': {
         const dropped = this.queue.clear();
         this.counts.dropped += dropped;
-        if (dropped) sctpMetrics.messagesDropped.inc(dropped);
+        if (dropped) this.opts.metrics.messagesDropped.inc(dropped);
         this.log.info({ reason: action.reason, dropped }, 'sctp association down');
         this.emit('down', action.reason);
         return;
       }
       case 'notify-setup-failed':
-        sctpMetrics.setupFailures.inc();
+        this.opts.metrics.setupFailures.inc();
         this.emitError(new SoftswitchError('SSW_ERR_SCTP_ASSOC_FAILED', `${this.description}: no answer after ${action.attempts} INIT attempts`));
         return;
       case 'shutdown':
@@ -191,7 +192,7 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
         this.maybeShutdown();
         return;
       case 'abort': {
-        sctpMetrics.aborts.inc();
+        this.opts.metrics.aborts.inc();
         const a = this.current;
         this.current = undefined;
         if (a && a.state !== 'CLOSED') {
@@ -224,17 +225,38 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
     this.wire(a);
   }
 
+  /**
+   * The package keeps no retransmission count; its T3-rtx expiry and fast-retransmit methods are
+   * wrapped on this association (the package calls both through `this`) to count each event.
+   */
+  private countRetransmissions(a: PkgAssociation): void {
+    const { retransmissions } = this.opts.metrics;
+    const expireT3 = a._expireT3;
+    const fastRetransmit = a._fastRetransmit;
+    if (typeof expireT3 !== 'function' || typeof fastRetransmit !== 'function') return;
+    a._expireT3 = function (this: PkgAssociation) {
+      // An expiry with nothing in flight retransmits nothing (the package logs it as a bug and returns).
+      if (Object.keys((this as unknown as { sent: object }).sent ?? {}).length > 0) retransmissions.inc({ kind: 't3_rtx' });
+      return expireT3.call(this);
+    };
+    a._fastRetransmit = function (this: PkgAssociation) {
+      retransmissions.inc({ kind: 'fast' });
+      return fastRetransmit.call(this);
+    };
+  }
+
   private wire(a: PkgAssociation): void {
     this.current = a;
     a.hb_interval = this.opts.heartbeatIntervalMs;
     a.path_max_retrans = this.opts.pathMaxRetrans;
+    this.countRetransmissions(a);
     const mine = () => this.current === a;
     a.once('COMMUNICATION UP', () => mine() && this.dispatch({ type: 'COMM_UP' }));
     // The patched package reports every end of an association here exactly once, after its TCB
     // is gone (an ABORT it sent, e.g. for an empty DATA chunk, included), so M3UA hears of it at once.
     a.on('COMMUNICATION LOST', (event?: string, causes?: PkgErrorCause[]) => {
       if (!mine()) return;
-      if (event && ABORT_EVENTS.has(event)) sctpMetrics.aborts.inc();
+      if (event && ABORT_EVENTS.has(event)) this.opts.metrics.aborts.inc();
       this.dispatch({ type: 'COMM_LOST', reason: lossReason(event, causes) });
     });
     a.on('SHUTDOWN COMPLETE', () => mine() && this.dispatch({ type: 'SHUTDOWN_COMPLETE' }));
@@ -243,7 +265,7 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
       const data = a.RECEIVE();
       if (!data || !mine()) return;
       this.counts.received++;
-      sctpMetrics.messagesReceived.inc();
+      this.opts.metrics.messagesReceived.inc();
       this.emit('message', data, stream, data.ppid ?? 0);
     });
     a.on('sack', () => {
@@ -281,7 +303,7 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
     }
     this.pendingBytes += msg.data.length + DATA_CHUNK_OVERHEAD;
     this.counts.sent++;
-    sctpMetrics.messagesSent.inc();
+    this.opts.metrics.messagesSent.inc();
     if (!this.resetScheduled) {
       this.resetScheduled = true;
       // Runs after the package's bundling (scheduled earlier in the same turn) has moved
@@ -319,7 +341,7 @@ export class PackageAssociation extends EventEmitter implements SctpTransportAss
 
   private drop(why: string, report = false): void {
     this.counts.dropped++;
-    sctpMetrics.messagesDropped.inc();
+    this.opts.metrics.messagesDropped.inc();
     this.log.debug({ why }, 'sctp message dropped');
     if (report) this.emitError(new Error(`${this.description}: message dropped: ${why}`));
   }

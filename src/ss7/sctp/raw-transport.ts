@@ -12,6 +12,7 @@ import { PackageAssociation, type SctpTransportAssociation } from './package-ass
 import { TUNING_DEFAULTS, resolveTuning, type SctpTuning } from './options.js';
 import { guardListeners } from './guard.js';
 import { screenRawIpv4 } from './packet-screen.js';
+import { Registry } from 'prom-client';
 import { sctpMetrics } from './metrics.js';
 
 export interface SctpRawOptions extends SctpTuning {
@@ -26,12 +27,13 @@ export interface SctpRawOptions extends SctpTuning {
 
 function open(opts: SctpRawOptions, passive: boolean): SctpTransportAssociation {
   const streams = opts.streams ?? TUNING_DEFAULTS.streams;
+  const metrics = sctpMetrics(opts.registry ?? new Registry());
   const endpoint = createPkgEndpoint({ localPort: opts.localPort, localAddress: [opts.localAddress], MIS: streams, OS: streams }, {});
   const transport = (endpoint as unknown as { transport?: { countChecksumErrors?: number; rawsocket?: EventEmitter & { guarded?: boolean } } }).transport;
   const raw = transport?.rawsocket;
   if (raw && !raw.guarded) {
     raw.guarded = true;
-    guardListeners(raw, 'message', () => sctpMetrics.malformedPackets.inc(), screenRawIpv4);
+    guardListeners(raw, 'message', () => metrics.malformedPackets.inc(), screenRawIpv4);
   }
   const description = `${opts.localAddress}:${endpoint.localPort} ${passive ? '<-' : '->'} ${opts.remoteAddress}:${opts.remotePort} (sctp/ip)`;
   const assoc = new PackageAssociation({
@@ -47,6 +49,7 @@ function open(opts: SctpRawOptions, passive: boolean): SctpTransportAssociation 
     clock: opts.clock ?? systemClock,
     release: () => undefined,
     checksumErrors: () => transport?.countChecksumErrors ?? 0,
+    metrics,
   });
   assoc.start();
   return assoc;

@@ -11,6 +11,7 @@ import { PackageAssociation, type SctpTransportAssociation } from './package-ass
 import { TUNING_DEFAULTS, resolveTuning, type SctpTuning } from './options.js';
 import { guardListeners } from './guard.js';
 import { screenSctpPacket } from './packet-screen.js';
+import { Registry } from 'prom-client';
 import { sctpMetrics } from './metrics.js';
 
 export interface SctpOverUdpOptions extends SctpTuning {
@@ -63,6 +64,7 @@ async function open(opts: SctpOverUdpOptions, passive: boolean): Promise<SctpTra
   const localSctpPort = opts.localSctpPort ?? udpPort;
   const remoteSctpPort = opts.remoteSctpPort ?? opts.remotePort;
   const streams = opts.streams ?? TUNING_DEFAULTS.streams;
+  const metrics = sctpMetrics(opts.registry ?? new Registry());
   const description = `${opts.localAddress}:${udpPort} ${passive ? '<-' : '->'} ${opts.remoteAddress}:${opts.remotePort} (sctp/udp)`;
   let endpoint;
   try {
@@ -87,12 +89,13 @@ async function open(opts: SctpOverUdpOptions, passive: boolean): Promise<SctpTra
     clock: opts.clock ?? systemClock,
     release: () => closeWhenSent(socket),
     checksumErrors: () => transport?.countChecksumErrors ?? 0,
+    metrics,
   });
   guardListeners(
     socket,
     'message',
     (err) => {
-      sctpMetrics.malformedPackets.inc();
+      metrics.malformedPackets.inc();
       assoc.noteMalformed(err);
     },
     screenSctpPacket,

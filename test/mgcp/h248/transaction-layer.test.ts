@@ -272,9 +272,9 @@ describe('H.248 transaction layer (virtual time)', () => {
     fromMg({ type: 'pending', id: 100 }, okReply(100));
     await p;
     const text = await registry.metrics();
-    expect(text).toMatch(/softswitch_h248_retransmissions_total 1/);
+    expect(text).toMatch(/softswitch_h248_retransmissions_total\{gateway="[^"]+"\} 1/);
     expect(text).toMatch(/softswitch_h248_pendings_total\{direction="received"\} 1/);
-    expect(text).toMatch(/softswitch_h248_transactions_total\{outcome="ok"\} 1/);
+    expect(text).toMatch(/softswitch_h248_transactions_total\{outcome="ok",gateway="[^"]+"\} 1/);
     expect(h248Metrics(registry)).toBe(h248Metrics(registry));
   });
 

@@ -8,7 +8,8 @@ import { decodeM3ua, decodeM3uaLenient, encodeM3ua } from '../../../src/ss7/m3ua
 import { M3uaAsp, type M3uaAspOptions } from '../../../src/ss7/m3ua/asp.js';
 import { ErrorCode, Tag } from '../../../src/ss7/m3ua/constants.js';
 import { isDecodeError, type M3uaMessage, type ProtocolData } from '../../../src/ss7/m3ua/messages.js';
-import { m3uaUnexpectedParameters } from '../../../src/ss7/m3ua/metrics.js';
+import { Registry } from 'prom-client';
+import { m3uaMetrics } from '../../../src/ss7/m3ua/metrics.js';
 import { M3uaSg, type M3uaSgOptions } from '../../../src/ss7/m3ua/sg.js';
 import { VirtualClock } from '../../../src/util/clock.js';
 import { captureLogger, WARN } from './capture-log.js';
@@ -32,9 +33,11 @@ function withParam(msg: M3uaMessage, tag: number, value: Buffer): Buffer {
 }
 const rcValue = (rc: number) => Buffer.from(rc.toString(16).padStart(8, '0'), 'hex');
 
+const registry = new Registry();
+
 async function counted(role: string, type: string, tag: number): Promise<number> {
   const hex = `0x${tag.toString(16).padStart(4, '0')}`;
-  const v = (await m3uaUnexpectedParameters.get()).values.find(
+  const v = (await m3uaMetrics(registry).m3uaUnexpectedParameters.get()).values.find(
     (x) => x.labels.role === role && x.labels.type === type && x.labels.tag === hex,
   );
   return v?.value ?? 0;
@@ -83,7 +86,7 @@ async function aspSetup(o: Partial<M3uaAspOptions> = {}) {
   const [a, s] = associationPair();
   assocs.push(a, s);
   const sg = new RawPeer(s);
-  const asp = new M3uaAsp({ association: a, clock, logger, routingContexts: [RC], ...o });
+  const asp = new M3uaAsp({ association: a, clock, logger, routingContexts: [RC], registry, ...o });
   asp.start();
   a.connect();
   await settle();
@@ -130,7 +133,7 @@ describe('ASP side', () => {
 
 async function sgSetup(o: Partial<M3uaSgOptions> = {}) {
   const { logger, records } = captureLogger();
-  const sg = new M3uaSg({ clock: new VirtualClock(), logger, ases: [{ routingContext: RC }], ...o });
+  const sg = new M3uaSg({ clock: new VirtualClock(), logger, ases: [{ routingContext: RC }], registry, ...o });
   const [a, s] = associationPair();
   assocs.push(a, s);
   sg.addAssociation(s);

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProtocolData } from '../../../src/ss7/m3ua/messages.js';
-import { m3uaPendingTransfers } from '../../../src/ss7/m3ua/metrics.js';
+import { Registry } from 'prom-client';
+import { m3uaMetrics } from '../../../src/ss7/m3ua/metrics.js';
 import { M3uaSg, type M3uaSgOptions } from '../../../src/ss7/m3ua/sg.js';
 import { VirtualClock } from '../../../src/util/clock.js';
 import { associationPair, settle, type MemoryAssociation } from './memory-association.js';
@@ -20,8 +21,10 @@ afterEach(async () => {
   await settle();
 });
 
+const registry = new Registry();
+
 async function outcome(name: string): Promise<number> {
-  return (await m3uaPendingTransfers.get()).values.find((v) => v.labels.outcome === name)?.value ?? 0;
+  return (await m3uaMetrics(registry).m3uaPendingTransfers.get()).values.find((v) => v.labels.outcome === name)?.value ?? 0;
 }
 
 async function raw(sg: M3uaSg) {
@@ -45,7 +48,7 @@ async function raw(sg: M3uaSg) {
 /** One ASP active, then deactivated: the AS is AS-PENDING with T(r) running. */
 async function pendingAs(o: Partial<M3uaSgOptions> = {}) {
   const clock = new VirtualClock();
-  const sg = new M3uaSg({ clock, recoveryMs: 2000, ases: [{ routingContext: RC }], ...o });
+  const sg = new M3uaSg({ clock, recoveryMs: 2000, ases: [{ routingContext: RC }], registry, ...o });
   const first = await raw(sg);
   await first.up();
   await first.activate();

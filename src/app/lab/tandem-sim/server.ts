@@ -2,6 +2,7 @@
  * The tandem simulator as a running node: SG side of M3UA on an SCTP-over-UDP association
  * that accepts the switch's ASP, ISUP toward the switch's point code, and the simulated tandem.
  */
+import { Registry } from 'prom-client';
 import type { Config } from '../../../config/schema.js';
 import type { Clock } from '../../../util/clock.js';
 import { systemClock } from '../../../util/clock.js';
@@ -25,6 +26,8 @@ export interface TandemSimHandle {
   isup: IsupService;
   /** The SCTP association the switch's ASP connects to. */
   association: SctpTransportAssociation;
+  /** The simulator's own metrics (its SCTP, M3UA SG and ISUP counts), apart from the switch's /metrics. */
+  registry: Registry;
   stop(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
   const tandemPc = pointCodeOf(sim.pointCode, variant, 'lab.tandemSim.pointCode');
   const switchPc = pointCodeOf(config.ss7.localPointCode, variant, 'ss7.localPointCode');
   const log = logger.child({ component: 'tandem-sim' });
+  const registry = new Registry();
   // Configuration errors (point codes, rules) surface before any socket is open.
   new TandemRules(sim);
   const trunkGroups = config.trunkGroups
@@ -70,9 +74,10 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
     remotePort: 0,
     logger: log,
     clock,
+    registry,
   });
   const rc = config.ss7.m3ua.routingContext;
-  const sg = new M3uaSg({ ases: [{ routingContext: rc, pointCodes: [switchPc] }], clock, logger: log });
+  const sg = new M3uaSg({ ases: [{ routingContext: rc, pointCodes: [switchPc] }], clock, logger: log, registry });
   sg.addAssociation(assoc);
   const link = new SgTransferLink(sg, rc);
 
@@ -84,6 +89,7 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
     trunkGroups,
     logger: log,
     clock,
+    registry,
     // The tandem only tests (the switch never asks it for a loop).
     continuity: continuityTest && ((tg, cic, role) => (role === 'test' ? continuityTest(tg.id, cic) : Promise.resolve(true))),
   });
@@ -97,6 +103,7 @@ export async function startTandemSimulator(config: Config, logger: Logger, clock
     sg,
     isup,
     association: assoc,
+    registry,
     async stop() {
       simulator.close();
       isup.close();
