@@ -17,7 +17,9 @@ import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
 import { registrationRoutes } from '../api/routes-registrations.js';
-import { startClass5, SUBSCRIBER_METHODS } from '../class5/index.js';
+import { startClass5 } from '../class5/index.js';
+import { TenantDirectory } from '../class5/tenants.js';
+import { class5AdmissionHook } from '../class5/admission.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
 import { claimInvites } from '../class5/invite-claim.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
@@ -233,6 +235,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // --- SIP. Requests from addresses that are no trunk customer are refused before any state is
     // kept (stateless 403 or silence, `sip.unknownSources`), and every source is rate-limited.
     const customers = new TrunkCustomerTable(config.trunkCustomers);
+    const tenants = config.class5.enabled ? new TenantDirectory(config.class5) : undefined;
     const sip: SignallingPort & { port?: number } =
       config.sip.adapter === 'drachtio'
         ? await DrachtioSignallingPort.connect({ ...config.sip.drachtio, logger })
@@ -244,8 +247,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             maxServerTransactions: config.sip.maxServerTransactions,
             maxDialogs: config.sip.maxDialogs,
             overloadRetryAfterS: config.sip.overloadRetryAfterS,
-            admit: ({ address, method }) =>
-              customers.identify(address) || (config.class5.enabled && SUBSCRIBER_METHODS.has(method)) ? 'accept' : config.sip.unknownSources,
+            admit: tenants
+              ? class5AdmissionHook(tenants, (address) => customers.identify(address) !== undefined, config.sip.unknownSources)
+              : ({ address }) => (customers.identify(address) ? 'accept' : config.sip.unknownSources),
             rateLimit: config.sip.rateLimit,
             maxCompletedTransactions: config.sip.maxCompletedTransactions,
             maxCompletedBytes: config.sip.maxCompletedBytes,
@@ -254,7 +258,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     cleanup.push(() => sip.close());
 
     // --- Class 5: tenants' extensions register here with digest authentication (src/class5).
-    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger }) : undefined;
+    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger, tenants }) : undefined;
     if (class5) cleanup.push(() => class5.close());
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).

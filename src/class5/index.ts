@@ -16,14 +16,8 @@ export interface Class5 {
   close(): void;
 }
 
-/**
- * Methods a Class 5 subscriber may send from any address; digest decides. An INVITE from a stranger
- * that is no subscriber's then reaches the trunk intake, which refuses it (403) with state kept.
- */
-export const SUBSCRIBER_METHODS: ReadonlySet<string> = new Set(['REGISTER', 'INVITE']);
-
-export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger }): Class5 {
-  const tenants = new TenantDirectory(config);
+export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger; tenants?: TenantDirectory }): Class5 {
+  const tenants = deps.tenants ?? new TenantDirectory(config);
   const auth = new DigestAuthenticator({
     clock: deps.clock,
     secret: config.nonceSecret ? Buffer.from(config.nonceSecret, 'utf8') : undefined,

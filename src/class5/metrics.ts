@@ -35,3 +35,10 @@ export const class5Calls = new Counter({
   labelNames: ['tenant', 'outcome'] as const,
   registers: [registry],
 });
+
+export const unknownSubscriberRequests = new Counter({
+  name: 'softswitch_class5_unknown_source_refused_total',
+  help: 'New requests from addresses that are no trunk customer, refused before any SIP state was kept because they name no tenant (or a NOTIFY not from a voicemail server), by method and reason',
+  labelNames: ['method', 'reason'] as const,
+  registers: [registry],
+});

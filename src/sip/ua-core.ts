@@ -301,7 +301,7 @@ export class UaCore {
     let verdict: AdmissionVerdict = 'accept';
     if (this.opts.admit) {
       try {
-        verdict = this.opts.admit({ address: source.address, port: source.port, method: req.method });
+        verdict = this.opts.admit({ address: source.address, port: source.port, method: req.method, header: (n) => req.headers.get(n) });
       } catch (err) {
         // Fail closed: a broken policy must not open the switch to everyone.
         verdict = 'reject';
