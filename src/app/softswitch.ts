@@ -17,7 +17,7 @@ import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
 import { registrationRoutes } from '../api/routes-registrations.js';
-import { startClass5 } from '../class5/index.js';
+import { startClass5, type Class5 } from '../class5/index.js';
 import { TenantDirectory } from '../class5/tenants.js';
 import { class5AdmissionHook } from '../class5/admission.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
@@ -66,6 +66,8 @@ export interface SoftswitchHandle {
   link: AspTransferLink;
   routing: RoutingEngine;
   bearer?: BearerPort;
+  /** Class 5 (tenants, registrar, MWI) when `class5.enabled`. */
+  class5?: Class5;
   stop(): Promise<void>;
 }
 
@@ -258,7 +260,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     cleanup.push(() => sip.close());
 
     // --- Class 5: tenants' extensions register here with digest authentication (src/class5).
-    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger, tenants }) : undefined;
+    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger, tenants, contact: `sip:${config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address}:${sip.port ?? config.sip.port}` }) : undefined;
     if (class5) cleanup.push(() => class5.close());
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
@@ -359,6 +361,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       link,
       routing,
       bearer,
+      class5,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -81,6 +81,18 @@ export const class5ConfigSchema = z
         maxContactsPerAor: z.number().int().min(1).max(32).default(5),
       })
       .default({}),
+    /** Message waiting (RFC 3842): subscriptions of devices, relay of the voicemail servers' NOTIFYs (mwi/). */
+    mwi: z
+      .object({
+        /** Also NOTIFY registered contacts without a subscription (out of dialog). */
+        unsolicited: z.boolean().default(false),
+        minExpiresS: z.number().int().min(1).default(60),
+        maxExpiresS: z.number().int().min(60).default(3600),
+        defaultExpiresS: z.number().int().min(60).default(3600),
+        maxPerMailbox: z.number().int().min(1).max(64).default(10),
+        maxSubscriptions: z.number().int().min(1).default(100_000),
+      })
+      .default({}),
     tenants: z.array(tenantSchema).default([]),
   })
   .superRefine((c, ctx) => {

@@ -7,16 +7,18 @@ import { DigestAuthenticator } from './digest-auth.js';
 import { Registrar } from './registrar.js';
 import { RegistrarService } from './registrar-service.js';
 import { TenantDirectory } from './tenants.js';
+import { MwiService } from './mwi/mwi-service.js';
 
 export interface Class5 {
   tenants: TenantDirectory;
   registrar: Registrar;
   auth: DigestAuthenticator;
   service: RegistrarService;
+  mwi: MwiService;
   close(): void;
 }
 
-export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger; tenants?: TenantDirectory }): Class5 {
+export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger; tenants?: TenantDirectory; contact: string }): Class5 {
   const tenants = deps.tenants ?? new TenantDirectory(config);
   const auth = new DigestAuthenticator({
     clock: deps.clock,
@@ -30,5 +32,17 @@ export function startClass5(config: Class5Config, deps: { sip: SignallingPort; c
   const registrar = new Registrar({ clock: deps.clock, ...config.registration });
   const service = new RegistrarService({ sip: deps.sip, tenants, registrar, auth, logger: deps.logger });
   service.listen();
-  return { tenants, registrar, auth, service, close: () => registrar.close() };
+  const mwi = new MwiService({ sip: deps.sip, tenants, registrar, service, clock: deps.clock, logger: deps.logger, contact: deps.contact, options: config.mwi });
+  mwi.listen();
+  return {
+    tenants,
+    registrar,
+    auth,
+    service,
+    mwi,
+    close: () => {
+      mwi.close();
+      registrar.close();
+    },
+  };
 }

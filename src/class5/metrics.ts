@@ -42,3 +42,16 @@ export const unknownSubscriberRequests = new Counter({
   labelNames: ['method', 'reason'] as const,
   registers: [registry],
 });
+
+export const mwiSubscriptions = new Gauge({
+  name: 'softswitch_mwi_subscriptions_active',
+  help: 'message-summary subscriptions (RFC 6665/3842) held for devices of extensions',
+  registers: [registry],
+});
+
+export const mwiNotifies = new Counter({
+  name: 'softswitch_mwi_notifies_total',
+  help: 'message-summary NOTIFYs: received from voicemail servers (kind from-voicemail, our answer), sent in subscriptions (subscribed) or to registered contacts (unsolicited), by the final status',
+  labelNames: ['kind', 'status'] as const,
+  registers: [registry],
+});

@@ -64,7 +64,7 @@ function credentials(challenge: SipResponse, o: { user?: string; password?: stri
 function setup() {
   const r = rig();
   const port = { onRequest: (m: 'REGISTER', h: (a: never, b: never) => void) => r.core.onRequest(m, (x) => h(x as never, x as never)) } as unknown as SignallingPort;
-  const c5 = startClass5(config, { sip: port, clock: r.clock, logger: silentLogger });
+  const c5 = startClass5(config, { sip: port, clock: r.clock, logger: silentLogger, contact: 'sip:192.0.2.1:5060' });
   const from = { address: '192.0.2.10', port: 5070 };
   const send = (buf: Buffer, src = from): SipResponse => {
     const before = r.responses().length;
