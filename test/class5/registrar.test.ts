@@ -172,10 +172,10 @@ describe('registrar over the embedded UA core', () => {
     expect(send(register({ cseq: 9, authz: credentials(ch, { nc: '00000009' }) }), src).status).toBe(403);
   });
 
-  it('REGISTER is in Allow once taken over; SUBSCRIBE without a handler is 405', () => {
+  it('SUBSCRIBE is Class 5’s (MWI): another event package than message-summary is 489 with Allow-Events (RFC 6665 §4.2.1)', () => {
     const { send } = setup();
     const r = send(crlf(['SUBSCRIBE sip:1001@acme.example SIP/2.0', 'Via: SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bK-sub1', 'From: <sip:1002@acme.example>;tag=s', 'To: <sip:1001@acme.example>', 'Call-ID: sub-1', 'CSeq: 1 SUBSCRIBE', 'Event: presence', 'Content-Length: 0', '', '']));
-    expect(r.status).toBe(405);
-    expect(r.headers.getAll('allow')).toContain('REGISTER');
+    expect(r.status).toBe(489);
+    expect(r.headers.get('allow-events')).toBe('message-summary');
   });
 });
