@@ -10,6 +10,7 @@ import type { TrunkGroupConfig } from '../class4/trunks/config.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { openDatabase } from '../store/database.js';
+import { SqliteFeatureSettings } from '../store/feature-settings.js';
 import { CdrStore } from '../store/cdr-store.js';
 import { SqliteCallJournal } from '../store/call-journal.js';
 import { reportStateOf } from './state-metrics.js';
@@ -289,7 +290,21 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
     const class5Calls = class5
-      ? new Class5CallIntake({ sip, calls, ...class5, router, isupLegs, clock, logger, mediaAddress, noResponseMs: config.calls.sipTargetNoResponseMs, answerTimeoutMs: config.calls.sipAnswerTimeoutMs })
+      ? new Class5CallIntake({
+          sip,
+          calls,
+          ...class5,
+          router,
+          isupLegs,
+          clock,
+          logger,
+          mediaAddress,
+          noResponseMs: config.calls.sipTargetNoResponseMs,
+          answerTimeoutMs: config.calls.sipAnswerTimeoutMs,
+          starCodes: config.class5.starCodes,
+          emergency: config.class5.emergency,
+          settings: new SqliteFeatureSettings(db),
+        })
       : undefined;
     new TrunkIntake({ sip: class5Calls ? claimInvites(sip, class5Calls) : sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
     const dids = new DidTable(config.trunkCustomers);

@@ -55,3 +55,10 @@ export const mwiNotifies = new Counter({
   labelNames: ['kind', 'status'] as const,
   registers: [registry],
 });
+
+export const featureCodes = new Counter({
+  name: 'softswitch_class5_feature_codes_total',
+  help: 'Star codes dialled by extensions, by tenant, code and outcome (changed, routed, or the refusal status)',
+  labelNames: ['tenant', 'code', 'outcome'] as const,
+  registers: [registry],
+});

@@ -62,4 +62,17 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE cdrs ADD COLUMN interrupted INTEGER;
     `,
   },
+  {
+    version: 4,
+    name: 'class 5 feature settings changed by star codes (forwarding, do-not-disturb)',
+    sql: `
+      CREATE TABLE class5_feature_settings (
+        tenant TEXT NOT NULL,
+        extension TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, extension)
+      );
+    `,
+  },
 ];
