@@ -21,7 +21,8 @@ export type FeatureCode =
 
 /** The feature code in a dialled string (RFC 3966 visual separators dropped), or undefined. */
 export function parseFeatureCode(dialled: string, codes: StarCodes): FeatureCode | undefined {
-  const d = decodeURIComponent(dialled.replace(/%(?![0-9a-fA-F]{2})/g, '%25')).replace(/[-.() ]/g, '');
+  // '#' arrives escaped in a SIP URI user part (RFC 3261 §25.1); nothing else needs decoding here.
+  const d = dialled.replace(/%23/gi, '#').replace(/%2a/gi, '*').replace(/[-.() ]/g, '');
   if (!/^[*#]/.test(d)) return undefined;
   const exact: Array<[string, FeatureCode]> = [
     [codes.cfuOff, { kind: 'forward-clear', feature: 'cfu' }],
