@@ -28,7 +28,8 @@ import { FeatureCodeLeg } from './feature-code-leg.js';
 import { dial } from './dial-plan.js';
 import { terminatingDecision, type Redirect, type TerminatingDecision } from './features/forwarding.js';
 import { forwardHops, forwardingHeaders } from './features/history.js';
-import { huntDecision, type HuntGroup } from './features/hunt.js';
+import { followMeSteps, huntDecision, type HuntGroup } from './features/hunt.js';
+import { TimedLeg } from './timed-leg.js';
 import type { Registrar } from './registrar.js';
 import type { RegistrarService } from './registrar-service.js';
 import type { Tenant, TenantDirectory } from './tenants.js';
@@ -230,7 +231,7 @@ export class Class5CallIntake {
     const cdr = { customer: tenant.id, routedNumber: ext.number };
     // RFC 5079: 433 Anonymity Disallowed (Q.850 24, call rejected due to a feature at the destination).
     if (ext.features.rejectAnonymous && o.anonymous) return { refuse: { cause: 24, sipStatus: 433, why: `extension ${ext.number} rejects anonymous calls` }, destinations: [], advanceOn: () => false, direction, cdr };
-    const decision: TerminatingDecision = terminatingDecision(ext, tenant.config, { registered: contacts.length > 0, hops: o.hops });
+    const decision: TerminatingDecision = terminatingDecision(ext, tenant.config, { registered: contacts.length > 0 || ext.features.followMe !== undefined, hops: o.hops });
     if (decision.refuse) return { refuse: { cause: decision.refuse.cause, sipStatus: decision.refuse.status, why: `extension ${ext.number}: ${decision.refuse.status}` }, destinations: [], advanceOn: () => false, direction, cdr };
     let last: LegFailure | undefined;
     const redirectFor = (f: LegFailure | undefined): Redirect | undefined => {
@@ -240,6 +241,7 @@ export class Class5CallIntake {
       if (f.unreachable || f.sipStatus === 480 || f.sipStatus === 408) return decision.onNoAnswer && { ...decision.onNoAnswer, reason: 'unavailable', cause: 480 };
       return undefined;
     };
+    if (ext.features.followMe && !decision.immediate) return this.followMePlan(tenant, ext, contacts.map((c) => c.contact), party, direction, o, decision);
     const destinations: Destination[] = [];
     if (decision.immediate) {
       const r = decision.immediate;
@@ -269,6 +271,42 @@ export class Class5CallIntake {
         last = f;
       },
     };
+  }
+
+  /**
+   * Find-me-follow-me (features/hunt.ts followMeSteps): the extension's phones and its numbers one
+   * step after another, or all in one fork (first answer wins, the others get CANCEL with
+   * "Call completed elsewhere"); each leg rings for its own time. Another extension rings its
+   * registered phones; any other number goes out through the LCR. Afterwards, voicemail if the
+   * extension has it. Numbers that cannot ring now (an unregistered extension, no route) are skipped.
+   */
+  private followMePlan(tenant: Tenant, ext: ExtensionConfig, phones: string[], party: CallParty, direction: CallDirection, o: { fromUri?: string; headers?: Record<string, string>; hops: number }, decision: TerminatingDecision): CallPlan {
+    const fm = ext.features.followMe!;
+    const aor = `sip:${ext.number}@${tenant.domain}`;
+    const cdr = { customer: tenant.id, routedNumber: ext.number };
+    const ringSOf = (n: string) => fm.targets.find((t) => t.number === n)?.ringS ?? 20;
+    // A PSTN leg presents the caller when it is a PSTN number, else the tenant's main number.
+    const pstnCalling = party.calling && party.calling.length >= 10 ? party.calling : (tenant.config.mainNumber ?? party.calling)?.replace(/^\+1?/, '');
+    const legFor = (member: string): (() => TerminatingLeg) | undefined => {
+      if (member === 'self') return phones.length ? () => this.ring(phones, party, o.fromUri, fm.phonesRingS * 1000, o.headers) : undefined;
+      const other = tenant.extensions.get(member);
+      if (other) {
+        const uris = this.d.registrar.lookup(tenant.id, `sip:${other.number}@${tenant.domain}`).map((b) => b.contact);
+        return uris.length ? () => this.ring(uris, party, o.fromUri, ringSOf(member) * 1000, o.headers) : undefined;
+      }
+      const first = lcrPlan(this.d.router, this.d.isupLegs, randomUUID(), { party: { ...party, called: member, calling: pstnCalling }, customer: tenant.id, direction: 'sip-to-isup' }).destinations[0];
+      return first ? () => new TimedLeg(first.leg(), this.d.clock, ringSOf(member) * 1000) : undefined;
+    };
+    const destinations: Destination[] = [];
+    for (const step of followMeSteps(fm.ringPhones, fm.targets.map((t) => t.number), fm.mode === 'simultaneous')) {
+      const makers = step.flatMap((m) => legFor(m) ?? []);
+      if (makers.length === 0) continue;
+      destinations.push({ label: `follow-me ${ext.number}: ${step.join('+')}`, leg: () => (makers.length === 1 ? makers[0]() : new ForkLeg(makers.map((m) => m()))) });
+    }
+    const vm = decision.onNoAnswer;
+    if (vm) destinations.push({ label: `${aor} follow-me exhausted: ${vm.target}`, leg: () => this.redirectLeg(tenant, aor, vm, party, o) });
+    if (destinations.length === 0) return { refuse: { cause: 20, sipStatus: 480, why: `extension ${ext.number}: no follow-me number can ring now` }, destinations: [], advanceOn: () => false, direction, cdr };
+    return { destinations, direction, cdr, advanceOn: (f) => busy(f) || noAnswer(f) || !!f.unreachable || f.sipStatus === 480 || f.sipStatus === 408 || f.cause === 34 || f.cause === 3 };
   }
 
   private ring(uris: string[], party: CallParty, fromUri: string | undefined, answerMs: number | undefined, headers?: Record<string, string>): TerminatingLeg {

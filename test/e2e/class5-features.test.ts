@@ -146,4 +146,30 @@ describe.skipIf(missing !== '')('Class 5 features over SIPp and the lab tandem',
     expect(rec.calling).toBe('2125550111');
     expect(rec.trunkGroup).toBe('tg-ilec');
   }, 30_000);
+
+  it('find-me-follow-me, sequential: 1004’s phone rings 3 s unanswered (CANCEL), then the PSTN number rings through the LCR and the tandem answers', async () => {
+    const port = await freeUdpPort();
+    const phone = runSipp({ scenario: scenario('sip-uas-ring-no-answer.xml'), localPort: port, timeoutS: 25, args: ['-m', '1'] });
+    await registerContact('1004', port);
+    const sim = ssw.tandem!.simulator;
+    const before = sim.history.length;
+    ok(await dialFrom('1001', '1004', 200));
+    ok(await phone);
+    const rec = sim.history.slice(before).find((r) => r.called === '3125550199');
+    expect(rec, JSON.stringify(sim.history.slice(before))).toBeDefined();
+    expect(rec!.calling).toBe('2125550100');
+    expect(rec!.messages.slice(0, 3)).toEqual(['rx:IAM', 'tx:ACM', 'tx:ANM']);
+  }, 60_000);
+
+  it('find-me-follow-me, simultaneous: 1005’s phone and 1006 ring together; 1006 answers, 1005’s phone gets CANCEL with Reason "Call completed elsewhere" (RFC 3326)', async () => {
+    const losingPort = await freeUdpPort();
+    const winningPort = await freeUdpPort();
+    const loser = runSipp({ scenario: scenario('c5-ring-completed-elsewhere.xml'), localPort: losingPort, timeoutS: 25, args: ['-m', '1'] });
+    const winner = runSipp({ scenario: 'uas', localPort: winningPort, timeoutS: 25, args: ['-m', '1'] });
+    await registerContact('1005', losingPort);
+    await registerContact('1006', winningPort);
+    ok(await dialFrom('1001', '1005', 200));
+    ok(await winner);
+    ok(await loser);
+  }, 60_000);
 });
