@@ -116,4 +116,36 @@ describe.skipIf(missing !== '')('Class 5 message waiting (SUBSCRIBE/NOTIFY messa
     expect(replies[0]).toMatch(/Allow-Events: message-summary/i);
     sock.close();
   });
+
+  it('from an address that is no trunk customer, a REGISTER naming no tenant is refused statelessly (403, counted); one naming a tenant is challenged (401)', async () => {
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.2', () => r()));
+    const replies: string[] = [];
+    sock.on('message', (m) => replies.push(m.toString('utf8')));
+    const port = sock.address().port;
+    const register = (callId: string, domain: string) =>
+      [
+        `REGISTER sip:${domain} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.2:${port};branch=z9hG4bK${callId}`,
+        `From: <sip:1001@${domain}>;tag=a${callId}`,
+        `To: <sip:1001@${domain}>`,
+        `Call-ID: ${callId}`,
+        `CSeq: 1 REGISTER`,
+        `Contact: <sip:1001@127.0.0.2:${port}>`,
+        `Max-Forwards: 70`,
+        `Content-Length: 0`,
+        '',
+        '',
+      ].join('\r\n');
+    const refusedBefore = await metric(/softswitch_class5_unknown_source_refused_total\{method="REGISTER",reason="unknown-domain"\} (\d+)/);
+    sock.send(register('adm1', 'initech.example'), ssw.sipPort, '127.0.0.1');
+    await until(() => replies.length >= 1, 'the refusal');
+    expect(replies[0]).toMatch(/^SIP\/2\.0 403/);
+    expect((await metric(/softswitch_class5_unknown_source_refused_total\{method="REGISTER",reason="unknown-domain"\} (\d+)/)) - (Number.isNaN(refusedBefore) ? 0 : refusedBefore)).toBe(1);
+    expect(await metric(/softswitch_sip_admission_refused_total\{verdict="reject",method="REGISTER"\} (\d+)/)).toBeGreaterThanOrEqual(1);
+    sock.send(register('adm2', 'acme.example'), ssw.sipPort, '127.0.0.1');
+    await until(() => replies.length >= 2, 'the challenge');
+    expect(replies[1]).toMatch(/^SIP\/2\.0 401/);
+    sock.close();
+  });
 });
