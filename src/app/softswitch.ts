@@ -11,6 +11,7 @@ import type { TrunkGroupConfig } from '../class4/trunks/config.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { openDatabase } from '../store/database.js';
+import { SqliteFeatureSettings } from '../store/feature-settings.js';
 import { CdrStore } from '../store/cdr-store.js';
 import { SqliteCallJournal } from '../store/call-journal.js';
 import { reportStateOf } from './state-metrics.js';
@@ -22,7 +23,9 @@ import { registrationRoutes } from '../api/routes-registrations.js';
 import { callRoutes, isupPathOf } from '../api/routes-calls.js';
 import { CallTrail } from '../calls/call-trail.js';
 import { cdrRoutes } from '../api/routes-cdrs.js';
-import { startClass5, SUBSCRIBER_METHODS } from '../class5/index.js';
+import { startClass5, type Class5 } from '../class5/index.js';
+import { TenantDirectory } from '../class5/tenants.js';
+import { class5AdmissionHook } from '../class5/admission.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
 import { claimInvites } from '../class5/invite-claim.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
@@ -74,6 +77,8 @@ export interface SoftswitchHandle {
   continuity?: ContinuityLoops;
   /** This switch's Prometheus registry (served at /metrics). */
   registry: Registry;
+  /** Class 5 (tenants, registrar, MWI) when `class5.enabled`. */
+  class5?: Class5;
   stop(): Promise<void>;
 }
 
@@ -260,6 +265,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // --- SIP. Requests from addresses that are no trunk customer are refused before any state is
     // kept (stateless 403 or silence, `sip.unknownSources`), and every source is rate-limited.
     const customers = new TrunkCustomerTable(config.trunkCustomers);
+    const tenants = config.class5.enabled ? new TenantDirectory(config.class5) : undefined;
     const sip: SignallingPort & { port?: number } =
       config.sip.adapter === 'drachtio'
         ? await DrachtioSignallingPort.connect({ ...config.sip.drachtio, logger })
@@ -271,8 +277,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             maxServerTransactions: config.sip.maxServerTransactions,
             maxDialogs: config.sip.maxDialogs,
             overloadRetryAfterS: config.sip.overloadRetryAfterS,
-            admit: ({ address, method }) =>
-              customers.identify(address) || (config.class5.enabled && SUBSCRIBER_METHODS.has(method)) ? 'accept' : config.sip.unknownSources,
+            admit: tenants
+              ? class5AdmissionHook(tenants, (address) => customers.identify(address) !== undefined, config.sip.unknownSources, registry)
+              : ({ address }) => (customers.identify(address) ? 'accept' : config.sip.unknownSources),
             rateLimit: config.sip.rateLimit,
             maxCompletedTransactions: config.sip.maxCompletedTransactions,
             maxCompletedBytes: config.sip.maxCompletedBytes,
@@ -283,7 +290,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     cleanup.push(() => sip.close());
 
     // --- Class 5: tenants' extensions register here with digest authentication (src/class5).
-    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger, registry }) : undefined;
+    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger, tenants, registry, contact: `sip:${config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address}:${sip.port ?? config.sip.port}` }) : undefined;
     if (class5) cleanup.push(() => class5.close());
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
@@ -313,7 +320,21 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
     const class5Calls = class5
-      ? new Class5CallIntake({ sip, calls, ...class5, router, isupLegs, clock, logger, mediaAddress, noResponseMs: config.calls.sipTargetNoResponseMs, answerTimeoutMs: config.calls.sipAnswerTimeoutMs })
+      ? new Class5CallIntake({
+          sip,
+          calls,
+          ...class5,
+          router,
+          isupLegs,
+          clock,
+          logger,
+          mediaAddress,
+          noResponseMs: config.calls.sipTargetNoResponseMs,
+          answerTimeoutMs: config.calls.sipAnswerTimeoutMs,
+          starCodes: config.class5.starCodes,
+          emergency: config.class5.emergency,
+          settings: new SqliteFeatureSettings(db),
+        })
       : undefined;
     new TrunkIntake({ sip: class5Calls ? claimInvites(sip, class5Calls) : sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
     const dids = new DidTable(config.trunkCustomers);
@@ -388,6 +409,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       bearer,
       continuity,
       registry,
+      class5,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -20,11 +20,16 @@ import { ForkLeg } from '../calls/legs/fork-leg.js';
 import type { CallRouter } from '../class4/routing/route-plan.js';
 import { lcrPlan } from '../class4/intake/lcr-destinations.js';
 import { sipIdentityFor } from '../calls/interworking/isup-to-sip.js';
-import type { ExtensionConfig } from './config.js';
+import type { ExtensionConfig, StarCodes } from './config.js';
+import { IsupOutgoingLeg } from '../calls/legs/isup-outgoing-leg.js';
+import { featureCodeDecision, parseFeatureCode } from './features/star-codes.js';
+import { effectiveExtension, type FeatureSettingsStore } from './features/settings.js';
+import { FeatureCodeLeg } from './feature-code-leg.js';
 import { dial } from './dial-plan.js';
 import { terminatingDecision, type Redirect, type TerminatingDecision } from './features/forwarding.js';
 import { forwardHops, forwardingHeaders } from './features/history.js';
-import { huntDecision, type HuntGroup } from './features/hunt.js';
+import { followMeSteps, huntDecision, type HuntGroup } from './features/hunt.js';
+import { TimedLeg } from './timed-leg.js';
 import type { Registrar } from './registrar.js';
 import type { RegistrarService } from './registrar-service.js';
 import type { Tenant, TenantDirectory } from './tenants.js';
@@ -43,6 +48,22 @@ export interface Class5CallDeps {
   mediaAddress: string;
   noResponseMs: number;
   answerTimeoutMs: number;
+  starCodes: StarCodes;
+  emergency: { numbers: string[]; trunkGroups: string[] };
+  /** Settings changed by star codes; without one, codes that change settings are refused (503). */
+  settings?: FeatureSettingsStore;
+  /** How long a feature-code call stays answered before the switch clears it (default 1 s). */
+  featureHoldMs?: number;
+}
+
+/** RFC 3323 §4.1.1.3: the From of a call whose caller withheld its identity. */
+export const ANONYMOUS_FROM = '"Anonymous" <sip:anonymous@anonymous.invalid>';
+
+/** A caller that withheld its identity (RFC 3323 Privacy: id, an anonymous From, ISUP presentation restricted) or has none. */
+export function isAnonymous(o: { from?: string; privacy?: string[]; party?: CallParty }): boolean {
+  if (o.party && (o.party.callingRestricted || !o.party.calling)) return true;
+  if (o.privacy?.some((p) => /(^|;)\s*id\s*(;|$)/i.test(p))) return true;
+  return o.from !== undefined && /^sip:anonymous@|@anonymous\.invalid$/i.test(o.from);
 }
 
 const busy = (f: LegFailure) => f.cause === 17 || f.sipStatus === 486 || f.sipStatus === 600;
@@ -78,28 +99,101 @@ export class Class5CallIntake {
       if (auth.status === 401 && challenge) return refuse(407, 0, `auth-${auth.reason ?? 'challenge'}`, 'digest challenge', { 'Proxy-Authenticate': challenge });
       return refuse(403, 0, `auth-${auth.reason ?? 'refused'}`, 'digest refused');
     }
-    const caller = auth.extension;
-    const result = dial(tenant, caller, req.calledNumber);
+    const caller = this.effective(tenant, auth.extension);
+    const callerAor = `sip:${caller.number}@${tenant.domain}`;
+    let dialled = req.calledNumber;
+    let restricted = caller.features.blockCallerId || isAnonymous({ privacy: req.getAll('privacy') });
+    const code = parseFeatureCode(dialled, this.d.starCodes);
+    let featurePlan: CallPlan | undefined;
+    if (code) {
+      const decision = featureCodeDecision(code, tenant, caller);
+      log.info({ code: code.kind, decision: decision.kind }, 'feature code dialled');
+      if (decision.kind === 'refuse') {
+        class5Metrics(this.d.calls.registry).featureCodes.inc({ tenant: tenant.id, code: code.kind, outcome: String(decision.status) });
+        class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: tenant.id, outcome: 'feature-refused' });
+        return res.send(decision.status, decision.reason);
+      }
+      if (decision.kind === 'dial') {
+        dialled = decision.number;
+        restricted ||= decision.restricted;
+      } else if (decision.kind === 'change') {
+        if (!this.d.settings) return res.send(503, 'Service Unavailable (feature settings store)');
+        const now = this.d.settings.set(tenant.id, caller.number, decision.change);
+        log.info({ what: decision.what, settings: now }, 'feature settings changed by star code');
+        class5Metrics(this.d.calls.registry).featureCodes.inc({ tenant: tenant.id, code: code.kind, outcome: 'changed' });
+        featurePlan = {
+          destinations: [{ label: `feature ${decision.what}`, leg: () => new FeatureCodeLeg({ clock: this.d.clock, mediaAddress: this.d.mediaAddress, holdMs: this.d.featureHoldMs ?? 1000, label: `feature:${decision.what}` }) }],
+          advanceOn: () => false,
+          direction: 'sip-to-sip',
+          cdr: { customer: tenant.id, routedNumber: req.calledNumber },
+        };
+      } else {
+        // Retrieval: the voicemail server learns who is calling from From and P-Asserted-Identity (RFC 3325).
+        class5Metrics(this.d.calls.registry).featureCodes.inc({ tenant: tenant.id, code: code.kind, outcome: 'routed' });
+        const party: CallParty = { called: req.calledNumber, calling: caller.number };
+        featurePlan = {
+          destinations: [{ label: `voicemail ${decision.uri}`, leg: () => this.ring([decision.uri], party, callerAor, undefined, { 'P-Asserted-Identity': `<${callerAor}>` }) }],
+          advanceOn: () => false,
+          direction: 'sip-to-sip',
+          cdr: { customer: tenant.id, routedNumber: req.calledNumber },
+        };
+      }
+    }
+    if (featurePlan) {
+      const party: CallParty = { called: req.calledNumber, calling: caller.number };
+      class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: tenant.id, outcome: 'feature-code' });
+      const leg = new SipInboundLeg({ sip: this.d.sip, logger: log, mediaAddress: this.d.mediaAddress }, req, res, party);
+      this.d.calls.start(leg, featurePlan, randomUUID());
+      return;
+    }
+    const result = dial(tenant, caller, dialled, new Set(this.d.emergency.numbers));
     if (result.kind === 'refuse') return refuse(result.status, result.cause, result.status === 404 ? 'no-such-extension' : 'barred', result.why);
     const callId = randomUUID();
     const pstnCalling = (caller.callerId ?? tenant.config.mainNumber ?? caller.number).replace(/^\+1?/, '');
+    // A withheld identity: anonymous From and Privacy: id toward another extension (RFC 3323), presentation restricted toward the PSTN.
+    const identity = restricted ? { fromUri: undefined, headers: { From: ANONYMOUS_FROM, Privacy: 'id' } } : { fromUri: callerAor, headers: undefined };
     let plan: CallPlan;
     let party: CallParty;
     if (result.kind === 'extension') {
-      party = { called: result.number, calling: caller.number };
+      party = { called: result.number, calling: caller.number, callingRestricted: restricted };
       const hops = forwardHops(req.getAll('diversion'), req.getAll('history-info'));
-      plan = this.extensionPlan(tenant, result.extension, party, 'sip-to-sip', { hops, fromUri: `sip:${caller.number}@${tenant.domain}` });
+      plan = this.extensionPlan(tenant, result.extension, party, 'sip-to-sip', { hops, fromUri: identity.fromUri, headers: identity.headers, anonymous: restricted });
     } else if (result.kind === 'hunt') {
-      party = { called: result.number, calling: caller.number };
-      plan = this.huntPlan(tenant, result.group, party, `sip:${caller.number}@${tenant.domain}`);
+      party = { called: result.number, calling: caller.number, callingRestricted: restricted };
+      plan = this.huntPlan(tenant, result.group, party, identity.fromUri ?? ANONYMOUS_FROM);
+    } else if (result.kind === 'emergency') {
+      // Emergency calls bypass class of service, forwarding, DND and caller-ID blocking, and carry the callback number.
+      party = { called: result.number, calling: pstnCalling, callingRestricted: false };
+      plan = this.emergencyPlan(tenant, party, callId);
     } else {
-      // Emergency calls bypass class of service (dial-plan) and every forwarding feature.
-      party = { called: result.number, calling: pstnCalling };
+      party = { called: result.number, calling: pstnCalling, callingRestricted: restricted };
       plan = lcrPlan(this.d.router, this.d.isupLegs, callId, { party, customer: tenant.id, direction: 'sip-to-isup' });
     }
     class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: tenant.id, outcome: result.kind });
     const leg = new SipInboundLeg({ sip: this.d.sip, logger: log, mediaAddress: this.d.mediaAddress }, req, res, party);
     this.d.calls.start(leg, { ...plan, cdr: { ...plan.cdr, customer: tenant.id } }, callId);
+  }
+
+  /** The extension with its star-code settings applied. */
+  private effective(tenant: Tenant, ext: ExtensionConfig): ExtensionConfig {
+    return this.d.settings ? effectiveExtension(ext, this.d.settings.get(tenant.id, ext.number)) : ext;
+  }
+
+  /** Emergency: the configured trunk groups in order, else the LCR; the number as dialled. */
+  private emergencyPlan(tenant: Tenant, party: CallParty, callId: string): CallPlan {
+    const tgs = this.d.emergency.trunkGroups;
+    if (tgs.length === 0) return lcrPlan(this.d.router, this.d.isupLegs, callId, { party, customer: tenant.id, direction: 'sip-to-isup' });
+    return {
+      destinations: tgs.map((tg) => ({
+        label: `emergency/${tg}`,
+        trunkGroup: tg,
+        leg: () => new IsupOutgoingLeg(this.d.isupLegs, tg, { called: party.called, calling: party.calling, callingNai: 3, callingRestricted: false }, callId),
+      })),
+      // Any failure short of an answer tries the next trunk group.
+      advanceOn: () => true,
+      direction: 'sip-to-isup',
+      cdr: { customer: tenant.id, routedNumber: party.called },
+    };
   }
 
   private readonly huntStart = new Map<string, number>();
@@ -126,16 +220,19 @@ export class Class5CallIntake {
     class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: hit.tenant.id, outcome: 'did' });
     // The PSTN caller's identity as for any DID delivery (RFC 3325 P-Asserted-Identity, RFC 3323 privacy).
     const identity = sipIdentityFor(party, this.d.mediaAddress);
-    return this.extensionPlan(hit.tenant, hit.extension, party, 'isup-to-sip', { hops: 0, fromUri: identity.from, headers: identity.headers });
+    return this.extensionPlan(hit.tenant, hit.extension, party, 'isup-to-sip', { hops: 0, fromUri: identity.from, headers: identity.headers, anonymous: isAnonymous({ party }) });
   }
 
   /** The terminating plan of an extension: its contacts, then what busy / no answer / unreachability lead to. */
-  extensionPlan(tenant: Tenant, ext: ExtensionConfig, party: CallParty, direction: CallDirection, o: { hops: number; fromUri?: string; headers?: Record<string, string> }): CallPlan {
+  extensionPlan(tenant: Tenant, configured: ExtensionConfig, party: CallParty, direction: CallDirection, o: { hops: number; fromUri?: string; headers?: Record<string, string>; anonymous?: boolean }): CallPlan {
+    const ext = this.effective(tenant, configured);
     const aor = `sip:${ext.number}@${tenant.domain}`;
     const contacts = this.d.registrar.lookup(tenant.id, aor);
-    const decision: TerminatingDecision = terminatingDecision(ext, tenant.config, { registered: contacts.length > 0, hops: o.hops });
     const cdr = { customer: tenant.id, routedNumber: ext.number };
-    if (decision.refuse) return { refuse: { cause: decision.refuse.cause, why: `extension ${ext.number}: ${decision.refuse.status}` }, destinations: [], advanceOn: () => false, direction, cdr };
+    // RFC 5079: 433 Anonymity Disallowed (Q.850 24, call rejected due to a feature at the destination).
+    if (ext.features.rejectAnonymous && o.anonymous) return { refuse: { cause: 24, sipStatus: 433, why: `extension ${ext.number} rejects anonymous calls` }, destinations: [], advanceOn: () => false, direction, cdr };
+    const decision: TerminatingDecision = terminatingDecision(ext, tenant.config, { registered: contacts.length > 0 || ext.features.followMe !== undefined, hops: o.hops });
+    if (decision.refuse) return { refuse: { cause: decision.refuse.cause, sipStatus: decision.refuse.status, why: `extension ${ext.number}: ${decision.refuse.status}` }, destinations: [], advanceOn: () => false, direction, cdr };
     let last: LegFailure | undefined;
     const redirectFor = (f: LegFailure | undefined): Redirect | undefined => {
       if (!f) return undefined;
@@ -144,6 +241,7 @@ export class Class5CallIntake {
       if (f.unreachable || f.sipStatus === 480 || f.sipStatus === 408) return decision.onNoAnswer && { ...decision.onNoAnswer, reason: 'unavailable', cause: 480 };
       return undefined;
     };
+    if (ext.features.followMe && !decision.immediate) return this.followMePlan(tenant, ext, contacts.map((c) => c.contact), party, direction, o, decision);
     const destinations: Destination[] = [];
     if (decision.immediate) {
       const r = decision.immediate;
@@ -173,6 +271,42 @@ export class Class5CallIntake {
         last = f;
       },
     };
+  }
+
+  /**
+   * Find-me-follow-me (features/hunt.ts followMeSteps): the extension's phones and its numbers one
+   * step after another, or all in one fork (first answer wins, the others get CANCEL with
+   * "Call completed elsewhere"); each leg rings for its own time. Another extension rings its
+   * registered phones; any other number goes out through the LCR. Afterwards, voicemail if the
+   * extension has it. Numbers that cannot ring now (an unregistered extension, no route) are skipped.
+   */
+  private followMePlan(tenant: Tenant, ext: ExtensionConfig, phones: string[], party: CallParty, direction: CallDirection, o: { fromUri?: string; headers?: Record<string, string>; hops: number }, decision: TerminatingDecision): CallPlan {
+    const fm = ext.features.followMe!;
+    const aor = `sip:${ext.number}@${tenant.domain}`;
+    const cdr = { customer: tenant.id, routedNumber: ext.number };
+    const ringSOf = (n: string) => fm.targets.find((t) => t.number === n)?.ringS ?? 20;
+    // A PSTN leg presents the caller when it is a PSTN number, else the tenant's main number.
+    const pstnCalling = party.calling && party.calling.length >= 10 ? party.calling : (tenant.config.mainNumber ?? party.calling)?.replace(/^\+1?/, '');
+    const legFor = (member: string): (() => TerminatingLeg) | undefined => {
+      if (member === 'self') return phones.length ? () => this.ring(phones, party, o.fromUri, fm.phonesRingS * 1000, o.headers) : undefined;
+      const other = tenant.extensions.get(member);
+      if (other) {
+        const uris = this.d.registrar.lookup(tenant.id, `sip:${other.number}@${tenant.domain}`).map((b) => b.contact);
+        return uris.length ? () => this.ring(uris, party, o.fromUri, ringSOf(member) * 1000, o.headers) : undefined;
+      }
+      const first = lcrPlan(this.d.router, this.d.isupLegs, randomUUID(), { party: { ...party, called: member, calling: pstnCalling }, customer: tenant.id, direction: 'sip-to-isup' }).destinations[0];
+      return first ? () => new TimedLeg(first.leg(), this.d.clock, ringSOf(member) * 1000) : undefined;
+    };
+    const destinations: Destination[] = [];
+    for (const step of followMeSteps(fm.ringPhones, fm.targets.map((t) => t.number), fm.mode === 'simultaneous')) {
+      const makers = step.flatMap((m) => legFor(m) ?? []);
+      if (makers.length === 0) continue;
+      destinations.push({ label: `follow-me ${ext.number}: ${step.join('+')}`, leg: () => (makers.length === 1 ? makers[0]() : new ForkLeg(makers.map((m) => m()))) });
+    }
+    const vm = decision.onNoAnswer;
+    if (vm) destinations.push({ label: `${aor} follow-me exhausted: ${vm.target}`, leg: () => this.redirectLeg(tenant, aor, vm, party, o) });
+    if (destinations.length === 0) return { refuse: { cause: 20, sipStatus: 480, why: `extension ${ext.number}: no follow-me number can ring now` }, destinations: [], advanceOn: () => false, direction, cdr };
+    return { destinations, direction, cdr, advanceOn: (f) => busy(f) || noAnswer(f) || !!f.unreachable || f.sipStatus === 480 || f.sipStatus === 408 || f.cause === 34 || f.cause === 3 };
   }
 
   private ring(uris: string[], party: CallParty, fromUri: string | undefined, answerMs: number | undefined, headers?: Record<string, string>): TerminatingLeg {

@@ -14,8 +14,52 @@ export const featuresSchema = z
     dnd: z.boolean().default(false),
     /** Busy, no answer, not reachable and DND go to the tenant's voicemail when no forwarding applies. */
     voicemail: z.boolean().default(false),
+    /** Anonymous callers get 433 Anonymity Disallowed (RFC 5079). */
+    rejectAnonymous: z.boolean().default(false),
+    /** Caller ID withheld on every call of this line (per-call: the block star code). */
+    blockCallerId: z.boolean().default(false),
+    /** Speed dial slots (1–2 digits) → number or extension, dialled as the speed-dial code + slot. */
+    speedDial: z.record(z.string().regex(/^\d{1,2}$/), z.string().regex(/^\+?\d{2,15}$/)).default({}),
+    /**
+     * Find-me-follow-me: after (or with) the extension's own phones, these numbers (extensions or
+     * PSTN numbers through the LCR), one after another or all at once, each ringing ringS.
+     */
+    followMe: z
+      .object({
+        mode: z.enum(['sequential', 'simultaneous']).default('sequential'),
+        /** Ring the extension's registered phones first (sequential) or with the others (simultaneous). */
+        ringPhones: z.boolean().default(true),
+        phonesRingS: z.number().int().min(3).max(120).default(15),
+        targets: z.array(z.object({ number: z.string().regex(/^\+?\d{2,15}$/), ringS: z.number().int().min(3).max(120).default(20) })).min(1),
+      })
+      .optional(),
   })
   .default({});
+
+/** Star codes (vertical service codes); each one a `*` or `#` code of 2–4 digits. */
+const code = z.string().regex(/^[*#]\d{1,3}$/);
+export const starCodesSchema = z
+  .object({
+    cfuOn: code.default('*72'),
+    cfuOff: code.default('*73'),
+    cfbOn: code.default('*90'),
+    cfbOff: code.default('*91'),
+    cfnaOn: code.default('*92'),
+    cfnaOff: code.default('*93'),
+    dndOn: code.default('*78'),
+    dndOff: code.default('*79'),
+    blockCallerId: code.default('*67'),
+    voicemail: code.default('*98'),
+    speedDial: code.default('*0'),
+  })
+  .default({})
+  .superRefine((c, ctx) => {
+    const seen = new Map<string, string>();
+    for (const [k, v] of Object.entries(c)) {
+      if (seen.has(v)) ctx.addIssue({ code: 'custom', path: [k], message: `star code ${v} is also ${seen.get(v)}` });
+      seen.set(v, k);
+    }
+  });
 
 export const extensionSchema = z
   .object({
@@ -81,6 +125,29 @@ export const class5ConfigSchema = z
         maxContactsPerAor: z.number().int().min(1).max(32).default(5),
       })
       .default({}),
+    /** Message waiting (RFC 3842): subscriptions of devices, relay of the voicemail servers' NOTIFYs (mwi/). */
+    mwi: z
+      .object({
+        /** Also NOTIFY registered contacts without a subscription (out of dialog). */
+        unsolicited: z.boolean().default(false),
+        minExpiresS: z.number().int().min(1).default(60),
+        maxExpiresS: z.number().int().min(60).default(3600),
+        defaultExpiresS: z.number().int().min(60).default(3600),
+        maxPerMailbox: z.number().int().min(1).max(64).default(10),
+        maxSubscriptions: z.number().int().min(1).default(100_000),
+      })
+      .default({}),
+    starCodes: starCodesSchema,
+    /**
+     * Emergency numbers: never forwarded, barred or caller-ID blocked; out with the caller's callback
+     * number (its callerId, else the tenant's main number) on these trunk groups, else through the LCR.
+     */
+    emergency: z
+      .object({
+        numbers: z.array(z.string().regex(/^\d{2,6}$/)).default(['911', '933']),
+        trunkGroups: z.array(z.string()).default([]),
+      })
+      .default({}),
     tenants: z.array(tenantSchema).default([]),
   })
   .superRefine((c, ctx) => {
@@ -104,3 +171,4 @@ export type Class5Config = z.infer<typeof class5ConfigSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type ExtensionConfig = z.infer<typeof extensionSchema>;
 export type Features = z.infer<typeof featuresSchema>;
+export type StarCodes = z.infer<typeof starCodesSchema>;

@@ -34,9 +34,9 @@ export function reachOf(number: string): Reach | undefined {
   return undefined;
 }
 
-export function dial(tenant: Tenant, caller: ExtensionConfig, dialled: string): DialResult {
+export function dial(tenant: Tenant, caller: ExtensionConfig, dialled: string, emergency: ReadonlySet<string> = EMERGENCY): DialResult {
   const number = dialled.replace(/[-.() ]/g, '');
-  if (EMERGENCY.has(number)) return { kind: 'emergency', number };
+  if (emergency.has(number)) return { kind: 'emergency', number };
   const extension = tenant.extensions.get(number);
   if (extension) return { kind: 'extension', number, extension };
   const group = tenant.config.huntGroups.find((h) => h.number === number);

@@ -8,23 +8,19 @@ import { DigestAuthenticator } from './digest-auth.js';
 import { Registrar } from './registrar.js';
 import { RegistrarService } from './registrar-service.js';
 import { TenantDirectory } from './tenants.js';
+import { MwiService } from './mwi/mwi-service.js';
 
 export interface Class5 {
   tenants: TenantDirectory;
   registrar: Registrar;
   auth: DigestAuthenticator;
   service: RegistrarService;
+  mwi: MwiService;
   close(): void;
 }
 
-/**
- * Methods a Class 5 subscriber may send from any address; digest decides. An INVITE from a stranger
- * that is no subscriber's then reaches the trunk intake, which refuses it (403) with state kept.
- */
-export const SUBSCRIBER_METHODS: ReadonlySet<string> = new Set(['REGISTER', 'INVITE']);
-
-export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger; registry?: Registry }): Class5 {
-  const tenants = new TenantDirectory(config);
+export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger; registry?: Registry; tenants?: TenantDirectory; contact: string }): Class5 {
+  const tenants = deps.tenants ?? new TenantDirectory(config);
   const auth = new DigestAuthenticator({
     clock: deps.clock,
     secret: config.nonceSecret ? Buffer.from(config.nonceSecret, 'utf8') : undefined,
@@ -38,5 +34,17 @@ export function startClass5(config: Class5Config, deps: { sip: SignallingPort; c
   const registrar = new Registrar({ clock: deps.clock, ...config.registration, registry: deps.registry });
   const service = new RegistrarService({ sip: deps.sip, tenants, registrar, auth, logger: deps.logger, registry: deps.registry });
   service.listen();
-  return { tenants, registrar, auth, service, close: () => registrar.close() };
+  const mwi = new MwiService({ sip: deps.sip, tenants, registrar, service, clock: deps.clock, logger: deps.logger, contact: deps.contact, options: config.mwi, registry: deps.registry });
+  mwi.listen();
+  return {
+    tenants,
+    registrar,
+    auth,
+    service,
+    mwi,
+    close: () => {
+      mwi.close();
+      registrar.close();
+    },
+  };
 }

@@ -37,5 +37,32 @@ export const class5Metrics = perRegistry((registry: Registry) => ({
     labelNames: ['tenant', 'outcome'] as const,
     registers: [registry],
   }),
+
+  unknownSubscriberRequests: new Counter({
+    name: 'softswitch_class5_unknown_source_refused_total',
+    help: 'New requests from addresses that are no trunk customer, refused before any SIP state was kept because they name no tenant (or a NOTIFY not from a voicemail server), by method and reason',
+    labelNames: ['method', 'reason'] as const,
+    registers: [registry],
+  }),
+
+  mwiSubscriptions: new Gauge({
+    name: 'softswitch_mwi_subscriptions_active',
+    help: 'message-summary subscriptions (RFC 6665/3842) held for devices of extensions',
+    registers: [registry],
+  }),
+
+  mwiNotifies: new Counter({
+    name: 'softswitch_mwi_notifies_total',
+    help: 'message-summary NOTIFYs: received from voicemail servers (kind from-voicemail, our answer), sent in subscriptions (subscribed) or to registered contacts (unsolicited), by the final status',
+    labelNames: ['kind', 'status'] as const,
+    registers: [registry],
+  }),
+
+  featureCodes: new Counter({
+    name: 'softswitch_class5_feature_codes_total',
+    help: 'Star codes dialled by extensions, by tenant, code and outcome (changed, routed, or the refusal status)',
+    labelNames: ['tenant', 'code', 'outcome'] as const,
+    registers: [registry],
+  }),
 }));
 export type Class5Metrics = ReturnType<typeof class5Metrics>;

@@ -9,6 +9,8 @@ export interface AdmissionSource {
   address: string;
   port: number;
   method: string;
+  /** A header of the request (e.g. From, To, Event), for policies that look past the source. */
+  header?(name: string): string | undefined;
 }
 
 /**

@@ -300,6 +300,7 @@ export class DrachtioSignallingPort implements SignallingPort {
     const local = (status: number, reason: string): RequestResult => ({ status, reason, get: () => undefined });
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'text/plain';
+    if (opts.inDialog) Object.assign(headers, { 'Call-ID': opts.inDialog.callId, CSeq: `${opts.inDialog.cseq} ${opts.method}` });
     return new Promise<RequestResult>((resolve) => {
       let done = false;
       const finish = (r: RequestResult) => {

@@ -98,7 +98,10 @@ export interface CreateUacOptions {
   /** To URI; defaults to the request URI. */
   to?: string;
   onProvisional?: (info: ProvisionalInfo) => void;
-  /** Aborting sends CANCEL (after the first provisional, RFC 3261 §9.1); the promise then rejects with SipError 487. */
+  /**
+   * Aborting sends CANCEL (after the first provisional, RFC 3261 §9.1); the promise then rejects with SipError 487.
+   * A string abort reason is an RFC 3326 Reason value for the CANCEL (e.g. `SIP;cause=200;text="Call completed elsewhere"`).
+   */
   signal?: AbortSignal;
   /**
    * With no final response this long, the attempt is given up: the promise rejects with SipError(408)
@@ -119,6 +122,11 @@ export interface RequestOptions {
   body?: string;
   /** Local give-up time; without a final response by then the result is 408 (default: Timer F, 64*T1 = 32 s). */
   timeoutMs?: number;
+  /**
+   * A request inside a dialog the application keeps itself (a subscription's NOTIFY, RFC 6665
+   * §4.2.2): its Call-ID and CSeq; From (with the local tag) and To (with the remote tag) go in headers.
+   */
+  inDialog?: { callId: string; cseq: number };
 }
 
 /** The final response to a request sent with `SignallingPort.request`, or a local 408 (timeout) / 503 (transport error). */

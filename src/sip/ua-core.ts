@@ -323,7 +323,7 @@ export class UaCore {
     let verdict: AdmissionVerdict = 'accept';
     if (this.opts.admit) {
       try {
-        verdict = this.opts.admit({ address: source.address, port: source.port, method: req.method });
+        verdict = this.opts.admit({ address: source.address, port: source.port, method: req.method, header: (n) => req.headers.get(n) });
       } catch (err) {
         // Fail closed: a broken policy must not open the switch to everyone.
         verdict = 'reject';
@@ -725,7 +725,7 @@ export class UaCore {
    * caller's headers takes the place of ours (From gets our tag when it has none); Via, CSeq,
    * Call-ID and Content-Length are always the stack's own.
    */
-  private outOfDialogParties(uri: string, o: { from?: string; to?: string; headers?: Record<string, string> }) {
+  private outOfDialogParties(uri: string, o: { from?: string; to?: string; headers?: Record<string, string>; inDialog?: { callId: string; cseq: number } }) {
     const host = this.opts.local.host;
     const headers: Record<string, string> = {};
     let fromHeader: string | undefined;
@@ -745,7 +745,7 @@ export class UaCore {
     }
     const to = toHeader && parseNameAddr(toHeader) ? toHeader : formatNameAddr({ uri: o.to ?? uri });
     const fromUser = parseUri(parseNameAddr(from)?.uri ?? fromUri)?.user;
-    return { from, to, headers, callId: `${randomToken(12)}@${host}`, cseq: Math.floor(Math.random() * 10_000) + 1, fromUser };
+    return { from, to, headers, callId: o.inDialog?.callId ?? `${randomToken(12)}@${host}`, cseq: o.inDialog?.cseq ?? Math.floor(Math.random() * 10_000) + 1, fromUser };
   }
 
   /** §8.1 and §17.1.2: one non-INVITE request outside a dialog; resolves with its final response, a local 408 or 503. */
@@ -838,6 +838,8 @@ export class UaCore {
           callId,
           cseq,
           cseqMethod: 'CANCEL',
+          // RFC 3326 §2: why the INVITE is withdrawn, when the caller of createUAC says.
+          headers: typeof o.signal?.reason === 'string' ? { Reason: o.signal.reason } : undefined,
         });
         this.layer.startClient(c, dest, {});
         // §9.1: with no final response 64*T1 after the CANCEL, the INVITE is considered cancelled.

@@ -72,4 +72,17 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX cdrs_trunk_group ON cdrs (trunk_group);
     `,
   },
+  {
+    version: 5,
+    name: 'class 5 feature settings changed by star codes (forwarding, do-not-disturb)',
+    sql: `
+      CREATE TABLE class5_feature_settings (
+        tenant TEXT NOT NULL,
+        extension TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, extension)
+      );
+    `,
+  },
 ];

@@ -50,6 +50,8 @@ function setup() {
     mediaAddress: '127.0.0.1',
     noResponseMs: 4000,
     answerTimeoutMs: 120_000,
+    starCodes: cfg.starCodes,
+    emergency: cfg.emergency,
   });
   const bind = (contact: string, callId: string) =>
     registrar.apply('acme', 'sip:1003@acme.example', { contacts: [`<${contact}>`], callId, cseq: 1, path: [], supportedPath: false, source: { address: '192.0.2.5', port: 5060 } });

@@ -66,7 +66,7 @@ const registry = new Registry();
 function setup() {
   const r = rig();
   const port = { onRequest: (m: 'REGISTER', h: (a: never, b: never) => void) => r.core.onRequest(m, (x) => h(x as never, x as never)) } as unknown as SignallingPort;
-  const c5 = startClass5(config, { sip: port, clock: r.clock, logger: silentLogger, registry });
+  const c5 = startClass5(config, { sip: port, clock: r.clock, logger: silentLogger, contact: 'sip:192.0.2.1:5060', registry });
   const from = { address: '192.0.2.10', port: 5070 };
   const send = (buf: Buffer, src = from): SipResponse => {
     const before = r.responses().length;
@@ -174,10 +174,10 @@ describe('registrar over the embedded UA core', () => {
     expect(send(register({ cseq: 9, authz: credentials(ch, { nc: '00000009' }) }), src).status).toBe(403);
   });
 
-  it('REGISTER is in Allow once taken over; SUBSCRIBE without a handler is 405', () => {
+  it('SUBSCRIBE is Class 5’s (MWI): another event package than message-summary is 489 with Allow-Events (RFC 6665 §4.2.1)', () => {
     const { send } = setup();
     const r = send(crlf(['SUBSCRIBE sip:1001@acme.example SIP/2.0', 'Via: SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bK-sub1', 'From: <sip:1002@acme.example>;tag=s', 'To: <sip:1001@acme.example>', 'Call-ID: sub-1', 'CSeq: 1 SUBSCRIBE', 'Event: presence', 'Content-Length: 0', '', '']));
-    expect(r.status).toBe(405);
-    expect(r.headers.getAll('allow')).toContain('REGISTER');
+    expect(r.status).toBe(489);
+    expect(r.headers.get('allow-events')).toBe('message-summary');
   });
 });

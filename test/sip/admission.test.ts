@@ -64,12 +64,14 @@ describe('admission hook', () => {
     expect((await counter('softswitch_sip_admission_refused_total', { verdict: 'drop' })) - before).toBe(3);
   });
 
-  it('is asked with address, port and method for new requests only: not for ACK, retransmissions, in-dialog requests or CANCEL of a pending INVITE', () => {
+  it('is asked with address, port, method (and header access) for new requests only: not for ACK, retransmissions, in-dialog requests or CANCEL of a pending INVITE', () => {
     const asked: AdmissionSource[] = [];
     const { core, invites, responses } = rig({ admit: (s) => (asked.push(s), 'accept') });
     core.receive(invite(), customer);
     core.receive(invite(), customer);
-    expect(asked).toEqual([{ address: '192.0.2.10', port: 5060, method: 'INVITE' }]);
+    expect(asked).toMatchObject([{ address: '192.0.2.10', port: 5060, method: 'INVITE' }]);
+    // Policies that look past the source read the request's headers.
+    expect(asked[0].header?.('cseq')).toMatch(/INVITE$/);
     invites[0].send(180);
     const d = core.answer(invites[0], SDP);
     core.receive(inDialog('ACK', d.localTag, 1), customer);
@@ -82,7 +84,7 @@ describe('admission hook', () => {
     expect(asked).toHaveLength(2);
     expect(responses().slice(-2).map((r) => r.msg.status)).toEqual([200, 487]);
     core.receive(inDialog('BYE', 'no-such-dialog', 9), { address: '192.0.2.10', port: 5999 });
-    expect(asked.at(-1)).toEqual({ address: '192.0.2.10', port: 5999, method: 'BYE' });
+    expect(asked.at(-1)).toMatchObject({ address: '192.0.2.10', port: 5999, method: 'BYE' });
   });
 
   it('a peer the policy now refuses can still end its live call: the in-dialog BYE belongs to state, not to admission', () => {

@@ -55,7 +55,7 @@ export class ForkLeg implements TerminatingLeg {
       leg.events.onAnswer = (sdp) => {
         if (this.winner || this.released) return leg.release(CAUSE_NORMAL);
         this.winner = leg;
-        for (const other of this.legs) if (other !== leg) other.release(CAUSE_NORMAL);
+        for (const other of this.legs) if (other !== leg) other.release(CAUSE_NORMAL, true);
         this.events.onAnswer?.(sdp);
       };
       leg.events.onFail = (f) => {

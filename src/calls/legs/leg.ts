@@ -95,8 +95,11 @@ export interface TerminatingLeg {
   readonly kind: LegKind;
   /** Places the call with the originating side's SDP offer. */
   start(offer: string | undefined): void;
-  /** Abandon before answer (CANCEL / REL) or release after answer (BYE / REL). */
-  release(cause: number): void;
+  /**
+   * Abandon before answer (CANCEL / REL) or release after answer (BYE / REL). `completedElsewhere`:
+   * another branch of a fork answered (RFC 3326 Reason on the CANCEL).
+   */
+  release(cause: number, completedElsewhere?: boolean): void;
   readonly settled: Promise<void>;
   details(): LegDetails;
   events: TerminatingLegEvents;

@@ -15,6 +15,7 @@ import type { LegDetails, TerminatingLeg, TerminatingLegEvents } from './leg.js'
 const CAUSE_NORMAL = 16;
 const CAUSE_NO_ANSWER = 19;
 const CAUSE_RECOVERY_ON_TIMER_EXPIRY = 102;
+const COMPLETED_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"';
 
 export interface SipOutboundLegDeps {
   sip: SignallingPort;
@@ -88,7 +89,7 @@ export class SipOutboundLeg implements TerminatingLeg {
       );
   }
 
-  release(cause: number): void {
+  release(cause: number, completedElsewhere = false): void {
     if (this.dialog) {
       if (this.dialog.destroyed) return;
       this.dialog.destroy({ headers: { Reason: reasonHeader(cause) } }).catch((err: unknown) => this.log.warn({ err }, 'BYE to the called party failed'));
@@ -96,8 +97,8 @@ export class SipOutboundLeg implements TerminatingLeg {
       return;
     }
     this.over = true;
-    // RFC 3326: the CANCEL's Reason is not carried by the port; the caller's release is.
-    this.abort.abort();
+    // RFC 3326 §2 (and RFC 3261 §16.7 for forks): a branch that lost to another's answer says so.
+    this.abort.abort(completedElsewhere ? COMPLETED_ELSEWHERE : undefined);
     if (!this.heard) this.end(); // nothing to CANCEL yet; a late 2xx is answered with ACK+BYE by the stack
   }
 
