@@ -7,13 +7,14 @@ import { Counter, Gauge } from 'prom-client';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { registry } from '../util/metrics.js';
-import { SipError, type CreateUacOptions, type HandledMethod, type RequestOptions, type RequestResult, type ResponseSendOptions, type SendOptions } from './port.js';
+import { SipError, type CreateUacOptions, type HandledMethod, type ModifyOptions, type RequestOptions, type RequestResult, type ResponseSendOptions, type SendOptions } from './port.js';
 import { buildNon2xxAck, buildRequest, buildResponse, newBranch, randomToken, responseDestination, stampReceived, uriDestination, type ResponseOptions } from './build.js';
 import { ALLOWED_METHODS, KNOWN_METHODS, T1, T2 } from './constants.js';
 import { SipDialog, dialogId, type DialogState } from './dialog.js';
 import { formatNameAddr, parseCSeq, parseNameAddr, parseUri, parseVia } from './header-values.js';
 import { IncomingInvite } from './incoming-invite.js';
 import { IncomingRequest } from './incoming-request.js';
+import { IncomingOffer } from './incoming-offer.js';
 import { headerKey, type Endpoint, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
@@ -384,7 +385,10 @@ export class UaCore {
         return this.newInvite(req, source);
       }
       case 'ACK':
-        return this.ackFor2xx(dialog, seq);
+        return this.ackFor2xx(req, dialog, seq);
+      case 'UPDATE':
+        if (dialog && !dialog.destroyed) return this.update(req, source, dialog, seq);
+        break;
       case 'BYE':
         return this.bye(req, source, dialog, seq);
       case 'CANCEL':
@@ -395,11 +399,10 @@ export class UaCore {
         if (refusal) return this.answerNonInvite(req, source, refusal.status, { headers: refusal.headers });
         return this.answerNonInvite(req, source, 200, { headers: { Allow: this.allow, Accept: 'application/sdp' } });
       }
-      default:
-        if (toTag && !dialog) return this.answerNonInvite(req, source, 481);
-        // §8.2.1: 405 for a method we know but do not allow here, 501 for one we do not know.
-        return this.answerNonInvite(req, source, KNOWN_METHODS.has(req.method.toUpperCase()) ? 405 : 501, { headers: { Allow: this.allow } });
     }
+    if (toTag && !dialog) return this.answerNonInvite(req, source, 481);
+    // §8.2.1: 405 for a method we know but do not allow here (an UPDATE outside a dialog), 501 for one we do not know.
+    return this.answerNonInvite(req, source, KNOWN_METHODS.has(req.method.toUpperCase()) ? 405 : 501, { headers: { Allow: this.allow } });
   }
 
   /**
@@ -532,7 +535,7 @@ export class UaCore {
       localSdp,
       remoteSdp: req.body.toString('utf8'),
     };
-    const dialog = new SipDialog(state, (d, h) => this.sendBye(d, h));
+    const dialog = new SipDialog(state, this.dialogOps);
     this.dialogs.set(dialog.id, dialog);
     this.finalize(inv, false);
     this.layer.respond(inv.tx, res);
@@ -579,30 +582,108 @@ export class UaCore {
     }, Math.min(p.interval, left));
   }
 
-  private ackFor2xx(dialog: SipDialog | undefined, seq: number): void {
+  private ackFor2xx(req: SipRequest, dialog: SipDialog | undefined, seq: number): void {
     const p = dialog?.pending2xx;
     if (!dialog || !p || p.cseq !== seq) return;
     this.clearPending2xx(dialog);
-    dialog.emit('ack');
+    // RFC 3264 §4: after an offer in our 2xx (a re-INVITE without SDP), the ACK brings the answer.
+    const sdp = req.body.length > 0 ? req.body.toString('utf8') : undefined;
+    if (dialog.awaitingAnswerInAck) {
+      dialog.awaitingAnswerInAck = false;
+      if (sdp) dialog.state.remoteSdp = sdp;
+    }
+    dialog.emit('ack', sdp ? { sdp } : undefined);
   }
 
-  /** A target refresh within a dialog: answered with the current SDP (offer/answer changes come later). */
+  /**
+   * A re-INVITE (§14.2): glare and ordering answered here (491 while an offer of ours is pending or
+   * our last 2xx awaits its ACK, 500 + Retry-After while an earlier re-INVITE is unanswered), a target
+   * refresh applied, then the offer goes to the dialog's 'modify' listener. Without one, the current
+   * local SDP answers (a refresh that changes nothing).
+   */
   private reInvite(req: SipRequest, source: Endpoint, dialog: SipDialog | undefined, seq: number): void {
     const dest = responseDestination(req, source);
     const tx = this.layer.startServer(req, dest, {});
     if (!tx) return;
-    if (!dialog) return void this.layer.respond(tx, buildResponse(req, 481));
+    if (!dialog || dialog.destroyed) return void this.layer.respond(tx, buildResponse(req, 481));
     if (seq <= dialog.state.remoteSeq) return void this.layer.respond(tx, buildResponse(req, 500, { reason: 'CSeq Out of Order' }));
-    if (dialog.pending2xx) return void this.layer.respond(tx, buildResponse(req, 491));
     dialog.state.remoteSeq = seq;
+    if (dialog.offerIn) return void this.layer.respond(tx, buildResponse(req, 500, { headers: { 'Retry-After': String(1 + Math.floor(Math.random() * 10)) } }));
+    if (dialog.offerOut || dialog.pending2xx) return void this.layer.respond(tx, buildResponse(req, 491));
+    const refusal = this.refuseOffer(req);
+    if (refusal) return void this.layer.respond(tx, buildResponse(req, refusal.status, { headers: refusal.headers }));
     const contact = parseNameAddr(req.headers.get('contact') ?? '');
     if (contact) dialog.state.remoteTarget = contact.uri;
-    if (req.body.length > 0) dialog.state.remoteSdp = req.body.toString('utf8');
-    const res = buildResponse(req, 200, { contact: this.contact, body: dialog.state.localSdp });
-    this.layer.respond(tx, res);
-    dialog.pending2xx = { res, dest, cseq: seq, interval: T1, started: this.opts.clock.now() };
-    this.accept(req, dialog, seq);
-    this.schedule2xx(dialog);
+    dialog.offerIn = true;
+    const offer = new IncomingOffer(req, source, (status, reason, o) => {
+      if (status >= 200) dialog.offerIn = false;
+      if (dialog.destroyed) return;
+      if (status >= 300 || status < 200) {
+        this.layer.respond(tx, buildResponse(req, status, { reason, headers: o.headers, body: o.body, contact: status < 200 ? this.contact : undefined }));
+        return;
+      }
+      const body = o.body ?? dialog.state.localSdp;
+      const res = buildResponse(req, status, { reason, contact: this.contact, headers: o.headers, body });
+      dialog.state.localSdp = body;
+      if (req.body.length > 0) dialog.state.remoteSdp = req.body.toString('utf8');
+      else dialog.awaitingAnswerInAck = true;
+      this.layer.respond(tx, res);
+      dialog.pending2xx = { res, dest, cseq: seq, interval: T1, started: this.opts.clock.now() };
+      this.accept(req, dialog, seq);
+      this.schedule2xx(dialog);
+    });
+    this.deliverOffer(dialog, offer);
+  }
+
+  /** RFC 3311 §5.2: an UPDATE in a confirmed dialog; its offer is answered in the 200, glare gets 491. */
+  private update(req: SipRequest, source: Endpoint, dialog: SipDialog, seq: number): void {
+    if (seq <= dialog.state.remoteSeq) return this.answerNonInvite(req, source, 500, { reason: 'CSeq Out of Order', toTag: dialog.localTag });
+    dialog.state.remoteSeq = seq;
+    const dest = responseDestination(req, source);
+    const tx = this.layer.startServer(req, dest, {});
+    if (!tx) return;
+    const hasOffer = req.body.length > 0;
+    if (hasOffer && (dialog.offerOut || dialog.offerIn || dialog.awaitingAnswerInAck)) return void this.layer.respond(tx, buildResponse(req, 491));
+    const refusal = this.refuseOffer(req);
+    if (refusal) return void this.layer.respond(tx, buildResponse(req, refusal.status, { headers: refusal.headers }));
+    const contact = parseNameAddr(req.headers.get('contact') ?? '');
+    if (contact) dialog.state.remoteTarget = contact.uri;
+    if (!hasOffer) return void this.layer.respond(tx, buildResponse(req, 200, { contact: this.contact }));
+    dialog.offerIn = true;
+    const offer = new IncomingOffer(req, source, (status, reason, o) => {
+      if (status < 200) return; // §5.2: no provisional responses to UPDATE are needed
+      dialog.offerIn = false;
+      if (dialog.destroyed) return;
+      if (status < 300) {
+        const body = o.body ?? dialog.state.localSdp;
+        dialog.state.localSdp = body;
+        dialog.state.remoteSdp = req.body.toString('utf8');
+        this.layer.respond(tx, buildResponse(req, status, { reason, contact: this.contact, headers: o.headers, body }));
+      } else {
+        this.layer.respond(tx, buildResponse(req, status, { reason, headers: o.headers }));
+      }
+    });
+    this.deliverOffer(dialog, offer);
+  }
+
+  /** Hands an offer to the dialog's 'modify' listener, or answers it with the current SDP when there is none. */
+  private deliverOffer(dialog: SipDialog, offer: IncomingOffer): void {
+    if (dialog.listenerCount('modify') === 0) return offer.send(200);
+    try {
+      dialog.emit('modify', offer, offer);
+    } catch (err) {
+      this.log.error({ err, callId: dialog.callId }, 'modify listener threw');
+      if (!offer.finalResponseSent) offer.send(500);
+    }
+  }
+
+  /** §8.2.3 and RFC 3311 §5.2: a body in an offer inside a dialog must be SDP. */
+  private refuseOffer(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
+    const required = req.headers.getAll('require');
+    if (required.length > 0) return { status: 420, headers: { Unsupported: required.join(', ') } };
+    const type = req.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
+    if (req.body.length > 0 && type !== 'application/sdp') return { status: 415, headers: { Accept: 'application/sdp' } };
+    return undefined;
   }
 
   private bye(req: SipRequest, source: Endpoint, dialog: SipDialog | undefined, seq: number): void {
@@ -692,6 +773,82 @@ export class UaCore {
         },
         timeout: () => resolve(),
         transportError: () => resolve(),
+      });
+    });
+  }
+
+  /** The core's side of a dialog's own requests (BYE, re-INVITE, UPDATE). */
+  private readonly dialogOps = {
+    terminate: (d: SipDialog, h: Record<string, string>) => this.sendBye(d, h),
+    modify: (d: SipDialog, sdp: string, o: ModifyOptions) => this.sendOffer(d, sdp, o),
+  };
+
+  /**
+   * §14.1 and RFC 3311 §5.1: a new offer in the dialog; resolves with the answer SDP. Glare is
+   * refused locally with 491 (an offer of either side pending) so the dialog never holds two.
+   */
+  private sendOffer(dialog: SipDialog, sdp: string, o: ModifyOptions): Promise<string> {
+    const method = o.method ?? 'INVITE';
+    if (dialog.destroyed) return Promise.reject(new SipError(481, 'Call/Transaction Does Not Exist'));
+    if (dialog.offerOut || dialog.offerIn || dialog.awaitingAnswerInAck || (method === 'INVITE' && dialog.pending2xx)) {
+      return Promise.reject(new SipError(491, 'Request Pending'));
+    }
+    const s = dialog.state;
+    const dest = this.dialogDestination(s);
+    if (!dest) return Promise.reject(new SipError(416, 'Unsupported URI Scheme'));
+    s.localSeq += 1;
+    const cseq = s.localSeq;
+    const req = buildRequest({
+      method,
+      uri: s.remoteTarget,
+      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
+      from: s.localParty,
+      to: s.remoteParty,
+      callId: s.callId,
+      cseq,
+      routes: s.routeSet,
+      contact: this.contact,
+      headers: o.headers,
+      body: sdp,
+    });
+    dialog.offerOut = true;
+    return new Promise<string>((resolve, reject) => {
+      let done = false;
+      const finish = (fn: () => void) => {
+        if (done) return;
+        done = true;
+        dialog.offerOut = false;
+        fn();
+      };
+      this.layer.startClient(req, dest, {
+        passUp: (res) => {
+          if (res.kind !== 'response' || res.status < 200) return;
+          if (res.status >= 300) return finish(() => reject(new SipError(res.status, res.reason, res.headers.get('reason'))));
+          // §12.2.1.2: a 2xx to a target refresh updates the remote target.
+          const contact = parseNameAddr(res.headers.get('contact') ?? '');
+          if (contact) s.remoteTarget = contact.uri;
+          if (method === 'INVITE') {
+            // §13.2.2.4: the ACK in its own transaction, kept to answer a retransmitted 2xx.
+            const ack = buildRequest({
+              method: 'ACK',
+              uri: s.remoteTarget,
+              via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
+              from: s.localParty,
+              to: s.remoteParty,
+              callId: s.callId,
+              cseq,
+              routes: s.routeSet,
+            });
+            dialog.ack = { req: ack, dest: this.dialogDestination(s) ?? dest };
+            this.transmit(ack, dialog.ack.dest);
+          }
+          const answer = res.body.toString('utf8');
+          s.localSdp = sdp;
+          if (answer) s.remoteSdp = answer;
+          finish(() => resolve(answer));
+        },
+        timeout: () => finish(() => reject(new SipError(408, 'Request Timeout'))),
+        transportError: () => finish(() => reject(new SipError(503, 'Service Unavailable'))),
       });
     });
   }
@@ -891,7 +1048,7 @@ export class UaCore {
       localSdp,
       remoteSdp: res.body.toString('utf8'),
     };
-    const dialog = new SipDialog(state, (d, h) => this.sendBye(d, h));
+    const dialog = new SipDialog(state, this.dialogOps);
     const ack = buildRequest({
       method: 'ACK',
       uri: state.remoteTarget,

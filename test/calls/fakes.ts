@@ -117,6 +117,29 @@ export class FakeDialog extends EventEmitter implements Dialog {
     this.destroyed = true;
     this.emit('destroy', info);
   }
+  /** Offers the switch sent in this dialog (re-INVITE/UPDATE); each answered by `answerOffer` (default: the test's `offerAnswer`). */
+  readonly offers: string[] = [];
+  /** What the far end answers to the switch's next offer: an SDP, or a SIP status to refuse with. */
+  offerAnswer: string | number = 'v=0\r\nm=audio 7000 RTP/AVP 0\r\na=recvonly\r\n';
+  async modify(sdp: string): Promise<string> {
+    this.offers.push(sdp);
+    const a = this.offerAnswer;
+    if (typeof a === 'number') throw new SipError(a, 'Refused');
+    return a;
+  }
+  /** The far end's re-INVITE with `sdp`; resolves with the switch's final response. */
+  reinvite(sdp: string): Promise<{ status: number; body?: string }> {
+    return new Promise((resolve) => {
+      const req = { method: 'INVITE', body: sdp, get: () => undefined, getAll: () => [] } as unknown as InboundRequest;
+      const res: InviteResponder = {
+        finalResponseSent: false,
+        send(status, _reason, opts) {
+          if (status >= 200) resolve({ status, body: opts?.body });
+        },
+      };
+      this.emit('modify', req, res);
+    });
+  }
 }
 
 export class FakeInvite extends EventEmitter implements InboundRequest, InviteResponder {
