@@ -42,3 +42,10 @@ export const sipRejectTotal = new Counter({
   labelNames: ['status', 'reason'] as const,
   registers: [registry],
 });
+
+export const callOffersTotal = new Counter({
+  name: 'softswitch_call_offers_total',
+  help: 'New offers on answered calls (re-INVITE/UPDATE: hold, resume, codec change), by the side they came from and the status they were answered with (200, 488, 491, 500)',
+  labelNames: ['from', 'status'] as const,
+  registers: [registry],
+});
