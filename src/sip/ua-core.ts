@@ -12,7 +12,7 @@ import { buildNon2xxAck, buildRequest, buildResponse, newBranch, randomToken, re
 import { ALLOWED_METHODS, KNOWN_METHODS, T1, T2 } from './constants.js';
 import { SipDialog, dialogId, type DialogState } from './dialog.js';
 import { formatNameAddr, parseCSeq, parseNameAddr, parseUri, parseVia } from './header-values.js';
-import { IncomingInvite } from './incoming-invite.js';
+import { IncomingInvite, type ReliableProvisional } from './incoming-invite.js';
 import { IncomingRequest } from './incoming-request.js';
 import { IncomingOffer } from './incoming-offer.js';
 import { headerKey, type Endpoint, type SipMessage, type SipRequest, type SipResponse } from './message.js';
@@ -142,6 +142,13 @@ function udpCarries(uri: string): boolean {
 /** §8.2.2.2: what makes two requests the same request arriving by two paths. */
 function mergeKey(req: SipRequest): string {
   return `${req.headers.get('call-id') ?? ''}\n${parseNameAddr(req.headers.get('from') ?? '')?.tag ?? ''}\n${req.headers.get('cseq') ?? ''}`;
+}
+/** Option-tags this stack implements (RFC 3261 §19.2): reliable provisional responses (RFC 3262). */
+const SUPPORTED_OPTIONS: ReadonlySet<string> = new Set(['100rel']);
+/** RFC 3262 §7.2: RAck = response-num CSeq-num Method. */
+function parseRAck(v: string | undefined): { rseq: number; cseq: number; method: string } | undefined {
+  const m = /^\s*(\d{1,10})\s+(\d{1,10})\s+([A-Za-z]+)\s*$/.exec(v ?? '');
+  return m ? { rseq: Number(m[1]), cseq: Number(m[2]), method: m[3].toUpperCase() } : undefined;
 }
 /** RFC 3261 §8.1.1.5: the CSeq of a request outside a dialog is less than 2^31. */
 const MAX_INITIAL_CSEQ = 2 ** 31;
@@ -389,6 +396,8 @@ export class UaCore {
       case 'UPDATE':
         if (dialog && !dialog.destroyed) return this.update(req, source, dialog, seq);
         break;
+      case 'PRACK':
+        return this.prack(req, source);
       case 'BYE':
         return this.bye(req, source, dialog, seq);
       case 'CANCEL':
@@ -476,9 +485,9 @@ export class UaCore {
   private refuseHeaders(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
     const scheme = req.uri.slice(0, req.uri.indexOf(':')).toLowerCase();
     if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return { status: 416 };
-    // No option-tags are supported yet (100rel, timer come later).
-    const required = req.headers.getAll('require');
-    if (required.length > 0) return { status: 420, headers: { Unsupported: required.join(', ') } };
+    // §8.2.2.3: 420 naming every required option-tag we do not support.
+    const unsupported = req.headers.getAll('require').filter((t) => !SUPPORTED_OPTIONS.has(t.trim().toLowerCase()));
+    if (unsupported.length > 0) return { status: 420, headers: { Unsupported: unsupported.join(', ') } };
     return undefined;
   }
 
@@ -509,7 +518,63 @@ export class UaCore {
       body: o.body,
     });
     if (status >= 300) this.finalize(inv);
+    if (status > 100 && status < 200 && inv.reliable) return this.sendReliable(inv, res);
     this.layer.respond(inv.tx, res);
+  }
+
+  /** INVITEs with a reliable provisional out, by Call-ID and our To tag, for their PRACKs (RFC 3262 §3). */
+  private readonly early = new Map<string, IncomingInvite>();
+
+  /**
+   * RFC 3262 §3: a provisional response with Require: 100rel and the next RSeq, retransmitted at
+   * T1, 2T1... until its PRACK; one at a time (later ones queue). Without a PRACK for 64*T1 the
+   * INVITE is refused with 504 and the application told as by a CANCEL.
+   */
+  private sendReliable(inv: IncomingInvite, res: SipResponse): void {
+    if (inv.unacked) return void inv.queued.push(res);
+    const rseq = inv.nextRseq++;
+    res.headers.set('Require', '100rel');
+    res.headers.set('RSeq', String(rseq));
+    const r: ReliableProvisional = { res, rseq, interval: T1, started: this.opts.clock.now() };
+    inv.unacked = r;
+    inv.lastRseq = rseq;
+    this.early.set(`${inv.callId};${inv.toTag}`, inv);
+    this.layer.respond(inv.tx, res);
+    const again = () => {
+      r.timer = this.opts.clock.setTimeout(() => {
+        if (inv.unacked !== r || inv.finalResponseSent) return;
+        if (this.opts.clock.now() - r.started >= 64 * T1) {
+          this.log.warn({ callId: inv.callId, rseq }, 'no PRACK for a reliable provisional within 64*T1; refusing the INVITE (RFC 3262 §3)');
+          inv.send(504, 'Server Time-out');
+          inv.canceled = true;
+          inv.emit('cancel');
+          return;
+        }
+        this.transmit(r.res, inv.tx.peer);
+        r.interval *= 2;
+        again();
+      }, Math.min(r.interval, Math.max(0, r.started + 64 * T1 - this.opts.clock.now())));
+    };
+    again();
+  }
+
+  /** RFC 3262 §3: a PRACK acknowledges the reliable provisional its RAck names: 200, then the next queued one goes. */
+  private prack(req: SipRequest, source: Endpoint): void {
+    const toTag = parseNameAddr(req.headers.get('to') ?? '')?.tag ?? '';
+    const inv = this.early.get(`${req.headers.get('call-id') ?? ''};${toTag}`);
+    const rack = parseRAck(req.headers.get('rack'));
+    const inviteSeq = inv ? parseCSeq(inv.request.headers.get('cseq') ?? '')?.seq : undefined;
+    if (!inv || !rack || rack.method !== 'INVITE' || rack.rseq !== inv.lastRseq || rack.cseq !== inviteSeq) {
+      return this.answerNonInvite(req, source, 481);
+    }
+    // A PRACK crossing our final response (or repeated) is still the acknowledgement of that RSeq.
+    const r = inv.unacked;
+    if (!r) return this.answerNonInvite(req, source, 200);
+    this.opts.clock.clearTimeout(r.timer);
+    inv.unacked = undefined;
+    this.answerNonInvite(req, source, 200);
+    const next = inv.queued.shift();
+    if (next && !inv.finalResponseSent) this.sendReliable(inv, next);
   }
 
   /** §13.3.1.4: 200 OK with SDP, a dialog, and 2xx retransmission until ACK. */
@@ -679,8 +744,8 @@ export class UaCore {
 
   /** §8.2.3 and RFC 3311 §5.2: a body in an offer inside a dialog must be SDP. */
   private refuseOffer(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
-    const required = req.headers.getAll('require');
-    if (required.length > 0) return { status: 420, headers: { Unsupported: required.join(', ') } };
+    const unsupported = req.headers.getAll('require').filter((t) => !SUPPORTED_OPTIONS.has(t.trim().toLowerCase()));
+    if (unsupported.length > 0) return { status: 420, headers: { Unsupported: unsupported.join(', ') } };
     const type = req.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
     if (req.body.length > 0 && type !== 'application/sdp') return { status: 415, headers: { Accept: 'application/sdp' } };
     return undefined;
@@ -720,6 +785,13 @@ export class UaCore {
     inv.finalResponseSent = true;
     this.opts.clock.clearTimeout(inv.guard);
     inv.guard = undefined;
+    // RFC 3262 §3: a final response ends the retransmission of reliable provisionals.
+    this.opts.clock.clearTimeout(inv.unacked?.timer);
+    inv.unacked = undefined;
+    inv.queued.length = 0;
+    const key = `${inv.callId};${inv.toTag}`;
+    // A PRACK may still be on its way (it crossed our final response): keep the match for 64*T1.
+    if (this.early.get(key) === inv) this.opts.clock.setTimeout(() => this.early.get(key) === inv && this.early.delete(key), 64 * T1);
   }
   /** Answered INVITEs for 64*T1 after their 2xx, by server-transaction key (RFC 6026 Timer L), bounded. */
   private readonly accepted: ExpiringFifo<Accepted>;
@@ -939,6 +1011,8 @@ export class UaCore {
     const host = this.opts.local.host;
     const { from, to, headers, callId, cseq, fromUser } = this.outOfDialogParties(uri, o);
     const contact = `<sip:${fromUser ? `${fromUser}@` : ''}${host}:${this.opts.local.port}>`;
+    // RFC 3262 §4: we take reliable provisional responses (and PRACK them).
+    if (!Object.keys(headers).some((k) => headerKey(k) === 'supported')) headers.Supported = '100rel';
     const req = buildRequest({
       method: 'INVITE',
       uri,
@@ -990,9 +1064,39 @@ export class UaCore {
       o.signal?.addEventListener('abort', () => {
         if (!settled) withdraw();
       }, { once: true });
+      /** RFC 3262 §4: the highest RSeq PRACKed per early dialog (To tag), and the CSeq our PRACKs took. */
+      const rseqSeen = new Map<string, number>();
+      let seq = cseq;
+      const prack = (msg: SipResponse) => {
+        const rseq = Number(msg.headers.get('rseq'));
+        const toHeader = msg.headers.get('to') ?? '';
+        const tag = parseNameAddr(toHeader)?.tag;
+        if (!tag || !Number.isInteger(rseq) || rseq < 1) return;
+        const last = rseqSeen.get(tag);
+        // A retransmission (same RSeq) or one out of order is not PRACKed again (§4).
+        if (last !== undefined && rseq !== last + 1) return;
+        rseqSeen.set(tag, rseq);
+        seq += 1;
+        const target = parseNameAddr(msg.headers.get('contact') ?? '')?.uri ?? uri;
+        const routes = msg.headers.getAll('record-route').reverse();
+        const p = buildRequest({
+          method: 'PRACK',
+          uri: target,
+          via: { host, port: this.opts.local.port, branch: newBranch() },
+          from,
+          to: toHeader,
+          callId,
+          cseq: seq,
+          routes,
+          headers: { RAck: `${rseq} ${cseq} INVITE` },
+        });
+        const first = routes[0] ? parseNameAddr(routes[0])?.uri : undefined;
+        this.layer.startClient(p, (first ? uriDestination(first) : uriDestination(target)) ?? dest, {});
+      };
       const inviteTx = this.layer.startClient(req, dest, {
         passUp: (msg) => {
           if (msg.kind !== 'response') return;
+          if (msg.status > 100 && msg.status < 200 && msg.headers.getAll('require').some((t) => t.trim().toLowerCase() === '100rel')) prack(msg);
           if (msg.status < 200) {
             if (msg.status > 100 || !provisional) {
               const first = !provisional;
@@ -1007,6 +1111,8 @@ export class UaCore {
           }
           if (msg.status < 300) {
             const dialog = this.uacDialog(req, msg, o.localSdp ?? '', dest);
+            // PRACKs sent in the early dialog used CSeq numbers past the INVITE's.
+            if (seq > dialog.state.localSeq) dialog.state.localSeq = seq;
             if (cancelWanted) {
               // §9.1: the 2xx crossed our CANCEL (or came after we gave up); the call is up, so end it.
               void dialog.destroy();
@@ -1085,6 +1191,7 @@ export class UaCore {
     this.limiter?.clear();
     for (const d of this.dialogs.values()) this.forget(d);
     this.accepted.clear();
+    this.early.clear();
     this.layer.closeAll();
     this.ongoing.clear();
   }
