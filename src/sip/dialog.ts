@@ -54,6 +54,8 @@ export class SipDialog extends EventEmitter implements Dialog {
   offerIn = false;
   /** The 2xx of the last INVITE carried our offer: the ACK must bring the answer (RFC 3264 §4). */
   awaitingAnswerInAck = false;
+  /** RFC 4028 session timer: the interval, whether we refresh, and the pending refresh or expiry. */
+  session: { seS: number; weRefresh: boolean; timer?: TimerHandle } | undefined;
 
   constructor(
     readonly state: DialogState,

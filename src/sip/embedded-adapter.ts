@@ -60,6 +60,8 @@ export interface EmbeddedSipConfig {
   rateLimit?: RateLimitOptions;
   /** Shortest time between two warn lines about refused or rate-limited sources (default 10 s). */
   refusalLogIntervalMs?: number;
+  /** Session timers (RFC 4028): Min-SE (default 90 s) and the most granted (default 1800 s). */
+  sessionTimer?: { minSeS?: number; maxSeS?: number };
 }
 
 export class EmbeddedSignallingPort implements SignallingPort {
@@ -88,6 +90,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
       admit: config.admit,
       rateLimit: config.rateLimit,
       refusalLogIntervalMs: config.refusalLogIntervalMs,
+      sessionTimer: config.sessionTimer,
     });
     transport.onMessage((buf, from) => core.receive(buf, from));
     return new EmbeddedSignallingPort(transport, core);

@@ -21,6 +21,7 @@ import { serializeMessage } from './serializer.js';
 import { TransactionLayer, serverKey } from './transaction/layer.js';
 import { ExpiringFifo } from './transaction/expiring-fifo.js';
 import { requestDefect } from './validate.js';
+import { DEFAULT_SESSION_TIMER_POLICY, negotiateAsUas, readAnswerAsUac, sessionDeadlineMs, type SessionTimerPolicy, type UasNegotiation } from './session-timer.js';
 import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction } from './transaction/transaction.js';
 
@@ -83,6 +84,11 @@ new Gauge({
     this.set(sumOverCores((c) => c.layer.size.completedBytes));
   },
 });
+const sessionsExpired = new Counter({
+  name: 'softswitch_sip_session_expired_total',
+  help: 'Dialogs ended with BYE because their session timer ran out without a refresh (RFC 4028 §10)',
+  registers: [registry],
+});
 const completedEvicted = new Counter({
   name: 'softswitch_sip_completed_evicted_total',
   help: 'Finished server transactions forgotten before their timer because the completed store was full',
@@ -123,6 +129,8 @@ export interface UaCoreOptions {
   rateLimit?: RateLimitOptions;
   /** Shortest time between two log lines about refused sources (default 10 s). */
   refusalLogIntervalMs?: number;
+  /** Session timers (RFC 4028): our Min-SE (smaller requests get 422) and the most we grant. */
+  sessionTimer?: Partial<SessionTimerPolicy>;
 }
 
 
@@ -144,7 +152,7 @@ function mergeKey(req: SipRequest): string {
   return `${req.headers.get('call-id') ?? ''}\n${parseNameAddr(req.headers.get('from') ?? '')?.tag ?? ''}\n${req.headers.get('cseq') ?? ''}`;
 }
 /** Option-tags this stack implements (RFC 3261 §19.2): reliable provisional responses (RFC 3262). */
-const SUPPORTED_OPTIONS: ReadonlySet<string> = new Set(['100rel']);
+const SUPPORTED_OPTIONS: ReadonlySet<string> = new Set(['100rel', 'timer']);
 /** RFC 3262 §7.2: RAck = response-num CSeq-num Method. */
 function parseRAck(v: string | undefined): { rseq: number; cseq: number; method: string } | undefined {
   const m = /^\s*(\d{1,10})\s+(\d{1,10})\s+([A-Za-z]+)\s*$/.exec(v ?? '');
@@ -491,10 +499,22 @@ export class UaCore {
     return undefined;
   }
 
+  private get sessionPolicy(): SessionTimerPolicy {
+    return { ...DEFAULT_SESSION_TIMER_POLICY, ...this.opts.sessionTimer };
+  }
+
+  /** RFC 4028 §9: the session timer a request (INVITE or refresh) asks for, against our policy. */
+  private negotiateSession(req: SipRequest): UasNegotiation {
+    return negotiateAsUas((n) => req.headers.get(n), req.headers.getAll('supported'), this.sessionPolicy);
+  }
+
   /** §8.2.2–§8.2.3: checks a UAS makes before the application sees the INVITE. */
   private refuseInvite(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
     const refusal = this.refuseHeaders(req);
     if (refusal) return refusal;
+    // RFC 4028 §9: 422 Session Interval Too Small, with our Min-SE.
+    const st = this.negotiateSession(req);
+    if (st.kind === 'too-small') return { status: 422, headers: { 'Min-SE': String(st.minSeS) } };
     const type = req.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
     if (req.body.length > 0 && type !== 'application/sdp') return { status: 415, headers: { Accept: 'application/sdp' } };
     // §21.4.7: the answer will be SDP; a caller that accepts no SDP cannot take it (RFC 4475 §3.3.15).
@@ -582,7 +602,8 @@ export class UaCore {
     if (inv.canceled) throw new SipError(487, 'Request Terminated');
     if (inv.finalResponseSent) throw new Error(`final response already sent for ${inv.callId}`);
     const req = inv.request;
-    const res = buildResponse(req, 200, { toTag: inv.toTag, contact: this.contact, recordRoute: true, headers, body: localSdp });
+    const st = this.negotiateSession(req);
+    const res = buildResponse(req, 200, { toTag: inv.toTag, contact: this.contact, recordRoute: true, headers: st.kind === 'timer' ? { ...headers, ...st.headers } : headers, body: localSdp });
     const from = parseNameAddr(req.headers.get('from') ?? '');
     const contact = parseNameAddr(req.headers.get('contact') ?? '');
     const cseq = parseCSeq(req.headers.get('cseq') ?? '');
@@ -607,7 +628,60 @@ export class UaCore {
     dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
     this.accept(req, dialog, state.remoteSeq, mergeKey(req));
     this.schedule2xx(dialog);
+    if (st.kind === 'timer') this.armSession(dialog, st.seS, st.refresher === 'uas');
     return dialog;
+  }
+
+  // ---- session timers (RFC 4028) ------------------------------------------------------------
+
+  /** §10: the refresher refreshes at half the interval; the other side sends BYE when it runs out. */
+  private armSession(dialog: SipDialog, seS: number, weRefresh: boolean): void {
+    this.opts.clock.clearTimeout(dialog.session?.timer);
+    const session: NonNullable<SipDialog['session']> = { seS, weRefresh };
+    dialog.session = session;
+    session.timer = this.opts.clock.setTimeout(() => {
+      if (dialog.session !== session || dialog.destroyed) return;
+      if (weRefresh) this.refreshSession(dialog);
+      else this.expireSession(dialog);
+    }, sessionDeadlineMs(seS, weRefresh));
+  }
+
+  /** The session timer a request we sent and its 2xx agreed (or none, §7.4); `weSent` tells whose roles "uac"/"uas" name. */
+  private sessionFromAnswer(dialog: SipDialog, res: SipResponse): void {
+    const st = readAnswerAsUac((n) => res.headers.get(n));
+    if (!st) {
+      this.opts.clock.clearTimeout(dialog.session?.timer);
+      dialog.session = undefined;
+      return;
+    }
+    this.armSession(dialog, st.seS, st.refresher === 'uac');
+  }
+
+  /** §10: a session refresh with the current SDP (unchanged, same version, RFC 3264 §8); glare is retried shortly. */
+  private refreshSession(dialog: SipDialog): void {
+    const session = dialog.session;
+    if (!session) return;
+    this.sendOffer(dialog, dialog.state.localSdp, {}).catch((err: unknown) => {
+      if (dialog.destroyed || dialog.session !== session) return;
+      const status = err instanceof SipError ? err.status : 500;
+      // §10: 408 or 481 to a refresh: the session is gone.
+      if (status === 408 || status === 481) return this.expireSession(dialog);
+      const retryMs = status === 491 ? 500 + Math.floor(Math.random() * 1500) : (session.seS * 1000) / 4;
+      this.log.info({ callId: dialog.callId, status, retryMs }, 'session refresh refused; trying again');
+      session.timer = this.opts.clock.setTimeout(() => dialog.session === session && !dialog.destroyed && this.refreshSession(dialog), retryMs);
+    });
+  }
+
+  /** §10: no refresh in time: BYE, and the application hears the dialog end as a failure. */
+  private expireSession(dialog: SipDialog): void {
+    sessionsExpired.inc();
+    this.log.info({ callId: dialog.callId, seS: dialog.session?.seS }, 'session timer expired without a refresh; sending BYE (RFC 4028 §10)');
+    void this.sendBye(dialog, { Reason: 'SIP;cause=408;text="Session expired"' });
+    try {
+      dialog.emit('destroy', { by: 'failure', reason: 'session expired' });
+    } catch (err) {
+      this.log.error({ err, callId: dialog.callId }, 'destroy listener threw');
+    }
   }
 
   /**
@@ -680,6 +754,7 @@ export class UaCore {
     const contact = parseNameAddr(req.headers.get('contact') ?? '');
     if (contact) dialog.state.remoteTarget = contact.uri;
     dialog.offerIn = true;
+    const st = this.negotiateSession(req);
     const offer = new IncomingOffer(req, source, (status, reason, o) => {
       if (status >= 200) dialog.offerIn = false;
       if (dialog.destroyed) return;
@@ -688,7 +763,8 @@ export class UaCore {
         return;
       }
       const body = o.body ?? dialog.state.localSdp;
-      const res = buildResponse(req, status, { reason, contact: this.contact, headers: o.headers, body });
+      const res = buildResponse(req, status, { reason, contact: this.contact, headers: st.kind === 'timer' ? { ...o.headers, ...st.headers } : o.headers, body });
+      this.sessionAfterRefresh(dialog, st);
       dialog.state.localSdp = body;
       if (req.body.length > 0) dialog.state.remoteSdp = req.body.toString('utf8');
       else dialog.awaitingAnswerInAck = true;
@@ -697,7 +773,17 @@ export class UaCore {
       this.accept(req, dialog, seq);
       this.schedule2xx(dialog);
     });
+    if (st.kind === 'too-small') return offer.send(422, undefined, { headers: { 'Min-SE': String(st.minSeS) } });
     this.deliverOffer(dialog, offer);
+  }
+
+  /** RFC 4028 §9–§10: a 2xx to a refresh (re-INVITE or UPDATE) restarts the session timer with what it agreed, or ends it. */
+  private sessionAfterRefresh(dialog: SipDialog, st: UasNegotiation): void {
+    if (st.kind === 'timer') this.armSession(dialog, st.seS, st.refresher === 'uas');
+    else if (dialog.session) {
+      this.opts.clock.clearTimeout(dialog.session.timer);
+      dialog.session = undefined;
+    }
   }
 
   /** RFC 3311 §5.2: an UPDATE in a confirmed dialog; its offer is answered in the 200, glare gets 491. */
@@ -713,7 +799,13 @@ export class UaCore {
     if (refusal) return void this.layer.respond(tx, buildResponse(req, refusal.status, { headers: refusal.headers }));
     const contact = parseNameAddr(req.headers.get('contact') ?? '');
     if (contact) dialog.state.remoteTarget = contact.uri;
-    if (!hasOffer) return void this.layer.respond(tx, buildResponse(req, 200, { contact: this.contact }));
+    const st = this.negotiateSession(req);
+    if (st.kind === 'too-small') return void this.layer.respond(tx, buildResponse(req, 422, { headers: { 'Min-SE': String(st.minSeS) } }));
+    const stHeaders = st.kind === 'timer' ? st.headers : undefined;
+    if (!hasOffer) {
+      this.sessionAfterRefresh(dialog, st);
+      return void this.layer.respond(tx, buildResponse(req, 200, { contact: this.contact, headers: stHeaders }));
+    }
     dialog.offerIn = true;
     const offer = new IncomingOffer(req, source, (status, reason, o) => {
       if (status < 200) return; // §5.2: no provisional responses to UPDATE are needed
@@ -723,7 +815,8 @@ export class UaCore {
         const body = o.body ?? dialog.state.localSdp;
         dialog.state.localSdp = body;
         dialog.state.remoteSdp = req.body.toString('utf8');
-        this.layer.respond(tx, buildResponse(req, status, { reason, contact: this.contact, headers: o.headers, body }));
+        this.sessionAfterRefresh(dialog, st);
+        this.layer.respond(tx, buildResponse(req, status, { reason, contact: this.contact, headers: { ...o.headers, ...stHeaders }, body }));
       } else {
         this.layer.respond(tx, buildResponse(req, status, { reason, headers: o.headers }));
       }
@@ -733,7 +826,8 @@ export class UaCore {
 
   /** Hands an offer to the dialog's 'modify' listener, or answers it with the current SDP when there is none. */
   private deliverOffer(dialog: SipDialog, offer: IncomingOffer): void {
-    if (dialog.listenerCount('modify') === 0) return offer.send(200);
+    // RFC 3264 §8: an offer identical to the last one (a session refresh, RFC 4028) changes nothing: our SDP answers it.
+    if (dialog.listenerCount('modify') === 0 || (offer.body !== '' && offer.body === dialog.state.remoteSdp)) return offer.send(200);
     try {
       dialog.emit('modify', offer, offer);
     } catch (err) {
@@ -805,6 +899,8 @@ export class UaCore {
 
   private forget(dialog: SipDialog): void {
     dialog.destroyed = true;
+    this.opts.clock.clearTimeout(dialog.session?.timer);
+    dialog.session = undefined;
     this.clearPending2xx(dialog);
     this.dialogs.delete(dialog.id);
   }
@@ -870,6 +966,13 @@ export class UaCore {
     if (!dest) return Promise.reject(new SipError(416, 'Unsupported URI Scheme'));
     s.localSeq += 1;
     const cseq = s.localSeq;
+    const headers: Record<string, string> = { ...o.headers };
+    const session = dialog.session;
+    if (session && !Object.keys(headers).some((k) => headerKey(k) === 'session-expires')) {
+      // RFC 4028 §7.4: every refresh says the interval and who refreshes, in this request's roles.
+      headers['Session-Expires'] = `${session.seS};refresher=${session.weRefresh ? 'uac' : 'uas'}`;
+      headers.Supported = 'timer';
+    }
     const req = buildRequest({
       method,
       uri: s.remoteTarget,
@@ -880,7 +983,7 @@ export class UaCore {
       cseq,
       routes: s.routeSet,
       contact: this.contact,
-      headers: o.headers,
+      headers,
       body: sdp,
     });
     dialog.offerOut = true;
@@ -917,6 +1020,7 @@ export class UaCore {
           const answer = res.body.toString('utf8');
           s.localSdp = sdp;
           if (answer) s.remoteSdp = answer;
+          if (dialog.session || res.headers.has('session-expires')) this.sessionFromAnswer(dialog, res);
           finish(() => resolve(answer));
         },
         timeout: () => finish(() => reject(new SipError(408, 'Request Timeout'))),
@@ -1012,7 +1116,7 @@ export class UaCore {
     const { from, to, headers, callId, cseq, fromUser } = this.outOfDialogParties(uri, o);
     const contact = `<sip:${fromUser ? `${fromUser}@` : ''}${host}:${this.opts.local.port}>`;
     // RFC 3262 §4: we take reliable provisional responses (and PRACK them).
-    if (!Object.keys(headers).some((k) => headerKey(k) === 'supported')) headers.Supported = '100rel';
+    if (!Object.keys(headers).some((k) => headerKey(k) === 'supported')) headers.Supported = '100rel, timer';
     const req = buildRequest({
       method: 'INVITE',
       uri,
@@ -1113,6 +1217,8 @@ export class UaCore {
             const dialog = this.uacDialog(req, msg, o.localSdp ?? '', dest);
             // PRACKs sent in the early dialog used CSeq numbers past the INVITE's.
             if (seq > dialog.state.localSeq) dialog.state.localSeq = seq;
+            // RFC 4028 §7.2: a Session-Expires in the 2xx starts the session timer.
+            if (msg.headers.has('session-expires')) this.sessionFromAnswer(dialog, msg);
             if (cancelWanted) {
               // §9.1: the 2xx crossed our CANCEL (or came after we gave up); the call is up, so end it.
               void dialog.destroy();
