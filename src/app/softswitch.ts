@@ -250,6 +250,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             maxCompletedTransactions: config.sip.maxCompletedTransactions,
             maxCompletedBytes: config.sip.maxCompletedBytes,
             maxUnacknowledgedFinals: config.sip.maxUnacknowledgedFinals,
+            sessionTimer: config.sip.sessionTimer,
           });
     cleanup.push(() => sip.close());
 
