@@ -162,6 +162,8 @@ class DrachtioDialog extends EventEmitter implements Dialog {
         else res.send(status, { headers, body });
       },
     };
+    // An UPDATE without SDP only refreshes the dialog (RFC 3311 §5.2): nothing to negotiate.
+    if (req.method === 'UPDATE' && !req.body) return void res.send(200, { headers: inner.local.contact ? { Contact: inner.local.contact } : {} });
     if (this.listenerCount('modify') === 0) return responder.send(200);
     this.emit('modify', new DrachtioRequest(req), responder);
   }

@@ -24,5 +24,6 @@ export class IncomingOffer extends ReceivedRequest implements InboundRequest, In
     if (status < 101 || status > 699) throw new RangeError(`status ${status} cannot answer an offer`);
     if (status >= 200) this.finalResponseSent = true;
     this.sender(status, reason, opts);
+    if (status >= 200) this.emit('final');
   }
 }

@@ -826,6 +826,13 @@ export class UaCore {
 
   /** Hands an offer to the dialog's 'modify' listener, or answers it with the current SDP when there is none. */
   private deliverOffer(dialog: SipDialog, offer: IncomingOffer): void {
+    // An offer the application leaves unanswered would block every later one (§14.2: 500): answer it 500 after 64*T1.
+    const guard = this.opts.clock.setTimeout(() => {
+      if (offer.finalResponseSent || dialog.destroyed) return;
+      this.log.warn({ callId: dialog.callId, method: offer.method }, 'offer inside the dialog left unanswered; sending 500');
+      offer.send(500, undefined, { headers: { 'Retry-After': '5' } });
+    }, 64 * T1);
+    offer.once('final', () => this.opts.clock.clearTimeout(guard));
     // RFC 3264 §8: an offer identical to the last one (a session refresh, RFC 4028) changes nothing: our SDP answers it.
     if (dialog.listenerCount('modify') === 0 || (offer.body !== '' && offer.body === dialog.state.remoteSdp)) return offer.send(200);
     try {

@@ -105,7 +105,7 @@ describe('offers received in a dialog', () => {
     expect(d.localSdp).toBe(SDP);
   });
 
-  it('a re-INVITE without SDP: our 200 carries the offer (current SDP), the ACK brings the answer', () => {
+  it('a re-INVITE without SDP: our 200 carries the offer (current SDP), the ACK brings the answer', async () => {
     const { core, d, responses } = established();
     let offered = '';
     const acks: Array<AckInfo | undefined> = [];
@@ -118,7 +118,7 @@ describe('offers received in a dialog', () => {
     expect(offered).toBe('');
     expect(responses().at(-1)!.msg.body.toString()).toBe(SDP);
     // Until the answer arrives no offer of ours may go out.
-    expect(d.modify(HOLD)).rejects.toBeInstanceOf(SipError);
+    await expect(d.modify(HOLD)).rejects.toBeInstanceOf(SipError);
     core.receive(withBody('ACK', d.localTag, 2, HOLD), caller);
     expect(acks).toEqual([{ sdp: HOLD }]);
     expect(d.remoteSdp).toBe(HOLD);
@@ -135,6 +135,20 @@ describe('offers received in a dialog', () => {
     expect(d.remoteSdp).toBe(HOLD);
     core.receive(withBody('UPDATE', 'nope', 3, HOLD), caller);
     expect(responses().at(-1)!.msg.status).toBe(481);
+  });
+
+  it('an offer the application never answers gets 500 with Retry-After after 64*T1, and the next one is taken again', () => {
+    const { clock, core, d, responses } = established();
+    const seen: InviteResponder[] = [];
+    d.on('modify', (_req: InboundRequest, res: InviteResponder) => seen.push(res));
+    core.receive(withBody('INVITE', d.localTag, 2, HOLD), caller);
+    clock.advance(32_000);
+    const r = responses().at(-1)!.msg;
+    expect([r.status, r.headers.get('retry-after')]).toEqual([500, '5']);
+    core.receive(withBody('UPDATE', d.localTag, 3, SDP.replace('o=- 1 1', 'o=- 1 3')), caller);
+    expect(seen).toHaveLength(2);
+    seen[1].send(200, undefined, { body: SDP });
+    expect(responses().at(-1)!.msg.status).toBe(200);
   });
 
   it('without a modify listener a re-INVITE is answered with the current SDP (a refresh)', () => {
