@@ -286,6 +286,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             maxUnacknowledgedFinals: config.sip.maxUnacknowledgedFinals,
             tap,
             registry,
+            sessionTimer: config.sip.sessionTimer,
           });
     cleanup.push(() => sip.close());
 

@@ -8,7 +8,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { CallFsm, type CallAction, type CallEvent, type CallState, type ReleasedBy } from './call-fsm.js';
 import { chargeOf, type CallJournal, type Cdr, type CdrSink } from './cdr.js';
-import type { LegFailure, OriginatingLeg, TerminatingLeg } from './legs/leg.js';
+import { OfferRefused, type LegFailure, type OriginatingLeg, type TerminatingLeg } from './legs/leg.js';
 import type { CallPlan, Destination } from './plan.js';
 import { tapKey } from '../util/message-tap.js';
 import type { TrailLinks } from './call-trail.js';
@@ -92,6 +92,7 @@ export class Call {
     const d = a.details();
     this.log = opts.logger.child({ callId: this.id, ...(d.sipCallId ? { sipCallId: d.sipCallId } : {}), ...(d.cic !== undefined ? { inTg: d.trunkGroup, inCic: d.cic } : {}) });
     a.events.onRelease = (cause) => this.dispatch({ name: 'A_RELEASE', cause });
+    a.events.onOffer = (offer) => this.relayOffer('caller', offer);
     if (opts.trail) {
       if (d.sipCallId) opts.trail.link(tapKey.sip(d.sipCallId), this.id);
       opts.trail.link(tapKey.mgcp(bearerCallId(this.id)), this.id);
@@ -255,9 +256,43 @@ export class Call {
     leg.events.onAnswer = (sdp) => current() && this.dispatch({ name: 'B_ANSWER', sdp });
     leg.events.onFail = (f) => current() && this.dispatch({ name: 'B_FAIL', failure: f });
     leg.events.onRelease = (cause) => current() && this.dispatch({ name: 'B_RELEASE', cause });
+    leg.events.onOffer = (offer) => (current() ? this.relayOffer('callee', offer) : Promise.reject(new OfferRefused(481, 'leg no longer in the call')));
     this.dispatch({ name: 'ATTEMPT' });
     this.log.info({ destination: dest.label, carrier: dest.carrier, trunkGroup: dest.trunkGroup }, 'placing terminating leg');
     leg.start(this.offer);
+  }
+
+  /** An offer in progress on this call (one at a time: a second, from either side, is glare). */
+  private offerInFlight = false;
+
+  /**
+   * A party's new offer on the answered call (hold, resume, codec change, RFC 3264 §8 / RFC 6337):
+   * the other leg renegotiates (a re-INVITE to its SIP party, or an MDCX on its gateway connection)
+   * and its answer goes back. Crossing offers get 491 (RFC 3261 §14.2), so both parties back off.
+   */
+  private async relayOffer(from: 'caller' | 'callee', offer: string): Promise<string> {
+    let status = 200;
+    try {
+      if (this.ended || this.fsm.state !== 'answered') throw new OfferRefused(491, 'the call is not in a state to take a new offer');
+      if (this.offerInFlight) throw new OfferRefused(491, 'another offer is in progress on this call');
+      const other = from === 'caller' ? this.b : this.a;
+      if (!other?.renegotiate) throw new OfferRefused(488, 'the other side cannot take a new offer');
+      this.offerInFlight = true;
+      try {
+        const answer = await other.renegotiate(offer);
+        this.log.info({ from }, 'new offer answered by the other side');
+        return answer;
+      } finally {
+        this.offerInFlight = false;
+      }
+    } catch (err) {
+      const refused = err instanceof OfferRefused ? err : new OfferRefused(500, (err as Error).message);
+      status = refused.status;
+      this.log.info({ from, status, why: refused.message }, 'new offer refused');
+      throw refused;
+    } finally {
+      this.m.callOffersTotal.inc({ from, status: String(status) });
+    }
   }
 
   /** In releasing: once every leg has freed its resources, the call is over. */

@@ -74,5 +74,12 @@ export const callMetrics = perRegistry((registry: Registry) => ({
     labelNames: ['status', 'reason'] as const,
     registers: [registry],
   }),
+
+  callOffersTotal: new Counter({
+    name: 'softswitch_call_offers_total',
+    help: 'New offers on answered calls (re-INVITE/UPDATE: hold, resume, codec change), by the side they came from and the status they were answered with (200, 488, 491, 500)',
+    labelNames: ['from', 'status'] as const,
+    registers: [registry],
+  }),
 }));
 export type CallMetrics = ReturnType<typeof callMetrics>;

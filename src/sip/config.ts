@@ -27,6 +27,14 @@ export const sipConfigSchema = z.object({
    * The assembly turns this and its list of known peers into `EmbeddedSipConfig.admit`.
    */
   unknownSources: z.enum(['accept', 'reject', 'drop']).default('reject'),
+  /**
+   * Session timers (RFC 4028) on the embedded stack: a Session-Expires below minSeS gets 422 with
+   * Min-SE (RFC 4028 §5: never below 90 s); a larger one than maxSeS is granted as maxSeS.
+   */
+  sessionTimer: z
+    .object({ minSeS: z.number().int().min(90).default(90), maxSeS: z.number().int().min(90).default(1800) })
+    .refine((t) => t.maxSeS >= t.minSeS, { message: 'maxSeS must be at least minSeS' })
+    .default({}),
   /** Per-source token bucket for new requests (RFC 3261 §21.5.4 503 + Retry-After beyond it); off when absent. */
   rateLimit: z
     .object({

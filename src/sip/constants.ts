@@ -65,7 +65,7 @@ export const LIST_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /** Methods this stack implements (sent in Allow, RFC 3261 §20.5). */
-export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS'] as const;
+export const ALLOWED_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'UPDATE', 'PRACK'] as const;
 
 /** Methods known from RFC 3261 and its extensions: 405 for these, 501 for anything else (§21.5.2, §21.4.6). */
 export const KNOWN_METHODS: ReadonlySet<string> = new Set([

@@ -1,7 +1,7 @@
 /** A confirmed INVITE dialog (RFC 3261 §12) as the call layer sees it, plus the state the core keeps. */
 import { EventEmitter } from 'node:events';
 import type { TimerHandle } from '../util/clock.js';
-import type { Dialog, DestroyInfo, InboundRequest, InviteResponder } from './port.js';
+import type { AckInfo, Dialog, DestroyInfo, InboundRequest, InviteResponder, ModifyOptions } from './port.js';
 import type { Endpoint, SipRequest, SipResponse } from './message.js';
 
 export interface DialogState {
@@ -36,16 +36,30 @@ export function dialogId(callId: string, localTag: string, remoteTag: string): s
   return `${callId};${localTag};${remoteTag}`;
 }
 
+/** What the UA core does for a dialog's own requests. */
+export interface DialogOps {
+  terminate(d: SipDialog, headers: Record<string, string>): Promise<void>;
+  modify(d: SipDialog, sdp: string, opts: ModifyOptions): Promise<string>;
+}
+
 export class SipDialog extends EventEmitter implements Dialog {
   readonly id: string;
   destroyed = false;
   pending2xx: Pending2xx | undefined;
   /** UAC: the ACK for the 2xx, re-sent when the 2xx is retransmitted (§13.2.2.4). */
   ack: { req: SipRequest; dest: Endpoint } | undefined;
+  /** An offer we sent (re-INVITE or UPDATE) that has no final response yet: a crossing offer gets 491 (§14.2). */
+  offerOut = false;
+  /** A re-INVITE or UPDATE from the far end that we have not finally answered yet (§14.2: a second one gets 500). */
+  offerIn = false;
+  /** The 2xx of the last INVITE carried our offer: the ACK must bring the answer (RFC 3264 §4). */
+  awaitingAnswerInAck = false;
+  /** RFC 4028 session timer: the interval, whether we refresh, and the pending refresh or expiry. */
+  session: { seS: number; weRefresh: boolean; timer?: TimerHandle } | undefined;
 
   constructor(
     readonly state: DialogState,
-    private readonly terminate: (d: SipDialog, headers: Record<string, string>) => Promise<void>,
+    private readonly ops: DialogOps,
   ) {
     super();
     this.id = dialogId(state.callId, state.localTag, state.remoteTag);
@@ -72,11 +86,15 @@ export class SipDialog extends EventEmitter implements Dialog {
 
   destroy(opts: { headers?: Record<string, string> } = {}): Promise<void> {
     if (this.destroyed) return Promise.resolve();
-    return this.terminate(this, opts.headers ?? {});
+    return this.ops.terminate(this, opts.headers ?? {});
+  }
+
+  modify(sdp: string, opts: ModifyOptions = {}): Promise<string> {
+    return this.ops.modify(this, sdp, opts);
   }
 
   override on(event: 'destroy', listener: (info: DestroyInfo) => void): this;
-  override on(event: 'ack', listener: () => void): this;
+  override on(event: 'ack', listener: (info?: AckInfo) => void): this;
   override on(event: 'modify', listener: (req: InboundRequest, res: InviteResponder) => void): this;
   override on(event: string, listener: (...args: never[]) => void): this {
     return super.on(event, listener as (...args: unknown[]) => void);

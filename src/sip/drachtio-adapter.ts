@@ -11,8 +11,10 @@ import {
   SipError,
   type CreateUacOptions,
   type CreateUasOptions,
+  type AckInfo,
   type DestroyInfo,
   type Dialog,
+  type ModifyOptions,
   type InboundRequest,
   type InviteResponder,
   type HandledMethod,
@@ -136,7 +138,52 @@ class DrachtioDialog extends EventEmitter implements Dialog {
       const info: DestroyInfo = { by: 'remote', reason: msg.has('Reason') ? msg.get('Reason') : undefined, get: (n) => (msg.has(n) ? msg.get(n) : undefined) };
       this.emit('destroy', info);
     });
-    inner.on('ack', () => this.emit('ack'));
+    inner.on('ack', (msg: Srf.SrfRequest) => this.emit('ack', msg?.body ? ({ sdp: msg.body } satisfies AckInfo) : undefined));
+    // srf emits 'modify' for a re-INVITE (with or without SDP) and 'update' for an UPDATE once a
+    // listener is registered; both reach the port's one 'modify' event.
+    inner.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => this.offer(req, res));
+    inner.on('update', (req: Srf.SrfRequest, res: Srf.SrfResponse) => this.offer(req, res));
+  }
+
+  /** An offer from the far end: to the 'modify' listener, or answered with the current SDP when there is none. */
+  private offer(req: Srf.SrfRequest, res: Srf.SrfResponse): void {
+    const inner = this.inner as Srf.Dialog & { local: { sdp: string; contact?: string } };
+    const responder: InviteResponder = {
+      get finalResponseSent() {
+        return res.finalResponseSent;
+      },
+      send: (status, reason, opts = {}) => {
+        const body = status >= 200 && status < 300 ? (opts.body ?? inner.local.sdp) : opts.body;
+        if (status >= 200 && status < 300 && body) inner.local.sdp = body;
+        const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+        if (body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/sdp';
+        if (status >= 200 && status < 300 && inner.local.contact && !Object.keys(headers).some((k) => k.toLowerCase() === 'contact')) headers.Contact = inner.local.contact;
+        if (reason) res.send(status, reason, { headers, body });
+        else res.send(status, { headers, body });
+      },
+    };
+    // An UPDATE without SDP only refreshes the dialog (RFC 3311 §5.2): nothing to negotiate.
+    if (req.method === 'UPDATE' && !req.body) return void res.send(200, { headers: inner.local.contact ? { Contact: inner.local.contact } : {} });
+    if (this.listenerCount('modify') === 0) return responder.send(200);
+    this.emit('modify', new DrachtioRequest(req), responder);
+  }
+
+  async modify(sdp: string, opts: ModifyOptions = {}): Promise<string> {
+    if (this.destroyed) throw new SipError(481, 'Call/Transaction Does Not Exist');
+    try {
+      if ((opts.method ?? 'INVITE') === 'INVITE') {
+        const inner = this.inner as unknown as { modify(sdp: string, o: { headers?: Record<string, string> }): Promise<string> };
+        return await inner.modify(sdp, opts.headers ? { headers: { ...opts.headers } } : {});
+      }
+      const res = await this.inner.request({ method: 'UPDATE', body: sdp, headers: { 'Content-Type': 'application/sdp', ...(opts.headers ?? {}) } } as unknown as Srf.SrfRequest);
+      if (res.status >= 300) throw new SipError(res.status, res.reason);
+      const inner = this.inner as Srf.Dialog & { local: { sdp: string }; remote: { sdp: string } };
+      inner.local.sdp = sdp;
+      if (res.body) inner.remote.sdp = res.body;
+      return res.body ?? '';
+    } catch (err) {
+      throw toSipError(err);
+    }
   }
   get id(): string {
     return `${this.callId};${this.localTag};${this.remoteTag}`;
@@ -165,7 +212,7 @@ class DrachtioDialog extends EventEmitter implements Dialog {
     return new Promise((resolve) => this.inner.destroy({ headers: opts.headers ?? {} }, () => resolve()));
   }
   override on(event: 'destroy', listener: (info: DestroyInfo) => void): this;
-  override on(event: 'ack', listener: () => void): this;
+  override on(event: 'ack', listener: (info?: AckInfo) => void): this;
   override on(event: 'modify', listener: (req: InboundRequest, res: InviteResponder) => void): this;
   override on(event: string, listener: (...args: never[]) => void): this {
     return super.on(event, listener as (...args: unknown[]) => void);

@@ -68,6 +68,8 @@ export interface EmbeddedSipConfig {
   tap?: MessageTap;
   /** Where the stack counts (the switch's registry; default: one of its own). */
   registry?: Registry;
+  /** Session timers (RFC 4028): Min-SE (default 90 s) and the most granted (default 1800 s). */
+  sessionTimer?: { minSeS?: number; maxSeS?: number };
 }
 
 /** A datagram to the tap, keyed by its Call-ID; datagrams without one are not passed on. */
@@ -110,6 +112,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
       rateLimit: config.rateLimit,
       refusalLogIntervalMs: config.refusalLogIntervalMs,
       registry: config.registry,
+      sessionTimer: config.sessionTimer,
     });
     transport.onMessage(
       tap

@@ -44,8 +44,9 @@ export interface SendOptions {
 export interface InviteResponder {
   /**
    * Sends a provisional (101–199) or failure (300–699) response. 2xx goes through
-   * `SignallingPort.createUAS` so that a Dialog exists. A body is sent as application/sdp
-   * unless `Content-Type` is given in headers.
+   * `SignallingPort.createUAS` so that a Dialog exists (an initial INVITE); for an offer inside a
+   * dialog (the Dialog's 'modify' event) 200 is sent here, with the answer SDP as body. A body is
+   * sent as application/sdp unless `Content-Type` is given in headers.
    */
   send(status: number, reason?: string, opts?: SendOptions): void;
   readonly finalResponseSent: boolean;
@@ -76,10 +77,34 @@ export interface Dialog {
   /** Sends BYE (with extra headers, e.g. Reason) and resolves when it is answered or times out. */
   destroy(opts?: { headers?: Record<string, string> }): Promise<void>;
   on(event: 'destroy', listener: (info: DestroyInfo) => void): this;
-  on(event: 'ack', listener: () => void): this;
-  /** re-INVITE with a new offer (not yet delivered by the embedded stack; it answers refreshes itself). */
+  /** The ACK of a 2xx we sent; `sdp` is the answer it carries after an offer of ours in that 2xx (RFC 3264 §4, delayed offer). */
+  on(event: 'ack', listener: (info?: AckInfo) => void): this;
+  /**
+   * An offer inside the dialog (re-INVITE, RFC 3261 §14.2; UPDATE, RFC 3311 §5.2), or a re-INVITE
+   * without SDP asking for our offer (then `req.body` is ''; the 200 carries our offer and the answer
+   * comes in the ACK). The listener answers once through `res`: 200 with the answer (or offer) SDP,
+   * or 488/491/500. Without a listener the stack answers with the current local SDP (a refresh).
+   * Glare (an offer of ours pending, RFC 3261 §14.2) is answered 491 by the stack before any listener.
+   */
   on(event: 'modify', listener: (req: InboundRequest, res: InviteResponder) => void): this;
   off(event: string, listener: (...args: never[]) => void): this;
+  /**
+   * Sends a new offer in the dialog (re-INVITE, or UPDATE with `method`) and resolves with the far
+   * end's answer SDP once the 2xx is in (ACK sent). Rejects with SipError: 491 on glare (RFC 3261
+   * §14.1; the local SDP stays as it was), any other failure status, 408 when nothing answers.
+   */
+  modify(sdp: string, opts?: ModifyOptions): Promise<string>;
+}
+
+export interface AckInfo {
+  /** SDP in the ACK (the answer to an offer we put in the 2xx), when present. */
+  sdp?: string;
+}
+
+export interface ModifyOptions {
+  /** 'INVITE' (default) or 'UPDATE' (RFC 3311). */
+  method?: 'INVITE' | 'UPDATE';
+  headers?: Record<string, string>;
 }
 
 export interface ProvisionalInfo {

@@ -7,19 +7,21 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { perRegistry } from '../util/metrics.js';
-import { SipError, type CreateUacOptions, type HandledMethod, type RequestOptions, type RequestResult, type ResponseSendOptions, type SendOptions } from './port.js';
+import { SipError, type CreateUacOptions, type HandledMethod, type ModifyOptions, type RequestOptions, type RequestResult, type ResponseSendOptions, type SendOptions } from './port.js';
 import { buildNon2xxAck, buildRequest, buildResponse, newBranch, randomToken, responseDestination, stampReceived, uriDestination, type ResponseOptions } from './build.js';
 import { ALLOWED_METHODS, KNOWN_METHODS, T1, T2 } from './constants.js';
 import { SipDialog, dialogId, type DialogState } from './dialog.js';
 import { formatNameAddr, parseCSeq, parseNameAddr, parseUri, parseVia } from './header-values.js';
-import { IncomingInvite } from './incoming-invite.js';
+import { IncomingInvite, type ReliableProvisional } from './incoming-invite.js';
 import { IncomingRequest } from './incoming-request.js';
+import { IncomingOffer } from './incoming-offer.js';
 import { headerKey, type Endpoint, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
 import { TransactionLayer, serverKey } from './transaction/layer.js';
 import { ExpiringFifo } from './transaction/expiring-fifo.js';
 import { requestDefect } from './validate.js';
+import { DEFAULT_SESSION_TIMER_POLICY, negotiateAsUas, readAnswerAsUac, sessionDeadlineMs, type SessionTimerPolicy, type UasNegotiation } from './session-timer.js';
 import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction } from './transaction/transaction.js';
 
@@ -83,6 +85,11 @@ export const sipMetrics = perRegistry((registry: Registry) => {
       labelNames: ['class', 'direction'],
       registers: [registry],
     }),
+    sessionsExpired: new Counter({
+      name: 'softswitch_sip_session_expired_total',
+      help: 'Dialogs ended with BYE because their session timer ran out without a refresh (RFC 4028 §10)',
+      registers: [registry],
+    }),
     completedEvicted: new Counter({
       name: 'softswitch_sip_completed_evicted_total',
       help: 'Finished server transactions forgotten before their timer because the completed store was full',
@@ -138,6 +145,8 @@ export interface UaCoreOptions {
   refusalLogIntervalMs?: number;
   /** Where messages and refusals are counted (the switch's registry; default: one of the core's own). */
   registry?: Registry;
+  /** Session timers (RFC 4028): our Min-SE (smaller requests get 422) and the most we grant. */
+  sessionTimer?: Partial<SessionTimerPolicy>;
 }
 
 
@@ -157,6 +166,13 @@ function udpCarries(uri: string): boolean {
 /** §8.2.2.2: what makes two requests the same request arriving by two paths. */
 function mergeKey(req: SipRequest): string {
   return `${req.headers.get('call-id') ?? ''}\n${parseNameAddr(req.headers.get('from') ?? '')?.tag ?? ''}\n${req.headers.get('cseq') ?? ''}`;
+}
+/** Option-tags this stack implements (RFC 3261 §19.2): reliable provisional responses (RFC 3262). */
+const SUPPORTED_OPTIONS: ReadonlySet<string> = new Set(['100rel', 'timer']);
+/** RFC 3262 §7.2: RAck = response-num CSeq-num Method. */
+function parseRAck(v: string | undefined): { rseq: number; cseq: number; method: string } | undefined {
+  const m = /^\s*(\d{1,10})\s+(\d{1,10})\s+([A-Za-z]+)\s*$/.exec(v ?? '');
+  return m ? { rseq: Number(m[1]), cseq: Number(m[2]), method: m[3].toUpperCase() } : undefined;
 }
 /** RFC 3261 §8.1.1.5: the CSeq of a request outside a dialog is less than 2^31. */
 const MAX_INITIAL_CSEQ = 2 ** 31;
@@ -406,7 +422,12 @@ export class UaCore {
         return this.newInvite(req, source);
       }
       case 'ACK':
-        return this.ackFor2xx(dialog, seq);
+        return this.ackFor2xx(req, dialog, seq);
+      case 'UPDATE':
+        if (dialog && !dialog.destroyed) return this.update(req, source, dialog, seq);
+        break;
+      case 'PRACK':
+        return this.prack(req, source);
       case 'BYE':
         return this.bye(req, source, dialog, seq);
       case 'CANCEL':
@@ -417,11 +438,10 @@ export class UaCore {
         if (refusal) return this.answerNonInvite(req, source, refusal.status, { headers: refusal.headers });
         return this.answerNonInvite(req, source, 200, { headers: { Allow: this.allow, Accept: 'application/sdp' } });
       }
-      default:
-        if (toTag && !dialog) return this.answerNonInvite(req, source, 481);
-        // §8.2.1: 405 for a method we know but do not allow here, 501 for one we do not know.
-        return this.answerNonInvite(req, source, KNOWN_METHODS.has(req.method.toUpperCase()) ? 405 : 501, { headers: { Allow: this.allow } });
     }
+    if (toTag && !dialog) return this.answerNonInvite(req, source, 481);
+    // §8.2.1: 405 for a method we know but do not allow here (an UPDATE outside a dialog), 501 for one we do not know.
+    return this.answerNonInvite(req, source, KNOWN_METHODS.has(req.method.toUpperCase()) ? 405 : 501, { headers: { Allow: this.allow } });
   }
 
   /**
@@ -495,16 +515,28 @@ export class UaCore {
   private refuseHeaders(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
     const scheme = req.uri.slice(0, req.uri.indexOf(':')).toLowerCase();
     if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return { status: 416 };
-    // No option-tags are supported yet (100rel, timer come later).
-    const required = req.headers.getAll('require');
-    if (required.length > 0) return { status: 420, headers: { Unsupported: required.join(', ') } };
+    // §8.2.2.3: 420 naming every required option-tag we do not support.
+    const unsupported = req.headers.getAll('require').filter((t) => !SUPPORTED_OPTIONS.has(t.trim().toLowerCase()));
+    if (unsupported.length > 0) return { status: 420, headers: { Unsupported: unsupported.join(', ') } };
     return undefined;
+  }
+
+  private get sessionPolicy(): SessionTimerPolicy {
+    return { ...DEFAULT_SESSION_TIMER_POLICY, ...this.opts.sessionTimer };
+  }
+
+  /** RFC 4028 §9: the session timer a request (INVITE or refresh) asks for, against our policy. */
+  private negotiateSession(req: SipRequest): UasNegotiation {
+    return negotiateAsUas((n) => req.headers.get(n), req.headers.getAll('supported'), this.sessionPolicy);
   }
 
   /** §8.2.2–§8.2.3: checks a UAS makes before the application sees the INVITE. */
   private refuseInvite(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
     const refusal = this.refuseHeaders(req);
     if (refusal) return refusal;
+    // RFC 4028 §9: 422 Session Interval Too Small, with our Min-SE.
+    const st = this.negotiateSession(req);
+    if (st.kind === 'too-small') return { status: 422, headers: { 'Min-SE': String(st.minSeS) } };
     const type = req.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
     if (req.body.length > 0 && type !== 'application/sdp') return { status: 415, headers: { Accept: 'application/sdp' } };
     // §21.4.7: the answer will be SDP; a caller that accepts no SDP cannot take it (RFC 4475 §3.3.15).
@@ -528,7 +560,63 @@ export class UaCore {
       body: o.body,
     });
     if (status >= 300) this.finalize(inv);
+    if (status > 100 && status < 200 && inv.reliable) return this.sendReliable(inv, res);
     this.layer.respond(inv.tx, res);
+  }
+
+  /** INVITEs with a reliable provisional out, by Call-ID and our To tag, for their PRACKs (RFC 3262 §3). */
+  private readonly early = new Map<string, IncomingInvite>();
+
+  /**
+   * RFC 3262 §3: a provisional response with Require: 100rel and the next RSeq, retransmitted at
+   * T1, 2T1... until its PRACK; one at a time (later ones queue). Without a PRACK for 64*T1 the
+   * INVITE is refused with 504 and the application told as by a CANCEL.
+   */
+  private sendReliable(inv: IncomingInvite, res: SipResponse): void {
+    if (inv.unacked) return void inv.queued.push(res);
+    const rseq = inv.nextRseq++;
+    res.headers.set('Require', '100rel');
+    res.headers.set('RSeq', String(rseq));
+    const r: ReliableProvisional = { res, rseq, interval: T1, started: this.opts.clock.now() };
+    inv.unacked = r;
+    inv.lastRseq = rseq;
+    this.early.set(`${inv.callId};${inv.toTag}`, inv);
+    this.layer.respond(inv.tx, res);
+    const again = () => {
+      r.timer = this.opts.clock.setTimeout(() => {
+        if (inv.unacked !== r || inv.finalResponseSent) return;
+        if (this.opts.clock.now() - r.started >= 64 * T1) {
+          this.log.warn({ callId: inv.callId, rseq }, 'no PRACK for a reliable provisional within 64*T1; refusing the INVITE (RFC 3262 §3)');
+          inv.send(504, 'Server Time-out');
+          inv.canceled = true;
+          inv.emit('cancel');
+          return;
+        }
+        this.transmit(r.res, inv.tx.peer);
+        r.interval *= 2;
+        again();
+      }, Math.min(r.interval, Math.max(0, r.started + 64 * T1 - this.opts.clock.now())));
+    };
+    again();
+  }
+
+  /** RFC 3262 §3: a PRACK acknowledges the reliable provisional its RAck names: 200, then the next queued one goes. */
+  private prack(req: SipRequest, source: Endpoint): void {
+    const toTag = parseNameAddr(req.headers.get('to') ?? '')?.tag ?? '';
+    const inv = this.early.get(`${req.headers.get('call-id') ?? ''};${toTag}`);
+    const rack = parseRAck(req.headers.get('rack'));
+    const inviteSeq = inv ? parseCSeq(inv.request.headers.get('cseq') ?? '')?.seq : undefined;
+    if (!inv || !rack || rack.method !== 'INVITE' || rack.rseq !== inv.lastRseq || rack.cseq !== inviteSeq) {
+      return this.answerNonInvite(req, source, 481);
+    }
+    // A PRACK crossing our final response (or repeated) is still the acknowledgement of that RSeq.
+    const r = inv.unacked;
+    if (!r) return this.answerNonInvite(req, source, 200);
+    this.opts.clock.clearTimeout(r.timer);
+    inv.unacked = undefined;
+    this.answerNonInvite(req, source, 200);
+    const next = inv.queued.shift();
+    if (next && !inv.finalResponseSent) this.sendReliable(inv, next);
   }
 
   /** §13.3.1.4: 200 OK with SDP, a dialog, and 2xx retransmission until ACK. */
@@ -536,7 +624,8 @@ export class UaCore {
     if (inv.canceled) throw new SipError(487, 'Request Terminated');
     if (inv.finalResponseSent) throw new Error(`final response already sent for ${inv.callId}`);
     const req = inv.request;
-    const res = buildResponse(req, 200, { toTag: inv.toTag, contact: this.contact, recordRoute: true, headers, body: localSdp });
+    const st = this.negotiateSession(req);
+    const res = buildResponse(req, 200, { toTag: inv.toTag, contact: this.contact, recordRoute: true, headers: st.kind === 'timer' ? { ...headers, ...st.headers } : headers, body: localSdp });
     const from = parseNameAddr(req.headers.get('from') ?? '');
     const contact = parseNameAddr(req.headers.get('contact') ?? '');
     const cseq = parseCSeq(req.headers.get('cseq') ?? '');
@@ -554,14 +643,67 @@ export class UaCore {
       localSdp,
       remoteSdp: req.body.toString('utf8'),
     };
-    const dialog = new SipDialog(state, (d, h) => this.sendBye(d, h));
+    const dialog = new SipDialog(state, this.dialogOps);
     this.dialogs.set(dialog.id, dialog);
     this.finalize(inv, false);
     this.layer.respond(inv.tx, res);
     dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
     this.accept(req, dialog, state.remoteSeq, mergeKey(req));
     this.schedule2xx(dialog);
+    if (st.kind === 'timer') this.armSession(dialog, st.seS, st.refresher === 'uas');
     return dialog;
+  }
+
+  // ---- session timers (RFC 4028) ------------------------------------------------------------
+
+  /** §10: the refresher refreshes at half the interval; the other side sends BYE when it runs out. */
+  private armSession(dialog: SipDialog, seS: number, weRefresh: boolean): void {
+    this.opts.clock.clearTimeout(dialog.session?.timer);
+    const session: NonNullable<SipDialog['session']> = { seS, weRefresh };
+    dialog.session = session;
+    session.timer = this.opts.clock.setTimeout(() => {
+      if (dialog.session !== session || dialog.destroyed) return;
+      if (weRefresh) this.refreshSession(dialog);
+      else this.expireSession(dialog);
+    }, sessionDeadlineMs(seS, weRefresh));
+  }
+
+  /** The session timer a request we sent and its 2xx agreed (or none, §7.4); `weSent` tells whose roles "uac"/"uas" name. */
+  private sessionFromAnswer(dialog: SipDialog, res: SipResponse): void {
+    const st = readAnswerAsUac((n) => res.headers.get(n));
+    if (!st) {
+      this.opts.clock.clearTimeout(dialog.session?.timer);
+      dialog.session = undefined;
+      return;
+    }
+    this.armSession(dialog, st.seS, st.refresher === 'uac');
+  }
+
+  /** §10: a session refresh with the current SDP (unchanged, same version, RFC 3264 §8); glare is retried shortly. */
+  private refreshSession(dialog: SipDialog): void {
+    const session = dialog.session;
+    if (!session) return;
+    this.sendOffer(dialog, dialog.state.localSdp, {}).catch((err: unknown) => {
+      if (dialog.destroyed || dialog.session !== session) return;
+      const status = err instanceof SipError ? err.status : 500;
+      // §10: 408 or 481 to a refresh: the session is gone.
+      if (status === 408 || status === 481) return this.expireSession(dialog);
+      const retryMs = status === 491 ? 500 + Math.floor(Math.random() * 1500) : (session.seS * 1000) / 4;
+      this.log.info({ callId: dialog.callId, status, retryMs }, 'session refresh refused; trying again');
+      session.timer = this.opts.clock.setTimeout(() => dialog.session === session && !dialog.destroyed && this.refreshSession(dialog), retryMs);
+    });
+  }
+
+  /** §10: no refresh in time: BYE, and the application hears the dialog end as a failure. */
+  private expireSession(dialog: SipDialog): void {
+    this.m.sessionsExpired.inc();
+    this.log.info({ callId: dialog.callId, seS: dialog.session?.seS }, 'session timer expired without a refresh; sending BYE (RFC 4028 §10)');
+    void this.sendBye(dialog, { Reason: 'SIP;cause=408;text="Session expired"' });
+    try {
+      dialog.emit('destroy', { by: 'failure', reason: 'session expired' });
+    } catch (err) {
+      this.log.error({ err, callId: dialog.callId }, 'destroy listener threw');
+    }
   }
 
   /**
@@ -601,30 +743,135 @@ export class UaCore {
     }, Math.min(p.interval, left));
   }
 
-  private ackFor2xx(dialog: SipDialog | undefined, seq: number): void {
+  private ackFor2xx(req: SipRequest, dialog: SipDialog | undefined, seq: number): void {
     const p = dialog?.pending2xx;
     if (!dialog || !p || p.cseq !== seq) return;
     this.clearPending2xx(dialog);
-    dialog.emit('ack');
+    // RFC 3264 §4: after an offer in our 2xx (a re-INVITE without SDP), the ACK brings the answer.
+    const sdp = req.body.length > 0 ? req.body.toString('utf8') : undefined;
+    if (dialog.awaitingAnswerInAck) {
+      dialog.awaitingAnswerInAck = false;
+      if (sdp) dialog.state.remoteSdp = sdp;
+    }
+    dialog.emit('ack', sdp ? { sdp } : undefined);
   }
 
-  /** A target refresh within a dialog: answered with the current SDP (offer/answer changes come later). */
+  /**
+   * A re-INVITE (§14.2): glare and ordering answered here (491 while an offer of ours is pending or
+   * our last 2xx awaits its ACK, 500 + Retry-After while an earlier re-INVITE is unanswered), a target
+   * refresh applied, then the offer goes to the dialog's 'modify' listener. Without one, the current
+   * local SDP answers (a refresh that changes nothing).
+   */
   private reInvite(req: SipRequest, source: Endpoint, dialog: SipDialog | undefined, seq: number): void {
     const dest = responseDestination(req, source);
     const tx = this.layer.startServer(req, dest, {});
     if (!tx) return;
-    if (!dialog) return void this.layer.respond(tx, buildResponse(req, 481));
+    if (!dialog || dialog.destroyed) return void this.layer.respond(tx, buildResponse(req, 481));
     if (seq <= dialog.state.remoteSeq) return void this.layer.respond(tx, buildResponse(req, 500, { reason: 'CSeq Out of Order' }));
-    if (dialog.pending2xx) return void this.layer.respond(tx, buildResponse(req, 491));
     dialog.state.remoteSeq = seq;
+    if (dialog.offerIn) return void this.layer.respond(tx, buildResponse(req, 500, { headers: { 'Retry-After': String(1 + Math.floor(Math.random() * 10)) } }));
+    if (dialog.offerOut || dialog.pending2xx) return void this.layer.respond(tx, buildResponse(req, 491));
+    const refusal = this.refuseOffer(req);
+    if (refusal) return void this.layer.respond(tx, buildResponse(req, refusal.status, { headers: refusal.headers }));
     const contact = parseNameAddr(req.headers.get('contact') ?? '');
     if (contact) dialog.state.remoteTarget = contact.uri;
-    if (req.body.length > 0) dialog.state.remoteSdp = req.body.toString('utf8');
-    const res = buildResponse(req, 200, { contact: this.contact, body: dialog.state.localSdp });
-    this.layer.respond(tx, res);
-    dialog.pending2xx = { res, dest, cseq: seq, interval: T1, started: this.opts.clock.now() };
-    this.accept(req, dialog, seq);
-    this.schedule2xx(dialog);
+    dialog.offerIn = true;
+    const st = this.negotiateSession(req);
+    const offer = new IncomingOffer(req, source, (status, reason, o) => {
+      if (status >= 200) dialog.offerIn = false;
+      if (dialog.destroyed) return;
+      if (status >= 300 || status < 200) {
+        this.layer.respond(tx, buildResponse(req, status, { reason, headers: o.headers, body: o.body, contact: status < 200 ? this.contact : undefined }));
+        return;
+      }
+      const body = o.body ?? dialog.state.localSdp;
+      const res = buildResponse(req, status, { reason, contact: this.contact, headers: st.kind === 'timer' ? { ...o.headers, ...st.headers } : o.headers, body });
+      this.sessionAfterRefresh(dialog, st);
+      dialog.state.localSdp = body;
+      if (req.body.length > 0) dialog.state.remoteSdp = req.body.toString('utf8');
+      else dialog.awaitingAnswerInAck = true;
+      this.layer.respond(tx, res);
+      dialog.pending2xx = { res, dest, cseq: seq, interval: T1, started: this.opts.clock.now() };
+      this.accept(req, dialog, seq);
+      this.schedule2xx(dialog);
+    });
+    if (st.kind === 'too-small') return offer.send(422, undefined, { headers: { 'Min-SE': String(st.minSeS) } });
+    this.deliverOffer(dialog, offer);
+  }
+
+  /** RFC 4028 §9–§10: a 2xx to a refresh (re-INVITE or UPDATE) restarts the session timer with what it agreed, or ends it. */
+  private sessionAfterRefresh(dialog: SipDialog, st: UasNegotiation): void {
+    if (st.kind === 'timer') this.armSession(dialog, st.seS, st.refresher === 'uas');
+    else if (dialog.session) {
+      this.opts.clock.clearTimeout(dialog.session.timer);
+      dialog.session = undefined;
+    }
+  }
+
+  /** RFC 3311 §5.2: an UPDATE in a confirmed dialog; its offer is answered in the 200, glare gets 491. */
+  private update(req: SipRequest, source: Endpoint, dialog: SipDialog, seq: number): void {
+    if (seq <= dialog.state.remoteSeq) return this.answerNonInvite(req, source, 500, { reason: 'CSeq Out of Order', toTag: dialog.localTag });
+    dialog.state.remoteSeq = seq;
+    const dest = responseDestination(req, source);
+    const tx = this.layer.startServer(req, dest, {});
+    if (!tx) return;
+    const hasOffer = req.body.length > 0;
+    if (hasOffer && (dialog.offerOut || dialog.offerIn || dialog.awaitingAnswerInAck)) return void this.layer.respond(tx, buildResponse(req, 491));
+    const refusal = this.refuseOffer(req);
+    if (refusal) return void this.layer.respond(tx, buildResponse(req, refusal.status, { headers: refusal.headers }));
+    const contact = parseNameAddr(req.headers.get('contact') ?? '');
+    if (contact) dialog.state.remoteTarget = contact.uri;
+    const st = this.negotiateSession(req);
+    if (st.kind === 'too-small') return void this.layer.respond(tx, buildResponse(req, 422, { headers: { 'Min-SE': String(st.minSeS) } }));
+    const stHeaders = st.kind === 'timer' ? st.headers : undefined;
+    if (!hasOffer) {
+      this.sessionAfterRefresh(dialog, st);
+      return void this.layer.respond(tx, buildResponse(req, 200, { contact: this.contact, headers: stHeaders }));
+    }
+    dialog.offerIn = true;
+    const offer = new IncomingOffer(req, source, (status, reason, o) => {
+      if (status < 200) return; // §5.2: no provisional responses to UPDATE are needed
+      dialog.offerIn = false;
+      if (dialog.destroyed) return;
+      if (status < 300) {
+        const body = o.body ?? dialog.state.localSdp;
+        dialog.state.localSdp = body;
+        dialog.state.remoteSdp = req.body.toString('utf8');
+        this.sessionAfterRefresh(dialog, st);
+        this.layer.respond(tx, buildResponse(req, status, { reason, contact: this.contact, headers: { ...o.headers, ...stHeaders }, body }));
+      } else {
+        this.layer.respond(tx, buildResponse(req, status, { reason, headers: o.headers }));
+      }
+    });
+    this.deliverOffer(dialog, offer);
+  }
+
+  /** Hands an offer to the dialog's 'modify' listener, or answers it with the current SDP when there is none. */
+  private deliverOffer(dialog: SipDialog, offer: IncomingOffer): void {
+    // An offer the application leaves unanswered would block every later one (§14.2: 500): answer it 500 after 64*T1.
+    const guard = this.opts.clock.setTimeout(() => {
+      if (offer.finalResponseSent || dialog.destroyed) return;
+      this.log.warn({ callId: dialog.callId, method: offer.method }, 'offer inside the dialog left unanswered; sending 500');
+      offer.send(500, undefined, { headers: { 'Retry-After': '5' } });
+    }, 64 * T1);
+    offer.once('final', () => this.opts.clock.clearTimeout(guard));
+    // RFC 3264 §8: an offer identical to the last one (a session refresh, RFC 4028) changes nothing: our SDP answers it.
+    if (dialog.listenerCount('modify') === 0 || (offer.body !== '' && offer.body === dialog.state.remoteSdp)) return offer.send(200);
+    try {
+      dialog.emit('modify', offer, offer);
+    } catch (err) {
+      this.log.error({ err, callId: dialog.callId }, 'modify listener threw');
+      if (!offer.finalResponseSent) offer.send(500);
+    }
+  }
+
+  /** §8.2.3 and RFC 3311 §5.2: a body in an offer inside a dialog must be SDP. */
+  private refuseOffer(req: SipRequest): { status: number; headers?: Record<string, string> } | undefined {
+    const unsupported = req.headers.getAll('require').filter((t) => !SUPPORTED_OPTIONS.has(t.trim().toLowerCase()));
+    if (unsupported.length > 0) return { status: 420, headers: { Unsupported: unsupported.join(', ') } };
+    const type = req.headers.get('content-type')?.split(';')[0].trim().toLowerCase();
+    if (req.body.length > 0 && type !== 'application/sdp') return { status: 415, headers: { Accept: 'application/sdp' } };
+    return undefined;
   }
 
   private bye(req: SipRequest, source: Endpoint, dialog: SipDialog | undefined, seq: number): void {
@@ -661,6 +908,13 @@ export class UaCore {
     inv.finalResponseSent = true;
     this.opts.clock.clearTimeout(inv.guard);
     inv.guard = undefined;
+    // RFC 3262 §3: a final response ends the retransmission of reliable provisionals.
+    this.opts.clock.clearTimeout(inv.unacked?.timer);
+    inv.unacked = undefined;
+    inv.queued.length = 0;
+    const key = `${inv.callId};${inv.toTag}`;
+    // A PRACK may still be on its way (it crossed our final response): keep the match for 64*T1.
+    if (this.early.get(key) === inv) this.opts.clock.setTimeout(() => this.early.get(key) === inv && this.early.delete(key), 64 * T1);
   }
   /** Answered INVITEs for 64*T1 after their 2xx, by server-transaction key (RFC 6026 Timer L), bounded. */
   private readonly accepted: ExpiringFifo<Accepted>;
@@ -674,6 +928,8 @@ export class UaCore {
 
   private forget(dialog: SipDialog): void {
     dialog.destroyed = true;
+    this.opts.clock.clearTimeout(dialog.session?.timer);
+    dialog.session = undefined;
     this.clearPending2xx(dialog);
     this.dialogs.delete(dialog.id);
   }
@@ -714,6 +970,90 @@ export class UaCore {
         },
         timeout: () => resolve(),
         transportError: () => resolve(),
+      });
+    });
+  }
+
+  /** The core's side of a dialog's own requests (BYE, re-INVITE, UPDATE). */
+  private readonly dialogOps = {
+    terminate: (d: SipDialog, h: Record<string, string>) => this.sendBye(d, h),
+    modify: (d: SipDialog, sdp: string, o: ModifyOptions) => this.sendOffer(d, sdp, o),
+  };
+
+  /**
+   * §14.1 and RFC 3311 §5.1: a new offer in the dialog; resolves with the answer SDP. Glare is
+   * refused locally with 491 (an offer of either side pending) so the dialog never holds two.
+   */
+  private sendOffer(dialog: SipDialog, sdp: string, o: ModifyOptions): Promise<string> {
+    const method = o.method ?? 'INVITE';
+    if (dialog.destroyed) return Promise.reject(new SipError(481, 'Call/Transaction Does Not Exist'));
+    if (dialog.offerOut || dialog.offerIn || dialog.awaitingAnswerInAck || (method === 'INVITE' && dialog.pending2xx)) {
+      return Promise.reject(new SipError(491, 'Request Pending'));
+    }
+    const s = dialog.state;
+    const dest = this.dialogDestination(s);
+    if (!dest) return Promise.reject(new SipError(416, 'Unsupported URI Scheme'));
+    s.localSeq += 1;
+    const cseq = s.localSeq;
+    const headers: Record<string, string> = { ...o.headers };
+    const session = dialog.session;
+    if (session && !Object.keys(headers).some((k) => headerKey(k) === 'session-expires')) {
+      // RFC 4028 §7.4: every refresh says the interval and who refreshes, in this request's roles.
+      headers['Session-Expires'] = `${session.seS};refresher=${session.weRefresh ? 'uac' : 'uas'}`;
+      headers.Supported = 'timer';
+    }
+    const req = buildRequest({
+      method,
+      uri: s.remoteTarget,
+      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
+      from: s.localParty,
+      to: s.remoteParty,
+      callId: s.callId,
+      cseq,
+      routes: s.routeSet,
+      contact: this.contact,
+      headers,
+      body: sdp,
+    });
+    dialog.offerOut = true;
+    return new Promise<string>((resolve, reject) => {
+      let done = false;
+      const finish = (fn: () => void) => {
+        if (done) return;
+        done = true;
+        dialog.offerOut = false;
+        fn();
+      };
+      this.layer.startClient(req, dest, {
+        passUp: (res) => {
+          if (res.kind !== 'response' || res.status < 200) return;
+          if (res.status >= 300) return finish(() => reject(new SipError(res.status, res.reason, res.headers.get('reason'))));
+          // §12.2.1.2: a 2xx to a target refresh updates the remote target.
+          const contact = parseNameAddr(res.headers.get('contact') ?? '');
+          if (contact) s.remoteTarget = contact.uri;
+          if (method === 'INVITE') {
+            // §13.2.2.4: the ACK in its own transaction, kept to answer a retransmitted 2xx.
+            const ack = buildRequest({
+              method: 'ACK',
+              uri: s.remoteTarget,
+              via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
+              from: s.localParty,
+              to: s.remoteParty,
+              callId: s.callId,
+              cseq,
+              routes: s.routeSet,
+            });
+            dialog.ack = { req: ack, dest: this.dialogDestination(s) ?? dest };
+            this.transmit(ack, dialog.ack.dest);
+          }
+          const answer = res.body.toString('utf8');
+          s.localSdp = sdp;
+          if (answer) s.remoteSdp = answer;
+          if (dialog.session || res.headers.has('session-expires')) this.sessionFromAnswer(dialog, res);
+          finish(() => resolve(answer));
+        },
+        timeout: () => finish(() => reject(new SipError(408, 'Request Timeout'))),
+        transportError: () => finish(() => reject(new SipError(503, 'Service Unavailable'))),
       });
     });
   }
@@ -804,6 +1144,8 @@ export class UaCore {
     const host = this.opts.local.host;
     const { from, to, headers, callId, cseq, fromUser } = this.outOfDialogParties(uri, o);
     const contact = `<sip:${fromUser ? `${fromUser}@` : ''}${host}:${this.opts.local.port}>`;
+    // RFC 3262 §4: we take reliable provisional responses (and PRACK them).
+    if (!Object.keys(headers).some((k) => headerKey(k) === 'supported')) headers.Supported = '100rel, timer';
     const req = buildRequest({
       method: 'INVITE',
       uri,
@@ -857,9 +1199,39 @@ export class UaCore {
       o.signal?.addEventListener('abort', () => {
         if (!settled) withdraw();
       }, { once: true });
+      /** RFC 3262 §4: the highest RSeq PRACKed per early dialog (To tag), and the CSeq our PRACKs took. */
+      const rseqSeen = new Map<string, number>();
+      let seq = cseq;
+      const prack = (msg: SipResponse) => {
+        const rseq = Number(msg.headers.get('rseq'));
+        const toHeader = msg.headers.get('to') ?? '';
+        const tag = parseNameAddr(toHeader)?.tag;
+        if (!tag || !Number.isInteger(rseq) || rseq < 1) return;
+        const last = rseqSeen.get(tag);
+        // A retransmission (same RSeq) or one out of order is not PRACKed again (§4).
+        if (last !== undefined && rseq !== last + 1) return;
+        rseqSeen.set(tag, rseq);
+        seq += 1;
+        const target = parseNameAddr(msg.headers.get('contact') ?? '')?.uri ?? uri;
+        const routes = msg.headers.getAll('record-route').reverse();
+        const p = buildRequest({
+          method: 'PRACK',
+          uri: target,
+          via: { host, port: this.opts.local.port, branch: newBranch() },
+          from,
+          to: toHeader,
+          callId,
+          cseq: seq,
+          routes,
+          headers: { RAck: `${rseq} ${cseq} INVITE` },
+        });
+        const first = routes[0] ? parseNameAddr(routes[0])?.uri : undefined;
+        this.layer.startClient(p, (first ? uriDestination(first) : uriDestination(target)) ?? dest, {});
+      };
       const inviteTx = this.layer.startClient(req, dest, {
         passUp: (msg) => {
           if (msg.kind !== 'response') return;
+          if (msg.status > 100 && msg.status < 200 && msg.headers.getAll('require').some((t) => t.trim().toLowerCase() === '100rel')) prack(msg);
           if (msg.status < 200) {
             if (msg.status > 100 || !provisional) {
               const first = !provisional;
@@ -874,6 +1246,10 @@ export class UaCore {
           }
           if (msg.status < 300) {
             const dialog = this.uacDialog(req, msg, o.localSdp ?? '', dest);
+            // PRACKs sent in the early dialog used CSeq numbers past the INVITE's.
+            if (seq > dialog.state.localSeq) dialog.state.localSeq = seq;
+            // RFC 4028 §7.2: a Session-Expires in the 2xx starts the session timer.
+            if (msg.headers.has('session-expires')) this.sessionFromAnswer(dialog, msg);
             if (cancelWanted) {
               // §9.1: the 2xx crossed our CANCEL (or came after we gave up); the call is up, so end it.
               void dialog.destroy();
@@ -915,7 +1291,7 @@ export class UaCore {
       localSdp,
       remoteSdp: res.body.toString('utf8'),
     };
-    const dialog = new SipDialog(state, (d, h) => this.sendBye(d, h));
+    const dialog = new SipDialog(state, this.dialogOps);
     const ack = buildRequest({
       method: 'ACK',
       uri: state.remoteTarget,
@@ -952,6 +1328,7 @@ export class UaCore {
     this.limiter?.clear();
     for (const d of this.dialogs.values()) this.forget(d);
     this.accepted.clear();
+    this.early.clear();
     this.layer.closeAll();
     this.ongoing.clear();
   }

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { VirtualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/log.js';
 import type { TrunkGroupConfig } from '../../src/class4/trunks/config.js';
-import type { BearerConnection, BearerPort, ConnectionMode, CreateConnectionRequest, EndpointAudit } from '../../src/mgcp/bearer-port.js';
+import { BearerError, type BearerConnection, type BearerPort, type ConnectionMode, type CreateConnectionRequest, type EndpointAudit } from '../../src/mgcp/bearer-port.js';
 import {
   SipError,
   type CreateUacOptions,
@@ -116,6 +116,29 @@ export class FakeDialog extends EventEmitter implements Dialog {
   remoteEnd(info: DestroyInfo = { by: 'remote' }): void {
     this.destroyed = true;
     this.emit('destroy', info);
+  }
+  /** Offers the switch sent in this dialog (re-INVITE/UPDATE); each answered by `answerOffer` (default: the test's `offerAnswer`). */
+  readonly offers: string[] = [];
+  /** What the far end answers to the switch's next offer: an SDP, or a SIP status to refuse with. */
+  offerAnswer: string | number = 'v=0\r\nm=audio 7000 RTP/AVP 0\r\na=recvonly\r\n';
+  async modify(sdp: string): Promise<string> {
+    this.offers.push(sdp);
+    const a = this.offerAnswer;
+    if (typeof a === 'number') throw new SipError(a, 'Refused');
+    return a;
+  }
+  /** The far end's re-INVITE with `sdp`; resolves with the switch's final response. */
+  reinvite(sdp: string): Promise<{ status: number; body?: string }> {
+    return new Promise((resolve) => {
+      const req = { method: 'INVITE', body: sdp, get: () => undefined, getAll: () => [] } as unknown as InboundRequest;
+      const res: InviteResponder = {
+        finalResponseSent: false,
+        send(status, _reason, opts) {
+          if (status >= 200) resolve({ status, body: opts?.body });
+        },
+      };
+      this.emit('modify', req, res);
+    });
   }
 }
 
@@ -246,6 +269,9 @@ export class FakeUac {
   }
 }
 
+/** The SDP every fake gateway connection offers (a full description, as osmo-mgw writes one). */
+export const GATEWAY_SDP = 'v=0\r\no=- 1 23 IN IP4 192.0.2.50\r\ns=-\r\nc=IN IP4 192.0.2.50\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+
 export class FakeBearer extends EventEmitter implements BearerPort {
   /** When set, CRCX waits for the test to call completeCreate(). */
   holdCreate = false;
@@ -255,7 +281,7 @@ export class FakeBearer extends EventEmitter implements BearerPort {
   private held: Array<() => void> = [];
   createConnection(req: CreateConnectionRequest): Promise<BearerConnection> {
     const make = (): BearerConnection => {
-      const c: BearerConnection = { endpoint: req.endpoint, connectionId: String(this.next++), callId: req.callId, mode: req.mode, localSdp: 'v=0\r\nm=audio 5000 RTP/AVP 0\r\n', gateway: 'gw' };
+      const c: BearerConnection = { endpoint: req.endpoint, connectionId: String(this.next++), callId: req.callId, mode: req.mode, localSdp: GATEWAY_SDP, gateway: 'gw' };
       this.live.set(c.connectionId, c);
       return c;
     };
@@ -266,8 +292,14 @@ export class FakeBearer extends EventEmitter implements BearerPort {
     for (const f of this.held.splice(0)) f();
   }
   readonly modified: Array<{ connectionId: string; mode?: string; remoteSdp?: string }> = [];
+  /** Modes refused with 517 as osmo-mgw 1.10 refuses "inactive". */
+  readonly refusedModes = new Set<ConnectionMode>();
+  /** When set, every MDCX is refused with this MGCP code. */
+  refuseMdcx?: number;
   async modifyConnection(conn: BearerConnection, change: { mode?: ConnectionMode; remoteSdp?: string }): Promise<BearerConnection> {
     this.modified.push({ connectionId: conn.connectionId, ...change });
+    if (change.mode && this.refusedModes.has(change.mode)) throw new BearerError('rejected', 'Unsupported or invalid mode', 517, 'gw', conn.endpoint, 'unsupported-mode');
+    if (this.refuseMdcx) throw new BearerError('rejected', 'refused', this.refuseMdcx, 'gw', conn.endpoint, 'bad-session-description');
     return { ...conn, mode: change.mode ?? conn.mode };
   }
   async deleteConnection(conn: BearerConnection): Promise<void> {

@@ -67,6 +67,11 @@ export class SoakDialog extends EventEmitter implements Dialog {
     ledger.dialogs.add(this);
   }
 
+  /** The soak's parties never send or take a new offer in the dialog. */
+  modify(): Promise<string> {
+    return Promise.reject(new SipError(488, 'Not Acceptable Here'));
+  }
+
   /** The switch's BYE: answered after a round trip. */
   destroy(): Promise<void> {
     if (this.destroyed) return Promise.resolve();

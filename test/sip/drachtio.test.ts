@@ -2,6 +2,8 @@ import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DrachtioSignallingPort } from '../../src/sip/drachtio-adapter.js';
+import type { InboundRequest, InviteResponder } from '../../src/sip/port.js';
+import { directionOf, mirror } from '../../src/calls/sdp-direction.js';
 import { silentLogger } from '../../src/util/log.js';
 import { createServer } from 'node:net';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
@@ -96,6 +98,31 @@ describe.skipIf(!available || !hasSipp())('drachtio adapter: request() and creat
       await port.close();
     }
   }, 30_000);
+});
+
+/** drachtio-server's SIP address (host:port of its UDP contact), for tests where SIPp calls through it. */
+const sipTarget = () => (external ? process.env.DRACHTIO_SIP : server && `${server.host}:${server.sipPort}`);
+
+describe.skipIf(!available || (external && !process.env.DRACHTIO_SIP) || !hasSipp())('drachtio adapter: re-INVITE offers reach the Dialog as modify (set DRACHTIO_SIP too)', () => {
+  it("SIPp holds and resumes with re-INVITEs; the port's modify listener answers each with the mirrored direction", async () => {
+    const port = await DrachtioSignallingPort.connect({ ...target(), logger: silentLogger });
+    const offers: string[] = [];
+    try {
+      port.onInvite((req, res) => {
+        void port.createUAS(req, res, { localSdp: SDP }).then((d) => {
+          d.on('modify', (r: InboundRequest, answer: InviteResponder) => {
+            offers.push(directionOf(r.body));
+            answer.send(200, undefined, { body: SDP.replace(/\r\n$/, `\r\na=${mirror(directionOf(r.body))}\r\n`) });
+          });
+        });
+      });
+      const r = await runSipp({ scenario: scenario('ssw-call-hold-resume.xml'), target: sipTarget()!, args: ['-s', '2125550100', '-m', '1'], timeoutS: 20 });
+      expect(r.exitCode, r.stdout.slice(-2500)).toBe(0);
+      expect(offers).toEqual(['sendonly', 'sendrecv']);
+    } finally {
+      await port.close();
+    }
+  }, 40_000);
 });
 
 if (!available) console.info(`drachtio integration tests skipped: ${drachtioSkipReason}`);

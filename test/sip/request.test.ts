@@ -200,7 +200,7 @@ describe('OPTIONS to the embedded port', () => {
     core.receive(crlf(['OPTIONS sip:198.51.100.1 SIP/2.0', 'Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK-opt', 'From: <sip:a@h>;tag=1', 'To: <sip:b@h>', 'Call-ID: opt', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', '']), { address: '192.0.2.10', port: 5060 });
     const r = responses()[0].msg;
     expect(r.status).toBe(200);
-    expect(r.headers.getAll('allow')).toEqual(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS']);
+    expect(r.headers.getAll('allow')).toEqual(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'UPDATE', 'PRACK']);
     expect(r.headers.get('accept')).toBe('application/sdp');
     expect(parseNameAddr(r.headers.get('to')!)?.tag).toBeTruthy();
   });

@@ -4,11 +4,15 @@
  */
 import type { Logger } from '../../util/log.js';
 import { BearerError, type BearerConnection, type BearerPort, type ConnectionMode } from '../../mgcp/bearer-port.js';
+import { answerWithDirection, directionOf, fallbackMode, gatewayModeFor, mirror } from '../sdp-direction.js';
+import { OfferRefused } from './leg.js';
 
 export class CircuitBearer {
   private conn?: BearerConnection;
   /** The endpoint of the last connection, kept for the CDR after deletion. */
   endpointSeen?: string;
+  /** The SDP of ours the far party holds last (the gateway's, then each answer): the next answer's origin follows it. */
+  private lastGiven?: string;
 
   constructor(
     private readonly port: BearerPort,
@@ -25,6 +29,7 @@ export class CircuitBearer {
   async create(mode: ConnectionMode, remoteSdp?: string): Promise<BearerConnection> {
     const conn = await this.port.createConnection({ endpoint: this.endpoint, callId: this.callId, mode, remoteSdp });
     this.conn = conn;
+    this.lastGiven = conn.localSdp;
     this.endpointSeen = conn.endpoint;
     this.log.info({ endpoint: conn.endpoint, connectionId: conn.connectionId }, 'bearer connection created');
     return conn;
@@ -39,6 +44,41 @@ export class CircuitBearer {
     } catch (err) {
       this.log.warn({ err: err instanceof BearerError ? err.message : err, endpoint: conn.endpoint }, 'MDCX failed; media may not flow on this call');
     }
+  }
+
+  /**
+   * A new offer from the far party on the answered call (hold, resume, codec or address change):
+   * MDCX with the offer as the remote SDP and the mode that mirrors its direction (RFC 3264 §6.1),
+   * falling back from a mode the gateway refuses (osmo-mgw has no "inactive"); resolves with the
+   * answer: the gateway's SDP with the mirrored direction. Rejects with OfferRefused: 488 when the
+   * gateway refuses the description, 500 when it cannot be reached.
+   */
+  async renegotiate(offer: string): Promise<string> {
+    const conn = this.conn;
+    if (!conn) throw new OfferRefused(488, 'no gateway connection on this circuit');
+    const direction = directionOf(offer);
+    let mode = gatewayModeFor(direction);
+    const mdcx = (m: ConnectionMode) => this.port.modifyConnection(conn, { mode: m, remoteSdp: offer });
+    let updated: BearerConnection;
+    try {
+      try {
+        updated = await mdcx(mode);
+      } catch (err) {
+        const fallback = fallbackMode(mode);
+        if (!(err instanceof BearerError) || err.rejectCause !== 'unsupported-mode' || !fallback) throw err;
+        this.log.info({ endpoint: conn.endpoint, refused: mode, using: fallback }, 'gateway has no such connection mode; using the nearest it has');
+        mode = fallback;
+        updated = await mdcx(mode);
+      }
+    } catch (err) {
+      this.log.warn({ err: err instanceof BearerError ? err.message : err, endpoint: conn.endpoint, mode }, 'MDCX for a new offer failed; the offer is refused and media stays as it was');
+      throw new OfferRefused(err instanceof BearerError && err.kind === 'rejected' ? 488 : 500, 'gateway refused the change');
+    }
+    if (this.conn === conn) this.conn = updated;
+    this.log.info({ endpoint: conn.endpoint, direction, mode }, 'bearer connection modified for a new offer');
+    const answer = answerWithDirection(updated.localSdp ?? conn.localSdp ?? '', mirror(direction), this.lastGiven);
+    this.lastGiven = answer;
+    return answer;
   }
 
   /** DLCX; never rejects. */

@@ -16,7 +16,7 @@ import { declineAllStreams } from '../sdp.js';
 import { CircuitBearer, bearerCallId } from './circuit-bearer.js';
 import { attachCircuit, type IsupLegDeps } from './isup-deps.js';
 import { partyOfIam } from './isup-party.js';
-import { LegSetupError, type CallParty, type LegDetails, type LegFailure, type OriginatingLeg, type OriginatingLegEvents } from './leg.js';
+import { LegSetupError, OfferRefused, type CallParty, type LegDetails, type LegFailure, type OriginatingLeg, type OriginatingLegEvents } from './leg.js';
 
 const CAUSE_TEMPORARY_FAILURE = 41;
 const CAUSE_RESOURCE_UNAVAILABLE = 47;
@@ -104,6 +104,12 @@ export class IsupIncomingLeg implements OriginatingLeg {
     const ok = this.runner.handle({ name: 'CC_ANSWER_REQ' });
     if (ok) this.log.info('ANM: call answered');
     return ok;
+  }
+
+  /** The SIP party's new offer (hold, resume, codec change): MDCX on this circuit's gateway connection. */
+  renegotiate(offer: string): Promise<string> {
+    if (!this.bearer) return Promise.reject(new OfferRefused(488, 'no gateway connection on this circuit'));
+    return this.bearer.renegotiate(offer);
   }
 
   reject(failure: LegFailure): void {

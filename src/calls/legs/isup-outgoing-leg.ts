@@ -14,7 +14,7 @@ import type { IsupMessage } from '../../ss7/isup/messages.js';
 import { declineAllStreams } from '../sdp.js';
 import { CircuitBearer, bearerCallId } from './circuit-bearer.js';
 import { attachCircuit, type IsupLegDeps } from './isup-deps.js';
-import type { LegDetails, TerminatingLeg, TerminatingLegEvents } from './leg.js';
+import { OfferRefused, type LegDetails, type TerminatingLeg, type TerminatingLegEvents } from './leg.js';
 
 const CAUSE_NO_ROUTE = 3;
 const CAUSE_NO_CIRCUIT = 34;
@@ -78,6 +78,12 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     const r = this.runner;
     if (!r || r.state === 'idle' || r.state === 'releasing') return;
     r.handle({ name: 'CC_RELEASE_REQ', cause });
+  }
+
+  /** The SIP party's new offer (hold, resume, codec change): MDCX on this circuit's gateway connection. */
+  renegotiate(offer: string): Promise<string> {
+    if (!this.bearer) return Promise.reject(new OfferRefused(488, 'no gateway connection on this circuit'));
+    return this.bearer.renegotiate(offer);
   }
 
   private fail(cause: number): void {

@@ -59,7 +59,12 @@ export interface LegFailure {
 export interface OriginatingLegEvents {
   /** The caller gave up or hung up (CANCEL, BYE, REL) with this Q.850 cause. */
   onRelease?: (cause: number) => void;
+  /** A new offer from this leg's party on an answered call (hold, resume, codec change): resolves with the answer to give it. */
+  onOffer?: OfferHandler;
 }
+
+/** Answers a party's new offer with what the other side of the call says; rejects with OfferRefused. */
+export type OfferHandler = (offer: string) => Promise<string>;
 
 /** The leg the call arrived on. */
 export interface OriginatingLeg {
@@ -75,6 +80,11 @@ export interface OriginatingLeg {
   reject(failure: LegFailure): void;
   /** Release after answer: BYE or REL. */
   release(cause: number): void;
+  /**
+   * The other side's new offer on the answered call: a re-INVITE to this leg's SIP party, or an MDCX
+   * on this leg's gateway connection. Resolves with the answer; rejects with OfferRefused.
+   */
+  renegotiate?(offer: string): Promise<string>;
   /** Resolves when the leg's resources are free (RLC received, gateway connection deleted). */
   readonly settled: Promise<void>;
   details(): LegDetails;
@@ -88,6 +98,8 @@ export interface TerminatingLegEvents {
   onFail?: (f: LegFailure) => void;
   /** The called side released after answer. */
   onRelease?: (cause: number) => void;
+  /** A new offer from the called party on the answered call. */
+  onOffer?: OfferHandler;
 }
 
 /** A leg the switch places toward a destination. */
@@ -100,6 +112,8 @@ export interface TerminatingLeg {
    * another branch of a fork answered (RFC 3326 Reason on the CANCEL).
    */
   release(cause: number, completedElsewhere?: boolean): void;
+  /** As OriginatingLeg.renegotiate. */
+  renegotiate?(offer: string): Promise<string>;
   readonly settled: Promise<void>;
   details(): LegDetails;
   events: TerminatingLegEvents;
@@ -113,5 +127,19 @@ export class LegSetupError extends Error {
   ) {
     super(message);
     this.name = 'LegSetupError';
+  }
+}
+
+/**
+ * An offer inside a dialog that cannot be taken, with the SIP status to answer it (RFC 3261 §14.2:
+ * 488 Not Acceptable Here, 491 Request Pending, 500 Server Internal Error).
+ */
+export class OfferRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OfferRefused';
   }
 }

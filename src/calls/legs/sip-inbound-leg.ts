@@ -8,6 +8,7 @@ import type { Dialog, InboundRequest, InviteResponder, SignallingPort } from '..
 import { causeFromReasonHeader, reasonHeader, sipStatusForCause } from '../interworking/cause-map.js';
 import { declineAllStreams } from '../sdp.js';
 import type { CallParty, LegDetails, LegFailure, OriginatingLeg, OriginatingLegEvents } from './leg.js';
+import { offerTo, serveOffers } from './sip-offers.js';
 
 const CAUSE_NORMAL = 16;
 
@@ -78,6 +79,7 @@ export class SipInboundLeg implements OriginatingLeg {
     this.answering = false;
     this.dialog = dialog;
     this.sipStatus = 200;
+    serveOffers(dialog, () => this.events.onOffer, this.log);
     dialog.on('destroy', (info) => {
       const cause = causeFromReasonHeader(info.reason) ?? CAUSE_NORMAL;
       this.log.info({ cause, by: info.by }, 'caller released (BYE)');
@@ -86,6 +88,11 @@ export class SipInboundLeg implements OriginatingLeg {
       this.events.onRelease?.(cause);
     });
     return true;
+  }
+
+  /** The called side's new offer: a re-INVITE to the caller. */
+  renegotiate(offer: string): Promise<string> {
+    return offerTo(this.dialog, offer);
   }
 
   reject(failure: LegFailure): void {

@@ -11,6 +11,7 @@ import type { Logger } from '../../util/log.js';
 import { SipError, type Dialog, type SignallingPort } from '../../sip/port.js';
 import { causeForSipStatus, causeFromReasonHeader, reasonHeader } from '../interworking/cause-map.js';
 import type { LegDetails, TerminatingLeg, TerminatingLegEvents } from './leg.js';
+import { offerTo, serveOffers } from './sip-offers.js';
 
 const CAUSE_NORMAL = 16;
 const CAUSE_NO_ANSWER = 19;
@@ -110,6 +111,7 @@ export class SipOutboundLeg implements TerminatingLeg {
       void dialog.destroy({ headers: { Reason: reasonHeader(CAUSE_NORMAL) } }).catch(() => undefined);
       return this.end();
     }
+    serveOffers(dialog, () => this.events.onOffer, this.log);
     dialog.on('destroy', (info) => {
       const cause = causeFromReasonHeader(info.reason) ?? CAUSE_NORMAL;
       this.log.info({ cause, by: info.by }, 'called party released (BYE)');
@@ -117,6 +119,11 @@ export class SipOutboundLeg implements TerminatingLeg {
       this.events.onRelease?.(cause);
     });
     this.events.onAnswer?.(dialog.remoteSdp || undefined);
+  }
+
+  /** The caller's new offer: a re-INVITE to the called party. */
+  renegotiate(offer: string): Promise<string> {
+    return offerTo(this.dialog, offer);
   }
 
   private failed(err: unknown): void {
