@@ -167,7 +167,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const link = new AspTransferLink({
       sgs,
       connect: async (sg) => {
-        const opts = { localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, logger, clock };
+        const opts = { localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, remoteSctpPort: sg.sctpPort, logger, clock };
         return sg.transport === 'raw' ? connectSctpRaw(opts) : connectSctpOverUdp(opts);
       },
       asp: {
