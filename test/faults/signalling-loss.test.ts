@@ -46,7 +46,7 @@ describe.skipIf(!hasSipp())('signalling path loss and delay (SIP and SS7)', () =
       scenario,
       target: `127.0.0.1:${sipRelay.portA}`,
       timeoutS: 150,
-      args: ['-s', '12125550150', '-m', String(offered), '-r', '4', '-l', '20', '-recv_timeout', '60000', '-key', 'relay_contact_port', String(sipRelay.portB), '-trace_err', '-error_file', errFile],
+      args: ['-s', '12125550150', '-m', String(offered), '-r', '4', '-l', '20', '-recv_timeout', '60000', '-d', '1000', '-key', 'relay_contact_port', String(sipRelay.portB), '-trace_err', '-error_file', errFile],
     });
     if (sipp.stats.failed > 0 && existsSync(errFile)) console.log(readFileSync(errFile, 'utf8').slice(0, 6000));
     await until(() => ssw.calls.activeCount === 0, `every call to end on the switch: ${JSON.stringify(ssw.calls.snapshot())}`, 60_000);
