@@ -46,7 +46,7 @@ import { SoftswitchError } from '../errors.js';
 import { MgcpBearerPort } from '../mgcp/bearer.js';
 import { BearerRouter } from '../mgcp/bearer-router.js';
 import { openH248Bearer } from '../mgcp/h248/open.js';
-import { releaseCallsOnGatewayRestart } from '../calls/gateway-restart.js';
+import { releaseCallsOnGatewayDown, releaseCallsOnGatewayRestart } from '../calls/gateway-restart.js';
 import type { BearerPort } from '../mgcp/bearer-port.js';
 import type { SignallingPort } from '../sip/port.js';
 import { EmbeddedSignallingPort } from '../sip/embedded-adapter.js';
@@ -156,7 +156,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         const tg = config.trunkGroups.find((t) => t.gateway === g.name);
         return tg ? [{ name: g.name, probeEndpoint: endpointForCic(tg, tg.cics.first) }] : [];
       });
-      gatewayHealth = new GatewayHealth(router, monitored, clock, logger.child({ component: 'gateway-health' }), config.mgcp.healthProbeMs);
+      gatewayHealth = new GatewayHealth(router, monitored, clock, logger.child({ component: 'gateway-health' }), config.mgcp.healthProbeMs, config.mgcp.keepaliveMs);
       cleanup.push(() => gatewayHealth!.stop());
     }
 
@@ -278,6 +278,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       mediaAddress,
     };
     if (bearer) cleanup.push(releaseCallsOnGatewayRestart(bearer, calls, logger));
+    if (gatewayHealth) releaseCallsOnGatewayDown(gatewayHealth, (name) => allGateways.find((g) => g.name === name)?.domain, calls, logger);
     const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level));
     overload.start();
     cleanup.push(() => overload.stop());

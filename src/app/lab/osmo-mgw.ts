@@ -24,6 +24,8 @@ export interface OsmoMgw {
   rtpAddress: string;
   /** Last lines osmo-mgw wrote (for failure messages). */
   log(): string;
+  /** Sends a signal to the osmo-mgw process (fault tests: SIGKILL, SIGSTOP, SIGCONT). */
+  signal(sig: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export async function startOsmoMgw(opts: { startTimeoutMs?: number; port?: numbe
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
   const stop = async (): Promise<void> => {
     if (!exited) {
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 2000);
       await exit;
@@ -153,5 +156,5 @@ export async function startOsmoMgw(opts: { startTimeoutMs?: number; port?: numbe
     await stop();
     throw new Error(`${(e as Error).message}; its output:\n${output}`);
   }
-  return { port, address: '127.0.0.1', domain: 'mgw', rtpAddress: side, log: () => output, stop };
+  return { port, address: '127.0.0.1', domain: 'mgw', rtpAddress: side, log: () => output, signal: (sig) => void child.kill(sig), stop };
 }
