@@ -12,6 +12,7 @@ import type { Logger } from '../util/log.js';
 import { openDatabase } from '../store/database.js';
 import { CdrStore } from '../store/cdr-store.js';
 import { SqliteCallJournal } from '../store/call-journal.js';
+import { StoreGuard } from '../store/store-guard.js';
 import { reportStateOf } from './state-metrics.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
@@ -109,8 +110,14 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     for (const cdr of interrupted) cdrs.insert(cdr);
     // Their circuits are among those reset (GRS) when the link comes up (resetOnLinkUp below).
     if (interrupted.length > 0) logger.warn({ calls: interrupted.length }, 'calls were up when the switch last stopped without a clean shutdown; recorded as interrupted CDRs, their circuits will be reset');
+    // Disk full or read-only later on: CDRs spooled, the store retried, calls kept or refused (`store:`).
+    const storeGuard = new StoreGuard(cdrs, { ...config.store, spoolPath: config.store.spoolPath ?? join(config.dataDir, 'cdr-spool.jsonl') }, clock, logger.child({ component: 'store' }));
+    cdrs.onWriteError = (batch, err) => storeGuard.refused(batch, err);
+    storeGuard.start();
+    cleanup.push(() => storeGuard.stop());
+    const guardedJournal = { answered: (cdr: Parameters<SqliteCallJournal['answered']>[0]) => storeGuard.attempt('call journal', () => journal.answered(cdr)) };
     journal.heartbeat(new Date(clock.now()));
-    const heartbeat = setInterval(() => journal.heartbeat(new Date(clock.now())), 5000);
+    const heartbeat = setInterval(() => storeGuard.attempt('heartbeat', () => journal.heartbeat(new Date(clock.now()))), 5000);
     heartbeat.unref();
     cleanup.push(() => clearInterval(heartbeat));
     cleanup.push(() => {
@@ -264,7 +271,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const fraudMetrics = setInterval(() => fraud.updateMetrics(), 10_000);
     fraudMetrics.unref();
     cleanup.push(() => clearInterval(fraudMetrics));
-    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal });
+    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal: guardedJournal });
     const isupLegs: IsupLegDeps = {
       isup,
       bearer,
@@ -280,6 +287,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     if (bearer) cleanup.push(releaseCallsOnGatewayRestart(bearer, calls, logger));
     if (gatewayHealth) releaseCallsOnGatewayDown(gatewayHealth, (name) => allGateways.find((g) => g.name === name)?.domain, calls, logger);
     const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level));
+    overload.refuseWhile('store-unavailable', () => storeGuard.refusingCalls);
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
@@ -326,7 +334,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       cdrs,
       calls: () => calls.snapshot(),
       health: () => ({
-        store: true,
+        store: !storeGuard.degraded,
         sigtran: link.status().some((s) => s.state === 'ASP_ACTIVE'),
         sip: true,
         ...Object.fromEntries((gatewayHealth?.status() ?? []).map((g) => [`gateway:${g.gateway}`, g.up])),
