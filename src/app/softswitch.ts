@@ -266,7 +266,12 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
-    const fraud = new FraudGuard(config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), config.fraud, clock, logger.child({ component: 'fraud' }));
+    const fraud = new FraudGuard(
+      [...config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), ...config.fraud.tenants.map((t) => ({ id: t.tenant, limits: t.limits }))],
+      config.fraud,
+      clock,
+      logger.child({ component: 'fraud' }),
+    );
     fraud.seed(cdrs.ratedSince(new Date(clock.now() - 24 * 3_600_000).toISOString()));
     const fraudMetrics = setInterval(() => fraud.updateMetrics(), 10_000);
     fraudMetrics.unref();
@@ -292,7 +297,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
     const class5Calls = class5
-      ? new Class5CallIntake({ sip, calls, ...class5, router, isupLegs, clock, logger, mediaAddress, noResponseMs: config.calls.sipTargetNoResponseMs, answerTimeoutMs: config.calls.sipAnswerTimeoutMs })
+      ? new Class5CallIntake({ sip, calls, ...class5, router, isupLegs, clock, logger, mediaAddress, noResponseMs: config.calls.sipTargetNoResponseMs, answerTimeoutMs: config.calls.sipAnswerTimeoutMs, limits: (tenant, e164) => fraud.check(tenant, e164, calls.activeFor(tenant)) })
       : undefined;
     new TrunkIntake({ sip: class5Calls ? claimInvites(sip, class5Calls) : sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
     const dids = new DidTable(config.trunkCustomers);

@@ -19,6 +19,7 @@ import { SipOutboundLeg } from '../calls/legs/sip-outbound-leg.js';
 import { ForkLeg } from '../calls/legs/fork-leg.js';
 import type { CallRouter } from '../class4/routing/route-plan.js';
 import { lcrPlan } from '../class4/intake/lcr-destinations.js';
+import { e164Of } from '../class4/intake/trunk-intake.js';
 import { sipIdentityFor } from '../calls/interworking/isup-to-sip.js';
 import type { ExtensionConfig } from './config.js';
 import { dial } from './dial-plan.js';
@@ -43,6 +44,8 @@ export interface Class5CallDeps {
   mediaAddress: string;
   noResponseMs: number;
   answerTimeoutMs: number;
+  /** Per-tenant toll-fraud limits (class4/admission/fraud.ts): `e164` undefined for an on-net call. */
+  limits?: (tenant: string, e164: string | undefined) => { limit: string; cause: number; sipStatus: number; retryAfterS?: number } | undefined;
 }
 
 const busy = (f: LegFailure) => f.cause === 17 || f.sipStatus === 486 || f.sipStatus === 600;
@@ -81,6 +84,9 @@ export class Class5CallIntake {
     const caller = auth.extension;
     const result = dial(tenant, caller, req.calledNumber);
     if (result.kind === 'refuse') return refuse(result.status, result.cause, result.status === 404 ? 'no-such-extension' : 'barred', result.why);
+    // Emergency calls pass every limit.
+    const over = result.kind === 'emergency' ? undefined : this.d.limits?.(tenant.id, result.kind === 'pstn' ? e164Of(result.number) : undefined);
+    if (over) return refuse(over.sipStatus, over.cause, `fraud-${over.limit}`, `tenant limit ${over.limit}`, over.retryAfterS ? { 'Retry-After': String(over.retryAfterS) } : {});
     const callId = randomUUID();
     const pstnCalling = (caller.callerId ?? tenant.config.mainNumber ?? caller.number).replace(/^\+1?/, '');
     let plan: CallPlan;
