@@ -14,6 +14,7 @@ import { openDatabase } from '../store/database.js';
 import { SqliteFeatureSettings } from '../store/feature-settings.js';
 import { CdrStore } from '../store/cdr-store.js';
 import { SqliteCallJournal } from '../store/call-journal.js';
+import { StoreGuard } from '../store/store-guard.js';
 import { reportStateOf } from './state-metrics.js';
 import { createSwitchRegistry } from '../util/metrics.js';
 import { createApiServer } from '../api/server.js';
@@ -55,7 +56,7 @@ import { SoftswitchError } from '../errors.js';
 import { MgcpBearerPort } from '../mgcp/bearer.js';
 import { BearerRouter } from '../mgcp/bearer-router.js';
 import { openH248Bearer } from '../mgcp/h248/open.js';
-import { releaseCallsOnGatewayRestart } from '../calls/gateway-restart.js';
+import { releaseCallsOnGatewayDown, releaseCallsOnGatewayRestart } from '../calls/gateway-restart.js';
 import type { BearerPort } from '../mgcp/bearer-port.js';
 import type { SignallingPort } from '../sip/port.js';
 import { EmbeddedSignallingPort } from '../sip/embedded-adapter.js';
@@ -127,8 +128,14 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     for (const cdr of interrupted) cdrs.insert(cdr);
     // Their circuits are among those reset (GRS) when the link comes up (resetOnLinkUp below).
     if (interrupted.length > 0) logger.warn({ calls: interrupted.length }, 'calls were up when the switch last stopped without a clean shutdown; recorded as interrupted CDRs, their circuits will be reset');
+    // Disk full or read-only later on: CDRs spooled, the store retried, calls kept or refused (`store:`).
+    const storeGuard = new StoreGuard(cdrs, { ...config.store, spoolPath: config.store.spoolPath ?? join(config.dataDir, 'cdr-spool.jsonl') }, clock, logger.child({ component: 'store' }), registry);
+    cdrs.onWriteError = (batch, err) => storeGuard.refused(batch, err);
+    storeGuard.start();
+    cleanup.push(() => storeGuard.stop());
+    const guardedJournal = { answered: (cdr: Parameters<SqliteCallJournal['answered']>[0]) => storeGuard.attempt('call journal', () => journal.answered(cdr)) };
     journal.heartbeat(new Date(clock.now()));
-    const heartbeat = setInterval(() => journal.heartbeat(new Date(clock.now())), 5000);
+    const heartbeat = setInterval(() => storeGuard.attempt('heartbeat', () => journal.heartbeat(new Date(clock.now()))), 5000);
     heartbeat.unref();
     cleanup.push(() => clearInterval(heartbeat));
     cleanup.push(() => {
@@ -177,7 +184,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         const tg = config.trunkGroups.find((t) => t.gateway === g.name);
         return tg ? [{ name: g.name, probeEndpoint: endpointForCic(tg, tg.cics.first) }] : [];
       });
-      gatewayHealth = new GatewayHealth(router, monitored, clock, logger.child({ component: 'gateway-health' }), config.mgcp.healthProbeMs, registry);
+      gatewayHealth = new GatewayHealth(router, monitored, clock, logger.child({ component: 'gateway-health' }), config.mgcp.healthProbeMs, registry, config.mgcp.keepaliveMs);
       cleanup.push(() => gatewayHealth!.stop());
     }
 
@@ -188,7 +195,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const link = new AspTransferLink({
       sgs,
       connect: async (sg) => {
-        const opts = { localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, logger, clock, registry };
+        const opts = { localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, remoteSctpPort: sg.sctpPort, logger, clock, registry };
         return sg.transport === 'raw' ? connectSctpRaw(opts) : connectSctpOverUdp(opts);
       },
       asp: {
@@ -296,12 +303,18 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
-    const fraud = new FraudGuard(config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), config.fraud, clock, logger.child({ component: 'fraud' }), registry);
+    const fraud = new FraudGuard(
+      [...config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), ...config.fraud.tenants.map((t) => ({ id: t.tenant, limits: t.limits }))],
+      config.fraud,
+      clock,
+      logger.child({ component: 'fraud' }),
+      registry,
+    );
     fraud.seed(cdrs.ratedSince(new Date(clock.now() - 24 * 3_600_000).toISOString()));
     const fraudMetrics = setInterval(() => fraud.updateMetrics(), 10_000);
     fraudMetrics.unref();
     cleanup.push(() => clearInterval(fraudMetrics));
-    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal, trail: tap && trail, registry });
+    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal: guardedJournal, trail: tap && trail, registry });
     const isupLegs: IsupLegDeps = {
       isup,
       bearer,
@@ -316,7 +329,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       trail: tap && trail,
     };
     if (bearer) cleanup.push(releaseCallsOnGatewayRestart(bearer, calls, logger));
+    if (gatewayHealth) releaseCallsOnGatewayDown(gatewayHealth, (name) => allGateways.find((g) => g.name === name)?.domain, calls, logger);
     const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level), registry);
+    overload.refuseWhile('store-unavailable', () => storeGuard.refusingCalls);
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
@@ -335,6 +350,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
           starCodes: config.class5.starCodes,
           emergency: config.class5.emergency,
           settings: new SqliteFeatureSettings(db),
+          limits: (tenant, e164) => fraud.check(tenant, e164, calls.activeFor(tenant)),
         })
       : undefined;
     new TrunkIntake({ sip: class5Calls ? claimInvites(sip, class5Calls) : sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
@@ -378,7 +394,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       cdrs,
       calls: () => calls.snapshot(),
       health: () => ({
-        store: true,
+        store: !storeGuard.degraded,
         sigtran: link.status().some((s) => s.state === 'ASP_ACTIVE'),
         sip: true,
         ...Object.fromEntries((gatewayHealth?.status() ?? []).map((g) => [`gateway:${g.gateway}`, g.up])),

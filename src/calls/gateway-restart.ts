@@ -23,3 +23,22 @@ export function releaseCallsOnGatewayRestart(bearer: BearerPort, calls: CallMana
   bearer.on('restart', onRestart);
   return () => bearer.off('restart', onRestart);
 }
+
+/**
+ * A gateway found down (no answer to commands or keepalive audits, or RSIP forced): the calls
+ * through its endpoints cannot be trusted to pass voice, and nothing would end them; they are
+ * released on both sides with cause 41 and their CDRs written.
+ */
+export function releaseCallsOnGatewayDown(
+  health: { onDown(fn: (gateway: string, why: string) => void): void },
+  domainOf: (gateway: string) => string | undefined,
+  calls: CallManager,
+  logger: Logger,
+): void {
+  health.onDown((gateway, why) => {
+    const domain = domainOf(gateway)?.toLowerCase();
+    if (!domain) return;
+    const released = calls.releaseOnEndpoints((ep) => ep.toLowerCase().endsWith(`@${domain}`), CAUSE_TEMPORARY_FAILURE);
+    if (released > 0) logger.warn({ gateway, why, released }, 'media gateway down with calls on it; those calls were released');
+  });
+}

@@ -19,6 +19,7 @@ import { SipOutboundLeg } from '../calls/legs/sip-outbound-leg.js';
 import { ForkLeg } from '../calls/legs/fork-leg.js';
 import type { CallRouter } from '../class4/routing/route-plan.js';
 import { lcrPlan } from '../class4/intake/lcr-destinations.js';
+import { e164Of } from '../class4/intake/trunk-intake.js';
 import { sipIdentityFor } from '../calls/interworking/isup-to-sip.js';
 import type { ExtensionConfig, StarCodes } from './config.js';
 import { IsupOutgoingLeg } from '../calls/legs/isup-outgoing-leg.js';
@@ -54,6 +55,8 @@ export interface Class5CallDeps {
   settings?: FeatureSettingsStore;
   /** How long a feature-code call stays answered before the switch clears it (default 1 s). */
   featureHoldMs?: number;
+  /** Per-tenant toll-fraud limits (class4/admission/fraud.ts): `e164` undefined for an on-net call. */
+  limits?: (tenant: string, e164: string | undefined) => { limit: string; cause: number; sipStatus: number; retryAfterS?: number } | undefined;
 }
 
 /** RFC 3323 §4.1.1.3: the From of a call whose caller withheld its identity. */
@@ -148,6 +151,9 @@ export class Class5CallIntake {
     }
     const result = dial(tenant, caller, dialled, new Set(this.d.emergency.numbers));
     if (result.kind === 'refuse') return refuse(result.status, result.cause, result.status === 404 ? 'no-such-extension' : 'barred', result.why);
+    // Emergency calls pass every limit.
+    const over = result.kind === 'emergency' ? undefined : this.d.limits?.(tenant.id, result.kind === 'pstn' ? e164Of(result.number) : undefined);
+    if (over) return refuse(over.sipStatus, over.cause, `fraud-${over.limit}`, `tenant limit ${over.limit}`, over.retryAfterS ? { 'Retry-After': String(over.retryAfterS) } : {});
     const callId = randomUUID();
     const pstnCalling = (caller.callerId ?? tenant.config.mainNumber ?? caller.number).replace(/^\+1?/, '');
     // A withheld identity: anonymous From and Privacy: id toward another extension (RFC 3323), presentation restricted toward the PSTN.

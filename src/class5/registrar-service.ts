@@ -72,8 +72,10 @@ export class RegistrarService {
     const tenant = tenantOf(this.d.tenants, req);
     if (!tenant) return answer('unknown', 404, 'Not Found (domain)');
     const aor = canonicalAor(req.to.uri);
-    // §10.3 step 5: an AOR that is not one of ours.
-    if (!aor || !tenant.extensions.has(req.to.user)) return answer(tenant.id, 404, 'Not Found');
+    if (!aor) return answer(tenant.id, 404, 'Not Found');
+    // §10.3 step 5 (an AOR not ours) is answered only after authentication: an unknown extension is
+    // challenged like a known one, so answers do not tell scanners (svwar) which extensions exist.
+    // authenticate() refuses credentials that name an extension we do not have.
     const auth = this.authenticate(req, tenant, req.to.user);
     if (!auth.ok) {
       if (auth.status === 403) this.log.warn({ source: req.sourceAddress, aor, why: auth.reason }, 'REGISTER refused');

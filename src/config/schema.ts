@@ -1,3 +1,4 @@
+import { storeConfigSchema } from '../store/store-guard.js';
 import { z } from 'zod';
 import { routingConfigSchema } from '../class4/routing/config.js';
 import { didHealthSchema, trunkCustomerSchema, trunkGroupSchema } from '../class4/trunks/config.js';
@@ -30,6 +31,7 @@ export const configSchema = z.object({
   calls: callsConfigSchema.default({}),
   overload: overloadConfigSchema.default({}),
   fraud: fraudConfigSchema.default({}),
+  store: storeConfigSchema.default({}),
   trunkCustomers: z.array(trunkCustomerSchema).default([
     {
       id: 'lab-trunk',

@@ -33,6 +33,8 @@ export const mgcpConfigSchema = z.object({
     .default({}),
   /** While a gateway is down, how often it is audited (AUEP) to learn it is back. */
   healthProbeMs: z.number().int().min(100).default(5000),
+  /** Audit (AUEP) period of a gateway that is up, so one that dies or stalls between calls is found down (and its calls released); 0: off. */
+  keepaliveMs: z.number().int().min(0).default(10_000),
 });
 
 export type MgcpConfig = z.infer<typeof mgcpConfigSchema>;

@@ -14,6 +14,12 @@ export const signallingGatewaySchema = z.object({
    */
   transport: z.enum(['udp', 'raw']).default('udp'),
   port: port,
+  /**
+   * `udp` only: the SG's SCTP port inside the UDP encapsulation, when it differs from its UDP
+   * port (RFC 6951 §5.1 keeps them independent; e.g. the SG sits behind a UDP relay or NAT).
+   * Default: the UDP port.
+   */
+  sctpPort: port.optional(),
   /** Our local UDP (udp) or SCTP (raw) port for this association (0: any). */
   localPort: port.default(0),
 });

@@ -92,6 +92,8 @@ export class CdrStore {
   private readonly insertMany;
   private queue: Cdr[] = [];
   private flushScheduled = false;
+  /** When set, a batch the store refuses (disk full, read-only) goes here instead of throwing (store-guard.ts). */
+  onWriteError?: (batch: Cdr[], err: unknown) => void;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -127,7 +129,17 @@ export class CdrStore {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    this.insertMany(batch);
+    try {
+      this.insertMany(batch);
+    } catch (err) {
+      if (!this.onWriteError) throw err;
+      this.onWriteError(batch, err);
+    }
+  }
+
+  /** Inserts CDRs (and closes their open-call records) in one transaction; throws if the store refuses. */
+  insertBatch(cdrs: Cdr[]): void {
+    if (cdrs.length > 0) this.insertMany(cdrs);
   }
 
   /** Rated, answered CDRs that ended at or after `iso`, oldest first (fraud spend windows at start-up). */

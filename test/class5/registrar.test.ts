@@ -135,12 +135,17 @@ describe('registrar over the embedded UA core', () => {
     expect(c5.registrar.lookup('acme', 'sip:1001@acme.example')).toEqual([]);
   });
 
-  it('unknown domain → 404, unknown extension → 404, metric by tenant and status', async () => {
+  it('unknown domain → 404; an unknown extension is challenged like a known one (no enumeration), metric by tenant and status', async () => {
     const { send } = setup();
     const before = await metric('softswitch_register_requests_total', { tenant: 'unknown', status: '404' });
     expect(send(register({ domain: 'nowhere.example' })).status).toBe(404);
     expect(await metric('softswitch_register_requests_total', { tenant: 'unknown', status: '404' })).toBe(before + 1);
-    expect(send(register({ user: '1999' })).status).toBe(404);
+    const unknown = send(register({ user: '1999' }));
+    const known = send(register({ user: '1001' }));
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.getAll('www-authenticate').length).toBe(known.headers.getAll('www-authenticate').length);
+    // Right credentials of 1001, sent for the unknown 1999: refused like credentials for another extension.
+    expect(send(register({ user: '1999', cseq: 2, authz: credentials(known) })).status).toBe(403);
   });
 
   it('bad password → 401 again and counted; a replayed REGISTER (same nonce and nc) → 401; credentials of 1002 for 1001 → 403', async () => {

@@ -24,7 +24,7 @@ export interface OsmoMgw {
   rtpAddress: string;
   /** Last lines osmo-mgw wrote (for failure messages). */
   log(): string;
-  /** Sends a signal to the gateway process (tests: SIGSTOP/SIGCONT for a silent gateway). */
+  /** Sends a signal to the osmo-mgw process (fault tests: SIGKILL, SIGSTOP, SIGCONT). */
   signal(sig: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
@@ -142,6 +142,7 @@ export async function startOsmoMgw(opts: { startTimeoutMs?: number; port?: numbe
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
   const stop = async (): Promise<void> => {
     if (!exited) {
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 2000);
       await exit;

@@ -1,8 +1,10 @@
 /**
- * Toll-fraud limits per trunk customer: new calls per second, destinations the customer may not
- * call (high-risk international ranges), and spend per hour and per day from the rated CDRs
- * (rate per minute × billable minutes). When a limit trips: an error log line (the alarm), a
- * metric, and calls over it refused — 503 with Retry-After for a rate, 403 / cause 21 for a
+ * Toll-fraud limits per trunk customer and per Class 5 tenant: new calls per second, concurrent
+ * calls (tenants; trunk customers have `maxCalls` in their intake), destinations they may not call
+ * (high-risk international ranges, premium-rate numbers), and spend per hour and per day from the
+ * rated CDRs (rate per minute × billable minutes; a tenant's CDRs carry its id as customer). When
+ * a limit trips: an error log line (the alarm, once until it clears), a metric, and calls over it
+ * refused — 503 with Retry-After for a rate or a concurrency limit, 403 / cause 21 for a
  * destination or a spend limit until the window has room again.
  */
 import { z } from 'zod';
@@ -21,8 +23,18 @@ export const customerLimitsSchema = z.object({
   spendPerDay: z.number().min(0).default(0),
   /** Allow calls to the high-risk international ranges (`fraud.highRiskPrefixes`). */
   allowHighRisk: z.boolean().default(false),
+  /** Allow calls to premium-rate numbers (`fraud.premiumRatePrefixes`); trunk customers may by default. */
+  allowPremium: z.boolean().default(true),
 });
 export type CustomerLimits = z.infer<typeof customerLimitsSchema>;
+
+/** A Class 5 tenant's limits: those of a customer, concurrent calls, and premium rate barred by default. */
+export const tenantLimitsSchema = customerLimitsSchema.extend({
+  /** Calls of the tenant up at once (both directions); 0: no limit. */
+  maxCalls: z.number().int().min(0).default(0),
+  allowPremium: z.boolean().default(false),
+});
+export type TenantLimits = z.infer<typeof tenantLimitsSchema>;
 
 export const fraudConfigSchema = z.object({
   /**
@@ -31,6 +43,10 @@ export const fraudConfigSchema = z.object({
    * networks and small-island ranges commonly abused.
    */
   highRiskPrefixes: z.array(z.string().regex(/^\d{1,15}$/)).default(['870', '881', '882', '883', '247', '290', '675', '677', '678', '682', '683', '686', '688', '690', '691', '692', '960', '239', '252', '53']),
+  /** E.164 prefixes of premium-rate services (NANP 900 and 976 by default). */
+  premiumRatePrefixes: z.array(z.string().regex(/^\d{1,15}$/)).default(['1900', '1976']),
+  /** Limits per Class 5 tenant (`class5.tenants[].id`), applied to its subscribers' calls (emergency calls never). */
+  tenants: z.array(z.object({ tenant: z.string().min(1), limits: tenantLimitsSchema.default({}) })).default([]),
 });
 export type FraudConfig = z.infer<typeof fraudConfigSchema>;
 
@@ -49,13 +65,18 @@ export const fraudMetrics = perRegistry((registry: Registry) => ({
   }),
 }));
 
-export type FraudRefusal = { limit: 'calls-per-second' | 'high-risk-destination' | 'spend-per-hour' | 'spend-per-day'; cause: number; sipStatus: number; retryAfterS?: number };
+export type FraudRefusal = {
+  limit: 'calls-per-second' | 'concurrent-calls' | 'high-risk-destination' | 'premium-rate-destination' | 'spend-per-hour' | 'spend-per-day';
+  cause: number;
+  sipStatus: number;
+  retryAfterS?: number;
+};
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 interface CustomerState {
-  limits: CustomerLimits;
+  limits: CustomerLimits & { maxCalls?: number };
   perSecond?: TokenBucket;
   /** Rated calls of the last 24 h: end time and amount. */
   spend: Array<{ at: number; amount: number }>;
@@ -67,7 +88,7 @@ export class FraudGuard {
   private readonly m: ReturnType<typeof fraudMetrics>;
 
   constructor(
-    limits: Array<{ id: string; limits: CustomerLimits }>,
+    limits: Array<{ id: string; limits: CustomerLimits & { maxCalls?: number } }>,
     private readonly cfg: FraudConfig,
     private readonly clock: Clock,
     private readonly log: Logger,
@@ -86,32 +107,41 @@ export class FraudGuard {
     for (const c of cdrs) this.record(c);
   }
 
-  /** Before routing an outgoing call of `customer` to `e164` (digits with country code). */
-  check(customer: string, e164: string): FraudRefusal | undefined {
+  /**
+   * Before routing an outgoing call of `customer` (a trunk customer or a tenant) to `e164` (digits
+   * with country code; undefined for an on-net call, which no destination or spend limit concerns).
+   * `active`: the calls it has up now.
+   */
+  check(customer: string, e164: string | undefined, active = 0): FraudRefusal | undefined {
     const st = this.customers.get(customer);
     if (!st) return undefined;
     const l = st.limits;
     let refusal: FraudRefusal | undefined;
-    if (!l.allowHighRisk && this.cfg.highRiskPrefixes.some((p) => e164.startsWith(p))) {
+    if (e164 !== undefined && !l.allowHighRisk && this.cfg.highRiskPrefixes.some((p) => e164.startsWith(p))) {
       refusal = { limit: 'high-risk-destination', cause: 21, sipStatus: 403 };
+    } else if (e164 !== undefined && !l.allowPremium && this.cfg.premiumRatePrefixes.some((p) => e164.startsWith(p))) {
+      refusal = { limit: 'premium-rate-destination', cause: 21, sipStatus: 403 };
+    } else if (l.maxCalls && active >= l.maxCalls) {
+      // RFC 3398: cause 34 (no circuit/channel available) → 503.
+      refusal = { limit: 'concurrent-calls', cause: 34, sipStatus: 503, retryAfterS: 5 };
     } else {
-      const spent = this.spent(st);
+      const spent = e164 === undefined ? { hour: 0, day: 0 } : this.spent(st);
       if (l.spendPerHour > 0 && spent.hour >= l.spendPerHour) refusal = { limit: 'spend-per-hour', cause: 21, sipStatus: 403 };
       else if (l.spendPerDay > 0 && spent.day >= l.spendPerDay) refusal = { limit: 'spend-per-day', cause: 21, sipStatus: 403 };
       else if (st.perSecond && !st.perSecond.take()) refusal = { limit: 'calls-per-second', cause: 42, sipStatus: 503, retryAfterS: 1 };
     }
     if (refusal) {
       this.m.trippedTotal.inc({ customer, limit: refusal.limit });
-      if (refusal.limit.startsWith('spend') && st.blocked !== refusal.limit) {
+      if (refusal.limit.endsWith('-destination')) {
+        this.log.warn({ customer, called: e164, limit: refusal.limit }, 'call to a barred destination class refused (trunkCustomers[].limits / fraud.tenants[].limits allowHighRisk, allowPremium allow it)');
+      } else if (st.blocked !== refusal.limit) {
         st.blocked = refusal.limit;
-        this.log.error({ customer, limit: refusal.limit, limits: l }, 'FRAUD ALARM: trunk customer reached its spend limit; new calls refused until the window has room (raise trunkCustomers[].limits if this traffic is legitimate)');
-      } else if (refusal.limit === 'high-risk-destination') {
-        this.log.warn({ customer, called: e164 }, 'call to a high-risk international range refused (trunkCustomers[].limits.allowHighRisk allows it)');
+        this.log.error({ customer, limit: refusal.limit, limits: l }, 'FRAUD ALARM: a toll-fraud limit tripped; calls over it are refused until it has room again (raise trunkCustomers[].limits or fraud.tenants[].limits if this traffic is legitimate)');
       }
       return refusal;
     }
     if (st.blocked) {
-      this.log.info({ customer, limit: st.blocked }, 'spend back under the limit; calls admitted again');
+      this.log.info({ customer, limit: st.blocked }, 'back under the limit; calls admitted again');
       st.blocked = undefined;
     }
     return undefined;

@@ -45,7 +45,7 @@ export const overloadMetrics = perRegistry((registry: Registry) => ({
   }),
 }));
 
-export type Refusal = { reason: 'event-loop-lag' | 'calls-in-setup' | 'calls-per-second'; level: 1 | 2 };
+export type Refusal = { reason: 'event-loop-lag' | 'calls-in-setup' | 'calls-per-second' | 'store-unavailable'; level: 1 | 2 };
 
 export class OverloadGuard {
   private level: 0 | 1 | 2 = 0;
@@ -55,6 +55,8 @@ export class OverloadGuard {
   private inSetup = 0;
   private pending: { level: 0 | 1 | 2; count: number } = { level: 0, count: 0 };
   private readonly m: ReturnType<typeof overloadMetrics>;
+  /** Other reasons to refuse new calls while they hold (e.g. the store cannot record them). */
+  private readonly holds: Array<{ reason: 'store-unavailable'; active: () => boolean }> = [];
 
   constructor(
     private readonly cfg: OverloadConfig,
@@ -123,10 +125,17 @@ export class OverloadGuard {
     }
   }
 
+  /** New calls are refused (level 1) for `reason` while `active()` says so. */
+  refuseWhile(reason: 'store-unavailable', active: () => boolean): void {
+    this.holds.push({ reason, active });
+  }
+
   /** Whether a new call may start; when it may, the caller must call `setupDone()` once it is answered or over. */
   admit(protocol: 'sip' | 'isup'): Refusal | undefined {
     let refusal: Refusal | undefined;
-    if (this.level > 0) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
+    const hold = this.holds.find((h) => h.active());
+    if (hold) refusal = { reason: hold.reason, level: 1 };
+    else if (this.level > 0) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
     else if (this.perSecond && !this.perSecond.take()) refusal = { reason: 'calls-per-second', level: 1 };
     if (refusal) {

@@ -23,6 +23,8 @@ export interface SgEndpoint {
   transport?: 'udp' | 'raw';
   address: string;
   port: number;
+  /** SCTP over UDP: the SG's SCTP port when it is not its UDP port (RFC 6951 §5.1). */
+  sctpPort?: number;
   localAddress: string;
   localPort: number;
 }

@@ -14,7 +14,7 @@ import { defaultIsupTimers, type IsupSendRequest } from '../../../ss7/isup/call-
 import { IsupCallRunner } from '../../../ss7/isup/call-runner.js';
 import { buildIam, buildRel } from '../../../ss7/isup/builders.js';
 import { eventForMessage, messageForRequest } from '../../../ss7/isup/call-messages.js';
-import type { IamMessage, IsupMessage } from '../../../ss7/isup/messages.js';
+import { findOptional, type IamMessage, type IsupMessage } from '../../../ss7/isup/messages.js';
 import type { IsupService, IsupTrunkGroup } from '../../../ss7/isup/service.js';
 import { TandemRules, type TandemDecision, type TandemRuleInput } from './rules.js';
 
@@ -30,6 +30,8 @@ export interface SimCallRecord {
   /** Every message on the circuit, in order, as "rx:IAM" / "tx:ACM". */
   messages: string[];
   releaseCause?: number;
+  /** The REL received from the switch: its cause and automatic congestion level (Q.764 §2.11), if any. */
+  rel?: { cause: number; acl?: number };
   /** The IAM as received (or sent, for an originated call), for inspection. */
   iam: IamMessage;
   /** Received backward messages' Q.850 cause and indicators worth checking (originated calls). */
@@ -234,6 +236,7 @@ export class TandemSimulator extends EventEmitter {
 
   private onMessage(call: SimCall, msg: IsupMessage): void {
     call.record.messages.push(`rx:${msg.type}`);
+    if (msg.type === 'REL') call.record.rel = { cause: msg.cause.cause, acl: findOptional(msg, 'automaticCongestionLevel') };
     if (msg.type === 'RSC') this.end(call, 41);
     else {
       const event = eventForMessage(msg);
