@@ -13,3 +13,4 @@ export const lcrReloadsTotal = counter('softswitch_lcr_reloads_total', 'Route ta
 export const lcrBuildSeconds = gauge('softswitch_lcr_build_seconds', 'Duration of the last route table build');
 export const lcrPrefixes = gauge('softswitch_lcr_prefixes', 'Distinct prefixes in the active route table');
 export const lcrTableBytes = gauge('softswitch_lcr_table_bytes', 'Bytes held by the active compiled route table');
+export const lcrReloadSeconds = gauge('softswitch_lcr_reload_seconds', 'Duration of the last route table reload in the deck worker (read, validate, build, snapshot)');
