@@ -78,6 +78,9 @@ export interface LoadTimings {
   buildMs: number;
   snapshotMs: number;
   totalMs: number;
+  /** CPU time of the worker thread for the parse and the build (-1 where the OS does not say): wall time on a busy host includes waiting for a core. */
+  parseCpuMs: number;
+  buildCpuMs: number;
 }
 
 export type WorkerReply =
