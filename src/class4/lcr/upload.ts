@@ -16,7 +16,7 @@ export class DeckUpload {
   private readonly fd: number;
   private readonly tmp: string;
   private bytes = 0;
-  private stop: { line: number; reason: string } | undefined;
+  private stop: { line: number; reason: string; refusal: 'media-type' | 'too-large' | 'invalid' } | undefined;
   private closed = false;
   private final: ValidationReport | undefined;
 
@@ -34,19 +34,19 @@ export class DeckUpload {
   push(chunk: Uint8Array): ValidationReport | undefined {
     if (this.stop) return this.report(undefined);
     this.bytes += chunk.byteLength;
-    if (this.bytes > this.limits.maxBytes) return this.halt(`larger than ${this.limits.maxBytes} bytes`);
+    if (this.bytes > this.limits.maxBytes) return this.halt(`larger than ${this.limits.maxBytes} bytes`, 'too-large');
     let text: string;
     try {
       text = this.decoder.decode(chunk, { stream: true });
     } catch {
-      return this.halt(`not UTF-8 text (invalid bytes within the first ${this.bytes} bytes)`);
+      return this.halt(`not UTF-8 text (invalid bytes within the first ${this.bytes} bytes)`, 'media-type');
     }
-    if (text.includes('\0')) return this.halt('the body contains NUL bytes: not a text file');
+    if (text.includes('\0')) return this.halt('the body contains NUL bytes: not a text file', 'media-type');
     this.hash.update(chunk);
     writeSync(this.fd, chunk);
     const stop = this.parser.push(text);
     if (stop) {
-      this.stop = stop;
+      this.stop = { ...stop, refusal: 'invalid' };
       return this.report(undefined);
     }
     return undefined;
@@ -59,7 +59,7 @@ export class DeckUpload {
     try {
       tail = this.decoder.decode();
     } catch {
-      return { report: this.halt('the body ends inside a UTF-8 sequence') };
+      return { report: this.halt('the body ends inside a UTF-8 sequence', 'media-type') };
     }
     this.parser.push(tail);
     const result = this.parser.end();
@@ -71,8 +71,8 @@ export class DeckUpload {
     this.close(false);
   }
 
-  private halt(reason: string): ValidationReport {
-    this.stop = { line: this.parser.stopped?.line ?? 0, reason };
+  private halt(reason: string, refusal: 'media-type' | 'too-large'): ValidationReport {
+    this.stop = { line: this.parser.stopped?.line ?? 0, reason, refusal };
     return this.report(undefined);
   }
 
@@ -88,7 +88,7 @@ export class DeckUpload {
     if (this.final) return this.final;
     const r = result ?? this.parser.end();
     if (!result) this.close(false);
-    const stop = this.stop ?? (r.ok ? undefined : r.stoppedAtLine !== undefined ? { line: r.stoppedAtLine, reason: r.stopReason ?? '' } : undefined);
+    const stop = this.stop ?? (r.ok ? undefined : r.stoppedAtLine !== undefined ? { line: r.stoppedAtLine, reason: r.stopReason ?? '', refusal: 'invalid' as const } : undefined);
     const errors = r.ok ? [] : r.errors;
     if (this.stop && !errors.some((e) => e.message === this.stop!.reason)) errors.push({ line: this.stop.line, message: this.stop.reason });
     this.final = {
@@ -100,7 +100,7 @@ export class DeckUpload {
       accepted: r.ok ? r.deck.count : this.parser.accepted,
       rejected: r.ok ? 0 : Math.max(r.errorCount, errors.length),
       errors,
-      ...(stop ? { stoppedAtLine: stop.line, stopReason: stop.reason } : {}),
+      ...(stop ? { stoppedAtLine: stop.line, stopReason: stop.reason, refusal: stop.refusal } : {}),
     };
     return this.final;
   }

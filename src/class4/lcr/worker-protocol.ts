@@ -43,6 +43,8 @@ export interface ValidationReport {
   /** Present when the upload was refused while streaming: the counts cover the lines up to it. */
   stoppedAtLine?: number;
   stopReason?: string;
+  /** Why it was refused while streaming: not text at all, over the byte cap, or rows that are not a deck. */
+  refusal?: 'media-type' | 'too-large' | 'invalid';
 }
 
 export type WorkerRequest =
