@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { TOKEN_CREATE_USAGE } from './api-token.js';
 import { CIRCUITS_USAGE } from './circuits.js';
+import { DECKS_USAGE } from './decks.js';
 import type { CliIo } from './routes.js';
 
 const CONFIG_NOTE = 'configuration: --config FILE or SSW_CONFIG; any key can be overridden with SSW__section__key=value';
@@ -29,6 +30,11 @@ export const COMMANDS: Command[] = [
     path: ['circuits'],
     usage: CIRCUITS_USAGE,
     run: async (args) => (await import('./circuits.js')).circuitsCommand(args),
+  },
+  {
+    path: ['decks'],
+    usage: DECKS_USAGE,
+    run: async (args) => (await import('./decks.js')).decksCommand(args),
   },
   {
     path: ['start'],
@@ -119,6 +125,8 @@ commands:
   routes import CARRIER FILE.csv [--config FILE]
                                           validate and load a carrier's rate deck
   routes export [--config FILE]           print the active route table as CSV
+  decks list|show|import|diff|activate|rollback ...
+                                          rate deck versions on a running switch (admin API)
   api token create --name NAME --role read-only|operator|admin
                                           a new admin API token and its api.tokens entry
   decode HEX | --pcap FILE [--sctp-udp-port N] [--isup-variant ansi|itu]
