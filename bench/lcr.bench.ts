@@ -7,7 +7,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { median, type Benchmark, type BenchResult } from './harness.js';
 import { generateDecks, generateLookupMix, type GeneratedDecks } from '../src/class4/lcr/generate.js';
-import { buildTable, buildTableAsync, tableSize, type RouteTable } from '../src/class4/lcr/table.js';
+import { buildTable, tableSize, type RouteTable } from '../src/class4/lcr/table.js';
 import { longestId } from '../src/class4/lcr/trie.js';
 import { deckCsvLines, parseDeck } from '../src/class4/lcr/deck.js';
 
@@ -203,73 +203,5 @@ const memory: Benchmark = {
   },
 };
 
-const reload: Benchmark = {
-  name: 'lcr-reload',
-  async run(): Promise<BenchResult[]> {
-    const f = setup();
-    const probe = f.mix.slice(0, 20_000);
-    const expected = probe.map((n) => f.baseline(n));
-    let current = f.table;
-    let lookups = 0;
-    let errors = 0;
-    let maxGap = 0;
-    let last = performance.now();
-    let running = true;
-    let i = 0;
-    const spin = () => {
-      const now = performance.now();
-      if (now - last > maxGap) maxGap = now - last;
-      for (let k = 0; k < 2000; k++, i++) {
-        const j = i % probe.length;
-        try {
-          if (longestId(current.trie, probe[j]) !== expected[j]) errors++;
-        } catch {
-          errors++;
-        }
-        lookups++;
-      }
-      last = performance.now();
-      if (running) setImmediate(spin);
-    };
-    // Warm-up reload so the first measured heap includes one replaced table's steady state.
-    current = await buildTableAsync(f.gen.decks);
-    const memBefore = heapBytes();
-    last = performance.now();
-    setImmediate(spin);
-    const t0 = performance.now();
-    for (let r = 0; r < 10; r++) current = await buildTableAsync(f.gen.decks);
-    const elapsed = performance.now() - t0;
-    running = false;
-    await new Promise((resolve) => setImmediate(resolve));
-    const memAfter = heapBytes();
-    const growth = memAfter - memBefore;
-    return [
-      {
-        name: 'lcr-reload-errors',
-        value: errors,
-        unit: 'errors',
-        target: '0 during 10 reloads',
-        pass: errors === 0 && lookups > 0,
-        note: `${lookups} lookups answered during 10 reloads (${(elapsed / 1000).toFixed(1)} s); longest lookup stall ${maxGap.toFixed(1)} ms`,
-      },
-      {
-        name: 'lcr-reload-stall',
-        value: maxGap,
-        unit: 'ms',
-        note: 'longest gap between lookup batches while rebuilding (build runs in slices between lookups; includes GC pauses)',
-      },
-      {
-        name: 'lcr-reload-memory-growth',
-        value: growth / 1048576,
-        unit: 'MiB',
-        target: '~0 (< 5% of table)',
-        // Memory returning below its starting level is not growth.
-        pass: growth < 0.05 * tableSize(current).totalBytes,
-        note: `heapUsed+arrayBuffers after GC: ${(memBefore / 1048576).toFixed(1)} -> ${(memAfter / 1048576).toFixed(1)} MiB`,
-      },
-    ];
-  },
-};
-
-export const benchmarks: Benchmark[] = [lookup, build, memory, reload];
+export const benchmarks: Benchmark[] = [lookup, build, memory];
 export const _sink = () => sinkBox.v;

@@ -39,6 +39,18 @@ export const ERROR_CODES = {
     message: 'No carrier with that id is configured',
     action: 'Use a carrier id from routing.carriers (GET /api/v1/routes/export lists them) or add the carrier to the configuration.',
   },
+  SSW_ERR_DECK_VERSION_NOT_FOUND: {
+    message: 'No rate deck version with that id',
+    action: 'List the stored versions with GET /api/v1/routes/decks/:carrier/versions (or `softswitch decks list CARRIER`) and use one of their ids.',
+  },
+  SSW_ERR_DECK_VERSION_REJECTED: {
+    message: 'That rate deck version failed validation and cannot be activated',
+    action: 'Read its validation report (GET /api/v1/routes/decks/versions/:id), correct the rows listed and import the deck again.',
+  },
+  SSW_ERR_DECK_NO_ROLLBACK: {
+    message: 'The carrier has no earlier activated deck version to roll back to',
+    action: 'Activate a specific version instead (POST /api/v1/routes/decks/versions/:id/activate); the versions list shows which are valid.',
+  },
   SSW_ERR_SCTP_ASSOC_FAILED: {
     message: 'The SCTP association to the signalling gateway could not be established',
     action: 'Check the SG address/port in ss7.sgs, that the SG accepts this ASP, and the network path; the switch keeps retrying.',

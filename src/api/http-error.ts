@@ -21,6 +21,14 @@ export class HttpError extends Error {
   }
 }
 
+/** Operator errors that are the request's doing, with their HTTP status. */
+const STATUS_OF: Partial<Record<ErrorCode, number>> = {
+  SSW_ERR_UNKNOWN_CARRIER: 404,
+  SSW_ERR_DECK_VERSION_NOT_FOUND: 404,
+  SSW_ERR_DECK_VERSION_REJECTED: 409,
+  SSW_ERR_DECK_NO_ROLLBACK: 409,
+};
+
 /** Fastify's error codes that are the client's doing, with the operator code that explains them. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'SSW_ERR_API_BODY_TOO_LARGE',
@@ -31,7 +39,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 export function apiErrorHandler(err: FastifyError | HttpError | SoftswitchError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof HttpError) return reply.code(err.statusCode).send(err.body);
   if (err instanceof SoftswitchError) {
-    const status = err.code === 'SSW_ERR_UNKNOWN_CARRIER' ? 404 : 500;
+    const status = STATUS_OF[err.code] ?? 500;
     if (status === 500) req.log.error({ err }, 'admin API request failed');
     return reply.code(status).send({ error: err.message, code: err.code, action: err.action });
   }

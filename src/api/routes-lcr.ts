@@ -1,12 +1,13 @@
 /**
  * Admin API for Class 4 routing:
  *   GET  /api/v1/routes/lookup?number=&caller=&customer=&at=   the full route decision as JSON
- *   POST /api/v1/routes/decks/:carrier   (text/csv body, admin) 200 with counts, 422 with bad rows, 404 unknown carrier
+ *   POST /api/v1/routes/decks/:carrier   (text/csv body, admin) import and activate: 200 with counts, 422 with bad rows, 404 unknown carrier
  *   GET  /api/v1/routes/export[?carrier=]                      the active table as CSV
  *   GET  /api/v1/routes/stats                                  table size, build time, counters
- * A deck upload is streamed: an unknown carrier is refused before the body is read, and a body
- * that is too large, not UTF-8, or has a bad row is refused at the batch where that shows,
- * without reading the rest (see body.ts).
+ * With deck versions (routes-lcr-versions.ts) an upload streams into the deck worker, which
+ * validates it as it arrives; without, it is checked batch by batch on the event loop (body.ts).
+ * Either way an unknown carrier is refused before the body is read, and a body that is too
+ * large, not UTF-8, or junk is refused where that shows, without reading the rest.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -16,13 +17,17 @@ import { parseDeck, type DeckRowError } from '../class4/lcr/deck.js';
 import { DEFAULT_DECK_BODY_BYTES } from './config.js';
 import { streamingTextParser } from './body.js';
 import { apiErrorHandler, HttpError } from './http-error.js';
-import { auditChange } from './audit.js';
+import { auditChange, LAB_ACTOR } from './audit.js';
 import { errorReply, openObject } from './schemas.js';
+import type { DeckVersions } from '../class4/routing/deck-versions.js';
+import { deckUploadParser, deckVersionRoutes, deckVersionUploadRoute, rejectedBody, takeUploadedVersion, versionSchema } from './routes-lcr-versions.js';
 
 export interface LcrRoutesOptions {
   engine: RoutingEngine;
   /** Largest accepted deck upload in bytes (api.limits.deckBytes). */
   maxDeckBytes?: number;
+  /** Deck versions (store-backed): uploads stream into the deck worker and are kept as versions. */
+  versions?: DeckVersions;
 }
 
 const str = { type: 'string' } as const;
@@ -65,7 +70,7 @@ const decision = openObject(
 
 const rowError = { type: 'object', properties: { line: { type: 'integer' }, message: str }, required: ['line', 'message'] } as const;
 
-const importOk = openObject({ ok: { type: 'boolean', const: true }, carrier: str, rows: { type: 'integer' }, prefixes: { type: 'integer' }, buildMs: num }, { required: ['ok', 'carrier', 'rows'] });
+const importOk = openObject({ ok: { type: 'boolean', const: true }, carrier: str, rows: { type: 'integer' }, prefixes: { type: 'integer' }, buildMs: num, version: { type: 'integer', description: 'The stored version now active (with deck versions)' } }, { required: ['ok', 'carrier', 'rows'] });
 const importRejected = openObject(
   {
     ok: { type: 'boolean', const: false },
@@ -75,6 +80,7 @@ const importRejected = openObject(
     rowCount: { type: 'integer' },
     stoppedAtLine: { type: 'integer', description: 'Present when the upload was refused while streaming: lines after it were not read, so the counts are partial' },
     code: str,
+    version: versionSchema,
   },
   { required: ['ok', 'carrier', 'errors', 'errorCount'], description: 'Bad rows; nothing was loaded and the previous table stays active (SSW_ERR_RATE_DECK_INVALID)' },
 );
@@ -162,14 +168,18 @@ export async function lcrRoutes(app: FastifyInstance, opts: LcrRoutesOptions): P
     scope.removeAllContentTypeParsers();
     // The deck's own replies (404, 413, 415, 422 with rows) whatever app this is mounted on.
     scope.setErrorHandler(apiErrorHandler);
+    const versions = opts.versions;
     scope.addContentTypeParser(
       'text/csv',
-      streamingTextParser({
-        onLines: checkDeckLines,
-        maxLineChars: MAX_DECK_LINE_CHARS,
-        lineTooLong: (req, line, max) => rejectDeck(req, [{ line, message: `line is longer than ${max} characters` }], 1, 0, line),
-      }),
+      versions
+        ? deckUploadParser(versions)
+        : streamingTextParser({
+            onLines: checkDeckLines,
+            maxLineChars: MAX_DECK_LINE_CHARS,
+            lineTooLong: (req, line, max) => rejectDeck(req, [{ line, message: `line is longer than ${max} characters` }], 1, 0, line),
+          }),
     );
+    if (versions) await deckVersionUploadRoute(scope, { versions, maxDeckBytes });
 
     scope.post<{ Params: { carrier: string }; Body: string }>(
       '/api/v1/routes/decks/:carrier',
@@ -192,6 +202,17 @@ export async function lcrRoutes(app: FastifyInstance, opts: LcrRoutesOptions): P
       async (req, reply) => {
         const carrier = req.params.carrier;
         const before = engine.stats().carriers.find((c) => c.id === carrier);
+        if (opts.versions) {
+          const v = takeUploadedVersion(req);
+          if (v.status !== 'valid') {
+            auditChange(req, { before: { rows: before?.rows ?? 0 }, after: { rejected: true, version: v.id, errorCount: v.rejected, bytes: v.bytes, sha256: v.sha256 } });
+            return reply.code(422).send(rejectedBody(v));
+          }
+          const t0 = performance.now();
+          const a = await opts.versions.activate(v.id, req.principal?.name ?? LAB_ACTOR);
+          auditChange(req, { before: { rows: before?.rows ?? 0, activeVersion: a.previousVersionId }, after: { rows: v.accepted, prefixes: a.prefixes, version: v.id, bytes: v.bytes, sha256: v.sha256 } });
+          return reply.send({ ok: true, carrier, rows: v.accepted, prefixes: a.prefixes, buildMs: a.timings?.buildMs ?? performance.now() - t0, version: v.id });
+        }
         const deck = { bytes: Buffer.byteLength(req.body), sha256: createHash('sha256').update(req.body).digest('hex') };
         const result = await engine.importDeck(carrier, req.body);
         auditChange(req, {
@@ -229,4 +250,5 @@ export async function lcrRoutes(app: FastifyInstance, opts: LcrRoutesOptions): P
     },
     async () => engine.stats(),
   );
+  if (opts.versions) await deckVersionRoutes(app, { versions: opts.versions });
 }

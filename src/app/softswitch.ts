@@ -30,6 +30,8 @@ import { class5AdmissionHook } from '../class5/admission.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
 import { claimInvites } from '../class5/invite-claim.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
+import { DeckVersions } from '../class4/routing/deck-versions.js';
+import { DeckVersionStore } from '../store/deck-versions.js';
 import { LcrCallRouter } from '../class4/routing/call-router.js';
 import { CallManager } from '../calls/manager.js';
 import type { IsupLegDeps } from '../calls/legs/isup-deps.js';
@@ -144,6 +146,8 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     });
 
     const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger, registry });
+    cleanup.push(() => routing.close());
+    const deckVersions = new DeckVersions({ engine: routing, store: new DeckVersionStore(db), dataDir: config.dataDir, logger });
 
     const sgs: SgEndpoint[] = overrides.sgs ?? config.ss7.sgs.map((sg) => ({ ...sg, localAddress: config.ss7.m3ua.localAddress }));
     const gateways = overrides.gateways ?? config.mgcp.gateways;
@@ -405,7 +409,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes }), (app) => circuitRoutes(app, { isup }), (app) => cdrRoutes(app, { cdrs }), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes, versions: deckVersions }), (app) => circuitRoutes(app, { isup }), (app) => cdrRoutes(app, { cdrs }), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());

@@ -5,6 +5,7 @@
  * SSW_API_URL / SSW_API_TOKEN.
  */
 import { parseArgs } from 'node:util';
+import { call, table } from './api-client.js';
 
 export const CIRCUITS_USAGE = `usage: softswitch circuits show [TRUNK-GROUP [CIC [--count N]]] [--json]
        softswitch circuits block|unblock TRUNK-GROUP CIC [--count N] [--hardware] [--json]
@@ -22,31 +23,6 @@ interface Io {
 }
 
 const defaultIo: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
-
-async function call(base: string, token: string | undefined, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(new URL(path, base), {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json: unknown = text;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* a plain-text error body */
-  }
-  return { status: res.status, json };
-}
-
-function table(rows: Array<Record<string, unknown>>): string {
-  if (rows.length === 0) return '(none)';
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => rows.some((r) => typeof r[c] !== 'object' || r[c] === null));
-  const cell = (v: unknown) => (v === undefined || v === null ? '' : String(v));
-  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(width[i])).join('  ').trimEnd();
-  return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
-}
 
 export async function circuitsCommand(args: string[], io: Io = defaultIo): Promise<number> {
   let parsed;

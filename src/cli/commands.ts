@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.js';
 import { TOKEN_CREATE_USAGE } from './api-token.js';
 import { CIRCUITS_USAGE } from './circuits.js';
 import { CDRS_EXPORT_USAGE, CDRS_LIST_USAGE } from './cdrs.js';
+import { DECKS_USAGE } from './decks.js';
 import type { CliIo } from './routes.js';
 
 const CONFIG_NOTE = 'configuration: --config FILE or SSW_CONFIG; any key can be overridden with SSW__section__key=value';
@@ -40,6 +41,11 @@ export const COMMANDS: Command[] = [
     path: ['cdrs', 'export'],
     usage: CDRS_EXPORT_USAGE,
     run: async (args) => (await import('./cdrs.js')).cdrsExportCommand(args),
+  },
+  {
+    path: ['decks'],
+    usage: DECKS_USAGE,
+    run: async (args) => (await import('./decks.js')).decksCommand(args),
   },
   {
     path: ['start'],
@@ -130,6 +136,8 @@ commands:
   routes import CARRIER FILE.csv [--config FILE]
                                           validate and load a carrier's rate deck
   routes export [--config FILE]           print the active route table as CSV
+  decks list|show|import|diff|activate|rollback ...
+                                          rate deck versions on a running switch (admin API)
   api token create --name NAME --role read-only|operator|admin
                                           a new admin API token and its api.tokens entry
   decode HEX | --pcap FILE [--sctp-udp-port N] [--isup-variant ansi|itu]

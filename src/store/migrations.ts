@@ -85,4 +85,35 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'rate deck versions: every import with its validation report, and the activation history',
+    sql: `
+      CREATE TABLE lcr_deck_versions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        carrier TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        status TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        row_count INTEGER NOT NULL,
+        accepted INTEGER NOT NULL,
+        rejected INTEGER NOT NULL,
+        report TEXT NOT NULL,
+        file TEXT
+      );
+      CREATE INDEX lcr_deck_versions_carrier ON lcr_deck_versions (carrier, id);
+      CREATE TABLE lcr_deck_activations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        carrier TEXT NOT NULL,
+        version_id INTEGER NOT NULL REFERENCES lcr_deck_versions (id),
+        kind TEXT NOT NULL,
+        below INTEGER REFERENCES lcr_deck_activations (id),
+        activated_at TEXT NOT NULL,
+        activated_by TEXT NOT NULL
+      );
+      CREATE INDEX lcr_deck_activations_carrier ON lcr_deck_activations (carrier, id);
+    `,
+  },
 ];

@@ -16,6 +16,8 @@ import { CdrStore } from '../../src/store/cdr-store.js';
 import { apiConfigSchema } from '../../src/api/config.js';
 import { createToken, hashToken, ROLES, type Role } from '../../src/api/tokens.js';
 import { RoutingEngine } from '../../src/class4/routing/engine.js';
+import { DeckVersions } from '../../src/class4/routing/deck-versions.js';
+import { DeckVersionStore } from '../../src/store/deck-versions.js';
 
 export const TOKENS: Record<Role, string> = { 'read-only': createToken(), operator: createToken(), admin: createToken() };
 export const tokenEntries = ROLES.map((role) => ({ name: `${role}-user`, role, hash: hashToken(TOKENS[role]) }));
@@ -40,6 +42,7 @@ async function jsonPlugin(app: FastifyInstance): Promise<void> {
 export interface TestApi {
   app: FastifyInstance;
   engine: RoutingEngine;
+  versions: DeckVersions;
   dataDir: string;
   /** Every line the process logger wrote (JSON text). */
   lines: string[];
@@ -58,6 +61,8 @@ export interface TestApiOptions {
 export async function buildApi(opts: TestApiOptions = {}): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ssw-api-'));
   const engine = await RoutingEngine.load({}, { dataDir });
+  const db = openDatabase(join(dataDir, 'softswitch.sqlite'));
+  const versions = new DeckVersions({ engine, store: new DeckVersionStore(db), dataDir });
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
   const config = apiConfigSchema.parse({ ...(opts.tokens === false ? {} : { tokens: tokenEntries }), ...opts.api });
@@ -69,17 +74,20 @@ export async function buildApi(opts: TestApiOptions = {}): Promise<TestApi> {
     dataDir,
     logLevel: opts.logLevel,
     health: () => ({ store: true }),
-    plugins: [(a) => lcrRoutes(a, { engine, maxDeckBytes: config.limits.deckBytes }), (a) => cdrRoutes(a, { cdrs: new CdrStore(openDatabase(join(dataDir, 'cdrs.sqlite'))) }), jsonPlugin],
+    plugins: [(a) => lcrRoutes(a, { engine, maxDeckBytes: config.limits.deckBytes, versions }), (a) => cdrRoutes(a, { cdrs: new CdrStore(openDatabase(join(dataDir, 'cdrs.sqlite'))) }), jsonPlugin],
     ...opts.sources,
   });
   await app.ready();
   return {
     app,
     engine,
+    versions,
     dataDir,
     lines,
     async close() {
       await app.close();
+      await engine.close();
+      db.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -94,6 +102,7 @@ export function urlFor(url: string): string {
 /** A body the route accepts, with its content type. */
 export function bodyFor(method: string, url: string): { payload?: string; headers: Record<string, string> } {
   if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return { headers: {} };
+  if (url.endsWith('/activate') || url.endsWith('/rollback')) return { payload: '{}', headers: { 'content-type': 'application/json' } };
   if (url.startsWith('/api/v1/routes/decks/')) return { payload: 'prefix,interstate\n1212,0.004\n', headers: { 'content-type': 'text/csv' } };
   return { payload: JSON.stringify({ note: 'x' }), headers: { 'content-type': 'application/json' } };
 }

@@ -45,7 +45,7 @@ describe('audit log', () => {
         after: { rows: 2, bytes: deck.length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
       });
       expect((entries[0].before as { rows: number }).rows).toBeGreaterThan(2);
-      expect(entries[1]).toMatchObject({ status: 422, outcome: 'failed', after: { rejected: true, errorCount: 1, stoppedAtLine: 2 } });
+      expect(entries[1]).toMatchObject({ status: 422, outcome: 'failed', after: { rejected: true, errorCount: 1, version: expect.any(Number) } });
       expect(entries[2]).toMatchObject({ actor: 'operator-user', method: 'DELETE', route: '/api/v1/test/things/:id', params: { id: '42' }, status: 204 });
 
       const served = (await t.app.inject({ url: '/api/v1/audit', headers: bearer('admin') })).json().entries;

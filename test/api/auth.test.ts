@@ -11,7 +11,14 @@ import { silentLogger } from '../../src/util/log.js';
  * operator, and these exceptions. A new route gets the default for its method; a new admin or
  * public route must be added here, or this test fails.
  */
-const ADMIN = new Set(['POST /api/v1/routes/decks/:carrier', 'GET /api/v1/audit', 'HEAD /api/v1/audit']);
+const ADMIN = new Set([
+  'POST /api/v1/routes/decks/:carrier',
+  'POST /api/v1/routes/decks/:carrier/versions',
+  'POST /api/v1/routes/decks/versions/:id/activate',
+  'POST /api/v1/routes/decks/:carrier/rollback',
+  'GET /api/v1/audit',
+  'HEAD /api/v1/audit',
+]);
 const PUBLIC = new Set(['GET /healthz', 'HEAD /healthz']);
 
 function expectedAccess(method: string, url: string): Role | 'public' {

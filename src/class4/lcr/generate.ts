@@ -115,3 +115,62 @@ export function generateLookupMix(prefixes: string[], count: number, seed = 2): 
   }
   return out;
 }
+
+/** Valid NANP NPAs for synthetic decks: N in 2-9, no N11 service codes, no N9X (reserved for expansion). */
+function nanpNpas(): number[] {
+  const out: number[] = [];
+  for (let npa = 200; npa <= 999; npa++) if (npa % 100 !== 11 && Math.floor(npa / 10) % 10 !== 9) out.push(npa);
+  return out;
+}
+
+/** A 32-bit integer hash (so a block's carrier and rate do not depend on iteration order). */
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** How many NPA-NXX-X thousands blocks nanpBlockDeckLines can draw from (about 5.7 million). */
+export const NANP_BLOCKS = nanpNpas().length * 800 * 10;
+
+/**
+ * One carrier's NPA-NXX-X deck (1 + NPA + NXX + X prefixes, 8 digits) as CSV lines, drawn from
+ * `total` blocks spread evenly over every valid NPA-NXX and dealt to `carriers` carriers, so the
+ * carriers' decks together hold `total` distinct prefixes. `rateOffset` (micro-units) shifts
+ * every rate, to make a new version of the same decks.
+ */
+export function* nanpBlockDeckLines(carrier: number, carriers: number, total: number, seed = 1, rateOffset = 0): Generator<string> {
+  yield 'prefix,interstate,intrastate,indeterminate,effective';
+  const npas = nanpNpas();
+  const all = npas.length * 8000;
+  const want = Math.min(total, all);
+  let i = 0;
+  for (const npa of npas) {
+    for (let nxx = 200; nxx <= 999; nxx++) {
+      for (let x = 0; x < 10; x++, i++) {
+        if (Math.floor(((i + 1) * want) / all) === Math.floor((i * want) / all)) continue;
+        const h = mix32(i ^ Math.imul(seed, 0x9e3779b1));
+        if (h % carriers !== carrier) continue;
+        const base = 1000 + ((h >>> 8) % 89_000) + rateOffset;
+        yield `1${npa}${nxx}${x},${formatMicro(base)},${formatMicro(base + ((h >>> 3) % 5000))},${formatMicro(base + 5000)},2024-01-01`;
+      }
+    }
+  }
+}
+
+function formatMicro(micro: number): string {
+  return `0.${String(micro).padStart(6, '0')}`;
+}
+
+/** Called numbers in NANP blocks (about 90% inside the generated decks' coverage). */
+export function generateNanpNumbers(count: number, seed = 3): string[] {
+  const rnd = mulberry32(seed);
+  const npas = nanpNpas();
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const npa = npas[Math.floor(rnd() * npas.length)];
+    const nxx = 200 + Math.floor(rnd() * 800);
+    out.push(`1${npa}${nxx}${String(Math.floor(rnd() * 10000)).padStart(4, '0')}`);
+  }
+  return out;
+}

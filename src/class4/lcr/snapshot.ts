@@ -4,10 +4,10 @@
  * and a bad file yields an error value, never an exception or an out-of-range table.
  */
 import protobuf from 'protobufjs';
-import { fromNodes } from './trie.js';
+import { checkTrie, withDirect } from './trie.js';
 import type { RouteTable } from './table.js';
 
-export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION = 3;
 
 const root = protobuf.Root.fromJSON({
   nested: {
@@ -19,7 +19,7 @@ const root = protobuf.Root.fromJSON({
         carrierRows: { rule: 'repeated', type: 'uint32', id: 4 },
         nodeCount: { type: 'uint32', id: 5 },
         prefixCount: { type: 'uint32', id: 6 },
-        nodes: { type: 'bytes', id: 7 },
+        slots: { type: 'bytes', id: 7 },
         entryStart: { type: 'bytes', id: 8 },
         entryCarrier: { type: 'bytes', id: 9 },
         entryRow: { type: 'bytes', id: 10 },
@@ -28,7 +28,7 @@ const root = protobuf.Root.fromJSON({
         rowIntrastate: { type: 'bytes', id: 13 },
         rowIndeterminate: { type: 'bytes', id: 14 },
         rowEffective: { type: 'bytes', id: 15 },
-        values: { type: 'bytes', id: 16 },
+        inner: { type: 'bytes', id: 16 },
       },
     },
   },
@@ -42,7 +42,7 @@ interface SnapshotMessage {
   carrierRows: number[];
   nodeCount: number;
   prefixCount: number;
-  nodes: Uint8Array;
+  slots: Uint8Array;
   entryStart: Uint8Array;
   entryCarrier: Uint8Array;
   entryRow: Uint8Array;
@@ -51,7 +51,7 @@ interface SnapshotMessage {
   rowIntrastate: Uint8Array;
   rowIndeterminate: Uint8Array;
   rowEffective: Uint8Array;
-  values: Uint8Array;
+  inner: Uint8Array;
 }
 
 const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -64,7 +64,7 @@ export function encodeSnapshot(t: RouteTable, fingerprint: string): Uint8Array {
     carrierRows: t.carrierRows,
     nodeCount: t.trie.nodeCount,
     prefixCount: t.trie.prefixCount,
-    nodes: bytes(t.trie.nodes),
+    slots: bytes(t.trie.slots),
     entryStart: bytes(t.entryStart),
     entryCarrier: bytes(t.entryCarrier),
     entryRow: bytes(t.entryRow),
@@ -73,7 +73,7 @@ export function encodeSnapshot(t: RouteTable, fingerprint: string): Uint8Array {
     rowIntrastate: bytes(t.rowIntrastate),
     rowIndeterminate: bytes(t.rowIndeterminate),
     rowEffective: bytes(t.rowEffective),
-    values: bytes(t.trie.values),
+    inner: bytes(t.trie.inner),
   };
   return SnapshotType.encode(SnapshotType.fromObject(msg)).finish();
 }
@@ -95,8 +95,8 @@ export function decodeSnapshot(buf: Uint8Array): SnapshotDecode {
     return { ok: false, reason: `not a route table snapshot (${(e as Error).message})` };
   }
   if (m.version !== SNAPSHOT_VERSION) return { ok: false, reason: `snapshot version ${m.version}, expected ${SNAPSHOT_VERSION}` };
-  const nodes = typed(m.nodes, 4, (b) => new Int32Array(b));
-  const values = typed(m.values, 4, (b) => new Int32Array(b));
+  const slots = typed(m.slots, 4, (b) => new Int32Array(b));
+  const inner = typed(m.inner, 12, (b) => new Int32Array(b));
   const entryStart = typed(m.entryStart, 4, (b) => new Uint32Array(b));
   const entryCarrier = typed(m.entryCarrier, 2, (b) => new Uint16Array(b));
   const entryRow = typed(m.entryRow, 4, (b) => new Uint32Array(b));
@@ -105,23 +105,17 @@ export function decodeSnapshot(buf: Uint8Array): SnapshotDecode {
   const rowIntrastate = typed(m.rowIntrastate, 4, (b) => new Int32Array(b));
   const rowIndeterminate = typed(m.rowIndeterminate, 4, (b) => new Int32Array(b));
   const rowEffective = typed(m.rowEffective, 8, (b) => new Float64Array(b));
-  if (!nodes || !values || !entryStart || !entryCarrier || !entryRow || !entryRowCount || !rowInterstate || !rowIntrastate || !rowIndeterminate || !rowEffective)
+  if (!slots || !inner || !entryStart || !entryCarrier || !entryRow || !entryRowCount || !rowInterstate || !rowIntrastate || !rowIndeterminate || !rowEffective)
     return { ok: false, reason: 'an array field has a length that is not a whole number of elements' };
   const { nodeCount, prefixCount } = m;
   const rows = rowEffective.length;
   const entries = entryCarrier.length;
-  if (nodeCount < 1 || nodes.length !== nodeCount || values.length !== nodeCount) return { ok: false, reason: 'node array length does not match node count' };
+  if (nodeCount < 1 || slots.length !== nodeCount) return { ok: false, reason: 'node array length does not match node count' };
   if (entryStart.length !== prefixCount + 1 || entryRow.length !== entries || entryRowCount.length !== entries) return { ok: false, reason: 'entry arrays disagree in length' };
   if (rowInterstate.length !== rows || rowIntrastate.length !== rows || rowIndeterminate.length !== rows) return { ok: false, reason: 'rate arrays disagree in length' };
   if (m.carrierRows.length !== m.carriers.length) return { ok: false, reason: 'carrier row counts disagree with carriers' };
-  for (let i = 0; i < nodeCount; i++) {
-    const w = nodes[i];
-    const bitmap = w & 0x3ff;
-    let pop = 0;
-    for (let b = bitmap; b; b &= b - 1) pop++;
-    if (pop && ((w >>> 10) <= i || (w >>> 10) + pop > nodeCount)) return { ok: false, reason: `node ${i} points outside the trie` };
-    if (values[i] < -1 || values[i] >= prefixCount || (!pop && (w >>> 10) - 1 !== values[i])) return { ok: false, reason: `node ${i} holds an unknown prefix id` };
-  }
+  const bad = checkTrie(slots, inner, prefixCount);
+  if (bad) return { ok: false, reason: bad };
   for (let p = 0; p < prefixCount; p++) if (entryStart[p] > entryStart[p + 1]) return { ok: false, reason: 'entry index is not ascending' };
   if (entryStart[prefixCount] !== entries) return { ok: false, reason: 'entry index does not cover the entries' };
   for (let e = 0; e < entries; e++) {
@@ -132,7 +126,7 @@ export function decodeSnapshot(buf: Uint8Array): SnapshotDecode {
     ok: true,
     fingerprint: m.fingerprint,
     table: {
-      trie: fromNodes(nodes, values, prefixCount),
+      trie: withDirect(slots, inner, prefixCount),
       carriers: m.carriers,
       carrierRows: m.carrierRows,
       entryStart,

@@ -1,18 +1,19 @@
 /**
  * The routing engine: normalisation, blocking, LNP dip, jurisdiction, longest-prefix match over
  * the compiled table, candidate ordering, availability and route advance. Lookups are synchronous
- * and read one table reference, so a rebuild (which runs in slices between lookups) is swapped in
- * atomically and never blocks or fails a lookup.
+ * and read one table reference. Decks are read, validated and compiled in a worker thread
+ * (lcr/compiler.ts); the finished table arrives as transferred buffers and is swapped in with one
+ * assignment, so a reload never stalls or fails a lookup.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SoftswitchError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
-import { formatDate, formatRate, parseDeck, type DeckRowError, type DeckRows } from '../lcr/deck.js';
-import { decodeSnapshot, encodeSnapshot } from '../lcr/snapshot.js';
-import { buildTableAsync, extractDecks, rateOf, rowInEffect, tableSize, type RouteTable, type TableSize } from '../lcr/table.js';
+import { formatDate, formatRate, type DeckRowError } from '../lcr/deck.js';
+import { DeckCompiler, type LoadOutcome } from '../lcr/compiler.js';
+import type { DeckSource, LoadTimings, UploadLimits } from '../lcr/worker-protocol.js';
+import { rateOf, rowInEffect, tableSize, type RouteTable, type TableSize } from '../lcr/table.js';
 import { matchPath, walkPrefixes } from '../lcr/trie.js';
 import { blockedReason } from './blocked.js';
 import { routingConfigSchema, type CarrierConfig, type CustomerConfig, type RoutingConfig } from './config.js';
@@ -36,6 +37,8 @@ export interface EngineOptions {
   baseDir?: string;
   /** Uniform [0,1) source for weighted load sharing; Math.random by default. */
   random?: () => number;
+  /** The deck worker (one is started when absent). */
+  compiler?: DeckCompiler;
   /** Where lookups and reloads are counted (the switch's registry; default: one of the engine's own). */
   registry?: Registry;
 }
@@ -55,12 +58,15 @@ export interface EngineStats extends TableSize {
   carriers: Array<{ id: string; rows: number }>;
   loadedFrom: 'snapshot' | 'decks';
   lastBuildMs: number;
+  /** The last load or reload, measured in the deck worker. */
+  lastReload?: LoadTimings;
   reloads: number;
   lookups: number;
 }
 
 const COLUMN_NAMES = ['interstate', 'intrastate', 'indeterminate'] as const;
-const SNAPSHOT_FORMAT = 'lcr-1';
+/** An in-process import (CLI, tests) is not an upload: no caps. */
+const UNBOUNDED: UploadLimits = { maxBytes: Number.MAX_SAFE_INTEGER, maxRows: Number.MAX_SAFE_INTEGER, maxLineChars: Number.MAX_SAFE_INTEGER, junkAfterRows: Number.MAX_SAFE_INTEGER };
 
 export class RoutingEngine {
   private table: RouteTable;
@@ -74,35 +80,37 @@ export class RoutingEngine {
   private chain: Promise<unknown> = Promise.resolve();
   private loadedFrom: 'snapshot' | 'decks';
   private lastBuildMs: number;
+  private lastReload: LoadTimings | undefined;
   private reloads = 0;
   private lookups = 0;
   private readonly m: LcrMetrics;
-  /** Per carrier, the version (content hash) of the deck in the active table. */
+  /** Each carrier's active deck version: the first 16 hex digits of the SHA-256 of its file (rated CDRs carry it). */
   private readonly deckVersions = new Map<string, string>();
 
   private constructor(
     readonly config: RoutingConfig,
     private readonly opts: EngineOptions,
-    table: RouteTable,
+    readonly compiler: DeckCompiler,
+    loaded: Extract<LoadOutcome, { ok: true }>,
     private readonly lnp: ReadonlyMap<string, string>,
     private readonly states: ReadonlyMap<string, string>,
-    loadedFrom: 'snapshot' | 'decks',
-    buildMs: number,
   ) {
-    this.table = table;
     this.m = lcrMetrics(opts.registry ?? new Registry());
+    this.table = loaded.table;
+    this.lastReload = loaded.timings;
+    this.noteDecks(loaded.carriers);
     for (const c of config.carriers) this.carriers.set(c.id, c);
     for (const c of config.customers) this.customers.set(c.id, c);
     this.advanceQ850 = new Set(config.advance.q850);
     this.advanceSip = new Set(config.advance.sip);
     this.log = (opts.logger ?? silentLogger).child({ component: 'lcr' });
     this.random = opts.random ?? Math.random;
-    this.loadedFrom = loadedFrom;
-    this.lastBuildMs = buildMs;
+    this.loadedFrom = loaded.from;
+    this.lastBuildMs = loaded.timings.buildMs;
     this.publishSize();
   }
 
-  /** Loads the snapshot when it matches the current decks, else parses the decks, builds and writes a snapshot. */
+  /** Loads the snapshot when it matches the current decks, else parses the decks, builds and writes a snapshot (all in the deck worker). */
   static async load(input: unknown, options: EngineOptions): Promise<RoutingEngine> {
     const opts = { ...options, registry: options.registry ?? new Registry() };
     const parsed = routingConfigSchema.safeParse(input ?? {});
@@ -112,47 +120,38 @@ export class RoutingEngine {
     const base = opts.baseDir ?? REPO_ROOT;
     const lnp = await loadTable(cfg.lnp.file, base, parseLnp);
     const states = await loadTable(cfg.jurisdiction.stateTable, base, parseStateTable);
-    const texts = await readDecks(cfg, opts.dataDir, base);
-    const fingerprint = fingerprintOf(texts);
-    const snapPath = join(opts.dataDir, cfg.snapshot.file);
-    if (cfg.snapshot.enabled) {
-      const buf = await readFile(snapPath).catch(() => undefined);
-      if (buf) {
-        const snap = decodeSnapshot(buf);
-        if (snap.ok && snap.fingerprint === fingerprint) {
-          log.info({ snapshot: snapPath, prefixes: snap.table.trie.prefixCount }, 'route table loaded from snapshot');
-          return new RoutingEngine(cfg, opts, snap.table, lnp, states, 'snapshot', 0).noteDecks(texts);
-        }
-        log.warn({ snapshot: snapPath, reason: snap.ok ? 'decks changed since it was written' : snap.reason }, 'route table snapshot not used; rebuilding');
-      }
+    const compiler = opts.compiler ?? new DeckCompiler();
+    let out: LoadOutcome;
+    try {
+      out = await compiler.load(deckSources(cfg, opts.dataDir, base), snapshotOf(cfg, opts.dataDir, true));
+    } catch (err) {
+      if (!opts.compiler) await compiler.close();
+      throw err;
     }
-    const decks: DeckRows[] = [];
-    const problems: string[] = [];
-    for (const { carrier, path, text } of texts) {
-      const r = parseDeck(carrier, text);
-      if (r.ok) decks.push(r.deck);
-      else problems.push(...r.errors.slice(0, 20).map((e) => `${path}:${e.line}: ${e.message}`));
+    if (!out.ok) {
+      if (!opts.compiler) await compiler.close();
+      const problems = out.carriers.filter((c) => !c.ok).flatMap((c) => c.errors.slice(0, 20).map((e) => `${c.path}:${e.line}: ${e.message}`));
+      throw new SoftswitchError('SSW_ERR_RATE_DECK_INVALID', problems.join('; '));
     }
-    if (problems.length) throw new SoftswitchError('SSW_ERR_RATE_DECK_INVALID', problems.join('; '));
-    const t0 = performance.now();
-    const table = await buildTableAsync(decks);
-    const ms = performance.now() - t0;
+    if (out.snapshotError) log.warn({ reason: out.snapshotError }, 'route table snapshot not written; the next start rebuilds from the decks');
     lcrMetrics(opts.registry).lcrReloadsTotal.inc({ result: 'ok' });
-    lcrMetrics(opts.registry).lcrReloadSeconds.observe(ms / 1000);
-    const engine = new RoutingEngine(cfg, opts, table, lnp, states, 'decks', ms).noteDecks(texts);
-    if (cfg.snapshot.enabled) await engine.writeSnapshot(fingerprint);
-    log.info({ prefixes: table.trie.prefixCount, buildMs: Math.round(ms) }, 'route table built from rate decks');
-    return engine;
+    lcrMetrics(opts.registry).lcrReloadSeconds.observe(out.timings.totalMs / 1000);
+    log.info({ prefixes: out.table.trie.prefixCount, from: out.from, ...roundTimings(out.timings) }, out.from === 'snapshot' ? 'route table loaded from snapshot' : 'route table built from rate decks');
+    return new RoutingEngine(cfg, opts, compiler, out, lnp, states);
   }
 
-  /** The version of a carrier's rate deck in the active table (what CDRs are rated with). */
+  /** The version of a carrier's active deck (CDRs are rated with it). */
   deckVersion(carrier: string): string | undefined {
     return this.deckVersions.get(carrier);
   }
 
-  private noteDecks(texts: DeckText[]): this {
-    for (const t of texts) this.deckVersions.set(t.carrier, deckVersionOf(t.text));
-    return this;
+  private noteDecks(carriers: ReadonlyArray<{ carrier: string; sha256?: string }>): void {
+    for (const c of carriers) if (c.sha256) this.deckVersions.set(c.carrier, c.sha256.slice(0, 16));
+  }
+
+  /** Stops the deck worker (lookups keep working on the active table). */
+  close(): Promise<void> {
+    return this.compiler.close();
   }
 
   /** Plug in destination availability (M3UA DUNA/DAVA, gateway health): false skips the trunk group. */
@@ -318,69 +317,66 @@ export class RoutingEngine {
 
   /** Replaces one carrier's deck: all-or-nothing; the previous table stays active on any error. */
   importDeck(carrierId: string, csvText: string): Promise<ImportResult> {
-    const run = this.chain.then(() => this.doImport(carrierId, csvText));
+    return this.serial(() => this.doImport(carrierId, csvText));
+  }
+
+  /** Runs `job` after every change queued before it (imports, reloads, activations). */
+  serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(job);
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /** Where a carrier's active deck lives under the data directory (an activated version is copied here). */
+  activeDeckPath(carrierId: string): string {
+    return overridePath(this.opts.dataDir, carrierId);
   }
 
   private async doImport(carrierId: string, csvText: string): Promise<ImportResult> {
     if (!this.carriers.has(carrierId)) throw new SoftswitchError('SSW_ERR_UNKNOWN_CARRIER', carrierId);
-    const parsed = parseDeck(carrierId, csvText);
-    if (!parsed.ok) {
-      this.m.lcrReloadsTotal.inc({ result: 'rejected' });
-      this.log.warn({ carrier: carrierId, errorCount: parsed.errorCount }, 'rate deck rejected');
-      return { ok: false, carrier: carrierId, errors: parsed.errors, errorCount: parsed.errorCount, rowCount: parsed.rowCount };
-    }
-    const t0 = performance.now();
-    await this.rebuild((existing) => this.config.carriers.map((c) => (c.id === carrierId ? parsed.deck : (existing.get(c.id) ?? emptyDeck(c.id)))));
-    const buildMs = performance.now() - t0;
-    this.deckVersions.set(carrierId, deckVersionOf(csvText));
-    const deckFile = overridePath(this.opts.dataDir, carrierId);
+    const deckFile = this.activeDeckPath(carrierId);
+    const staged = `${deckFile}.${process.pid}.staged`;
     await mkdir(dirname(deckFile), { recursive: true });
-    await writeAtomic(deckFile, csvText);
-    if (this.config.snapshot.enabled) await this.writeSnapshot(fingerprintOf(await readDecks(this.config, this.opts.dataDir, this.opts.baseDir ?? REPO_ROOT)));
-    this.log.info({ carrier: carrierId, rows: parsed.deck.count, buildMs: Math.round(buildMs) }, 'rate deck imported');
-    return { ok: true, carrier: carrierId, rows: parsed.deck.count, prefixes: this.table.trie.prefixCount, buildMs };
+    const session = await this.compiler.upload(carrierId, staged, UNBOUNDED);
+    await session.push(Buffer.from(csvText, 'utf8'));
+    const report = await session.end();
+    if (!report.valid) {
+      this.m.lcrReloadsTotal.inc({ result: 'rejected' });
+      this.log.warn({ carrier: carrierId, errorCount: report.rejected }, 'rate deck rejected');
+      return { ok: false, carrier: carrierId, errors: report.errors, errorCount: report.rejected, rowCount: report.rowCount };
+    }
+    await rename(staged, deckFile);
+    const results = await this.reloadNow();
+    const mine = results.find((r) => r.carrier === carrierId);
+    if (!mine?.ok) return mine ?? { ok: false, carrier: carrierId, errors: [], errorCount: 0, rowCount: 0 };
+    this.log.info({ carrier: carrierId, rows: report.accepted, buildMs: Math.round(this.lastBuildMs) }, 'rate deck imported');
+    return { ok: true, carrier: carrierId, rows: report.accepted, prefixes: this.table.trie.prefixCount, buildMs: this.lastBuildMs };
   }
 
-  /** Rebuilds from the current table with the decks `change` returns, then swaps it in. */
-  private async rebuild(change: (existing: Map<string, DeckRows>) => DeckRows[]): Promise<void> {
-    const existing = new Map(extractDecks(this.table).map((d) => [d.carrier, d]));
-    const t0 = performance.now();
-    const next = await buildTableAsync(change(existing));
-    this.lastBuildMs = performance.now() - t0;
-    this.m.lcrReloadSeconds.observe(this.lastBuildMs / 1000);
-    this.table = next;
-    this.loadedFrom = 'decks';
+  /** Re-reads every deck file and rebuilds in the worker (all-or-nothing), then swaps the table in. */
+  reload(): Promise<ImportResult[]> {
+    return this.serial(() => this.reloadNow());
+  }
+
+  /** reload() for a caller already inside serial(). */
+  async reloadNow(): Promise<ImportResult[]> {
+    const out = await this.compiler.load(deckSources(this.config, this.opts.dataDir, this.opts.baseDir ?? REPO_ROOT), snapshotOf(this.config, this.opts.dataDir, true));
+    if (!out.ok) {
+      this.m.lcrReloadsTotal.inc({ result: 'rejected' });
+      return out.carriers.map((c) => (c.ok ? { ok: true, carrier: c.carrier, rows: c.rows, prefixes: 0, buildMs: 0 } : { ok: false, carrier: c.carrier, errors: c.errors, errorCount: c.errorCount, rowCount: c.rowCount }));
+    }
+    this.table = out.table;
+    this.loadedFrom = out.from;
+    this.lastBuildMs = out.timings.buildMs;
+    this.lastReload = out.timings;
     this.reloads++;
     this.m.lcrReloadsTotal.inc({ result: 'ok' });
+    this.m.lcrReloadSeconds.observe(out.timings.totalMs / 1000);
+    this.noteDecks(out.carriers);
     this.publishSize();
-  }
-
-  /** Re-reads every deck file and rebuilds (all-or-nothing). */
-  reload(): Promise<ImportResult[]> {
-    const run = this.chain.then(async () => {
-      const texts = await readDecks(this.config, this.opts.dataDir, this.opts.baseDir ?? REPO_ROOT);
-      const results: ImportResult[] = [];
-      const decks: DeckRows[] = [];
-      for (const { carrier, text } of texts) {
-        const r = parseDeck(carrier, text);
-        if (r.ok) {
-          decks.push(r.deck);
-          results.push({ ok: true, carrier, rows: r.deck.count, prefixes: 0, buildMs: 0 });
-        } else results.push({ ok: false, carrier, errors: r.errors, errorCount: r.errorCount, rowCount: r.rowCount });
-      }
-      if (results.some((r) => !r.ok)) {
-        this.m.lcrReloadsTotal.inc({ result: 'rejected' });
-        return results;
-      }
-      await this.rebuild(() => decks);
-      this.noteDecks(texts);
-      if (this.config.snapshot.enabled) await this.writeSnapshot(fingerprintOf(texts));
-      return results.map((r) => ({ ...r, prefixes: this.table.trie.prefixCount, buildMs: this.lastBuildMs }));
-    });
-    this.chain = run.catch(() => undefined);
-    return run;
+    if (out.snapshotError) this.log.warn({ reason: out.snapshotError }, 'route table snapshot not written; the next start rebuilds from the decks');
+    this.log.info({ prefixes: out.table.trie.prefixCount, from: out.from, ...roundTimings(out.timings) }, 'route table reloaded');
+    return out.carriers.map((c) => ({ ok: true, carrier: c.carrier, rows: c.rows, prefixes: this.table.trie.prefixCount, buildMs: this.lastBuildMs }));
   }
 
   /** The active table as one CSV: carrier,prefix,interstate,intrastate,indeterminate,effective. */
@@ -407,6 +403,7 @@ export class RoutingEngine {
       carriers: this.table.carriers.map((id, i) => ({ id, rows: this.table.carrierRows[i] })),
       loadedFrom: this.loadedFrom,
       lastBuildMs: this.lastBuildMs,
+      ...(this.lastReload ? { lastReload: this.lastReload } : {}),
       reloads: this.reloads,
       lookups: this.lookups,
     };
@@ -419,64 +416,23 @@ export class RoutingEngine {
     this.m.lcrBuildSeconds.set(this.lastBuildMs / 1000);
   }
 
-  private async writeSnapshot(fingerprint: string): Promise<void> {
-    const path = join(this.opts.dataDir, this.config.snapshot.file);
-    try {
-      await mkdir(dirname(path), { recursive: true });
-      await writeAtomic(path, encodeSnapshot(this.table, fingerprint));
-    } catch (err) {
-      this.log.warn({ err, snapshot: path }, 'route table snapshot not written; the next start rebuilds from the decks');
-    }
-  }
-}
-
-function emptyDeck(carrier: string): DeckRows {
-  return { carrier, count: 0, prefixes: [], interstate: new Int32Array(0), intrastate: new Int32Array(0), indeterminate: new Int32Array(0), effective: new Float64Array(0) };
 }
 
 function overridePath(dataDir: string, carrier: string): string {
   return join(dataDir, 'lcr', 'decks', `${encodeURIComponent(carrier)}.csv`);
 }
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+/** Each carrier's deck: an imported (or activated) copy under the data dir wins over the configured file. */
+function deckSources(cfg: RoutingConfig, dataDir: string, base: string): DeckSource[] {
+  return cfg.carriers.map((c) => ({ carrier: c.id, paths: [overridePath(dataDir, c.id), resolve(base, c.deck)] }));
 }
 
-interface DeckText {
-  carrier: string;
-  path: string;
-  text: string;
+function snapshotOf(cfg: RoutingConfig, dataDir: string, useExisting: boolean): { path: string; useExisting: boolean } | undefined {
+  return cfg.snapshot.enabled ? { path: join(dataDir, cfg.snapshot.file), useExisting } : undefined;
 }
 
-/** Each carrier's deck: an imported copy under the data dir wins over the configured file. */
-async function readDecks(cfg: RoutingConfig, dataDir: string, base: string): Promise<DeckText[]> {
-  const out: DeckText[] = [];
-  for (const c of cfg.carriers) {
-    const imported = overridePath(dataDir, c.id);
-    const configured = resolve(base, c.deck);
-    let text = await readFile(imported, 'utf8').catch(() => undefined);
-    let path = imported;
-    if (text === undefined) {
-      path = configured;
-      text = await readFile(configured, 'utf8').catch(() => undefined);
-    }
-    if (text === undefined) throw new SoftswitchError('SSW_ERR_RATE_DECK_INVALID', `${configured}: cannot be read (carrier ${c.id})`);
-    out.push({ carrier: c.id, path, text });
-  }
-  return out;
-}
-
-/** A deck's version: the first 16 hex digits of the SHA-256 of its text. */
-function deckVersionOf(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
-
-function fingerprintOf(texts: DeckText[]): string {
-  const h = createHash('sha256').update(SNAPSHOT_FORMAT);
-  for (const t of texts) h.update('\0' + t.carrier + '\0').update(t.text);
-  return h.digest('hex');
+function roundTimings(t: LoadTimings): Record<string, number> {
+  return { parseMs: Math.round(t.parseMs), buildMs: Math.round(t.buildMs), snapshotMs: Math.round(t.snapshotMs), totalMs: Math.round(t.totalMs) };
 }
 
 async function loadTable(file: string | undefined, base: string, parse: typeof parseLnp): Promise<Map<string, string>> {

@@ -11,7 +11,7 @@ export const lcrMetrics = perRegistry((registry: Registry) => {
     lcrBuildSeconds: gauge('softswitch_lcr_build_seconds', 'Duration of the last route table build'),
     lcrReloadSeconds: new Histogram({
       name: 'softswitch_lcr_reload_seconds',
-      help: 'Route table builds from rate decks (start, import, reload): time to build the compiled table',
+      help: 'Route table reloads in the deck worker (start, import, reload, activation): read, validate, build and snapshot',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers: [registry],
     }),

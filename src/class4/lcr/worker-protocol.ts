@@ -1,0 +1,135 @@
+/**
+ * Messages between the routing engine and its deck worker (deck-worker.ts). A compiled table
+ * crosses as transferred ArrayBuffers (moved, not copied), so taking delivery of a
+ * five-million-prefix table costs the event loop the same as a ten-prefix one.
+ */
+import type { DeckRowError } from './deck.js';
+import type { DeckDiff } from './diff.js';
+import type { RouteTable } from './table.js';
+
+/** One carrier's deck: the first of `paths` that exists. */
+export interface DeckSource {
+  carrier: string;
+  paths: string[];
+}
+
+export interface CarrierParse {
+  carrier: string;
+  path: string;
+  /** SHA-256 (hex) of the deck file's bytes, when it was read. */
+  sha256?: string;
+  ok: boolean;
+  rows: number;
+  errors: DeckRowError[];
+  errorCount: number;
+  rowCount: number;
+}
+
+export interface UploadLimits {
+  maxBytes: number;
+  maxRows: number;
+  maxLineChars: number;
+  junkAfterRows: number;
+}
+
+/** What an upload was found to be: counts, the first bad rows, and where reading stopped if it did. */
+export interface ValidationReport {
+  carrier: string;
+  valid: boolean;
+  bytes: number;
+  sha256: string;
+  rowCount: number;
+  accepted: number;
+  rejected: number;
+  errors: DeckRowError[];
+  /** Present when the upload was refused while streaming: the counts cover the lines up to it. */
+  stoppedAtLine?: number;
+  stopReason?: string;
+  /** Why it was refused while streaming: not text at all, over the byte cap, or rows that are not a deck. */
+  refusal?: 'media-type' | 'too-large' | 'invalid';
+}
+
+export type WorkerRequest =
+  | { op: 'load'; id: number; decks: DeckSource[]; snapshot?: { path: string; useExisting: boolean } }
+  | { op: 'upload-begin'; id: number; carrier: string; file: string; limits: UploadLimits }
+  | { op: 'upload-chunk'; id: number; chunk: Uint8Array }
+  | { op: 'upload-end'; id: number }
+  | { op: 'upload-abort'; id: number }
+  | { op: 'diff'; id: number; from: { carrier: string; path: string }; to: { carrier: string; path: string }; limit: number };
+
+export interface PackedTable {
+  slots: Int32Array;
+  inner: Int32Array;
+  direct: Int32Array;
+  directDigits: number;
+  prefixCount: number;
+  carriers: string[];
+  carrierRows: number[];
+  entryStart: Uint32Array;
+  entryCarrier: Uint16Array;
+  entryRow: Uint32Array;
+  entryRowCount: Uint16Array;
+  rowInterstate: Int32Array;
+  rowIntrastate: Int32Array;
+  rowIndeterminate: Int32Array;
+  rowEffective: Float64Array;
+}
+
+export interface LoadTimings {
+  /** Reading and validating the deck files that changed since the last build. */
+  parseMs: number;
+  /** From parsed rows to the compiled table (0 when it came from the snapshot). */
+  buildMs: number;
+  snapshotMs: number;
+  totalMs: number;
+  /** CPU time of the worker thread for the parse and the build (-1 where the OS does not say): wall time on a busy host includes waiting for a core. */
+  parseCpuMs: number;
+  buildCpuMs: number;
+}
+
+export type WorkerReply =
+  | { id: number; op: 'load'; ok: true; table: PackedTable; from: 'snapshot' | 'decks'; fingerprint: string; carriers: CarrierParse[]; timings: LoadTimings; snapshotError?: string }
+  | { id: number; op: 'load'; ok: false; carriers: CarrierParse[]; error?: string }
+  | { id: number; op: 'upload-ack'; stop?: ValidationReport }
+  | { id: number; op: 'upload-end'; report: ValidationReport }
+  | { id: number; op: 'diff'; diff: DeckDiff }
+  | { id: number; op: 'error'; message: string; code?: string };
+
+export function packTable(t: RouteTable): { table: PackedTable; transfer: ArrayBuffer[] } {
+  const table: PackedTable = {
+    slots: t.trie.slots,
+    inner: t.trie.inner,
+    direct: t.trie.direct,
+    directDigits: t.trie.directDigits,
+    prefixCount: t.trie.prefixCount,
+    carriers: t.carriers,
+    carrierRows: t.carrierRows,
+    entryStart: t.entryStart,
+    entryCarrier: t.entryCarrier,
+    entryRow: t.entryRow,
+    entryRowCount: t.entryRowCount,
+    rowInterstate: t.rowInterstate,
+    rowIntrastate: t.rowIntrastate,
+    rowIndeterminate: t.rowIndeterminate,
+    rowEffective: t.rowEffective,
+  };
+  const buffers = new Set<ArrayBuffer>();
+  for (const v of Object.values(table)) if (ArrayBuffer.isView(v)) buffers.add(v.buffer as ArrayBuffer);
+  return { table, transfer: [...buffers] };
+}
+
+export function unpackTable(p: PackedTable): RouteTable {
+  return {
+    trie: { slots: p.slots, inner: p.inner, direct: p.direct, directDigits: p.directDigits, prefixCount: p.prefixCount, nodeCount: p.slots.length, innerCount: p.inner.length / 3 },
+    carriers: p.carriers,
+    carrierRows: p.carrierRows,
+    entryStart: p.entryStart,
+    entryCarrier: p.entryCarrier,
+    entryRow: p.entryRow,
+    entryRowCount: p.entryRowCount,
+    rowInterstate: p.rowInterstate,
+    rowIntrastate: p.rowIntrastate,
+    rowIndeterminate: p.rowIndeterminate,
+    rowEffective: p.rowEffective,
+  };
+}
