@@ -3,15 +3,13 @@
  * gateway control, SIP, call handling and the admin API. `stop()` drains calls and closes
  * everything in order. The lab profile (src/app/lab) wraps it; nothing here imports the lab.
  */
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { TrunkGroupConfig } from '../class4/trunks/config.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
-import { openDatabase } from '../store/database.js';
-import { CdrStore } from '../store/cdr-store.js';
-import { SqliteCallJournal } from '../store/call-journal.js';
+import { openStore } from '../store/open.js';
+import type { CdrRepository, SwitchStore } from '../store/store.js';
 import { reportStateOf } from './state-metrics.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
@@ -59,7 +57,8 @@ export interface SoftswitchHandle {
   sipPort: number;
   sip: SignallingPort;
   calls: CallManager;
-  cdrs: CdrStore;
+  cdrs: CdrRepository;
+  store: SwitchStore;
   isup: IsupService;
   link: AspTransferLink;
   routing: RoutingEngine;
@@ -101,22 +100,21 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     }
   };
   try {
-    const db = openDatabase(join(config.dataDir, 'softswitch.sqlite'));
-    const cdrs = new CdrStore(db);
-    // Calls that were up when the last run died: interrupted CDRs now, their circuits reset once SS7 is up.
-    const journal = new SqliteCallJournal(db);
-    const interrupted = journal.recover(new Date(clock.now()));
-    for (const cdr of interrupted) cdrs.insert(cdr);
+    const store = await openStore(config.store, { dataDir: config.dataDir, node: config.node.name, logger });
+    const { cdrs, journal } = store;
+    // Calls that were up when this node's last run died: interrupted CDRs now (each written with the
+    // removal of its journal record), their circuits reset once SS7 is up.
+    const interrupted = await journal.recover(new Date(clock.now()));
+    for (const cdr of interrupted) cdrs.write(cdr);
+    await cdrs.flush();
     // Their circuits are among those reset (GRS) when the link comes up (resetOnLinkUp below).
     if (interrupted.length > 0) logger.warn({ calls: interrupted.length }, 'calls were up when the switch last stopped without a clean shutdown; recorded as interrupted CDRs, their circuits will be reset');
-    journal.heartbeat(new Date(clock.now()));
-    const heartbeat = setInterval(() => journal.heartbeat(new Date(clock.now())), 5000);
+    const beat = () => journal.heartbeat(new Date(clock.now())).catch((err: Error) => logger.warn({ err: err.message }, 'store heartbeat not written (check the database)'));
+    await beat();
+    const heartbeat = setInterval(beat, 5000);
     heartbeat.unref();
     cleanup.push(() => clearInterval(heartbeat));
-    cleanup.push(() => {
-      cdrs.flush();
-      db.close();
-    });
+    cleanup.push(() => store.close());
 
     const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger });
 
@@ -260,7 +258,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
     const fraud = new FraudGuard(config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), config.fraud, clock, logger.child({ component: 'fraud' }));
-    fraud.seed(cdrs.ratedSince(new Date(clock.now() - 24 * 3_600_000).toISOString()));
+    fraud.seed(await cdrs.ratedSince(new Date(clock.now() - 24 * 3_600_000).toISOString()));
     const fraudMetrics = setInterval(() => fraud.updateMetrics(), 10_000);
     fraudMetrics.unref();
     cleanup.push(() => clearInterval(fraudMetrics));
@@ -351,6 +349,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       sip,
       calls,
       cdrs,
+      store,
       isup,
       link,
       routing,

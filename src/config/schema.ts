@@ -11,6 +11,7 @@ import { fraudConfigSchema } from '../class4/admission/fraud.js';
 import { apiConfigSchema } from '../api/config.js';
 import { h248ConfigSchema } from '../mgcp/h248/config.js';
 import { class5ConfigSchema } from '../class5/config.js';
+import { storeConfigSchema } from '../store/config.js';
 
 /**
  * The switch's configuration: one YAML/JSON file validated here. Each area owns its section's
@@ -22,6 +23,8 @@ import { class5ConfigSchema } from '../class5/config.js';
 export const configSchema = z.object({
   node: z.object({ name: z.string().default('ssw-lab-1') }).default({}),
   dataDir: z.string().default('./data'),
+  /** CDRs and the open-calls journal: embedded SQLite (one node) or a shared PostgreSQL (src/store/config.ts). */
+  store: storeConfigSchema.default({ kind: 'sqlite' }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   lab: labConfigSchema.default({}),
   /** Admin API: address, tokens, TLS, body limits, audit log (src/api/config.ts). */

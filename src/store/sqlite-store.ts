@@ -1,0 +1,20 @@
+/** The embedded store (one node): SQLite file with CDRs and the open-calls journal. */
+import { openDatabase } from './database.js';
+import { CdrStore } from './cdr-store.js';
+import { SqliteCallJournal } from './call-journal.js';
+import type { SwitchStore } from './store.js';
+
+export function openSqliteStore(path: string): SwitchStore & { cdrs: CdrStore } {
+  const db = openDatabase(path);
+  const cdrs = new CdrStore(db);
+  const journal = new SqliteCallJournal(db);
+  return {
+    kind: 'sqlite',
+    cdrs,
+    journal,
+    async close() {
+      cdrs.commit();
+      db.close();
+    },
+  };
+}
