@@ -11,6 +11,8 @@ import type { Logger } from '../util/log.js';
 import { openStore } from '../store/open.js';
 import type { CdrRepository, SwitchStore } from '../store/store.js';
 import { reportStateOf } from './state-metrics.js';
+import { RedisClusterState } from '../cluster/redis-state.js';
+import { SharedRegistrations } from '../cluster/registrations.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
@@ -115,6 +117,19 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     heartbeat.unref();
     cleanup.push(() => clearInterval(heartbeat));
     cleanup.push(() => store.close());
+
+    // --- Cluster-wide state (Redis): per-customer call counts, rate shares, registrations.
+    let cluster: RedisClusterState | undefined;
+    if (config.cluster.redis) {
+      try {
+        cluster = await RedisClusterState.connect(config.cluster.redis, config.node.name, logger);
+      } catch (err) {
+        throw new SoftswitchError('SSW_ERR_CLUSTER_REDIS', `${config.cluster.redis.url.replace(/\/\/[^@/]*@/, '//***@')}: ${(err as Error).message}`, { cause: err });
+      }
+      const c = cluster;
+      cleanup.push(() => c.close());
+      logger.info({ node: config.node.name, liveNodes: c.liveNodes }, 'cluster state shared through Redis');
+    }
 
     const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger });
 
@@ -252,17 +267,23 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     cleanup.push(() => sip.close());
 
     // --- Class 5: tenants' extensions register here with digest authentication (src/class5).
-    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger }) : undefined;
+    const sharedRegistrations = cluster && new SharedRegistrations(cluster.redis, config.cluster.redis!.keyPrefix, config.node.name, logger.child({ component: 'cluster' }));
+    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger, onRegistrationChange: sharedRegistrations?.changed }) : undefined;
     if (class5) cleanup.push(() => class5.close());
+    if (class5 && sharedRegistrations) {
+      cleanup.push(() => sharedRegistrations.close());
+      const loaded = await sharedRegistrations.attach(class5.registrar);
+      logger.info({ aors: loaded }, 'registrations loaded from the cluster');
+    }
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
-    const fraud = new FraudGuard(config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), config.fraud, clock, logger.child({ component: 'fraud' }));
+    const fraud = new FraudGuard(config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), config.fraud, clock, logger.child({ component: 'fraud' }), cluster && (() => cluster!.rateShare()));
     fraud.seed(await cdrs.ratedSince(new Date(clock.now() - 24 * 3_600_000).toISOString()));
     const fraudMetrics = setInterval(() => fraud.updateMetrics(), 10_000);
     fraudMetrics.unref();
     cleanup.push(() => clearInterval(fraudMetrics));
-    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal });
+    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal }, clock, cluster?.counts);
     const isupLegs: IsupLegDeps = {
       isup,
       bearer,

@@ -4,7 +4,7 @@ import type { Logger } from '../util/log.js';
 import type { SignallingPort } from '../sip/port.js';
 import type { Class5Config } from './config.js';
 import { DigestAuthenticator } from './digest-auth.js';
-import { Registrar } from './registrar.js';
+import { Registrar, type RegistrarOptions } from './registrar.js';
 import { RegistrarService } from './registrar-service.js';
 import { TenantDirectory } from './tenants.js';
 
@@ -22,7 +22,7 @@ export interface Class5 {
  */
 export const SUBSCRIBER_METHODS: ReadonlySet<string> = new Set(['REGISTER', 'INVITE']);
 
-export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger }): Class5 {
+export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger; onRegistrationChange?: RegistrarOptions['onChange'] }): Class5 {
   const tenants = new TenantDirectory(config);
   const auth = new DigestAuthenticator({
     clock: deps.clock,
@@ -33,7 +33,7 @@ export function startClass5(config: Class5Config, deps: { sip: SignallingPort; c
     blockMs: config.auth.blockS * 1000,
     algorithms: config.auth.algorithms,
   });
-  const registrar = new Registrar({ clock: deps.clock, ...config.registration });
+  const registrar = new Registrar({ clock: deps.clock, ...config.registration, onChange: deps.onRegistrationChange });
   const service = new RegistrarService({ sip: deps.sip, tenants, registrar, auth, logger: deps.logger });
   service.listen();
   return { tenants, registrar, auth, service, close: () => registrar.close() };

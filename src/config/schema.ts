@@ -12,6 +12,7 @@ import { apiConfigSchema } from '../api/config.js';
 import { h248ConfigSchema } from '../mgcp/h248/config.js';
 import { class5ConfigSchema } from '../class5/config.js';
 import { storeConfigSchema } from '../store/config.js';
+import { clusterConfigSchema } from '../cluster/config.js';
 
 /**
  * The switch's configuration: one YAML/JSON file validated here. Each area owns its section's
@@ -25,6 +26,8 @@ export const configSchema = z.object({
   dataDir: z.string().default('./data'),
   /** CDRs and the open-calls journal: embedded SQLite (one node) or a shared PostgreSQL (src/store/config.ts). */
   store: storeConfigSchema.default({ kind: 'sqlite' }),
+  /** State shared by several nodes through Redis: call counts, rate-limit shares, registrations (src/cluster/config.ts). */
+  cluster: clusterConfigSchema.default({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   lab: labConfigSchema.default({}),
   /** Admin API: address, tokens, TLS, body limits, audit log (src/api/config.ts). */

@@ -28,6 +28,7 @@ export async function startRedis(): Promise<RedisServer> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited: ${log}`);
     const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => undefined);
     try {
       await r.connect();
       await r.ping();
