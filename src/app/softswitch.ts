@@ -13,6 +13,7 @@ import type { CdrRepository, SwitchStore } from '../store/store.js';
 import { reportStateOf } from './state-metrics.js';
 import { RedisClusterState } from '../cluster/redis-state.js';
 import { SharedRegistrations } from '../cluster/registrations.js';
+import { ownTrunkGroups } from '../cluster/cic-ranges.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
@@ -102,6 +103,8 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     }
   };
   try {
+    // A node of a cluster works only its own CIC ranges (cluster.nodes).
+    config = { ...config, trunkGroups: ownTrunkGroups(config.trunkGroups, config.cluster.nodes, config.node.name) };
     const store = await openStore(config.store, { dataDir: config.dataDir, node: config.node.name, logger });
     const { cdrs, journal } = store;
     // Calls that were up when this node's last run died: interrupted CDRs now (each written with the

@@ -6,7 +6,19 @@
  */
 import { z } from 'zod';
 
+const cicRange = z.object({
+  trunkGroup: z.string(),
+  first: z.number().int().min(0).max(16383),
+  count: z.number().int().min(1).max(16384),
+});
+
 export const clusterConfigSchema = z.object({
+  /**
+   * The nodes of the cluster and the circuits each owns: every node is an ASP of the same AS
+   * (loadshare) with the same point code, and works only the CICs listed here for it; the SG
+   * sends each circuit's messages to its owner. One file can serve every node (node.name picks).
+   */
+  nodes: z.array(z.object({ name: z.string().min(1), cics: z.array(cicRange).min(1) })).default([]),
   redis: z
     .object({
       /** redis://[:password@]host:port[/db] */
