@@ -28,7 +28,16 @@ export interface ClusterPlan {
   tandemFile: string;
 }
 
-export async function planCluster(opts: { dir: string; pgUrl?: string; redisUrl?: string; nodes: Array<{ name: string; cics: { first: number; count: number } }>; answerDelayMs?: number; logLevel?: string }): Promise<ClusterPlan> {
+export async function planCluster(opts: {
+  dir: string;
+  pgUrl?: string;
+  redisUrl?: string;
+  nodes: Array<{ name: string; cics: { first: number; count: number } }>;
+  answerDelayMs?: number;
+  logLevel?: string;
+  /** Extra lines for every node's file (e.g. overload or SIP limits for a benchmark). */
+  nodeExtra?: string[];
+}): Promise<ClusterPlan> {
   const token = createToken();
   const nodes: ClusterNodePlan[] = [];
   for (const n of opts.nodes) {
@@ -41,7 +50,7 @@ export async function planCluster(opts: { dir: string; pgUrl?: string; redisUrl?
     `cluster: { ${opts.redisUrl ? `redis: { url: "${opts.redisUrl}", nodeTtlS: 3, refreshMs: 200 }, ` : ''}nodes: ${clusterNodes} }`,
     'mgcp: { localPort: 0, gateways: [] }',
     'didHealth: { probeIntervalMs: 0 }',
-    'trunkGroups: [{ id: tg-ilec, dpc: 2-2-2, cics: { first: 1, count: 24 } }]',
+    `trunkGroups: [{ id: tg-ilec, dpc: 2-2-2, cics: { first: 1, count: ${Math.max(...nodes.map((n) => n.cics.first + n.cics.count)) - 1} } }]`,
     'routing: { carriers: [{ id: ilec-tandem, trunkGroups: [tg-ilec], deck: config/rate-decks/ilec-tandem.csv }] }',
     'trunkCustomers: [{ id: sipp-co, sources: [127.0.0.1/32], maxCalls: 200 }]',
     'shutdown: { drainMs: 2000 }',
@@ -59,6 +68,7 @@ export async function planCluster(opts: { dir: string; pgUrl?: string; redisUrl?
         'lab: { enabled: false, startOsmoMgw: false }',
         ss7(n.sgPort),
         ...common,
+        ...(opts.nodeExtra ?? []),
         '',
       ].join('\n'),
     );
