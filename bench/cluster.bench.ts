@@ -52,8 +52,8 @@ export const benchmarks: Benchmark[] = [
             { name: 'n2', cics: { first: 201, count: 200 } },
           ],
         });
-        procs.push(await spawnSoftswitch(['tandem-sim', '--config', plan.tandemFile], `node n2 ASP on SCTP/UDP port`));
-        for (const n of plan.nodes) procs.push(await spawnSoftswitch(['start', '--config', n.file], 'admin API'));
+        procs.push(await spawnSoftswitch(['tandem-sim', '--config', plan.tandemFile], 'node n2 ASP on SCTP/UDP port', 90_000));
+        for (const n of plan.nodes) procs.push(await spawnSoftswitch(['start', '--config', n.file], 'admin API', 90_000));
         await Promise.all(plan.nodes.map((n) => nodeReady(n, plan.token, 60_000)));
         await drive(plan.nodes, 20); // warm-up: JIT, PostgreSQL pool, SCTP
         const one = await drive([plan.nodes[0]]);
