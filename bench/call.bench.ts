@@ -55,7 +55,7 @@ async function throughSwitch(): Promise<{ cps: number; ok: number; failed: numbe
     for (let i = 0; i < 400 && !(ssw.link.status().some((s) => s.state === 'ASP_ACTIVE') && ssw.isup.pendingProcedures().length === 0); i++) await new Promise((r) => setTimeout(r, 25));
     const out = await drive(`127.0.0.1:${ssw.sipPort}`);
     for (let i = 0; i < 200 && ssw.calls.activeCount > 0; i++) await new Promise((r) => setTimeout(r, 25));
-    return { ...out, cdrs: ssw.cdrs.list({ limit: 10_000 }).length };
+    return { ...out, cdrs: (await ssw.cdrs.list({ limit: 10_000 })).length };
   } finally {
     await ssw.stop();
   }

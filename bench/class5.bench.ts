@@ -96,7 +96,7 @@ async function callSetups(): Promise<BenchResult> {
         unit: 'calls/s',
         baseline: base.cps,
         ratio: base.cps > 0 ? best.cps / base.cps : undefined,
-        note: `extension → extension through the B2BUA (407 + digest, 200/ACK, BYE, no hold), ${STEP_S} s per concurrency step: ${steps.map((st) => `-l ${st.limit}: ${st.cps.toFixed(0)}/s (${st.ok} ok, ${st.failed} failed)`).join('; ')}; ${ssw.cdrs.list({ limit: 100_000 }).length} CDRs; baseline SIPp uac→uas ${base.cps.toFixed(0)} calls/s at -l ${base.limit}`,
+        note: `extension → extension through the B2BUA (407 + digest, 200/ACK, BYE, no hold), ${STEP_S} s per concurrency step: ${steps.map((st) => `-l ${st.limit}: ${st.cps.toFixed(0)}/s (${st.ok} ok, ${st.failed} failed)`).join('; ')}; ${(await ssw.cdrs.list({ limit: 100_000 })).length} CDRs; baseline SIPp uac→uas ${base.cps.toFixed(0)} calls/s at -l ${base.limit}`,
       };
     } finally {
       await uas.stop();

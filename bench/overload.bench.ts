@@ -35,7 +35,7 @@ async function answeredSince(ssw: RunningSwitch, fromIso: string, toIso: string)
   let after = 0;
   for (;;) {
     // list() is newest first from `after`: page through ids.
-    const page = ssw.cdrs.list({ afterId: after, limit: 10_000 });
+    const page = (await ssw.cdrs.list({ afterId: after, limit: 10_000 }));
     if (page.length === 0) break;
     for (const c of page) {
       if (c.answerTime && c.startTime >= fromIso && c.startTime < toIso) out.push({ setupMs: Date.parse(c.answerTime) - Date.parse(c.startTime) });

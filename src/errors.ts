@@ -16,8 +16,12 @@ export const ERROR_CODES = {
     action: 'Check the path given with --config / SSW_CONFIG and that the file is valid YAML or JSON.',
   },
   SSW_ERR_STORE_OPEN: {
-    message: 'The embedded store cannot be opened',
-    action: 'Check that dataDir exists and is writable by the softswitch user.',
+    message: 'The store cannot be opened',
+    action: 'SQLite: check that dataDir (or store.path) is writable by the softswitch user. PostgreSQL: check store.url (host, port, user, password, database) and that the server accepts connections from this host.',
+  },
+  SSW_ERR_CLUSTER_REDIS: {
+    message: 'The cluster\'s Redis cannot be reached',
+    action: 'Check cluster.redis.url (host, port, password) and that redis-server runs and accepts connections from this host; remove cluster.redis to run as a single node.',
   },
   SSW_ERR_PORT_IN_USE: {
     message: 'A listening port is already taken',

@@ -9,13 +9,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { CdrStore } from '../store/cdr-store.js';
+import type { CdrRepository } from '../store/store.js';
 import { errorReply, openObject } from './schemas.js';
 
 export interface StatusSources {
   /** The switch's Prometheus registry, served at /metrics. */
   registry: Registry;
-  cdrs?: CdrStore;
+  cdrs?: CdrRepository;
   calls?: () => unknown[];
   health?: () => Record<string, boolean | string>;
   ss7?: () => unknown;
@@ -97,7 +97,7 @@ export async function statusRoutes(app: FastifyInstance, src: StatusSources): Pr
     },
     async (req, reply) => {
       if (!src.cdrs) return reply.code(503).send({ error: 'CDR store not open' });
-      return { cdrs: src.cdrs.list({ limit: req.query.limit, afterId: req.query.after }) };
+      return { cdrs: await src.cdrs.list({ limit: req.query.limit, afterId: req.query.after }) };
     },
   );
 

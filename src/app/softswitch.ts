@@ -13,10 +13,14 @@ import type { Logger } from '../util/log.js';
 import { openDatabase } from '../store/database.js';
 import { SqliteFeatureSettings } from '../store/feature-settings.js';
 import { CdrStore } from '../store/cdr-store.js';
-import { SqliteCallJournal } from '../store/call-journal.js';
 import { StoreGuard } from '../store/store-guard.js';
-import { reportStateOf } from './state-metrics.js';
 import { createSwitchRegistry } from '../util/metrics.js';
+import { openStore } from '../store/open.js';
+import type { CdrRepository, SwitchStore } from '../store/store.js';
+import { reportStateOf } from './state-metrics.js';
+import { RedisClusterState } from '../cluster/redis-state.js';
+import { SharedRegistrations } from '../cluster/registrations.js';
+import { ownTrunkGroups } from '../cluster/cic-ranges.js';
 import { createApiServer } from '../api/server.js';
 import { lcrRoutes } from '../api/routes-lcr.js';
 import { circuitRoutes } from '../api/routes-circuits.js';
@@ -71,7 +75,8 @@ export interface SoftswitchHandle {
   sipPort: number;
   sip: SignallingPort;
   calls: CallManager;
-  cdrs: CdrStore;
+  cdrs: CdrRepository;
+  store: SwitchStore;
   isup: IsupService;
   link: AspTransferLink;
   routing: RoutingEngine;
@@ -122,28 +127,58 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
   // process, such as the lab's tandem simulator, counts into its own).
   const registry = createSwitchRegistry();
   try {
-    const db = openDatabase(join(config.dataDir, 'softswitch.sqlite'));
-    const cdrs = new CdrStore(db);
-    // Calls that were up when the last run died: interrupted CDRs now, their circuits reset once SS7 is up.
-    const journal = new SqliteCallJournal(db);
-    const interrupted = journal.recover(new Date(clock.now()));
-    for (const cdr of interrupted) cdrs.insert(cdr);
+    // A node of a cluster works only its own CIC ranges (cluster.nodes).
+    config = { ...config, trunkGroups: ownTrunkGroups(config.trunkGroups, config.cluster.nodes, config.node.name) };
+    const store = await openStore(config.store, { dataDir: config.dataDir, node: config.node.name, logger });
+    const { cdrs, journal } = store;
+    // Node-local tables (rate deck versions, Class 5 feature settings): the embedded store's database,
+    // or beside a shared PostgreSQL a SQLite file of this node's own.
+    const db = store.db ?? openDatabase(join(config.dataDir, 'node-local.sqlite'));
+    if (!store.db) cleanup.push(() => void db.close());
+    // Calls that were up when this node's last run died: interrupted CDRs now (each written with the
+    // removal of its journal record), their circuits reset once SS7 is up.
+    const interrupted = await journal.recover(new Date(clock.now()));
+    for (const cdr of interrupted) cdrs.write(cdr);
+    await cdrs.flush();
     // Their circuits are among those reset (GRS) when the link comes up (resetOnLinkUp below).
     if (interrupted.length > 0) logger.warn({ calls: interrupted.length }, 'calls were up when the switch last stopped without a clean shutdown; recorded as interrupted CDRs, their circuits will be reset');
-    // Disk full or read-only later on: CDRs spooled, the store retried, calls kept or refused (`store:`).
-    const storeGuard = new StoreGuard(cdrs, { ...config.store, spoolPath: config.store.spoolPath ?? join(config.dataDir, 'cdr-spool.jsonl') }, clock, logger.child({ component: 'store' }), registry);
-    cdrs.onWriteError = (batch, err) => storeGuard.refused(batch, err);
-    storeGuard.start();
-    cleanup.push(() => storeGuard.stop());
-    const guardedJournal = { answered: (cdr: Parameters<SqliteCallJournal['answered']>[0]) => storeGuard.attempt('call journal', () => journal.answered(cdr)) };
-    journal.heartbeat(new Date(clock.now()));
-    const heartbeat = setInterval(() => storeGuard.attempt('heartbeat', () => journal.heartbeat(new Date(clock.now()))), 5000);
+    // Disk full or read-only later on (embedded SQLite): CDRs spooled, the store retried, calls kept or
+    // refused (`store.onWriteFailure`). A PostgreSQL store keeps and retries refused batches itself.
+    const storeGuard =
+      cdrs instanceof CdrStore
+        ? new StoreGuard(cdrs, { ...config.store, spoolPath: config.store.spoolPath ?? join(config.dataDir, 'cdr-spool.jsonl') }, clock, logger.child({ component: 'store' }), registry)
+        : undefined;
+    if (storeGuard && cdrs instanceof CdrStore) {
+      cdrs.onWriteError = (batch, err) => storeGuard.refused(batch, err);
+      storeGuard.start();
+      cleanup.push(() => storeGuard.stop());
+    }
+    const guardedJournal = storeGuard
+      ? { answered: (cdr: Parameters<typeof journal.answered>[0]) => storeGuard.attempt('call journal', () => void journal.answered(cdr)) }
+      : journal;
+    const beat = () =>
+      journal.heartbeat(new Date(clock.now())).catch((err: Error) => {
+        if (storeGuard) storeGuard.attempt('heartbeat', () => { throw err; });
+        else logger.warn({ err: err.message }, 'store heartbeat not written (check the database)');
+      });
+    await beat();
+    const heartbeat = setInterval(beat, 5000);
     heartbeat.unref();
     cleanup.push(() => clearInterval(heartbeat));
-    cleanup.push(() => {
-      cdrs.flush();
-      db.close();
-    });
+    cleanup.push(() => store.close());
+
+    // --- Cluster-wide state (Redis): per-customer call counts, rate shares, registrations.
+    let cluster: RedisClusterState | undefined;
+    if (config.cluster.redis) {
+      try {
+        cluster = await RedisClusterState.connect(config.cluster.redis, config.node.name, logger);
+      } catch (err) {
+        throw new SoftswitchError('SSW_ERR_CLUSTER_REDIS', `${config.cluster.redis.url.replace(/\/\/[^@/]*@/, '//***@')}: ${(err as Error).message}`, { cause: err });
+      }
+      const c = cluster;
+      cleanup.push(() => c.close());
+      logger.info({ node: config.node.name, liveNodes: c.liveNodes }, 'cluster state shared through Redis');
+    }
 
     const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger, registry });
     cleanup.push(() => routing.close());
@@ -302,8 +337,14 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     cleanup.push(() => sip.close());
 
     // --- Class 5: tenants' extensions register here with digest authentication (src/class5).
-    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger, tenants, registry, contact: `sip:${config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address}:${sip.port ?? config.sip.port}` }) : undefined;
+    const sharedRegistrations = cluster && new SharedRegistrations(cluster.redis, config.cluster.redis!.keyPrefix, config.node.name, logger.child({ component: 'cluster' }));
+    const class5 = config.class5.enabled ? startClass5(config.class5, { sip, clock, logger, tenants, registry, onRegistrationChange: sharedRegistrations?.changed, contact: `sip:${config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address}:${sip.port ?? config.sip.port}` }) : undefined;
     if (class5) cleanup.push(() => class5.close());
+    if (class5 && sharedRegistrations) {
+      cleanup.push(() => sharedRegistrations.close());
+      const loaded = await sharedRegistrations.attach(class5.registrar);
+      logger.info({ aors: loaded }, 'registrations loaded from the cluster');
+    }
 
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
@@ -313,12 +354,13 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       clock,
       logger.child({ component: 'fraud' }),
       registry,
+      cluster && (() => cluster!.rateShare()),
     );
-    fraud.seed(cdrs.ratedSince(new Date(clock.now() - 24 * 3_600_000).toISOString()));
+    fraud.seed(await cdrs.ratedSince(new Date(clock.now() - 24 * 3_600_000).toISOString()));
     const fraudMetrics = setInterval(() => fraud.updateMetrics(), 10_000);
     fraudMetrics.unref();
     cleanup.push(() => clearInterval(fraudMetrics));
-    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal: guardedJournal, trail: tap && trail, registry });
+    const calls = new CallManager({ clock, logger, writeCdr: (cdr) => (cdrs.write(cdr), fraud.record(cdr)), maxCallDurationMs: config.calls.maxDurationS * 1000, journal: guardedJournal, trail: tap && trail, registry }, clock, cluster?.counts);
     const isupLegs: IsupLegDeps = {
       isup,
       bearer,
@@ -335,7 +377,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     if (bearer) cleanup.push(releaseCallsOnGatewayRestart(bearer, calls, logger));
     if (gatewayHealth) releaseCallsOnGatewayDown(gatewayHealth, (name) => allGateways.find((g) => g.name === name)?.domain, calls, logger);
     const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level), registry);
-    overload.refuseWhile('store-unavailable', () => storeGuard.refusingCalls);
+    overload.refuseWhile('store-unavailable', () => storeGuard?.refusingCalls ?? false);
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
@@ -398,7 +440,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       cdrs,
       calls: () => calls.snapshot(),
       health: () => ({
-        store: !storeGuard.degraded,
+        store: !storeGuard?.degraded,
         sigtran: link.status().some((s) => s.state === 'ASP_ACTIVE'),
         sip: true,
         ...Object.fromEntries((gatewayHealth?.status() ?? []).map((g) => [`gateway:${g.gateway}`, g.up])),
@@ -409,7 +451,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes, versions: deckVersions }), (app) => circuitRoutes(app, { isup }), (app) => cdrRoutes(app, { cdrs }), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes, versions: deckVersions }), (app) => circuitRoutes(app, { isup }), ...(cdrs instanceof CdrStore ? [(app: FastifyInstance) => cdrRoutes(app, { cdrs })] : []), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());
@@ -424,6 +466,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       sip,
       calls,
       cdrs,
+      store,
       isup,
       link,
       routing,

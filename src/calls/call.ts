@@ -201,10 +201,11 @@ export class Call {
         this.log.info({ setupMs: this.answeredAt - this.startedAt }, 'call answered');
         this.setupEnded();
         if (this.opts.journal) {
+          const unjournaled = (err: unknown) => this.log.error({ err }, 'answered call could not be journaled (check the store: disk space, permissions, database reachable); a crash now would lose its CDR');
           try {
-            this.opts.journal.answered(this.buildCdr(this.answeredAt, { cause: CAUSE_NORMAL, by: 'switch' }));
+            void this.opts.journal.answered(this.buildCdr(this.answeredAt, { cause: CAUSE_NORMAL, by: 'switch' }))?.catch(unjournaled);
           } catch (err) {
-            this.log.error({ err }, 'answered call could not be journaled (check the store: disk space, permissions); a crash now would lose its CDR');
+            unjournaled(err);
           }
         }
         return;

@@ -45,7 +45,8 @@ export interface Cdr {
  * removed with the CDR's commit; what is left at start-up is closed as an interrupted CDR.
  */
 export interface CallJournal {
-  answered(cdrSoFar: Cdr): void;
+  /** Synchronous stores have written the record on return; asynchronous ones resolve when it is committed. */
+  answered(cdrSoFar: Cdr): void | Promise<void>;
 }
 
 export type CdrSink = (cdr: Cdr) => void;

@@ -7,10 +7,11 @@ import type { Clock } from '../util/clock.js';
 import { Call, type CallOptions, type CallSnapshot } from './call.js';
 import type { OriginatingLeg } from './legs/leg.js';
 import type { CallPlan } from './plan.js';
+import { LocalCallCounts, type CustomerCallCounts } from '../cluster/call-counts.js';
 
 export class CallManager {
   private readonly calls = new Map<string, Call>();
-  private readonly perCustomer = new Map<string, number>();
+  private readonly perCustomer: CustomerCallCounts;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -19,7 +20,10 @@ export class CallManager {
   constructor(
     opts: CallOptions,
     private readonly clock: Clock = opts.clock,
+    /** Per-customer counts admission reads (shared by the cluster when configured). */
+    counts: CustomerCallCounts = new LocalCallCounts(),
   ) {
+    this.perCustomer = counts;
     // Without the switch's registry, the calls count into one registry of this manager's own.
     this.opts = { ...opts, registry: opts.registry ?? new Registry() };
   }
@@ -38,9 +42,9 @@ export class CallManager {
     return this.calls.size;
   }
 
-  /** Active calls of a customer (both directions). */
+  /** Active calls of a customer (both directions; every node's when the counts are shared). */
   activeFor(customer: string): number {
-    return this.perCustomer.get(customer) ?? 0;
+    return this.perCustomer.active(customer);
   }
 
   /** Runs a call to its end. `callId` lets the leg that seized resources share the call's id. */
@@ -48,14 +52,10 @@ export class CallManager {
     const call = new Call(a, plan, this.opts, callId);
     const customer = plan.cdr.customer;
     this.calls.set(call.id, call);
-    if (customer) this.perCustomer.set(customer, this.activeFor(customer) + 1);
+    if (customer) this.perCustomer.started(customer);
     void call.start().finally(() => {
       this.calls.delete(call.id);
-      if (customer) {
-        const left = this.activeFor(customer) - 1;
-        if (left > 0) this.perCustomer.set(customer, left);
-        else this.perCustomer.delete(customer);
-      }
+      if (customer) this.perCustomer.ended(customer);
       if (this.calls.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     });
     return call;

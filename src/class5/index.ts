@@ -5,7 +5,7 @@ import type { Logger } from '../util/log.js';
 import type { SignallingPort } from '../sip/port.js';
 import type { Class5Config } from './config.js';
 import { DigestAuthenticator } from './digest-auth.js';
-import { Registrar } from './registrar.js';
+import { Registrar, type RegistrarOptions } from './registrar.js';
 import { RegistrarService } from './registrar-service.js';
 import { TenantDirectory } from './tenants.js';
 import { MwiService } from './mwi/mwi-service.js';
@@ -19,7 +19,7 @@ export interface Class5 {
   close(): void;
 }
 
-export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger; registry?: Registry; tenants?: TenantDirectory; contact: string }): Class5 {
+export function startClass5(config: Class5Config, deps: { sip: SignallingPort; clock: Clock; logger: Logger; registry?: Registry; tenants?: TenantDirectory; contact: string; onRegistrationChange?: RegistrarOptions['onChange'] }): Class5 {
   const tenants = deps.tenants ?? new TenantDirectory(config);
   const auth = new DigestAuthenticator({
     clock: deps.clock,
@@ -31,7 +31,7 @@ export function startClass5(config: Class5Config, deps: { sip: SignallingPort; c
     algorithms: config.auth.algorithms,
     registry: deps.registry,
   });
-  const registrar = new Registrar({ clock: deps.clock, ...config.registration, registry: deps.registry });
+  const registrar = new Registrar({ clock: deps.clock, ...config.registration, registry: deps.registry, onChange: deps.onRegistrationChange });
   const service = new RegistrarService({ sip: deps.sip, tenants, registrar, auth, logger: deps.logger, registry: deps.registry });
   service.listen();
   const mwi = new MwiService({ sip: deps.sip, tenants, registrar, service, clock: deps.clock, logger: deps.logger, contact: deps.contact, options: config.mwi, registry: deps.registry });

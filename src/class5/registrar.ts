@@ -49,6 +49,8 @@ export interface RegistrarOptions {
   maxContactsPerAor: number;
   /** Where bindings are counted (the switch's registry; default: one of its own). */
   registry?: Registry;
+  /** Told of every change a REGISTER makes (the cluster shares registrations: src/cluster/registrations.ts). */
+  onChange?: (tenant: string, aor: string, bindings: Binding[]) => void;
 }
 
 const key = (tenant: string, aor: string) => `${tenant}\n${aor}`;
@@ -92,6 +94,7 @@ export class Registrar {
       if (r.contacts.length !== 1 || headerExpires !== 0) return { status: 400, reason: 'Bad Request (wildcard Contact)', headers: {} };
       if (current.some((b) => b.callId === r.callId && r.cseq <= b.cseq)) return { status: 500, reason: 'Out of Order', headers: {} };
       this.store(tenant, aor, []);
+      this.o.onChange?.(tenant, aor, []);
       return this.ok(tenant, aor, [], r);
     }
     const next = [...current];
@@ -119,6 +122,7 @@ export class Registrar {
     next.sort((a, b) => b.expiresAt - a.expiresAt);
     next.length = Math.min(next.length, this.o.maxContactsPerAor);
     this.store(tenant, aor, next);
+    this.o.onChange?.(tenant, aor, next);
     return this.ok(tenant, aor, next, r);
   }
 
@@ -129,6 +133,12 @@ export class Registrar {
     if (list.length > 0) headers.Contact = list.map((b) => `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}`);
     if (r.supportedPath && r.path.length > 0) headers.Path = r.path;
     return { status: 200, headers };
+  }
+
+  /** Bindings of an AOR as another node registered them (cluster); expired ones are dropped. */
+  replace(tenant: string, aor: string, bindings: Binding[]): void {
+    const now = this.o.clock.now();
+    this.store(tenant, aor, bindings.filter((b) => b.expiresAt > now));
   }
 
   /** Current (not expired) bindings of an AOR, highest q first, then the most recent. */

@@ -1,4 +1,3 @@
-import { storeConfigSchema } from '../store/store-guard.js';
 import { z } from 'zod';
 import { routingConfigSchema } from '../class4/routing/config.js';
 import { didHealthSchema, trunkCustomerSchema, trunkGroupSchema } from '../class4/trunks/config.js';
@@ -12,6 +11,8 @@ import { fraudConfigSchema } from '../class4/admission/fraud.js';
 import { apiConfigSchema } from '../api/config.js';
 import { h248ConfigSchema } from '../mgcp/h248/config.js';
 import { class5ConfigSchema } from '../class5/config.js';
+import { storeConfigSchema } from '../store/config.js';
+import { clusterConfigSchema } from '../cluster/config.js';
 
 /**
  * The switch's configuration: one YAML/JSON file validated here. Each area owns its section's
@@ -23,6 +24,10 @@ import { class5ConfigSchema } from '../class5/config.js';
 export const configSchema = z.object({
   node: z.object({ name: z.string().default('ssw-lab-1') }).default({}),
   dataDir: z.string().default('./data'),
+  /** CDRs and the open-calls journal: embedded SQLite (one node) or a shared PostgreSQL (src/store/config.ts). */
+  store: storeConfigSchema.default({ kind: 'sqlite' }),
+  /** State shared by several nodes through Redis: call counts, rate-limit shares, registrations (src/cluster/config.ts). */
+  cluster: clusterConfigSchema.default({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   lab: labConfigSchema.default({}),
   /** Admin API: address, tokens, TLS, body limits, audit log (src/api/config.ts). */
@@ -31,7 +36,6 @@ export const configSchema = z.object({
   calls: callsConfigSchema.default({}),
   overload: overloadConfigSchema.default({}),
   fraud: fraudConfigSchema.default({}),
-  store: storeConfigSchema.default({}),
   trunkCustomers: z.array(trunkCustomerSchema).default([
     {
       id: 'lab-trunk',

@@ -4,10 +4,11 @@
  * few seconds that the switch is alive; after a crash, start-up turns what is left into CDRs
  * marked interrupted, ending at the last heartbeat (the latest moment the call is known up).
  */
-import { chargeOf, type Cdr, type CallJournal } from '../calls/cdr.js';
+import type { Cdr } from '../calls/cdr.js';
 import type { Db } from './database.js';
+import { interruptedCdr, type CallJournalStore } from './store.js';
 
-export class SqliteCallJournal implements CallJournal {
+export class SqliteCallJournal implements CallJournalStore {
   private readonly insert;
   private readonly beat;
 
@@ -21,7 +22,7 @@ export class SqliteCallJournal implements CallJournal {
   }
 
   /** Notes that the switch is alive now (ISO time). */
-  heartbeat(at: Date): void {
+  async heartbeat(at: Date): Promise<void> {
     this.beat.run(at.toISOString());
   }
 
@@ -29,7 +30,7 @@ export class SqliteCallJournal implements CallJournal {
    * Calls left open by a previous run, closed as interrupted CDRs (inserted, records removed);
    * returns them so the caller can reset their circuits.
    */
-  recover(now: Date): Cdr[] {
+  async recover(now: Date): Promise<Cdr[]> {
     const rows = this.db.prepare('SELECT call_id, record FROM open_calls').all() as Array<{ call_id: string; record: string }>;
     if (rows.length === 0) return [];
     const alive = (this.db.prepare("SELECT value FROM switch_state WHERE key = 'alive_at'").get() as { value: string } | undefined)?.value;
@@ -41,20 +42,7 @@ export class SqliteCallJournal implements CallJournal {
       } catch {
         continue;
       }
-      const answer = Date.parse(rec.answerTime ?? rec.startTime);
-      const endMs = Math.max(answer, alive ? Date.parse(alive) : answer, 0) || now.getTime();
-      const end = Math.min(endMs, now.getTime());
-      out.push({
-        ...rec,
-        endTime: new Date(end).toISOString(),
-        durationMs: Math.max(0, end - Date.parse(rec.startTime)),
-        billableMs: Math.max(0, end - answer),
-        charge: chargeOf(rec.rate, Math.max(0, end - answer)),
-        // Q.850 41, temporary failure: the switch failed, not the parties.
-        cause: 41,
-        releasedBy: 'switch',
-        interrupted: true,
-      });
+      out.push(interruptedCdr(rec, alive, now));
     }
     return out;
   }

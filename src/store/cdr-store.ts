@@ -1,11 +1,15 @@
 import type { Db } from './database.js';
 import type { Cdr } from '../calls/cdr.js';
+import { CDR_COLUMNS as COLUMNS } from './cdr-columns.js';
+import type { CdrRepository, RatedCdr, StoredCdr } from './store.js';
 
-export type { Cdr };
-
-export interface StoredCdr extends Cdr {
-  id: number;
+function fromRow(r: Record<string, unknown>): StoredCdr {
+  const out: Record<string, unknown> = { id: r.id };
+  for (const [k, c] of COLUMNS) if (r[c] !== null) out[k] = k === 'interrupted' ? r[c] === 1 : r[c];
+  return out as unknown as StoredCdr;
 }
+
+export type { Cdr, StoredCdr };
 
 /** Which CDRs a query or an export takes; every given condition must hold. */
 export interface CdrFilter {
@@ -44,49 +48,13 @@ function toRow(cdr: Cdr): Record<string, unknown> {
   return row;
 }
 
-function fromRow(r: Record<string, unknown>): StoredCdr {
-  const out: Record<string, unknown> = { id: r.id };
-  for (const [k, c] of COLUMNS) if (r[c] !== null) out[k] = k === 'interrupted' ? r[c] === 1 : r[c];
-  return out as unknown as StoredCdr;
-}
-
-const COLUMNS: Array<[keyof Cdr, string]> = [
-  ['callId', 'call_id'],
-  ['sipCallId', 'sip_call_id'],
-  ['direction', 'direction'],
-  ['customer', 'customer'],
-  ['calling', 'calling'],
-  ['called', 'called'],
-  ['routedNumber', 'routed_number'],
-  ['lrn', 'lrn'],
-  ['carrier', 'carrier'],
-  ['trunkGroup', 'trunk_group'],
-  ['cic', 'cic'],
-  ['rate', 'rate'],
-  ['deckVersion', 'deck_version'],
-  ['charge', 'charge'],
-  ['jurisdiction', 'jurisdiction'],
-  ['startTime', 'start_time'],
-  ['answerTime', 'answer_time'],
-  ['endTime', 'end_time'],
-  ['durationMs', 'duration_ms'],
-  ['billableMs', 'billable_ms'],
-  ['cause', 'cause'],
-  ['sipStatus', 'sip_status'],
-  ['releasedBy', 'released_by'],
-  ['gatewayEndpoint', 'gateway_endpoint'],
-  ['inTrunkGroup', 'in_trunk_group'],
-  ['inCic', 'in_cic'],
-  ['target', 'target'],
-  ['interrupted', 'interrupted'],
-];
-
 /**
  * CDR persistence in the embedded store. `write` queues a CDR and commits the queue in one
  * transaction on the next turn of the event loop (one fsync per batch, not per call); `insert`
  * writes at once. Reads flush the queue first, so a CDR is visible as soon as it is written.
+ * SQLite is synchronous: the promises of the store interface are already settled when returned.
  */
-export class CdrStore {
+export class CdrStore implements CdrRepository {
   private readonly insertStmt;
   private readonly listStmt;
   private readonly insertMany;
@@ -110,8 +78,13 @@ export class CdrStore {
     });
   }
 
-  insert(cdr: Cdr): number {
-    this.flush();
+  async insert(cdr: Cdr): Promise<void> {
+    this.insertNow(cdr);
+  }
+
+  /** Writes at once; the new row id. */
+  insertNow(cdr: Cdr): number {
+    this.commit();
     return Number(this.insertStmt.run(toRow(cdr)).lastInsertRowid);
   }
 
@@ -120,11 +93,15 @@ export class CdrStore {
     this.queue.push(cdr);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    setImmediate(() => this.commit());
+  }
+
+  async flush(): Promise<void> {
+    this.commit();
   }
 
   /** Commits queued CDRs now (also before reads and on close). */
-  flush(): void {
+  commit(): void {
     this.flushScheduled = false;
     if (this.queue.length === 0) return;
     const batch = this.queue;
@@ -143,8 +120,8 @@ export class CdrStore {
   }
 
   /** Rated, answered CDRs that ended at or after `iso`, oldest first (fraud spend windows at start-up). */
-  ratedSince(iso: string): Array<Pick<Cdr, 'customer' | 'rate' | 'billableMs' | 'endTime'>> {
-    this.flush();
+  async ratedSince(iso: string): Promise<RatedCdr[]> {
+    this.commit();
     const rows = this.db
       .prepare('SELECT customer, rate, billable_ms, end_time FROM cdrs WHERE end_time >= ? AND rate IS NOT NULL AND billable_ms > 0 ORDER BY end_time')
       .all(iso) as Array<{ customer: string | null; rate: number; billable_ms: number; end_time: string }>;
@@ -153,7 +130,7 @@ export class CdrStore {
 
   /** CDRs matching the filter, oldest first, `limit` at most after the id `afterId`; `next` is the cursor of the following page. */
   page(filter: CdrFilter, opts: { limit?: number; afterId?: number } = {}): { cdrs: StoredCdr[]; next?: number } {
-    this.flush();
+    this.commit();
     const limit = Math.min(Math.max(opts.limit ?? 100, 1), 10_000);
     const w = whereOf(filter, opts.afterId);
     const rows = this.db.prepare(`SELECT * FROM cdrs WHERE ${w.sql} ORDER BY id LIMIT ?`).all(...w.params, limit + 1) as Record<string, unknown>[];
@@ -163,13 +140,13 @@ export class CdrStore {
 
   /** The id of the newest CDR (0 when there is none). */
   lastId(): number {
-    this.flush();
+    this.commit();
     return (this.db.prepare('SELECT coalesce(max(id), 0) AS n FROM cdrs').get() as { n: number }).n;
   }
 
   /** How many CDRs match the filter. */
   count(filter: CdrFilter): number {
-    this.flush();
+    this.commit();
     const w = whereOf(filter);
     return (this.db.prepare(`SELECT count(*) AS n FROM cdrs WHERE ${w.sql}`).get(...w.params) as { n: number }).n;
   }
@@ -189,8 +166,8 @@ export class CdrStore {
   }
 
   /** Newest first. */
-  list(opts: { limit?: number; afterId?: number } = {}): StoredCdr[] {
-    this.flush();
+  async list(opts: { limit?: number; afterId?: number } = {}): Promise<StoredCdr[]> {
+    this.commit();
     const rows = this.listStmt.all(opts.afterId ?? 0, Math.min(Math.max(opts.limit ?? 100, 1), 10_000)) as Record<string, unknown>[];
     return rows.map(fromRow);
   }

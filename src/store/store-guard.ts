@@ -8,22 +8,15 @@
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { perRegistry } from '../util/metrics.js';
+import type { StoreConfig as StoreSectionConfig } from './config.js';
 import type { Cdr } from '../calls/cdr.js';
 
-export const storeConfigSchema = z.object({
-  /** While the store cannot be written: keep taking calls (CDRs spooled) or refuse new calls. */
-  onWriteFailure: z.enum(['keep-calls', 'refuse-calls']).default('keep-calls'),
-  /** Spool file for CDRs the store refused; default `<dataDir>/cdr-spool.jsonl`. Put it on another volume than dataDir. */
-  spoolPath: z.string().optional(),
-  /** How often a degraded store is tried again (ms). */
-  retryMs: z.number().int().min(50).default(5000),
-});
-export type StoreConfig = z.infer<typeof storeConfigSchema>;
+/** The guard's part of the `store:` section (src/store/config.ts). */
+export type StoreConfig = Pick<StoreSectionConfig, 'onWriteFailure' | 'spoolPath' | 'retryMs'>;
 
 /** The store guard's metrics, declared on the registry passed in. */
 export const storeMetrics = perRegistry((registry: Registry) => ({

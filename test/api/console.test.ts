@@ -153,7 +153,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasSipp())('NOC console in headless Ch
     const id = await page.locator('#calls-table .release-call').first().getAttribute('data-call');
     await page.locator('#calls-table .release-call').first().click();
     await until(() => ssw.calls.activeCount === 0, 'the released call to end', 15_000);
-    const cdr = ssw.cdrs.list({ limit: 10 }).find((c) => c.callId === id);
+    const cdr = (await ssw.cdrs.list({ limit: 10 })).find((c) => c.callId === id);
     expect(cdr?.releasedBy).toBe('switch');
     const { entries } = (await apiGet('/api/v1/audit', ADMIN)).body as { entries: Array<{ actor: string; route: string; status: number; params?: { id?: string } }> };
     expect(entries.find((e) => e.route === '/api/v1/calls/:id/release' && e.params?.id === id)).toMatchObject({ actor: 'noc-operator', status: 202 });

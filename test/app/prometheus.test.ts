@@ -100,7 +100,7 @@ describe.skipIf(missing !== '')('Prometheus against the switch', () => {
   it.skipIf(!hasSipp())('after a real call: promtool accepts /metrics, ASR/ACD inputs and SIP classes count, the tandem counts apart', async () => {
     const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 20, args: ['-s', '12125550150', '-m', '1'] });
     expect(r.exitCode, r.stdout.slice(-1500)).toBe(0);
-    await until(() => ssw.cdrs.list().length === 1, 'the CDR of the call', 10_000);
+    await until(async () => (await ssw.cdrs.list()).length === 1, 'the CDR of the call', 10_000);
     const res = await fetch(`http://127.0.0.1:${ssw.apiPort}/metrics`);
     const text = await res.text();
 

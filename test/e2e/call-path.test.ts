@@ -219,7 +219,7 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
     expect(cdrs.length).toBe(7);
 
     const reopened = new CdrStore(openDatabase(join(dataDir, 'softswitch.sqlite')));
-    expect(reopened.list({ limit: 50 }).map((c) => c.callId).sort()).toEqual(cdrs.map((c) => c.callId).sort());
+    expect((await reopened.list({ limit: 50 })).map((c) => c.callId).sort()).toEqual(cdrs.map((c) => c.callId).sort());
   });
 
   onWire('`softswitch decode` reads the captured IAM: called number, CIC, OPC/DPC, message type', () => {

@@ -55,8 +55,8 @@ describe.skipIf(!hasSipp())('CDR export from a running switch', () => {
     writeFileSync(busy, readFileSync(scenario('ssw-call-rejected.xml'), 'utf8').replaceAll('[$status]', '486'));
     const r = await runSipp({ scenario: busy, target, timeoutS: 20, args: ['-s', '12125550117', '-m', '1'] });
     expect(r.exitCode, r.stdout.slice(-1500)).toBe(0);
-    await until(() => ssw.cdrs.list().length === 3, 'three CDRs', 15_000);
-    stored = ssw.cdrs.list().sort((a, b) => a.id - b.id);
+    await until(async () => (await ssw.cdrs.list()).length === 3, 'three CDRs', 15_000);
+    stored = (await ssw.cdrs.list()).sort((a, b) => a.id - b.id);
   }, 90_000);
 
   afterAll(async () => {

@@ -54,7 +54,7 @@ describe.skipIf(missing !== '')('baresip registers with digest and calls another
     const r = await runSipp({ scenario: reg, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '1002', '-au', '1002', '-ap', 'secret1002', '-set', 'domain', 'acme.example', '-set', 'expires', '600', '-m', '1'] });
     expect(r.exitCode, r.stdout.slice(-1500)).toBe(0);
 
-    const before = ssw.cdrs.list().length;
+    const before = (await ssw.cdrs.list()).length;
     phone.command('dial', 'sip:1002@acme.example');
     await phone.waitFor((e) => e.type === 'CALL_ESTABLISHED', 'CALL_ESTABLISHED (200 OK from the switch)');
     await new Promise((res) => setTimeout(res, 500));
@@ -62,7 +62,7 @@ describe.skipIf(missing !== '')('baresip registers with digest and calls another
     await phone.waitFor((e) => e.type === 'CALL_CLOSED', 'CALL_CLOSED');
     const c = await callee;
     expect(c.exitCode, c.stdout.slice(-2000) + c.stderr.slice(-1000)).toBe(0);
-    await until(() => ssw.cdrs.list().length > before, 'the CDR');
-    expect(ssw.cdrs.list()[0]).toMatchObject({ customer: 'acme', called: '1002', sipStatus: 200 });
+    await until(async () => (await ssw.cdrs.list()).length > before, 'the CDR');
+    expect((await ssw.cdrs.list())[0]).toMatchObject({ customer: 'acme', called: '1002', sipStatus: 200 });
   }, 60_000);
 });

@@ -137,14 +137,14 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
     const uasPort = await freeUdpPort();
     const callee = runSipp({ scenario: 'uas', localPort: uasPort, timeoutS: 25, args: ['-m', '1'] });
     await registerContact('1002', uasPort);
-    const before = ssw.cdrs.list().length;
+    const before = (await ssw.cdrs.list()).length;
     const caller = await call({ from: '1001', to: '1002', domain: 'acme.example', status: 200 });
     if (caller.exitCode !== 0) console.log((await callee).stdout.slice(-3000), (await callee).stderr.slice(-2000));
     expect(caller.exitCode, caller.stdout.slice(-2500) + caller.stderr.slice(-1000)).toBe(0);
     const c = await callee;
     expect(c.exitCode, c.stdout.slice(-2500) + c.stderr.slice(-1000)).toBe(0);
-    await until(() => ssw.cdrs.list().length > before, 'the CDR of the internal call');
-    const cdr = ssw.cdrs.list()[0] as unknown as Record<string, unknown>;
+    await until(async () => (await ssw.cdrs.list()).length > before, 'the CDR of the internal call');
+    const cdr = (await ssw.cdrs.list())[0] as unknown as Record<string, unknown>;
     expect(cdr.customer).toBe('acme');
     expect(cdr.called).toBe('1002');
   }, 40_000);
@@ -189,7 +189,7 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
     expect(record.messages.slice(0, 3)).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM']);
     const p = await phone;
     expect(p.exitCode, p.stdout.slice(-2000)).toBe(0);
-    const cdr = ssw.cdrs.list({ limit: 10 }).find((c) => c.called === '2125550300');
+    const cdr = (await ssw.cdrs.list({ limit: 10 })).find((c) => c.called === '2125550300');
     expect(cdr).toMatchObject({ direction: 'isup-to-sip', customer: 'acme', sipStatus: 200 });
   }, 40_000);
 

@@ -91,7 +91,7 @@ describe.skipIf(missing !== '')('continuity check on an incoming circuit, looped
     const p = await pbx;
     expect(p.exitCode, p.stdout.slice(-2000)).toBe(0);
     await until(() => ssw.continuity!.size === 0, 'the loop to be deleted', 5000);
-    const cdr = ssw.cdrs.list({ limit: 10 }).find((c) => c.inCic === cic);
+    const cdr = (await ssw.cdrs.list({ limit: 10 })).find((c) => c.inCic === cic);
     expect(cdr).toMatchObject({ direction: 'isup-to-sip', sipStatus: 200 });
   }, 40_000);
 
@@ -99,12 +99,12 @@ describe.skipIf(missing !== '')('continuity check on an incoming circuit, looped
     // A gateway that does not answer: the CRCX for the loop fails, so the check fails.
     ssw.osmoMgw!.signal('SIGSTOP');
     try {
-      const before = ssw.cdrs.list({ limit: 100 }).length;
+      const before = (await ssw.cdrs.list({ limit: 100 })).length;
       const { cic, record } = await originate({ called: '2125550106' });
       await until(() => tandemSent.some((m) => m.type === 'COT' && m.cic === cic), 'the tandem to send COT', 30_000);
       expect(tandemSent.find((m) => m.type === 'COT' && m.cic === cic)).toMatchObject({ continuity: { successful: false } });
       expect(record.messages).not.toContain('rx:ACM');
-      expect(ssw.cdrs.list({ limit: 100 }).length).toBe(before);
+      expect((await ssw.cdrs.list({ limit: 100 })).length).toBe(before);
     } finally {
       ssw.osmoMgw!.signal('SIGCONT');
     }

@@ -145,7 +145,7 @@ describe.skipIf(missing !== '')('kill -9 with calls up, then restart', () => {
     // The restarted switch resets its circuits (GRS) once M3UA is up: those of the interrupted calls among them.
     await until(() => busy.every((cic) => resets.includes(cic)), `reset of circuits ${busy.join(',')} (got ${resets.join(',')})`, 15_000);
 
-    const cdrs = new CdrStore(openDatabase(join(dir, 'softswitch.sqlite'))).list();
+    const cdrs = await new CdrStore(openDatabase(join(dir, 'softswitch.sqlite'))).list();
     const interrupted = cdrs.filter((c) => c.interrupted);
     expect(interrupted).toHaveLength(4);
     expect(interrupted.filter((c) => c.direction === 'sip-to-isup')).toHaveLength(2);

@@ -44,7 +44,7 @@ describe.skipIf(missing !== '')('SIPp re-INVITE hold/resume through the lab swit
     expect(r.stats.successful).toBe(3);
     expect((await offers('200')) - before).toBe(6);
     await until(() => ssw.calls.activeCount === 0, 'the calls to end');
-    const cdrs = ssw.cdrs.list().slice(0, 3);
+    const cdrs = (await ssw.cdrs.list()).slice(0, 3);
     expect(cdrs.every((c) => c.sipStatus === 200 && c.releasedBy === 'caller')).toBe(true);
   }, 60_000);
 

@@ -57,11 +57,11 @@ describe.skipIf(missing !== '')('drachtio adapter over a real drachtio-server', 
   });
 
   it('trunk calls: 10 SIPp calls through drachtio-server reach the tandem over ISUP, are answered and released; 10 CDRs', async () => {
-    const before = ssw.cdrs.list({ limit: 1000 }).length;
+    const before = (await ssw.cdrs.list({ limit: 1000 })).length;
     const r = await runSipp({ scenario: scenario('ssw-call-caller-bye.xml'), target: sipTarget(), timeoutS: 60, args: ['-s', '12125550150', '-m', '10', '-l', '2', '-r', '5'] });
     expect(r.exitCode, `${r.stdout.slice(-2500)}\n${r.stderr.slice(-1000)}\n${drachtio.output().slice(-2000)}`).toBe(0);
     await until(() => ssw.calls.activeCount === 0, 'calls to end', 15_000);
-    const cdrs = ssw.cdrs.list({ limit: 1000 }).slice(0, ssw.cdrs.list({ limit: 1000 }).length - before);
+    const cdrs = (await ssw.cdrs.list({ limit: 1000 })).slice(0, (await ssw.cdrs.list({ limit: 1000 })).length - before);
     expect(cdrs).toHaveLength(10);
     for (const c of cdrs) expect(c).toMatchObject({ direction: 'sip-to-isup', sipStatus: 200 });
     const history = ssw.tandem!.simulator.history.filter((h) => h.direction === 'incoming');

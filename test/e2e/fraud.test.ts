@@ -42,14 +42,14 @@ describe.skipIf(missing !== '')('toll-fraud limits on a trunk customer', () => {
   it('refuses a call to a high-risk range (+882) with 403 and cause 21, before any routing', async () => {
     const r = await runSipp({ scenario: refused(403), target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '+88212345678', '-m', '1'] });
     expect(r.exitCode, r.stdout.slice(-1500)).toBe(0);
-    expect(ssw.cdrs.list()).toHaveLength(0);
+    expect(await ssw.cdrs.list()).toHaveLength(0);
   });
 
   it('after a rated call puts the customer over its hourly spend, the next call is refused', async () => {
     const ok = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 15, args: ['-s', '12125550150', '-m', '1', '-d', '1000'] });
     expect(ok.exitCode, ok.stdout.slice(-3000) + ok.stderr.slice(-1500)).toBe(0);
-    await until(() => ssw.calls.activeCount === 0 && ssw.cdrs.list().length === 1, 'the CDR of the first call');
-    expect(ssw.cdrs.list()[0].rate).toBeGreaterThan(0);
+    await until(async () => ssw.calls.activeCount === 0 && (await ssw.cdrs.list()).length === 1, 'the CDR of the first call');
+    expect((await ssw.cdrs.list())[0].rate).toBeGreaterThan(0);
     const r = await runSipp({ scenario: refused(403), target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '12125550151', '-m', '1'] });
     expect(r.exitCode, r.stdout.slice(-1500)).toBe(0);
     const metrics = (await ssw.api.inject({ url: '/metrics' })).body;

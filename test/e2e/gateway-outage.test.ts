@@ -30,7 +30,7 @@ describe.skipIf(missing !== '')('media gateway outage', () => {
     await s.osmoMgw!.stop();
     expect((await call('12125550151')).exitCode).not.toBe(0);
     await until(() => s.calls.activeCount === 0, 'the call to end');
-    expect(s.cdrs.list({ limit: 1 })[0]).toMatchObject({ called: '12125550151', sipStatus: 503 });
+    expect((await s.cdrs.list({ limit: 1 }))[0]).toMatchObject({ called: '12125550151', sipStatus: 503 });
     const health = (await s.api.inject({ url: '/healthz' })).json();
     expect(health.checks['gateway:mgw-lab']).toBe(false);
 
@@ -39,7 +39,7 @@ describe.skipIf(missing !== '')('media gateway outage', () => {
     expect(lookup.candidates).toEqual([]);
     expect(lookup.skipped.every((k: { code: string }) => k.code === 'unavailable')).toBe(true);
     expect((await call('12125550152')).exitCode).not.toBe(0);
-    expect(s.cdrs.list({ limit: 1 })[0]).toMatchObject({ called: '12125550152', cause: 34, sipStatus: 503 });
+    expect((await s.cdrs.list({ limit: 1 }))[0]).toMatchObject({ called: '12125550152', cause: 34, sipStatus: 503 });
 
     restarted = await startOsmoMgw({ port });
     await until(() => s.routing.lookup({ called: '12125550153' }).candidates.length > 0, 'routing to use the gateway again', 5000);

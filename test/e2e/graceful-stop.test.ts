@@ -34,7 +34,7 @@ describe.skipIf(missing !== '')('graceful stop', () => {
     const result = await sipp;
     expect(result.exitCode, result.stdout.slice(-800)).toBe(0);
     expect(ended).toEqual(['rx:IAM tx:ACM tx:ANM rx:REL tx:RLC']);
-    const [cdr] = new CdrStore(openDatabase(join(dataDir, 'softswitch.sqlite'))).list();
+    const [cdr] = await new CdrStore(openDatabase(join(dataDir, 'softswitch.sqlite'))).list();
     expect(cdr).toMatchObject({ releasedBy: 'switch', cause: 16, sipStatus: 200 });
     expect(ssw.link.status()[0].state).not.toBe('ASP_ACTIVE');
   });

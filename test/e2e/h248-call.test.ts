@@ -63,6 +63,6 @@ describe.skipIf(!hasErlangMegaco())('a call with its bearer on an H.248 media ga
     const rec = ssw.tandem!.simulator.history.at(-1)!;
     expect(rec.messages).toContain('rx:REL');
     expect(rec.releaseCause).toBe(41);
-    expect(ssw.cdrs.list()[0]).toMatchObject({ cause: 41, releasedBy: 'switch', sipStatus: 200 });
+    expect((await ssw.cdrs.list())[0]).toMatchObject({ cause: 41, releasedBy: 'switch', sipStatus: 200 });
   });
 });

@@ -77,7 +77,7 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
     const refused = async (number: string, status: number) => {
       const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', number, '-m', '1'] });
       expect(r.exitCode).not.toBe(0);
-      const cdr = ssw.cdrs.list({ limit: 20 }).find((c) => c.called === number);
+      const cdr = (await ssw.cdrs.list({ limit: 20 })).find((c) => c.called === number);
       expect(cdr?.sipStatus).toBe(status);
     };
     await refused('01199161234567', 404); // 881 (GMSS) would be refused earlier as a high-risk range
@@ -90,7 +90,7 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
     expect(order.sort()).toEqual(['tg-ilec', 'tg-ixc-b']);
     const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '12125550177', '-m', '1'] });
     expect(r.exitCode).not.toBe(0);
-    const cdr = ssw.cdrs.list({ limit: 20 }).find((c) => c.called === '12125550177')!;
+    const cdr = (await ssw.cdrs.list({ limit: 20 })).find((c) => c.called === '12125550177')!;
     expect(cdr.sipStatus).toBe(503);
     // The last candidate's failure is the call's cause: 34 from the tandem, or 47 from the gateway.
     expect(cdr.cause).toBe(lookup.candidates[1].trunkGroup === 'tg-ilec' ? 34 : 47);
@@ -138,7 +138,7 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
 
     const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '12125550150', '-m', '1'] });
     expect(r.exitCode).not.toBe(0);
-    const cdr = ssw.cdrs.list({ limit: 1 })[0];
+    const cdr = (await ssw.cdrs.list({ limit: 1 }))[0];
     expect(cdr).toMatchObject({ called: '12125550150', cause: 34, sipStatus: 503 });
 
     group('CGU', 1);

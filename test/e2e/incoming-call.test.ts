@@ -98,7 +98,7 @@ describe.skipIf(missing !== '')('incoming PSTN calls to DIDs (ISUP → SIP)', ()
     await call('failover', { called: '2125550114', holdMs: 300 }, { scenario: scenario('pbx-answer.xml'), port: ports.failover });
     await call('unallocated', { called: '2125559999' });
     await call('customer-down', { called: '2125550120' });
-    const cdrs = ssw.cdrs.list({ limit: 100 });
+    const cdrs = await ssw.cdrs.list({ limit: 100 });
     for (const c of Object.values(cases)) c.cdr = cdrs.find((r) => r.inCic === c.record.cic && r.startTime && r.direction === 'isup-to-sip' && Date.parse(r.endTime) >= 0 && r.called === c.record.called);
     if (capture) pcap = await capture.stop();
     if (process.env.SSW_E2E_DEBUG) for (const [n, c] of Object.entries(cases)) console.log(n, c.record.messages.join(" "), c.record.releaseCause, JSON.stringify(c.cdr));

@@ -149,6 +149,6 @@ describe.skipIf(!hasOsmoMgw())('RTP through osmo-mgw on a call placed through th
     await callerRtp.stream(mediaOf(dialog.remoteSdp), { count: 10 });
     await new Promise((r) => setTimeout(r, 300));
     expect(tdmRtp.from(0xca11).length).toBe(before);
-    expect(ssw.cdrs.list()[0]).toMatchObject({ sipStatus: 200, gatewayEndpoint: endpoint, cause: 16 });
+    expect((await ssw.cdrs.list())[0]).toMatchObject({ sipStatus: 200, gatewayEndpoint: endpoint, cause: 16 });
   });
 });

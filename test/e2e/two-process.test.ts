@@ -71,7 +71,7 @@ describe.skipIf(missing !== '')('switch and tandem simulator as two processes', 
     const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 15, args: ['-s', '12125550150', '-m', '2', '-r', '2'] });
     expect(r.exitCode, r.stdout.slice(-800)).toBe(0);
     await until(() => ssw!.calls.activeCount === 0, 'calls to end');
-    const cdrs = ssw.cdrs.list();
+    const cdrs = await ssw.cdrs.list();
     expect(cdrs).toHaveLength(2);
     expect(cdrs.every((c) => c.sipStatus === 200 && c.trunkGroup === 'tg-ilec' && c.gatewayEndpoint === undefined)).toBe(true);
   });

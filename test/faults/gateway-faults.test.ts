@@ -42,7 +42,7 @@ describe.skipIf(missing !== '')('media gateway restart and silence mid-call', ()
   const oneCall = () => runSipp({ scenario, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 20, args: ['-s', '12125550160', '-m', '1'] });
 
   async function survive(fault: string, inject: () => void, recover: () => Promise<void>, n: number) {
-    const lastId = ssw.cdrs.list({ limit: 1 })[0]?.id ?? 0;
+    const lastId = (await ssw.cdrs.list({ limit: 1 }))[0]?.id ?? 0;
     const { run: sipp } = await hold(n);
     const t0 = Date.now();
     inject();
@@ -62,7 +62,7 @@ describe.skipIf(missing !== '')('media gateway restart and silence mid-call', ()
     const after = await oneCall();
     const callers = await sipp;
     await until(() => ssw.calls.activeCount === 0, 'the call after recovery to end', 10_000);
-    const cdrs = ssw.cdrs.list({ limit: 10_000 }).filter((c) => c.id > lastId);
+    const cdrs = (await ssw.cdrs.list({ limit: 10_000 })).filter((c) => c.id > lastId);
     const busy = await busyCircuits();
     console.log(`FAULTS gateway ${fault}: ${JSON.stringify({ callsUp: n, released: cdrs.filter((c) => c.cause === 41).length, cdrsLost: n - cdrs.filter((c) => c.cause === 41).length, cdrs: cdrs.length, downAfterMs, upAfterMs, callerEnded: callers.stats.successful + callers.stats.failed, callAfterRecovery: after.exitCode === 0, hungCircuits: busy })}`);
     expect(up).toBe(true);

@@ -36,7 +36,7 @@ describe.skipIf(!hasSipp())('overload: excess INVITEs and IAMs refused with the 
     const r = await runSipp({ scenario, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 60, args: ['-s', '12125550150', '-m', String(offered), '-r', '40', '-l', '100', '-d', '200'] });
     await until(() => ssw.calls.activeCount === 0, 'admitted calls to end', 20_000);
     const refused = (await rejected('sip')) - before;
-    const cdrs = ssw.cdrs.list({ limit: 1000 }).filter((c) => c.direction === 'sip-to-isup');
+    const cdrs = (await ssw.cdrs.list({ limit: 1000 })).filter((c) => c.direction === 'sip-to-isup');
     const busy = ((await ssw.api.inject({ url: '/api/v1/isup/trunk-groups' })).json() as Array<{ total: number; idle: number }>).reduce((n, t) => n + t.total - t.idle, 0);
     console.log(`FAULTS overload SIP: ${JSON.stringify({ offered, admitted: cdrs.length, refused503: refused, sippOk: r.stats.successful, sippFailed: r.stats.failed, hungCircuits: busy })}`);
     // Every call ended well for SIPp: answered, or refused with a Retry-After it found.

@@ -47,7 +47,7 @@ describe.skipIf(!hasSipp())('SG restart mid-call', () => {
     await until(() => ssw.calls.activeCount === 0, `the calls up to be released: ${JSON.stringify(ssw.calls.snapshot())}`, 30_000);
     const sipp = await held;
 
-    const cdrs = ssw.cdrs.list({ limit: 100 });
+    const cdrs = (await ssw.cdrs.list({ limit: 100 }));
     const busy = await lab.busyCircuits();
     const total = ssw.isup.trunkGroups.reduce((n, tg) => n + tg.circuits.counts().total, 0);
     const figures = {
@@ -73,6 +73,6 @@ describe.skipIf(!hasSipp())('SG restart mid-call', () => {
     // And the path carries calls again.
     const after = await call(2, 200);
     expect(after.stats.successful).toBe(2);
-    expect(ssw.cdrs.list({ limit: 100 })).toHaveLength(up + 2);
+    expect((await ssw.cdrs.list({ limit: 100 }))).toHaveLength(up + 2);
   }, 180_000);
 });

@@ -56,7 +56,7 @@ describe.skipIf(!hasSipp())('signalling path loss and delay (SIP and SS7)', () =
       await new Promise((r) => setTimeout(r, 200));
       busy = await lab.busyCircuits();
     }
-    const cdrs = ssw.cdrs.list({ limit: 10_000 });
+    const cdrs = (await ssw.cdrs.list({ limit: 10_000 }));
     const callIds = new Set(cdrs.map((c) => c.sipCallId));
     const answered = cdrs.filter((c) => c.answerTime !== undefined);
     const seized = cdrs.filter((c) => c.cic !== undefined);

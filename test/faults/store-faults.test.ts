@@ -84,7 +84,7 @@ describe.skipIf(missing !== '')('store disk full', () => {
     const before = await call(2);
     expect(before.stats.successful).toBe(2);
     await until(() => s.calls.activeCount === 0, 'calls to end');
-    expect(s.cdrs.list({ limit: 100 })).toHaveLength(2);
+    expect((await s.cdrs.list({ limit: 100 }))).toHaveLength(2);
 
     const filler = fill(mount);
     // The first write to fail marks the store degraded; with keep-calls the calls themselves go on.
@@ -103,7 +103,7 @@ describe.skipIf(missing !== '')('store disk full', () => {
     rmSync(filler);
     await until(() => !existsSync(spoolPath), 'the spool to be replayed into the store', 10_000);
     const recovered = await health();
-    const cdrs = s.cdrs.list({ limit: 100 });
+    const cdrs = (await s.cdrs.list({ limit: 100 }));
     const completed = before.stats.successful + during.stats.successful + (mode === 'refuse-calls' ? afterFull.stats.successful : 0);
     const after = await call(1);
     await until(() => s.calls.activeCount === 0, 'the last call to end');

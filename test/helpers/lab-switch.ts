@@ -10,9 +10,9 @@ import { startSwitch, type RunningSwitch as SoftswitchHandle } from '../../src/a
 import { createLogger } from '../../src/util/log.js';
 
 /** Waits until `cond` holds, polling; throws with `what` after `ms`. */
-export async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -6,11 +6,11 @@ import { CdrStore } from '../../src/store/cdr-store.js';
 import { migrate, openDatabase } from '../../src/store/database.js';
 
 describe('embedded store', () => {
-  it('applies migrations once and keeps CDRs across a reopen', () => {
+  it('applies migrations once and keeps CDRs across a reopen', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ssw-store-')), 'ssw.sqlite');
     const db = openDatabase(path);
     const store = new CdrStore(db);
-    const id = store.insert({
+    const id = store.insertNow({
       callId: 'c1', direction: 'sip-to-isup', called: '12125550100', startTime: '2026-11-25T10:00:00.000Z',
       answerTime: '2026-11-25T10:00:01.000Z', endTime: '2026-11-25T10:00:11.000Z', durationMs: 11_000, billableMs: 10_000,
       cause: 16, cic: 5, trunkGroup: 'tg-ilec', carrier: 'ilec-tandem', rate: 0.0123, releasedBy: 'caller',
@@ -20,7 +20,7 @@ describe('embedded store', () => {
     db.close();
 
     const again = new CdrStore(openDatabase(path));
-    const [cdr] = again.list();
+    const [cdr] = await again.list();
     expect(cdr).toMatchObject({ id: 1, callId: 'c1', cic: 5, cause: 16, billableMs: 10_000, rate: 0.0123 });
     expect(cdr.lrn).toBeUndefined();
   });
@@ -32,9 +32,9 @@ describe('batched CDR writes', () => {
     const cdr = { callId: 'b', direction: 'sip-to-isup' as const, called: '1', startTime: 't', endTime: 't', durationMs: 0, billableMs: 0, cause: 16 };
     store.write({ ...cdr, callId: 'b1' });
     store.write({ ...cdr, callId: 'b2' });
-    expect(store.list().map((c) => c.callId)).toEqual(['b2', 'b1']);
+    expect((await store.list()).map((c) => c.callId)).toEqual(['b2', 'b1']);
     store.write({ ...cdr, callId: 'b3' });
     await new Promise((r) => setImmediate(r));
-    expect(store.list({ limit: 1 })[0].callId).toBe('b3');
+    expect((await store.list({ limit: 1 }))[0].callId).toBe('b3');
   });
 });

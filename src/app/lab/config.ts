@@ -11,6 +11,14 @@ export const tandemSimSchema = z.object({
   alertDelayMs: z.number().int().min(0).default(100),
   /** Release from the tandem side after this long in the answered state (0: never). */
   releaseAfterMs: z.number().int().min(0).default(0),
+  /**
+   * A cluster of switch nodes (cluster.nodes): one SCTP/UDP port per node's ASP, all of one AS in
+   * loadshare; each ISUP message goes to the node owning its CIC, and a node whose ASP goes down
+   * has only its own circuits cleared. Empty: one switch on `port`.
+   */
+  asps: z.array(z.object({ node: z.string().min(1), port })).default([]),
+  /** An ASP silent (no DATA, no BEAT) this long is taken as down; 0: only when its association fails. */
+  aspSilenceMs: z.number().int().min(0).default(0),
   /** Called-number patterns (regular expressions over digits) and what to do with them. */
   rules: z
     .array(

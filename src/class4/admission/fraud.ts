@@ -78,6 +78,8 @@ const DAY = 24 * HOUR;
 interface CustomerState {
   limits: CustomerLimits & { maxCalls?: number };
   perSecond?: TokenBucket;
+  /** Share of the customer's rate the bucket was made for (cluster: 1 / live nodes). */
+  share: number;
   /** Rated calls of the last 24 h: end time and amount. */
   spend: Array<{ at: number; amount: number }>;
   blocked?: string;
@@ -94,12 +96,26 @@ export class FraudGuard {
     private readonly log: Logger,
     /** Where refusals and spend are reported (the switch's registry; default: one of the guard's own). */
     registry: Registry = new Registry(),
+    /** This node's part of each customer's call rate (a cluster splits it between its live nodes); 1 alone. */
+    private readonly rateShare: () => number = () => 1,
   ) {
     this.m = fraudMetrics(registry);
     for (const c of limits) {
       const perSecond = c.limits.callsPerSecond > 0 ? new TokenBucket(clock, c.limits.callsPerSecond) : undefined;
-      this.customers.set(c.id, { limits: c.limits, perSecond, spend: [] });
+      this.customers.set(c.id, { limits: c.limits, perSecond, spend: [], share: 1 });
     }
+  }
+
+  /** The customer's per-second bucket at this node's current share of the rate. */
+  private bucket(st: CustomerState): TokenBucket | undefined {
+    if (!st.perSecond) return undefined;
+    const share = this.rateShare();
+    if (share !== st.share) {
+      const rate = st.limits.callsPerSecond * share;
+      st.perSecond = new TokenBucket(this.clock, rate, Math.max(1, rate));
+      st.share = share;
+    }
+    return st.perSecond;
   }
 
   /** Spend already on record (rated CDRs of the last day) at start-up. */
@@ -128,7 +144,7 @@ export class FraudGuard {
       const spent = e164 === undefined ? { hour: 0, day: 0 } : this.spent(st);
       if (l.spendPerHour > 0 && spent.hour >= l.spendPerHour) refusal = { limit: 'spend-per-hour', cause: 21, sipStatus: 403 };
       else if (l.spendPerDay > 0 && spent.day >= l.spendPerDay) refusal = { limit: 'spend-per-day', cause: 21, sipStatus: 403 };
-      else if (st.perSecond && !st.perSecond.take()) refusal = { limit: 'calls-per-second', cause: 42, sipStatus: 503, retryAfterS: 1 };
+      else if (st.perSecond && !this.bucket(st)!.take()) refusal = { limit: 'calls-per-second', cause: 42, sipStatus: 503, retryAfterS: 1 };
     }
     if (refusal) {
       this.m.trippedTotal.inc({ customer, limit: refusal.limit });

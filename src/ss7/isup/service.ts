@@ -700,6 +700,24 @@ export class IsupService extends EventEmitter {
     return true;
   }
 
+  /**
+   * The far end that worked these circuits is gone without a word (a switch node of a cluster
+   * died with its M3UA association): whatever holds them is released here as by a reset, and
+   * nothing is sent — there is nobody to answer. The node resets them itself (GRS) when it is back.
+   */
+  clearCircuits(tgId: string, cics: Iterable<number>): number {
+    const tg = this.trunkGroup(tgId);
+    if (!tg) return 0;
+    let n = 0;
+    for (const cic of cics) {
+      const c = tg.circuits.get(cic);
+      if (!c) continue;
+      if (c.call !== 'idle' || this.owners.has(`${tg.id}/${cic}`)) n++;
+      this.resetCircuit(tg, cic);
+    }
+    return n;
+  }
+
   /** Releases whatever holds the circuit; the owner hears RSC. `announce`: emit 'circuit-reset'. */
   private resetCircuit(tg: IsupTrunkGroup, cic: number, announce = true): void {
     const owner = this.owners.get(`${tg.id}/${cic}`);

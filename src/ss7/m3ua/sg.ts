@@ -44,11 +44,23 @@ export interface M3uaSgOptions {
   pendingQueueLimit?: number;
   /** Where messages are counted (default: a registry of the SG's own, which nothing serves). */
   registry?: Registry;
+  /**
+   * Loadshare among an AS's active ASPs by content (RFC 4666 §4.3.4.3 leaves the distribution
+   * to the SG): the id of the ASP to carry this MSU, or undefined to send it nowhere (its owner
+   * is not active). Without it, the SLS picks the ASP.
+   */
+  selectAsp?: (pd: ProtocolData, active: readonly string[]) => string | undefined;
+  /**
+   * An ASP that sends nothing (not even BEAT, RFC 4666 §4.3.4.6) for this long is taken as down,
+   * as if its association had failed: SCTP over UDP may never report a peer that died. 0: off.
+   */
+  aspSilenceMs?: number;
 }
 
 interface AspEntry {
   id: string;
   assoc: SctpAssociation;
+  lastHeard: number;
   state: 'ASP_DOWN' | 'ASP_INACTIVE' | 'ASP_ACTIVE';
   members: As[];
   detach: () => void;
@@ -104,6 +116,7 @@ export class M3uaSg extends EventEmitter {
     const entry: AspEntry = {
       id,
       assoc,
+      lastHeard: this.clock.now(),
       state: 'ASP_DOWN',
       members,
       detach: () => {
@@ -118,7 +131,42 @@ export class M3uaSg extends EventEmitter {
     assoc.on('restart', onRestart);
     assoc.on('error', onError);
     this.asps.set(id, entry);
+    this.watchSilence();
     return id;
+  }
+
+  private silenceTimer: TimerHandle | undefined;
+
+  /** Every third of aspSilenceMs: ASPs up but silent for the whole period are taken down. */
+  private watchSilence(): void {
+    const limit = this.opts.aspSilenceMs ?? 0;
+    if (limit <= 0 || this.silenceTimer) return;
+    this.silenceTimer = this.clock.setTimeout(() => {
+      this.silenceTimer = undefined;
+      const now = this.clock.now();
+      for (const asp of this.asps.values()) {
+        if (asp.state !== 'ASP_DOWN' && now - asp.lastHeard > limit) {
+          this.log.warn({ asp: asp.id, silentMs: now - asp.lastHeard }, 'ASP silent past aspSilenceMs (no DATA or BEAT): taken down');
+          this.aspDown(asp);
+        }
+      }
+      this.watchSilence();
+    }, Math.max(10, Math.floor(limit / 3)));
+  }
+
+  /** Forgets an ASP's association (taken down first): a new association can take its place. */
+  removeAssociation(aspId: string): void {
+    const asp = this.asps.get(aspId);
+    if (!asp) return;
+    this.aspDown(asp);
+    asp.detach();
+    this.asps.delete(aspId);
+  }
+
+  /** Stops the silence watch (the associations are the caller's to close). */
+  close(): void {
+    this.clock.clearTimeout(this.silenceTimer);
+    this.silenceTimer = undefined;
   }
 
   asState(routingContext?: number): AsState | undefined {
@@ -160,8 +208,15 @@ export class M3uaSg extends EventEmitter {
     if (as.fsm.state !== 'AS_ACTIVE') return false;
     const active = as.fsm.active().map((id) => this.asps.get(id)!).filter(Boolean);
     if (active.length === 0) return false;
-    const targets =
-      as.fsm.trafficMode === TrafficMode.BROADCAST ? active : as.fsm.trafficMode === TrafficMode.LOADSHARE ? [active[pd.sls % active.length]] : [active[active.length - 1]];
+    let targets: AspEntry[];
+    if (as.fsm.trafficMode === TrafficMode.BROADCAST) targets = active;
+    else if (as.fsm.trafficMode !== TrafficMode.LOADSHARE) targets = [active[active.length - 1]];
+    else if (this.opts.selectAsp) {
+      const id = this.opts.selectAsp(pd, active.map((a) => a.id));
+      const chosen = id === undefined ? undefined : active.find((a) => a.id === id);
+      if (!chosen) return false;
+      targets = [chosen];
+    } else targets = [active[pd.sls % active.length]];
     const rc = as.cfg.routingContext;
     for (const t of targets) {
       const streams = t.assoc.outboundStreams;
@@ -213,6 +268,7 @@ export class M3uaSg extends EventEmitter {
   }
 
   private receive(asp: AspEntry, raw: Buffer): void {
+    asp.lastHeard = this.clock.now();
     const odd: number[] | undefined = this.opts.strictParameters ? undefined : [];
     const msg = odd ? decodeM3uaLenient(raw, odd) : decodeM3ua(raw);
     if (isDecodeError(msg)) {

@@ -30,7 +30,7 @@ describe.skipIf(missing !== '')('lab control of the tandem simulator over the ad
     expect(res.statusCode).toBe(200);
     expect((await sipp).exitCode).toBe(0);
     await until(() => ssw.calls.activeCount === 0, 'the call to end');
-    expect(ssw.cdrs.list({ limit: 1 })[0]).toMatchObject({ releasedBy: 'callee', cause: 16, cic });
+    expect((await ssw.cdrs.list({ limit: 1 }))[0]).toMatchObject({ releasedBy: 'callee', cause: 16, cic });
   });
 
   it('adds answer rules at run time and refuses bad requests', async () => {
@@ -41,7 +41,7 @@ describe.skipIf(missing !== '')('lab control of the tandem simulator over the ad
     expect(ok.statusCode).toBe(201);
     const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '12125550166', '-m', '1'] });
     expect(r.exitCode).not.toBe(0);
-    expect(ssw.cdrs.list({ limit: 1 })[0]).toMatchObject({ called: '12125550166', cause: 17, sipStatus: 486 });
+    expect((await ssw.cdrs.list({ limit: 1 }))[0]).toMatchObject({ called: '12125550166', cause: 17, sipStatus: 486 });
     expect((await ssw.api.inject({ method: 'POST', url: '/api/v1/lab/tandem/release', payload: { trunkGroup: 'tg-ilec', cic: 9 } })).statusCode).toBe(404);
   });
 });

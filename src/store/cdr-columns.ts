@@ -1,0 +1,33 @@
+/** CDR fields and their column names, shared by the SQLite and PostgreSQL stores. */
+import type { Cdr } from '../calls/cdr.js';
+
+export const CDR_COLUMNS: Array<[keyof Cdr, string]> = [
+  ['callId', 'call_id'],
+  ['sipCallId', 'sip_call_id'],
+  ['direction', 'direction'],
+  ['customer', 'customer'],
+  ['calling', 'calling'],
+  ['called', 'called'],
+  ['routedNumber', 'routed_number'],
+  ['lrn', 'lrn'],
+  ['carrier', 'carrier'],
+  ['trunkGroup', 'trunk_group'],
+  ['cic', 'cic'],
+  ['rate', 'rate'],
+  ['deckVersion', 'deck_version'],
+  ['charge', 'charge'],
+  ['jurisdiction', 'jurisdiction'],
+  ['startTime', 'start_time'],
+  ['answerTime', 'answer_time'],
+  ['endTime', 'end_time'],
+  ['durationMs', 'duration_ms'],
+  ['billableMs', 'billable_ms'],
+  ['cause', 'cause'],
+  ['sipStatus', 'sip_status'],
+  ['releasedBy', 'released_by'],
+  ['gatewayEndpoint', 'gateway_endpoint'],
+  ['inTrunkGroup', 'in_trunk_group'],
+  ['inCic', 'in_cic'],
+  ['target', 'target'],
+  ['interrupted', 'interrupted'],
+];

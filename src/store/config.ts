@@ -1,0 +1,31 @@
+/** The `store:` section: where CDRs and the open-calls journal live (embedded SQLite, or a shared PostgreSQL). */
+import { z } from 'zod';
+
+/** What the switch does while the embedded store cannot be written (src/store/store-guard.ts). */
+const writeFailure = {
+  /** While the store cannot be written: keep taking calls (CDRs spooled) or refuse new calls. */
+  onWriteFailure: z.enum(['keep-calls', 'refuse-calls']).default('keep-calls'),
+  /** Spool file for CDRs the store refused; default `<dataDir>/cdr-spool.jsonl`. Put it on another volume than dataDir. */
+  spoolPath: z.string().optional(),
+  /** How often a degraded store is tried again (ms). */
+  retryMs: z.number().int().min(50).default(5000),
+};
+
+export const storeConfigSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('sqlite'),
+    ...writeFailure,
+    /** The SQLite file; default `<dataDir>/softswitch.sqlite`. */
+    path: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal('postgres'),
+    /** libpq-style URL, e.g. postgres://ssw:secret@db.example.net:5432/softswitch */
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+    /** Connections the node keeps open. */
+    poolSize: z.number().int().min(1).max(100).default(5),
+    ...writeFailure,
+  }),
+]);
+
+export type StoreConfig = z.infer<typeof storeConfigSchema>;

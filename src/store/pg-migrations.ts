@@ -1,0 +1,74 @@
+/**
+ * Schema of the shared PostgreSQL store, applied in order under an advisory lock (several nodes
+ * may start at once); never edit one that has shipped. Times are ISO-8601 text like the embedded
+ * store's, so both export the same CDRs. A CDR's call id is unique: a node restarted after a
+ * crash cannot record a call twice.
+ */
+export interface PgMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const PG_MIGRATIONS: PgMigration[] = [
+  {
+    version: 1,
+    name: 'cdrs, open-calls journal and node heartbeats, per node',
+    sql: `
+      CREATE TABLE cdrs (
+        id BIGSERIAL PRIMARY KEY,
+        node TEXT NOT NULL,
+        call_id TEXT NOT NULL UNIQUE,
+        sip_call_id TEXT,
+        direction TEXT NOT NULL,
+        customer TEXT,
+        calling TEXT,
+        called TEXT NOT NULL,
+        routed_number TEXT,
+        lrn TEXT,
+        carrier TEXT,
+        trunk_group TEXT,
+        cic INTEGER,
+        rate DOUBLE PRECISION,
+        jurisdiction TEXT,
+        start_time TEXT NOT NULL,
+        answer_time TEXT,
+        end_time TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        billable_ms INTEGER NOT NULL,
+        cause INTEGER NOT NULL,
+        sip_status INTEGER,
+        released_by TEXT,
+        gateway_endpoint TEXT,
+        in_trunk_group TEXT,
+        in_cic INTEGER,
+        target TEXT,
+        interrupted BOOLEAN
+      );
+      CREATE INDEX cdrs_start_time ON cdrs (start_time);
+      CREATE INDEX cdrs_end_time ON cdrs (end_time);
+      CREATE INDEX cdrs_called ON cdrs (called);
+      CREATE TABLE open_calls (
+        node TEXT NOT NULL,
+        call_id TEXT NOT NULL,
+        record TEXT NOT NULL,
+        answer_time TEXT NOT NULL,
+        PRIMARY KEY (node, call_id)
+      );
+      CREATE TABLE node_state (
+        node TEXT PRIMARY KEY,
+        alive_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'cdrs: rated with the deck that routed them (deck version, charge); export filters',
+    sql: `
+      ALTER TABLE cdrs ADD COLUMN deck_version TEXT;
+      ALTER TABLE cdrs ADD COLUMN charge DOUBLE PRECISION;
+      CREATE INDEX cdrs_customer ON cdrs (customer);
+      CREATE INDEX cdrs_trunk_group ON cdrs (trunk_group);
+    `,
+  },
+];
