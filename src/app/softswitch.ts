@@ -106,6 +106,24 @@ export interface SwitchOverrides {
  * Automatic congestion control (Q.764 §2.11.2, T1.113.4 §2.11): while the far exchange reports
  * congestion (ACL in REL), each reduction step withholds another quarter of the new calls offered to it.
  */
+/**
+ * The drachtio-server may start after the switch (both started by the init system): keep trying
+ * for `startupWaitMs`, saying so, before giving up with SSW_ERR_DRACHTIO_UNAVAILABLE (the process
+ * then exits and the init system restarts it).
+ */
+async function connectDrachtio(cfg: Config['sip']['drachtio'], logger: Logger): Promise<DrachtioSignallingPort> {
+  const deadline = Date.now() + cfg.startupWaitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await DrachtioSignallingPort.connect({ host: cfg.host, port: cfg.port, secret: cfg.secret, logger, connectTimeoutMs: 3000 });
+    } catch (err) {
+      if (!(err instanceof SoftswitchError) || err.code !== 'SSW_ERR_DRACHTIO_UNAVAILABLE' || Date.now() >= deadline) throw err;
+      logger.warn({ attempt, host: cfg.host, port: cfg.port, err: err.message }, 'drachtio-server not reachable yet; retrying (sip.drachtio.startupWaitMs)');
+      await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 5000)));
+    }
+  }
+}
+
 function offeredUnderCongestion(step: number): boolean {
   return step <= 0 || Math.random() >= Math.min(step, 4) * 0.25;
 }
@@ -314,7 +332,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const tenants = config.class5.enabled ? new TenantDirectory(config.class5) : undefined;
     const sip: SignallingPort & { port?: number } =
       config.sip.adapter === 'drachtio'
-        ? await DrachtioSignallingPort.connect({ ...config.sip.drachtio, logger })
+        ? await connectDrachtio(config.sip.drachtio, logger)
         : await EmbeddedSignallingPort.create({
             address: config.sip.address,
             port: config.sip.port,

@@ -8,7 +8,15 @@ export const sipConfigSchema = z.object({
   adapter: z.enum(['embedded', 'drachtio']).default('embedded'),
   address: host.default('127.0.0.1'),
   port: port.default(5060),
-  drachtio: z.object({ host: host.default('127.0.0.1'), port: port.default(9022), secret: z.string().default('cymru') }).default({}),
+  drachtio: z
+    .object({
+      host: host.default('127.0.0.1'),
+      port: port.default(9022),
+      secret: z.string().default('cymru'),
+      /** At start, how long to keep trying a drachtio-server that is not up yet before giving up (0: one try). */
+      startupWaitMs: z.number().int().min(0).default(60_000),
+    })
+    .default({}),
   /**
    * Flood bounds of the embedded stack: beyond them new INVITEs get 503 + Retry-After (RFC 3261 §21.5.4).
    * maxServerTransactions counts live transactions only (a request not yet finally answered).

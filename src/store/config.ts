@@ -11,7 +11,7 @@ const writeFailure = {
   retryMs: z.number().int().min(50).default(5000),
 };
 
-export const storeConfigSchema = z.discriminatedUnion('kind', [
+const storeVariants = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('sqlite'),
     ...writeFailure,
@@ -28,4 +28,7 @@ export const storeConfigSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
-export type StoreConfig = z.infer<typeof storeConfigSchema>;
+/** `kind` may be left out: the embedded SQLite store. */
+export const storeConfigSchema = z.preprocess((v) => (v !== null && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'sqlite' } : v), storeVariants);
+
+export type StoreConfig = z.infer<typeof storeVariants>;

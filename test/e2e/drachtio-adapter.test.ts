@@ -137,3 +137,27 @@ describe.skipIf(missing !== '')('drachtio adapter over a real drachtio-server', 
     expect(caller.exitCode, caller.stdout.slice(-2500)).toBe(0);
   }, 60_000);
 });
+
+describe.skipIf(missing !== '')('a switch started before its drachtio-server', () => {
+  it('waits for the drachtio-server (issue 10, defect 8), then carries calls through it', async () => {
+    const { freeTcpPort } = await import('../helpers/drachtio-server.js');
+    const adminPort = await freeTcpPort();
+    const sipPort = await freeUdpPort();
+    const starting = startLabSwitch({
+      sip: { adapter: 'drachtio', drachtio: { host: '127.0.0.1', port: adminPort, secret: 'test-secret', startupWaitMs: 30_000 } },
+      lab: { startOsmoMgw: true },
+    });
+    // The switch is trying; the server comes up two seconds later on the port it was told.
+    await new Promise((r) => setTimeout(r, 2000));
+    const drachtio = await startDrachtioServer({ adminPort, sipPort });
+    let ssw: RunningSwitch | undefined;
+    try {
+      ({ ssw } = await starting);
+      const r = await runSipp({ scenario: scenario('ssw-call-caller-bye.xml'), target: `127.0.0.1:${sipPort}`, timeoutS: 30, args: ['-s', '12125550150', '-m', '1'] });
+      expect(r.exitCode, r.stdout.slice(-2500)).toBe(0);
+    } finally {
+      await ssw?.stop();
+      await drachtio.stop();
+    }
+  }, 90_000);
+});

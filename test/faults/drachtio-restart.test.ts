@@ -1,13 +1,14 @@
 /**
  * drachtio-server restarts under a running drachtio adapter: drachtio-srf reconnects on its own
  * and the adapter's handlers serve calls again (SIPp's INVITE answered 486 by the handler, with
- * Reason) once the server is back. Needs a drachtio-server binary (DRACHTIO_BIN, default
- * /work/.cache/drachtio/drachtio): it is in neither Debian nor npm; build it with
- * `vendor/drachtio/build.sh OUT_DIR` (see /work/shared/README.md). Skipped with this message otherwise.
+ * Reason) once the server is back. Needs a drachtio-server binary (scripts/build-drachtio.sh's
+ * cache, or DRACHTIO_BIN): it is in neither Debian nor npm; build it with
+ * `scripts/build-drachtio.sh`. Skipped with this message otherwise.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { drachtioBinary, drachtioSkipReason } from '../helpers/drachtio-server.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +17,8 @@ import { DrachtioSignallingPort } from '../../src/sip/drachtio-adapter.js';
 import { silentLogger } from '../../src/util/log.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 
-const BIN = process.env.DRACHTIO_BIN ?? '/work/.cache/drachtio/drachtio';
-const missing = !existsSync(BIN) ? `no drachtio-server binary at ${BIN} (build it with vendor/drachtio/build.sh OUT_DIR and set DRACHTIO_BIN)` : !hasSipp() ? 'sipp (sip-tester) not installed' : '';
+const BIN = drachtioBinary() ?? '';
+const missing = !BIN ? drachtioSkipReason : !hasSipp() ? 'sipp (sip-tester) not installed' : '';
 if (missing) console.warn(`skipping drachtio restart test: ${missing}`);
 const scenario = fileURLToPath(new URL('../scenarios/uac-reject.xml', import.meta.url));
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { Cdr } from '../../src/calls/cdr.js';
 import { openPgStore, redact } from '../../src/store/pg-store.js';
+import { PG_MIGRATIONS } from '../../src/store/pg-migrations.js';
 import { openStore } from '../../src/store/open.js';
 import type { SwitchStore } from '../../src/store/store.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -41,16 +42,16 @@ describe.skipIf(missing !== '')('PostgreSQL store', () => {
     expect([a.kind, b.kind, c.kind]).toEqual(['postgres', 'postgres', 'postgres']);
     const client = new pg.Client({ connectionString: server.url });
     await client.connect();
-    const rows = (await client.query('SELECT version FROM schema_migrations')).rows;
+    const rows = (await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows;
     await client.end();
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual(PG_MIGRATIONS.map((m) => ({ version: m.version })));
   });
 
   it('round-trips every CDR field, and a call id is stored once however often it is written', async () => {
     const s = await open('rt');
     const full: Cdr = {
       ...base, callId: 'rt-1', sipCallId: 'abc@h', customer: 'cust', calling: '3125550100', routedNumber: '12125550100', lrn: '2125559999',
-      carrier: 'ilec', trunkGroup: 'tg-ilec', cic: 7, rate: 0.0123, jurisdiction: 'interstate', answerTime: '2026-11-25T10:00:01.000Z',
+      carrier: 'ilec', trunkGroup: 'tg-ilec', cic: 7, rate: 0.0123, deckVersion: '0123456789abcdef', charge: 0.00205, jurisdiction: 'interstate', answerTime: '2026-11-25T10:00:01.000Z',
       billableMs: 10_000, sipStatus: 200, releasedBy: 'caller', gatewayEndpoint: 'ds/ds1-1/7@mgw', inTrunkGroup: 'tg-in', inCic: 3, target: 'sip:1@h', interrupted: false,
     };
     s.cdrs.write(full);

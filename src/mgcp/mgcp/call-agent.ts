@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
-import { mgcpMetrics } from './metrics.js';
+import { mgcpMetrics, type MgcpMetrics } from './metrics.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { CommandScreen } from './command-screen.js';
@@ -121,6 +121,7 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
   readonly clock: Clock;
   private readonly log: Logger;
   private readonly screen: CommandScreen;
+  private readonly metrics: MgcpMetrics;
 
   constructor(
     private readonly transport: MgcpTransport,
@@ -131,6 +132,8 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
     this.clock = opts.clock ?? systemClock;
     const tap = opts.tap && mgcpTap(opts.tap, () => transport.local);
     const metrics = mgcpMetrics(opts.registry ?? new Registry());
+    this.metrics = metrics;
+    this.zeroSeries(opts.gateways ?? []);
     this.screen = new CommandScreen(opts.gateways ?? [], this.clock, this.log, opts.rejectLogIntervalMs, metrics);
     this.layer = new TransactionLayer({
       admit: this.screen.admit,
@@ -172,6 +175,12 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
   /** Replaces the gateways whose commands are accepted. */
   setGateways(gateways: readonly TrustedGateway[]): void {
     this.screen.setGateways(gateways);
+    this.zeroSeries(gateways);
+  }
+
+  /** Each configured gateway's retransmission series exists from the start (0), so rate() and alerts see it. */
+  private zeroSeries(gateways: readonly TrustedGateway[]): void {
+    for (const g of gateways) this.metrics.mgcpRetransmissions.inc({ gateway: g.domain.toLowerCase() }, 0);
   }
 
   /** Sends any command and resolves with the final response, whatever its code. */
