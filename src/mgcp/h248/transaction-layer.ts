@@ -21,12 +21,14 @@ import {
   type ErrorDescriptor,
   type Message,
   type Mid,
+  type SegmentInfo,
   type Transaction,
   type TransactionReply,
   type TransactionRequest,
 } from './messages.js';
 import { h248Metrics, type H248Metrics } from './metrics.js';
 import { DEFAULT_RETRANSMIT_POLICY, handleTx, newTx, type RetransmitPolicy, type TxEvent, type TxFsm } from './transaction-fsm.js';
+import { DEFAULT_REASSEMBLY_LIMITS, SegmentedReply, type ReassemblyLimits } from './segment-reassembly.js';
 import type { Peer } from './transport.js';
 
 export interface IncomingRequest {
@@ -67,6 +69,15 @@ export interface TransactionLayerOptions {
   /** Transactions for one peer share a datagram up to this size; beyond it each goes alone. */
   mtuBytes?: number;
   firstTransactionId?: number;
+  /** Protocol version in the header of what we send (default 1; 3 when the peer negotiated it, for segmentation). */
+  version?: number;
+  /**
+   * v3 segmented replies (H.248.1 §8.1.1): how long to wait for the next segment before the
+   * reply is given up as error 459 "Segments not received" (the MGC segmentation timer).
+   */
+  segmentTimerMs?: number;
+  /** Bounds on one reply's reassembly. */
+  reassembly?: Partial<ReassemblyLimits>;
   /** Called once per request given up for lack of any reply. */
   onGiveUp?(peer: Peer, transactionId: number): void;
 }
@@ -80,6 +91,9 @@ interface Outgoing {
   readonly startedAt: number;
   timer?: TimerHandle;
   reply?: TransactionReply;
+  /** v3: segments of the reply received so far, and the segmentation timer. */
+  segments?: SegmentedReply;
+  segmentTimer?: TimerHandle;
   resolve(r: TransactionReply): void;
   reject(e: H248Error): void;
 }
@@ -128,6 +142,9 @@ export class TransactionLayer {
   private readonly pendingAfterMs: number;
   private readonly ackDelayMs: number;
   private readonly mtu: number;
+  private readonly version: number;
+  private readonly segmentTimerMs: number;
+  private readonly reassembly: ReassemblyLimits;
   private nextId: number;
   private readonly outgoing = new Map<number, Outgoing>();
   /** Incoming requests by sender mId and transaction id: executing, or answered and cached. */
@@ -149,6 +166,9 @@ export class TransactionLayer {
     this.pendingAfterMs = opts.pendingAfterMs ?? 200;
     this.ackDelayMs = opts.ackDelayMs ?? 100;
     this.mtu = opts.mtuBytes ?? 1400;
+    this.version = opts.version ?? H248_VERSION;
+    this.segmentTimerMs = opts.segmentTimerMs ?? 5000;
+    this.reassembly = { ...DEFAULT_REASSEMBLY_LIMITS, ...opts.reassembly };
     this.nextId = opts.firstTransactionId ?? 1 + Math.floor(Math.random() * 1_000_000_000);
   }
 
@@ -175,7 +195,7 @@ export class TransactionLayer {
   }
 
   private message(transactions: Transaction[]): Message {
-    return { type: 'message', version: H248_VERSION, mid: this.opts.mid, transactions };
+    return { type: 'message', version: this.version, mid: this.opts.mid, transactions };
   }
 
   /**
@@ -308,7 +328,7 @@ export class TransactionLayer {
     if (d.type === 'error') {
       this.m.decodeErrors.inc({ code: String(d.code) });
       this.log.debug({ from, code: d.code, reason: d.reason, offset: d.offset }, 'h248 decode error');
-      for (const t of d.transactions ?? []) this.onTransaction(t, from, d.mid as Mid, d.version ?? H248_VERSION);
+      for (const t of d.transactions ?? []) this.onTransaction(t, from, d.mid as Mid, d.version ?? H248_VERSION, datagram.length);
       if (d.mid && d.transactionId !== undefined && d.inRequest) {
         // §8.2.2: a request that cannot be parsed is answered with error 403 for its transaction.
         this.answerError(from, d.mid, d.transactionId, errorDescriptor(ERR.SYNTAX_IN_TRANSACTION, quotable(d.reason)));
@@ -324,16 +344,21 @@ export class TransactionLayer {
       this.log.warn({ from, mid: d.mid, code: d.error.code, text: d.error.text }, 'h248 peer reports a message error');
       return;
     }
-    for (const t of d.transactions) this.onTransaction(t, from, d.mid, d.version);
+    for (const t of d.transactions) this.onTransaction(t, from, d.mid, d.version, datagram.length);
   }
 
-  private onTransaction(t: Transaction, from: Peer, mid: Mid, version: number): void {
+  private onTransaction(t: Transaction, from: Peer, mid: Mid, version: number, size: number): void {
     switch (t.type) {
       case 'request':
         this.onRequest(t, from, mid, version);
         break;
       case 'reply':
-        this.onReply(t, from);
+        if (t.segment) this.onSegment(t, t.segment, from, version, size);
+        else this.onReply(t, from);
+        break;
+      case 'segmentReply':
+        // We never segment what we send, so nobody should acknowledge segments of ours.
+        this.log.debug({ from, transactionId: t.id, segment: t.segment.number }, 'h248 SegmentReply for a reply we did not segment; dropped');
         break;
       case 'pending': {
         this.m.pendings.inc({ direction: 'received' });
@@ -364,6 +389,79 @@ export class TransactionLayer {
     }
     o.reply = r;
     this.run(o, { type: 'RX_REPLY', immAckRequired: r.immAckRequired === true });
+  }
+
+  /**
+   * One segment of a v3 segmented reply (H.248.1 §8.1.1): acknowledged at once with a
+   * SegmentReply (END on the last), held until every segment is here, then delivered as one
+   * reply. A segment stops the request's retransmission (the peer has it); the segmentation
+   * timer restarts with each new segment and, when it runs out, the request fails with 459.
+   */
+  private onSegment(r: TransactionReply, seg: SegmentInfo, from: Peer, version: number, size: number): void {
+    const found = this.outgoing.get(r.id);
+    const o = found && found.peer.address === from.address ? found : undefined;
+    if (!o) {
+      if (this.completed.has(r.id)) {
+        // A segment sent again after the reply was complete: our SegmentReply or ack was lost.
+        this.m.segments.inc({ outcome: 'duplicate' });
+        this.sendSegmentReply(from, r.id, seg, version);
+        if (seg.complete) this.queueAck(from, r.id, r.immAckRequired === true);
+        return;
+      }
+      this.m.unmatchedReplies.inc();
+      this.log.debug({ from, transactionId: r.id, segment: seg.number }, 'h248 reply segment matches no transaction; dropped');
+      return;
+    }
+    o.segments ??= new SegmentedReply(o.id, this.reassembly);
+    const out = o.segments.add(r, size);
+    if (out.kind === 'refused') {
+      this.m.segments.inc({ outcome: 'refused' });
+      this.log.warn({ transactionId: o.id, peer: o.peer, segment: seg.number, reason: out.reason }, 'h248 segmented reply refused; the request fails');
+      this.finishSegmented(o);
+      this.m.transactions.inc({ outcome: 'rejected' });
+      o.reject(new H248Error('invalid', undefined, `segmented reply refused: ${out.reason}`, o.id));
+      return;
+    }
+    this.m.segments.inc({ outcome: out.kind === 'duplicate' ? 'duplicate' : 'new' });
+    this.sendSegmentReply(from, r.id, seg, version);
+    if (out.kind === 'duplicate') return;
+    this.clock.clearTimeout(o.timer);
+    o.timer = undefined;
+    this.clock.clearTimeout(o.segmentTimer);
+    o.segmentTimer = undefined;
+    if (out.kind === 'complete') {
+      o.reply = out.reply;
+      this.run(o, { type: 'RX_REPLY', immAckRequired: out.reply.immAckRequired === true });
+      return;
+    }
+    o.segmentTimer = this.clock.setTimeout(() => this.segmentsLost(o), this.segmentTimerMs);
+  }
+
+  private segmentsLost(o: Outgoing): void {
+    o.segmentTimer = undefined;
+    if (this.outgoing.get(o.id) !== o) return;
+    const missing = o.segments?.missing() ?? [];
+    this.m.segments.inc({ outcome: 'lost' });
+    this.m.transactions.inc({ outcome: 'timeout' });
+    this.log.warn(
+      { transactionId: o.id, peer: o.peer, received: o.segments?.received, missing },
+      'h248 segmented reply incomplete when the segmentation timer ran out (459); check the path MTU and the MG segmentation settings',
+    );
+    this.finishSegmented(o);
+    o.reject(new H248Error('timeout', ERR.SEGMENTS_NOT_RECEIVED, `segments not received (missing ${missing.join(',') || 'the last'})`, o.id));
+  }
+
+  private finishSegmented(o: Outgoing): void {
+    this.clock.clearTimeout(o.timer);
+    this.clock.clearTimeout(o.segmentTimer);
+    o.timer = o.segmentTimer = undefined;
+    this.outgoing.delete(o.id);
+  }
+
+  private sendSegmentReply(to: Peer, id: number, seg: SegmentInfo, version: number): void {
+    const segment: SegmentInfo = seg.complete ? { number: seg.number, complete: true } : { number: seg.number };
+    const msg: Message = { type: 'message', version: Math.max(version, 3), mid: this.opts.mid, transactions: [{ type: 'segmentReply', id, segment }] };
+    this.opts.send(encode(msg, { encoding: this.encodingFor(to) }), to);
   }
 
   private onAck(ranges: readonly AckRange[], mid: Mid): void {
@@ -491,6 +589,7 @@ export class TransactionLayer {
     for (const o of [...this.outgoing.values()]) {
       if (o.peer.address !== peer.address || o.peer.port !== peer.port) continue;
       this.clock.clearTimeout(o.timer);
+      this.clock.clearTimeout(o.segmentTimer);
       this.outgoing.delete(o.id);
       this.m.transactions.inc({ outcome: 'timeout' });
       o.reject(new H248Error('timeout', undefined, why, o.id));
@@ -509,6 +608,7 @@ export class TransactionLayer {
     for (const a of this.answers.values()) this.clock.clearTimeout(a.pendingTimer);
     for (const o of this.outgoing.values()) {
       this.clock.clearTimeout(o.timer);
+      this.clock.clearTimeout(o.segmentTimer);
       o.reject(new H248Error('closed', undefined, 'transaction layer closed', o.id));
     }
     this.outgoing.clear();
