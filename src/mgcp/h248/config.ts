@@ -24,6 +24,8 @@ export const h248GatewaySchema = z.object({
   address: host.optional(),
   /** Encoding towards the gateway; by default the one it uses. */
   encoding: encoding.optional(),
+  /** Highest H.248 version agreed with it: 1, or 3 to let it segment large replies (H.248.1 v3 §8.1.1). */
+  maxVersion: z.union([z.literal(1), z.literal(3)]).optional(),
 });
 
 export const h248ConfigSchema = z.object({

@@ -41,6 +41,12 @@ export interface MediaGateway {
   readonly address?: string;
   /** Encoding towards this gateway; by default the one it uses. */
   readonly encoding?: TextEncoding;
+  /**
+   * Highest H.248 version agreed with this gateway at ServiceChange (default 1). 3 lets it send
+   * large replies in segments (H.248.1 v3 §8.1.1); v3 messages are read as far as they use the
+   * v1 grammar plus segmentation.
+   */
+  readonly maxVersion?: number;
 }
 
 export type GatewayState = 'unregistered' | 'registered' | 'out-of-service' | 'unreachable';
@@ -150,6 +156,7 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
       onRequest: (req) => this.onRequest(req),
       onMessage: (msg, from) => this.heard(msg.mid, from),
       encodingFor: (peer) => this.gatewayAt(peer)?.config.encoding,
+      versionFor: (peer) => this.gatewayAt(peer)?.version,
       encoding: opts.encoding,
       clock: this.clock,
       log: this.log,
@@ -312,7 +319,7 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
     const gw = g;
     // §11.3: the version is negotiated by ServiceChange; any other request in a version we do not speak is 406.
     const negotiating = req.request.actions.every((a) => a.commands.every((c) => c.command === 'serviceChange'));
-    if (req.version > H248_VERSION && !negotiating) {
+    if (req.version > (gw.config.maxVersion ?? H248_VERSION) && !negotiating) {
       this.log.info({ gateway: gw.config.name, version: req.version }, 'h248 request in a version the MGC does not speak refused with 406');
       return { error: errorDescriptor(ERR.VERSION_NOT_SUPPORTED, 'Version Not Supported') };
     }
@@ -366,7 +373,7 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
       g.registrations++;
       g.registeredAt = now;
       // §11.3: the controller answers with the highest version both support.
-      g.version = Math.min(p.version ?? req.version, H248_VERSION);
+      g.version = Math.min(p.version ?? req.version, g.config.maxVersion ?? H248_VERSION);
       this.scheduleAudit(g);
     } else if (root && (method === 'forced' || method === 'graceful')) {
       g.state = 'out-of-service';

@@ -23,6 +23,7 @@ export async function openH248Bearer(config: H248Config, deps: { log?: Logger; c
       mid: midOf(g.mid),
       ...(g.address ? { address: g.address } : {}),
       ...(g.encoding ? { encoding: g.encoding } : {}),
+      ...(g.maxVersion ? { maxVersion: g.maxVersion } : {}),
     })),
     { port: config.localPort, address: config.localAddress },
     {

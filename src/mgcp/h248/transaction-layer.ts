@@ -71,6 +71,8 @@ export interface TransactionLayerOptions {
   firstTransactionId?: number;
   /** Protocol version in the header of what we send (default 1; 3 when the peer negotiated it, for segmentation). */
   version?: number;
+  /** Protocol version negotiated with a peer (by ServiceChange), when not `version`. */
+  versionFor?(peer: Peer): number | undefined;
   /**
    * v3 segmented replies (H.248.1 §8.1.1): how long to wait for the next segment before the
    * reply is given up as error 459 "Segments not received" (the MGC segmentation timer).
@@ -194,8 +196,8 @@ export class TransactionLayer {
     }
   }
 
-  private message(transactions: Transaction[]): Message {
-    return { type: 'message', version: this.version, mid: this.opts.mid, transactions };
+  private message(transactions: Transaction[], to: Peer): Message {
+    return { type: 'message', version: this.opts.versionFor?.(to) ?? this.version, mid: this.opts.mid, transactions };
   }
 
   /**
@@ -207,7 +209,7 @@ export class TransactionLayer {
     if (this.closed) return Promise.reject(new H248Error('closed', undefined, 'transaction layer closed'));
     const id = this.allocateId();
     const request: TransactionRequest = { type: 'request', id, actions };
-    const msg = this.message([request]);
+    const msg = this.message([request], to);
     const why = checkEncodable(msg);
     if (why) return Promise.reject(new H248Error('invalid', undefined, why, id));
     const bytes = encode(msg, { encoding: this.encodingFor(to) });
@@ -283,12 +285,12 @@ export class TransactionLayer {
     }
     this.m.acks.inc({ direction: 'sent' });
     const ack: Transaction = { type: 'ack', ranges: ackRanges(pending) };
-    const combined = encode(this.message([ack, t]), { encoding: this.encodingFor(peer) });
+    const combined = encode(this.message([ack, t], peer), { encoding: this.encodingFor(peer) });
     if (combined.length <= this.mtu) {
       this.opts.send(combined, peer);
       return;
     }
-    this.opts.send(encode(this.message([ack]), { encoding: this.encodingFor(peer) }), peer);
+    this.opts.send(encode(this.message([ack], peer), { encoding: this.encodingFor(peer) }), peer);
     this.opts.send(bytes, peer);
   }
 
@@ -316,7 +318,7 @@ export class TransactionLayer {
     const ids = this.takeAcks(q.peer);
     if (!ids) return;
     this.m.acks.inc({ direction: 'sent' });
-    this.opts.send(encode(this.message([{ type: 'ack', ranges: ackRanges(ids) }]), { encoding: this.encodingFor(q.peer) }), q.peer);
+    this.opts.send(encode(this.message([{ type: 'ack', ranges: ackRanges(ids) }], q.peer), { encoding: this.encodingFor(q.peer) }), q.peer);
   }
 
   // ---------------------------------------------------------------- receiving
@@ -334,7 +336,7 @@ export class TransactionLayer {
         this.answerError(from, d.mid, d.transactionId, errorDescriptor(ERR.SYNTAX_IN_TRANSACTION, quotable(d.reason)));
       } else if (d.mid && d.transactionId === undefined && !d.transactions) {
         // §8.2.2: nothing could be read past the header; answer at message level.
-        this.opts.send(encode({ type: 'message', version: H248_VERSION, mid: this.opts.mid, error: errorDescriptor(ERR.SYNTAX_IN_MESSAGE, quotable(d.reason)), transactions: [] }, { encoding: this.encodingFor(from) }), from);
+        this.opts.send(encode({ type: 'message', version: this.opts.versionFor?.(from) ?? this.version, mid: this.opts.mid, error: errorDescriptor(ERR.SYNTAX_IN_MESSAGE, quotable(d.reason)), transactions: [] }, { encoding: this.encodingFor(from) }), from);
       }
       return;
     }
@@ -503,16 +505,16 @@ export class TransactionLayer {
         'error' in a
           ? { type: 'reply', id: t.id, ...(this.opts.requestAcks ? { immAckRequired: true } : {}), error: a.error, actions: [] }
           : { type: 'reply', id: t.id, ...(this.opts.requestAcks ? { immAckRequired: true } : {}), actions: a.actions };
-      if (checkEncodable(this.message([reply]))) {
-        this.log.error({ transactionId: t.id, why: checkEncodable(this.message([reply])) }, 'h248 reply cannot be encoded');
+      if (checkEncodable(this.message([reply], from))) {
+        this.log.error({ transactionId: t.id, why: checkEncodable(this.message([reply], from)) }, 'h248 reply cannot be encoded');
         reply = { type: 'reply', id: t.id, error: errorDescriptor(ERR.INTERNAL, 'Internal software failure'), actions: [] };
       }
-      entry.bytes = encode(this.message([reply]), { encoding: this.encodingFor(from) });
+      entry.bytes = encode(this.message([reply], from), { encoding: this.encodingFor(from) });
       if (entry.bytes.length > MAX_UDP_PAYLOAD) {
         // v1 has no segmentation: a reply no datagram can carry becomes error 533 (H.248.1 §14.2).
         this.log.error({ transactionId: t.id, bytes: entry.bytes.length }, 'h248 reply larger than a UDP datagram');
         reply = { type: 'reply', id: t.id, error: errorDescriptor(ERR.RESPONSE_TOO_LARGE, 'Response exceeds maximum transport PDU size'), actions: [] };
-        entry.bytes = encode(this.message([reply]), { encoding: this.encodingFor(from) });
+        entry.bytes = encode(this.message([reply], from), { encoding: this.encodingFor(from) });
       }
       entry.expiresAt = this.clock.now() + this.replyCacheMs;
       this.scheduleSweep();
@@ -539,7 +541,7 @@ export class TransactionLayer {
       this.opts.send(known.bytes, from);
       return;
     }
-    const bytes = encode(this.message([{ type: 'reply', id, error, actions: [] }]), { encoding: this.encodingFor(from) });
+    const bytes = encode(this.message([{ type: 'reply', id, error, actions: [] }], from), { encoding: this.encodingFor(from) });
     this.answers.set(key, { peer: from, id, bytes, expiresAt: this.clock.now() + this.replyCacheMs, pendingsSent: 0 });
     this.scheduleSweep();
     this.opts.send(bytes, from);
@@ -564,7 +566,7 @@ export class TransactionLayer {
     entry.pendingsSent++;
     this.m.pendings.inc({ direction: 'sent' });
     const pending: Transaction = { type: 'pending', id: entry.id };
-    this.transmit(to, pending, encode(this.message([pending]), { encoding: this.encodingFor(to) }));
+    this.transmit(to, pending, encode(this.message([pending], to), { encoding: this.encodingFor(to) }));
   }
 
   private scheduleSweep(): void {
