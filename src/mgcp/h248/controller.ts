@@ -29,6 +29,7 @@ import {
 } from './messages.js';
 import type { H248Metrics } from './metrics.js';
 import type { RetransmitPolicy } from './transaction-fsm.js';
+import type { ReassemblyLimits } from './segment-reassembly.js';
 import { TransactionLayer, type IncomingRequest, type RequestAnswer } from './transaction-layer.js';
 import { openUdpTransport, type H248Transport, type Peer } from './transport.js';
 
@@ -115,6 +116,9 @@ export interface ControllerOptions {
   ackDelayMs?: number;
   requestAcks?: boolean;
   mtuBytes?: number;
+  /** v3 segmented replies: segmentation timer and reassembly bounds (TransactionLayerOptions). */
+  segmentTimerMs?: number;
+  reassembly?: Partial<ReassemblyLimits>;
 }
 
 interface Gw {
@@ -167,6 +171,8 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
       ackDelayMs: opts.ackDelayMs,
       requestAcks: opts.requestAcks,
       mtuBytes: opts.mtuBytes,
+      segmentTimerMs: opts.segmentTimerMs,
+      reassembly: opts.reassembly,
       onGiveUp: (peer) => {
         const g = this.gatewayAt(peer);
         if (g) this.markUnreachable(g, 'no reply to a request within the retransmission budget');

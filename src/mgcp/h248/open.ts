@@ -33,6 +33,8 @@ export async function openH248Bearer(config: H248Config, deps: { log?: Logger; c
       policy: config.retransmit,
       replyCacheMs: config.replyCacheMs,
       pendingAfterMs: config.pendingAfterMs,
+      segmentTimerMs: config.segmentation.timerMs,
+      reassembly: { maxSegments: config.segmentation.maxSegments, maxBytes: config.segmentation.maxBytes },
       ackDelayMs: config.ackDelayMs,
       requestAcks: config.requestAcks,
       mtuBytes: config.mtuBytes,
