@@ -1,9 +1,12 @@
-/** H.248.1 v1 text-encoding protocol tables (RFC 3525, H.248.1 Annex B). */
+/** H.248.1 v1 text-encoding protocol tables (RFC 3525, H.248.1 Annex B), with v3's segmentation tokens. */
 
 /** Annex D.1: the text encoding listens on UDP 2944 (2945 is the binary encoding's). */
 export const DEFAULT_H248_PORT = 2944;
 
-/** The only protocol version this codec speaks (RFC 3525 is H.248.1 version 1). */
+/**
+ * The version the controller speaks unless a gateway is configured for 3 (RFC 3525 is H.248.1
+ * version 1; of version 3 the codec adds segmentation only).
+ */
 export const H248_VERSION = 1;
 
 /** H.248.1 version 3 brings segmentation (§8.1.1 segmented replies, SegmentReply). */

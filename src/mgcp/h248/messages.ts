@@ -1,5 +1,5 @@
 /**
- * H.248.1 v1 messages (RFC 3525 §7–§8, text grammar of Annex B) as plain data: discriminated
+ * H.248.1 v1 messages (RFC 3525 §7–§8, text grammar of Annex B), plus v3 segmentation, as plain data: discriminated
  * unions on `type` (transactions, descriptors), `command` (commands and their replies) and
  * `kind` (parameters). Termination ids and names keep the spelling they arrived with; tokens
  * are not kept, so one message has one value whether it came in pretty or compact form.

@@ -4,7 +4,9 @@
  * executing), at-most-once execution of incoming requests with cached replies, and
  * TransactionResponseAck both ways (immediate when ImmAckRequired, else piggy-backed on the
  * next message or after a short delay). Transactions for one peer share a datagram when they
- * fit the MTU and go in separate datagrams when they do not.
+ * fit the MTU and go in separate datagrams when they do not. Version 3 segmented replies to our
+ * requests are acknowledged segment by segment and reassembled (H.248.1 §8.1.1); replies we
+ * send are never segmented (an MGC's replies, to Notify and ServiceChange, are small).
  * It holds no socket: datagrams go out through the injected `send`, time through the Clock.
  */
 import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
