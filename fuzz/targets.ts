@@ -32,7 +32,9 @@ import { splitCsvLine } from '../src/class4/lcr/csv.js';
 import type { Variant } from '../src/ss7/variant.js';
 import { samples as m3uaSamples } from '../test/ss7/m3ua/samples.js';
 import { allSamples as isupSamples, TCPDUMP_ISUP } from '../test/ss7/isup/samples.js';
-import { SAMPLES as H248_SAMPLES } from '../test/mgcp/h248/samples.js';
+import { SAMPLES as H248_V1_SAMPLES, SEGMENT_SAMPLES as H248_SEGMENT_SAMPLES } from '../test/mgcp/h248/samples.js';
+
+const H248_SAMPLES = { ...H248_V1_SAMPLES, ...H248_SEGMENT_SAMPLES };
 import { CHUNK, chunk as sctpChunk, dataChunk, sctpPacket } from '../test/ss7/sctp/sctp-wire.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -410,6 +412,7 @@ const H248_DICT = [
   'Pending', 'PN', 'TransactionResponseAck', 'K', 'ImmAckRequired', 'Services', 'SV', 'Method', 'MT', 'Reason', 'RE',
   'Topology', 'TP', 'Priority', 'PR', 'Emergency', 'EM', '$', '*', '-', 'ROOT', '{', '}', '=', ',', '"', '[', ']', ':', '<', '>',
   ';', '\n', '\r\n', ' ', '4294967295', '4294967296', '0', 'al/on', 'g/sc', 'tdmc/ec', '{}', '{{{{', '}}}}',
+  'MEGACO/3', '!/3', 'Segment', 'SM', '/END', '/&', '/65535', '/65536',
 ];
 
 const h248Seeds = (encoding: 'pretty' | 'compact') =>

@@ -64,6 +64,8 @@ export interface MgOptions {
   mgcHost?: string;
   encoding: 'pretty' | 'compact';
   name?: string;
+  /** Speak H.248 v3 and segment replies over 200 bytes, one segment outstanding (ssw_mg v3seg). */
+  segmentation?: boolean;
 }
 
 function parseEvent(line: string): MgEvent | undefined {
@@ -82,7 +84,7 @@ export async function startMegacoMg(opts: MgOptions): Promise<MegacoMg> {
   const name = opts.name ?? 'mg1';
   const child: ChildProcess = spawn(
     'erl',
-    ['-noshell', '-pa', dir, '-s', 'ssw_mg', 'start', opts.mgcHost ?? '127.0.0.1', String(opts.mgcPort), opts.encoding, name],
+    ['-noshell', '-pa', dir, '-s', 'ssw_mg', 'start', opts.mgcHost ?? '127.0.0.1', String(opts.mgcPort), opts.encoding, name, ...(opts.segmentation ? ['v3seg'] : [])],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const events: MgEvent[] = [];

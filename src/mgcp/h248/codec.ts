@@ -1,5 +1,6 @@
 /**
- * H.248.1 v1 text codec (RFC 3525 Annex B): pure functions between bytes and {@link Message}s.
+ * H.248.1 v1 text codec (RFC 3525 Annex B) with v3 segmentation (segmented TransactionReply,
+ * SegmentReply): pure functions between bytes and {@link Message}s.
  * `decode` never throws: any byte sequence yields a message or an {@link H248DecodeError} value
  * carrying the error code to answer with (§8.2: 400 for the message, 403 for a request).
  * Text is latin1 so every byte round-trips. `encode` writes the pretty or the compact form.

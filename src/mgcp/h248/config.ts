@@ -24,6 +24,8 @@ export const h248GatewaySchema = z.object({
   address: host.optional(),
   /** Encoding towards the gateway; by default the one it uses. */
   encoding: encoding.optional(),
+  /** Highest H.248 version agreed with it: 1, or 3 to let it segment large replies (H.248.1 v3 §8.1.1). */
+  maxVersion: z.union([z.literal(1), z.literal(3)]).optional(),
 });
 
 export const h248ConfigSchema = z.object({
@@ -58,6 +60,15 @@ export const h248ConfigSchema = z.object({
   requestAcks: z.boolean().default(false),
   /** Transactions for one gateway share a datagram up to this size. */
   mtuBytes: z.number().int().min(200).max(65507).default(1400),
+  /** H.248 v3 segmented replies from gateways with maxVersion 3 (H.248.1 §8.1.1). */
+  segmentation: z
+    .object({
+      /** A reply still missing segments this long after the last one arrived fails with 459. */
+      timerMs: z.number().int().min(100).default(5000),
+      maxSegments: z.number().int().min(1).max(65535).default(256),
+      maxBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+    })
+    .default({}),
   /** A gateway silent this long is audited (AuditValue ROOT); 0 turns it off. */
   inactivityAuditMs: z.number().int().min(0).default(60_000),
   /** Local descriptor offered in the Add of the RTP termination ($ = the gateway's choice). */

@@ -1,10 +1,19 @@
-/** H.248.1 v1 text-encoding protocol tables (RFC 3525, H.248.1 Annex B). */
+/** H.248.1 v1 text-encoding protocol tables (RFC 3525, H.248.1 Annex B), with v3's segmentation tokens. */
 
 /** Annex D.1: the text encoding listens on UDP 2944 (2945 is the binary encoding's). */
 export const DEFAULT_H248_PORT = 2944;
 
-/** The only protocol version this codec speaks (RFC 3525 is H.248.1 version 1). */
+/**
+ * The version the controller speaks unless a gateway is configured for 3 (RFC 3525 is H.248.1
+ * version 1; of version 3 the codec adds segmentation only).
+ */
 export const H248_VERSION = 1;
+
+/** H.248.1 version 3 brings segmentation (§8.1.1 segmented replies, SegmentReply). */
+export const H248_SEGMENTATION_VERSION = 3;
+
+/** SegmentNumber (Annex A: INTEGER 0..65535). */
+export const MAX_SEGMENT_NUMBER = 65_535;
 
 /**
  * Every token of the v1 text grammar (RFC 3525 §B.2) with its long ("pretty") and short
@@ -76,6 +85,9 @@ export const TOKENS = {
   Recvonly: ['ReceiveOnly', 'RC'],
   Reply: ['Reply', 'P'],
   Restart: ['Restart', 'RS'],
+  /** v3 (H.248.1 Annex B.2): SegmentReply, and the last segment's SegmentationComplete. */
+  MessageSegment: ['Segment', 'SM'],
+  SegmentationComplete: ['END', '&'],
   Remote: ['Remote', 'R'],
   ReservedGroup: ['ReservedGroup', 'RG'],
   ReservedValue: ['ReservedValue', 'RV'],
@@ -202,6 +214,7 @@ export const ERROR_CODES: Readonly<Record<number, string>> = {
   529: 'Internal hardware failure in MG',
   530: 'Temporary Network failure',
   531: 'Permanent Network failure',
+  459: 'Segments not received',
   533: 'Response exceeds maximum transport PDU size',
   581: 'Does Not Exist',
 };
@@ -219,6 +232,8 @@ export const ERR = {
   UNAUTHORIZED_ENTITY: 504,
   PENDING_EXCEEDED: 506,
   RESPONSE_TOO_LARGE: 533,
+  /** v3: the segmentation timer ran out before every segment of a reply arrived. */
+  SEGMENTS_NOT_RECEIVED: 459,
 } as const;
 
 export function describeError(code: number): string {

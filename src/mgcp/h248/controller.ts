@@ -29,6 +29,7 @@ import {
 } from './messages.js';
 import type { H248Metrics } from './metrics.js';
 import type { RetransmitPolicy } from './transaction-fsm.js';
+import type { ReassemblyLimits } from './segment-reassembly.js';
 import { TransactionLayer, type IncomingRequest, type RequestAnswer } from './transaction-layer.js';
 import { openUdpTransport, type H248Transport, type Peer } from './transport.js';
 
@@ -41,6 +42,12 @@ export interface MediaGateway {
   readonly address?: string;
   /** Encoding towards this gateway; by default the one it uses. */
   readonly encoding?: TextEncoding;
+  /**
+   * Highest H.248 version agreed with this gateway at ServiceChange (default 1). 3 lets it send
+   * large replies in segments (H.248.1 v3 §8.1.1); v3 messages are read as far as they use the
+   * v1 grammar plus segmentation.
+   */
+  readonly maxVersion?: number;
 }
 
 export type GatewayState = 'unregistered' | 'registered' | 'out-of-service' | 'unreachable';
@@ -109,6 +116,9 @@ export interface ControllerOptions {
   ackDelayMs?: number;
   requestAcks?: boolean;
   mtuBytes?: number;
+  /** v3 segmented replies: segmentation timer and reassembly bounds (TransactionLayerOptions). */
+  segmentTimerMs?: number;
+  reassembly?: Partial<ReassemblyLimits>;
 }
 
 interface Gw {
@@ -151,6 +161,7 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
       onMessage: (msg, from) => this.heard(msg.mid, from),
       encodingFor: (peer) => this.gatewayAt(peer)?.config.encoding,
       gatewayName: (peer) => this.gatewayAt(peer)?.config.name,
+      versionFor: (peer) => this.gatewayAt(peer)?.version,
       encoding: opts.encoding,
       clock: this.clock,
       log: this.log,
@@ -161,6 +172,8 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
       ackDelayMs: opts.ackDelayMs,
       requestAcks: opts.requestAcks,
       mtuBytes: opts.mtuBytes,
+      segmentTimerMs: opts.segmentTimerMs,
+      reassembly: opts.reassembly,
       onGiveUp: (peer) => {
         const g = this.gatewayAt(peer);
         if (g) this.markUnreachable(g, 'no reply to a request within the retransmission budget');
@@ -313,7 +326,7 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
     const gw = g;
     // §11.3: the version is negotiated by ServiceChange; any other request in a version we do not speak is 406.
     const negotiating = req.request.actions.every((a) => a.commands.every((c) => c.command === 'serviceChange'));
-    if (req.version > H248_VERSION && !negotiating) {
+    if (req.version > (gw.config.maxVersion ?? H248_VERSION) && !negotiating) {
       this.log.info({ gateway: gw.config.name, version: req.version }, 'h248 request in a version the MGC does not speak refused with 406');
       return { error: errorDescriptor(ERR.VERSION_NOT_SUPPORTED, 'Version Not Supported') };
     }
@@ -367,7 +380,7 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
       g.registrations++;
       g.registeredAt = now;
       // §11.3: the controller answers with the highest version both support.
-      g.version = Math.min(p.version ?? req.version, H248_VERSION);
+      g.version = Math.min(p.version ?? req.version, g.config.maxVersion ?? H248_VERSION);
       this.scheduleAudit(g);
     } else if (root && (method === 'forced' || method === 'graceful')) {
       g.state = 'out-of-service';

@@ -1,5 +1,5 @@
 /**
- * H.248.1 v1 messages (RFC 3525 §7–§8, text grammar of Annex B) as plain data: discriminated
+ * H.248.1 v1 messages (RFC 3525 §7–§8, text grammar of Annex B), plus v3 segmentation, as plain data: discriminated
  * unions on `type` (transactions, descriptors), `command` (commands and their replies) and
  * `kind` (parameters). Termination ids and names keep the spelling they arrived with; tokens
  * are not kept, so one message has one value whether it came in pretty or compact form.
@@ -36,7 +36,20 @@ export type ContextId = number | '-' | '$' | '*';
 /** RequestID (§B.2): a number or `*` ALL. */
 export type RequestId = number | '*';
 
-export type Transaction = TransactionRequest | TransactionReply | TransactionPending | TransactionResponseAck;
+export type Transaction = TransactionRequest | TransactionReply | TransactionPending | TransactionResponseAck | SegmentReply;
+
+/** Where a segmented reply's piece sits (v3, H.248.1 §8.1.1): its number from 1, and whether it is the last. */
+export interface SegmentInfo {
+  readonly number: number;
+  readonly complete?: boolean;
+}
+
+/** v3: the receiver of a reply segment acknowledges it (SegmentReply, Annex B `Segment = id/n[/END]`). */
+export interface SegmentReply {
+  readonly type: 'segmentReply';
+  readonly id: number;
+  readonly segment: SegmentInfo;
+}
 
 export interface TransactionRequest {
   readonly type: 'request';
@@ -49,6 +62,8 @@ export interface TransactionReply {
   readonly id: number;
   /** §7.1.1 / D.1.3: the sender wants a TransactionResponseAck at once. */
   readonly immAckRequired?: boolean;
+  /** v3 only: this reply is one segment of a larger one. */
+  readonly segment?: SegmentInfo;
   /** The whole transaction failed; `actions` is then empty. */
   readonly error?: ErrorDescriptor;
   readonly actions: readonly ActionReply[];

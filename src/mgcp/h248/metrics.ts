@@ -18,6 +18,8 @@ export interface H248Metrics {
   /** TransactionResponseAck by direction (sent, received). */
   readonly acks: Counter<string>;
   readonly transactionSeconds: Histogram<string>;
+  /** v3 reply segments received, by outcome (new, duplicate, refused, lost). */
+  readonly segments: Counter<string>;
 }
 
 const byRegistry = new WeakMap<Registry, H248Metrics>();
@@ -35,6 +37,11 @@ export function h248Metrics(registry: Registry): H248Metrics {
     decodeErrors: counter('softswitch_h248_decode_errors_total', 'Received H.248 messages refused by the decoder, by error code', ['code']),
     unmatchedReplies: counter('softswitch_h248_unmatched_replies_total', 'H.248 transaction replies dropped because no request of ours with that id is outstanding towards their source (unknown or stale TransactionID, or another address)'),
     acks: counter('softswitch_h248_response_acks_total', 'TransactionResponseAck messages by direction (sent, received)', ['direction']),
+    segments: counter(
+      'softswitch_h248_reply_segments_total',
+      'H.248 v3 reply segments received by outcome (new, duplicate; refused: over the reassembly limits or inconsistent; lost: counted once per reply whose segmentation timer ran out)',
+      ['outcome'],
+    ),
     transactionSeconds:
       (registry.getSingleMetric('softswitch_h248_transaction_seconds') as Histogram<string> | undefined) ??
       new Histogram({

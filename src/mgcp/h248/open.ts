@@ -23,6 +23,7 @@ export async function openH248Bearer(config: H248Config, deps: { log?: Logger; c
       mid: midOf(g.mid),
       ...(g.address ? { address: g.address } : {}),
       ...(g.encoding ? { encoding: g.encoding } : {}),
+      ...(g.maxVersion ? { maxVersion: g.maxVersion } : {}),
     })),
     { port: config.localPort, address: config.localAddress },
     {
@@ -32,6 +33,8 @@ export async function openH248Bearer(config: H248Config, deps: { log?: Logger; c
       policy: config.retransmit,
       replyCacheMs: config.replyCacheMs,
       pendingAfterMs: config.pendingAfterMs,
+      segmentTimerMs: config.segmentation.timerMs,
+      reassembly: { maxSegments: config.segmentation.maxSegments, maxBytes: config.segmentation.maxBytes },
       ackDelayMs: config.ackDelayMs,
       requestAcks: config.requestAcks,
       mtuBytes: config.mtuBytes,

@@ -5,7 +5,7 @@
  * list is bounded and the grammar nests a fixed number of levels, so hostile input costs
  * linear time. Rule names in comments are the ABNF's.
  */
-import { LIMITS, MAX_UINT32, tokenOf, type Token } from './constants.js';
+import { H248_SEGMENTATION_VERSION, LIMITS, MAX_SEGMENT_NUMBER, MAX_UINT32, tokenOf, type Token } from './constants.js';
 import type {
   ActionReply,
   ActionRequest,
@@ -17,6 +17,7 @@ import type {
   Extension,
   Message,
   Mid,
+  SegmentInfo,
   ServiceChangeMethod,
   ServiceChangeParams,
   ServiceChangeProfile,
@@ -126,6 +127,13 @@ export class TextParser extends DescriptorReader {
         this.rbrkt();
         return { type: 'pending', id };
       }
+      case 'MessageSegment': {
+        // segmentReply = MessageSegmentToken EQUAL TransactionID SLASH SegmentNumber [SLASH SegmentationCompleteToken]
+        this.equal();
+        const { id, segment } = this.segmentedId();
+        if (!segment) return this.sc.fail('SegmentReply without a segment number', at);
+        return { type: 'segmentReply', id, segment };
+      }
       case 'ResponseAck': {
         // transactionResponseAck = ResponseAckToken LBRKT transactionAck *(COMMA transactionAck) RBRKT
         const ranges = this.list(() => {
@@ -142,7 +150,7 @@ export class TextParser extends DescriptorReader {
         return { type: 'ack', ranges };
       }
       default:
-        return this.sc.fail('Transaction, Reply, Pending or TransactionResponseAck expected', at);
+        return this.sc.fail('Transaction, Reply, Pending, TransactionResponseAck or Segment expected', at);
     }
   }
 
@@ -159,7 +167,7 @@ export class TextParser extends DescriptorReader {
   /** transactionReply = ReplyToken EQUAL TransactionID LBRKT [ImmAckRequiredToken COMMA] (errorDescriptor / actionReplyList) RBRKT */
   private transactionReply(): TransactionReply {
     this.equal();
-    const id = this.uint32('TransactionID');
+    const { id, segment } = this.segmentedId();
     this.ctx.transactionId = id;
     this.ctx.inRequest = false;
     this.lbrkt();
@@ -174,7 +182,7 @@ export class TextParser extends DescriptorReader {
     if (tokenOf(peek) === 'Error') {
       const error = this.errorDescriptor();
       this.rbrkt();
-      return { type: 'reply', id, ...(immAckRequired ? { immAckRequired } : {}), error, actions: [] };
+      return { type: 'reply', id, ...(immAckRequired ? { immAckRequired } : {}), ...(segment ? { segment } : {}), error, actions: [] };
     }
     const actions: ActionReply[] = [];
     do {
@@ -182,7 +190,28 @@ export class TextParser extends DescriptorReader {
       actions.push(this.actionReply());
     } while (this.sc.punct(C.COMMA));
     this.rbrkt();
-    return { type: 'reply', id, ...(immAckRequired ? { immAckRequired } : {}), actions };
+    return { type: 'reply', id, ...(immAckRequired ? { immAckRequired } : {}), ...(segment ? { segment } : {}), actions };
+  }
+
+  /**
+   * TransactionID [SLASH SegmentNumber [SLASH SegmentationCompleteToken]] (v3, Annex B.2), written
+   * without white space so it scans as one word; segments are refused in messages below version 3.
+   */
+  private segmentedId(): { id: number; segment?: SegmentInfo } {
+    this.sc.lwsp();
+    const at = this.sc.pos;
+    const w = this.sc.word('TransactionID');
+    const m = /^([0-9]{1,10})(?:\/([0-9]{1,5})(?:\/([^/]+))?)?$/.exec(w);
+    if (!m) return this.sc.fail('TransactionID: digits expected', at);
+    const id = Number(m[1]);
+    if (id > MAX_UINT32) this.sc.fail('TransactionID out of range', at);
+    if (m[2] === undefined) return { id };
+    if ((this.ctx.version ?? 0) < H248_SEGMENTATION_VERSION) this.sc.fail(`segment number in a version ${this.ctx.version ?? '?'} message (segmentation is version 3)`, at);
+    const number = Number(m[2]);
+    if (number > MAX_SEGMENT_NUMBER) this.sc.fail('SegmentNumber out of range', at);
+    if (m[3] === undefined) return { id, segment: { number } };
+    if (tokenOf(m[3]) !== 'SegmentationComplete') this.sc.fail('SegmentationComplete (END or &) expected', at);
+    return { id, segment: { number, complete: true } };
   }
 
   // ---------------------------------------------------------------- actions

@@ -4,7 +4,7 @@
  * value is checked against the grammar as it is written, so what this writes the parser reads
  * back to the same value; a value the grammar cannot carry throws {@link EncodeFailure}.
  */
-import { LIMITS, MAX_UINT16, MAX_UINT32, TOKENS, tokenOf, type Token } from './constants.js';
+import { H248_SEGMENTATION_VERSION, LIMITS, MAX_SEGMENT_NUMBER, MAX_UINT16, MAX_UINT32, TOKENS, tokenOf, type Token } from './constants.js';
 import type {
   ActionReply,
   ActionRequest,
@@ -28,6 +28,7 @@ import type {
   PropertyParm,
   RequestedEvent,
   RequestId,
+  SegmentInfo,
   ServiceChangeParams,
   ServiceChangeReplyParams,
   SigParameter,
@@ -218,6 +219,8 @@ export class TextWriter {
       if (m.transactions.length > 0) fail('a message carries an error descriptor or transactions, not both');
       return head + this.error(m.error);
     }
+    if (m.version < H248_SEGMENTATION_VERSION && m.transactions.some((t) => t.type === 'segmentReply' || (t.type === 'reply' && t.segment)))
+      fail('segments and SegmentReply need a version 3 message');
     const ts = list(m.transactions, 'message').map((t) => this.transaction(t));
     return head + ts.join(this.compact ? '' : '\n');
   }
@@ -246,8 +249,10 @@ export class TextWriter {
           if (tr.actions.length > 0) fail('a reply carries an error descriptor or action replies, not both');
           items.push(this.error(tr.error));
         } else for (const a of list(tr.actions, 'reply')) items.push(this.actionReply(a, 1));
-        return this.block(`${this.t('Reply')}${this.eq}${uint(tr.id, MAX_UINT32, 'TransactionID')}`, items, 0);
+        return this.block(`${this.t('Reply')}${this.eq}${this.segmentedId(tr.id, tr.segment)}`, items, 0);
       }
+      case 'segmentReply':
+        return `${this.t('MessageSegment')}${this.eq}${this.segmentedId(tr.id, tr.segment)}`;
       case 'pending':
         return this.compact
           ? `${this.t('Pending')}=${uint(tr.id, MAX_UINT32, 'TransactionID')}{}`
@@ -266,6 +271,14 @@ export class TextWriter {
       default:
         return fail('unknown transaction type');
     }
+  }
+
+  /** TransactionID [SLASH SegmentNumber [SLASH SegmentationCompleteToken]] (v3). */
+  private segmentedId(id: number, segment: SegmentInfo | undefined): string {
+    const tid = uint(id, MAX_UINT32, 'TransactionID');
+    if (!segment) return tid;
+    const n = uint(segment.number, MAX_SEGMENT_NUMBER, 'SegmentNumber');
+    return segment.complete ? `${tid}/${n}/${this.t('SegmentationComplete')}` : `${tid}/${n}`;
   }
 
   private contextProps(c: ContextProperties | undefined, d: number): string[] {

@@ -4,7 +4,9 @@
  * executing), at-most-once execution of incoming requests with cached replies, and
  * TransactionResponseAck both ways (immediate when ImmAckRequired, else piggy-backed on the
  * next message or after a short delay). Transactions for one peer share a datagram when they
- * fit the MTU and go in separate datagrams when they do not.
+ * fit the MTU and go in separate datagrams when they do not. Version 3 segmented replies to our
+ * requests are acknowledged segment by segment and reassembled (H.248.1 §8.1.1); replies we
+ * send are never segmented (an MGC's replies, to Notify and ServiceChange, are small).
  * It holds no socket: datagrams go out through the injected `send`, time through the Clock.
  */
 import { Registry } from 'prom-client';
@@ -22,12 +24,14 @@ import {
   type ErrorDescriptor,
   type Message,
   type Mid,
+  type SegmentInfo,
   type Transaction,
   type TransactionReply,
   type TransactionRequest,
 } from './messages.js';
 import { h248Metrics, type H248Metrics } from './metrics.js';
 import { DEFAULT_RETRANSMIT_POLICY, handleTx, newTx, type RetransmitPolicy, type TxEvent, type TxFsm } from './transaction-fsm.js';
+import { DEFAULT_REASSEMBLY_LIMITS, SegmentedReply, type ReassemblyLimits } from './segment-reassembly.js';
 import type { Peer } from './transport.js';
 
 export interface IncomingRequest {
@@ -70,6 +74,17 @@ export interface TransactionLayerOptions {
   /** Transactions for one peer share a datagram up to this size; beyond it each goes alone. */
   mtuBytes?: number;
   firstTransactionId?: number;
+  /** Protocol version in the header of what we send (default 1; 3 when the peer negotiated it, for segmentation). */
+  version?: number;
+  /** Protocol version negotiated with a peer (by ServiceChange), when not `version`. */
+  versionFor?(peer: Peer): number | undefined;
+  /**
+   * v3 segmented replies (H.248.1 §8.1.1): how long to wait for the next segment before the
+   * reply is given up as error 459 "Segments not received" (the MGC segmentation timer).
+   */
+  segmentTimerMs?: number;
+  /** Bounds on one reply's reassembly. */
+  reassembly?: Partial<ReassemblyLimits>;
   /** Called once per request given up for lack of any reply. */
   onGiveUp?(peer: Peer, transactionId: number): void;
 }
@@ -83,6 +98,9 @@ interface Outgoing {
   readonly startedAt: number;
   timer?: TimerHandle;
   reply?: TransactionReply;
+  /** v3: segments of the reply received so far, and the segmentation timer. */
+  segments?: SegmentedReply;
+  segmentTimer?: TimerHandle;
   resolve(r: TransactionReply): void;
   reject(e: H248Error): void;
 }
@@ -131,6 +149,9 @@ export class TransactionLayer {
   private readonly pendingAfterMs: number;
   private readonly ackDelayMs: number;
   private readonly mtu: number;
+  private readonly version: number;
+  private readonly segmentTimerMs: number;
+  private readonly reassembly: ReassemblyLimits;
   private nextId: number;
   private readonly outgoing = new Map<number, Outgoing>();
   /** Incoming requests by sender mId and transaction id: executing, or answered and cached. */
@@ -152,6 +173,9 @@ export class TransactionLayer {
     this.pendingAfterMs = opts.pendingAfterMs ?? 200;
     this.ackDelayMs = opts.ackDelayMs ?? 100;
     this.mtu = opts.mtuBytes ?? 1400;
+    this.version = opts.version ?? H248_VERSION;
+    this.segmentTimerMs = opts.segmentTimerMs ?? 5000;
+    this.reassembly = { ...DEFAULT_REASSEMBLY_LIMITS, ...opts.reassembly };
     this.nextId = opts.firstTransactionId ?? 1 + Math.floor(Math.random() * 1_000_000_000);
   }
 
@@ -177,8 +201,8 @@ export class TransactionLayer {
     }
   }
 
-  private message(transactions: Transaction[]): Message {
-    return { type: 'message', version: H248_VERSION, mid: this.opts.mid, transactions };
+  private message(transactions: Transaction[], to: Peer): Message {
+    return { type: 'message', version: this.opts.versionFor?.(to) ?? this.version, mid: this.opts.mid, transactions };
   }
 
   /**
@@ -190,7 +214,7 @@ export class TransactionLayer {
     if (this.closed) return Promise.reject(new H248Error('closed', undefined, 'transaction layer closed'));
     const id = this.allocateId();
     const request: TransactionRequest = { type: 'request', id, actions };
-    const msg = this.message([request]);
+    const msg = this.message([request], to);
     const why = checkEncodable(msg);
     if (why) return Promise.reject(new H248Error('invalid', undefined, why, id));
     const bytes = encode(msg, { encoding: this.encodingFor(to) });
@@ -270,12 +294,12 @@ export class TransactionLayer {
     }
     this.m.acks.inc({ direction: 'sent' });
     const ack: Transaction = { type: 'ack', ranges: ackRanges(pending) };
-    const combined = encode(this.message([ack, t]), { encoding: this.encodingFor(peer) });
+    const combined = encode(this.message([ack, t], peer), { encoding: this.encodingFor(peer) });
     if (combined.length <= this.mtu) {
       this.opts.send(combined, peer);
       return;
     }
-    this.opts.send(encode(this.message([ack]), { encoding: this.encodingFor(peer) }), peer);
+    this.opts.send(encode(this.message([ack], peer), { encoding: this.encodingFor(peer) }), peer);
     this.opts.send(bytes, peer);
   }
 
@@ -303,7 +327,7 @@ export class TransactionLayer {
     const ids = this.takeAcks(q.peer);
     if (!ids) return;
     this.m.acks.inc({ direction: 'sent' });
-    this.opts.send(encode(this.message([{ type: 'ack', ranges: ackRanges(ids) }]), { encoding: this.encodingFor(q.peer) }), q.peer);
+    this.opts.send(encode(this.message([{ type: 'ack', ranges: ackRanges(ids) }], q.peer), { encoding: this.encodingFor(q.peer) }), q.peer);
   }
 
   // ---------------------------------------------------------------- receiving
@@ -315,13 +339,13 @@ export class TransactionLayer {
     if (d.type === 'error') {
       this.m.decodeErrors.inc({ code: String(d.code) });
       this.log.debug({ from, code: d.code, reason: d.reason, offset: d.offset }, 'h248 decode error');
-      for (const t of d.transactions ?? []) this.onTransaction(t, from, d.mid as Mid, d.version ?? H248_VERSION);
+      for (const t of d.transactions ?? []) this.onTransaction(t, from, d.mid as Mid, d.version ?? H248_VERSION, datagram.length);
       if (d.mid && d.transactionId !== undefined && d.inRequest) {
         // §8.2.2: a request that cannot be parsed is answered with error 403 for its transaction.
         this.answerError(from, d.mid, d.transactionId, errorDescriptor(ERR.SYNTAX_IN_TRANSACTION, quotable(d.reason)));
       } else if (d.mid && d.transactionId === undefined && !d.transactions) {
         // §8.2.2: nothing could be read past the header; answer at message level.
-        this.opts.send(encode({ type: 'message', version: H248_VERSION, mid: this.opts.mid, error: errorDescriptor(ERR.SYNTAX_IN_MESSAGE, quotable(d.reason)), transactions: [] }, { encoding: this.encodingFor(from) }), from);
+        this.opts.send(encode({ type: 'message', version: this.opts.versionFor?.(from) ?? this.version, mid: this.opts.mid, error: errorDescriptor(ERR.SYNTAX_IN_MESSAGE, quotable(d.reason)), transactions: [] }, { encoding: this.encodingFor(from) }), from);
       }
       return;
     }
@@ -331,16 +355,21 @@ export class TransactionLayer {
       this.log.warn({ from, mid: d.mid, code: d.error.code, text: d.error.text }, 'h248 peer reports a message error');
       return;
     }
-    for (const t of d.transactions) this.onTransaction(t, from, d.mid, d.version);
+    for (const t of d.transactions) this.onTransaction(t, from, d.mid, d.version, datagram.length);
   }
 
-  private onTransaction(t: Transaction, from: Peer, mid: Mid, version: number): void {
+  private onTransaction(t: Transaction, from: Peer, mid: Mid, version: number, size: number): void {
     switch (t.type) {
       case 'request':
         this.onRequest(t, from, mid, version);
         break;
       case 'reply':
-        this.onReply(t, from);
+        if (t.segment) this.onSegment(t, t.segment, from, version, size);
+        else this.onReply(t, from);
+        break;
+      case 'segmentReply':
+        // We never segment what we send, so nobody should acknowledge segments of ours.
+        this.log.debug({ from, transactionId: t.id, segment: t.segment.number }, 'h248 SegmentReply for a reply we did not segment; dropped');
         break;
       case 'pending': {
         this.m.pendings.inc({ direction: 'received' });
@@ -371,6 +400,79 @@ export class TransactionLayer {
     }
     o.reply = r;
     this.run(o, { type: 'RX_REPLY', immAckRequired: r.immAckRequired === true });
+  }
+
+  /**
+   * One segment of a v3 segmented reply (H.248.1 §8.1.1): acknowledged at once with a
+   * SegmentReply (END on the last), held until every segment is here, then delivered as one
+   * reply. A segment stops the request's retransmission (the peer has it); the segmentation
+   * timer restarts with each new segment and, when it runs out, the request fails with 459.
+   */
+  private onSegment(r: TransactionReply, seg: SegmentInfo, from: Peer, version: number, size: number): void {
+    const found = this.outgoing.get(r.id);
+    const o = found && found.peer.address === from.address ? found : undefined;
+    if (!o) {
+      if (this.completed.has(r.id)) {
+        // A segment sent again after the reply was complete: our SegmentReply or ack was lost.
+        this.m.segments.inc({ outcome: 'duplicate' });
+        this.sendSegmentReply(from, r.id, seg, version);
+        if (seg.complete) this.queueAck(from, r.id, r.immAckRequired === true);
+        return;
+      }
+      this.m.unmatchedReplies.inc();
+      this.log.debug({ from, transactionId: r.id, segment: seg.number }, 'h248 reply segment matches no transaction; dropped');
+      return;
+    }
+    o.segments ??= new SegmentedReply(o.id, this.reassembly);
+    const out = o.segments.add(r, size);
+    if (out.kind === 'refused') {
+      this.m.segments.inc({ outcome: 'refused' });
+      this.log.warn({ transactionId: o.id, peer: o.peer, segment: seg.number, reason: out.reason }, 'h248 segmented reply refused; the request fails');
+      this.finishSegmented(o);
+      this.m.transactions.inc({ outcome: 'rejected' });
+      o.reject(new H248Error('invalid', undefined, `segmented reply refused: ${out.reason}`, o.id));
+      return;
+    }
+    this.m.segments.inc({ outcome: out.kind === 'duplicate' ? 'duplicate' : 'new' });
+    this.sendSegmentReply(from, r.id, seg, version);
+    if (out.kind === 'duplicate') return;
+    this.clock.clearTimeout(o.timer);
+    o.timer = undefined;
+    this.clock.clearTimeout(o.segmentTimer);
+    o.segmentTimer = undefined;
+    if (out.kind === 'complete') {
+      o.reply = out.reply;
+      this.run(o, { type: 'RX_REPLY', immAckRequired: out.reply.immAckRequired === true });
+      return;
+    }
+    o.segmentTimer = this.clock.setTimeout(() => this.segmentsLost(o), this.segmentTimerMs);
+  }
+
+  private segmentsLost(o: Outgoing): void {
+    o.segmentTimer = undefined;
+    if (this.outgoing.get(o.id) !== o) return;
+    const missing = o.segments?.missing() ?? [];
+    this.m.segments.inc({ outcome: 'lost' });
+    this.m.transactions.inc({ outcome: 'timeout' });
+    this.log.warn(
+      { transactionId: o.id, peer: o.peer, received: o.segments?.received, missing },
+      'h248 segmented reply incomplete when the segmentation timer ran out (459); check the path MTU and the MG segmentation settings',
+    );
+    this.finishSegmented(o);
+    o.reject(new H248Error('timeout', ERR.SEGMENTS_NOT_RECEIVED, `segments not received (missing ${missing.join(',') || 'the last'})`, o.id));
+  }
+
+  private finishSegmented(o: Outgoing): void {
+    this.clock.clearTimeout(o.timer);
+    this.clock.clearTimeout(o.segmentTimer);
+    o.timer = o.segmentTimer = undefined;
+    this.outgoing.delete(o.id);
+  }
+
+  private sendSegmentReply(to: Peer, id: number, seg: SegmentInfo, version: number): void {
+    const segment: SegmentInfo = seg.complete ? { number: seg.number, complete: true } : { number: seg.number };
+    const msg: Message = { type: 'message', version: Math.max(version, 3), mid: this.opts.mid, transactions: [{ type: 'segmentReply', id, segment }] };
+    this.opts.send(encode(msg, { encoding: this.encodingFor(to) }), to);
   }
 
   private onAck(ranges: readonly AckRange[], mid: Mid): void {
@@ -412,16 +514,16 @@ export class TransactionLayer {
         'error' in a
           ? { type: 'reply', id: t.id, ...(this.opts.requestAcks ? { immAckRequired: true } : {}), error: a.error, actions: [] }
           : { type: 'reply', id: t.id, ...(this.opts.requestAcks ? { immAckRequired: true } : {}), actions: a.actions };
-      if (checkEncodable(this.message([reply]))) {
-        this.log.error({ transactionId: t.id, why: checkEncodable(this.message([reply])) }, 'h248 reply cannot be encoded');
+      if (checkEncodable(this.message([reply], from))) {
+        this.log.error({ transactionId: t.id, why: checkEncodable(this.message([reply], from)) }, 'h248 reply cannot be encoded');
         reply = { type: 'reply', id: t.id, error: errorDescriptor(ERR.INTERNAL, 'Internal software failure'), actions: [] };
       }
-      entry.bytes = encode(this.message([reply]), { encoding: this.encodingFor(from) });
+      entry.bytes = encode(this.message([reply], from), { encoding: this.encodingFor(from) });
       if (entry.bytes.length > MAX_UDP_PAYLOAD) {
         // v1 has no segmentation: a reply no datagram can carry becomes error 533 (H.248.1 §14.2).
         this.log.error({ transactionId: t.id, bytes: entry.bytes.length }, 'h248 reply larger than a UDP datagram');
         reply = { type: 'reply', id: t.id, error: errorDescriptor(ERR.RESPONSE_TOO_LARGE, 'Response exceeds maximum transport PDU size'), actions: [] };
-        entry.bytes = encode(this.message([reply]), { encoding: this.encodingFor(from) });
+        entry.bytes = encode(this.message([reply], from), { encoding: this.encodingFor(from) });
       }
       entry.expiresAt = this.clock.now() + this.replyCacheMs;
       this.scheduleSweep();
@@ -448,7 +550,7 @@ export class TransactionLayer {
       this.opts.send(known.bytes, from);
       return;
     }
-    const bytes = encode(this.message([{ type: 'reply', id, error, actions: [] }]), { encoding: this.encodingFor(from) });
+    const bytes = encode(this.message([{ type: 'reply', id, error, actions: [] }], from), { encoding: this.encodingFor(from) });
     this.answers.set(key, { peer: from, id, bytes, expiresAt: this.clock.now() + this.replyCacheMs, pendingsSent: 0 });
     this.scheduleSweep();
     this.opts.send(bytes, from);
@@ -473,7 +575,7 @@ export class TransactionLayer {
     entry.pendingsSent++;
     this.m.pendings.inc({ direction: 'sent' });
     const pending: Transaction = { type: 'pending', id: entry.id };
-    this.transmit(to, pending, encode(this.message([pending]), { encoding: this.encodingFor(to) }));
+    this.transmit(to, pending, encode(this.message([pending], to), { encoding: this.encodingFor(to) }));
   }
 
   private scheduleSweep(): void {
@@ -498,6 +600,7 @@ export class TransactionLayer {
     for (const o of [...this.outgoing.values()]) {
       if (o.peer.address !== peer.address || o.peer.port !== peer.port) continue;
       this.clock.clearTimeout(o.timer);
+      this.clock.clearTimeout(o.segmentTimer);
       this.outgoing.delete(o.id);
       this.m.transactions.inc({ outcome: 'timeout', gateway: this.gatewayLabel(o.peer) });
       o.reject(new H248Error('timeout', undefined, why, o.id));
@@ -516,6 +619,7 @@ export class TransactionLayer {
     for (const a of this.answers.values()) this.clock.clearTimeout(a.pendingTimer);
     for (const o of this.outgoing.values()) {
       this.clock.clearTimeout(o.timer);
+      this.clock.clearTimeout(o.segmentTimer);
       o.reject(new H248Error('closed', undefined, 'transaction layer closed', o.id));
     }
     this.outgoing.clear();

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { checkEncodable, decode, detectEncoding, encode, encodeText } from '../../../src/mgcp/h248/codec.js';
 import { LIMITS, TOKEN_BY_TEXT, TOKENS } from '../../../src/mgcp/h248/constants.js';
 import type { H248DecodeError, Message } from '../../../src/mgcp/h248/messages.js';
-import { ABNF_ONLY, SAMPLES } from './samples.js';
+import { ABNF_ONLY, SAMPLES, SEGMENT_SAMPLES } from './samples.js';
 
-const ALL = { ...SAMPLES, ...ABNF_ONLY };
+const ALL = { ...SAMPLES, ...ABNF_ONLY, ...SEGMENT_SAMPLES };
 
 function decodeOk(text: string): Message {
   const m = decode(text);
@@ -19,6 +19,21 @@ function decodeErr(text: string): H248DecodeError {
 }
 
 describe('H.248 text codec', () => {
+  it('v3 segmentation: Segment/SM and END/& in both encodings; refused below version 3 and out of range', () => {
+    expect(encode(SEGMENT_SAMPLES.segment_reply_complete).toString('latin1')).toContain('Segment = 4711/2/END');
+    expect(encode(SEGMENT_SAMPLES.segment_reply_complete, { encoding: 'compact' }).toString('latin1')).toContain('SM=4711/2/&');
+    expect(encode(SEGMENT_SAMPLES.reply_segment_last_error, { encoding: 'compact' }).toString('latin1')).toContain('P=4712/3/&{ER=500{}}');
+    expect(decodeOk('MEGACO/3 <mg>\nreply = 5/2/end { error = 500 { } }').transactions[0]).toMatchObject({ type: 'reply', id: 5, segment: { number: 2, complete: true } });
+    expect(decodeErr('MEGACO/1 <mg>\nSegment = 7/1').reason).toMatch(/version 3/);
+    expect(decodeErr('MEGACO/1 <mg>\nReply = 7/1 { Error = 500 { } }').reason).toMatch(/version 3/);
+    decodeErr('MEGACO/3 <mg>\nSegment = 7');
+    decodeErr('MEGACO/3 <mg>\nSegment = 7/65536');
+    decodeErr('MEGACO/3 <mg>\nSegment = 7/1/X');
+    decodeErr('MEGACO/3 <mg>\nSegment = 7/1/END/2');
+    decodeErr('MEGACO/3 <mg>\nTransaction = 7/1 { Context = - { AuditValue = a } }');
+    expect(checkEncodable({ ...SEGMENT_SAMPLES.segment_reply, version: 1 })).toMatch(/version 3/);
+  });
+
   it('has one token for every spelling, pretty and compact (RFC 3525 §B.3)', () => {
     const forms = Object.values(TOKENS).flatMap(([p, c]) => (p === c ? [p] : [p, c]));
     expect(TOKEN_BY_TEXT.size).toBe(new Set(forms.map((f) => f.toUpperCase())).size);

@@ -13,6 +13,11 @@ describe('h248 config section', () => {
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).toMatch(/gateways.*mid|not an H.248 mId/);
     expect(h248ConfigSchema.safeParse({ mid: '[10.0.0.1]:2944', gateways: [{ name: 'mg1', mid: '<mg1.example.net>:2944', domain: 'mg1' }] }).success).toBe(true);
+    // Version 1 or 3 (segmentation) only: the codec reads no other version's grammar.
+    expect(h248ConfigSchema.safeParse({ gateways: [{ name: 'mg1', mid: '<mg1>', domain: 'mg1', maxVersion: 2 }] }).success).toBe(false);
+    const v3 = h248ConfigSchema.parse({ gateways: [{ name: 'mg1', mid: '<mg1>', domain: 'mg1', maxVersion: 3 }] });
+    expect(v3.gateways[0].maxVersion).toBe(3);
+    expect(v3.segmentation).toEqual({ timerMs: 5000, maxSegments: 256, maxBytes: 4 * 1024 * 1024 });
   });
 
   it('opens the controller and its bearer port on the configured socket', async () => {

@@ -69,7 +69,7 @@ function fakeMg(net: Net, clock: VirtualClock, at: Peer = MG_ADDR, mid: Mid = MG
   };
 }
 
-function setup(opts: ControllerOptions = {}, gateway: { address?: string } = {}) {
+function setup(opts: ControllerOptions = {}, gateway: { address?: string; maxVersion?: number } = {}) {
   const clock = new VirtualClock(1_000_000);
   const net = new Net(clock);
   const controller = new H248Controller(net.transport(MGC), [{ name: 'mg1', mid: MG_MID, ...gateway }], { clock, policy: { initialRtoMs: 500, maxRetransmits: 2 }, ...opts });
@@ -133,6 +133,18 @@ describe('H.248 controller (virtual time)', () => {
     await s.settle(s.bearer.auditEndpoint('tdm/1/1@tgw1'));
     expect(elsewhere.requests).toHaveLength(1);
     expect(s.mg.requests).toHaveLength(0);
+  });
+
+  it('agrees version 3 with a gateway configured for it (segmentation), and writes to it in version 3', async () => {
+    const s = setup({}, { maxVersion: 3 });
+    const reply = await s.settle(s.mg.serviceChange('restart', 'ROOT', { version: 3 }));
+    expect(reply.actions[0].replies[0]).toEqual({ command: 'serviceChange', terminationId: 'ROOT', params: { version: 3 } });
+    expect(s.controller.status('mg1')).toMatchObject({ state: 'registered', version: 3 });
+    await s.settle(s.bearer.auditEndpoint('tdm/1/1@tgw1'));
+    expect(s.mg.requests.map((r) => r.version)).toEqual([3]);
+    // Offered more than it is configured for, it agrees 3.
+    const again = await s.settle(s.mg.serviceChange('restart', 'ROOT', { version: 4 }));
+    expect(again.actions[0].replies[0]).toMatchObject({ params: { version: 3 } });
   });
 
   it('answers Notify and reports it; refuses commands that go MGC→MG only with 443', async () => {

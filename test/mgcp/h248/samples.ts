@@ -604,3 +604,28 @@ export const ABNF_ONLY: Record<string, Message> = {
     ],
   },
 };
+
+/** Version 3 segmentation (H.248.1 §8.1.1): reply segments and SegmentReplies. */
+export const SEGMENT_SAMPLES: Record<string, Message> = {
+  reply_segment_first: {
+    type: 'message',
+    version: 3,
+    mid: MG,
+    transactions: [
+      {
+        type: 'reply',
+        id: 4711,
+        segment: { number: 1 },
+        actions: [{ contextId: '-', replies: [{ command: 'auditValue', terminationId: 'tdm/1/1', audit: [{ type: 'packages', packages: [{ name: 'g', version: 1 }] }] }] }],
+      },
+    ],
+  },
+  reply_segment_last_error: {
+    type: 'message',
+    version: 3,
+    mid: MG,
+    transactions: [{ type: 'reply', id: 4712, segment: { number: 3, complete: true }, error: { type: 'error', code: 500 }, actions: [] }],
+  },
+  segment_reply: { type: 'message', version: 3, mid: MGC, transactions: [{ type: 'segmentReply', id: 4711, segment: { number: 1 } }] },
+  segment_reply_complete: { type: 'message', version: 3, mid: MGC, transactions: [{ type: 'segmentReply', id: 4711, segment: { number: 2, complete: true } }] },
+};

@@ -15,7 +15,10 @@
 %%
 %% Everything it observes is printed as one line "EVENT key=value ..." on stdout for the harness.
 %%
-%% Started as: erl -noshell -pa DIR -s ssw_mg start MGC_HOST MGC_PORT pretty|compact MG_NAME
+%% Started as: erl -noshell -pa DIR -s ssw_mg start MGC_HOST MGC_PORT pretty|compact MG_NAME [v3seg]
+%% With v3seg it speaks version 3 (ServiceChange Version=3) and, once registered, segments
+%% every reply larger than 200 bytes (max_pdu_size), one segment outstanding until the MGC's
+%% SegmentReply arrives (segment_send 1).
 -module(ssw_mg).
 -behaviour(megaco_user).
 
@@ -46,6 +49,9 @@ start(Args) ->
     ok.
 
 init([HostA, PortA, EncA, NameA]) ->
+    init([HostA, PortA, EncA, NameA, v1]);
+init([HostA, PortA, EncA, NameA, ModeA]) ->
+    Seg = ModeA =:= v3seg,
     Host = atom_to_list(HostA),
     Port = list_to_integer(atom_to_list(PortA)),
     EncMod = case EncA of
@@ -55,7 +61,7 @@ init([HostA, PortA, EncA, NameA]) ->
     Mid = {domainName, #'DomainName'{name = atom_to_list(NameA)}},
     ets:new(?TAB, [named_table, public, set]),
     ets:insert(?TAB, [{ctx_seq, 0}, {rtp_seq, 0}, {mid, Mid}, {ack, false},
-                      {slow, 0}]),
+                      {slow, 0}, {seg, Seg}]),
     ok = megaco:start(),
     Config = [{user_mod, ?MODULE}, {user_args, []},
               {encoding_mod, EncMod}, {encoding_config, []},
@@ -66,7 +72,8 @@ init([HostA, PortA, EncA, NameA]) ->
                                                       factor = 1,
                                                       max_retries = 3}},
               {reply_timer, #megaco_incr_timer{wait_for = 5000, factor = 1,
-                                               max_retries = 0}}],
+                                               max_retries = 0}}]
+        ++ [{protocol_version, 3} || Seg],
     ok = megaco:start_user(Mid, Config),
     RH = megaco:user_info(Mid, receive_handle),
     {ok, Sup} = megaco_udp:start_transport(),
@@ -83,12 +90,30 @@ init([HostA, PortA, EncA, NameA]) ->
 
 register_mg(CH) ->
     Res = service_change(CH, root(), restart, "901", asn1_NOVALUE),
-    event("registered", [{result, brief(Res)}]).
+    event("registered", [{result, brief(Res)}]),
+    case ets:lookup(?TAB, seg) of
+        [{seg, true}] ->
+            C = conn(),
+            ok = megaco:update_conn_info(C, max_pdu_size, 200),
+            ok = megaco:update_conn_info(C, segment_send, 1),
+            event("segmentation", [{version, megaco:conn_info(C, protocol_version)},
+                                   {max_pdu_size, megaco:conn_info(C, max_pdu_size)},
+                                   {segment_send, megaco:conn_info(C, segment_send)}]);
+        _ -> ok
+    end.
 
 service_change(CH, Tid, Method, Reason, Delay) ->
-    SCP = #'ServiceChangeParm'{serviceChangeMethod = Method,
-                               serviceChangeReason = [Reason],
-                               serviceChangeDelay = Delay},
+    SCP1 = #'ServiceChangeParm'{serviceChangeMethod = Method,
+                                serviceChangeReason = [Reason],
+                                serviceChangeDelay = Delay},
+    %% In v3 the record has two more fields (serviceChangeInfo, serviceChangeIncompleteFlag;
+    %% megaco_message_v3.hrl), and the version is announced.
+    SCP = case ets:lookup(?TAB, seg) of
+              [{seg, true}] ->
+                  erlang:append_element(erlang:append_element(
+                    SCP1#'ServiceChangeParm'{serviceChangeVersion = 3}, asn1_NOVALUE), asn1_NOVALUE);
+              _ -> SCP1
+          end,
     SCR = #'ServiceChangeRequest'{terminationID = [Tid],
                                   serviceChangeParms = SCP},
     AR = #'ActionRequest'{contextId = ?megaco_null_context_id,
@@ -305,6 +330,9 @@ cmd(Ctx, {subtractReq, #'SubtractRequest'{terminationID = [Tid]}}) ->
                                                        [#'StatisticsParameter'{statName = "nt/dur",
                                                                                statValue = ["1200"]}]}]}}
      || T <- Terms];
+cmd(Ctx, {auditValueRequest, {'AuditRequest', Tid, AD, _TermIdList}}) ->
+    %% v3 AuditRequest (one more field, terminationIDList): answered as in v1.
+    cmd(Ctx, {auditValueRequest, #'AuditRequest'{terminationID = Tid, auditDescriptor = AD}});
 cmd(Ctx, {auditValueRequest, #'AuditRequest'{terminationID = Tid}}) ->
     Term = term_str(Tid),
     {RealCtx, Result} =

@@ -37,8 +37,9 @@ decode(Bin) ->
           end,
     case catch Mod:decode_message([], dynamic, Bin) of
         {ok, Msg} ->
-            case {catch megaco_pretty_text_encoder:encode_message([], 1, Msg),
-                  catch megaco_compact_text_encoder:encode_message([], 1, Msg)} of
+            V = version_of(Msg),
+            case {catch megaco_pretty_text_encoder:encode_message([], V, Msg),
+                  catch megaco_compact_text_encoder:encode_message([], V, Msg)} of
                 {{ok, P}, {ok, C}} ->
                     io:format("OK ~s ~s~n", [base64:encode(P), base64:encode(C)]);
                 Err ->
@@ -48,20 +49,43 @@ decode(Bin) ->
             io:format("ERR ~s~n", [oneline(Err)])
     end.
 
+%% Written again in the version it arrived in (v3 carries segments).
+version_of(#'MegacoMessage'{mess = #'Message'{version = V}}) -> V.
+
 oneline(T) ->
     S = lists:flatten(io_lib:format("~w", [T])),
     lists:sublist([case C of $\n -> $\s; _ -> C end || C <- S], 2000).
 
 samples() ->
     [begin
-         {ok, P} = megaco_pretty_text_encoder:encode_message([], 1, M),
-         {ok, C} = megaco_compact_text_encoder:encode_message([], 1, M),
+         {ok, P} = megaco_pretty_text_encoder:encode_message([], version_of(M), M),
+         {ok, C} = megaco_compact_text_encoder:encode_message([], version_of(M), M),
          io:format("SAMPLE ~s ~s ~s~n", [Name, base64:encode(P), base64:encode(C)])
      end || {Name, M} <- sample_records()],
     io:format("END~n").
 
 msg(Mid, Body) ->
     #'MegacoMessage'{mess = #'Message'{version = 1, mId = Mid, messageBody = Body}}.
+
+%% Version 3 records that differ from v1 are written as tuples (the v1 and v3 headers
+%% define records of the same names): 'TransactionReply' gains segmentNumber and
+%% segmentationComplete, 'SegmentReply' is new (megaco_message_v3.hrl).
+msg3(Mid, Body) ->
+    #'MegacoMessage'{mess = #'Message'{version = 3, mId = Mid, messageBody = Body}}.
+
+reply3(Id, Result, SegNo, Complete) ->
+    {'TransactionReply', Id, asn1_NOVALUE, Result, SegNo, Complete}.
+
+segment_records() ->
+    Audit = fun(Term) -> {actionReplies, [#'ActionReply'{contextId = ?megaco_null_context_id,
+                                                         commandReply = [{auditValueReply, {auditResult, #'AuditResult'{
+                                                             terminationID = tid(["tdm", "1", Term]),
+                                                             terminationAuditResult = [{packagesDescriptor, [#'PackagesItem'{packageName = "g", packageVersion = 1}]}]}}}]}]} end,
+    [{"segment_1", msg3(mg(), {transactions, [{transactionReply, reply3(4711, Audit("1"), 1, asn1_NOVALUE)}]})},
+     {"segment_2_end", msg3(mg(), {transactions, [{transactionReply, reply3(4711, Audit("2"), 2, 'NULL')}]})},
+     {"segment_error_end", msg3(mg(), {transactions, [{transactionReply, reply3(4712, {transactionError, #'ErrorDescriptor'{errorCode = 500}}, 3, 'NULL')}]})},
+     {"segment_reply", msg3(mgc(), {transactions, [{segmentReply, {'SegmentReply', 4711, 1, asn1_NOVALUE}}]})},
+     {"segment_reply_end", msg3(mgc(), {transactions, [{segmentReply, {'SegmentReply', 4711, 2, 'NULL'}}]})}].
 
 mg() -> {ip4Address, #'IP4Address'{address = [124, 124, 124, 222], portNumber = 55555}}.
 mgc() -> {domainName, #'DomainName'{name = "mgc.example.net", portNumber = 2944}}.
@@ -156,4 +180,4 @@ sample_records() ->
                                                    commandRequests = [cmd({subtractReq, #'SubtractRequest'{terminationID = [tid(["tdm", "1", "17"])]}})]}])),
     [{"service_change", ServiceChange}, {"add_reply", AddReply}, {"notify", Notify}, {"modify", Modify},
      {"subtract_reply", SubReply}, {"audit", Audit}, {"audit_reply", AuditReply}, {"pending_ack", PendingAck},
-     {"error_reply", ErrorReply}, {"message_error", MessageError}, {"topology", Topology}].
+     {"error_reply", ErrorReply}, {"message_error", MessageError}, {"topology", Topology}] ++ segment_records().
