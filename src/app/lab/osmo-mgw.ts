@@ -29,6 +29,20 @@ export interface OsmoMgw {
   stop(): Promise<void>;
 }
 
+let setprivPresent: boolean | undefined;
+
+/** util-linux setpriv with --pdeathsig (Debian's util-linux has it). */
+function hasSetpriv(): boolean {
+  if (setprivPresent === undefined) {
+    try {
+      setprivPresent = /pdeathsig/.test(execFileSync('setpriv', ['--help'], { encoding: 'utf8', stdio: 'pipe', timeout: 5000 }));
+    } catch {
+      setprivPresent = false;
+    }
+  }
+  return setprivPresent;
+}
+
 let cached: boolean | undefined;
 
 /** True when the osmo-mgw binary runs here; tests skip with a clear message otherwise. */
@@ -131,7 +145,10 @@ export async function startOsmoMgw(opts: { startTimeoutMs?: number; port?: numbe
   const port = opts.port ?? (await freeUdpPort('127.0.0.1'));
   const cfg = join(dir, 'osmo-mgw.cfg');
   writeFileSync(cfg, config(port, side));
-  const child: ChildProcess = spawn('osmo-mgw', ['-c', cfg], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The gateway dies with the switch, even on kill -9 (issue 10, defect 8): util-linux setpriv sets
+  // the kernel's parent-death signal for it (PR_SET_PDEATHSIG) before it starts.
+  const [cmd, args] = hasSetpriv() ? ['setpriv', ['--pdeathsig', 'KILL', 'osmo-mgw', '-c', cfg]] : ['osmo-mgw', ['-c', cfg]];
+  const child: ChildProcess = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (b: Buffer): void => {
     output = (output + b.toString()).slice(-8000);
