@@ -12,25 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
+import { ackFor } from '../helpers/class5-sipp.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = hasSipp() ? '' : 'sipp (sip-tester) not installed';
 if (missing) console.warn(`skipping class 5 features test: ${missing}`);
-
-const ackFor = (status: number) => `<recv response="${status}"/>
-  <send>
-    <![CDATA[
-      ACK sip:[service]@[$domain] SIP/2.0
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      CSeq: 2 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>`;
 
 describe.skipIf(missing !== '')('Class 5 features over SIPp and the lab tandem', () => {
   let ssw: RunningSwitch;

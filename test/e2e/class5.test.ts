@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
+import { callerExpecting } from '../helpers/class5-sipp.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = hasSipp() ? '' : 'sipp (sip-tester) not installed';
@@ -104,28 +105,9 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
     expect(reg.exitCode, reg.stdout.slice(-2000)).toBe(0);
     expect(await registered(`sip:${user}@acme.example`)).toBe(true);
   };
-  const callerExpecting = (status: number) => {
-    const path = join(dataDir, `c5-caller-${status}.xml`);
-    const ack = `<recv response="${status}"/>
-  <send>
-    <![CDATA[
-      ACK sip:[service]@[$domain] SIP/2.0
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      CSeq: 2 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>`;
-    writeFileSync(path, readFileSync(scenario('c5-caller.xml'), 'utf8').replace(/<!--ANSWER-->[\s\S]*<!--\/ANSWER-->/, status === 200 ? '' : ack));
-    return status === 200 ? scenario('c5-caller.xml') : path;
-  };
   const call = (o: { from: string; to: string; domain: string; status: number }) =>
     runSipp({
-      scenario: callerExpecting(o.status),
+      scenario: callerExpecting(dataDir, o.status),
       target: `127.0.0.1:${ssw.sipPort}`,
       timeoutS: 15,
       args: ['-s', o.to, '-au', o.from, '-ap', `secret${o.from}`, '-set', 'domain', o.domain, '-set', 'user', o.from, '-m', '1'],

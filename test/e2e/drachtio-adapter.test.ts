@@ -13,6 +13,7 @@ import { drachtioBinary, drachtioSkipReason, startDrachtioServer, type DrachtioS
 import { hasOsmoMgw, OSMO_MGW_MISSING } from '../helpers/osmo-mgw.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
+import { callerExpecting } from '../helpers/class5-sipp.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = !drachtioBinary() ? drachtioSkipReason : !hasSipp() ? 'sipp (sip-tester) not installed' : !hasOsmoMgw() ? OSMO_MGW_MISSING : '';
@@ -82,28 +83,8 @@ describe.skipIf(missing !== '')('drachtio adapter over a real drachtio-server', 
     writeFileSync(path, xml);
     return runSipp({ scenario: path, target: sipTarget(), timeoutS: 15, args: ['-s', user, '-au', user, '-ap', `secret${user}`, '-set', 'domain', domain, '-set', 'expires', '600', '-m', '1'] });
   };
-  const call = (o: { from: string; to: string; domain: string; status: number }) => {
-    let file = scenario('c5-caller.xml');
-    if (o.status !== 200) {
-      file = join(dataDir, `drachtio-c5-caller-${o.status}.xml`);
-      const ack = `<recv response="${o.status}"/>
-  <send>
-    <![CDATA[
-      ACK sip:[service]@[$domain] SIP/2.0
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      CSeq: 2 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>`;
-      writeFileSync(file, readFileSync(scenario('c5-caller.xml'), 'utf8').replace(/<!--ANSWER-->[\s\S]*<!--\/ANSWER-->/, ack));
-    }
-    return runSipp({ scenario: file, target: sipTarget(), timeoutS: 20, args: ['-s', o.to, '-au', o.from, '-ap', `secret${o.from}`, '-set', 'domain', o.domain, '-set', 'user', o.from, '-m', '1'] });
-  };
+  const call = (o: { from: string; to: string; domain: string; status: number }) =>
+    runSipp({ scenario: callerExpecting(dataDir, o.status), target: sipTarget(), timeoutS: 20, args: ['-s', o.to, '-au', o.from, '-ap', `secret${o.from}`, '-set', 'domain', o.domain, '-set', 'user', o.from, '-m', '1'] });
 
   it('Class 5: REGISTER with digest through drachtio-server; the binding shows on the API', async () => {
     const r = await register('1001', 'acme.example');
