@@ -80,7 +80,7 @@ async function endpointsBench(): Promise<BenchResult[]> {
   const gws = await Promise.all(Array.from({ length: 8 }, () => answeringGateway()));
   try {
     // A first start pays module loading; then one DS1 per group as the reference, then 500 per group.
-    (await startWith(1, gws).then(async (r) => (await r.stop(), r)));
+    await (await startWith(1, gws)).stop();
     await settle();
     const before = process.memoryUsage();
     const small = await startWith(1, gws);

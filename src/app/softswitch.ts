@@ -176,7 +176,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       : journal;
     const beat = () =>
       journal.heartbeat(new Date(clock.now())).catch((err: Error) => {
-        if (storeGuard) storeGuard.attempt('heartbeat', () => { throw err; });
+        if (storeGuard) storeGuard.report('heartbeat', err);
         else logger.warn({ err: err.message }, 'store heartbeat not written (check the database)');
       });
     await beat();

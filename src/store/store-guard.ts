@@ -99,6 +99,11 @@ export class StoreGuard {
     this.spool(batch);
   }
 
+  /** A store write that failed elsewhere (e.g. an asynchronous heartbeat): the store is degraded. */
+  report(what: string, err: unknown): void {
+    this.failed(err, what);
+  }
+
   private failed(err: unknown, what: string): void {
     const code = errorCode(err);
     this.m.writeFailures.inc({ code });

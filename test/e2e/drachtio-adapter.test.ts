@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
-import { drachtioBinary, drachtioSkipReason, startDrachtioServer, type DrachtioServer } from '../helpers/drachtio-server.js';
+import { drachtioBinary, drachtioSkipReason, freeTcpPort, startDrachtioServer, type DrachtioServer } from '../helpers/drachtio-server.js';
 import { hasOsmoMgw, OSMO_MGW_MISSING } from '../helpers/osmo-mgw.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
@@ -121,7 +121,6 @@ describe.skipIf(missing !== '')('drachtio adapter over a real drachtio-server', 
 
 describe.skipIf(missing !== '')('a switch started before its drachtio-server', () => {
   it('waits for the drachtio-server (issue 10, defect 8), then carries calls through it', async () => {
-    const { freeTcpPort } = await import('../helpers/drachtio-server.js');
     const adminPort = await freeTcpPort();
     const sipPort = await freeUdpPort();
     const starting = startLabSwitch({
