@@ -47,7 +47,7 @@ const entry = openObject(
   {
     seq: int,
     time: str,
-    protocol: { type: 'string', enum: ['sip', 'isup', 'mgcp'] },
+    protocol: { type: 'string', enum: ['sip', 'isup', 'mgcp', 'megaco'] },
     dir: { type: 'string', enum: ['in', 'out'], description: 'As seen by the switch' },
     local: str,
     remote: str,

@@ -227,7 +227,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       ports.push({ port: mgcp, domains: gateways.map((g) => g.domain) });
     }
     if (h248Gateways.length > 0) {
-      const h248 = await openH248Bearer(config.h248, { log: logger, clock, registry });
+      const h248 = await openH248Bearer(config.h248, { log: logger, clock, registry, tap });
       ports.push({ port: h248, domains: h248Gateways.map((g) => g.domain) });
     }
     let bearer: BearerPort | undefined;

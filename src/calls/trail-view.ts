@@ -1,11 +1,12 @@
 /**
  * A call's trail as operators read it (admin API, console ladder): each message with a one-line
  * label (SIP method or status with its CSeq method, ISUP message type and CIC, MGCP verb or
- * response code with the verb it answers), where it went, and its content (SIP/MGCP text, ISUP
+ * response code with the verb it answers, H.248 commands and their replies), where it went, and its content (SIP/MGCP text, ISUP
  * hex). Works from the raw bytes; never throws.
  */
 import { MessageCode } from '../ss7/isup/constants.js';
-import type { TapAddress } from '../util/message-tap.js';
+import { h248Label } from '../mgcp/h248/label.js';
+import type { TapAddress, TapProtocol } from '../util/message-tap.js';
 import type { TrailEvent } from './call-trail.js';
 import type { PathResolver } from './trail-pcap.js';
 
@@ -13,7 +14,7 @@ export interface TrailEntry {
   seq: number;
   /** ISO time. */
   time: string;
-  protocol: 'sip' | 'isup' | 'mgcp';
+  protocol: TapProtocol;
   dir: 'in' | 'out';
   /** The switch's address and the peer's ("address:port"), when known. */
   local?: string;
@@ -64,6 +65,7 @@ export function trailEntries(events: readonly TrailEvent[], resolve: PathResolve
     }
     const text = m.bytes.toString('utf8', 0, Math.min(m.bytes.length, MAX_TEXT));
     if (m.protocol === 'sip') return { ...base, label: sipLabel(text), text };
+    if (m.protocol === 'megaco') return { ...base, label: h248Label(m.bytes), text };
     // MGCP: remember each command's verb by transaction id so its response says what it answers.
     const [word, txid] = firstLine(text).split(/[ \t]+/);
     let label = word ?? '';

@@ -4,7 +4,7 @@
  * (src/calls/call-trail.ts). Nothing here keeps state; a layer with no tap pays one property check.
  */
 
-export type TapProtocol = 'sip' | 'isup' | 'mgcp';
+export type TapProtocol = 'sip' | 'isup' | 'mgcp' | 'megaco';
 
 export interface TapAddress {
   readonly address: string;

@@ -2,8 +2,12 @@
  * A call whose bearer is on an H.248 gateway (Erlang/OTP megaco MG started by the test): the
  * trunk group names the MG, the switch's bearer router sends Add/Subtract over H.248 instead of
  * MGCP, the caller gets the MG's SDP; when the MG restarts mid-call (ServiceChange Restart on
- * ROOT) the call is released on both sides with cause 41 and its CDR says so.
+ * ROOT) the call is released on both sides with cause 41 and its CDR says so. The call's trail
+ * (admin API) holds its H.248 messages beside SIP and ISUP, and tshark decodes its pcap as MEGACO.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { EmbeddedSignallingPort } from '../../src/sip/embedded-adapter.js';
@@ -12,6 +16,7 @@ import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/log.js';
 import { hasErlangMegaco, MEGACO_MISSING, startMegacoMg, type MegacoMg } from '../helpers/megaco-mg.js';
 import { freeUdpPort } from '../helpers/sipp.js';
+import { findAll, hasTshark, readPcap } from '../helpers/tshark.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
 
 if (!hasErlangMegaco()) console.warn(MEGACO_MISSING);
@@ -53,6 +58,29 @@ describe.skipIf(!hasErlangMegaco())('a call with its bearer on an H.248 media ga
     const adds = mg.events.filter((e) => e.name === 'add');
     expect(adds.map((e) => e.fields.term)).toContain(call.endpoint!.split('@')[0]);
     expect(adds.some((e) => e.fields.remote === 'true')).toBe(true);
+  });
+
+  it('the call trail holds its H.248 Add and reply, labelled, and its pcap decodes as MEGACO in tshark', async () => {
+    const [call] = ssw.calls.snapshot();
+    const res = await ssw.api.inject({ method: 'GET', url: `/api/v1/calls/${call.id}/trail` });
+    expect(res.statusCode).toBe(200);
+    const entries = res.json().entries as Array<{ protocol: string; dir: string; label: string; text?: string; remote?: string }>;
+    const megaco = entries.filter((e) => e.protocol === 'megaco');
+    const labels = megaco.map((e) => `${e.dir} ${e.label}`);
+    expect(labels.some((l) => /^out Add\+Add T=\d+$/.test(l)), labels.join(', ')).toBe(true);
+    expect(labels.some((l) => /^in Reply Add\+Add T=\d+$/.test(l)), labels.join(', ')).toBe(true);
+    expect(megaco.find((e) => e.dir === 'out')!.text).toMatch(/^MEGACO\/\d/i);
+    if (!hasTshark()) return;
+    const pcap = await ssw.api.inject({ method: 'GET', url: `/api/v1/calls/${call.id}/trail.pcap` });
+    expect(pcap.statusCode).toBe(200);
+    const file = join(mkdtempSync(join(tmpdir(), 'ssw-h248-trail-')), 'call.pcap');
+    writeFileSync(file, pcap.rawPayload);
+    const ports = [...new Set(megaco.map((e) => e.remote!.split(':').pop()))];
+    const { packets, problems } = readPcap(file, ['-o', 'sctp.checksum:CRC 32c', ...ports.flatMap((p) => ['-d', `udp.port==${p},megaco`])]);
+    expect(problems).toBe('');
+    const megacoFrames = packets.filter((p) => /udp:megaco/.test(String(findAll(p, 'frame.protocols')[0])));
+    expect(megacoFrames.length).toBe(megaco.length);
+    expect(megacoFrames.flatMap((p) => findAll(p, 'megaco.command')).map(String)).toEqual(expect.arrayContaining(['Add']));
   });
 
   it('the MG restarts mid-call: BYE with cause 41 to the caller, REL 41 to the tandem, CDR cause 41', async () => {

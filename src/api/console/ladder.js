@@ -14,7 +14,7 @@ function el(name, attrs = {}, text) {
   return e;
 }
 
-const PROTOCOL_NAME = { sip: 'SIP', isup: 'ISUP (M3UA/SCTP)', mgcp: 'MGCP' };
+const PROTOCOL_NAME = { sip: 'SIP', isup: 'ISUP (M3UA/SCTP)', mgcp: 'MGCP', megaco: 'H.248' };
 
 /** Lanes: peers of SIP on the left, the switch, then ISUP and MGCP peers. */
 function lanesOf(entries) {

@@ -22,6 +22,7 @@ import {
   type RestartNotice,
 } from '../bearer-port.js';
 import { silentLogger, type Logger } from '../../util/log.js';
+import { tapKey } from '../../util/message-tap.js';
 import { ERR } from './constants.js';
 import { H248Error } from './errors.js';
 import type { ActionReply, CommandReply, Descriptor, LocalControl, MediaDescriptor, StreamMode, TransactionReply } from './messages.js';
@@ -170,7 +171,7 @@ export class H248BearerPort extends EventEmitter<BearerPortEvents> implements Be
             { command: 'add', terminationId: this.opts.rtpTermination ?? '$', descriptors: [media] },
           ],
         },
-      ]);
+      ], tapKey.mgcp(req.callId));
       const a = H248BearerPort.firstAction(reply);
       const [tdmReply, rtpReply] = a.replies;
       if (typeof a.contextId !== 'number' || tdmReply?.command !== 'add' || rtpReply?.command !== 'add' || !tdmReply.terminationId || !rtpReply.terminationId)
@@ -228,7 +229,7 @@ export class H248BearerPort extends EventEmitter<BearerPortEvents> implements Be
             },
           ],
         },
-      ]);
+      ], tapKey.mgcp(c.callId));
       const a = H248BearerPort.firstAction(reply);
       if (change.mode) c.mode = change.mode;
       const local = a.replies[0] ? localOf(a.replies[0]) : undefined;
@@ -255,7 +256,7 @@ export class H248BearerPort extends EventEmitter<BearerPortEvents> implements Be
             { command: 'subtract', terminationId: c.rtp },
           ],
         },
-      ]);
+      ], tapKey.mgcp(c.callId));
       const a = reply.actions[0];
       // 411: the gateway no longer has the context, which is what we wanted.
       if (a?.error && a.error.code !== ERR.UNKNOWN_CONTEXT) throw new H248Error('rejected', a.error.code, a.error.text ?? '', reply.id);

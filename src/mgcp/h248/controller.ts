@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/log.js';
+import type { MessageTap } from '../../util/message-tap.js';
 import type { TextEncoding } from './codec.js';
 import { ERR, H248_VERSION } from './constants.js';
 import { H248Error } from './errors.js';
@@ -30,6 +31,7 @@ import {
 import type { H248Metrics } from './metrics.js';
 import type { RetransmitPolicy } from './transaction-fsm.js';
 import type { ReassemblyLimits } from './segment-reassembly.js';
+import { h248Tap } from './tap.js';
 import { TransactionLayer, type IncomingRequest, type RequestAnswer } from './transaction-layer.js';
 import { openUdpTransport, type H248Transport, type Peer } from './transport.js';
 
@@ -111,6 +113,8 @@ export interface ControllerOptions {
   acceptUnknownGateways?: boolean;
   /** A gateway silent this long is audited (AuditValue on ROOT); 0 turns the audit off. */
   inactivityAuditMs?: number;
+  /** The call trail: messages of requests sent for a call (with their replies and the gateway's Notifies in its contexts). */
+  tap?: MessageTap;
   replyCacheMs?: number;
   pendingAfterMs?: number;
   ackDelayMs?: number;
@@ -174,6 +178,7 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
       mtuBytes: opts.mtuBytes,
       segmentTimerMs: opts.segmentTimerMs,
       reassembly: opts.reassembly,
+      ...(opts.tap ? { tap: h248Tap(opts.tap, () => transport.local) } : {}),
       onGiveUp: (peer) => {
         const g = this.gatewayAt(peer);
         if (g) this.markUnreachable(g, 'no reply to a request within the retransmission budget');
@@ -237,11 +242,11 @@ export class H248Controller extends EventEmitter<ControllerEvents> {
    * H248Error `rejected` when the whole transaction failed (its error descriptor), `timeout`
    * when the gateway did not answer, `invalid` when the gateway is not registered.
    */
-  async request(gateway: string, actions: readonly ActionRequest[]): Promise<TransactionReply> {
+  async request(gateway: string, actions: readonly ActionRequest[], tapKey?: string): Promise<TransactionReply> {
     const g = this.byName.get(gateway);
     if (!g) throw new H248Error('invalid', undefined, `no gateway named ${gateway}`);
     if (!g.peer || g.state === 'unregistered') throw new H248Error('timeout', undefined, `gateway ${gateway} has not registered (no ServiceChange yet)`);
-    const reply = await this.layer.request(g.peer, actions);
+    const reply = await this.layer.request(g.peer, actions, tapKey);
     if (reply.error) throw new H248Error('rejected', reply.error.code, reply.error.text ?? '', reply.id);
     return reply;
   }

@@ -2,6 +2,7 @@
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
+import type { MessageTap } from '../../util/message-tap.js';
 import { H248BearerPort } from './bearer.js';
 import { parseMid } from './codec.js';
 import type { H248Config } from './config.js';
@@ -16,7 +17,7 @@ function midOf(text: string): Mid {
 }
 
 /** Binds the socket (SSW_ERR_PORT_IN_USE when taken) and returns the bearer port; close() closes both. */
-export async function openH248Bearer(config: H248Config, deps: { log?: Logger; clock?: Clock; registry?: Registry } = {}): Promise<H248BearerPort> {
+export async function openH248Bearer(config: H248Config, deps: { log?: Logger; clock?: Clock; registry?: Registry; tap?: MessageTap } = {}): Promise<H248BearerPort> {
   const controller = await H248Controller.open(
     config.gateways.map((g) => ({
       name: g.name,
@@ -42,6 +43,7 @@ export async function openH248Bearer(config: H248Config, deps: { log?: Logger; c
       ...(deps.log ? { log: deps.log.child({ component: 'h248' }) } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
       ...(deps.registry ? { metrics: h248Metrics(deps.registry) } : {}),
+      ...(deps.tap ? { tap: deps.tap } : {}),
     },
   );
   return new H248BearerPort(

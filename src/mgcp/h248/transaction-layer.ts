@@ -15,6 +15,7 @@ import { silentLogger, type Logger } from '../../util/log.js';
 import { checkEncodable, decode, detectEncoding, encode, type TextEncoding } from './codec.js';
 import { ERR, H248_VERSION, MAX_UINT32 } from './constants.js';
 import { H248Error } from './errors.js';
+import type { H248Tap } from './tap.js';
 import {
   errorDescriptor,
   midKey,
@@ -85,6 +86,8 @@ export interface TransactionLayerOptions {
   segmentTimerMs?: number;
   /** Bounds on one reply's reassembly. */
   reassembly?: Partial<ReassemblyLimits>;
+  /** The call trail's tap: requests tagged with a call's key, their replies, and the gateway's requests in that call's contexts. */
+  tap?: H248Tap;
   /** Called once per request given up for lack of any reply. */
   onGiveUp?(peer: Peer, transactionId: number): void;
 }
@@ -96,6 +99,8 @@ interface Outgoing {
   readonly bytes: Buffer;
   readonly fsm: TxFsm;
   readonly startedAt: number;
+  /** The call trail key of the call this request is for. */
+  readonly tapKey?: string;
   timer?: TimerHandle;
   reply?: TransactionReply;
   /** v3: segments of the reply received so far, and the segmentation timer. */
@@ -113,6 +118,8 @@ interface Answer {
   /** The reply message, once the handler answered. */
   bytes?: Buffer;
   expiresAt: number;
+  /** The call trail key, when the request named a context of a tapped call. */
+  tapKey?: string;
   pendingTimer?: TimerHandle;
   pendingsSent: number;
 }
@@ -210,7 +217,7 @@ export class TransactionLayer {
    * reply are the caller's to judge); rejects with H248Error `timeout` when the peer never
    * answers, `invalid` when the request cannot be encoded, `closed` when the layer closes first.
    */
-  request(to: Peer, actions: readonly ActionRequest[]): Promise<TransactionReply> {
+  request(to: Peer, actions: readonly ActionRequest[], tapKey?: string): Promise<TransactionReply> {
     if (this.closed) return Promise.reject(new H248Error('closed', undefined, 'transaction layer closed'));
     const id = this.allocateId();
     const request: TransactionRequest = { type: 'request', id, actions };
@@ -227,6 +234,7 @@ export class TransactionLayer {
         bytes,
         fsm: newTx(this.policy),
         startedAt: this.clock.now(),
+        ...(tapKey !== undefined ? { tapKey } : {}),
         resolve,
         reject,
       };
@@ -247,7 +255,8 @@ export class TransactionLayer {
             this.m.retransmissions.inc({ gateway: this.gatewayLabel(o.peer) });
             this.log.debug({ transactionId: o.id, peer: o.peer }, 'h248 retransmit');
             this.opts.send(o.bytes, o.peer);
-          } else this.transmit(o.peer, o.request, o.bytes);
+            this.opts.tap?.sent(o.tapKey, o.bytes, o.peer);
+          } else this.transmit(o.peer, o.request, o.bytes, o.tapKey);
           break;
         case 'start-timer':
           o.timer = this.clock.setTimeout(() => this.run(o, { type: 'TIMER_EXPIRY' }), a.ms);
@@ -286,10 +295,11 @@ export class TransactionLayer {
    * Sends one transaction (already encoded alone as `bytes`) to `peer`, with the
    * acknowledgements waiting for that peer in the same datagram when both fit the MTU.
    */
-  private transmit(peer: Peer, t: Transaction, bytes: Buffer): void {
+  private transmit(peer: Peer, t: Transaction, bytes: Buffer, tapKey?: string): void {
     const pending = this.takeAcks(peer);
     if (!pending) {
       this.opts.send(bytes, peer);
+      this.opts.tap?.sent(tapKey, bytes, peer);
       return;
     }
     this.m.acks.inc({ direction: 'sent' });
@@ -297,10 +307,12 @@ export class TransactionLayer {
     const combined = encode(this.message([ack, t], peer), { encoding: this.encodingFor(peer) });
     if (combined.length <= this.mtu) {
       this.opts.send(combined, peer);
+      this.opts.tap?.sent(tapKey, combined, peer);
       return;
     }
     this.opts.send(encode(this.message([ack], peer), { encoding: this.encodingFor(peer) }), peer);
     this.opts.send(bytes, peer);
+    this.opts.tap?.sent(tapKey, bytes, peer);
   }
 
   private queueAck(peer: Peer, id: number, immediate: boolean): void {
@@ -339,7 +351,7 @@ export class TransactionLayer {
     if (d.type === 'error') {
       this.m.decodeErrors.inc({ code: String(d.code) });
       this.log.debug({ from, code: d.code, reason: d.reason, offset: d.offset }, 'h248 decode error');
-      for (const t of d.transactions ?? []) this.onTransaction(t, from, d.mid as Mid, d.version ?? H248_VERSION, datagram.length);
+      for (const t of d.transactions ?? []) this.onTransaction(t, from, d.mid as Mid, d.version ?? H248_VERSION, datagram);
       if (d.mid && d.transactionId !== undefined && d.inRequest) {
         // §8.2.2: a request that cannot be parsed is answered with error 403 for its transaction.
         this.answerError(from, d.mid, d.transactionId, errorDescriptor(ERR.SYNTAX_IN_TRANSACTION, quotable(d.reason)));
@@ -355,17 +367,17 @@ export class TransactionLayer {
       this.log.warn({ from, mid: d.mid, code: d.error.code, text: d.error.text }, 'h248 peer reports a message error');
       return;
     }
-    for (const t of d.transactions) this.onTransaction(t, from, d.mid, d.version, datagram.length);
+    for (const t of d.transactions) this.onTransaction(t, from, d.mid, d.version, datagram);
   }
 
-  private onTransaction(t: Transaction, from: Peer, mid: Mid, version: number, size: number): void {
+  private onTransaction(t: Transaction, from: Peer, mid: Mid, version: number, datagram: Buffer): void {
     switch (t.type) {
       case 'request':
-        this.onRequest(t, from, mid, version);
+        this.onRequest(t, from, mid, version, datagram);
         break;
       case 'reply':
-        if (t.segment) this.onSegment(t, t.segment, from, version, size);
-        else this.onReply(t, from);
+        if (t.segment) this.onSegment(t, t.segment, from, version, datagram);
+        else this.onReply(t, from, datagram);
         break;
       case 'segmentReply':
         // We never segment what we send, so nobody should acknowledge segments of ours.
@@ -384,7 +396,7 @@ export class TransactionLayer {
     }
   }
 
-  private onReply(r: TransactionReply, from: Peer): void {
+  private onReply(r: TransactionReply, from: Peer, datagram: Buffer): void {
     const found = this.outgoing.get(r.id);
     // A reply counts only from the address its request went to.
     const o = found && found.peer.address === from.address ? found : undefined;
@@ -399,6 +411,7 @@ export class TransactionLayer {
       return;
     }
     o.reply = r;
+    this.opts.tap?.replyReceived(o.tapKey, r, datagram, from);
     this.run(o, { type: 'RX_REPLY', immAckRequired: r.immAckRequired === true });
   }
 
@@ -408,7 +421,8 @@ export class TransactionLayer {
    * reply. A segment stops the request's retransmission (the peer has it); the segmentation
    * timer restarts with each new segment and, when it runs out, the request fails with 459.
    */
-  private onSegment(r: TransactionReply, seg: SegmentInfo, from: Peer, version: number, size: number): void {
+  private onSegment(r: TransactionReply, seg: SegmentInfo, from: Peer, version: number, datagram: Buffer): void {
+    const size = datagram.length;
     const found = this.outgoing.get(r.id);
     const o = found && found.peer.address === from.address ? found : undefined;
     if (!o) {
@@ -423,6 +437,7 @@ export class TransactionLayer {
       this.log.debug({ from, transactionId: r.id, segment: seg.number }, 'h248 reply segment matches no transaction; dropped');
       return;
     }
+    this.opts.tap?.replyReceived(o.tapKey, r, datagram, from);
     o.segments ??= new SegmentedReply(o.id, this.reassembly);
     const out = o.segments.add(r, size);
     if (out.kind === 'refused') {
@@ -487,15 +502,18 @@ export class TransactionLayer {
     }
   }
 
-  private onRequest(t: TransactionRequest, from: Peer, mid: Mid, version: number): void {
+  private onRequest(t: TransactionRequest, from: Peer, mid: Mid, version: number, datagram: Buffer): void {
     const key = `${midKey(mid)}|${t.id}`;
     const request = JSON.stringify(t);
     const known = this.answers.get(key);
     if (known && known.peer.address === from.address && known.peer.port === from.port && known.request === request) {
       // §8.2.3 / D.1.3: a duplicate gets the cached reply, or TransactionPending while executing.
       this.m.incoming.inc({ duplicate: 'yes' });
-      if (known.bytes) this.opts.send(known.bytes, from);
-      else this.sendPending(known, from);
+      this.opts.tap?.requestReceived(t, datagram, from);
+      if (known.bytes) {
+        this.opts.send(known.bytes, from);
+        this.opts.tap?.sent(known.tapKey, known.bytes, from);
+      } else this.sendPending(known, from);
       return;
     }
     if (known) {
@@ -504,7 +522,8 @@ export class TransactionLayer {
       this.clock.clearTimeout(known.pendingTimer);
     }
     this.m.incoming.inc({ duplicate: 'no' });
-    const entry: Answer = { peer: from, id: t.id, request, expiresAt: Infinity, pendingsSent: 0 };
+    const tapKey = this.opts.tap?.requestReceived(t, datagram, from);
+    const entry: Answer = { peer: from, id: t.id, request, expiresAt: Infinity, pendingsSent: 0, ...(tapKey !== undefined ? { tapKey } : {}) };
     this.answers.set(key, entry);
     this.schedulePending(entry);
     const answer = (a: RequestAnswer): void => {
@@ -527,7 +546,7 @@ export class TransactionLayer {
       }
       entry.expiresAt = this.clock.now() + this.replyCacheMs;
       this.scheduleSweep();
-      if (!this.closed) this.transmit(from, reply, entry.bytes);
+      if (!this.closed) this.transmit(from, reply, entry.bytes, entry.tapKey);
     };
     const fail = (e: unknown): void => {
       this.log.error({ err: e, transactionId: t.id }, 'h248 request handler failed');
@@ -575,7 +594,7 @@ export class TransactionLayer {
     entry.pendingsSent++;
     this.m.pendings.inc({ direction: 'sent' });
     const pending: Transaction = { type: 'pending', id: entry.id };
-    this.transmit(to, pending, encode(this.message([pending], to), { encoding: this.encodingFor(to) }));
+    this.transmit(to, pending, encode(this.message([pending], to), { encoding: this.encodingFor(to) }), entry.tapKey);
   }
 
   private scheduleSweep(): void {
