@@ -25,6 +25,7 @@ import { screenSctpPacket } from '../src/ss7/sctp/packet-screen.js';
 import { decode as mgcpDecode, encode as mgcpEncode, checkEncodable as mgcpCheckEncodable } from '../src/mgcp/mgcp/codec.js';
 import { decode as h248Decode, encode as h248Encode, checkEncodable as h248CheckEncodable } from '../src/mgcp/h248/codec.js';
 import { declineAllStreams } from '../src/calls/sdp.js';
+import { decodeHep, encodeHep } from '../src/sip/hep.js';
 import { loadConfig } from '../src/config/load.js';
 import { SoftswitchError } from '../src/errors.js';
 import { parseDeck, deckCsvLines } from '../src/class4/lcr/deck.js';
@@ -403,6 +404,22 @@ function runMgcp(input: Buffer): string | undefined {
   return undefined;
 }
 
+// ---------------------------------------------------------------- HEP3 (drachtio-server's SIP captures)
+
+function hepSeeds(): Buffer[] {
+  const base = { ipProtocol: 17, src: { address: '127.0.0.1', port: 5060 }, dst: { address: '192.0.2.7', port: 5062 }, timeMs: 1_700_000_000_123, payloadType: 1, captureId: 7 };
+  return [
+    encodeHep({ ...base, payload: Buffer.from('INVITE sip:1@x SIP/2.0\r\nCall-ID: a\r\n\r\n') }),
+    encodeHep({ ...base, payloadType: 5, payload: Buffer.alloc(0) }),
+  ];
+}
+
+function runHep(input: Buffer): string | undefined {
+  const d = decodeHep(input);
+  if (d.ok) return d.packet.payload.length > input.length ? 'payload longer than the datagram' : undefined;
+  return typeof d.reason === 'string' && d.reason.length > 0 ? undefined : 'error without a reason';
+}
+
 // ---------------------------------------------------------------- H.248 text (pretty and compact)
 
 const H248_DICT = [
@@ -524,7 +541,7 @@ function runDeck(input: Buffer): string | undefined {
 // ---------------------------------------------------------------- the table
 
 export const TARGETS: readonly FuzzTarget[] = [
-  { name: 'sip', weight: 0.205, maxLen: 70_000, text: true, dictionary: SIP_DICT, seeds: once(sipSeeds), structured: () => sipArb, run: runSip },
+  { name: 'sip', weight: 0.185, maxLen: 70_000, text: true, dictionary: SIP_DICT, seeds: once(sipSeeds), structured: () => sipArb, run: runSip },
   { name: 'sdp', weight: 0.05, maxLen: 5_000, text: true, dictionary: SDP_DICT, seeds: once(() => SDP_SEEDS.map(latin1)), structured: () => sdpArb, run: runSdp },
   { name: 'm3ua', weight: 0.13, maxLen: 600, text: false, dictionary: M3UA_DICT, seeds: once(m3uaSeeds), structured: () => m3uaArb, run: runM3ua },
   { name: 'sctp', weight: 0.1, maxLen: 1_600, text: false, dictionary: [], seeds: once(sctpSeeds), run: runSctp, caught: () => sctpGuarded },
@@ -546,6 +563,7 @@ export const TARGETS: readonly FuzzTarget[] = [
     allowed: (e) => e instanceof SoftswitchError && (e.code === 'SSW_ERR_CONFIG_UNREADABLE' || e.code === 'SSW_ERR_CONFIG_INVALID'),
     after: configAfter,
   },
+  { name: 'hep', weight: 0.02, maxLen: 3_000, text: false, dictionary: [], seeds: once(hepSeeds), run: runHep },
   { name: 'deck', weight: 0.02, maxLen: 6_000, text: true, dictionary: DECK_DICT, seeds: once(deckSeeds), structured: () => deckArb, run: runDeck },
 ];
 

@@ -67,6 +67,7 @@ import type { BearerPort } from '../mgcp/bearer-port.js';
 import type { SignallingPort } from '../sip/port.js';
 import { EmbeddedSignallingPort } from '../sip/embedded-adapter.js';
 import { DrachtioSignallingPort } from '../sip/drachtio-adapter.js';
+import { openHepCapture } from '../sip/hep-capture.js';
 
 export interface SoftswitchHandle {
   config: Config;
@@ -353,6 +354,13 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             sessionTimer: config.sip.sessionTimer,
           });
     cleanup.push(() => sip.close());
+    const capture = config.sip.drachtio.capture;
+    const viaDrachtio = sip instanceof DrachtioSignallingPort ? sip : undefined;
+    if (viaDrachtio && capture && tap) {
+      // drachtio-server's HEP3 copies of its SIP messages feed the call trail (src/sip/hep-capture.ts).
+      const hep = await openHepCapture({ ...capture, allowFrom: config.sip.drachtio.host, tap, sipAddresses: () => viaDrachtio.sipAddresses, registry, log: logger.child({ component: 'hep-capture' }) });
+      cleanup.push(() => hep.close());
+    }
 
     // --- Class 5: tenants' extensions register here with digest authentication (src/class5).
     const sharedRegistrations = cluster && new SharedRegistrations(cluster.redis, config.cluster.redis!.keyPrefix, config.node.name, logger.child({ component: 'cluster' }));

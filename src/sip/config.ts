@@ -15,6 +15,11 @@ export const sipConfigSchema = z.object({
       secret: z.string().default('cymru'),
       /** At start, how long to keep trying a drachtio-server that is not up yet before giving up (0: one try). */
       startupWaitMs: z.number().int().min(0).default(60_000),
+      /**
+       * Where the switch takes drachtio-server's HEP3 SIP captures for the call trail (start
+       * drachtio-server with `--homer <address>:<port> --homer-id <n>`); absent: no SIP in the trail.
+       */
+      capture: z.object({ address: host.default('127.0.0.1'), port }).strict().optional(),
     })
     .default({}),
   /**

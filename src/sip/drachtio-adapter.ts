@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import Srf from 'drachtio-srf';
 import { SoftswitchError } from '../errors.js';
 import type { Logger } from '../util/log.js';
+import type { TapAddress } from '../util/message-tap.js';
 import {
   SipError,
   type CreateUacOptions,
@@ -67,7 +68,8 @@ class DrachtioRequest extends EventEmitter implements InboundRequest {
     return this.inner.uri;
   }
   get callId(): string {
-    return this.inner.callId;
+    // srf's typings promise req.callId, but its Request has none at run time: read the header.
+    return this.inner.callId ?? this.inner.get('Call-ID');
   }
   get calledNumber(): string {
     return parseUri(this.inner.uri)?.user ?? '';
@@ -222,6 +224,16 @@ class DrachtioDialog extends EventEmitter implements Dialog {
   }
 }
 
+/** drachtio-server's "udp/127.0.0.1:5060,tcp/127.0.0.1:5060" (or IPv6 "udp/[::1]:5060"): its SIP addresses. */
+export function parseHostports(hostport: string): TapAddress[] {
+  const out: TapAddress[] = [];
+  for (const item of hostport.split(',')) {
+    const m = /^[a-z]+\/\[?([^\]]+?)\]?:(\d{1,5})$/i.exec(item.trim());
+    if (m && Number(m[2]) < 65536) out.push({ address: m[1], port: Number(m[2]) });
+  }
+  return out;
+}
+
 /** Gives up a connection that never authenticated, so srf does not keep reconnecting. */
 function abandon(srf: Srf): void {
   try {
@@ -241,12 +253,15 @@ export class DrachtioSignallingPort implements SignallingPort {
   private constructor(
     private readonly srf: Srf,
     private readonly logger: Logger,
+    /** drachtio-server's SIP listen addresses, as it announced them at connect. */
+    readonly sipAddresses: readonly TapAddress[] = [],
   ) {}
 
   /** Connects to drachtio-server (inbound mode); rejects with SSW_ERR_DRACHTIO_UNAVAILABLE. */
   static async connect(cfg: DrachtioConfig): Promise<DrachtioSignallingPort> {
     const srf = new Srf();
     const logger = cfg.logger.child({ component: 'sip-drachtio' });
+    let announced = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         abandon(srf);
@@ -260,12 +275,13 @@ export class DrachtioSignallingPort implements SignallingPort {
           return;
         }
         logger.info({ hostport }, 'connected to drachtio-server');
+        announced = hostport ?? '';
         resolve();
       });
       srf.on('error', (err: Error) => logger.warn({ err }, 'drachtio connection error'));
       void srf.connect({ host: cfg.host, port: cfg.port, secret: cfg.secret });
     });
-    return new DrachtioSignallingPort(srf, logger);
+    return new DrachtioSignallingPort(srf, logger, parseHostports(announced));
   }
 
   onInvite(handler: (req: InboundRequest, res: InviteResponder) => void): void {

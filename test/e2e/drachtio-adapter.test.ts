@@ -3,9 +3,10 @@
  * loopback, the lab switch drives it with drachtio-srf, and the same scenarios as over the
  * embedded stack pass through it — trunk calls to the tandem (SIPp → drachtio-server → switch →
  * ISUP, bearer on osmo-mgw) and Class 5 (digest REGISTER, extension → extension, busy → voicemail
- * with History-Info and Diversion). Skips, naming the script, when no binary has been built.
+ * with History-Info and Diversion); drachtio-server's HEP3 captures give the call trail its SIP. Skips, naming the script, when no binary has been built.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
@@ -14,6 +15,7 @@ import { hasOsmoMgw, OSMO_MGW_MISSING } from '../helpers/osmo-mgw.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
 import { callerExpecting } from '../helpers/class5-sipp.js';
+import { findAll, hasTshark, readPcap } from '../helpers/tshark.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = !drachtioBinary() ? drachtioSkipReason : !hasSipp() ? 'sipp (sip-tester) not installed' : !hasOsmoMgw() ? OSMO_MGW_MISSING : '';
@@ -24,13 +26,15 @@ describe.skipIf(missing !== '')('drachtio adapter over a real drachtio-server', 
   let ssw: RunningSwitch;
   let dataDir: string;
   let vmPort = 0;
+  let capturePort = 0;
   const sipTarget = () => `127.0.0.1:${drachtio.sipPort}`;
 
   beforeAll(async () => {
-    drachtio = await startDrachtioServer();
+    capturePort = await freeUdpPort();
+    drachtio = await startDrachtioServer({ homerPort: capturePort });
     vmPort = await freeUdpPort();
     ({ ssw, dataDir } = await startLabSwitch({
-      sip: { adapter: 'drachtio', drachtio: { host: drachtio.host, port: drachtio.adminPort, secret: drachtio.secret } },
+      sip: { adapter: 'drachtio', drachtio: { host: drachtio.host, port: drachtio.adminPort, secret: drachtio.secret, capture: { port: capturePort } } },
       lab: { startOsmoMgw: true },
       class5: {
         enabled: true,
@@ -64,10 +68,36 @@ describe.skipIf(missing !== '')('drachtio adapter over a real drachtio-server', 
     await until(() => ssw.calls.activeCount === 0, 'calls to end', 15_000);
     const cdrs = (await ssw.cdrs.list({ limit: 1000 })).slice(0, (await ssw.cdrs.list({ limit: 1000 })).length - before);
     expect(cdrs).toHaveLength(10);
-    for (const c of cdrs) expect(c).toMatchObject({ direction: 'sip-to-isup', sipStatus: 200 });
+    for (const c of cdrs) expect(c).toMatchObject({ direction: 'sip-to-isup', sipStatus: 200, sipCallId: expect.stringMatching(/\S/) });
     const history = ssw.tandem!.simulator.history.filter((h) => h.direction === 'incoming');
     expect(history.filter((h) => h.messages.includes('rx:IAM') && h.messages.includes('tx:ANM')).length).toBeGreaterThanOrEqual(10);
   }, 90_000);
+
+  it("a trunk call's trail holds the SIP drachtio-server carried (its HEP3 captures) beside ISUP and MGCP; tshark decodes its pcap", async () => {
+    const list = (await ssw.api.inject({ method: 'GET', url: '/api/v1/call-trails' })).json().trails as Array<{ callId: string }>;
+    expect(list.length).toBeGreaterThan(0);
+    const entries = (await ssw.api.inject({ method: 'GET', url: `/api/v1/calls/${list[0].callId}/trail` })).json().entries as Array<{ protocol: string; dir: string; label: string; remote?: string }>;
+    const labels = entries.map((e) => `${e.protocol} ${e.dir} ${e.label}`);
+    for (const want of ['sip in INVITE', 'sip out 200 OK (INVITE)', 'sip in BYE', 'isup out IAM', 'isup in ANM']) {
+      expect(labels.some((l) => l.startsWith(want)), `${want} in ${labels.join(', ')}`).toBe(true);
+    }
+    const order = (l: string) => labels.findIndex((x) => x.startsWith(l));
+    expect(order('sip in INVITE')).toBeLessThan(order('isup out IAM'));
+    expect(order('isup in ANM')).toBeLessThan(order('sip out 200 OK (INVITE)'));
+    // The SIP messages' far end is the SIPp caller, not drachtio-server's own address.
+    expect(entries.find((e) => e.label === 'INVITE')!.remote).not.toBe(`127.0.0.1:${drachtio.sipPort}`);
+    if (!hasTshark()) return;
+    const pcap = await ssw.api.inject({ method: 'GET', url: `/api/v1/calls/${list[0].callId}/trail.pcap` });
+    const file = join(mkdtempSync(join(tmpdir(), 'ssw-drachtio-trail-')), 'call.pcap');
+    writeFileSync(file, pcap.rawPayload);
+    const mgcpPorts = [...new Set(entries.filter((e) => e.protocol === 'mgcp').map((e) => e.remote!.split(':').pop()))];
+    const sipPorts = [drachtio.sipPort];
+    const { packets, problems } = readPcap(file, ['-o', 'sctp.checksum:CRC 32c', ...(ssw.config.ss7.variant === 'ansi' ? ['-o', 'mtp3.standard:ANSI'] : []), ...mgcpPorts.flatMap((p) => ['-d', `udp.port==${p},mgcp`]), ...sipPorts.flatMap((p) => ['-d', `udp.port==${p},sip`])]);
+    expect(problems).toBe('');
+    expect(packets.length).toBe(entries.length);
+    const sipFrames = packets.filter((p) => /udp:sip/.test(String(findAll(p, 'frame.protocols')[0])));
+    expect(sipFrames.length).toBe(entries.filter((e) => e.protocol === 'sip').length);
+  });
 
   it('a refused trunk call (blocked premium destination) gets 403 through drachtio-server', async () => {
     const path = join(dataDir, 'drachtio-refused-403.xml');

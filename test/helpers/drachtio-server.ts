@@ -58,8 +58,8 @@ async function waitTcp(port: number, ms: number, child: ChildProcess): Promise<v
   }
 }
 
-/** Starts drachtio-server with ports of its own; `ports` pins them (to restart one in place). */
-export async function startDrachtioServer(ports: { adminPort?: number; sipPort?: number } = {}): Promise<DrachtioServer> {
+/** Starts drachtio-server with ports of its own; `ports` pins them (to restart one in place); `homerPort` turns on its HEP3 capture. */
+export async function startDrachtioServer(ports: { adminPort?: number; sipPort?: number; homerPort?: number } = {}): Promise<DrachtioServer> {
   const bin = drachtioBinary();
   if (!bin) throw new Error(drachtioSkipReason);
   const adminPort = ports.adminPort ?? (await freeTcpPort());
@@ -79,7 +79,9 @@ export async function startDrachtioServer(ports: { adminPort?: number; sipPort?:
 </drachtio>
 `,
   );
-  const child = spawn(bin, ['-f', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // --homer: a HEP3 copy of every SIP message to that UDP port (the switch's call trail takes it).
+  const homer = ports.homerPort ? ['--homer', `127.0.0.1:${ports.homerPort}`, '--homer-id', '7'] : [];
+  const child = spawn(bin, ['-f', conf, ...homer], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-20_000);
