@@ -231,14 +231,14 @@ export async function deckVersionUploadRoute(scope: FastifyInstance, opts: { ver
         response: { 201: openObject({ ok: { type: 'boolean' }, version: versionSchema }, { required: ['ok', 'version'] }), 404: notFound, 422: openObject({ ok: { type: 'boolean' }, version: versionSchema, errors: { type: 'array', items: rowError }, errorCount: int, code: str }) },
       },
       preParsing: async (req) => {
-        versions.list(req.params.carrier, 1);
+        versions.checkCarrier(req.params.carrier);
       },
     },
     async (req, reply) => {
       const v = takeUploadedVersion(req);
       auditChange(req, { after: { version: v.id, status: v.status, rows: v.rowCount, rejected: v.rejected, bytes: v.bytes, sha256: v.sha256 } });
       if (v.status !== 'valid') return reply.code(422).send(rejectedBody(v));
-      return reply.code(201).send({ ok: true, version: publicVersion(v, versions.activeVersion(v.carrier) === v.id) });
+      return reply.code(201).send({ ok: true, version: publicVersion(v, (await versions.activeVersion(v.carrier)) === v.id) });
     },
   );
 }
@@ -259,8 +259,8 @@ export async function deckVersionRoutes(app: FastifyInstance, opts: { versions: 
       },
     },
     async (req) => {
-      const list = versions.list(req.params.carrier, req.query.limit);
-      const active = versions.activeVersion(req.params.carrier);
+      const list = await versions.list(req.params.carrier, req.query.limit);
+      const active = await versions.activeVersion(req.params.carrier);
       return { carrier: req.params.carrier, activeVersion: active, versions: list.map((v) => publicVersion(v, v.id === active, false)) };
     },
   );
@@ -271,8 +271,8 @@ export async function deckVersionRoutes(app: FastifyInstance, opts: { versions: 
       schema: { summary: 'One deck version with its validation report', tags: ['routing'], params: idParam, response: { 200: versionSchema, 404: notFound } },
     },
     async (req) => {
-      const v = versions.get(req.params.id);
-      return publicVersion(v, versions.activeVersion(v.carrier) === v.id);
+      const v = await versions.get(req.params.id);
+      return publicVersion(v, (await versions.activeVersion(v.carrier)) === v.id);
     },
   );
 
@@ -291,8 +291,8 @@ export async function deckVersionRoutes(app: FastifyInstance, opts: { versions: 
       },
     },
     async (req) => {
-      const v = versions.get(req.params.id);
-      const before = versions.activeVersion(v.carrier);
+      const v = await versions.get(req.params.id);
+      const before = await versions.activeVersion(v.carrier);
       const a = await versions.activate(v.id, actorOf(req));
       auditChange(req, { before: { carrier: v.carrier, activeVersion: before }, after: { carrier: v.carrier, activeVersion: v.id, prefixes: a.prefixes, reason: reasonOf(req) } });
       return activationReply(a);
@@ -312,7 +312,7 @@ export async function deckVersionRoutes(app: FastifyInstance, opts: { versions: 
       },
     },
     async (req) => {
-      const before = versions.activeVersion(req.params.carrier);
+      const before = await versions.activeVersion(req.params.carrier);
       const a = await versions.rollback(req.params.carrier, actorOf(req));
       auditChange(req, { before: { carrier: req.params.carrier, activeVersion: before }, after: { carrier: req.params.carrier, activeVersion: a.version.id, prefixes: a.prefixes, reason: reasonOf(req) } });
       return activationReply(a);

@@ -35,7 +35,8 @@ import { Class5CallIntake } from '../class5/call-intake.js';
 import { claimInvites } from '../class5/invite-claim.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
 import { DeckVersions } from '../class4/routing/deck-versions.js';
-import { DeckVersionStore } from '../store/deck-versions.js';
+import { DeckVersionStore, type DeckVersionRepository } from '../store/deck-versions.js';
+import { PgDeckVersionStore } from '../store/pg-deck-versions.js';
 import { LcrCallRouter } from '../class4/routing/call-router.js';
 import { CallManager } from '../calls/manager.js';
 import type { IsupLegDeps } from '../calls/legs/isup-deps.js';
@@ -201,7 +202,12 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
 
     const routing = await RoutingEngine.load(config.routing, { dataDir: config.dataDir, logger, registry });
     cleanup.push(() => routing.close());
-    const deckVersions = new DeckVersions({ engine: routing, store: new DeckVersionStore(db), dataDir: config.dataDir, logger });
+    // Deck versions: this node's (SQLite) or, on a PostgreSQL store, the cluster's: bodies shared,
+    // and each node follows the activations the others make.
+    const deckStore: DeckVersionRepository = store.pgPool ? new PgDeckVersionStore(store.pgPool, config.node.name, logger.child({ component: 'lcr-versions' })) : new DeckVersionStore(db);
+    cleanup.push(async () => deckStore.close?.());
+    const deckVersions = new DeckVersions({ engine: routing, store: deckStore, dataDir: config.dataDir, logger });
+    await deckVersions.followStore();
 
     const sgs: SgEndpoint[] = overrides.sgs ?? config.ss7.sgs.map((sg) => ({ ...sg, localAddress: config.ss7.m3ua.localAddress }));
     const gateways = overrides.gateways ?? config.mgcp.gateways;

@@ -45,7 +45,7 @@ export interface DeckActivation {
   activatedBy: string;
 }
 
-interface VersionRow {
+export interface VersionRow {
   id: number;
   carrier: string;
   created_at: string;
@@ -60,7 +60,7 @@ interface VersionRow {
   file: string | null;
 }
 
-interface ActivationRow {
+export interface ActivationRow {
   id: number;
   carrier: string;
   version_id: number;
@@ -70,7 +70,7 @@ interface ActivationRow {
   activated_by: string;
 }
 
-function version(r: VersionRow): DeckVersion {
+export function version(r: VersionRow): DeckVersion {
   let report: DeckVersionReport = { errors: [] };
   try {
     report = JSON.parse(r.report) as DeckVersionReport;
@@ -80,11 +80,46 @@ function version(r: VersionRow): DeckVersion {
   return { id: r.id, carrier: r.carrier, createdAt: r.created_at, createdBy: r.created_by, status: r.status, bytes: r.bytes, sha256: r.sha256, rowCount: r.row_count, accepted: r.accepted, rejected: r.rejected, report, file: r.file };
 }
 
-function activation(r: ActivationRow): DeckActivation {
+export function activation(r: ActivationRow): DeckActivation {
   return { id: r.id, carrier: r.carrier, versionId: r.version_id, kind: r.kind, below: r.below, activatedAt: r.activated_at, activatedBy: r.activated_by };
 }
 
-export class DeckVersionStore {
+/** An activation another node recorded (shared stores only). */
+export interface DeckActivationNotice {
+  carrier: string;
+  versionId: number;
+  activationId: number;
+  node: string;
+}
+
+/**
+ * Where deck versions and activations are kept: the embedded store (this file, one node) or
+ * PostgreSQL (pg-deck-versions.ts, shared by the nodes of a cluster, which also holds the
+ * bodies and tells the other nodes of each activation).
+ */
+export interface DeckVersionRepository {
+  /** True when other nodes share it: bodies are stored in it and activations are announced. */
+  readonly shared: boolean;
+  add(v: Omit<DeckVersion, 'id'>): Promise<DeckVersion>;
+  get(id: number): Promise<DeckVersion | undefined>;
+  /** Newest first. */
+  list(carrier: string, limit: number): Promise<DeckVersion[]>;
+  /** The carrier's current activation (undefined: its configured deck, never activated here). */
+  current(carrier: string): Promise<DeckActivation | undefined>;
+  activationOf(id: number): Promise<DeckActivation | undefined>;
+  recordActivation(a: Omit<DeckActivation, 'id'>): Promise<DeckActivation>;
+  /** Shared stores: keeps a valid version's body (the file) for the other nodes. */
+  putBody?(carrier: string, sha256: string, file: string): Promise<void>;
+  /** Shared stores: writes a version's body to `file`; false when the store has none. */
+  fetchBody?(carrier: string, sha256: string, file: string): Promise<boolean>;
+  /** Shared stores: calls `listener` for each activation another node records. */
+  onActivation?(listener: (n: DeckActivationNotice) => void): void;
+  close?(): Promise<void>;
+}
+
+/** The embedded store's deck versions (SQLite, synchronous underneath). */
+export class DeckVersionStore implements DeckVersionRepository {
+  readonly shared = false;
   private readonly insertVersion;
   private readonly byId;
   private readonly byCarrier;
@@ -106,33 +141,31 @@ export class DeckVersionStore {
     this.activationById = db.prepare('SELECT * FROM lcr_deck_activations WHERE id = ?');
   }
 
-  add(v: Omit<DeckVersion, 'id'>): DeckVersion {
+  async add(v: Omit<DeckVersion, 'id'>): Promise<DeckVersion> {
     const id = Number(this.insertVersion.run({ ...v, report: JSON.stringify(v.report) }).lastInsertRowid);
     return { ...v, id };
   }
 
-  get(id: number): DeckVersion | undefined {
+  async get(id: number): Promise<DeckVersion | undefined> {
     const r = this.byId.get(id) as VersionRow | undefined;
     return r && version(r);
   }
 
-  /** Newest first. */
-  list(carrier: string, limit: number): DeckVersion[] {
+  async list(carrier: string, limit: number): Promise<DeckVersion[]> {
     return (this.byCarrier.all(carrier, limit) as VersionRow[]).map(version);
   }
 
-  /** The carrier's current activation (undefined: its configured deck, never activated here). */
-  current(carrier: string): DeckActivation | undefined {
+  async current(carrier: string): Promise<DeckActivation | undefined> {
     const r = this.latestActivation.get(carrier) as ActivationRow | undefined;
     return r && activation(r);
   }
 
-  activationOf(id: number): DeckActivation | undefined {
+  async activationOf(id: number): Promise<DeckActivation | undefined> {
     const r = this.activationById.get(id) as ActivationRow | undefined;
     return r && activation(r);
   }
 
-  recordActivation(a: Omit<DeckActivation, 'id'>): DeckActivation {
+  async recordActivation(a: Omit<DeckActivation, 'id'>): Promise<DeckActivation> {
     const id = Number(this.insertActivation.run(a).lastInsertRowid);
     return { ...a, id };
   }

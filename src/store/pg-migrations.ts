@@ -71,4 +71,42 @@ export const PG_MIGRATIONS: PgMigration[] = [
       CREATE INDEX cdrs_trunk_group ON cdrs (trunk_group);
     `,
   },
+  {
+    version: 5,
+    name: 'rate deck versions, activations and bodies shared by the nodes',
+    sql: `
+      CREATE TABLE lcr_deck_versions (
+        id SERIAL PRIMARY KEY,
+        carrier TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        status TEXT NOT NULL,
+        bytes BIGINT NOT NULL,
+        sha256 TEXT NOT NULL,
+        row_count INTEGER NOT NULL,
+        accepted INTEGER NOT NULL,
+        rejected INTEGER NOT NULL,
+        report TEXT NOT NULL,
+        node TEXT NOT NULL
+      );
+      CREATE INDEX lcr_deck_versions_carrier ON lcr_deck_versions (carrier, id);
+      CREATE TABLE lcr_deck_activations (
+        id SERIAL PRIMARY KEY,
+        carrier TEXT NOT NULL,
+        version_id INTEGER NOT NULL REFERENCES lcr_deck_versions (id),
+        kind TEXT NOT NULL,
+        below INTEGER,
+        activated_at TEXT NOT NULL,
+        activated_by TEXT NOT NULL,
+        node TEXT NOT NULL
+      );
+      CREATE INDEX lcr_deck_activations_carrier ON lcr_deck_activations (carrier, id);
+      CREATE TABLE lcr_deck_bodies (
+        carrier TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        body BYTEA NOT NULL,
+        PRIMARY KEY (carrier, sha256)
+      );
+    `,
+  },
 ];

@@ -223,6 +223,7 @@ export async function openPgStore(opts: { url: string; poolSize?: number; node: 
   const cdrs = new PgCdrRepository(pool, opts.node, journal, log);
   return {
     kind: 'postgres',
+    pgPool: pool,
     cdrs,
     journal,
     async close() {

@@ -7,6 +7,7 @@
  */
 import { chargeOf, type Cdr, type CallJournal } from '../calls/cdr.js';
 import type { Db } from './database.js';
+import type pg from 'pg';
 
 export interface StoredCdr extends Cdr {
   id: number;
@@ -38,6 +39,8 @@ export interface SwitchStore {
   readonly kind: 'sqlite' | 'postgres';
   /** The embedded database (SQLite stores): node-local tables live there too. */
   readonly db?: Db;
+  /** The PostgreSQL pool (PostgreSQL stores): shared tables beyond CDRs (deck versions) use it. */
+  readonly pgPool?: pg.Pool;
   readonly cdrs: CdrRepository;
   readonly journal: CallJournalStore;
   /** Flushes queued CDRs and closes the connection(s). */

@@ -4,16 +4,19 @@
  * in the deck worker), rolled back to the version active before it, and compared with another.
  * Metadata and history live in the store (store/deck-versions.ts); bodies are files under
  * `<dataDir>/lcr/versions/<carrier>/<sha256>.csv`, written by the worker as the upload streams.
+ * With a shared store (PostgreSQL, several nodes) the bodies are kept in the store too, a node
+ * fetches a body it lacks before activating it, and each node follows the activations the others
+ * record (announced by the store) and, at start, the activation current in the store.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { access, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SoftswitchError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { DeckDiff } from '../lcr/diff.js';
 import type { UploadSession } from '../lcr/compiler.js';
 import type { LoadTimings, UploadLimits, ValidationReport } from '../lcr/worker-protocol.js';
-import type { DeckActivation, DeckVersion, DeckVersionStore } from '../../store/deck-versions.js';
+import type { DeckActivation, DeckActivationNotice, DeckVersion, DeckVersionRepository } from '../../store/deck-versions.js';
 import type { RoutingEngine } from './engine.js';
 
 export type { DeckActivation, DeckVersion } from '../../store/deck-versions.js';
@@ -23,7 +26,8 @@ export const DECK_UPLOAD_DEFAULTS: UploadLimits = { maxBytes: 64 * 1024 * 1024, 
 
 export interface DeckVersionsOptions {
   engine: RoutingEngine;
-  store: DeckVersionStore;
+  /** The embedded store (this node's versions) or the shared PostgreSQL one (the cluster's). */
+  store: DeckVersionRepository;
   dataDir: string;
   limits?: Partial<UploadLimits>;
   logger?: Logger;
@@ -88,7 +92,8 @@ export class DeckVersions {
     return join(this.opts.dataDir, 'lcr', 'versions', encodeURIComponent(carrier));
   }
 
-  private checkCarrier(carrier: string): void {
+  /** Throws SSW_ERR_UNKNOWN_CARRIER for a carrier the configuration does not name. */
+  checkCarrier(carrier: string): void {
     if (!this.engine.config.carriers.some((c) => c.id === carrier)) throw new SoftswitchError('SSW_ERR_UNKNOWN_CARRIER', carrier);
   }
 
@@ -109,7 +114,8 @@ export class DeckVersions {
       file = join(this.dir(carrier), `${report.sha256}.csv`);
       await rename(staged, file);
     } else await rm(staged, { force: true });
-    const v = this.opts.store.add({
+    if (file && this.opts.store.putBody) await this.opts.store.putBody(carrier, report.sha256, file);
+    const v = await this.opts.store.add({
       carrier,
       createdAt: this.now().toISOString(),
       createdBy: actor,
@@ -126,40 +132,41 @@ export class DeckVersions {
     return v;
   }
 
-  get(id: number): DeckVersion {
-    const v = this.opts.store.get(id);
+  async get(id: number): Promise<DeckVersion> {
+    const v = await this.opts.store.get(id);
     if (!v) throw new SoftswitchError('SSW_ERR_DECK_VERSION_NOT_FOUND', String(id));
     return v;
   }
 
-  list(carrier: string, limit: number): DeckVersion[] {
+  list(carrier: string, limit: number): Promise<DeckVersion[]> {
     this.checkCarrier(carrier);
     return this.opts.store.list(carrier, limit);
   }
 
   /** The version id active for a carrier (null: its configured deck). */
-  activeVersion(carrier: string): number | null {
-    return this.opts.store.current(carrier)?.versionId ?? null;
+  async activeVersion(carrier: string): Promise<number | null> {
+    return (await this.opts.store.current(carrier))?.versionId ?? null;
   }
 
   activate(id: number, actor: string): Promise<ActivationResult> {
-    return this.engine.serial(() => this.activateNow(this.get(id), actor, 'activate', undefined));
+    return this.engine.serial(async () => this.activateNow(await this.get(id), actor, 'activate', undefined));
   }
 
-  /** Re-activates the version that was active before the current one. */
-  rollback(carrier: string, actor: string): Promise<ActivationResult> {
-    this.checkCarrier(carrier);
-    return this.engine.serial(async () => {
-      const cur = this.opts.store.current(carrier);
-      const below = cur?.below == null ? undefined : this.opts.store.activationOf(cur.below);
-      if (!cur || !below) throw new SoftswitchError('SSW_ERR_DECK_NO_ROLLBACK', carrier);
-      return this.activateNow(this.get(below.versionId), actor, 'rollback', below.below);
-    });
+  /**
+   * The local body of a valid version: its file here, fetched from a shared store when this node
+   * has not got it (imported on another node). Undefined for rejected versions or lost bodies.
+   */
+  private async bodyOf(v: DeckVersion): Promise<string | undefined> {
+    if (v.status !== 'valid') return undefined;
+    const file = v.file ?? join(this.dir(v.carrier), `${v.sha256}.csv`);
+    if (await access(file).then(() => true, () => false)) return file;
+    if (!this.opts.store.fetchBody) return undefined;
+    await mkdir(this.dir(v.carrier), { recursive: true });
+    return (await this.opts.store.fetchBody(v.carrier, v.sha256, file)) ? file : undefined;
   }
 
-  private async activateNow(v: DeckVersion, actor: string, kind: 'activate' | 'rollback', below: number | null | undefined): Promise<ActivationResult> {
-    this.checkCarrier(v.carrier);
-    if (v.status !== 'valid' || !v.file) throw new SoftswitchError('SSW_ERR_DECK_VERSION_REJECTED', `version ${v.id} has ${v.rejected} bad rows`);
+  /** Puts a version's body in place as the carrier's active deck (the previous one kept aside until the reload succeeds). */
+  private async install(v: DeckVersion, body: string): Promise<void> {
     const target = this.engine.activeDeckPath(v.carrier);
     const backup = `${target}.previous`;
     await mkdir(join(target, '..'), { recursive: true });
@@ -167,7 +174,7 @@ export class DeckVersions {
       () => true,
       () => false,
     );
-    await copyFile(v.file, `${target}.tmp`);
+    await copyFile(body, `${target}.tmp`);
     await rename(`${target}.tmp`, target);
     const results = await this.engine.reloadNow();
     const bad = results.filter((r) => !r.ok);
@@ -179,8 +186,57 @@ export class DeckVersions {
       throw new SoftswitchError('SSW_ERR_RATE_DECK_INVALID', `after activating version ${v.id}: carrier ${first.carrier}: ${first.ok ? '' : first.errors.slice(0, 5).map((e) => `line ${e.line}: ${e.message}`).join('; ')}`);
     }
     if (hadPrevious) await rm(backup, { force: true });
-    const cur = this.opts.store.current(v.carrier);
-    const activation = this.opts.store.recordActivation({
+  }
+
+  /**
+   * Shared stores: follows every activation other nodes record from now on, and installs the
+   * activations current in the store now (a node that was down while the cluster moved on).
+   */
+  async followStore(): Promise<void> {
+    const store = this.opts.store;
+    if (!store.shared) return;
+    store.onActivation?.((n) => void this.follow(n));
+    for (const c of this.engine.config.carriers) {
+      const cur = await store.current(c.id);
+      if (cur) await this.follow({ carrier: c.id, versionId: cur.versionId, activationId: cur.id, node: 'store' });
+    }
+  }
+
+  /** Installs an activation recorded elsewhere (no new activation row). Failures are logged: the deck in use stays. */
+  private follow(n: DeckActivationNotice): Promise<void> {
+    return this.engine
+      .serial(async () => {
+        const cur = await this.opts.store.current(n.carrier);
+        // Several announcements in a row: only the carrier's latest activation matters.
+        if (cur && cur.id !== n.activationId) return;
+        const v = await this.get(n.versionId);
+        const body = await this.bodyOf(v);
+        if (!body) throw new SoftswitchError('SSW_ERR_DECK_VERSION_REJECTED', `version ${v.id} has no body in the store`);
+        await this.install(v, body);
+        this.log.info({ carrier: n.carrier, version: v.id, by: n.node, prefixes: this.engine.stats().prefixes }, 'rate deck version activated on another node; following it');
+      })
+      .catch((err: Error) => this.log.error({ err: err.message, carrier: n.carrier, version: n.versionId, by: n.node }, 'cannot follow a rate deck activation of another node; this node keeps routing with its current deck'));
+  }
+
+  /** Re-activates the version that was active before the current one. */
+  rollback(carrier: string, actor: string): Promise<ActivationResult> {
+    this.checkCarrier(carrier);
+    return this.engine.serial(async () => {
+      const cur = await this.opts.store.current(carrier);
+      const below = cur?.below == null ? undefined : await this.opts.store.activationOf(cur.below);
+      if (!cur || !below) throw new SoftswitchError('SSW_ERR_DECK_NO_ROLLBACK', carrier);
+      return this.activateNow(await this.get(below.versionId), actor, 'rollback', below.below);
+    });
+  }
+
+  private async activateNow(v: DeckVersion, actor: string, kind: 'activate' | 'rollback', below: number | null | undefined): Promise<ActivationResult> {
+    this.checkCarrier(v.carrier);
+    if (v.status !== 'valid') throw new SoftswitchError('SSW_ERR_DECK_VERSION_REJECTED', `version ${v.id} has ${v.rejected} bad rows`);
+    const body = await this.bodyOf(v);
+    if (!body) throw new SoftswitchError('SSW_ERR_DECK_VERSION_REJECTED', `version ${v.id}: its body is missing (not on this node, not in the store)`);
+    await this.install(v, body);
+    const cur = await this.opts.store.current(v.carrier);
+    const activation = await this.opts.store.recordActivation({
       carrier: v.carrier,
       versionId: v.id,
       kind,
@@ -194,10 +250,12 @@ export class DeckVersions {
   }
 
   /** What changed from one valid version to another (computed in the deck worker). */
-  diff(fromId: number, toId: number, limit: number): Promise<DeckDiff> {
-    const a = this.get(fromId);
-    const b = this.get(toId);
-    for (const v of [a, b]) if (v.status !== 'valid' || !v.file) throw new SoftswitchError('SSW_ERR_DECK_VERSION_REJECTED', `version ${v.id} has no valid body to compare`);
-    return this.engine.compiler.diff({ carrier: a.carrier, path: a.file! }, { carrier: b.carrier, path: b.file! }, limit);
+  async diff(fromId: number, toId: number, limit: number): Promise<DeckDiff> {
+    const a = await this.get(fromId);
+    const b = await this.get(toId);
+    const [pa, pb] = [await this.bodyOf(a), await this.bodyOf(b)];
+    if (!pa) throw new SoftswitchError('SSW_ERR_DECK_VERSION_REJECTED', `version ${a.id} has no valid body to compare`);
+    if (!pb) throw new SoftswitchError('SSW_ERR_DECK_VERSION_REJECTED', `version ${b.id} has no valid body to compare`);
+    return this.engine.compiler.diff({ carrier: a.carrier, path: pa }, { carrier: b.carrier, path: pb }, limit);
   }
 }
