@@ -17,7 +17,8 @@ import { SoftswitchError } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import type { Clock } from '../util/clock.js';
 import { featuresSchema, type ExtensionConfig, type TenantConfig } from './config.js';
-import type { Registrar } from './registrar.js';
+import { DidTable } from '../class4/trunks/dids.js';
+import type { TrunkCustomerConfig } from '../class4/trunks/config.js';
 import type { TenantDirectory, TenantOrigin, TenantSource } from './tenants.js';
 import type { CallerIdPolicy, ClassOfService, StoredDid, StoredExtension, StoredHuntGroup, StoredTenant, TenantRepository } from '../store/tenant-repository.js';
 
@@ -114,7 +115,8 @@ export interface ProvisioningDeps {
   directory: TenantDirectory;
   /** The configuration file's tenants (origin "config"). */
   configTenants: readonly TenantConfig[];
-  registrar?: Registrar;
+  /** Drops the registrations of a tenant, or of one AOR (Registrar.drop); the registrar may start after this service. */
+  dropRegistrations?: (tenant: string, aor?: string) => number;
   clock: Clock;
   logger: Logger;
   /** Who else owns a DID (a trunk customer's), by national number: its name, or undefined. */
@@ -254,7 +256,7 @@ export class TenantProvisioning {
       await this.d.repo.deleteTenant(id);
       this.stored.delete(id);
       this.publish();
-      const dropped = this.d.registrar?.drop(id) ?? 0;
+      const dropped = this.d.dropRegistrations?.(id) ?? 0;
       this.log.info({ tenant: id, registrationsDropped: dropped }, 'tenant deleted');
       return before;
     });
@@ -319,7 +321,7 @@ export class TenantProvisioning {
       s.extensions.delete(number);
       for (const [did, d] of s.dids) if (d.extension === number) s.dids.delete(did);
       this.publish();
-      const dropped = this.d.registrar?.drop(tenantId, `sip:${number}@${s.tenant.domain}`) ?? 0;
+      const dropped = this.d.dropRegistrations?.(tenantId, `sip:${number}@${s.tenant.domain}`) ?? 0;
       this.log.info({ tenant: tenantId, extension: number, registrationsDropped: dropped }, 'extension deleted');
       return this.extensionView(e);
     });
@@ -489,4 +491,13 @@ function checkFeatures(features: Record<string, unknown>): Record<string, unknow
     throw invalid(`features.${issue.path.join('.')}: ${issue.message}`);
   }
   return features;
+}
+
+/** The trunk customers' DIDs as `didOwner` (a tenant cannot take a number a trunk customer has). */
+export function trunkDidOwner(customers: TrunkCustomerConfig[]): (did: string) => string | undefined {
+  const table = new DidTable(customers);
+  return (did) => {
+    const owner = table.lookup(did);
+    return owner && `trunk customer ${owner.customer}`;
+  };
 }
