@@ -18,16 +18,10 @@ import {
   type StoredTenant,
   type TenantRepository,
   type TenantRow,
+  upsertSql,
 } from './tenant-repository.js';
 
-const params = (n: number) => Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ');
-/** `SET col = EXCLUDED.col` for every column but the key ones. */
-const updateAll = (columns: string, keys: string[]) =>
-  columns
-    .split(', ')
-    .filter((c) => !keys.includes(c) && c !== 'created_at')
-    .map((c) => `${c} = EXCLUDED.${c}`)
-    .join(', ');
+const mark = (i: number) => `$${i}`;
 
 export class PgTenantRepository implements TenantRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -42,7 +36,7 @@ export class PgTenantRepository implements TenantRepository {
   }
 
   async putTenant(t: StoredTenant): Promise<void> {
-    await this.pool.query(`INSERT INTO class5_tenants (${TENANT_COLUMNS}) VALUES (${params(9)}) ON CONFLICT (id) DO UPDATE SET ${updateAll(TENANT_COLUMNS, ['id'])}`, tenantRow(t));
+    await this.pool.query(upsertSql('class5_tenants', TENANT_COLUMNS, ['id'], mark), tenantRow(t));
   }
 
   async deleteTenant(id: string): Promise<void> {
@@ -54,10 +48,7 @@ export class PgTenantRepository implements TenantRepository {
   }
 
   async putExtension(e: StoredExtension): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO class5_extensions (${EXTENSION_COLUMNS}) VALUES (${params(11)}) ON CONFLICT (tenant_id, number) DO UPDATE SET ${updateAll(EXTENSION_COLUMNS, ['tenant_id', 'number'])}`,
-      extensionRow(e),
-    );
+    await this.pool.query(upsertSql('class5_extensions', EXTENSION_COLUMNS, ['tenant_id', 'number'], mark), extensionRow(e));
   }
 
   async deleteExtension(tenantId: string, number: string): Promise<void> {
@@ -68,7 +59,7 @@ export class PgTenantRepository implements TenantRepository {
   }
 
   async putDid(d: StoredDid): Promise<void> {
-    await this.pool.query(`INSERT INTO class5_dids (${DID_COLUMNS}) VALUES (${params(5)}) ON CONFLICT (did) DO UPDATE SET ${updateAll(DID_COLUMNS, ['did'])}`, didRow(d));
+    await this.pool.query(upsertSql('class5_dids', DID_COLUMNS, ['did'], mark), didRow(d));
   }
 
   async deleteDid(did: string): Promise<void> {

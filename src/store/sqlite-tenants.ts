@@ -18,9 +18,10 @@ import {
   type StoredTenant,
   type TenantRepository,
   type TenantRow,
+  upsertSql,
 } from './tenant-repository.js';
 
-const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+const mark = () => '?';
 
 export class SqliteTenantRepository implements TenantRepository {
   constructor(private readonly db: Db) {}
@@ -34,7 +35,7 @@ export class SqliteTenantRepository implements TenantRepository {
   }
 
   async putTenant(t: StoredTenant): Promise<void> {
-    this.db.prepare(`INSERT OR REPLACE INTO class5_tenants (${TENANT_COLUMNS}) VALUES (${marks(9)})`).run(...tenantRow(t));
+    this.db.prepare(upsertSql('class5_tenants', TENANT_COLUMNS, ['id'], mark)).run(...tenantRow(t));
   }
 
   async deleteTenant(id: string): Promise<void> {
@@ -46,7 +47,7 @@ export class SqliteTenantRepository implements TenantRepository {
   }
 
   async putExtension(e: StoredExtension): Promise<void> {
-    this.db.prepare(`INSERT OR REPLACE INTO class5_extensions (${EXTENSION_COLUMNS}) VALUES (${marks(11)})`).run(...extensionRow(e));
+    this.db.prepare(upsertSql('class5_extensions', EXTENSION_COLUMNS, ['tenant_id', 'number'], mark)).run(...extensionRow(e));
   }
 
   async deleteExtension(tenantId: string, number: string): Promise<void> {
@@ -57,7 +58,7 @@ export class SqliteTenantRepository implements TenantRepository {
   }
 
   async putDid(d: StoredDid): Promise<void> {
-    this.db.prepare(`INSERT OR REPLACE INTO class5_dids (${DID_COLUMNS}) VALUES (${marks(5)})`).run(...didRow(d));
+    this.db.prepare(upsertSql('class5_dids', DID_COLUMNS, ['did'], mark)).run(...didRow(d));
   }
 
   async deleteDid(did: string): Promise<void> {

@@ -168,3 +168,13 @@ export function didRow(d: StoredDid): unknown[] {
 export const TENANT_COLUMNS = 'id, domain, main_number, voicemail, caller_id_policy, cos, hunt_groups, created_at, updated_at';
 export const EXTENSION_COLUMNS = 'tenant_id, number, display_name, ha1_md5, ha1_sha256, caller_id, cos, max_devices, features, created_at, updated_at';
 export const DID_COLUMNS = 'did, tenant_id, extension, hunt_group, created_at';
+
+/**
+ * INSERT, or UPDATE of every other column when the key exists (SQLite ≥ 3.24 and PostgreSQL alike).
+ * Not INSERT OR REPLACE: that would delete whichever row holds another unique key (a domain).
+ */
+export function upsertSql(table: string, columns: string, keys: string[], mark: (i: number) => string): string {
+  const cols = columns.split(', ');
+  const set = cols.filter((c) => !keys.includes(c) && c !== 'created_at').map((c) => `${c} = excluded.${c}`);
+  return `INSERT INTO ${table} (${columns}) VALUES (${cols.map((_, i) => mark(i + 1)).join(', ')}) ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${set.join(', ')}`;
+}
