@@ -333,7 +333,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const customers = new TrunkCustomerTable(config.trunkCustomers);
     const tenants = config.class5.enabled ? new TenantDirectory(config.class5) : undefined;
     // Tenants provisioned through the admin API, in service beside the file's before SIP opens.
-    const provisioning = tenants && new TenantProvisioning({ repo: store.tenants, directory: tenants, configTenants: config.class5.tenants, clock, logger, dropRegistrations: (t, aor) => class5?.registrar.drop(t, aor) ?? 0, didOwner: trunkDidOwner(config.trunkCustomers) });
+    const provisioning = tenants && new TenantProvisioning({ repo: store.tenants, directory: tenants, configTenants: config.class5.tenants, clock, logger, dropRegistrations: (t, aor) => class5?.registrar.drop(t, aor) ?? 0, forgetFeatureSettings: (t, ext) => new SqliteFeatureSettings(db).clear(t, ext), didOwner: trunkDidOwner(config.trunkCustomers) });
     if (provisioning) logger.info(await provisioning.load(), 'provisioned tenants loaded from the store');
     const sip: SignallingPort & { port?: number } =
       config.sip.adapter === 'drachtio'

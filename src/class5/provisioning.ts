@@ -117,6 +117,8 @@ export interface ProvisioningDeps {
   configTenants: readonly TenantConfig[];
   /** Drops the registrations of a tenant, or of one AOR (Registrar.drop); the registrar may start after this service. */
   dropRegistrations?: (tenant: string, aor?: string) => number;
+  /** Forgets star-code settings (forwarding, DND) of a removed extension or tenant, so a new holder of the number starts clean. */
+  forgetFeatureSettings?: (tenant: string, extension?: string) => void;
   clock: Clock;
   logger: Logger;
   /** Who else owns a DID (a trunk customer's), by national number: its name, or undefined. */
@@ -256,6 +258,7 @@ export class TenantProvisioning {
       await this.d.repo.deleteTenant(id);
       this.stored.delete(id);
       this.publish();
+      this.d.forgetFeatureSettings?.(id);
       const dropped = this.d.dropRegistrations?.(id) ?? 0;
       this.log.info({ tenant: id, registrationsDropped: dropped }, 'tenant deleted');
       return before;
@@ -321,6 +324,7 @@ export class TenantProvisioning {
       s.extensions.delete(number);
       for (const [did, d] of s.dids) if (d.extension === number) s.dids.delete(did);
       this.publish();
+      this.d.forgetFeatureSettings?.(tenantId, number);
       const dropped = this.d.dropRegistrations?.(tenantId, `sip:${number}@${s.tenant.domain}`) ?? 0;
       this.log.info({ tenant: tenantId, extension: number, registrationsDropped: dropped }, 'extension deleted');
       return this.extensionView(e);

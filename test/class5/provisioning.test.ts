@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { pino } from 'pino';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteTenantRepository } from '../../src/store/sqlite-tenants.js';
+import { SqliteFeatureSettings } from '../../src/store/feature-settings.js';
 import { TenantDirectory } from '../../src/class5/tenants.js';
 import { TenantProvisioning } from '../../src/class5/provisioning.js';
 import { tenantSchema } from '../../src/class5/config.js';
@@ -94,6 +95,24 @@ describe('tenant provisioning service', () => {
     const results = await Promise.allSettled([p.createTenant({ id: 'race', domain: 'race-a.example' }), p.createTenant({ id: 'race', domain: 'race-b.example' })]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect(p.listTenants().filter((t) => t.id === 'race')).toHaveLength(1);
+  });
+
+  it('a removed extension takes its star-code settings along: a new holder of the number does not inherit forwarding', async () => {
+    const db = openDatabase(':memory:');
+    const settings = new SqliteFeatureSettings(db);
+    const directory = new TenantDirectory({ tenants: [] });
+    const p = new TenantProvisioning({ repo: new SqliteTenantRepository(db), directory, configTenants: [], clock: systemClock, logger: silentLogger, forgetFeatureSettings: (t, e) => settings.clear(t, e) });
+    await p.load();
+    await p.createTenant({ id: 'acme', domain: 'acme.example' });
+    await p.addExtension('acme', { number: '1001', password: 'acme-1001-pw' });
+    await p.addExtension('acme', { number: '1002', password: 'acme-1002-pw' });
+    settings.set('acme', '1001', { cfu: '2125559999' });
+    settings.set('acme', '1002', { dnd: true });
+    await p.deleteExtension('acme', '1001');
+    expect(settings.get('acme', '1001')).toEqual({});
+    expect(settings.get('acme', '1002')).toEqual({ dnd: true });
+    await p.deleteTenant('acme');
+    expect(settings.get('acme', '1002')).toEqual({});
   });
 
   it('a silent logger is enough (the service logs through a child)', async () => {
