@@ -30,7 +30,7 @@ import { CallTrail } from '../calls/call-trail.js';
 import { cdrRoutes } from '../api/routes-cdrs.js';
 import { startClass5, type Class5 } from '../class5/index.js';
 import { TenantDirectory } from '../class5/tenants.js';
-import { TenantProvisioning, trunkDidOwner } from '../class5/provisioning.js';
+import { TenantProvisioning, refreshEvery, trunkDidOwner } from '../class5/provisioning.js';
 import { tenantRoutes } from '../api/routes-tenants.js';
 import { class5AdmissionHook } from '../class5/admission.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
@@ -335,6 +335,8 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // Tenants provisioned through the admin API, in service beside the file's before SIP opens.
     const provisioning = tenants && new TenantProvisioning({ repo: store.tenants, directory: tenants, configTenants: config.class5.tenants, clock, logger, dropRegistrations: (t, aor) => class5?.registrar.drop(t, aor) ?? 0, forgetFeatureSettings: (t, ext) => new SqliteFeatureSettings(db).clear(t, ext), didOwner: trunkDidOwner(config.trunkCustomers) });
     if (provisioning) logger.info(await provisioning.load(), 'provisioned tenants loaded from the store');
+    // On a shared PostgreSQL store another node may provision: read the rows again now and then.
+    if (provisioning && store.kind === 'postgres') cleanup.push(refreshEvery(provisioning, 10_000, logger));
     const sip: SignallingPort & { port?: number } =
       config.sip.adapter === 'drachtio'
         ? await connectDrachtio(config.sip.drachtio, logger)

@@ -167,6 +167,32 @@ export class TenantProvisioning {
     return { tenants: this.stored.size, skipped };
   }
 
+  /**
+   * Reads the store again (another node of a PostgreSQL cluster may have changed it) and puts
+   * what it says in service; extensions and tenants gone from it lose their registrations here
+   * too. Runs between changes, never during one.
+   */
+  refresh(): Promise<{ tenants: number; skipped: number }> {
+    return this.exclusive(async () => {
+      const before = new Map([...this.stored].map(([id, s]) => [id, { domain: s.tenant.domain, numbers: [...s.extensions.keys()] }]));
+      const counts = await this.load();
+      for (const [id, old] of before) {
+        const now = this.stored.get(id);
+        if (!now) {
+          this.d.forgetFeatureSettings?.(id);
+          this.d.dropRegistrations?.(id);
+          continue;
+        }
+        for (const n of old.numbers) {
+          if (now.extensions.has(n)) continue;
+          this.d.forgetFeatureSettings?.(id, n);
+          this.d.dropRegistrations?.(id, `sip:${n}@${old.domain}`);
+        }
+      }
+      return counts;
+    });
+  }
+
   // --- Reads.
 
   listTenants(): TenantView[] {
@@ -504,4 +530,13 @@ export function trunkDidOwner(customers: TrunkCustomerConfig[]): (did: string) =
     const owner = table.lookup(did);
     return owner && `trunk customer ${owner.customer}`;
   };
+}
+
+/** Calls refresh() every `ms` (failures logged, the next try goes on); returns the stop function. */
+export function refreshEvery(p: TenantProvisioning, ms: number, logger: Logger): () => void {
+  const timer = setInterval(() => {
+    p.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'provisioned tenants not re-read from the store (check the database); the ones in service stay'));
+  }, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }

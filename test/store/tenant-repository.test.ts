@@ -14,6 +14,9 @@ import { openPgStore } from '../../src/store/pg-store.js';
 import type { SwitchStore } from '../../src/store/store.js';
 import type { StoredExtension, StoredTenant, TenantRepository } from '../../src/store/tenant-repository.js';
 import { silentLogger } from '../../src/util/log.js';
+import { TenantDirectory } from '../../src/class5/tenants.js';
+import { TenantProvisioning } from '../../src/class5/provisioning.js';
+import { systemClock } from '../../src/util/clock.js';
 import { postgresMissing, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
 const T0 = '2026-11-30T10:00:00.000Z';
@@ -137,5 +140,30 @@ describe.skipIf(missing !== '')('tenant repository on PostgreSQL', () => {
   it('a second node reads what the first wrote (one shared set of tenants)', async () => {
     await a.tenants.putTenant(tenant('shared'));
     expect((await b.tenants.load()).tenants.map((t) => t.id)).toContain('shared');
+  });
+
+  it('two nodes provisioning through one PostgreSQL: a refresh on the other node puts the change in service and drops a removed extension’s registrations', async () => {
+    const node = (store: SwitchStore) => {
+      const directory = new TenantDirectory({ tenants: [] });
+      const dropped: string[] = [];
+      const p = new TenantProvisioning({ repo: store.tenants, directory, configTenants: [], clock: systemClock, logger: silentLogger, dropRegistrations: (t, aor) => (dropped.push(`${t} ${aor ?? '*'}`), 0) });
+      return { directory, dropped, p };
+    };
+    const na = node(a);
+    const nb = node(b);
+    await na.p.load();
+    await nb.p.load();
+    await na.p.createTenant({ id: 'pg-acme', domain: 'pg-acme.example' });
+    await na.p.addExtension('pg-acme', { number: '1001', password: 'pg-acme-1001' });
+    expect(nb.directory.byId('pg-acme')).toBeUndefined();
+    await nb.p.refresh();
+    expect(nb.directory.byDomain('pg-acme.example')?.extensions.has('1001')).toBe(true);
+    expect(nb.directory.ha1(nb.directory.byId('pg-acme')!, '1001')).toEqual(na.directory.ha1(na.directory.byId('pg-acme')!, '1001'));
+    // Node b refuses what node a holds (after its refresh), naming the key.
+    await expect(nb.p.createTenant({ id: 'pg-other', domain: 'pg-acme.example' })).rejects.toThrow(/domain: pg-acme\.example is tenant pg-acme's in the store/);
+    await na.p.deleteExtension('pg-acme', '1001');
+    await nb.p.refresh();
+    expect(nb.directory.byId('pg-acme')?.extensions.has('1001')).toBe(false);
+    expect(nb.dropped).toEqual(['pg-acme sip:1001@pg-acme.example']);
   });
 });
