@@ -55,6 +55,22 @@ export const ERROR_CODES = {
     message: 'The carrier has no earlier activated deck version to roll back to',
     action: 'Activate a specific version instead (POST /api/v1/routes/decks/versions/:id/activate); the versions list shows which are valid.',
   },
+  SSW_ERR_TENANT_NOT_FOUND: {
+    message: 'No such tenant, extension or DID',
+    action: 'List what exists with GET /api/v1/tenants (or `softswitch tenants list`, `softswitch extensions list --tenant ID`) and use one of those keys.',
+  },
+  SSW_ERR_TENANT_CONFLICT: {
+    message: 'The tenant, extension or DID clashes with one that exists',
+    action: 'The message names the key already taken (tenant id, domain, extension or hunt group number, DID) and whether the configuration file or the store holds it: choose another, or remove the other first.',
+  },
+  SSW_ERR_TENANT_READ_ONLY: {
+    message: 'The tenant comes from the configuration file and cannot be changed through the admin API',
+    action: 'Change it in class5.tenants of the configuration file and restart, or move it to the store: remove it from the file, restart, and create it with POST /api/v1/tenants.',
+  },
+  SSW_ERR_TENANT_INVALID: {
+    message: 'The tenant, extension or DID is not valid',
+    action: 'Correct the field named in the message (e.g. extensions.1001.features.cfu) and send the request again.',
+  },
   SSW_ERR_SCTP_ASSOC_FAILED: {
     message: 'The SCTP association to the signalling gateway could not be established',
     action: 'Check the SG address/port in ss7.sgs, that the SG accepts this ASP, and the network path; the switch keeps retrying.',

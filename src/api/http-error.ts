@@ -27,6 +27,10 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   SSW_ERR_DECK_VERSION_NOT_FOUND: 404,
   SSW_ERR_DECK_VERSION_REJECTED: 409,
   SSW_ERR_DECK_NO_ROLLBACK: 409,
+  SSW_ERR_TENANT_NOT_FOUND: 404,
+  SSW_ERR_TENANT_CONFLICT: 409,
+  SSW_ERR_TENANT_READ_ONLY: 409,
+  SSW_ERR_TENANT_INVALID: 400,
 };
 
 /** Fastify's error codes that are the client's doing, with the operator code that explains them. */

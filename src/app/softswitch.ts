@@ -30,6 +30,8 @@ import { CallTrail } from '../calls/call-trail.js';
 import { cdrRoutes } from '../api/routes-cdrs.js';
 import { startClass5, type Class5 } from '../class5/index.js';
 import { TenantDirectory } from '../class5/tenants.js';
+import { TenantProvisioning, refreshEvery, trunkDidOwner } from '../class5/provisioning.js';
+import { tenantRoutes } from '../api/routes-tenants.js';
 import { class5AdmissionHook } from '../class5/admission.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
 import { claimInvites } from '../class5/invite-claim.js';
@@ -337,6 +339,11 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // kept (stateless 403 or silence, `sip.unknownSources`), and every source is rate-limited.
     const customers = new TrunkCustomerTable(config.trunkCustomers);
     const tenants = config.class5.enabled ? new TenantDirectory(config.class5) : undefined;
+    // Tenants provisioned through the admin API, in service beside the file's before SIP opens.
+    const provisioning = tenants && new TenantProvisioning({ repo: store.tenants, directory: tenants, configTenants: config.class5.tenants, clock, logger, dropRegistrations: (t, aor) => class5?.registrar.drop(t, aor) ?? 0, forgetFeatureSettings: (t, ext) => new SqliteFeatureSettings(db).clear(t, ext), didOwner: trunkDidOwner(config.trunkCustomers) });
+    if (provisioning) logger.info(await provisioning.load(), 'provisioned tenants loaded from the store');
+    // On a shared PostgreSQL store another node may provision: read the rows again now and then.
+    if (provisioning && store.kind === 'postgres') cleanup.push(refreshEvery(provisioning, 10_000, logger));
     const sip: SignallingPort & { port?: number } =
       config.sip.adapter === 'drachtio'
         ? await connectDrachtio(config.sip.drachtio, logger)
@@ -483,7 +490,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes, versions: deckVersions }), (app) => circuitRoutes(app, { isup }), ...(cdrs instanceof CdrStore ? [(app: FastifyInstance) => cdrRoutes(app, { cdrs })] : []), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes, versions: deckVersions }), (app) => circuitRoutes(app, { isup }), ...(cdrs instanceof CdrStore ? [(app: FastifyInstance) => cdrRoutes(app, { cdrs })] : []), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(provisioning ? [(app: FastifyInstance) => tenantRoutes(app, { provisioning })] : []), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());

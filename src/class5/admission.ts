@@ -49,10 +49,16 @@ export function voicemailHosts(tenants: TenantDirectory): Set<string> {
  * content; what neither claims gets `otherwise`.
  */
 export function class5AdmissionHook(tenants: TenantDirectory, isTrunkSource: (address: string) => boolean, otherwise: AdmissionVerdict, registry: Registry): (s: AdmissionSource) => AdmissionVerdict {
-  const vm = voicemailHosts(tenants);
+  // Recomputed when provisioning changes the tenants (TenantDirectory.generation).
+  let vm = voicemailHosts(tenants);
+  let vmGeneration = tenants.generation;
   const { unknownSubscriberRequests } = class5Metrics(registry);
   return (s) => {
     if (isTrunkSource(s.address)) return 'accept';
+    if (vmGeneration !== tenants.generation) {
+      vm = voicemailHosts(tenants);
+      vmGeneration = tenants.generation;
+    }
     const why = class5Refusal(tenants, vm, s);
     if (why === undefined) return 'accept';
     if (otherwise !== 'accept') unknownSubscriberRequests.inc({ method: s.method === 'REGISTER' || s.method === 'INVITE' || s.method === 'SUBSCRIBE' || s.method === 'NOTIFY' ? s.method : 'other', reason: why });

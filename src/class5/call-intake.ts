@@ -205,27 +205,29 @@ export class Class5CallIntake {
   private readonly huntStart = new Map<string, number>();
 
   /** A hunt group's steps (features/hunt.ts) as destinations; busy, no answer and unreachable members move on. */
-  huntPlan(tenant: Tenant, group: HuntGroup, party: CallParty, fromUri: string): CallPlan {
+  huntPlan(tenant: Tenant, group: HuntGroup, party: CallParty, fromUri: string, direction: CallDirection = 'sip-to-sip'): CallPlan {
     const key = `${tenant.id}\n${group.number}`;
     const contactsOf = (m: string) => this.d.registrar.lookup(tenant.id, `sip:${m}@${tenant.domain}`).map((b) => b.contact);
     const decision = huntDecision(group, { start: this.huntStart.get(key) ?? 0, available: (m) => contactsOf(m).length > 0 });
     this.huntStart.set(key, decision.nextStart);
     const cdr = { customer: tenant.id, routedNumber: group.number };
-    if (decision.steps.length === 0) return { refuse: { cause: 20, why: `no member of hunt group ${group.number} is registered` }, destinations: [], advanceOn: () => false, direction: 'sip-to-sip', cdr };
+    if (decision.steps.length === 0) return { refuse: { cause: 20, why: `no member of hunt group ${group.number} is registered` }, destinations: [], advanceOn: () => false, direction, cdr };
     const destinations: Destination[] = decision.steps.map((members) => ({
       label: `hunt ${group.number}: ${members.join('+')}`,
       leg: () => this.ring(members.flatMap(contactsOf), party, fromUri, group.ringS * 1000),
     }));
-    return { destinations, direction: 'sip-to-sip', cdr, advanceOn: (f) => busy(f) || noAnswer(f) || !!f.unreachable || f.sipStatus === 480 || f.sipStatus === 408 };
+    return { destinations, direction, cdr, advanceOn: (f) => busy(f) || noAnswer(f) || !!f.unreachable || f.sipStatus === 480 || f.sipStatus === 408 };
   }
 
-  /** PSTN → DID → extension: the extension's plan, or undefined when the number is no extension DID. */
+  /** PSTN → DID → extension or hunt group: its plan, or undefined when the number is no tenant's DID. */
   didPlan(dialled: string, party: CallParty): CallPlan | undefined {
     const hit = this.d.tenants.did(dialled);
     if (!hit) return undefined;
     class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: hit.tenant.id, outcome: 'did' });
     // The PSTN caller's identity as for any DID delivery (RFC 3325 P-Asserted-Identity, RFC 3323 privacy).
     const identity = sipIdentityFor(party, this.d.mediaAddress);
+    if (hit.huntGroup) return this.huntPlan(hit.tenant, hit.huntGroup, party, identity.from, 'isup-to-sip');
+    if (!hit.extension) return undefined;
     return this.extensionPlan(hit.tenant, hit.extension, party, 'isup-to-sip', { hops: 0, fromUri: identity.from, headers: identity.headers, anonymous: isAnonymous({ party }) });
   }
 

@@ -71,6 +71,8 @@ export const extensionSchema = z
     /** E.164 number presented on calls to the PSTN (the tenant's main number when absent). */
     callerId: z.string().regex(/^\+?\d{4,15}$/).optional(),
     cos: z.enum(['local', 'national', 'international', 'blocked']).default('national'),
+    /** Devices (contacts) the extension may register at once; the registrar's maxContactsPerAor when absent. */
+    maxDevices: z.number().int().min(1).max(32).optional(),
     features: featuresSchema,
   })
   .refine((e) => e.password !== undefined || e.ha1 !== undefined, { message: 'an extension needs a password or ha1' });

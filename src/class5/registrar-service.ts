@@ -53,9 +53,11 @@ export class RegistrarService {
     const outcome = this.d.auth.verify(
       { method: req.method, authorization: req.get('authorization') ?? req.get('proxy-authorization'), source: req.sourceAddress },
       tenant.domain,
-      (username) => this.d.tenants.ha1(tenant, username),
+      (username) => this.d.tenants.ha1(tenant, username) ?? this.d.tenants.retiredHa1(tenant, username),
     );
     if (!outcome.ok) return { ok: false, status: outcome.status, headers: outcome.headers, reason: outcome.reason };
+    // The right credentials of an extension that was deprovisioned: §10.3 step 5, the AOR is not ours (any more).
+    if (!extension && outcome.username === user && this.d.tenants.retiredHa1(tenant, user)) return { ok: false, status: 404, reason: 'removed', headers: {} };
     // §10.3 step 3 / §22.3: credentials of one extension do not act for another.
     if (outcome.username !== user || !extension) {
       this.m.authFailures.inc({ reason: 'wrong-user' });
@@ -78,6 +80,7 @@ export class RegistrarService {
     // authenticate() refuses credentials that name an extension we do not have.
     const auth = this.authenticate(req, tenant, req.to.user);
     if (!auth.ok) {
+      if (auth.status === 404) return answer(tenant.id, 404, 'Not Found (extension removed)');
       if (auth.status === 403) this.log.warn({ source: req.sourceAddress, aor, why: auth.reason }, 'REGISTER refused');
       return answer(tenant.id, auth.status, undefined, auth.headers);
     }
@@ -91,6 +94,7 @@ export class RegistrarService {
       supportedPath: req.getAll('supported').some((s) => s.trim().toLowerCase() === 'path'),
       source: { address: req.sourceAddress, port: req.sourcePort },
       userAgent: req.get('user-agent'),
+      maxContacts: auth.extension.maxDevices,
     });
     if (result.status === 200) this.log.debug({ aor, tenant: tenant.id, contacts: req.getAll('contact').length }, 'REGISTER accepted');
     answer(tenant.id, result.status, result.reason, { ...result.headers, Date: new Date().toUTCString() });

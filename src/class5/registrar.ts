@@ -33,6 +33,8 @@ export interface RegisterInput {
   supportedPath: boolean;
   source: { address: string; port: number };
   userAgent?: string;
+  /** The extension's own cap on contacts (its devices), below the registrar's maxContactsPerAor. */
+  maxContacts?: number;
 }
 
 export interface RegisterAnswer {
@@ -120,7 +122,7 @@ export class Registrar {
     }
     // Past the cap, the binding closest to expiry is dropped.
     next.sort((a, b) => b.expiresAt - a.expiresAt);
-    next.length = Math.min(next.length, this.o.maxContactsPerAor);
+    next.length = Math.min(next.length, this.o.maxContactsPerAor, r.maxContacts ?? Infinity);
     this.store(tenant, aor, next);
     this.o.onChange?.(tenant, aor, next);
     return this.ok(tenant, aor, next, r);
@@ -180,6 +182,21 @@ export class Registrar {
       for (const e of [...this.bindings.values()]) for (const b of this.lookup(e.tenant, e.aor)) next = Math.min(next, b.expiresAt);
       this.scheduleSweep(next);
     }, Math.max(0, at - this.o.clock.now()) + 1);
+  }
+
+  /**
+   * Removes the bindings of one AOR, or of every AOR of the tenant (an extension or tenant
+   * deprovisioned); the cluster is told as of any change. Returns how many bindings went.
+   */
+  drop(tenant: string, aor?: string): number {
+    let n = 0;
+    for (const e of [...this.bindings.values()]) {
+      if (e.tenant !== tenant || (aor !== undefined && e.aor !== aor)) continue;
+      n += e.list.length;
+      this.store(e.tenant, e.aor, []);
+      this.o.onChange?.(e.tenant, e.aor, []);
+    }
+    return n;
   }
 
   /** Every AOR with its current bindings (admin API). */

@@ -23,7 +23,7 @@ function parse(text: string): unknown {
   }
 }
 
-export async function call(base: string, token: string | undefined, method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiReply> {
+export async function call(base: string, token: string | undefined, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<ApiReply> {
   const res = await fetch(new URL(path, base), {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },

@@ -8,6 +8,7 @@ import { TOKEN_CREATE_USAGE } from './api-token.js';
 import { CIRCUITS_USAGE } from './circuits.js';
 import { CDRS_EXPORT_USAGE, CDRS_LIST_USAGE } from './cdrs.js';
 import { DECKS_USAGE } from './decks.js';
+import { DIDS_USAGE, EXTENSIONS_USAGE, TENANTS_USAGE } from './tenants.js';
 import type { CliIo } from './routes.js';
 
 const CONFIG_NOTE = 'configuration: --config FILE or SSW_CONFIG; any key can be overridden with SSW__section__key=value';
@@ -46,6 +47,21 @@ export const COMMANDS: Command[] = [
     path: ['decks'],
     usage: DECKS_USAGE,
     run: async (args) => (await import('./decks.js')).decksCommand(args),
+  },
+  {
+    path: ['tenants'],
+    usage: TENANTS_USAGE,
+    run: async (args) => (await import('./tenants.js')).tenantsCommand(args),
+  },
+  {
+    path: ['extensions'],
+    usage: EXTENSIONS_USAGE,
+    run: async (args) => (await import('./tenants.js')).extensionsCommand(args),
+  },
+  {
+    path: ['dids'],
+    usage: DIDS_USAGE,
+    run: async (args) => (await import('./tenants.js')).didsCommand(args),
   },
   {
     path: ['start'],
@@ -142,6 +158,10 @@ commands:
                                           a new admin API token and its api.tokens entry
   decode HEX | --pcap FILE [--sctp-udp-port N] [--isup-variant ansi|itu]
                                           decode M3UA/ISUP bytes from a trace as JSON
+  tenants list|show|create|delete ...     hosted-PBX tenants of a running switch (admin API)
+  extensions list|add|remove --tenant ID ...
+                                          a tenant's extensions (password from env or stdin)
+  dids list|add|remove --tenant ID ...    DIDs delivered to a tenant's extension or hunt group
   cdrs list [--from ISO] [--to ISO] [--customer ID] [--trunk-group ID] [--cause N]
                                           CDRs of a running switch (admin API), a page at a time
   cdrs export --format csv|protobuf --out FILE [filters]

@@ -10,10 +10,14 @@ export type FeatureOverrides = Record<string, string | boolean | null>;
 export class SqliteFeatureSettings {
   private readonly read;
   private readonly write;
+  private readonly clearOne;
+  private readonly clearTenant;
 
   constructor(db: Db) {
     this.read = db.prepare('SELECT settings FROM class5_feature_settings WHERE tenant = ? AND extension = ?');
     this.write = db.prepare('INSERT OR REPLACE INTO class5_feature_settings (tenant, extension, settings, updated_at) VALUES (?, ?, ?, ?)');
+    this.clearOne = db.prepare('DELETE FROM class5_feature_settings WHERE tenant = ? AND extension = ?');
+    this.clearTenant = db.prepare('DELETE FROM class5_feature_settings WHERE tenant = ?');
   }
 
   get(tenant: string, extension: string): FeatureOverrides {
@@ -25,6 +29,12 @@ export class SqliteFeatureSettings {
     } catch {
       return {};
     }
+  }
+
+  /** Forgets the settings of an extension, or of every extension of the tenant (deprovisioned: a new holder of the number starts clean). */
+  clear(tenant: string, extension?: string): void {
+    if (extension === undefined) this.clearTenant.run(tenant);
+    else this.clearOne.run(tenant, extension);
   }
 
   /** Merges `change` into the stored settings of the extension. */

@@ -72,6 +72,46 @@ export const PG_MIGRATIONS: PgMigration[] = [
     `,
   },
   {
+    version: 3,
+    name: 'class 5 tenants provisioned through the admin API: tenants, extensions (digest HA1s only, never a password), DIDs',
+    sql: `
+      CREATE TABLE class5_tenants (
+        id TEXT PRIMARY KEY,
+        domain TEXT NOT NULL UNIQUE,
+        main_number TEXT,
+        voicemail TEXT,
+        caller_id_policy TEXT NOT NULL,
+        cos TEXT NOT NULL,
+        hunt_groups TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE class5_extensions (
+        tenant_id TEXT NOT NULL REFERENCES class5_tenants (id),
+        number TEXT NOT NULL,
+        display_name TEXT,
+        ha1_md5 TEXT NOT NULL,
+        ha1_sha256 TEXT NOT NULL,
+        caller_id TEXT,
+        cos TEXT,
+        max_devices INTEGER,
+        features TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, number)
+      );
+      CREATE TABLE class5_dids (
+        did TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES class5_tenants (id),
+        extension TEXT,
+        hunt_group TEXT,
+        created_at TEXT NOT NULL,
+        CHECK ((extension IS NULL) <> (hunt_group IS NULL))
+      );
+      CREATE INDEX class5_dids_tenant ON class5_dids (tenant_id);
+    `,
+  },
+  {
     version: 5,
     name: 'rate deck versions, activations and bodies shared by the nodes',
     sql: `

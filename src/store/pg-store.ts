@@ -15,6 +15,7 @@ import type { Logger } from '../util/log.js';
 import { SoftswitchError } from '../errors.js';
 import { CDR_COLUMNS } from './cdr-columns.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
+import { PgTenantRepository } from './pg-tenants.js';
 import { interruptedCdr, type CallJournalStore, type CdrRepository, type RatedCdr, type StoredCdr, type SwitchStore } from './store.js';
 
 /** Advisory lock key held while migrating (any constant shared by all nodes). */
@@ -226,6 +227,7 @@ export async function openPgStore(opts: { url: string; poolSize?: number; node: 
     pgPool: pool,
     cdrs,
     journal,
+    tenants: new PgTenantRepository(pool),
     async close() {
       await cdrs.flush().catch((err: Error) => log.error({ err: err.message }, 'CDRs still queued at close could not be committed'));
       cdrs.stop();

@@ -1,7 +1,8 @@
-/** The embedded store (one node): SQLite file with CDRs and the open-calls journal. */
+/** The embedded store (one node): SQLite file with CDRs, the open-calls journal and provisioned tenants. */
 import { openDatabase, type Db } from './database.js';
 import { CdrStore } from './cdr-store.js';
 import { SqliteCallJournal } from './call-journal.js';
+import { SqliteTenantRepository } from './sqlite-tenants.js';
 import type { SwitchStore } from './store.js';
 
 export function openSqliteStore(path: string): SwitchStore & { cdrs: CdrStore; db: Db } {
@@ -13,6 +14,7 @@ export function openSqliteStore(path: string): SwitchStore & { cdrs: CdrStore; d
     db,
     cdrs,
     journal,
+    tenants: new SqliteTenantRepository(db),
     async close() {
       cdrs.commit();
       db.close();

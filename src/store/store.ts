@@ -8,6 +8,7 @@
 import { chargeOf, type Cdr, type CallJournal } from '../calls/cdr.js';
 import type { Db } from './database.js';
 import type pg from 'pg';
+import type { TenantRepository } from './tenant-repository.js';
 
 export interface StoredCdr extends Cdr {
   id: number;
@@ -43,6 +44,8 @@ export interface SwitchStore {
   readonly pgPool?: pg.Pool;
   readonly cdrs: CdrRepository;
   readonly journal: CallJournalStore;
+  /** Class 5 tenants provisioned through the admin API (shared by the nodes on PostgreSQL). */
+  readonly tenants: TenantRepository;
   /** Flushes queued CDRs and closes the connection(s). */
   close(): Promise<void>;
 }

@@ -18,6 +18,13 @@ import { createToken, hashToken, ROLES, type Role } from '../../src/api/tokens.j
 import { RoutingEngine } from '../../src/class4/routing/engine.js';
 import { DeckVersions } from '../../src/class4/routing/deck-versions.js';
 import { DeckVersionStore } from '../../src/store/deck-versions.js';
+import { SqliteTenantRepository } from '../../src/store/sqlite-tenants.js';
+import { TenantDirectory } from '../../src/class5/tenants.js';
+import { TenantProvisioning } from '../../src/class5/provisioning.js';
+import { Registrar } from '../../src/class5/registrar.js';
+import { tenantRoutes } from '../../src/api/routes-tenants.js';
+import { systemClock } from '../../src/util/clock.js';
+import { tenantSchema, type TenantConfig } from '../../src/class5/config.js';
 
 export const TOKENS: Record<Role, string> = { 'read-only': createToken(), operator: createToken(), admin: createToken() };
 export const tokenEntries = ROLES.map((role) => ({ name: `${role}-user`, role, hash: hashToken(TOKENS[role]) }));
@@ -44,6 +51,10 @@ export interface TestApi {
   engine: RoutingEngine;
   versions: DeckVersions;
   dataDir: string;
+  /** Tenant provisioning over the test's SQLite store, with one configuration-file tenant "filed" (filed.example). */
+  provisioning: TenantProvisioning;
+  directory: TenantDirectory;
+  registrar: Registrar;
   /** Every line the process logger wrote (JSON text). */
   lines: string[];
   close(): Promise<void>;
@@ -65,6 +76,11 @@ export async function buildApi(opts: TestApiOptions = {}): Promise<TestApi> {
   const versions = new DeckVersions({ engine, store: new DeckVersionStore(db), dataDir });
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
+  const configTenants: TenantConfig[] = [tenantSchema.parse({ id: 'filed', domain: 'filed.example', extensions: [{ number: '100', password: 'filed-secret' }], dids: [{ did: '2125550900', extension: '100' }] })];
+  const directory = new TenantDirectory({ tenants: configTenants });
+  const registrar = new Registrar({ clock: systemClock, minExpiresS: 60, maxExpiresS: 3600, defaultExpiresS: 3600, maxContactsPerAor: 5 });
+  const provisioning = new TenantProvisioning({ repo: new SqliteTenantRepository(db), directory, configTenants, clock: systemClock, logger, dropRegistrations: (t, aor) => registrar.drop(t, aor) });
+  await provisioning.load();
   const config = apiConfigSchema.parse({ ...(opts.tokens === false ? {} : { tokens: tokenEntries }), ...opts.api });
   const app = await createApiServer({
     logger,
@@ -74,7 +90,7 @@ export async function buildApi(opts: TestApiOptions = {}): Promise<TestApi> {
     dataDir,
     logLevel: opts.logLevel,
     health: () => ({ store: true }),
-    plugins: [(a) => lcrRoutes(a, { engine, maxDeckBytes: config.limits.deckBytes, versions }), (a) => cdrRoutes(a, { cdrs: new CdrStore(openDatabase(join(dataDir, 'cdrs.sqlite'))) }), jsonPlugin],
+    plugins: [(a) => lcrRoutes(a, { engine, maxDeckBytes: config.limits.deckBytes, versions }), (a) => cdrRoutes(a, { cdrs: new CdrStore(openDatabase(join(dataDir, 'cdrs.sqlite'))) }), (a) => tenantRoutes(a, { provisioning }), jsonPlugin],
     ...opts.sources,
   });
   await app.ready();
@@ -83,8 +99,12 @@ export async function buildApi(opts: TestApiOptions = {}): Promise<TestApi> {
     engine,
     versions,
     dataDir,
+    provisioning,
+    directory,
+    registrar,
     lines,
     async close() {
+      registrar.close();
       await app.close();
       await engine.close();
       db.close();

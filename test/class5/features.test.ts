@@ -99,7 +99,7 @@ describe('dial plan', () => {
     expect(reachOf('12')).toBeUndefined();
   });
   it('DIDs map to tenant extensions (10 digits, 1+10, +1)', () => {
-    expect(dir.did('2125550100')?.extension.number).toBe('1001');
+    expect(dir.did("2125550100")?.extension?.number).toBe('1001');
     expect(dir.did('+12125550100')?.tenant.id).toBe('acme');
     expect(dir.did('2125550101')).toBeUndefined();
   });
