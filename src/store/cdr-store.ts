@@ -57,7 +57,7 @@ function toRow(cdr: Cdr): Record<string, unknown> {
 export class CdrStore implements CdrRepository {
   private readonly insertStmt;
   private readonly listStmt;
-  private readonly insertMany;
+  private readonly insertMany: (cdrs: Cdr[]) => void;
   private queue: Cdr[] = [];
   private flushScheduled = false;
   /** When set, a batch the store refuses (disk full, read-only) goes here instead of throwing (store-guard.ts). */
@@ -70,12 +70,25 @@ export class CdrStore implements CdrRepository {
     this.listStmt = db.prepare('SELECT * FROM cdrs WHERE id > ? ORDER BY id DESC LIMIT ?');
     const closeOpen = db.prepare('DELETE FROM open_calls WHERE call_id = ?');
     // The CDR and the removal of its open-call record commit together: a crash leaves one or the other.
-    this.insertMany = db.transaction((cdrs: Cdr[]) => {
+    const insertTogether = db.transaction((cdrs: Cdr[]) => {
       for (const cdr of cdrs) {
         this.insertStmt.run(toRow(cdr));
         closeOpen.run(cdr.callId);
       }
     });
+    // A CDR counts as written once its batch commits, so that commit goes to the disk: in WAL mode
+    // `synchronous = NORMAL` (the connection's setting, database.ts) syncs only at checkpoints, and
+    // a power cut or a file-system abort (ext4 errors=remount-ro) would drop the last batches
+    // (test/faults/store-read-only.test.ts). FULL syncs the WAL on commit: one fsync per batch.
+    const usual = Number(db.pragma('synchronous', { simple: true }));
+    this.insertMany = (cdrs: Cdr[]) => {
+      db.pragma('synchronous = FULL');
+      try {
+        insertTogether(cdrs);
+      } finally {
+        db.pragma(`synchronous = ${usual}`);
+      }
+    };
   }
 
   async insert(cdr: Cdr): Promise<void> {
