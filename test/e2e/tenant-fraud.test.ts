@@ -111,7 +111,7 @@ describe.skipIf(missing !== '')('toll-fraud limits on hosted-PBX tenants', () =>
     expect(r.stdout + r.stderr).not.toMatch(/Q\.850;cause=21/);
   }, 60_000);
 
-  it('calls per second: a burst of 8 of initech’s calls at once gets about 2 through and the rest 503 / cause 42 with Retry-After', async () => {
+  it('calls per second: a burst of 10 of initech’s calls at once gets about 2 through and the rest 503 / cause 42 with Retry-After', async () => {
     // Each call either completes or is refused with 503, cause 42 and Retry-After (anything else fails SIPp).
     const path = scenarioFor({ status: 200 }).replace('.xml', '-or-503.xml');
     writeFileSync(
@@ -128,16 +128,17 @@ describe.skipIf(missing !== '')('toll-fraud limits on hosted-PBX tenants', () =>
       scenario: path,
       target: `127.0.0.1:${ssw.sipPort}`,
       timeoutS: 20,
-      args: ['-s', '12125550160', '-au', initech.ext, '-ap', `secret${initech.ext}`, '-set', 'domain', initech.domain, '-set', 'user', initech.ext, '-m', '8', '-l', '8', '-r', '200'],
+      args: ['-s', '12125550160', '-au', initech.ext, '-ap', `secret${initech.ext}`, '-set', 'domain', initech.domain, '-set', 'user', initech.ext, '-m', '10', '-l', '10', '-r', '200'],
     });
     ok(r);
     await until(() => ssw.calls.activeCount === 0, 'calls to end');
     const answered = (await ssw.cdrs.list({ limit: 500 })).filter((c) => c.customer === 'initech' && c.answerTime).length - answeredBefore;
     const refused = await tripped('initech', 'calls-per-second');
-    console.log(`FRAUD tenant calls-per-second: ${JSON.stringify({ offered: 8, answered, refused })}`);
-    expect(answered + refused).toBe(8);
+    console.log(`FRAUD tenant calls-per-second: ${JSON.stringify({ offered: 10, answered, refused })}`);
+    expect(answered + refused).toBe(10);
     expect(answered).toBeGreaterThanOrEqual(2);
-    expect(answered).toBeLessThanOrEqual(4);
+    // A burst of 2 and 2 more per second: a slow machine spreading the burst over a second or so lets a few more in.
+    expect(answered).toBeLessThanOrEqual(6);
     expect(logged('initech', 'calls-per-second').filter((l) => /FRAUD ALARM/.test(l.msg))).toHaveLength(1);
     // globex, with no rate limit, is untouched.
     expect(await tripped('globex', 'calls-per-second')).toBe(0);
