@@ -123,6 +123,27 @@ async function offer(o: { scenario: string; target: string; rate: number; limit:
 const cores = (cpuS: number, wallS: number) => (cpuS / wallS).toFixed(2);
 const sum = (rs: SippResult[], k: 'successful' | 'failed') => rs.reduce((a, r) => a + r.stats[k], 0);
 
+/** Highest event-loop delay (ms) and active calls the switch reported while `work` ran (its /metrics, every second). */
+async function watch<T>(ssw: RunningSwitch, work: Promise<T>): Promise<{ result: T; maxLagMs: number; maxActive: number }> {
+  let maxLagMs = 0;
+  let maxActive = 0;
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      const body = (await ssw.api.inject({ url: '/metrics' })).body;
+      maxLagMs = Math.max(maxLagMs, 1000 * Number(/^softswitch_event_loop_lag_seconds (\S+)$/m.exec(body)?.[1] ?? 0));
+      let active = 0;
+      for (const m of body.matchAll(/^softswitch_calls_active(?:\{[^}]*\})? (\S+)$/gm)) active += Number(m[1]);
+      maxActive = Math.max(maxActive, active);
+      await sleep(1000);
+    }
+  })();
+  const result = await work;
+  done = true;
+  await sampler;
+  return { result, maxLagMs, maxActive };
+}
+
 async function overloadRefusals(ssw: RunningSwitch): Promise<number> {
   const body = (await ssw.api.inject({ url: '/metrics' })).body;
   let n = 0;
@@ -169,7 +190,8 @@ export const benchmarks: Benchmark[] = [
         const refused0 = await overloadRefusals(ssw);
         const o0 = new Date().toISOString();
         // -m ends the offer; the timeout only bounds it (calls offered in the last second still complete).
-        const over = await offer({ scenario, target, rate: offeredRate, limit: 100_000, calls: offeredRate * OVERLOAD_S, seconds: OVERLOAD_S, graceS: 15 });
+        const watched = await watch(ssw, offer({ scenario, target, rate: offeredRate, limit: 100_000, calls: offeredRate * OVERLOAD_S, seconds: OVERLOAD_S, graceS: 15 }));
+        const over = watched.result;
         const o1 = new Date().toISOString();
         await settle(ssw);
         const overSecs = over.wallS;
@@ -189,7 +211,7 @@ export const benchmarks: Benchmark[] = [
         const note = `capacity ${capCalls.length} calls in ${cap.wallS.toFixed(1)} s from ${GENERATORS} SIPp (${CAPACITY_WINDOW} in flight, no hold); CPU: SIPp ${cores(cap.sippCpuS, cap.wallS)} cores, switch+tandem process ${cores(cap.switchCpuS, cap.wallS)} cores (${bound(cap)}); load average ${load}`;
         return [
           { name: 'overload-capacity', value: capacity, unit: 'calls/s', note },
-          { name: 'overload-admitted-fraction', value: fraction, unit: 'ratio', target: '>= 0.9', pass: fraction >= 0.9, note: `admitted ${admittedRate.toFixed(1)} calls/s of ${offeredRate}/s offered for ${overSecs.toFixed(1)} s; CPU: SIPp ${cores(over.sippCpuS, over.wallS)} cores, switch ${cores(over.switchCpuS, over.wallS)} cores (${bound(over)})` },
+          { name: 'overload-admitted-fraction', value: fraction, unit: 'ratio', target: '>= 0.9', pass: fraction >= 0.9, note: `admitted ${admittedRate.toFixed(1)} calls/s of ${offeredRate}/s offered for ${overSecs.toFixed(1)} s; CPU: SIPp ${cores(over.sippCpuS, over.wallS)} cores, switch ${cores(over.switchCpuS, over.wallS)} cores (${bound(over)}); highest event-loop delay ${watched.maxLagMs.toFixed(0)} ms, most calls up ${watched.maxActive}` },
           { name: 'overload-refused', value: refusedRate, unit: 'calls/s', note: `${refused} refused with 503 + Retry-After (SIPp: ${sum(over.results, 'successful')} answered or 503+Retry-After, ${sum(over.results, 'failed')} failed: ${over.errors})` },
           { name: 'overload-p99-setup', value: p99, unit: 'ms', note: `set-up latency (answer − start) of ${admitted.length} admitted calls; median ${percentile(admitted.map((a) => a.setupMs), 50)} ms` },
           { name: 'overload-crashes', value: crashes, unit: 'count', target: '0', pass: crashes === 0 },
