@@ -85,7 +85,7 @@ export class TrunkIntake {
     };
     const atLimit = () => {
       overload?.setupDone();
-      log.warn({ customer: customer.id, maxCalls: customer.maxCalls }, 'trunk customer at its call limit (cluster-wide)');
+      log.warn({ customer: customer.id, maxCalls: customer.maxCalls }, 'trunk customer at its call limit');
       this.reject(res, 503, 'Service Unavailable', 'customer-limit', { Reason: 'Q.850;cause=34' });
     };
     // The last step before the call starts: the customer's slot, taken atomically across the cluster.
