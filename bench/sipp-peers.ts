@@ -33,7 +33,7 @@ export interface UasCounts {
 }
 
 /** Groups SIPp's error log lines: aborted calls by what was expected and received, and dead-call messages. */
-function errorKinds(dir: string): Record<string, number> {
+export function errorKinds(dir: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const f of readdirSync(dir).filter((n) => n.endsWith('_errors.log'))) {
     const text = readFileSync(join(dir, f), 'latin1');

@@ -2,16 +2,18 @@
  * CDR queries and exports (read-only role):
  *   GET /api/v1/cdrs/query   paged JSON, oldest first, `after` = the previous page's `next`
  *   GET /api/v1/cdrs/export  streamed CSV (RFC 4180) or length-delimited protobuf (src/calls/cdr.proto)
- * Both filter by start time range, customer, trunk group (out or in) and Q.850 cause.
+ * Both filter by start time range, customer, trunk group (out or in) and Q.850 cause, on either
+ * store (SQLite or PostgreSQL: `CdrQueries`).
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { CdrFilter, CdrStore } from '../store/cdr-store.js';
+import type { CdrFilter } from '../store/cdr-filter.js';
+import type { CdrQueries } from '../store/store.js';
 import { cdrCsvHeader, cdrCsvRow, cdrProtobufFrame, CDR_MESSAGE } from '../calls/cdr-export.js';
 import { errorReply, openObject } from './schemas.js';
 
 export interface CdrRouteDeps {
-  cdrs: CdrStore;
+  cdrs: CdrQueries;
 }
 
 /** Rows read from the store per chunk of an export. */
@@ -37,18 +39,16 @@ function filterOf(q: FilterQuery): CdrFilter {
   };
 }
 
-/** The export body: one chunk per batch of rows, produced as the client reads (backpressure). */
-function* exportChunks(cdrs: CdrStore, filter: CdrFilter, format: 'csv' | 'protobuf'): Generator<Buffer> {
+/** The export body: one chunk per batch of rows, read from the store as the client reads (backpressure). */
+async function* exportChunks(cdrs: CdrQueries, filter: CdrFilter, format: 'csv' | 'protobuf'): AsyncGenerator<Buffer> {
   if (format === 'csv') yield Buffer.from(cdrCsvHeader());
-  let chunk: Buffer[] = [];
-  for (const cdr of cdrs.iterate(filter, EXPORT_BATCH)) {
-    chunk.push(format === 'csv' ? Buffer.from(cdrCsvRow(cdr)) : Buffer.from(cdrProtobufFrame(cdr)));
-    if (chunk.length >= EXPORT_BATCH) {
-      yield Buffer.concat(chunk);
-      chunk = [];
-    }
+  let after = 0;
+  for (;;) {
+    const page = await cdrs.page(filter, { limit: EXPORT_BATCH, afterId: after });
+    if (page.cdrs.length > 0) yield Buffer.concat(page.cdrs.map((cdr) => (format === 'csv' ? Buffer.from(cdrCsvRow(cdr)) : Buffer.from(cdrProtobufFrame(cdr)))));
+    if (page.next === undefined) return;
+    after = page.next;
   }
-  if (chunk.length > 0) yield Buffer.concat(chunk);
 }
 
 export async function cdrRoutes(app: FastifyInstance, deps: CdrRouteDeps): Promise<void> {
@@ -82,8 +82,8 @@ export async function cdrRoutes(app: FastifyInstance, deps: CdrRouteDeps): Promi
     },
     async (req) => {
       const filter = filterOf(req.query);
-      const page = deps.cdrs.page(filter, { limit: req.query.limit, afterId: req.query.after });
-      return { ...page, total: deps.cdrs.count(filter) };
+      const page = await deps.cdrs.page(filter, { limit: req.query.limit, afterId: req.query.after });
+      return { ...page, total: await deps.cdrs.count(filter) };
     },
   );
 
@@ -109,13 +109,13 @@ export async function cdrRoutes(app: FastifyInstance, deps: CdrRouteDeps): Promi
       },
     },
     async (req, reply) => {
-      const filter = { ...filterOf(req.query), throughId: deps.cdrs.lastId() };
+      const filter = { ...filterOf(req.query), throughId: await deps.cdrs.lastId() };
       const { format } = req.query;
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       return reply
         .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : `application/x-protobuf; messageType="${CDR_MESSAGE}"; delimited=true`)
         .header('content-disposition', `attachment; filename="cdrs-${stamp}.${format === 'csv' ? 'csv' : 'pb'}"`)
-        .header('x-cdr-count', String(deps.cdrs.count(filter)))
+        .header('x-cdr-count', String(await deps.cdrs.count(filter)))
         .send(Readable.from(exportChunks(deps.cdrs, filter, format), { objectMode: false }));
     },
   );

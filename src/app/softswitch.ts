@@ -490,7 +490,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes, versions: deckVersions }), (app) => circuitRoutes(app, { isup }), ...(cdrs instanceof CdrStore ? [(app: FastifyInstance) => cdrRoutes(app, { cdrs })] : []), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(provisioning ? [(app: FastifyInstance) => tenantRoutes(app, { provisioning })] : []), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes, versions: deckVersions }), (app) => circuitRoutes(app, { isup }), (app) => cdrRoutes(app, { cdrs }), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(provisioning ? [(app: FastifyInstance) => tenantRoutes(app, { provisioning })] : []), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());

@@ -47,6 +47,16 @@ export class CallManager {
     return this.perCustomer.active(customer);
   }
 
+  /**
+   * Whether a call of `customer` may start under its limit of `limit` concurrent calls. With
+   * counts shared by a cluster the check-and-take is atomic across nodes (a promise); the slot
+   * taken is the one the next `start()` for that customer uses, so start it right after.
+   */
+  admitFor(customer: string, limit: number): boolean | Promise<boolean> {
+    if (this.perCustomer.reserve) return this.perCustomer.reserve(customer, limit);
+    return this.activeFor(customer) < limit;
+  }
+
   /** Runs a call to its end. `callId` lets the leg that seized resources share the call's id. */
   start(a: OriginatingLeg, plan: CallPlan, callId?: string): Call {
     const call = new Call(a, plan, this.opts, callId);

@@ -8,6 +8,12 @@ export interface CustomerCallCounts {
   ended(customer: string): void;
   /** Calls of the customer up now (cluster-wide when shared). */
   active(customer: string): number;
+  /**
+   * Shared counts only: takes one of the customer's `limit` call slots cluster-wide in one atomic
+   * step (so two nodes cannot both take the last one). True: the slot is held and the next
+   * `started(customer)` uses it; false: the customer is at its limit.
+   */
+  reserve?(customer: string, limit: number): Promise<boolean>;
 }
 
 /** This node's own counts. */

@@ -2,6 +2,7 @@ import type { Db } from './database.js';
 import type { Cdr } from '../calls/cdr.js';
 import { CDR_COLUMNS as COLUMNS } from './cdr-columns.js';
 import type { CdrRepository, RatedCdr, StoredCdr } from './store.js';
+import { cdrWhere, sqlitePlaceholder, type CdrFilter } from './cdr-filter.js';
 
 function fromRow(r: Record<string, unknown>): StoredCdr {
   const out: Record<string, unknown> = { id: r.id };
@@ -9,34 +10,11 @@ function fromRow(r: Record<string, unknown>): StoredCdr {
   return out as unknown as StoredCdr;
 }
 
-export type { Cdr, StoredCdr };
+export type { Cdr, StoredCdr, CdrFilter };
 
-/** Which CDRs a query or an export takes; every given condition must hold. */
-export interface CdrFilter {
-  /** Calls that started at or after this instant (ISO 8601). */
-  from?: string;
-  /** Calls that started before this instant (ISO 8601). */
-  to?: string;
-  customer?: string;
-  /** The trunk group the call went out on or came in on. */
-  trunkGroup?: string;
-  /** Q.850 release cause. */
-  cause?: number;
-  /** Records up to this id only (an export counts and streams the same set while calls go on). */
-  throughId?: number;
-}
-
-/** The WHERE clause and parameters of a filter (times normalised to the stored ISO form). */
+/** The WHERE clause and parameters of a filter, with SQLite's placeholders. */
 function whereOf(f: CdrFilter, afterId = 0): { sql: string; params: unknown[] } {
-  const terms = ['id > ?'];
-  const params: unknown[] = [afterId];
-  if (f.from !== undefined) (terms.push('start_time >= ?'), params.push(new Date(f.from).toISOString()));
-  if (f.to !== undefined) (terms.push('start_time < ?'), params.push(new Date(f.to).toISOString()));
-  if (f.customer !== undefined) (terms.push('customer = ?'), params.push(f.customer));
-  if (f.trunkGroup !== undefined) (terms.push('(trunk_group = ? OR in_trunk_group = ?)'), params.push(f.trunkGroup, f.trunkGroup));
-  if (f.cause !== undefined) (terms.push('cause = ?'), params.push(f.cause));
-  if (f.throughId !== undefined) (terms.push('id <= ?'), params.push(f.throughId));
-  return { sql: terms.join(' AND '), params };
+  return cdrWhere(f, afterId, sqlitePlaceholder);
 }
 
 function toRow(cdr: Cdr): Record<string, unknown> {
@@ -57,7 +35,7 @@ function toRow(cdr: Cdr): Record<string, unknown> {
 export class CdrStore implements CdrRepository {
   private readonly insertStmt;
   private readonly listStmt;
-  private readonly insertMany;
+  private readonly insertMany: (cdrs: Cdr[]) => void;
   private queue: Cdr[] = [];
   private flushScheduled = false;
   /** When set, a batch the store refuses (disk full, read-only) goes here instead of throwing (store-guard.ts). */
@@ -70,12 +48,25 @@ export class CdrStore implements CdrRepository {
     this.listStmt = db.prepare('SELECT * FROM cdrs WHERE id > ? ORDER BY id DESC LIMIT ?');
     const closeOpen = db.prepare('DELETE FROM open_calls WHERE call_id = ?');
     // The CDR and the removal of its open-call record commit together: a crash leaves one or the other.
-    this.insertMany = db.transaction((cdrs: Cdr[]) => {
+    const insertTogether = db.transaction((cdrs: Cdr[]) => {
       for (const cdr of cdrs) {
         this.insertStmt.run(toRow(cdr));
         closeOpen.run(cdr.callId);
       }
     });
+    // A CDR counts as written once its batch commits, so that commit goes to the disk: in WAL mode
+    // `synchronous = NORMAL` (the connection's setting, database.ts) syncs only at checkpoints, and
+    // a power cut or a file-system abort (ext4 errors=remount-ro) would drop the last batches
+    // (test/faults/store-read-only.test.ts). FULL syncs the WAL on commit: one fsync per batch.
+    const usual = Number(db.pragma('synchronous', { simple: true }));
+    this.insertMany = (cdrs: Cdr[]) => {
+      db.pragma('synchronous = FULL');
+      try {
+        insertTogether(cdrs);
+      } finally {
+        db.pragma(`synchronous = ${usual}`);
+      }
+    };
   }
 
   async insert(cdr: Cdr): Promise<void> {

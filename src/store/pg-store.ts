@@ -16,6 +16,7 @@ import { SoftswitchError } from '../errors.js';
 import { CDR_COLUMNS } from './cdr-columns.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
 import { PgTenantRepository } from './pg-tenants.js';
+import { cdrWhere, pgPlaceholder, type CdrFilter } from './cdr-filter.js';
 import { interruptedCdr, type CallJournalStore, type CdrRepository, type RatedCdr, type StoredCdr, type SwitchStore } from './store.js';
 
 /** Advisory lock key held while migrating (any constant shared by all nodes). */
@@ -191,6 +192,26 @@ class PgCdrRepository implements CdrRepository {
     const limit = Math.min(Math.max(opts.limit ?? 100, 1), 10_000);
     const rows = (await this.pool.query('SELECT * FROM cdrs WHERE id > $1 ORDER BY id DESC LIMIT $2', [opts.afterId ?? 0, limit])).rows as Record<string, unknown>[];
     return rows.map(cdrOf);
+  }
+
+  async page(filter: CdrFilter, opts: { limit?: number; afterId?: number } = {}): Promise<{ cdrs: StoredCdr[]; next?: number }> {
+    await this.flush().catch(() => undefined);
+    const limit = Math.min(Math.max(opts.limit ?? 100, 1), 10_000);
+    const w = cdrWhere(filter, opts.afterId ?? 0, pgPlaceholder);
+    const rows = (await this.pool.query(`SELECT * FROM cdrs WHERE ${w.sql} ORDER BY id LIMIT ${pgPlaceholder(w.params.length + 1)}`, [...w.params, limit + 1])).rows as Record<string, unknown>[];
+    const cdrs = rows.slice(0, limit).map(cdrOf);
+    return rows.length > limit ? { cdrs, next: cdrs[cdrs.length - 1].id } : { cdrs };
+  }
+
+  async count(filter: CdrFilter): Promise<number> {
+    await this.flush().catch(() => undefined);
+    const w = cdrWhere(filter, 0, pgPlaceholder);
+    return Number((await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM cdrs WHERE ${w.sql}`, w.params)).rows[0].n);
+  }
+
+  async lastId(): Promise<number> {
+    await this.flush().catch(() => undefined);
+    return Number((await this.pool.query<{ n: string }>('SELECT coalesce(max(id), 0) AS n FROM cdrs')).rows[0].n);
   }
 
   async ratedSince(iso: string): Promise<RatedCdr[]> {

@@ -9,6 +9,7 @@ import { chargeOf, type Cdr, type CallJournal } from '../calls/cdr.js';
 import type { Db } from './database.js';
 import type pg from 'pg';
 import type { TenantRepository } from './tenant-repository.js';
+import type { CdrFilter } from './cdr-filter.js';
 
 export interface StoredCdr extends Cdr {
   id: number;
@@ -16,7 +17,20 @@ export interface StoredCdr extends Cdr {
 
 export type RatedCdr = Pick<Cdr, 'customer' | 'rate' | 'billableMs' | 'endTime'>;
 
-export interface CdrRepository {
+/** A value now (SQLite) or later (PostgreSQL). */
+export type Awaitable<T> = T | Promise<T>;
+
+/** The CDR API's reads (src/api/routes-cdrs.ts): pages and counts by filter, oldest first. */
+export interface CdrQueries {
+  /** CDRs matching the filter, oldest first, `limit` at most after the id `afterId`; `next` is the cursor of the following page. */
+  page(filter: CdrFilter, opts?: { limit?: number; afterId?: number }): Awaitable<{ cdrs: StoredCdr[]; next?: number }>;
+  /** How many CDRs match the filter. */
+  count(filter: CdrFilter): Awaitable<number>;
+  /** The id of the newest CDR (0 when there is none). */
+  lastId(): Awaitable<number>;
+}
+
+export interface CdrRepository extends CdrQueries {
   /** Queues the CDR for the next batch commit; the batch also removes the calls' journal records. */
   write(cdr: Cdr): void;
   /** Commits what is queued now (resolves once durable). */

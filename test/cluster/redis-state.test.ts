@@ -80,6 +80,35 @@ describe.skipIf(missing !== '')('cluster state in Redis', () => {
     probe.disconnect();
   }, 40_000);
 
+  it('takes a customer\'s last call slots atomically: two nodes racing for them never exceed the limit', async () => {
+    const a = await node('x-a', 'x:');
+    const b = await node('x-b', 'x:');
+    const managers = [a, b].map((n) => new CallManager({ clock: systemClock, logger: silentLogger, writeCdr: () => undefined }, systemClock, n.counts));
+    // Both nodes see 0 calls; 40 admissions race for 10 slots, half at each node, all at once.
+    const tries = Array.from({ length: 40 }, (_, i) => managers[i % 2].admitFor('acme', 10));
+    const answers = await Promise.all(tries);
+    expect(answers.filter(Boolean)).toHaveLength(10);
+    const perNode = [0, 1].map((k) => answers.filter((ok, i) => ok && i % 2 === k).length);
+    // The slots taken are in Redis at once, before any refresh.
+    const probe = new Redis(server.url);
+    closers.push(() => void probe.disconnect());
+    const inRedis = async () => Number((await probe.hget('x:calls:x-a', 'acme')) ?? 0) + Number((await probe.hget('x:calls:x-b', 'acme')) ?? 0);
+    expect(await inRedis()).toBe(10);
+    // The calls start (using their slots, not taking more), a refresh republishes them unchanged.
+    for (const [k, n] of perNode.entries()) for (let i = 0; i < n; i++) [a, b][k].counts.started('acme');
+    await Promise.all([a.refresh(), b.refresh()]);
+    expect(await inRedis()).toBe(10);
+    expect(a.counts.active('acme')).toBe(10);
+    expect(await managers[0].admitFor('acme', 10)).toBe(false);
+    // One call ends at b: its slot is free at once, for either node.
+    b.counts.ended('acme');
+    expect(await managers[0].admitFor('acme', 10)).toBe(true);
+    expect(await managers[1].admitFor('acme', 10)).toBe(false);
+    a.counts.started('acme');
+    await Promise.all([a.refresh(), b.refresh()]);
+    expect(await inRedis()).toBe(10);
+  });
+
   it('splits a customer\'s calls-per-second limit between the live nodes', async () => {
     const a = await node('r-a', 'r:');
     const b = await node('r-b', 'r:');

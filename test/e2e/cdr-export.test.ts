@@ -3,6 +3,7 @@
  * and length-delimited protobuf exports (decoded here with protobufjs from src/calls/cdr.proto),
  * the paged query, the filters, the CLI writing a file, and authentication (tokens configured).
  * Answered calls are rated with the deck that routed them: deck version, rate and charge.
+ * Run twice: on the embedded SQLite store and on PostgreSQL (a postgres server started by the test).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { createToken, hashToken } from '../../src/api/tokens.js';
 import type { StoredCdr } from '../../src/store/cdr-store.js';
 import { hasSipp, runSipp } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
+import { postgresMissing, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
 const run = promisify(execFile);
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
@@ -32,15 +34,21 @@ function decodeStream(bytes: Uint8Array): Array<Record<string, unknown>> {
   return out;
 }
 
-describe.skipIf(!hasSipp())('CDR export from a running switch', () => {
+const pgMissing = postgresMissing();
+if (pgMissing) console.warn(`skipping the CDR export test on PostgreSQL: ${pgMissing}`);
+
+for (const kind of ['sqlite', 'postgres'] as const) describe.skipIf(!hasSipp() || (kind === 'postgres' && pgMissing !== ''))(`CDR export from a running switch (${kind} store)`, () => {
   let ssw: RunningSwitch;
+  let pgServer: PostgresServer | undefined;
   let base: string;
   let stored: StoredCdr[];
   const auth = { authorization: `Bearer ${READ_ONLY}` };
   const get = (path: string, headers: Record<string, string> = auth) => fetch(`${base}${path}`, { headers });
 
   beforeAll(async () => {
+    if (kind === 'postgres') pgServer = await startPostgres();
     ({ ssw } = await startLabSwitch({
+      ...(pgServer ? { store: { kind: 'postgres', url: pgServer.url } } : {}),
       api: { port: 0, tokens: [{ name: 'billing', role: 'read-only', hash: hashToken(READ_ONLY) }] },
       lab: { startOsmoMgw: false, tandemSim: { rules: [{ match: '2125550117', action: 'reject', cause: 17 }] } },
       mgcp: { localPort: 0, gateways: [] },
@@ -61,7 +69,8 @@ describe.skipIf(!hasSipp())('CDR export from a running switch', () => {
 
   afterAll(async () => {
     await ssw?.stop();
-  });
+    await pgServer?.stop();
+  }, 30_000);
 
   it('answered calls are rated with the deck that routed them: deck version, rate per minute, charge', () => {
     const answered = stored.filter((c) => c.answerTime);

@@ -37,6 +37,8 @@ export async function planCluster(opts: {
   logLevel?: string;
   /** Extra lines for every node's file (e.g. overload or SIP limits for a benchmark). */
   nodeExtra?: string[];
+  /** The trunk customer sipp-co's concurrent-call limit (default 200). */
+  maxCalls?: number;
 }): Promise<ClusterPlan> {
   const token = createToken();
   const nodes: ClusterNodePlan[] = [];
@@ -52,7 +54,7 @@ export async function planCluster(opts: {
     'didHealth: { probeIntervalMs: 0 }',
     `trunkGroups: [{ id: tg-ilec, dpc: 2-2-2, cics: { first: 1, count: ${Math.max(...nodes.map((n) => n.cics.first + n.cics.count)) - 1} } }]`,
     'routing: { carriers: [{ id: ilec-tandem, trunkGroups: [tg-ilec], deck: config/rate-decks/ilec-tandem.csv }] }',
-    'trunkCustomers: [{ id: sipp-co, sources: [127.0.0.1/32], maxCalls: 200 }]',
+    `trunkCustomers: [{ id: sipp-co, sources: [127.0.0.1/32], maxCalls: ${opts.maxCalls ?? 200} }]`,
     'shutdown: { drainMs: 2000 }',
   ];
   const ss7 = (sgPort: number) => `ss7: { variant: ansi, localPointCode: 1-1-1, m3ua: { trafficMode: loadshare, routingContext: 7, beatIntervalMs: 400 }, sgs: [{ name: tandem, address: 127.0.0.1, port: ${sgPort} }] }`;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import { startSwitch, type RunningSwitch as SoftswitchHandle } from '../../src/app/start.js';
-import { createLogger } from '../../src/util/log.js';
+import { createLogger, type Logger } from '../../src/util/log.js';
 
 /** Waits until `cond` holds, polling; throws with `what` after `ms`. */
 export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
@@ -26,9 +26,9 @@ export async function waitAspActive(ssw: SoftswitchHandle): Promise<void> {
 
 /**
  * Starts the lab switch with `overrides` on top of test defaults (ports 0, fast tandem timings);
- * resolves once M3UA is active. `dataDir` is the store's directory.
+ * resolves once M3UA is active. `dataDir` is the store's directory. `logger`: one the test reads.
  */
-export async function startLabSwitch(overrides: Record<string, unknown> = {}, level = 'silent'): Promise<{ ssw: SoftswitchHandle; dataDir: string }> {
+export async function startLabSwitch(overrides: Record<string, unknown> = {}, level = 'silent', logger?: Logger): Promise<{ ssw: SoftswitchHandle; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ssw-test-'));
   const lab = (overrides.lab ?? {}) as Record<string, unknown>;
   const config = validateConfig({
@@ -41,7 +41,7 @@ export async function startLabSwitch(overrides: Record<string, unknown> = {}, le
     ...overrides,
     lab: { ...lab, tandemSim: { port: 0, alertDelayMs: 20, answerDelayMs: 50, ...((lab.tandemSim ?? {}) as object) } },
   });
-  const ssw = await startSwitch(config, createLogger(level));
+  const ssw = await startSwitch(config, logger ?? createLogger(level));
   try {
     await waitAspActive(ssw);
   } catch (err) {

@@ -56,6 +56,8 @@ export interface SippOptions {
   args?: string[];
   /** Passed as -timeout; the process is killed 5 s after it. */
   timeoutS: number;
+  /** Called with SIPp's pid once it is spawned (e.g. to sample its CPU time). */
+  onSpawn?: (pid: number) => void;
 }
 
 function counter(stdout: string, label: string): number {
@@ -85,6 +87,7 @@ export async function runSipp(opts: SippOptions): Promise<SippResult> {
   ];
   return new Promise((resolve) => {
     const child = spawn('sipp', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));

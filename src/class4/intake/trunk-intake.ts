@@ -75,12 +75,24 @@ export class TrunkIntake {
       // RFC 3261 §21.5.4 / RFC 3398: 503 with Retry-After, Q.850 42 (switching equipment congestion).
       return this.reject(res, 503, 'Service Unavailable', `overload-${refusal.reason}`, { 'Retry-After': String(overload.retryAfterS), Reason: 'Q.850;cause=42' });
     }
-    const callId = randomUUID();
-    const party: CallParty = { called: req.calledNumber, calling: callingNumber(req), callingRestricted: privacyRequested(req) };
-    const leg = new SipInboundLeg({ sip: this.deps.sip, logger: log, mediaAddress: this.deps.mediaAddress }, req, res, party);
-    const plan = lcrPlan(this.deps.router, this.deps.isupLegs, callId, { party, routingCustomer: customer.routingCustomer, customer: customer.id, direction: 'sip-to-isup' });
-    const call = calls.start(leg, plan, callId);
-    if (overload) void call.setupOver.then(() => overload.setupDone());
+    const start = () => {
+      const callId = randomUUID();
+      const party: CallParty = { called: req.calledNumber, calling: callingNumber(req), callingRestricted: privacyRequested(req) };
+      const leg = new SipInboundLeg({ sip: this.deps.sip, logger: log, mediaAddress: this.deps.mediaAddress }, req, res, party);
+      const plan = lcrPlan(this.deps.router, this.deps.isupLegs, callId, { party, routingCustomer: customer.routingCustomer, customer: customer.id, direction: 'sip-to-isup' });
+      const call = calls.start(leg, plan, callId);
+      if (overload) void call.setupOver.then(() => overload.setupDone());
+    };
+    const atLimit = () => {
+      overload?.setupDone();
+      log.warn({ customer: customer.id, maxCalls: customer.maxCalls }, 'trunk customer at its call limit');
+      this.reject(res, 503, 'Service Unavailable', 'customer-limit', { Reason: 'Q.850;cause=34' });
+    };
+    // The last step before the call starts: the customer's slot, taken atomically across the cluster.
+    const admitted = calls.admitFor(customer.id, customer.maxCalls);
+    if (admitted === true) return start();
+    if (admitted === false) return atLimit();
+    void admitted.then((ok) => (ok ? start() : atLimit()));
   }
 }
 
