@@ -33,6 +33,7 @@ import { TenantDirectory } from '../class5/tenants.js';
 import { class5AdmissionHook } from '../class5/admission.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
 import { claimInvites } from '../class5/invite-claim.js';
+import { openLines, type LineService } from '../class5/lines/index.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
 import { DeckVersions } from '../class4/routing/deck-versions.js';
 import { DeckVersionStore } from '../store/deck-versions.js';
@@ -87,6 +88,8 @@ export interface SoftswitchHandle {
   registry: Registry;
   /** Class 5 (tenants, registrar, MWI) when `class5.enabled`. */
   class5?: Class5;
+  /** Analogue lines on residential gateways (`class5.lines`), when configured. */
+  lines?: LineService;
   stop(): Promise<void>;
 }
 
@@ -222,8 +225,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const trail = new CallTrail(config.calls.trail, clock);
     const tap = trail.enabled ? trail.tap : undefined;
     const ports: Array<{ port: BearerPort; domains: string[] }> = [];
+    let mgcpPort: MgcpBearerPort | undefined;
     if (gateways.length > 0) {
-      const mgcp = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit, tap, registry });
+      const mgcp = (mgcpPort = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit, tap, registry }));
       ports.push({ port: mgcp, domains: gateways.map((g) => g.domain) });
     }
     if (h248Gateways.length > 0) {
@@ -399,6 +403,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
+    // Analogue lines on residential MGCP gateways, bound to extensions (src/class5/lines).
+    const lines: LineService | undefined = class5 ? openLines(config.class5, { mgcp: mgcpPort, bearer, clock, logger, registry, placeCall: (...a) => class5Calls!.lineCall(...a) }) : undefined;
+    if (lines) cleanup.push(() => lines.close());
     const class5Calls = class5
       ? new Class5CallIntake({
           sip,
@@ -415,8 +422,10 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
           emergency: config.class5.emergency,
           settings: new SqliteFeatureSettings(db),
           limits: (tenant, e164) => fraud.check(tenant, e164, calls.activeFor(tenant)),
+          lines: lines && { legFor: (t, e) => lines.legFor(t, e), ringMs: config.class5.linesDefaults.ringS * 1000 },
         })
       : undefined;
+    lines?.start();
     new TrunkIntake({ sip: class5Calls ? claimInvites(sip, class5Calls) : sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
     const dids = new DidTable(config.trunkCustomers);
     const targets = [...new Set(config.trunkCustomers.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
@@ -492,6 +501,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       continuity,
       registry,
       class5,
+      lines,
       async stop() {
         if (stopped) return;
         stopped = true;
