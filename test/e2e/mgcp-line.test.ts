@@ -99,8 +99,7 @@ describe.skipIf(missing !== '')('an analogue line on a residential MGCP gateway 
     await gw.waitRequest(EP, 'S', (v) => v === 'L/rt', 'ringback', n);
     await until(() => gw.seen('MDCX', EP).some((c) => paramValue(c, 'M') === 'sendrecv' && c.sdp !== undefined), 'MDCX sendrecv with the callee SDP');
     await until(() => ssw.lines?.stateOf(EP) === 'connected', 'the line connected');
-    const talking = gw.lastRequest(EP)!;
-    expect(paramValue(talking, 'R')).toBe('L/hu(N), L/hf(N)');
+    const talking = await gw.waitRequest(EP, 'R', (v) => v === 'L/hu(N), L/hf(N)', 'on-hook and flash watched in the call', n);
     expect(paramValue(talking, 'S')).toBe('');
 
     await new Promise((r) => setTimeout(r, 200));
