@@ -3,7 +3,9 @@
  *
  * The gateway is PLAYED BY THE TEST with the project's own MGCP codec in the gateway role over UDP
  * (test/helpers/played-line-gateway.ts): no line-side MGCP gateway is packaged for Debian — osmo-mgw
- * 1.10 has no line or generic package (it never sends NTFY; see test/helpers/osmo-mgw.ts). So the
+ * 1.10 has no line or generic package: its RQNT handler (libosmo-mgcp mgcp_protocol.c,
+ * handle_noti_req) reads only an S: line for a "D/" DTMF tone to play, ignores R: and D:, and the
+ * program has no NTFY at all (its verbs: CRCX, MDCX, DLCX, AUEP, RSIP, RQNT). So the
  * codec is not judged by itself: tshark's MGCP dissector decodes every datagram the switch sent to
  * the gateway and must find no malformed field or expert warning, and the expected parameters.
  * The SIP side is real: a SIPp UAS registered as extension 1002, a SIPp phone calling as 1002.
