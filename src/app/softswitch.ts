@@ -51,6 +51,7 @@ import { TrunkCustomerTable } from '../class4/trunks/trunk-customers.js';
 import { GatewayHealth } from '../class4/trunks/gateway-health.js';
 import { endpointForCic } from '../class4/trunks/endpoint-map.js';
 import { ContinuityLoops } from '../calls/continuity-loops.js';
+import { continuityTone, ContinuityEvery } from '../calls/continuity-tone.js';
 import { CircuitGroup } from '../ss7/isup/circuits.js';
 import { IsupService } from '../ss7/isup/service.js';
 import { AspTransferLink, type SgEndpoint } from '../ss7/links/asp-link.js';
@@ -271,12 +272,13 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     });
     cleanup.push(() => link.stop());
     const trunkGroups = new Map<string, TrunkGroupConfig>(config.trunkGroups.map((tg) => [tg.id, tg]));
+    const continuityEvery = new ContinuityEvery();
     // Q.764 §2.1.8: an IAM asking for a continuity check has the circuit looped at its gateway until COT.
     const continuity = bearer
       ? new ContinuityLoops(bearer, (id, cic) => {
           const tg = trunkGroups.get(id);
           return tg?.gateway ? endpointForCic(tg, cic) : undefined;
-        }, logger.child({ component: 'continuity' }))
+        }, logger.child({ component: 'continuity' }), mgcpPort && continuityTone(mgcpPort, { clock, logger: logger.child({ component: 'continuity' }), registry }))
       : undefined;
     const isup = new IsupService({
       continuity: continuity && ((tg, cic, role) => continuity.check(tg.id, cic, role)),
@@ -388,7 +390,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       bearer,
       trunkGroup: (id) => {
         const tg = trunkGroups.get(id);
-        return tg && { variant: tg.variant, endpointFor: (cic: number) => (tg.gateway ? endpointForCic(tg, cic) : undefined) };
+        return tg && { variant: tg.variant, endpointFor: (cic: number) => (tg.gateway ? endpointForCic(tg, cic) : undefined), continuityCheck: () => continuityEvery.next(tg.id, tg.continuityCheckEvery ?? 0) };
       },
       usable: trunkGroupUsable,
       clock,
