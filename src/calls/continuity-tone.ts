@@ -124,6 +124,6 @@ export class ContinuityEvery {
     if (every <= 0) return false;
     const n = (this.counts.get(trunkGroup) ?? 0) + 1;
     this.counts.set(trunkGroup, n % every);
-    return n % every === 0 || every === 1;
+    return n % every === 0;
   }
 }
