@@ -31,9 +31,10 @@ describe('continuity check tone (RFC 3660 trunk package)', () => {
   });
 
   const agentWith = (reply: (req: { requestId: string; endpoint: string }) => NotifyEvent | Error | undefined) => {
-    const em = new EventEmitter() as EventEmitter & { notificationRequest: (...a: unknown[]) => Promise<unknown> };
+    type Req = { requestId: string; endpoint: string; signalRequests?: string };
+    const em = new EventEmitter() as EventEmitter & { notificationRequest: (peer: unknown, req: Req) => Promise<unknown> };
     const sent: Array<{ requestId: string; signalRequests?: string }> = [];
-    em.notificationRequest = async (_peer: unknown, req: { requestId: string; endpoint: string; signalRequests?: string }) => {
+    em.notificationRequest = async (_peer: unknown, req: Req) => {
       sent.push(req);
       const r = sent.length === 1 ? reply(req) : undefined;
       if (r instanceof Error) throw r;

@@ -27,6 +27,8 @@ export class PlayedLineGateway {
   private nextTx = 9000;
   private readonly pending = new Map<number, (r: MgcpResponse) => void>();
   private connSeq = 0;
+  /** Called after each command is answered (the test's line or trunk behaviour, e.g. a tone coming back). */
+  onCommand?: (cmd: MgcpCommand) => void;
 
   private constructor(
     private readonly sock: Socket,
@@ -57,6 +59,7 @@ export class PlayedLineGateway {
       this.ca = from;
       this.commands.push({ cmd: m, at: Date.now() });
       this.sock.send(encode(this.answer(m)), from.port, from.address);
+      this.onCommand?.(m);
     }
   }
 
