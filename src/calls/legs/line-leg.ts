@@ -16,6 +16,8 @@ import { LegSetupError } from './leg.js';
 
 const CAUSE_NORMAL = 16;
 const CAUSE_USER_BUSY = 17;
+/** Temporary failure: the line restarted under a ringing call. */
+const CAUSE_TEMPORARY_FAILURE = 41;
 /** Resources unavailable, unspecified: the line's gateway refused the connection. */
 const CAUSE_NO_RESOURCES = 47;
 
@@ -170,10 +172,14 @@ export class LineTerminatingLeg implements TerminatingLeg {
     }
   }
 
-  /** The line went on-hook on the answered call. */
+  /** The line went on-hook on the answered call (or the line restarted while ringing: the call fails). */
   hangUp(cause = CAUSE_NORMAL): void {
     if (this.over) return;
     this.over = true;
+    if (!this.answered) {
+      this.settle();
+      return this.events.onFail?.({ cause: CAUSE_TEMPORARY_FAILURE });
+    }
     this.events.onRelease?.(cause);
     void this.media.delete().finally(() => this.settle());
   }

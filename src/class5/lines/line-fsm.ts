@@ -182,7 +182,7 @@ export class LineFsm {
 
   /** START in any state: whatever call the line had is released, and the line waits for off-hook. */
   private restart(): LineAction[] {
-    const hadCall = this.st === 'calling' || this.st === 'connected';
+    const hadCall = this.st === 'calling' || this.st === 'connected' || this.st === 'ringing';
     const wasDialing = this.st === 'dialing';
     this.st = 'idle';
     return [

@@ -91,6 +91,8 @@ describe('line state machine', () => {
     f.handle({ name: 'DIGITS', collected: '1002' });
     expect(f.handle({ name: 'START' })[0]).toEqual({ kind: 'hang-up', cause: 16 });
     expect(f.state).toBe('idle');
+    f.handle({ name: 'INCOMING' });
+    expect(f.handle({ name: 'START' })[0]).toEqual({ kind: 'hang-up', cause: 16 });
     for (const [state, names] of Object.entries(LINE_ACCEPTS)) expect(names.length, state).toBeGreaterThan(0);
     expect(f.handle({ name: 'ON_HOOK' })).toEqual([]);
     expect(f.handle({ name: 'CALL_ANSWERED' })).toEqual([]);
