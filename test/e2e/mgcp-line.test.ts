@@ -171,6 +171,26 @@ describe.skipIf(missing !== '')('an analogue line on a residential MGCP gateway 
     expect(metrics).toMatch(/softswitch_line_calls_total\{direction="terminating",outcome="rung"\} 1/);
   }, 20_000);
 
+  it('the line dials a PSTN number: through the LCR to the lab tandem (IAM, ACM, ANM), on-hook → REL, both connections deleted, CDR line-to-isup', async () => {
+    const cdrsBefore = (await ssw.cdrs.list()).length;
+    const dlcxBefore = gw.seen('DLCX').length;
+    await until(() => paramValue(gw.lastRequest(EP)!, 'R') === 'L/hd(N)', 'the idle request in force');
+    let n = rqnts();
+    await gw.notify(EP, 'L/hd');
+    await gw.waitRequest(EP, 'S', (v) => v === 'L/dl', 'dial tone', n);
+    n = rqnts();
+    await gw.dial(EP, '12125550150');
+    await until(() => ssw.lines?.stateOf(EP) === 'connected', 'the tandem to answer the line call', 15_000);
+    // The circuit's connection is on the trunk gateway's endpoint (the played gateway serves mgw too).
+    expect(gw.seen('CRCX').some((c) => c.endpoint.endsWith('@mgw'))).toBe(true);
+    await gw.notify(EP, 'L/hu');
+    await until(() => gw.seen('DLCX').length >= dlcxBefore + 2, 'DLCX of the line and of the circuit');
+    await until(async () => (await ssw.cdrs.list()).length > cdrsBefore, 'the CDR of the PSTN call');
+    const cdr = (await ssw.cdrs.list())[0] as unknown as Record<string, unknown>;
+    expect(cdr).toMatchObject({ direction: 'line-to-isup', trunkGroup: 'tg-ilec', customer: 'acme' });
+    expect(cdr.cic).toEqual(expect.any(Number));
+  }, 30_000);
+
   it.skipIf(!hasTshark())('tshark decodes every datagram the switch sent the gateway as MGCP, without a complaint', () => {
     const frames = gw.fromSwitch;
     expect(frames.length).toBeGreaterThan(15);
