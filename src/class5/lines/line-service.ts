@@ -67,9 +67,9 @@ class LineRunner implements LineRinger {
   dispatch(e: LineEvent): void {
     if (this.closed) return;
     const before = this.fsm.state;
+    if (!this.fsm.accepts(e.name)) return this.log.debug({ event: e.name, state: before }, 'line event ignored in this state');
     const actions = this.fsm.handle(e);
-    if (!this.fsm.accepts(e.name) && actions.length === 0 && before === this.fsm.state) this.log.debug({ event: e.name, state: before }, 'line event ignored in this state');
-    else this.log.debug({ event: e.name, from: before, to: this.fsm.state }, 'line event');
+    this.log.debug({ event: e.name, from: before, to: this.fsm.state }, 'line event');
     for (const a of actions) this.perform(a);
   }
 
