@@ -180,7 +180,7 @@ describe.skipIf(missing !== '')('an analogue line on a residential MGCP gateway 
     await gw.waitRequest(EP, 'S', (v) => v === 'L/dl', 'dial tone', n);
     n = rqnts();
     await gw.dial(EP, '12125550150');
-    await until(() => ssw.lines?.stateOf(EP) === 'connected', 'the tandem to answer the line call', 15_000);
+    await gw.waitRequest(EP, 'R', (v) => v === 'L/hu(N), L/hf(N)', 'the tandem to answer the line call (the in-call request)', n, 15_000);
     // The circuit's connection is on the trunk gateway's endpoint (the played gateway serves mgw too).
     expect(gw.seen('CRCX').some((c) => c.endpoint.endsWith('@mgw'))).toBe(true);
     await gw.notify(EP, 'L/hu');
