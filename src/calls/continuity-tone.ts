@@ -2,8 +2,8 @@
  * The outgoing side of the ISUP continuity check (Q.764 §2.1.8, T1.113.4 §2.1.8) on an MGCP trunk
  * gateway: the gateway sends the check tone on the circuit's endpoint and reports the tone coming
  * back (RFC 3660 §2.3 trunk package T). Loopback procedure (the far end loops the circuit): signal
- * T/co1, event T/co1. Transponder procedure (the far end answers with the other tone): signal T/co2
- * (go tone), event T/co1 (return tone). The tone is a time-out signal (3 s by default): when it ran
+ * T/co1, event T/co1. Dual-tone (transponder) procedure: the go tone T/co1 out, the far end's
+ * return tone T/co2 back. The tone is a time-out signal (3 s by default): when it ran
  * out without the return tone the gateway reports T/oc, a failure to play it T/of.
  *
  * `toneOutcome` is pure; `ContinuityToneTester` sends the NotificationRequest, waits for the Notify
@@ -30,19 +30,22 @@ const toneMetrics = perRegistry((registry: Registry) => ({
   }),
 }));
 
+/** The tone that comes back in a procedure: the go tone itself through a loop, the other tone from a transponder. */
+const returnTone = (procedure: ContinuityProcedure) => (procedure === 'loopback' ? TRUNK.continuityTone : TRUNK.continuityTest);
+
 /** The signal to send and the events to request for a procedure. */
 export function toneRequest(procedure: ContinuityProcedure): { signal: string; events: string } {
   return {
-    signal: procedure === 'loopback' ? TRUNK.continuityTone : TRUNK.continuityTest,
-    events: formatRequestedEvents([TRUNK.continuityTone, TRUNK.operationComplete, TRUNK.operationFailure].map((event) => ({ event, actions: ['N'] }))),
+    signal: TRUNK.continuityTone,
+    events: formatRequestedEvents([returnTone(procedure), TRUNK.operationComplete, TRUNK.operationFailure].map((event) => ({ event, actions: ['N'] }))),
   };
 }
 
 /** What an ObservedEvents list says of the test, or undefined when it says nothing yet. */
-export function toneOutcome(observed: string): ToneOutcome | undefined {
+export function toneOutcome(observed: string, procedure: ContinuityProcedure = 'loopback'): ToneOutcome | undefined {
   const list = parseEventList(observed);
   if ('error' in list) return 'failed';
-  if (list.some((t) => isEvent(t, TRUNK.continuityTone, 'T'))) return 'passed';
+  if (list.some((t) => isEvent(t, returnTone(procedure), 'T'))) return 'passed';
   if (list.some((t) => isEvent(t, TRUNK.operationComplete, 'T') || isEvent(t, TRUNK.operationFailure, 'T'))) return 'failed';
   return undefined;
 }
@@ -80,7 +83,7 @@ export class ContinuityToneTester {
     const outcome = new Promise<ToneOutcome | 'timeout'>((resolve) => {
       listener = (e) => {
         if (e.requestId !== requestId || e.endpoint.toLowerCase() !== endpoint.toLowerCase()) return;
-        const o = toneOutcome(e.observedEvents ?? '');
+        const o = toneOutcome(e.observedEvents ?? '', this.d.procedure ?? 'loopback');
         if (o) resolve(o);
       };
       this.d.agent.on('notify', listener);

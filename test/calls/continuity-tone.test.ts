@@ -9,9 +9,11 @@ import { silentLogger } from '../../src/util/log.js';
 import { systemClock } from '../../src/util/clock.js';
 
 describe('continuity check tone (RFC 3660 trunk package)', () => {
-  it('loopback sends T/co1 and waits for T/co1; transponder sends T/co2 (go tone) and waits for T/co1', () => {
+  it('loopback sends T/co1 and waits for T/co1; the dual-tone procedure sends T/co1 and waits for the return tone T/co2', () => {
     expect(toneRequest('loopback')).toEqual({ signal: 'T/co1', events: 'T/co1(N), T/oc(N), T/of(N)' });
-    expect(toneRequest('transponder').signal).toBe('T/co2');
+    expect(toneRequest('transponder')).toEqual({ signal: 'T/co1', events: 'T/co2(N), T/oc(N), T/of(N)' });
+    expect(toneOutcome('T/co2', 'transponder')).toBe('passed');
+    expect(toneOutcome('T/co1', 'transponder')).toBeUndefined();
   });
 
   it('outcomes: co1 back passes, oc (tone ran out) and of fail, other events say nothing, garbage fails', () => {
