@@ -35,6 +35,7 @@ import { tenantRoutes } from '../api/routes-tenants.js';
 import { class5AdmissionHook } from '../class5/admission.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
 import { claimInvites } from '../class5/invite-claim.js';
+import { openLines, type LineService } from '../class5/lines/index.js';
 import { RoutingEngine } from '../class4/routing/engine.js';
 import { DeckVersions } from '../class4/routing/deck-versions.js';
 import { DeckVersionStore, type DeckVersionRepository } from '../store/deck-versions.js';
@@ -53,6 +54,7 @@ import { TrunkCustomerTable } from '../class4/trunks/trunk-customers.js';
 import { GatewayHealth } from '../class4/trunks/gateway-health.js';
 import { endpointForCic } from '../class4/trunks/endpoint-map.js';
 import { ContinuityLoops } from '../calls/continuity-loops.js';
+import { continuityTone, ContinuityEvery } from '../calls/continuity-tone.js';
 import { CircuitGroup } from '../ss7/isup/circuits.js';
 import { IsupService } from '../ss7/isup/service.js';
 import { AspTransferLink, type SgEndpoint } from '../ss7/links/asp-link.js';
@@ -91,6 +93,8 @@ export interface SoftswitchHandle {
   registry: Registry;
   /** Class 5 (tenants, registrar, MWI) when `class5.enabled`. */
   class5?: Class5;
+  /** Analogue lines on residential gateways (`class5.lines`), when configured. */
+  lines?: LineService;
   stop(): Promise<void>;
 }
 
@@ -231,8 +235,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     const trail = new CallTrail(config.calls.trail, clock);
     const tap = trail.enabled ? trail.tap : undefined;
     const ports: Array<{ port: BearerPort; domains: string[] }> = [];
+    let mgcpPort: MgcpBearerPort | undefined;
     if (gateways.length > 0) {
-      const mgcp = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit, tap, registry });
+      const mgcp = (mgcpPort = await MgcpBearerPort.open(gateways, { port: config.mgcp.localPort, address: config.mgcp.localAddress }, { log: logger, clock, policy: config.mgcp.retransmit, tap, registry }));
       ports.push({ port: mgcp, domains: gateways.map((g) => g.domain) });
     }
     if (h248Gateways.length > 0) {
@@ -276,12 +281,13 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     });
     cleanup.push(() => link.stop());
     const trunkGroups = new Map<string, TrunkGroupConfig>(config.trunkGroups.map((tg) => [tg.id, tg]));
+    const continuityEvery = new ContinuityEvery();
     // Q.764 §2.1.8: an IAM asking for a continuity check has the circuit looped at its gateway until COT.
     const continuity = bearer
       ? new ContinuityLoops(bearer, (id, cic) => {
           const tg = trunkGroups.get(id);
           return tg?.gateway ? endpointForCic(tg, cic) : undefined;
-        }, logger.child({ component: 'continuity' }))
+        }, logger.child({ component: 'continuity' }), mgcpPort && continuityTone(mgcpPort, { clock, logger: logger.child({ component: 'continuity' }), registry }))
       : undefined;
     const isup = new IsupService({
       continuity: continuity && ((tg, cic, role) => continuity.check(tg.id, cic, role)),
@@ -405,7 +411,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       bearer,
       trunkGroup: (id) => {
         const tg = trunkGroups.get(id);
-        return tg && { variant: tg.variant, endpointFor: (cic: number) => (tg.gateway ? endpointForCic(tg, cic) : undefined) };
+        return tg && { variant: tg.variant, endpointFor: (cic: number) => (tg.gateway ? endpointForCic(tg, cic) : undefined), continuityCheck: () => continuityEvery.next(tg.id, tg.continuityCheckEvery ?? 0) };
       },
       usable: trunkGroupUsable,
       clock,
@@ -420,6 +426,9 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);
+    // Analogue lines on residential MGCP gateways, bound to extensions (src/class5/lines).
+    const lines: LineService | undefined = class5 ? openLines(config.class5, { mgcp: mgcpPort, bearer, clock, logger, registry, placeCall: (...a) => class5Calls!.lineCall(...a) }) : undefined;
+    if (lines) cleanup.push(() => lines.close());
     const class5Calls = class5
       ? new Class5CallIntake({
           sip,
@@ -436,8 +445,10 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
           emergency: config.class5.emergency,
           settings: new SqliteFeatureSettings(db),
           limits: (tenant, e164) => fraud.check(tenant, e164, calls.activeFor(tenant)),
+          lines: lines && { legFor: (t, e) => lines.legFor(t, e), ringMs: config.class5.linesDefaults.ringS * 1000 },
         })
       : undefined;
+    lines?.start();
     new TrunkIntake({ sip: class5Calls ? claimInvites(sip, class5Calls) : sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
     const dids = new DidTable(config.trunkCustomers);
     const targets = [...new Set(config.trunkCustomers.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
@@ -513,6 +524,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       continuity,
       registry,
       class5,
+      lines,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -5,9 +5,9 @@
  * H.248 streamMode loopBack) so the far end's check tone comes back to it; the loop is taken down
  * when the check is over (COT received, or the circuit cleared).
  *
- * The outgoing side (sending and detecting the tone ourselves) needs the gateway's tone package
- * (MGCP T/co1, H.248 ct): not implemented, so a test asked of this switch fails and says why;
- * the switch never asks for a check in the IAMs it sends.
+ * The outgoing side (sending and detecting the tone ourselves) uses the gateway's tone package
+ * (MGCP T/co1, continuity-tone.ts) when a tester is given; without one (H.248 gateways: the ct
+ * package is not driven), a test asked of this switch fails and says why.
  */
 import { BearerError, type BearerConnection, type BearerPort } from '../mgcp/bearer-port.js';
 import type { Logger } from '../util/log.js';
@@ -24,10 +24,20 @@ export class ContinuityLoops {
     /** The gateway endpoint of a circuit; undefined when its trunk group has no gateway. */
     private readonly endpointFor: (trunkGroup: string, cic: number) => string | undefined,
     private readonly log: Logger,
+    /** Sends the check tone on an endpoint and detects its return (RFC 3660 T/co1). */
+    private readonly tone?: (endpoint: string) => Promise<boolean>,
   ) {}
 
   /** The IsupService continuity hook: resolves whether the bearer did its part. */
   async check(trunkGroup: string, cic: number, role: ContinuityRole): Promise<boolean> {
+    if (role === 'test' && this.tone) {
+      const endpoint = this.endpointFor(trunkGroup, cic);
+      if (!endpoint) {
+        this.log.warn({ trunkGroup, cic }, 'continuity test on a trunk group without a gateway: no tone can be sent; the check fails');
+        return false;
+      }
+      return this.tone(endpoint);
+    }
     if (role === 'test') {
       this.log.warn({ trunkGroup, cic }, 'continuity test asked of this switch: sending and detecting the check tone needs the gateway tone package, which this switch does not drive; the check fails');
       return false;

@@ -34,7 +34,7 @@ export interface CallPlan {
   cdr: PlanCdrFields;
 }
 
-export type CallDirection = 'sip-to-isup' | 'isup-to-sip' | 'isup-to-isup' | 'sip-to-sip';
+export type CallDirection = 'sip-to-isup' | 'isup-to-sip' | 'isup-to-isup' | 'sip-to-sip' | 'line-to-sip' | 'line-to-isup';
 
 export interface PlanCdrFields {
   customer?: string;

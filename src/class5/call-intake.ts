@@ -12,7 +12,7 @@ import type { InboundRequest, InviteResponder, SignallingPort } from '../sip/por
 import { parseUri } from '../sip/header-values.js';
 import type { CallManager } from '../calls/manager.js';
 import type { CallDirection, CallPlan, Destination } from '../calls/plan.js';
-import type { CallParty, LegFailure, TerminatingLeg } from '../calls/legs/leg.js';
+import type { CallParty, LegFailure, OriginatingLeg, TerminatingLeg } from '../calls/legs/leg.js';
 import type { IsupLegDeps } from '../calls/legs/isup-deps.js';
 import { SipInboundLeg } from '../calls/legs/sip-inbound-leg.js';
 import { SipOutboundLeg } from '../calls/legs/sip-outbound-leg.js';
@@ -57,6 +57,8 @@ export interface Class5CallDeps {
   featureHoldMs?: number;
   /** Per-tenant toll-fraud limits (class4/admission/fraud.ts): `e164` undefined for an on-net call. */
   limits?: (tenant: string, e164: string | undefined) => { limit: string; cause: number; sipStatus: number; retryAfterS?: number } | undefined;
+  /** Analogue lines bound to extensions (lines/line-service.ts): a leg that rings the extension's line. */
+  lines?: { legFor(tenant: string, extension: string): (() => TerminatingLeg) | undefined; ringMs: number };
 }
 
 /** RFC 3323 §4.1.1.3: the From of a call whose caller withheld its identity. */
@@ -180,6 +182,57 @@ export class Class5CallIntake {
     this.d.calls.start(leg, { ...plan, cdr: { ...plan.cdr, customer: tenant.id } }, callId);
   }
 
+  /**
+   * A number dialled on an analogue line bound to an extension (lines/line-service.ts): the dial
+   * plan as if the extension had sent an INVITE (class of service, extensions, hunt groups,
+   * emergency, PSTN through the LCR). Star codes are not taken from lines. Returns the Q.850 cause
+   * when the call is refused before any leg exists.
+   */
+  lineCall(line: { tenant: string; extension: string }, dialled: string, makeLeg: (party: CallParty) => OriginatingLeg, callId: string): { refused?: number } {
+    const tenant = this.d.tenants.byId(line.tenant);
+    const configured = tenant?.extensions.get(line.extension);
+    const log = this.log.child({ tenant: line.tenant, caller: line.extension, line: true });
+    if (!tenant || !configured) {
+      log.warn('a line is bound to an extension that does not exist; check class5.lines');
+      return { refused: 1 };
+    }
+    const count = (outcome: string) => class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: tenant.id, outcome });
+    if (this.d.calls.isDraining) return count('draining'), { refused: 41 };
+    if (parseFeatureCode(dialled, this.d.starCodes)) {
+      log.info({ dialled }, 'star code dialled on a line: not supported on lines');
+      return count('feature-refused'), { refused: 1 };
+    }
+    const caller = this.effective(tenant, configured);
+    const result = dial(tenant, caller, dialled, new Set(this.d.emergency.numbers));
+    if (result.kind === 'refuse') {
+      log.info({ dialled, why: result.why }, 'line call refused by the dial plan');
+      return count(result.status === 404 ? 'no-such-extension' : 'barred'), { refused: result.cause };
+    }
+    const over = result.kind === 'emergency' ? undefined : this.d.limits?.(tenant.id, result.kind === 'pstn' ? e164Of(result.number) : undefined);
+    if (over) return count(`fraud-${over.limit}`), { refused: over.cause };
+    const restricted = caller.features.blockCallerId;
+    const callerAor = `sip:${caller.number}@${tenant.domain}`;
+    const pstnCalling = (caller.callerId ?? tenant.config.mainNumber ?? caller.number).replace(/^\+1?/, '');
+    let plan: CallPlan;
+    let party: CallParty;
+    if (result.kind === 'extension') {
+      party = { called: result.number, calling: caller.number, callingRestricted: restricted };
+      plan = this.extensionPlan(tenant, result.extension, party, 'line-to-sip', restricted ? { hops: 0, headers: { From: ANONYMOUS_FROM, Privacy: 'id' }, anonymous: true } : { hops: 0, fromUri: callerAor });
+    } else if (result.kind === 'hunt') {
+      party = { called: result.number, calling: caller.number, callingRestricted: restricted };
+      plan = { ...this.huntPlan(tenant, result.group, party, restricted ? ANONYMOUS_FROM : callerAor), direction: 'line-to-sip' };
+    } else if (result.kind === 'emergency') {
+      party = { called: result.number, calling: pstnCalling, callingRestricted: false };
+      plan = { ...this.emergencyPlan(tenant, party, callId), direction: 'line-to-isup' };
+    } else {
+      party = { called: result.number, calling: pstnCalling, callingRestricted: restricted };
+      plan = lcrPlan(this.d.router, this.d.isupLegs, callId, { party, customer: tenant.id, direction: 'line-to-isup' });
+    }
+    count(`line-${result.kind}`);
+    this.d.calls.start(makeLeg(party), { ...plan, cdr: { ...plan.cdr, customer: tenant.id } }, callId);
+    return {};
+  }
+
   /** The extension with its star-code settings applied. */
   private effective(tenant: Tenant, ext: ExtensionConfig): ExtensionConfig {
     return this.d.settings ? effectiveExtension(ext, this.d.settings.get(tenant.id, ext.number)) : ext;
@@ -236,10 +289,11 @@ export class Class5CallIntake {
     const ext = this.effective(tenant, configured);
     const aor = `sip:${ext.number}@${tenant.domain}`;
     const contacts = this.d.registrar.lookup(tenant.id, aor);
+    const line = this.d.lines?.legFor(tenant.id, ext.number);
     const cdr = { customer: tenant.id, routedNumber: ext.number };
     // RFC 5079: 433 Anonymity Disallowed (Q.850 24, call rejected due to a feature at the destination).
     if (ext.features.rejectAnonymous && o.anonymous) return { refuse: { cause: 24, sipStatus: 433, why: `extension ${ext.number} rejects anonymous calls` }, destinations: [], advanceOn: () => false, direction, cdr };
-    const decision: TerminatingDecision = terminatingDecision(ext, tenant.config, { registered: contacts.length > 0 || ext.features.followMe !== undefined, hops: o.hops });
+    const decision: TerminatingDecision = terminatingDecision(ext, tenant.config, { registered: contacts.length > 0 || line !== undefined || ext.features.followMe !== undefined, hops: o.hops });
     if (decision.refuse) return { refuse: { cause: decision.refuse.cause, sipStatus: decision.refuse.status, why: `extension ${ext.number}: ${decision.refuse.status}` }, destinations: [], advanceOn: () => false, direction, cdr };
     let last: LegFailure | undefined;
     const redirectFor = (f: LegFailure | undefined): Redirect | undefined => {
@@ -256,8 +310,14 @@ export class Class5CallIntake {
       destinations.push({ label: `${r.reason}:${r.target}`, leg: () => this.redirectLeg(tenant, aor, r, party, o) });
     } else {
       destinations.push({
-        label: `${aor} (${contacts.length} contact${contacts.length === 1 ? '' : 's'})`,
-        leg: () => this.ring(contacts.map((c) => c.contact), party, o.fromUri, decision.noAnswerMs, o.headers),
+        label: `${aor} (${contacts.length} contact${contacts.length === 1 ? '' : 's'}${line ? ' and its line' : ''})`,
+        leg: () => {
+          if (!line) return this.ring(contacts.map((c) => c.contact), party, o.fromUri, decision.noAnswerMs, o.headers);
+          // The line rings with the extension's registered phones (if any); first answer wins.
+          const lineLeg = new TimedLeg(line(), this.d.clock, decision.noAnswerMs ?? this.d.lines!.ringMs);
+          if (contacts.length === 0) return lineLeg;
+          return new ForkLeg([this.ring(contacts.map((c) => c.contact), party, o.fromUri, decision.noAnswerMs, o.headers), lineLeg]);
+        },
       });
       if (decision.onBusy || decision.onNoAnswer) {
         destinations.push({

@@ -1,5 +1,6 @@
 /** The `class5` section: tenants, their extensions and DIDs, registration and authentication limits. */
 import { z } from 'zod';
+import { lineSchema, linesDefaultsSchema } from './lines/config.js';
 
 const hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${n}}$`)).transform((s) => s.toLowerCase());
 
@@ -151,6 +152,9 @@ export const class5ConfigSchema = z
       })
       .default({}),
     tenants: z.array(tenantSchema).default([]),
+    /** Analogue lines on residential MGCP gateways, each bound to an extension (lines/config.ts). */
+    lines: z.array(lineSchema).default([]),
+    linesDefaults: linesDefaultsSchema,
   })
   .superRefine((c, ctx) => {
     const domains = new Set<string>();
@@ -163,9 +167,21 @@ export const class5ConfigSchema = z
         if (numbers.has(h.number)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'huntGroups', j, 'number'], message: `hunt group ${h.number} is also an extension` });
         for (const m of h.members) if (!numbers.has(m)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'huntGroups', j, 'members'], message: `no extension ${m} in tenant ${t.id}` });
       }
+      for (const [j, l] of c.lines.entries()) {
+        if (l.tenant === t.id && !numbers.has(l.extension)) ctx.addIssue({ code: 'custom', path: ['lines', j, 'extension'], message: `no extension ${l.extension} in tenant ${t.id}` });
+      }
       for (const [j, d] of t.dids.entries()) {
         if (!numbers.has(d.extension)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'dids', j, 'extension'], message: `no extension ${d.extension} in tenant ${t.id}` });
       }
+    }
+    const endpoints = new Set<string>();
+    const bound = new Set<string>();
+    for (const [j, l] of c.lines.entries()) {
+      if (!c.tenants.some((t) => t.id === l.tenant)) ctx.addIssue({ code: 'custom', path: ['lines', j, 'tenant'], message: `no tenant ${l.tenant}` });
+      if (endpoints.has(l.endpoint.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['lines', j, 'endpoint'], message: `endpoint ${l.endpoint} bound twice` });
+      if (bound.has(`${l.tenant}/${l.extension}`)) ctx.addIssue({ code: 'custom', path: ['lines', j, 'extension'], message: `extension ${l.extension} of ${l.tenant} has two lines` });
+      endpoints.add(l.endpoint.toLowerCase());
+      bound.add(`${l.tenant}/${l.extension}`);
     }
   });
 

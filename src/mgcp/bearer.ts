@@ -150,6 +150,12 @@ export class MgcpBearerPort extends EventEmitter<BearerPortEvents> implements Be
     return new MgcpBearerPort(agent, resolved, opts);
   }
 
+  /** Where commands for `endpoint` go (its gateway's address and port), by the endpoint's domain. */
+  peerOf(endpoint: string): { name: string; peer: Peer } | undefined {
+    const g = this.gatewayFor(endpoint);
+    return g && { name: g.name, peer: { address: g.address, port: g.port } };
+  }
+
   private gatewayFor(endpoint: string): GatewayConfig | undefined {
     const at = endpoint.lastIndexOf('@');
     return at < 0 ? undefined : this.byDomain.get(endpoint.slice(at + 1).toLowerCase());

@@ -12,6 +12,8 @@ export interface TrunkGroupMedia {
   variant: Variant;
   /** Gateway endpoint carrying a circuit, or undefined when the trunk group has no gateway. */
   endpointFor(cic: number): string | undefined;
+  /** Whether the next IAM asks for a continuity check of its circuit (Q.764 §2.1.8). */
+  continuityCheck?(): boolean;
 }
 
 /** Shared by every ISUP leg of a switch. */

@@ -175,7 +175,7 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     });
     this.runner = runner;
     this.log.info({ called: this.iam.called, lrn: this.iam.lrn }, 'IAM: seizing circuit');
-    runner.handle({ name: 'CC_SETUP_REQ' });
+    runner.handle({ name: 'CC_SETUP_REQ', ...(this.deps.trunkGroup(this.tgId)?.continuityCheck?.() ? { continuityCheck: true } : {}) });
     if (iamRefused) {
       // The link went down between the availability check and the IAM: no call exists on the circuit.
       this.log.warn('IAM not sent: no route to the destination now');

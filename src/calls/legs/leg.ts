@@ -8,7 +8,7 @@
  * outgoing circuit, or the called SIP party's SDP), and the engine hands that answer back.
  */
 
-export type LegKind = 'sip' | 'isup';
+export type LegKind = 'sip' | 'isup' | 'line';
 
 /** Who the call is from and to, as the originating leg received it. */
 export interface CallParty {

@@ -20,7 +20,7 @@ export interface LcrPlanRequest {
   routingCustomer?: string;
   /** Trunk customer for the CDR. */
   customer?: string;
-  direction: 'sip-to-isup' | 'isup-to-isup';
+  direction: 'sip-to-isup' | 'isup-to-isup' | 'line-to-isup';
   /** Trunk groups the call must not go out on (the one a transit call came in on). */
   exclude?: string;
 }

@@ -80,6 +80,12 @@ export const trunkGroupSchema = z.object({
    * routed by the LCR out another trunk group (ISUP→ISUP) instead of refused with cause 1.
    */
   transit: z.boolean().default(false),
+  /**
+   * Outgoing continuity checks (Q.764 §2.1.8): every Nth IAM on this trunk group asks for a check
+   * of the circuit, and the switch's gateway sends and detects the check tone (RFC 3660 T/co1);
+   * 0 or absent: never, 1: every call.
+   */
+  continuityCheckEvery: z.number().int().min(0).max(1000).optional(),
 });
 
 /** How DID delivery targets are watched (OPTIONS probes). */

@@ -112,6 +112,12 @@ export interface RqntRequest {
   readonly digitMap?: string;
 }
 
+/** A NotificationRequest with every parameter a line or trunk endpoint needs (RFC 3435 §2.3.3). */
+export interface NotificationRequest extends RqntRequest {
+  /** QuarantineHandling (Q:), e.g. "process,loop" (RFC 3435 §3.2.2.12). */
+  readonly quarantine?: string;
+}
+
 function p(name: string, value: string | undefined): MgcpParam[] {
   return value === undefined ? [] : [{ name, value }];
 }
@@ -260,6 +266,25 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
         ...p(PARAM.RequestIdentifier, req.requestId),
         ...p(PARAM.RequestedEvents, req.requestedEvents),
         ...p(PARAM.SignalRequests, req.signalRequests),
+        ...p(PARAM.DigitMap, req.digitMap),
+      ],
+    });
+  }
+
+  /**
+   * NotificationRequest with QuarantineHandling (RFC 3435 §2.3.3): N:, X:, R:, S:, Q:, D: in the
+   * order RFC 3435 §3.2.2 lists them. An empty `signalRequests` is sent as "S:" (stop all signals).
+   */
+  notificationRequest(gateway: Peer, req: NotificationRequest): Promise<MgcpResponse> {
+    return this.expectSuccess(gateway, {
+      verb: 'RQNT',
+      endpoint: req.endpoint,
+      params: [
+        ...p(PARAM.NotifiedEntity, req.notifiedEntity),
+        ...p(PARAM.RequestIdentifier, req.requestId),
+        ...p(PARAM.RequestedEvents, req.requestedEvents),
+        ...p(PARAM.SignalRequests, req.signalRequests),
+        ...p(PARAM.QuarantineHandling, req.quarantine),
         ...p(PARAM.DigitMap, req.digitMap),
       ],
     });
