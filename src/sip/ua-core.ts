@@ -655,8 +655,9 @@ export class UaCore {
     this.layer.respond(inv.tx, res);
     const again = () => {
       r.timer = this.opts.clock.setTimeout(() => {
-        if (inv.unacked !== r || inv.finalResponseSent) return;
+        if (inv.unacked !== r || (inv.finalResponseSent && !inv.held2xx)) return;
         if (this.opts.clock.now() - r.started >= 64 * T1) {
+          if (inv.held2xx) return this.dropHeld2xx(inv);
           this.log.warn({ callId: inv.callId, rseq }, 'no PRACK for a reliable provisional within 64*T1; refusing the INVITE (RFC 3262 §3)');
           inv.send(504, 'Server Time-out');
           inv.canceled = true;
@@ -688,6 +689,26 @@ export class UaCore {
     this.answerNonInvite(req, source, 200);
     const next = inv.queued.shift();
     if (next && !inv.finalResponseSent) this.sendReliable(inv, next);
+    else if (inv.held2xx) {
+      const held = inv.held2xx;
+      inv.held2xx = undefined;
+      held.send();
+    }
+  }
+
+  /** RFC 3262 §3: the PRACK never came for a provisional the held 2xx waited on: 504 instead, and the dialog ends. */
+  private dropHeld2xx(inv: IncomingInvite): void {
+    const { dialog } = inv.held2xx!;
+    inv.held2xx = undefined;
+    this.log.warn({ callId: inv.callId }, 'no PRACK for a reliable provisional within 64*T1; the held 2xx is replaced by 504 (RFC 3262 §3)');
+    this.finalize(inv);
+    this.forget(dialog);
+    this.layer.respond(inv.tx, buildResponse(inv.request, 504, { toTag: inv.toTag }));
+    try {
+      dialog.emit('destroy', { by: 'failure', reason: 'no PRACK' });
+    } catch (err) {
+      this.log.error({ err, callId: dialog.callId }, 'destroy listener threw');
+    }
   }
 
   /** §13.3.1.4: 200 OK with SDP, a dialog, and 2xx retransmission until ACK. */
@@ -717,12 +738,23 @@ export class UaCore {
     };
     const dialog = new SipDialog(state, this.dialogOps);
     this.dialogs.set(dialog.id, dialog);
-    this.finalize(inv, false);
-    this.layer.respond(inv.tx, res);
-    dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
-    this.accept(req, dialog, state.remoteSeq, mergeKey(req));
-    this.schedule2xx(dialog);
-    if (st.kind === 'timer') this.armSession(dialog, st.seS, st.refresher === 'uas');
+    const send = () => {
+      this.finalize(inv, false);
+      this.layer.respond(inv.tx, res);
+      dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
+      this.accept(req, dialog, state.remoteSeq, mergeKey(req));
+      this.schedule2xx(dialog);
+      if (st.kind === 'timer') this.armSession(dialog, st.seS, st.refresher === 'uas');
+    };
+    // RFC 3262 §3: no 2xx while a reliable provisional that carried a session description is
+    // unacknowledged; it goes when the PRACK comes. Provisionals still queued are not sent any more.
+    if (inv.unacked && inv.unacked.res.body.length > 0) {
+      inv.finalResponseSent = true;
+      inv.queued.length = 0;
+      inv.held2xx = { send, dialog };
+      return dialog;
+    }
+    send();
     return dialog;
   }
 
