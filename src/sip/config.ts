@@ -34,7 +34,7 @@ export const sipConfigSchema = z.object({
       idleTimeoutMs: z.number().int().min(1000).default(600_000),
       maxConnectionsPerSource: z.number().int().min(1).default(64),
       /** Largest message on a connection; beyond it 413 and the connection is closed. */
-      maxMessageBytes: z.number().int().min(1024).max(1_048_576).default(65_535),
+      maxMessageBytes: z.number().int().min(1024).max(65_535).default(65_535),
       connectTimeoutMs: z.number().int().min(100).default(5_000),
     })
     .default({}),

@@ -37,6 +37,7 @@ export class TransportSet {
     readonly tcp: StreamTransport | undefined,
     readonly tls: StreamTransport | undefined,
     private readonly logger: Logger,
+    private readonly boundAddress: string,
   ) {}
 
   static async open(opts: TransportSetOptions): Promise<TransportSet> {
@@ -67,7 +68,7 @@ export class TransportSet {
       await tcp?.close();
       throw err;
     }
-    return new TransportSet(udp, tcp, tls, opts.logger);
+    return new TransportSet(udp, tcp, tls, opts.logger, opts.address);
   }
 
   /** The UDP/TCP port number (TCP's when UDP is off). */
@@ -76,7 +77,7 @@ export class TransportSet {
   }
 
   get address(): string {
-    return this.udp?.address ?? '';
+    return this.udp?.address ?? this.boundAddress;
   }
 
   /** The port a transport listens on, or undefined when it is not open. */
