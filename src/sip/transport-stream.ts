@@ -193,7 +193,8 @@ export class StreamTransport {
     const { kind, tls, connectTimeoutMs = 5_000 } = this.opts;
     const socket: Socket =
       kind === 'tls'
-        ? tlsConnect({ host: to.address, port: to.port, ca: tls?.ca, cert: tls?.requireClientCert ? tls.cert : undefined, key: tls?.requireClientCert ? tls.key : undefined })
+        ? // The server is verified against caFile (or the system CAs); our certificate is offered for peers that ask for one.
+          tlsConnect({ host: to.address, port: to.port, ca: tls?.ca, cert: tls?.cert, key: tls?.key })
         : tcpConnect({ host: to.address, port: to.port });
     const c = new Connection(socket, keyOf(to.address, to.port), { address: to.address, port: to.port, transport: kind }, 'outbound', this.opts.maxMessageBytes ?? 65_535);
     c.pending = [];

@@ -176,6 +176,7 @@ function parseRAck(v: string | undefined): { rseq: number; cseq: number; method:
   const m = /^\s*(\d{1,10})\s+(\d{1,10})\s+([A-Za-z]+)\s*$/.exec(v ?? '');
   return m ? { rseq: Number(m[1]), cseq: Number(m[2]), method: m[3].toUpperCase() } : undefined;
 }
+const NOT_ASCII = /[^\x00-\x7f]/;
 /** RFC 3261 §8.1.1.5: the CSeq of a request outside a dialog is less than 2^31. */
 const MAX_INITIAL_CSEQ = 2 ** 31;
 
@@ -287,7 +288,7 @@ export class UaCore {
   private route(req: SipRequest, dest: Endpoint): Endpoint {
     const asked = dest.transport ?? 'udp';
     let t: SipTransportName = asked;
-    if (t === 'udp' && this.ports.tcp !== undefined && (this.ports.udp === undefined || this.encode(req).length > (this.opts.udpMaxRequestBytes ?? 1300))) t = 'tcp';
+    if (t === 'udp' && this.ports.tcp !== undefined && (this.ports.udp === undefined || this.tooBigForUdp(req))) t = 'tcp';
     const via = parseVia(req.headers.get('via') ?? '');
     const port = this.ports[t];
     if (via && port !== undefined && via.host === this.opts.local.host && (via.transport.toUpperCase() !== t.toUpperCase() || via.port !== port)) {
@@ -301,6 +302,20 @@ export class UaCore {
       if (m && m[2] === `${this.opts.local.host}:${this.ports.udp ?? this.opts.local.port}`) req.headers.set('Contact', this.contactFor(t, m[1]));
     }
     return t === asked ? dest : { ...dest, transport: t };
+  }
+
+  /** §18.1.1: bigger than a datagram may be; serialised only when the size cannot be told from the parts. */
+  private tooBigForUdp(req: SipRequest): boolean {
+    const limit = this.opts.udpMaxRequestBytes ?? 1300;
+    // Start line, each header with its ": " and CRLF, Content-Length, User-Agent, body: exact in ASCII, within a few bytes.
+    let chars = req.method.length + req.uri.length + 11 + 28 + (this.opts.userAgent ? this.opts.userAgent.length + 14 : 0);
+    let ascii = NOT_ASCII.test(req.uri) === false;
+    for (const r of req.headers.entries()) {
+      chars += r.name.length + r.value.length + 4;
+      if (ascii && NOT_ASCII.test(r.value)) ascii = false;
+    }
+    if (ascii) return chars + req.body.length > limit;
+    return this.encode(req).length > limit;
   }
 
   /** Starts a client transaction over the transport {@link route} picks. */
