@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify as yamlStringify } from 'yaml';
 import { parseMessage } from '../src/sip/parser.js';
+import { StreamFramer } from '../src/sip/stream-framer.js';
 import { requestDefect } from '../src/sip/validate.js';
 import { parseCSeq, parseNameAddr, parseUri, parseVia } from '../src/sip/header-values.js';
 import { serializeMessage } from '../src/sip/serializer.js';
@@ -163,6 +164,33 @@ const sipArb = fc
     fc.oneof(fc.constant(''), fc.constantFrom(...SDP_SEEDS), fc.string({ maxLength: 200 })),
   )
   .map(([m, u, v, hs, body]) => latin1(`${m.startsWith('SIP/') ? m : `${m} ${u} ${v}`}\r\n${hs.join('\r\n')}\r\n\r\n${body}`));
+
+/**
+ * SIP over TCP/TLS: the input as a stream, in three reads split where its bytes say; the framer
+ * never throws, holds at most its bound plus one read, and stops for good after an error.
+ * Every message it frames goes through the SIP contract too.
+ */
+const STREAM_BOUND = 4_096;
+function runSipStream(input: Buffer): string | undefined {
+  const f = new StreamFramer(STREAM_BOUND);
+  const a = input.length ? input[0] % (input.length + 1) : 0;
+  const b = input.length ? Math.max(a, input[input.length - 1] % (input.length + 1)) : 0;
+  let failed = false;
+  for (const part of [input.subarray(0, a), input.subarray(a, b), input.subarray(b)]) {
+    const events = f.push(part);
+    if (failed && events.length > 0) return 'events after a framing error';
+    if (f.buffered > STREAM_BOUND + part.length) return `buffered ${f.buffered} over the bound`;
+    for (const ev of events) {
+      if (ev.type === 'error') failed = true;
+      if (ev.type === 'message') {
+        if (ev.bytes.length > STREAM_BOUND) return `message of ${ev.bytes.length} over the bound`;
+        const bad = runSip(ev.bytes);
+        if (bad) return bad;
+      }
+    }
+  }
+  return undefined;
+}
 
 function runSip(input: Buffer): string | undefined {
   const r = parseMessage(input);
@@ -541,7 +569,8 @@ function runDeck(input: Buffer): string | undefined {
 // ---------------------------------------------------------------- the table
 
 export const TARGETS: readonly FuzzTarget[] = [
-  { name: 'sip', weight: 0.185, maxLen: 70_000, text: true, dictionary: SIP_DICT, seeds: once(sipSeeds), structured: () => sipArb, run: runSip },
+  { name: 'sip', weight: 0.165, maxLen: 70_000, text: true, dictionary: SIP_DICT, seeds: once(sipSeeds), structured: () => sipArb, run: runSip },
+  { name: 'sip-stream', weight: 0.02, maxLen: 9_000, text: true, dictionary: [...SIP_DICT, '\r\n\r\n', 'Content-Length: ', 'l: '], seeds: once(sipSeeds), run: runSipStream },
   { name: 'sdp', weight: 0.05, maxLen: 5_000, text: true, dictionary: SDP_DICT, seeds: once(() => SDP_SEEDS.map(latin1)), structured: () => sdpArb, run: runSdp },
   { name: 'm3ua', weight: 0.13, maxLen: 600, text: false, dictionary: M3UA_DICT, seeds: once(m3uaSeeds), structured: () => m3uaArb, run: runM3ua },
   { name: 'sctp', weight: 0.1, maxLen: 1_600, text: false, dictionary: [], seeds: once(sctpSeeds), run: runSctp, caught: () => sctpGuarded },

@@ -17,7 +17,8 @@ export async function runSoftswitch(config: Config): Promise<number> {
   });
   const summary = [
     `softswitch ${config.node.name} up${config.lab.enabled ? ' (lab profile: tandem simulator beside the switch)' : ''}`,
-    `  SIP       udp ${config.sip.address}:${ssw.sipPort}`,
+    `  SIP       ${config.sip.adapter === 'embedded' ? config.sip.transports.filter((t) => t !== 'tls').join('/') : 'udp'} ${config.sip.address}:${ssw.sipPort}`,
+    config.sip.adapter === 'embedded' && config.sip.transports.includes('tls') ? `  SIP       tls ${config.sip.address}:${config.sip.tls?.port ?? (config.sip.port === 0 ? 'OS-chosen' : ssw.sipPort + 1)}` : '',
     `  admin API ${config.api.tls ? 'https' : 'http'}://${config.api.host}:${ssw.apiPort} (/healthz, /metrics, /api/v1/calls, /api/v1/cdrs, /api/v1/openapi.json)`,
     ssw.tandem ? `  tandem    SCTP/UDP 127.0.0.1:${ssw.tandem.port} (M3UA SG, ISUP ${config.ss7.variant})` : '',
     ssw.osmoMgw ? `  gateway   osmo-mgw MGCP 127.0.0.1:${ssw.osmoMgw.port}` : config.lab.enabled ? '  gateway   none (osmo-mgw not installed: no media)' : '',

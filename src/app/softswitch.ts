@@ -71,6 +71,7 @@ import { releaseCallsOnGatewayDown, releaseCallsOnGatewayRestart } from '../call
 import type { BearerPort } from '../mgcp/bearer-port.js';
 import type { SignallingPort } from '../sip/port.js';
 import { EmbeddedSignallingPort } from '../sip/embedded-adapter.js';
+import { readTlsFiles } from '../sip/tls-files.js';
 import { DrachtioSignallingPort } from '../sip/drachtio-adapter.js';
 import { openHepCapture } from '../sip/hep-capture.js';
 
@@ -356,6 +357,10 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         : await EmbeddedSignallingPort.create({
             address: config.sip.address,
             port: config.sip.port,
+            transports: config.sip.transports,
+            tls: config.sip.tls && readTlsFiles(config.sip.tls),
+            stream: config.sip.stream,
+            udpMaxRequestBytes: config.sip.udpMaxRequestBytes,
             logger,
             clock,
             maxServerTransactions: config.sip.maxServerTransactions,

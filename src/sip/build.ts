@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { BRANCH_COOKIE, reasonPhrase } from './constants.js';
 import { formatVia, parseUri, parseVia } from './header-values.js';
-import { SipHeaders, type Endpoint, type SipRequest, type SipResponse } from './message.js';
+import { SipHeaders, isReliable, type Endpoint, type SipRequest, type SipResponse, type SipTransportName } from './message.js';
 
 export function randomToken(bytes = 8): string {
   return randomBytes(bytes).toString('hex');
@@ -70,8 +70,12 @@ export function stampReceived(req: SipRequest, source: Endpoint): void {
   if (changed) req.headers.replaceTop('via', formatVia(via));
 }
 
-/** §18.2.2: where a response to req goes (after {@link stampReceived}). */
+/**
+ * §18.2.2: where a response to req goes (after {@link stampReceived}): back over the connection a
+ * request came on over TCP or TLS, else to `received`/`rport` or the Via's sent-by.
+ */
 export function responseDestination(req: SipRequest, source: Endpoint): Endpoint {
+  if (isReliable(source)) return source;
   const via = parseVia(req.headers.get('via') ?? '');
   if (!via) return source;
   const received = via.params.get('received');
@@ -82,13 +86,25 @@ export function responseDestination(req: SipRequest, source: Endpoint): Endpoint
   };
 }
 
-/** Where a request to `uri` goes: the URI's host and port (RFC 3263 lookups are not done). */
+/** The transport a URI asks for (§19.1.1 `transport` parameter, §26.2 `sips:` = TLS); undefined: any (UDP first). */
+export function uriTransport(uri: string): SipTransportName | 'other' | undefined {
+  const u = parseUri(uri.replace(/^<|>$/g, ''));
+  if (!u) return undefined;
+  const t = u.params.get('transport')?.toLowerCase();
+  if (u.scheme === 'sips') return t === undefined || t === 'tls' || t === 'tcp' ? 'tls' : 'other';
+  if (t === undefined) return undefined;
+  return t === 'udp' || t === 'tcp' || t === 'tls' ? t : 'other';
+}
+
+/** Where a request to `uri` goes: the URI's host, port and transport (RFC 3263 lookups are not done). */
 export function uriDestination(uri: string): Endpoint | undefined {
   const u = parseUri(uri.replace(/^<|>$/g, ''));
   if (!u || !u.host) return undefined;
   const maddr = u.params.get('maddr');
   if (u.port === 0) return undefined;
-  return { address: (maddr || u.host).replace(/^\[|\]$/g, ''), port: u.port ?? (u.scheme === 'sips' ? 5061 : 5060) };
+  const t = uriTransport(uri);
+  const transport = t === 'tcp' || t === 'tls' ? t : undefined;
+  return { address: (maddr || u.host).replace(/^\[|\]$/g, ''), port: u.port ?? (transport === 'tls' ? 5061 : 5060), ...(transport ? { transport } : {}) };
 }
 
 export interface RequestSpec {

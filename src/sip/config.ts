@@ -8,6 +8,38 @@ export const sipConfigSchema = z.object({
   adapter: z.enum(['embedded', 'drachtio']).default('embedded'),
   address: host.default('127.0.0.1'),
   port: port.default(5060),
+  /**
+   * Transports of the embedded stack (RFC 3261 §18): UDP and TCP on `port`, TLS on `tls.port`.
+   * Default udp and tcp; 'tls' needs the `tls` section.
+   */
+  transports: z
+    .array(z.enum(['udp', 'tcp', 'tls']))
+    .min(1)
+    .default(['udp', 'tcp'])
+    .refine((t) => new Set(t).size === t.length, { message: 'a transport is listed twice' }),
+  /** TLS (node:tls): PEM files; port defaults to `port` + 1 (5061), or OS-chosen when `port` is 0. */
+  tls: z
+    .object({
+      port: port.optional(),
+      certFile: z.string().min(1),
+      keyFile: z.string().min(1),
+      /** CAs trusted for peers' certificates (ours to clients that must present one; to servers we connect to). */
+      caFile: z.string().min(1).optional(),
+      requireClientCert: z.boolean().default(false),
+    })
+    .optional(),
+  /** TCP/TLS connections: closed after idleTimeoutMs without traffic; at most maxConnectionsPerSource inbound from one address. */
+  stream: z
+    .object({
+      idleTimeoutMs: z.number().int().min(1000).default(600_000),
+      maxConnectionsPerSource: z.number().int().min(1).default(64),
+      /** Largest message on a connection; beyond it 413 and the connection is closed. */
+      maxMessageBytes: z.number().int().min(1024).max(65_535).default(65_535),
+      connectTimeoutMs: z.number().int().min(100).default(5_000),
+    })
+    .default({}),
+  /** RFC 3261 §18.1.1: a request bigger than this goes over TCP instead of UDP (path MTU unknown: 1300). */
+  udpMaxRequestBytes: z.number().int().min(200).max(65_000).default(1300),
   drachtio: z
     .object({
       host: host.default('127.0.0.1'),
@@ -59,6 +91,6 @@ export const sipConfigSchema = z.object({
       keyBy: z.enum(['address', 'address-port']).default('address'),
     })
     .optional(),
-});
+}).refine((s) => !s.transports.includes('tls') || s.tls !== undefined, { message: "sip.transports has 'tls': give sip.tls.certFile and sip.tls.keyFile", path: ['tls'] });
 
 export type SipConfig = z.infer<typeof sipConfigSchema>;

@@ -20,6 +20,8 @@ export interface DialogState {
   remoteSeq: number;
   localSdp: string;
   remoteSdp: string;
+  /** The TCP/TLS connection the dialog was set up over; its requests reuse it while it is open. */
+  flow?: Endpoint;
 }
 
 /** §13.3.1.4: a 2xx the UAS retransmits until the ACK arrives. */

@@ -1,5 +1,5 @@
-/** SignallingPort over the embedded RFC 3261 stack: UDP transport + transaction layer + UA core. */
-import type { Registry } from 'prom-client';
+/** SignallingPort over the embedded RFC 3261 stack: UDP/TCP/TLS transports + transaction layer + UA core. */
+import { Registry } from 'prom-client';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import {
@@ -16,18 +16,27 @@ import {
   type SignallingPort,
 } from './port.js';
 import { IncomingInvite } from './incoming-invite.js';
-import { UdpTransport } from './transport-udp.js';
+import { TransportSet, type StreamLimits } from './transport-set.js';
+import type { TlsFiles } from './transport-stream.js';
 import { UaCore } from './ua-core.js';
 import type { AdmissionHook, RateLimitOptions } from './admission.js';
-import type { Endpoint } from './message.js';
+import type { Endpoint, SipTransportName } from './message.js';
 import { peekCallId } from './call-id-peek.js';
 import { tapKey, type MessageTap } from '../util/message-tap.js';
 
 export interface EmbeddedSipConfig {
   /** Address to bind, e.g. '127.0.0.1' or '0.0.0.0'. */
   address: string;
-  /** UDP port; 0 lets the OS choose (read it back from `port`). */
+  /** UDP port, and TCP's; 0 lets the OS choose (read it back from `port`). */
   port: number;
+  /** Transports to open (RFC 3261 §18; default udp and tcp). */
+  transports?: readonly SipTransportName[];
+  /** TLS certificate and key (needed with 'tls'), and its port (default port + 1; OS-chosen when port is 0). */
+  tls?: TlsFiles & { port?: number };
+  /** TCP/TLS connection bounds: idle timeout, per-source cap, largest message, connect timeout. */
+  stream?: StreamLimits;
+  /** RFC 3261 §18.1.1: requests bigger than this go over TCP rather than UDP when TCP is open (default 1300). */
+  udpMaxRequestBytes?: number;
   /** Address written in Via and Contact when it differs from the bound one (e.g. behind 1:1 NAT, or bound to 0.0.0.0). */
   publicAddress?: string;
   logger: Logger;
@@ -80,13 +89,23 @@ function tapDatagram(tap: MessageTap, dir: 'in' | 'out', bytes: Buffer, local: E
 
 export class EmbeddedSignallingPort implements SignallingPort {
   private constructor(
-    private readonly transport: UdpTransport,
+    private readonly transport: TransportSet,
     readonly core: UaCore,
   ) {}
 
   static async create(config: EmbeddedSipConfig): Promise<EmbeddedSignallingPort> {
     const logger = config.logger.child({ component: 'sip' });
-    const transport = await UdpTransport.open({ address: config.address, port: config.port, logger });
+    const registry = config.registry ?? new Registry();
+    const transport = await TransportSet.open({
+      address: config.address,
+      port: config.port,
+      transports: config.transports,
+      tls: config.tls,
+      tlsPort: config.tls?.port,
+      stream: config.stream,
+      logger,
+      registry,
+    });
     const host = config.publicAddress ?? (config.address === '0.0.0.0' || config.address === '::' ? '127.0.0.1' : config.address);
     const tap = config.tap;
     const local: Endpoint = { address: host, port: transport.port };
@@ -100,6 +119,9 @@ export class EmbeddedSignallingPort implements SignallingPort {
           }
         : (buf, to) => transport.send(buf, to),
       local: { host, port: transport.port },
+      transports: { udp: transport.portOf('udp'), tcp: transport.portOf('tcp'), tls: transport.portOf('tls') },
+      udpMaxRequestBytes: config.udpMaxRequestBytes,
+      connected: (to) => transport.connected(to),
       userAgent: config.userAgent,
       inviteGuardMs: config.inviteGuardMs,
       maxServerTransactions: config.maxServerTransactions,
@@ -111,7 +133,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
       admit: config.admit,
       rateLimit: config.rateLimit,
       refusalLogIntervalMs: config.refusalLogIntervalMs,
-      registry: config.registry,
+      registry,
       sessionTimer: config.sessionTimer,
     });
     transport.onMessage(
@@ -122,12 +144,24 @@ export class EmbeddedSignallingPort implements SignallingPort {
           }
         : (buf, from) => core.receive(buf, from),
     );
+    transport.onFramingError((head, from, status, reason) => core.refuseUnframed(head, from, status, reason));
+    transport.onSendFailure((to) => core.transportFailed(to));
     return new EmbeddedSignallingPort(transport, core);
   }
 
-  /** The bound UDP port. */
+  /** The bound UDP port (TCP listens on the same number). */
   get port(): number {
     return this.transport.port;
+  }
+
+  /** The port a transport listens on, undefined when it is not open. */
+  portOf(t: SipTransportName): number | undefined {
+    return this.transport.portOf(t);
+  }
+
+  /** Open TCP and TLS connections. */
+  get connections(): { tcp: number; tls: number } {
+    return { tcp: this.transport.tcp?.size ?? 0, tls: this.transport.tls?.size ?? 0 };
   }
 
   get address(): string {

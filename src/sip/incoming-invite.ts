@@ -6,6 +6,7 @@ import { ReceivedRequest } from './received-request.js';
 export { nameAddrInfo } from './received-request.js';
 import type { Endpoint, SipRequest, SipResponse } from './message.js';
 import type { Transaction } from './transaction/transaction.js';
+import type { SipDialog } from './dialog.js';
 
 /** A reliable provisional response (RFC 3262 §3) sent and not yet acknowledged by PRACK. */
 export interface ReliableProvisional {
@@ -29,6 +30,8 @@ export class IncomingInvite extends ReceivedRequest implements InboundRequest, I
   readonly queued: SipResponse[] = [];
   /** RSeq of the last reliable provisional sent; a PRACK for it is still answered 200 after our final response. */
   lastRseq: number | undefined;
+  /** RFC 3262 §3: the application's 2xx, held until the reliable provisional with SDP is PRACKed. */
+  held2xx: { send(): void; dialog: SipDialog } | undefined;
 
   constructor(
     request: SipRequest,

@@ -151,7 +151,16 @@ export interface SipResponse {
 
 export type SipMessage = SipRequest | SipResponse;
 
+/** RFC 3261 §18 transports this stack carries SIP over. */
+export type SipTransportName = 'udp' | 'tcp' | 'tls';
+export type StreamTransportName = 'tcp' | 'tls';
+
 export interface Endpoint {
   address: string;
   port: number;
+  /** How to reach it; absent means UDP. On a stream, address and port name the connection's far end. */
+  transport?: SipTransportName;
 }
+
+/** TCP and TLS are reliable (RFC 3261 §17: no retransmissions, Timers D/I/J/K zero). */
+export const isReliable = (e: Endpoint): boolean => e.transport === 'tcp' || e.transport === 'tls';

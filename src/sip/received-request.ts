@@ -17,7 +17,6 @@ export abstract class ReceivedRequest extends EventEmitter {
   readonly from: NameAddrInfo;
   readonly to: NameAddrInfo;
   readonly calledNumber: string;
-  readonly protocol = 'udp' as const;
   finalResponseSent = false;
 
   constructor(
@@ -28,6 +27,11 @@ export abstract class ReceivedRequest extends EventEmitter {
     this.from = nameAddrInfo(request.headers.get('from'));
     this.to = nameAddrInfo(request.headers.get('to'));
     this.calledNumber = parseUri(request.uri)?.user ?? '';
+  }
+
+  /** The transport the request came over (RFC 3261 §18). */
+  get protocol(): 'udp' | 'tcp' | 'tls' {
+    return this.source.transport ?? 'udp';
   }
 
   get method(): string {

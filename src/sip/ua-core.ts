@@ -8,14 +8,14 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { perRegistry } from '../util/metrics.js';
 import { SipError, type CreateUacOptions, type HandledMethod, type ModifyOptions, type RequestOptions, type RequestResult, type ResponseSendOptions, type SendOptions } from './port.js';
-import { buildNon2xxAck, buildRequest, buildResponse, newBranch, randomToken, responseDestination, stampReceived, uriDestination, type ResponseOptions } from './build.js';
+import { buildNon2xxAck, buildRequest, buildResponse, newBranch, randomToken, responseDestination, stampReceived, uriDestination, uriTransport, type ResponseOptions } from './build.js';
 import { ALLOWED_METHODS, KNOWN_METHODS, T1, T2 } from './constants.js';
 import { SipDialog, dialogId, type DialogState } from './dialog.js';
-import { formatNameAddr, parseCSeq, parseNameAddr, parseUri, parseVia } from './header-values.js';
+import { formatNameAddr, formatVia, parseCSeq, parseNameAddr, parseUri, parseVia } from './header-values.js';
 import { IncomingInvite, type ReliableProvisional } from './incoming-invite.js';
 import { IncomingRequest } from './incoming-request.js';
 import { IncomingOffer } from './incoming-offer.js';
-import { headerKey, type Endpoint, type SipMessage, type SipRequest, type SipResponse } from './message.js';
+import { headerKey, isReliable, type Endpoint, type SipMessage, type SipRequest, type SipResponse, type SipTransportName } from './message.js';
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
 import { TransactionLayer, serverKey } from './transaction/layer.js';
@@ -23,7 +23,7 @@ import { ExpiringFifo } from './transaction/expiring-fifo.js';
 import { requestDefect } from './validate.js';
 import { DEFAULT_SESSION_TIMER_POLICY, negotiateAsUas, readAnswerAsUac, sessionDeadlineMs, type SessionTimerPolicy, type UasNegotiation } from './session-timer.js';
 import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
-import type { Transaction } from './transaction/transaction.js';
+import type { Transaction, TransactionUser } from './transaction/transaction.js';
 
 /** The SIP stack's metrics, declared on the registry passed in; the gauges sum over the cores counting there. */
 export const sipMetrics = perRegistry((registry: Registry) => {
@@ -115,10 +115,19 @@ const methodLabel = (method: string): string => (KNOWN_METHODS.has(method) ? met
 export interface UaCoreOptions {
   clock: Clock;
   logger: Logger;
-  /** Datagram out. */
+  /** A message out, over the transport `to` names (UDP when it names none). */
   send(buf: Buffer, to: Endpoint): void;
   /** Address and port put in Via and Contact. */
   local: { host: string; port: number };
+  /** Ports of the transports open (default: UDP on local.port only). */
+  transports?: Partial<Record<SipTransportName, number>>;
+  /**
+   * RFC 3261 §18.1.1: a request bigger than this that would go over UDP goes over TCP instead
+   * when TCP is open (default 1300: path MTU unknown).
+   */
+  udpMaxRequestBytes?: number;
+  /** True while a TCP/TLS connection to that peer is open (in-dialog requests reuse it). */
+  connected?(to: Endpoint): boolean;
   userAgent?: string;
   /** An INVITE the application leaves without a final response this long gets 480 (default 300 s). */
   inviteGuardMs?: number;
@@ -155,13 +164,6 @@ const OUT_OF_DIALOG_METHODS: ReadonlySet<string> = new Set(['OPTIONS', 'MESSAGE'
 /** Headers the stack writes itself in a request it originates (§8.1.1); an application's copy is ignored. */
 const RESERVED_HEADERS: ReadonlySet<string> = new Set(['via', 'cseq', 'call-id', 'content-length']);
 
-/** This stack has only a UDP transport: a URI asking for another (`;transport=tcp`, `sips:`) cannot be honoured (§18.1.1). */
-function udpCarries(uri: string): boolean {
-  const u = parseUri(uri.replace(/^<|>$/g, ''));
-  if (!u || u.scheme === 'sips') return false;
-  const t = u.params.get('transport');
-  return t === undefined || t.toLowerCase() === 'udp';
-}
 
 /** §8.2.2.2: what makes two requests the same request arriving by two paths. */
 function mergeKey(req: SipRequest): string {
@@ -174,6 +176,7 @@ function parseRAck(v: string | undefined): { rseq: number; cseq: number; method:
   const m = /^\s*(\d{1,10})\s+(\d{1,10})\s+([A-Za-z]+)\s*$/.exec(v ?? '');
   return m ? { rseq: Number(m[1]), cseq: Number(m[2]), method: m[3].toUpperCase() } : undefined;
 }
+const NOT_ASCII = /[^\x00-\x7f]/;
 /** RFC 3261 §8.1.1.5: the CSeq of a request outside a dialog is less than 2^31. */
 const MAX_INITIAL_CSEQ = 2 ** 31;
 
@@ -254,7 +257,90 @@ export class UaCore {
   }
 
   private get contact(): string {
-    return `<sip:${this.opts.local.host}:${this.opts.local.port}>`;
+    return this.contactFor('udp');
+  }
+
+  /** Ports of the open transports. */
+  private get ports(): Partial<Record<SipTransportName, number>> {
+    return this.opts.transports ?? { udp: this.opts.local.port };
+  }
+
+  /** Our Contact for a message over transport `t` (§8.1.1.8): TCP and TLS say so, so the peer comes back the same way. */
+  private contactFor(t: SipTransportName | undefined, user?: string): string {
+    const port = this.ports[t ?? 'udp'] ?? this.opts.local.port;
+    const who = `${user ? `${user}@` : ''}${this.opts.local.host}:${port}`;
+    return t === 'tcp' || t === 'tls' ? `<sip:${who};transport=${t}>` : `<sip:${who}>`;
+  }
+
+  /** §18.1.1: can a request to `uri` be sent over a transport we have? */
+  private canCarry(uri: string): boolean {
+    const t = uriTransport(uri);
+    if (t === 'other') return false;
+    if (t === undefined) return this.ports.udp !== undefined || this.ports.tcp !== undefined;
+    return this.ports[t] !== undefined;
+  }
+
+  /**
+   * The transport a request goes over, written into its top Via (and our Contact): the one the
+   * destination names, or UDP; TCP instead of UDP when the request is too big for a datagram
+   * (§18.1.1, MTU unknown: over 1300 bytes) or UDP is not open.
+   */
+  private route(req: SipRequest, dest: Endpoint): Endpoint {
+    const asked = dest.transport ?? 'udp';
+    let t: SipTransportName = asked;
+    if (t === 'udp' && this.ports.tcp !== undefined && (this.ports.udp === undefined || this.tooBigForUdp(req))) t = 'tcp';
+    const via = parseVia(req.headers.get('via') ?? '');
+    const port = this.ports[t];
+    if (via && port !== undefined && via.host === this.opts.local.host && (via.transport.toUpperCase() !== t.toUpperCase() || via.port !== port)) {
+      via.transport = t.toUpperCase();
+      via.port = port;
+      req.headers.replaceTop('via', formatVia(via));
+    }
+    const contact = req.headers.get('contact');
+    if (contact && t !== 'udp') {
+      const m = /^<sip:(?:([^@>;]*)@)?([^>;]*)>$/.exec(contact);
+      if (m && m[2] === `${this.opts.local.host}:${this.ports.udp ?? this.opts.local.port}`) req.headers.set('Contact', this.contactFor(t, m[1]));
+    }
+    return t === asked ? dest : { ...dest, transport: t };
+  }
+
+  /** §18.1.1: bigger than a datagram may be; serialised only when the size cannot be told from the parts. */
+  private tooBigForUdp(req: SipRequest): boolean {
+    const limit = this.opts.udpMaxRequestBytes ?? 1300;
+    // Start line, each header with its ": " and CRLF, Content-Length, User-Agent, body: exact in ASCII, within a few bytes.
+    let chars = req.method.length + req.uri.length + 11 + 28 + (this.opts.userAgent ? this.opts.userAgent.length + 14 : 0);
+    let ascii = NOT_ASCII.test(req.uri) === false;
+    for (const r of req.headers.entries()) {
+      chars += r.name.length + r.value.length + 4;
+      if (ascii && NOT_ASCII.test(r.value)) ascii = false;
+    }
+    if (ascii) return chars + req.body.length > limit;
+    return this.encode(req).length > limit;
+  }
+
+  /** Starts a client transaction over the transport {@link route} picks. */
+  private startClient(req: SipRequest, dest: Endpoint, tu: TransactionUser): Transaction {
+    return this.layer.startClient(req, this.route(req, dest), tu);
+  }
+
+  /** The transport could not reach `to` (a TCP/TLS connection failed): its transactions fail (503 to their TUs). */
+  transportFailed(to: Endpoint): void {
+    const n = this.layer.failPeer(to);
+    if (n > 0) this.log.info({ to, transactions: n }, 'sip transport failure ended transactions');
+  }
+
+  /**
+   * A stream the transport could not frame (§18.3: no Content-Length, or too big): the request in
+   * its header section, if one can be read, is answered 400/413 before the connection closes.
+   */
+  refuseUnframed(head: Buffer | undefined, source: Endpoint, status: 400 | 413, reason: string): void {
+    this.m.rejected.inc();
+    if (!head) return;
+    const parsed = parseMessage(head);
+    const req = parsed.ok ? (parsed.message.kind === 'request' ? parsed.message : undefined) : parsed.error.partial;
+    if (!req || req.method === 'ACK' || !this.answerable(req)) return;
+    stampReceived(req, source);
+    this.sendStateless(req, source, status, { reason: status === 400 ? `Bad Request (${reason})` : undefined });
   }
 
   // ---- receive pipeline -------------------------------------------------------------
@@ -554,7 +640,7 @@ export class UaCore {
     const res = buildResponse(inv.request, status, {
       reason,
       toTag: inv.toTag,
-      contact: status < 200 ? this.contact : undefined,
+      contact: status < 200 ? this.contactFor(inv.source.transport) : undefined,
       recordRoute: status < 200,
       headers: o.headers,
       body: o.body,
@@ -584,8 +670,9 @@ export class UaCore {
     this.layer.respond(inv.tx, res);
     const again = () => {
       r.timer = this.opts.clock.setTimeout(() => {
-        if (inv.unacked !== r || inv.finalResponseSent) return;
+        if (inv.unacked !== r || (inv.finalResponseSent && !inv.held2xx)) return;
         if (this.opts.clock.now() - r.started >= 64 * T1) {
+          if (inv.held2xx) return this.dropHeld2xx(inv);
           this.log.warn({ callId: inv.callId, rseq }, 'no PRACK for a reliable provisional within 64*T1; refusing the INVITE (RFC 3262 §3)');
           inv.send(504, 'Server Time-out');
           inv.canceled = true;
@@ -617,6 +704,26 @@ export class UaCore {
     this.answerNonInvite(req, source, 200);
     const next = inv.queued.shift();
     if (next && !inv.finalResponseSent) this.sendReliable(inv, next);
+    else if (inv.held2xx) {
+      const held = inv.held2xx;
+      inv.held2xx = undefined;
+      held.send();
+    }
+  }
+
+  /** RFC 3262 §3: the PRACK never came for a provisional the held 2xx waited on: 504 instead, and the dialog ends. */
+  private dropHeld2xx(inv: IncomingInvite): void {
+    const { dialog } = inv.held2xx!;
+    inv.held2xx = undefined;
+    this.log.warn({ callId: inv.callId }, 'no PRACK for a reliable provisional within 64*T1; the held 2xx is replaced by 504 (RFC 3262 §3)');
+    this.finalize(inv);
+    this.forget(dialog);
+    this.layer.respond(inv.tx, buildResponse(inv.request, 504, { toTag: inv.toTag }));
+    try {
+      dialog.emit('destroy', { by: 'failure', reason: 'no PRACK' });
+    } catch (err) {
+      this.log.error({ err, callId: dialog.callId }, 'destroy listener threw');
+    }
   }
 
   /** §13.3.1.4: 200 OK with SDP, a dialog, and 2xx retransmission until ACK. */
@@ -625,7 +732,7 @@ export class UaCore {
     if (inv.finalResponseSent) throw new Error(`final response already sent for ${inv.callId}`);
     const req = inv.request;
     const st = this.negotiateSession(req);
-    const res = buildResponse(req, 200, { toTag: inv.toTag, contact: this.contact, recordRoute: true, headers: st.kind === 'timer' ? { ...headers, ...st.headers } : headers, body: localSdp });
+    const res = buildResponse(req, 200, { toTag: inv.toTag, contact: this.contactFor(inv.source.transport), recordRoute: true, headers: st.kind === 'timer' ? { ...headers, ...st.headers } : headers, body: localSdp });
     const from = parseNameAddr(req.headers.get('from') ?? '');
     const contact = parseNameAddr(req.headers.get('contact') ?? '');
     const cseq = parseCSeq(req.headers.get('cseq') ?? '');
@@ -642,15 +749,27 @@ export class UaCore {
       remoteSeq: cseq?.seq ?? 0,
       localSdp,
       remoteSdp: req.body.toString('utf8'),
+      flow: isReliable(inv.source) ? inv.source : undefined,
     };
     const dialog = new SipDialog(state, this.dialogOps);
     this.dialogs.set(dialog.id, dialog);
-    this.finalize(inv, false);
-    this.layer.respond(inv.tx, res);
-    dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
-    this.accept(req, dialog, state.remoteSeq, mergeKey(req));
-    this.schedule2xx(dialog);
-    if (st.kind === 'timer') this.armSession(dialog, st.seS, st.refresher === 'uas');
+    const send = () => {
+      this.finalize(inv, false);
+      this.layer.respond(inv.tx, res);
+      dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
+      this.accept(req, dialog, state.remoteSeq, mergeKey(req));
+      this.schedule2xx(dialog);
+      if (st.kind === 'timer') this.armSession(dialog, st.seS, st.refresher === 'uas');
+    };
+    // RFC 3262 §3: no 2xx while a reliable provisional that carried a session description is
+    // unacknowledged; it goes when the PRACK comes. Provisionals still queued are not sent any more.
+    if (inv.unacked && inv.unacked.res.body.length > 0) {
+      inv.finalResponseSent = true;
+      inv.queued.length = 0;
+      inv.held2xx = { send, dialog };
+      return dialog;
+    }
+    send();
     return dialog;
   }
 
@@ -781,11 +900,11 @@ export class UaCore {
       if (status >= 200) dialog.offerIn = false;
       if (dialog.destroyed) return;
       if (status >= 300 || status < 200) {
-        this.layer.respond(tx, buildResponse(req, status, { reason, headers: o.headers, body: o.body, contact: status < 200 ? this.contact : undefined }));
+        this.layer.respond(tx, buildResponse(req, status, { reason, headers: o.headers, body: o.body, contact: status < 200 ? this.contactFor(source.transport) : undefined }));
         return;
       }
       const body = o.body ?? dialog.state.localSdp;
-      const res = buildResponse(req, status, { reason, contact: this.contact, headers: st.kind === 'timer' ? { ...o.headers, ...st.headers } : o.headers, body });
+      const res = buildResponse(req, status, { reason, contact: this.contactFor(source.transport), headers: st.kind === 'timer' ? { ...o.headers, ...st.headers } : o.headers, body });
       this.sessionAfterRefresh(dialog, st);
       dialog.state.localSdp = body;
       if (req.body.length > 0) dialog.state.remoteSdp = req.body.toString('utf8');
@@ -826,7 +945,7 @@ export class UaCore {
     const stHeaders = st.kind === 'timer' ? st.headers : undefined;
     if (!hasOffer) {
       this.sessionAfterRefresh(dialog, st);
-      return void this.layer.respond(tx, buildResponse(req, 200, { contact: this.contact, headers: stHeaders }));
+      return void this.layer.respond(tx, buildResponse(req, 200, { contact: this.contactFor(source.transport), headers: stHeaders }));
     }
     dialog.offerIn = true;
     const offer = new IncomingOffer(req, source, (status, reason, o) => {
@@ -838,7 +957,7 @@ export class UaCore {
         dialog.state.localSdp = body;
         dialog.state.remoteSdp = req.body.toString('utf8');
         this.sessionAfterRefresh(dialog, st);
-        this.layer.respond(tx, buildResponse(req, status, { reason, contact: this.contact, headers: { ...o.headers, ...stHeaders }, body }));
+        this.layer.respond(tx, buildResponse(req, status, { reason, contact: this.contactFor(source.transport), headers: { ...o.headers, ...stHeaders }, body }));
       } else {
         this.layer.respond(tx, buildResponse(req, status, { reason, headers: o.headers }));
       }
@@ -937,6 +1056,9 @@ export class UaCore {
   // ---- in-dialog requests we send -------------------------------------------------------
 
   private dialogDestination(state: DialogState): Endpoint | undefined {
+    // The connection the dialog came up over, while it lasts (a peer behind NAT or a TCP-only
+    // client is reachable on no other way; RFC 5923 reuses connections the same way).
+    if (state.flow && this.opts.connected?.(state.flow)) return state.flow;
     const first = state.routeSet[0];
     if (first) {
       const na = parseNameAddr(first);
@@ -964,7 +1086,7 @@ export class UaCore {
       headers,
     });
     return new Promise((resolve) => {
-      this.layer.startClient(req, dest, {
+      this.startClient(req, dest, {
         passUp: (res) => {
           if (res.kind === 'response' && res.status >= 200) resolve();
         },
@@ -1024,7 +1146,7 @@ export class UaCore {
         dialog.offerOut = false;
         fn();
       };
-      this.layer.startClient(req, dest, {
+      this.startClient(req, dest, {
         passUp: (res) => {
           if (res.kind !== 'response' || res.status < 200) return;
           if (res.status >= 300) return finish(() => reject(new SipError(res.status, res.reason, res.headers.get('reason'))));
@@ -1043,7 +1165,7 @@ export class UaCore {
               cseq,
               routes: s.routeSet,
             });
-            dialog.ack = { req: ack, dest: this.dialogDestination(s) ?? dest };
+            dialog.ack = { req: ack, dest: this.route(ack, this.dialogDestination(s) ?? dest) };
             this.transmit(ack, dialog.ack.dest);
           }
           const answer = res.body.toString('utf8');
@@ -1095,7 +1217,7 @@ export class UaCore {
     if (!OUT_OF_DIALOG_METHODS.has(method)) return Promise.reject(new RangeError(`request() sends ${[...OUT_OF_DIALOG_METHODS].join('/')}, not ${o.method}`));
     const dest = uriDestination(uri);
     if (!dest) return Promise.resolve(local(416, 'Unsupported URI Scheme'));
-    if (!udpCarries(uri)) return Promise.resolve(local(503, 'Service Unavailable (transport)'));
+    if (!this.canCarry(uri)) return Promise.resolve(local(503, 'Service Unavailable (transport)'));
     const p = this.outOfDialogParties(uri, o);
     const req = buildRequest({
       method,
@@ -1118,7 +1240,7 @@ export class UaCore {
         this.opts.clock.clearTimeout(guard);
         resolve(r);
       };
-      const tx = this.layer.startClient(req, dest, {
+      const tx = this.startClient(req, dest, {
         passUp: (msg) => {
           if (msg.kind === 'response' && msg.status >= 200) finish({ status: msg.status, reason: msg.reason, get: (n) => msg.headers.get(n) });
         },
@@ -1139,7 +1261,7 @@ export class UaCore {
   invite(uri: string, o: CreateUacOptions): Promise<SipDialog> {
     const dest = uriDestination(uri);
     if (!dest) return Promise.reject(new SipError(416, 'Unsupported URI Scheme'));
-    if (!udpCarries(uri)) return Promise.reject(new SipError(503, 'Service Unavailable (transport)'));
+    if (!this.canCarry(uri)) return Promise.reject(new SipError(503, 'Service Unavailable (transport)'));
     if (o.signal?.aborted) return Promise.reject(new SipError(487, 'Request Terminated'));
     const host = this.opts.local.host;
     const { from, to, headers, callId, cseq, fromUser } = this.outOfDialogParties(uri, o);
@@ -1183,7 +1305,9 @@ export class UaCore {
           // RFC 3326 §2: why the INVITE is withdrawn, when the caller of createUAC says.
           headers: typeof o.signal?.reason === 'string' ? { Reason: o.signal.reason } : undefined,
         });
-        this.layer.startClient(c, dest, {});
+        // §9.1: the CANCEL's Via is the INVITE's top Via, and it goes where the INVITE went, the same way.
+        c.headers.set('Via', req.headers.get('via') ?? '');
+        this.layer.startClient(c, inviteTx.peer, {});
         // §9.1: with no final response 64*T1 after the CANCEL, the INVITE is considered cancelled.
         this.opts.clock.setTimeout(() => {
           if (!inviteTx.terminated) inviteTx.abort();
@@ -1226,9 +1350,9 @@ export class UaCore {
           headers: { RAck: `${rseq} ${cseq} INVITE` },
         });
         const first = routes[0] ? parseNameAddr(routes[0])?.uri : undefined;
-        this.layer.startClient(p, (first ? uriDestination(first) : uriDestination(target)) ?? dest, {});
+        this.startClient(p, (first ? uriDestination(first) : uriDestination(target)) ?? dest, {});
       };
-      const inviteTx = this.layer.startClient(req, dest, {
+      const inviteTx = this.startClient(req, dest, {
         passUp: (msg) => {
           if (msg.kind !== 'response') return;
           if (msg.status > 100 && msg.status < 200 && msg.headers.getAll('require').some((t) => t.trim().toLowerCase() === '100rel')) prack(msg);
@@ -1245,7 +1369,7 @@ export class UaCore {
             return;
           }
           if (msg.status < 300) {
-            const dialog = this.uacDialog(req, msg, o.localSdp ?? '', dest);
+            const dialog = this.uacDialog(req, msg, o.localSdp ?? '', inviteTx.peer);
             // PRACKs sent in the early dialog used CSeq numbers past the INVITE's.
             if (seq > dialog.state.localSeq) dialog.state.localSeq = seq;
             // RFC 4028 §7.2: a Session-Expires in the 2xx starts the session timer.
@@ -1290,6 +1414,7 @@ export class UaCore {
       remoteSeq: 0,
       localSdp,
       remoteSdp: res.body.toString('utf8'),
+      flow: isReliable(fallback) ? fallback : undefined,
     };
     const dialog = new SipDialog(state, this.dialogOps);
     const ack = buildRequest({
@@ -1302,7 +1427,7 @@ export class UaCore {
       cseq,
       routes: state.routeSet,
     });
-    dialog.ack = { req: ack, dest: this.dialogDestination(state) ?? fallback };
+    dialog.ack = { req: ack, dest: this.route(ack, this.dialogDestination(state) ?? fallback) };
     this.transmit(ack, dialog.ack.dest);
     this.dialogs.set(dialog.id, dialog);
     return dialog;

@@ -84,15 +84,45 @@ describe('UAS: reliable provisional responses', () => {
     expect([refusal.status, refusal.headers.get('unsupported')]).toEqual([420, 'foo']);
   });
 
-  it('a PRACK crossing our 200 is still answered 200', () => {
+  it('a PRACK crossing our 200 is still answered 200 (a reliable 180 without SDP does not hold the 200)', () => {
     const { core, invites, responses } = rig();
     core.receive(invite({ extra: ['Supported: 100rel'] }), caller);
-    invites[0].send(183, undefined, { body: SDP });
+    invites[0].send(180);
     const rseq = Number(responses().at(-1)!.msg.headers.get('rseq'));
     core.answer(invites[0], SDP);
+    expect(responses().at(-1)!.msg.headers.get('cseq')).toBe('1 INVITE');
+    expect(responses().at(-1)!.msg.status).toBe(200);
     core.receive(prack(invites[0].toTag, `${rseq} 1 INVITE`), caller);
     expect(responses().at(-1)!.msg.status).toBe(200);
     expect(responses().at(-1)!.msg.headers.get('cseq')).toBe('2 PRACK');
+  });
+
+  it('RFC 3262 §3: the 2xx waits for the PRACK of a reliable provisional that carried SDP, then follows the 200 (PRACK)', () => {
+    const { core, clock, invites, responses } = rig();
+    core.receive(invite({ extra: ['Supported: 100rel'] }), caller);
+    invites[0].send(183, undefined, { body: SDP });
+    const rseq = Number(responses().at(-1)!.msg.headers.get('rseq'));
+    const dialog = core.answer(invites[0], SDP);
+    clock.advance(100);
+    expect(responses().some((r) => r.msg.status === 200)).toBe(false);
+    expect(() => invites[0].send(486)).toThrow();
+    core.receive(prack(invites[0].toTag, `${rseq} 1 INVITE`), caller);
+    expect(responses().slice(-2).map((r) => `${r.msg.status} ${r.msg.headers.get('cseq')}`)).toEqual(['200 2 PRACK', '200 1 INVITE']);
+    expect(dialog.destroyed).toBe(false);
+  });
+
+  it('RFC 3262 §3: no PRACK within 64*T1 while a 2xx is held: 504 instead, and the dialog ends as a failure', () => {
+    const { core, clock, invites, responses } = rig();
+    core.receive(invite({ extra: ['Supported: 100rel'] }), caller);
+    invites[0].send(183, undefined, { body: SDP });
+    const dialog = core.answer(invites[0], SDP);
+    const ended: unknown[] = [];
+    dialog.on('destroy', (i) => ended.push(i));
+    clock.advance(64 * 500 + 10);
+    expect(responses().at(-1)!.msg.status).toBe(504);
+    expect(responses().some((r) => r.msg.status === 200)).toBe(false);
+    expect(ended).toEqual([{ by: 'failure', reason: 'no PRACK' }]);
+    expect(core.dialogCount).toBe(0);
   });
 });
 

@@ -232,3 +232,59 @@ describe('non-INVITE server transaction in virtual time', () => {
     expect(tight.size.completedBytes).toBeLessThanOrEqual(20 * perEntry);
   });
 });
+
+describe('transactions over a reliable transport (TCP/TLS, RFC 3261 §17)', () => {
+  const tcpPeer: Endpoint = { address: '192.0.2.10', port: 5060, transport: 'tcp' };
+
+  it('INVITE client: no Timer A retransmissions, still Timer B; a non-2xx final is ACKed once and the transaction ends at once (Timer D = 0)', () => {
+    const { clock, sent, layer, events, tu } = rig();
+    const inv = request(invite());
+    layer.startClient(inv, tcpPeer, tu);
+    clock.advance(10_000);
+    expect(sent).toHaveLength(1);
+    layer.receiveResponse(buildResponse(inv, 486, { toTag: 't' }));
+    clock.advance(0);
+    expect(sent.map((s) => (s.msg.kind === 'request' ? s.msg.method : s.msg.status))).toEqual(['INVITE', 'ACK']);
+    expect(events).toEqual(['up:486', 'terminated']);
+    const other = rig();
+    other.layer.startClient(request(invite()), tcpPeer, other.tu);
+    other.clock.advance(64 * 500);
+    expect(other.sent).toHaveLength(1);
+    expect(other.events).toEqual(['timeout', 'terminated']);
+  });
+
+  it('non-INVITE client: no Timer E; Timer K = 0 after the final', () => {
+    const { clock, sent, layer, events, tu } = rig();
+    const b = bye();
+    layer.startClient(b, tcpPeer, tu);
+    clock.advance(5_000);
+    expect(sent).toHaveLength(1);
+    layer.receiveResponse(buildResponse(b, 200));
+    clock.advance(0);
+    expect(events).toEqual(['up:200', 'terminated']);
+    expect(layer.size.clients).toBe(0);
+  });
+
+  it('server: a non-2xx final to INVITE is not retransmitted (no Timer G), and a finished non-INVITE is not kept (Timer J = 0)', () => {
+    const { clock, sent, layer } = rig();
+    const inv = request(invite());
+    const tx = layer.startServer(inv, tcpPeer, {})!;
+    layer.respond(tx, buildResponse(inv, 486, { toTag: 't' }));
+    clock.advance(20_000);
+    expect(sent).toHaveLength(1);
+    const b = bye();
+    const tx2 = layer.startServer(b, tcpPeer, {})!;
+    layer.respond(tx2, buildResponse(b, 200));
+    expect(layer.size.completed).toBe(0);
+  });
+
+  it('a transport failure toward the peer ends its client transactions with a transport error (503 to the TU, §8.1.3.1)', () => {
+    const { layer } = rig();
+    const seen: string[] = [];
+    layer.startClient(request(invite()), tcpPeer, { transportError: () => seen.push('transport-error') });
+    layer.startClient(bye(), { ...tcpPeer, port: 5070 }, { transportError: () => seen.push('other') });
+    expect(layer.failPeer(tcpPeer)).toBe(1);
+    expect(seen).toEqual(['transport-error']);
+    expect(layer.size.clients).toBe(1);
+  });
+});

@@ -198,8 +198,24 @@ export class TransactionLayer {
   private retire(tx: Transaction, payload: Finished['payload'], ttlMs: number): void {
     if (this.live.get(tx.key) === tx) this.live.delete(tx.key);
     if (this.unacknowledged.get(tx.key) === tx) this.unacknowledged.delete(tx.key);
-    this.finished.set(tx.key, { payload, dest: tx.peer }, ttlMs);
+    // §17.2.1, §17.2.2: over TCP/TLS Timers I and J are zero, nothing is kept to absorb retransmissions.
+    if (!tx.reliable) this.finished.set(tx.key, { payload, dest: tx.peer }, ttlMs);
     tx.abort();
+  }
+
+  /**
+   * §17.1.4, §17.2.4: the transport could not deliver to `peer` (a TCP/TLS connection failed):
+   * every transaction sending there gets TRANSPORT_ERROR (a client's TU hears 503, §8.1.3.1).
+   */
+  failPeer(peer: Endpoint): number {
+    const same = (e: Endpoint) => e.address === peer.address && e.port === peer.port && (e.transport ?? 'udp') === (peer.transport ?? 'udp');
+    let n = 0;
+    for (const tx of [...this.clients.values(), ...this.live.values(), ...this.unacknowledged.values()]) {
+      if (!same(tx.peer)) continue;
+      if (tx.handle('TRANSPORT_ERROR')) n++;
+      if (!tx.terminated) this.settle(tx);
+    }
+    return n;
   }
 
   private payloadOf(tx: Transaction): Finished['payload'] {

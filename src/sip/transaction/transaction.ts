@@ -1,7 +1,7 @@
 /** Runs one RFC 3261 §17 transaction: feeds events to the table in `fsm.ts` and performs its actions. */
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { T1, T2, T4 } from '../constants.js';
-import type { Endpoint, SipMessage, SipRequest, SipResponse } from '../message.js';
+import { isReliable, type Endpoint, type SipMessage, type SipRequest, type SipResponse } from '../message.js';
 import { INITIAL_STATE, transition, type TimerName, type TransactionKind, type TxEvent, type TxState } from './fsm.js';
 
 export interface TransactionUser {
@@ -26,6 +26,9 @@ export interface TransactionDeps {
 
 /** Fixed durations (RFC 3261 Table 4, unreliable transport); A/E/G start at T1. */
 const FIXED: Partial<Record<TimerName, number>> = { B: 64 * T1, F: 64 * T1, H: 64 * T1, J: 64 * T1, D: 32_000, I: T4, K: T4 };
+/** Over TCP/TLS (§17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2): nothing is retransmitted, and D, I, J, K are zero. */
+const NOT_ON_RELIABLE: ReadonlySet<TimerName> = new Set(['A', 'E', 'G']);
+const ZERO_ON_RELIABLE: ReadonlySet<TimerName> = new Set(['D', 'I', 'J', 'K']);
 
 export class Transaction {
   state: TxState;
@@ -104,8 +107,14 @@ export class Transaction {
     return true;
   }
 
+  /** The peer is reached over TCP or TLS. */
+  get reliable(): boolean {
+    return isReliable(this.peer);
+  }
+
   private arm(timer: TimerName, interval: 'initial' | 'double' | 'T2'): void {
-    let ms = FIXED[timer];
+    if (this.reliable && NOT_ON_RELIABLE.has(timer)) return;
+    let ms = this.reliable && ZERO_ON_RELIABLE.has(timer) ? 0 : FIXED[timer];
     if (ms === undefined) {
       const prev = this.intervals.get(timer) ?? T1;
       if (interval === 'initial') ms = T1;
