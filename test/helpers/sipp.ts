@@ -56,6 +56,8 @@ export interface SippOptions {
   args?: string[];
   /** Passed as -timeout; the process is killed 5 s after it. */
   timeoutS: number;
+  /** Working directory of SIPp, where its trace files (-trace_rtt, -trace_err) land. */
+  cwd?: string;
 }
 
 function counter(stdout: string, label: string): number {
@@ -84,7 +86,7 @@ export async function runSipp(opts: SippOptions): Promise<SippResult> {
     ...(opts.args ?? []),
   ];
   return new Promise((resolve) => {
-    const child = spawn('sipp', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sipp', argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
