@@ -38,6 +38,8 @@ const PROBE_S = Number(process.env.BENCH_SIP_PROBE_S ?? 5);
 const MAX_P99_MS = 200;
 const CONCURRENT = Number(process.env.BENCH_SIP_CONCURRENT ?? 10_000);
 const TRANSACTIONS_GONE_MS = 34_000;
+/** SIPp processes sharing the concurrent calls. */
+const UACS = 4;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const machine = () => `1-min load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`;
@@ -192,22 +194,33 @@ async function memoryPerCall(): Promise<BenchResult[]> {
   try {
     // No admission ceilings: every offered call is to be held (the capacity benchmark keeps the defaults).
     const ssw = await switchToward(tandem.port, tgs, { overload: { maxCallsInSetup: 0, lagCongestedMs: 0, lagSevereMs: 0 }, sip: { port: 0, maxDialogs: CONCURRENT * 2 } });
-    let uac: ReturnType<typeof spawn> | undefined;
+    const uacs: Array<ReturnType<typeof spawn>> = [];
     try {
       const target = `127.0.0.1:${ssw.sipPort}`;
       await offer(target, 100, 3); // warm-up: JIT, SQLite, SCTP
       await settle(ssw);
       // The warm-up's few hundred finished transactions are still held here: under 1 % of the figure.
       const idle = memory(gc);
-      // SIPp uac holding every call 10 minutes; killed once measured.
-      const rate = Number(process.env.BENCH_SIP_CONCURRENT_RATE ?? 250);
-      const [p, mp, cp] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
+      // SIPp uacs holding every call 10 minutes, killed once measured. Several processes, 4 MB socket
+      // buffers and no SIP retransmission timeouts (-nr): one SIPp holding 10,000 calls on a loaded
+      // 2-core machine trips its own watchdog and aborts calls whose answers come late (measured).
+      const rate = Number(process.env.BENCH_SIP_CONCURRENT_RATE ?? 200);
       const t0 = performance.now();
-      uac = spawn('sipp', [target, '-sn', 'uac', '-i', '127.0.0.1', '-p', String(p), '-mp', String(mp), '-cp', String(cp), '-nostdin', '-s', '12125550150', '-m', String(CONCURRENT), '-r', String(rate), '-l', String(CONCURRENT), '-d', '600000', '-timeout', '900s', '-timeout_error'], { stdio: 'ignore' });
+      for (let i = 0; i < UACS; i++) {
+        const n = Math.floor(CONCURRENT / UACS) + (i < CONCURRENT % UACS ? 1 : 0);
+        const [p, mp, cp] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
+        const args = [target, '-sn', 'uac', '-i', '127.0.0.1', '-p', String(p), '-mp', String(mp), '-cp', String(cp), '-nostdin', '-s', '12125550150', '-m', String(n), '-r', String(rate / UACS), '-l', String(n), '-d', '600000', '-nr', '-buff_size', String(4 * 1024 * 1024), '-timeout', '900s', '-timeout_error'];
+        uacs.push(spawn('sipp', args, { stdio: 'ignore' }));
+      }
+      // Calls in the switch (a map's size) until all are there; the answered ones counted then (a snapshot per call is not free).
       const answered = () => ssw.calls.snapshot().filter((c) => c.state === 'answered').length;
       const deadline = Date.now() + (CONCURRENT / rate) * 1000 * 3 + 30_000;
       let up = 0;
-      while ((up = answered()) < CONCURRENT && Date.now() < deadline && uac.exitCode === null) await sleep(1000);
+      while (Date.now() < deadline) {
+        await sleep(1000);
+        if (ssw.calls.activeCount >= CONCURRENT && (up = answered()) >= CONCURRENT) break;
+      }
+      up = answered();
       const rampS = (performance.now() - t0) / 1000;
       const full = memory(gc);
       await sleep(TRANSACTIONS_GONE_MS);
@@ -216,14 +229,14 @@ async function memoryPerCall(): Promise<BenchResult[]> {
       const load = machine();
       const refused = await unanswered(ssw);
       const per = (a: number, b: number) => (a - b) / Math.max(1, stillUp);
-      const note = `${stillUp} established calls (${up} when first measured, ${rampS.toFixed(0)} s ramp at ${rate}/s) SIP → ISUP (${tgs.length} trunk groups, ${tgs.reduce((s, t) => s + t.count, 0)} ANSI CICs), switch in this process, tandem and SIPp outside; idle switch after warm-up: heap ${(idle.heap / 2 ** 20).toFixed(1)} MiB, RSS ${(idle.rss / 2 ** 20).toFixed(1)} MiB; once all up: heap +${((full.heap - idle.heap) / Math.max(1, up) / 1024).toFixed(2)} KiB/call, RSS +${((full.rss - idle.rss) / Math.max(1, up) / 1024).toFixed(2)} KiB/call; after ${TRANSACTIONS_GONE_MS / 1000} s (set-up transactions gone): the rows; calls not answered: ${refused} (${load})`;
+      const note = `${stillUp} established calls (${up} when first measured, ${rampS.toFixed(0)} s ramp at ${rate}/s from ${UACS} SIPp uacs) SIP → ISUP (${tgs.length} trunk groups, ${tgs.reduce((s, t) => s + t.count, 0)} ANSI CICs), switch in this process, tandem and SIPp outside; idle switch after warm-up: heap ${(idle.heap / 2 ** 20).toFixed(1)} MiB, RSS ${(idle.rss / 2 ** 20).toFixed(1)} MiB; once all up: heap +${((full.heap - idle.heap) / Math.max(1, up) / 1024).toFixed(2)} KiB/call, RSS +${((full.rss - idle.rss) / Math.max(1, up) / 1024).toFixed(2)} KiB/call; after ${TRANSACTIONS_GONE_MS / 1000} s (set-up transactions gone): the rows; calls not answered: ${refused} (${load})`;
       const complete = stillUp >= CONCURRENT;
       return [
         { name: 'sip-memory-per-call-heap', value: per(settled.heap, idle.heap), unit: 'bytes/call', target: `${CONCURRENT} concurrent calls held`, pass: complete, note },
         { name: 'sip-memory-per-call-rss', value: per(settled.rss, idle.rss), unit: 'bytes/call', target: `${CONCURRENT} concurrent calls held`, pass: complete, note: `RSS growth over the idle switch at ${stillUp} calls (heap, code, SQLite pages, socket buffers)` },
       ];
     } finally {
-      uac?.kill('SIGKILL');
+      for (const u of uacs) u.kill('SIGKILL');
       await ssw.stop();
     }
   } finally {

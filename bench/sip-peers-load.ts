@@ -42,7 +42,7 @@ export async function offer(target: string, rate: number, seconds: number, servi
       target,
       cwd: dir,
       timeoutS: seconds * 3 + 20,
-      args: ['-s', service, '-m', String(offered), '-r', String(rate), '-rp', '1000', '-l', String(Math.max(50, Math.round(rate))), '-d', '0', '-recv_timeout', '8000', '-trace_rtt', '-rtt_freq', '1'],
+      args: ['-s', service, '-m', String(offered), '-r', String(rate), '-rp', '1000', '-l', String(Math.max(50, Math.round(rate))), '-d', '0', '-recv_timeout', '8000', '-buff_size', String(4 * 1024 * 1024), '-trace_rtt', '-rtt_freq', '1'],
     });
     const wallS = (performance.now() - t0) / 1000;
     const rtts = readRtts(dir);
