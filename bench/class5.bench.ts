@@ -9,7 +9,7 @@
  *   generator's own capacity on this machine.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../src/config/load.js';
 import { startSwitch, type RunningSwitch } from '../src/app/start.js';
@@ -19,6 +19,7 @@ import type { Benchmark, BenchResult } from './harness.js';
 import { sippBaseline, startUas } from './sipp-peers.js';
 
 const EXTENSIONS = 1000;
+const machine = () => `1-min load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`;
 const scenario = (name: string) => new URL(`../test/scenarios/${name}`, import.meta.url).pathname;
 
 async function withSwitch<T>(fn: (ssw: RunningSwitch, dir: string) => Promise<T>): Promise<T> {
@@ -81,12 +82,15 @@ async function callSetups(): Promise<BenchResult> {
       writeFileSync(caller, readFileSync(scenario('c5-caller.xml'), 'utf8').replace('<pause milliseconds="300"/>', ''));
       // Concurrency steps; the best step is the figure, every step is in the note.
       const STEP_S = 4;
-      const steps: Array<{ limit: number; cps: number; ok: number; failed: number }> = [];
+      const steps: Array<{ limit: number; cps: number; ok: number; failed: number; cpuMsPerCall: number }> = [];
       for (const limit of [1, 10, 50]) {
         const t0 = performance.now();
+        // The switch runs in this process: its CPU time per call does not depend on what else the machine runs.
+        const cpu0 = process.cpuUsage();
         const r = await runSipp({ scenario: caller, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: STEP_S, args: ['-s', '10001', '-au', '10000', '-ap', 'pw10000', '-set', 'domain', 'acme.example', '-set', 'user', '10000', '-m', '10000000', '-r', '100000', '-l', String(limit)] });
         const secs = (performance.now() - t0) / 1000;
-        steps.push({ limit, cps: r.stats.successful / secs, ok: r.stats.successful, failed: r.stats.failed });
+        const cpu = process.cpuUsage(cpu0);
+        steps.push({ limit, cps: r.stats.successful / secs, ok: r.stats.successful, failed: r.stats.failed, cpuMsPerCall: (cpu.user + cpu.system) / 1000 / Math.max(1, r.stats.successful) });
         for (let i = 0; i < 200 && ssw.calls.activeCount > 0; i++) await new Promise((res) => setTimeout(res, 25));
       }
       const best = steps.reduce((a, b) => (b.cps > a.cps ? b : a));
@@ -96,7 +100,7 @@ async function callSetups(): Promise<BenchResult> {
         unit: 'calls/s',
         baseline: base.cps,
         ratio: base.cps > 0 ? best.cps / base.cps : undefined,
-        note: `extension → extension through the B2BUA (407 + digest, 200/ACK, BYE, no hold), ${STEP_S} s per concurrency step: ${steps.map((st) => `-l ${st.limit}: ${st.cps.toFixed(0)}/s (${st.ok} ok, ${st.failed} failed)`).join('; ')}; ${(await ssw.cdrs.list({ limit: 100_000 })).length} CDRs; baseline SIPp uac→uas ${base.cps.toFixed(0)} calls/s at -l ${base.limit}`,
+        note: `extension → extension through the B2BUA (407 + digest, 200/ACK, BYE, no hold), ${STEP_S} s per concurrency step: ${steps.map((st) => `-l ${st.limit}: ${st.cps.toFixed(0)}/s (${st.ok} ok, ${st.failed} failed, switch CPU ${st.cpuMsPerCall.toFixed(2)} ms/call)`).join('; ')}; ${(await ssw.cdrs.list({ limit: 100_000 })).length} CDRs; baseline SIPp uac→uas ${base.cps.toFixed(0)} calls/s at -l ${base.limit}; ${machine()}`,
       };
     } finally {
       await uas.stop();

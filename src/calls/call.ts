@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../util/clock.js';
-import type { Logger } from '../util/log.js';
+import { lazyChild, type Logger } from '../util/log.js';
 import { CallFsm, type CallAction, type CallEvent, type CallState, type ReleasedBy } from './call-fsm.js';
 import { chargeOf, type CallJournal, type Cdr, type CdrSink } from './cdr.js';
 import { OfferRefused, type LegFailure, type OriginatingLeg, type TerminatingLeg } from './legs/leg.js';
@@ -90,7 +90,7 @@ export class Call {
     this.done = new Promise<void>((resolve) => (this.finished = resolve));
     this.setupOver = new Promise<void>((resolve) => (this.setupEnded = resolve));
     const d = a.details();
-    this.log = opts.logger.child({ callId: this.id, ...(d.sipCallId ? { sipCallId: d.sipCallId } : {}), ...(d.cic !== undefined ? { inTg: d.trunkGroup, inCic: d.cic } : {}) });
+    this.log = lazyChild(opts.logger, { callId: this.id, ...(d.sipCallId ? { sipCallId: d.sipCallId } : {}), ...(d.cic !== undefined ? { inTg: d.trunkGroup, inCic: d.cic } : {}) });
     a.events.onRelease = (cause) => this.dispatch({ name: 'A_RELEASE', cause });
     a.events.onOffer = (offer) => this.relayOffer('caller', offer);
     if (opts.trail) {

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/log.js';
+import { lazyChild, type Logger } from '../util/log.js';
 import type { InboundRequest, InviteResponder, SignallingPort } from '../sip/port.js';
 import { parseUri } from '../sip/header-values.js';
 import type { CallManager } from '../calls/manager.js';
@@ -90,7 +90,7 @@ export class Class5CallIntake {
   onInvite(req: InboundRequest, res: InviteResponder): void {
     const tenant = this.d.tenants.byDomain(parseUri(req.from.uri)?.host ?? '');
     if (!tenant) return res.send(403);
-    const log = this.log.child({ sipCallId: req.callId, tenant: tenant.id, caller: req.from.user });
+    const log = lazyChild(this.log, { sipCallId: req.callId, tenant: tenant.id, caller: req.from.user });
     const refuse = (status: number, cause: number, outcome: string, why: string, headers: Record<string, string> = {}) => {
       class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: tenant.id, outcome });
       log.info({ status, why }, 'class 5 call refused');

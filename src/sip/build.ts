@@ -1,11 +1,25 @@
 /** Pure builders for the messages the UA core originates (RFC 3261 §8.1.1, §8.2.6, §12.1.1, §17.1.1.3). */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { BRANCH_COOKIE, reasonPhrase } from './constants.js';
 import { formatVia, parseUri, parseVia } from './header-values.js';
 import { SipHeaders, isReliable, type Endpoint, type SipRequest, type SipResponse, type SipTransportName } from './message.js';
 
+/**
+ * Random bytes drawn from a pool refilled 4 KiB at a time: one call into the CSPRNG per few hundred
+ * tags and branches instead of one per token (each call costs far more than the bytes it returns).
+ */
+const POOL = Buffer.alloc(4096);
+let poolAt = POOL.length;
+
 export function randomToken(bytes = 8): string {
-  return randomBytes(bytes).toString('hex');
+  if (bytes > POOL.length) return randomFillSync(Buffer.alloc(bytes)).toString('hex');
+  if (poolAt + bytes > POOL.length) {
+    randomFillSync(POOL);
+    poolAt = 0;
+  }
+  const token = POOL.toString('hex', poolAt, poolAt + bytes);
+  poolAt += bytes;
+  return token;
 }
 
 export function newBranch(): string {

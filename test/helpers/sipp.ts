@@ -58,6 +58,8 @@ export interface SippOptions {
   timeoutS: number;
   /** Called with SIPp's pid once it is spawned (e.g. to sample its CPU time). */
   onSpawn?: (pid: number) => void;
+  /** Working directory of SIPp, where its trace files (-trace_rtt, -trace_err) land. */
+  cwd?: string;
 }
 
 function counter(stdout: string, label: string): number {
@@ -86,7 +88,7 @@ export async function runSipp(opts: SippOptions): Promise<SippResult> {
     ...(opts.args ?? []),
   ];
   return new Promise((resolve) => {
-    const child = spawn('sipp', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sipp', argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
     if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';

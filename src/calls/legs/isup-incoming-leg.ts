@@ -4,7 +4,7 @@
  * the called side's progress, answer and release go back as ACM/CPG, ANM and REL
  * (Q.764 §2.1.4–§2.3, T1.113.4; RFC 3398 §8 for the SIP interworking).
  */
-import type { Logger } from '../../util/log.js';
+import { lazyChild, type Logger } from '../../util/log.js';
 import { BearerError } from '../../mgcp/bearer-port.js';
 import type { IsupCallIndication, IsupSendRequest } from '../../ss7/isup/call-fsm.js';
 import { IsupCallRunner } from '../../ss7/isup/call-runner.js';
@@ -47,7 +47,7 @@ export class IsupIncomingLeg implements OriginatingLeg {
   ) {
     this.party = partyOfIam(iam);
     this.settled = new Promise((r) => (this.settle = r));
-    this.log = deps.logger.child({ callId: callRef, tg: tg.id, cic: iam.cic });
+    this.log = lazyChild(deps.logger, { callId: callRef, tg: tg.id, cic: iam.cic });
     this.runner = new IsupCallRunner({
       clock: deps.clock,
       timers: deps.timers?.(tg.variant) ?? deps.isup.timersOf(tg.id),

@@ -4,7 +4,7 @@
  * Dual seizure on a circuit the far end controls backs off without a REL and repeats once on
  * another circuit (Q.764 §2.9.1.4 b), T1.113.4 §2.10.1.4).
  */
-import type { Logger } from '../../util/log.js';
+import { lazyChild, type Logger } from '../../util/log.js';
 import { BearerError } from '../../mgcp/bearer-port.js';
 import type { IsupCallIndication, IsupSendRequest } from '../../ss7/isup/call-fsm.js';
 import { IsupCallRunner } from '../../ss7/isup/call-runner.js';
@@ -51,7 +51,7 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     private readonly callRef: string,
   ) {
     this.settled = new Promise((r) => (this.settle = r));
-    this.log = deps.logger.child({ callId: callRef, tg: tgId });
+    this.log = lazyChild(deps.logger, { callId: callRef, tg: tgId });
   }
 
   details(): LegDetails {

@@ -3,7 +3,7 @@
  * answer and failure go back as 180/183, 200 and a failure status with a Reason header
  * (RFC 3398 §8.2, RFC 3326); CANCEL and BYE release the call.
  */
-import type { Logger } from '../../util/log.js';
+import { lazyChild, type Logger } from '../../util/log.js';
 import type { Dialog, InboundRequest, InviteResponder, SignallingPort } from '../../sip/port.js';
 import { causeFromReasonHeader, reasonHeader, sipStatusForCause } from '../interworking/cause-map.js';
 import { declineAllStreams } from '../sdp.js';
@@ -38,7 +38,7 @@ export class SipInboundLeg implements OriginatingLeg {
     readonly party: CallParty,
   ) {
     this.settled = new Promise((r) => (this.settle = r));
-    this.log = deps.logger.child({ sipCallId: req.callId });
+    this.log = lazyChild(deps.logger, { sipCallId: req.callId });
     req.on('cancel', () => {
       this.log.info('caller canceled');
       this.sipStatus = 487;

@@ -7,7 +7,7 @@
  * the call can fail over at once instead of after Timer B (RFC 3261 §17.1.1.2, 32 s).
  */
 import type { Clock, TimerHandle } from '../../util/clock.js';
-import type { Logger } from '../../util/log.js';
+import { lazyChild, type Logger } from '../../util/log.js';
 import { SipError, type Dialog, type SignallingPort } from '../../sip/port.js';
 import { causeForSipStatus, causeFromReasonHeader, reasonHeader } from '../interworking/cause-map.js';
 import type { LegDetails, TerminatingLeg, TerminatingLegEvents } from './leg.js';
@@ -57,7 +57,7 @@ export class SipOutboundLeg implements TerminatingLeg {
     private readonly req: SipOutboundRequest,
   ) {
     this.settled = new Promise((r) => (this.settle = r));
-    this.log = deps.logger.child({ target: req.uri });
+    this.log = lazyChild(deps.logger, { target: req.uri });
   }
 
   details(): LegDetails {

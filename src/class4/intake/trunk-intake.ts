@@ -4,7 +4,7 @@
  * destinations.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../util/log.js';
+import { lazyChild, type Logger } from '../../util/log.js';
 import type { InboundRequest, InviteResponder, SignallingPort } from '../../sip/port.js';
 import type { CallManager } from '../../calls/manager.js';
 import type { IsupLegDeps } from '../../calls/legs/isup-deps.js';
@@ -43,7 +43,7 @@ export class TrunkIntake {
 
   private onInvite(req: InboundRequest, res: InviteResponder): void {
     const { calls, logger } = this.deps;
-    const log = logger.child({ sipCallId: req.callId, source: `${req.sourceAddress}:${req.sourcePort}` });
+    const log = lazyChild(logger, { sipCallId: req.callId, source: `${req.sourceAddress}:${req.sourcePort}` });
     if (calls.isDraining) {
       log.info('INVITE refused: switch is shutting down');
       return this.reject(res, 503, 'Service Unavailable', 'draining', { 'Retry-After': '30' });
