@@ -14,6 +14,8 @@ import {
   type AckInfo,
   type DestroyInfo,
   type Dialog,
+  type InDialogMethod,
+  type InDialogRequestOptions,
   type ModifyOptions,
   type InboundRequest,
   type InviteResponder,
@@ -143,6 +145,24 @@ class DrachtioDialog extends EventEmitter implements Dialog {
     // listener is registered; both reach the port's one 'modify' event.
     inner.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => this.offer(req, res));
     inner.on('update', (req: Srf.SrfRequest, res: Srf.SrfResponse) => this.offer(req, res));
+    // RFC 3515: srf emits 'refer' for a REFER in the dialog once a listener is registered.
+    inner.on('refer', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+      if (this.listenerCount('refer') === 0) return void res.send(405, { headers: { Allow: 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, PRACK' } });
+      this.emit('refer', new DrachtioRequest(req), new DrachtioRequestResponder(res));
+    });
+  }
+
+  async request(method: InDialogMethod, opts: InDialogRequestOptions = {}): Promise<RequestResult> {
+    if (this.destroyed) return { status: 481, reason: 'Call/Transaction Does Not Exist', get: () => undefined };
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = opts.contentType ?? 'text/plain';
+    try {
+      const res = await this.inner.request({ method, headers, body: opts.body } as unknown as Srf.SrfRequest);
+      return { status: res.status, reason: res.reason, get: (n) => (res.has(n) ? res.get(n) : undefined) };
+    } catch (err) {
+      const e = toSipError(err);
+      return e instanceof SipError ? { status: e.status, reason: e.reason, get: () => undefined } : { status: 503, reason: (err as Error).message, get: () => undefined };
+    }
   }
 
   /** An offer from the far end: to the 'modify' listener, or answered with the current SDP when there is none. */
@@ -214,6 +234,7 @@ class DrachtioDialog extends EventEmitter implements Dialog {
   override on(event: 'destroy', listener: (info: DestroyInfo) => void): this;
   override on(event: 'ack', listener: (info?: AckInfo) => void): this;
   override on(event: 'modify', listener: (req: InboundRequest, res: InviteResponder) => void): this;
+  override on(event: 'refer', listener: (req: InboundRequest, res: RequestResponder) => void): this;
   override on(event: string, listener: (...args: never[]) => void): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
