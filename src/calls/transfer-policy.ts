@@ -15,19 +15,15 @@ export interface TransferRequest {
   transfereeExtension?: string;
 }
 
-/** RFC 3891 §6.1: the dialog to replace. */
-export interface ReplacesTarget {
-  callId: string;
-  toTag: string;
-  fromTag: string;
-  earlyOnly: boolean;
-}
+import type { ReplacesTarget } from '../sip/replaces.js';
+
+export type { ReplacesTarget };
 
 export type TransferDecision =
   /** Refused outright: the REFER gets this status (no subscription). */
   | { kind: 'refuse'; status: number; why: string }
   /** Blind: a new call from the transferee along `plan` (its CDR fields are completed by the engine). */
-  | { kind: 'blind'; plan: CallPlan; target: string }
+  | { kind: 'blind'; plan: CallPlan; target: string; callId?: string }
   /** Attended: the party of the replaced dialog's call that is not the transferor joins the transferee. */
   | { kind: 'attended'; replaces: ReplacesTarget; target: string };
 

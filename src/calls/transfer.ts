@@ -84,11 +84,12 @@ export class CallTransfers {
     const decision = policy({ referTo: refer.referTo, transferor: parties[side], transfereeNumber: call.numberOn(transfereeSide), transfereeExtension: parties[transfereeSide] });
     if (decision.kind === 'refuse') return refuse(/[?&]replaces=/i.test(refer.referTo) ? 'attended' : 'blind', decision.status, decision.why);
     const transferredBy = parties[side] ?? call.numberOn(side) ?? side;
-    if (decision.kind === 'blind') return this.blind(call, side, transferee, refer, decision.plan, decision.target, transferredBy, log);
+    if (!transferee.currentSdp?.()) return refuse(decision.kind, 488, 'the transferee’s media description is not known (only SIP parties can be transferred)');
+    if (decision.kind === 'blind') return this.blind(call, side, transferee, refer, decision.plan, decision.target, transferredBy, log, decision.callId);
     return this.attended(call, side, transferee, refer, decision.replaces, decision.target, transferredBy, log);
   }
 
-  private blind(call: Call, side: CallSide, transferee: ConnectedLeg, refer: ReferRequest, plan: CallPlan, target: string, transferredBy: string, log: Logger): void {
+  private blind(call: Call, side: CallSide, transferee: ConnectedLeg, refer: ReferRequest, plan: CallPlan, target: string, transferredBy: string, log: Logger, callId: string = randomUUID()): void {
     const transfereeSide = other(side);
     this.busy.add(call);
     refer.accept();
@@ -112,7 +113,7 @@ export class CallTransfers {
         void refer.notify(status);
       },
     });
-    const next = this.d.start(leg, { ...plan, cdr: { ...plan.cdr, customer: plan.cdr.customer ?? call.callPlan.cdr.customer, transferredBy, transferredFrom: call.id } }, randomUUID());
+    const next = this.d.start(leg, { ...plan, cdr: { ...plan.cdr, customer: plan.cdr.customer ?? call.callPlan.cdr.customer, transferredBy, transferredFrom: call.id } }, callId);
     // The transferee (or the transferor) hung up while the target was ringing: the new call has no one to join.
     void call.done.then(() => {
       if (!joined) next.release(16);

@@ -116,4 +116,12 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX lcr_deck_activations_carrier ON lcr_deck_activations (carrier, id);
     `,
   },
+  {
+    version: 7,
+    name: 'cdrs: transferred calls (who transferred, which call they continue)',
+    sql: `
+      ALTER TABLE cdrs ADD COLUMN transferred_by TEXT;
+      ALTER TABLE cdrs ADD COLUMN transferred_from TEXT;
+    `,
+  },
 ];

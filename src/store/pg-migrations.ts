@@ -71,4 +71,12 @@ export const PG_MIGRATIONS: PgMigration[] = [
       CREATE INDEX cdrs_trunk_group ON cdrs (trunk_group);
     `,
   },
+  {
+    version: 3,
+    name: 'cdrs: transferred calls (who transferred, which call they continue)',
+    sql: `
+      ALTER TABLE cdrs ADD COLUMN transferred_by TEXT;
+      ALTER TABLE cdrs ADD COLUMN transferred_from TEXT;
+    `,
+  },
 ];
