@@ -1,0 +1,158 @@
+/**
+ * Call transfer with real SIP phones (SIPp): the transferor sends a real REFER (RFC 3515) in its
+ * dialog and checks the NOTIFYs' message/sipfrag bodies and the switch's BYE; the transferee checks
+ * that the switch's re-INVITE carries the target's SDP (its o= line), i.e. A and C are bridged.
+ * Blind transfer to an extension and to a PSTN number (the lab tandem answers), a Refer-To into
+ * another tenant (403 to the REFER), and the CDRs and metric the switch writes.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSwitch } from '../../src/app/start.js';
+import { freeUdpPort, hasSipp, runSipp, type SippResult } from '../helpers/sipp.js';
+import { startLabSwitch, until } from '../helpers/lab-switch.js';
+
+const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
+const missing = hasSipp() ? '' : 'sipp (sip-tester) not installed';
+if (missing) console.warn(`skipping class 5 transfer test: ${missing}`);
+
+/** After the REFER is refused: the transferor hangs up itself (BYE in the dialog it answered). */
+const REFUSED_TRANSFEROR = (status: number) => `<recv response="${status}" />
+  <pause milliseconds="200" />
+  <send retrans="500">
+    <![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <[$luri]>;tag=[pid]SIPpTagB[call_number]
+      To: [$rfrom]
+      [last_Call-ID:]
+      CSeq: 2 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200" />`;
+
+/** The transferee whose transferor hung up: BYE from the switch. */
+const RELEASED_TRANSFEREE = `<recv request="BYE" timeout="15000" />
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>`;
+
+describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones', () => {
+  let ssw: RunningSwitch;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    ({ ssw, dataDir } = await startLabSwitch({
+      lab: { startOsmoMgw: false },
+      mgcp: { localPort: 0, gateways: [] },
+      class5: {
+        enabled: true,
+        auth: { algorithms: ['MD5', 'SHA-256'] },
+        tenants: [
+          {
+            id: 'acme',
+            domain: 'acme.example',
+            mainNumber: '2125550100',
+            extensions: [
+              { number: '1001', password: 'secret1001' },
+              { number: '1002', password: 'secret1002', cos: 'national' },
+              { number: '1003', password: 'secret1003' },
+            ],
+          },
+          { id: 'globex', domain: 'globex.example', extensions: [{ number: '2001', password: 'secret2001' }] },
+        ],
+      },
+    }));
+  }, 30_000);
+
+  afterAll(async () => {
+    await ssw?.stop();
+  });
+
+  const ok = (r: SippResult, who: string) => expect(r.exitCode, `${who}: ${r.stdout.slice(-2500)}${r.stderr.slice(-1500)}`).toBe(0);
+  const variant = (base: string, name: string, outcome: string) => {
+    const path = join(dataDir, `${name}.xml`);
+    writeFileSync(path, readFileSync(scenario(base), 'utf8').replace(/<!--OUTCOME-->[\s\S]*<!--\/OUTCOME-->/, outcome));
+    return path;
+  };
+  const register = async (user: string, port: number, domain = 'acme.example') => {
+    const path = join(dataDir, `c5-register-${user}-${port}.xml`);
+    writeFileSync(path, readFileSync(scenario('c5-register.xml'), 'utf8').replaceAll('[$status]', '200').replaceAll('[local_ip]:[local_port]>', `[local_ip]:${port}>`));
+    ok(await runSipp({ scenario: path, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', user, '-au', user, '-ap', `secret${user}`, '-set', 'domain', domain, '-set', 'expires', '600', '-m', '1'] }), `register ${user}`);
+  };
+  const transferee = (from: string, dialled: string, path = scenario('c5-transferee.xml')) =>
+    runSipp({ scenario: path, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 25, args: ['-s', dialled, '-au', from, '-ap', `secret${from}`, '-set', 'domain', 'acme.example', '-set', 'user', from, '-m', '1'] });
+  const cdrs = async () => (await ssw.api.inject({ url: '/api/v1/cdrs?limit=20' })).json().cdrs as Array<Record<string, unknown>>;
+  const metrics = async () => (await ssw.api.inject({ url: '/metrics' })).body;
+
+  it('blind transfer to an extension: 202, NOTIFY 100 then 200 sipfrag, BYE to the transferor; the transferee is re-INVITEd with the target’s SDP; CDRs', async () => {
+    const bPort = await freeUdpPort();
+    const cPort = await freeUdpPort();
+    const mport = await freeUdpPort();
+    const c = runSipp({ scenario: scenario('c5-transfer-target.xml'), localPort: cPort, timeoutS: 25, args: ['-m', '1', '-set', 'mport', String(mport)] });
+    const b = runSipp({ scenario: scenario('c5-transferor-blind.xml'), localPort: bPort, timeoutS: 25, args: ['-m', '1', '-set', 'referto', '<sip:1003@acme.example>'] });
+    await register('1002', bPort);
+    await register('1003', cPort);
+    const a = await transferee('1001', '1002');
+    ok(await b, 'transferor B');
+    ok(a, 'transferee A');
+    ok(await c, 'target C');
+    await until(async () => (await cdrs()).some((r) => r.transferredBy === '1002'), 'the transferred call’s CDR');
+    const rows = await cdrs();
+    const continued = rows.find((r) => r.transferredBy === '1002')!;
+    expect(continued.calling).toBe('1001');
+    expect(continued.called).toBe('1003');
+    expect(continued.answerTime).toBeDefined();
+    expect(continued.releasedBy).toBe('caller');
+    const original = rows.find((r) => r.callId === continued.transferredFrom)!;
+    expect(original, JSON.stringify(rows)).toBeDefined();
+    expect(original.called).toBe('1002');
+    expect(original.releasedBy).toBe('transfer');
+    expect(await metrics()).toMatch(/softswitch_class5_transfers_total\{kind="blind",result="completed"\} 1/);
+  }, 60_000);
+
+  it('a Refer-To into another tenant (globex’s 2001) is refused: 403 to the REFER, no subscription; the call goes on until B hangs up', async () => {
+    const bPort = await freeUdpPort();
+    const bPath = variant('c5-transferor-blind.xml', 'transferor-refused-403', REFUSED_TRANSFEROR(403));
+    const b = runSipp({ scenario: bPath, localPort: bPort, timeoutS: 20, args: ['-m', '1', '-set', 'referto', '<sip:2001@globex.example>'] });
+    await register('1002', bPort);
+    const a = await transferee('1001', '1002', variant('c5-transferee.xml', 'transferee-released', RELEASED_TRANSFEREE));
+    ok(a, 'transferee A');
+    ok(await b, 'transferor B');
+    expect(await metrics()).toMatch(/softswitch_class5_transfers_total\{kind="blind",result="refused"\} 1/);
+  }, 40_000);
+
+  it('blind transfer to a PSTN number: the new call goes out through the LCR to the lab tandem, which answers; the transferee is re-INVITEd with the gateway-less answer', async () => {
+    const bPort = await freeUdpPort();
+    const b = runSipp({ scenario: scenario('c5-transferor-blind.xml'), localPort: bPort, timeoutS: 25, args: ['-m', '1', '-set', 'referto', '<sip:3125550142@acme.example>'] });
+    await register('1002', bPort);
+    const sim = ssw.tandem!.simulator;
+    const before = sim.history.length;
+    // Without a media gateway the switch's answer declines media (its own o= line), so the transferee only checks that a re-INVITE came.
+    const aPath = variant(
+      'c5-transferee.xml',
+      'transferee-pstn',
+      readFileSync(scenario('c5-transferee.xml'), 'utf8')
+        .match(/<!--OUTCOME-->([\s\S]*)<!--\/OUTCOME-->/)![1]
+        .replace('<ereg regexp="o=transfer-target " search_in="body" check_it="true" assign_to="target" />', '<ereg regexp="m=audio" search_in="body" check_it="true" assign_to="target" />'),
+    );
+    ok(await transferee('1001', '1002', aPath), 'transferee A');
+    ok(await b, 'transferor B');
+    const rec = sim.history.slice(before).find((r) => r.called === '3125550142');
+    expect(rec, JSON.stringify(sim.history.slice(before))).toBeDefined();
+    expect(rec!.messages.slice(0, 3)).toEqual(['rx:IAM', 'tx:ACM', 'tx:ANM']);
+    await until(async () => (await cdrs()).some((r) => r.transferredBy === '1002' && r.called === '3125550142'), 'the PSTN leg’s CDR');
+  }, 60_000);
+});
