@@ -134,6 +134,76 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     expect(await metrics()).toMatch(/softswitch_class5_transfers_total\{kind="blind",result="refused"\} 1/);
   }, 40_000);
 
+  it('attended transfer: B calls C, then REFERs A with Replaces naming its dialog with C; A and C are re-INVITEd with each other’s SDP, both of B’s legs get BYE, NOTIFY 200 to B', async () => {
+    const bPort = await freeUdpPort();
+    const cPort = await freeUdpPort();
+    const mport = await freeUdpPort();
+    // C takes the consultation call from B, then the switch's re-INVITE with A's SDP, then A's hang-up.
+    const cPath = join(dataDir, 'target-attended.xml');
+    writeFileSync(
+      cPath,
+      readFileSync(scenario('c5-transfer-target.xml'), 'utf8').replace(
+        '<recv request="BYE" timeout="20000" />',
+        `<recv request="INVITE" timeout="20000">
+    <action><ereg regexp="o=transferee " search_in="body" check_it="true" assign_to="fromA" /></action>
+  </recv>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=transfer-target 1 2 IN IP4 [local_ip]
+      s=-
+      c=IN IP4 [local_ip]
+      t=0 0
+      m=audio [$mport] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+
+    ]]>
+  </send>
+  <recv request="ACK" />
+  <recv request="BYE" timeout="20000" />
+  <Reference variables="fromA" />`,
+      ),
+    );
+    const c = runSipp({ scenario: cPath, localPort: cPort, timeoutS: 30, args: ['-m', '1', '-set', 'mport', String(mport)] });
+    await register('1003', cPort);
+    const log = join(dataDir, 'consult.log');
+    const consult = runSipp({ scenario: scenario('c5-transferor-consult.xml'), target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 30, args: ['-s', '1003', '-au', '1002', '-ap', 'secret1002', '-set', 'domain', 'acme.example', '-set', 'user', '1002', '-m', '1', '-trace_logs', '-log_file', log] });
+    let dialog: RegExpMatchArray | null = null;
+    await until(() => {
+      try {
+        dialog = readFileSync(log, 'utf8').match(/DIALOG CALLID=(\S+) FROMTAG=(\S+) TOTAG=(\S+)/);
+      } catch {
+        dialog = null;
+      }
+      return dialog !== null;
+    }, 'B’s consultation call answered by C');
+    const [, callId, fromTag, toTag] = dialog!;
+    const referTo = `<sip:1003@acme.example?Replaces=${encodeURIComponent(`${callId};to-tag=${toTag};from-tag=${fromTag}`)}>`;
+    const b = runSipp({ scenario: scenario('c5-transferor-blind.xml'), localPort: bPort, timeoutS: 25, args: ['-m', '1', '-set', 'referto', referTo] });
+    await register('1002', bPort);
+    const a = await transferee('1001', '1002');
+    ok(await b, 'transferor B (call with A)');
+    ok(await consult, 'transferor B (call with C)');
+    ok(a, 'transferee A');
+    ok(await c, 'target C');
+    await until(async () => (await cdrs()).some((r) => typeof r.transferredFrom === 'string' && (r.transferredFrom as string).includes(',')), 'the joined call’s CDR');
+    const joined = (await cdrs()).find((r) => typeof r.transferredFrom === 'string' && (r.transferredFrom as string).includes(','))!;
+    expect(joined.transferredBy).toBe('1002');
+    expect(joined.calling).toBe('1001');
+    expect(joined.called).toBe('1003');
+    expect(await metrics()).toMatch(/softswitch_class5_transfers_total\{kind="attended",result="completed"\} 1/);
+  }, 60_000);
+
   it('blind transfer to a PSTN number: the new call goes out through the LCR to the lab tandem, which answers; the transferee is re-INVITEd with the gateway-less answer', async () => {
     const bPort = await freeUdpPort();
     const b = runSipp({ scenario: scenario('c5-transferor-blind.xml'), localPort: bPort, timeoutS: 25, args: ['-m', '1', '-set', 'referto', '<sip:3125550142@acme.example>'] });
