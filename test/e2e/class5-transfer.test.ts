@@ -134,12 +134,9 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     expect(await metrics()).toMatch(/softswitch_class5_transfers_total\{kind="blind",result="refused"\} 1/);
   }, 40_000);
 
-  it('attended transfer: B calls C, then REFERs A with Replaces naming its dialog with C; A and C are re-INVITEd with each other’s SDP, both of B’s legs get BYE, NOTIFY 200 to B', async () => {
-    const bPort = await freeUdpPort();
-    const cPort = await freeUdpPort();
-    const mport = await freeUdpPort();
-    // C takes the consultation call from B, then the switch's re-INVITE with A's SDP, then A's hang-up.
-    const cPath = join(dataDir, 'target-attended.xml');
+  /** C takes a call from B, then the switch's re-INVITE with the transferee's SDP (o=transferee), then the hang-up. */
+  const targetTakingReinvite = (name: string) => {
+    const cPath = join(dataDir, `${name}.xml`);
     writeFileSync(
       cPath,
       readFileSync(scenario('c5-transfer-target.xml'), 'utf8').replace(
@@ -174,6 +171,14 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
   <Reference variables="fromA" />`,
       ),
     );
+    return cPath;
+  };
+
+  it('attended transfer: B calls C, then REFERs A with Replaces naming its dialog with C; A and C are re-INVITEd with each other’s SDP, both of B’s legs get BYE, NOTIFY 200 to B', async () => {
+    const bPort = await freeUdpPort();
+    const cPort = await freeUdpPort();
+    const mport = await freeUdpPort();
+    const cPath = targetTakingReinvite('target-attended');
     const c = runSipp({ scenario: cPath, localPort: cPort, timeoutS: 30, args: ['-m', '1', '-set', 'mport', String(mport)] });
     await register('1003', cPort);
     const log = join(dataDir, 'consult.log');
@@ -202,6 +207,76 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     expect(joined.calling).toBe('1001');
     expect(joined.called).toBe('1003');
     expect(await metrics()).toMatch(/softswitch_class5_transfers_total\{kind="attended",result="completed"\} 1/);
+  }, 60_000);
+
+  /** The transferee scenario sending `Replaces: value` in its INVITEs, answered with `answerMark` in the SDP, then hanging up. */
+  const replacer = (name: string, value: string, answerMark: string, outcome: string) => {
+    const path = join(dataDir, `${name}.xml`);
+    writeFileSync(
+      path,
+      readFileSync(scenario('c5-transferee.xml'), 'utf8')
+        .replaceAll('      Max-Forwards: 70\n      Content-Type: application/sdp', `      Replaces: ${value}\n      Max-Forwards: 70\n      Content-Type: application/sdp`)
+        .replace('o=transferor ', answerMark)
+        .replace(/<!--OUTCOME-->[\s\S]*<!--\/OUTCOME-->/, outcome),
+    );
+    return path;
+  };
+  const HANG_UP = `<pause milliseconds="300"/>
+  <send retrans="500">
+    <![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:[$user]@[$domain]>;tag=[pid]SIPpTagA[call_number]
+      To: <sip:[service]@[$domain]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 3 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>`;
+
+  it('INVITE with Replaces (RFC 3891 §3): an unknown dialog gets 481; a confirmed one is replaced — its other party is re-INVITEd with the newcomer’s SDP and the replaced party gets BYE', async () => {
+    const unknown = replacer('replaces-unknown', 'nosuch@127.0.0.1;to-tag=1;from-tag=2', 'o=transferor ', '');
+    const refused = readFileSync(unknown, 'utf8').replace(/<recv response="180" optional="true"\/>[\s\S]*?CSeq: 2 ACK[\s\S]*?<\/send>/, `<recv response="481"/>
+  <send>
+    <![CDATA[
+      ACK sip:[service]@[$domain] SIP/2.0
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      CSeq: 2 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>`).replace('<Reference variables="first" />', '');
+    writeFileSync(unknown, refused);
+    ok(await transferee('1001', '1003', unknown), 'INVITE with Replaces for no dialog');
+
+    // B (1002) calls C (1003); then 1001 replaces B's dialog.
+    const cPort = await freeUdpPort();
+    const cPath = targetTakingReinvite('target-replaced');
+    const c = runSipp({ scenario: cPath, localPort: cPort, timeoutS: 30, args: ['-m', '1', '-set', 'mport', String(await freeUdpPort())] });
+    await register('1003', cPort);
+    const log = join(dataDir, 'consult-replaced.log');
+    const consult = runSipp({ scenario: scenario('c5-transferor-consult.xml'), target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 30, args: ['-s', '1003', '-au', '1002', '-ap', 'secret1002', '-set', 'domain', 'acme.example', '-set', 'user', '1002', '-m', '1', '-trace_logs', '-log_file', log] });
+    let dialog: RegExpMatchArray | null = null;
+    await until(() => {
+      try {
+        dialog = readFileSync(log, 'utf8').match(/DIALOG CALLID=(\S+) FROMTAG=(\S+) TOTAG=(\S+)/);
+      } catch {
+        dialog = null;
+      }
+      return dialog !== null;
+    }, 'B’s call answered by C');
+    const [, callId, fromTag, toTag] = dialog!;
+    const path = replacer('replaces-known', `${callId};to-tag=${toTag};from-tag=${fromTag}`, 'o=transfer-target ', HANG_UP);
+    ok(await transferee('1001', '1003', path), 'newcomer with Replaces');
+    ok(await consult, 'replaced party B');
+    ok(await c, 'other party C');
   }, 60_000);
 
   it('blind transfer to a PSTN number: the new call goes out through the LCR to the lab tandem, which answers; the transferee is re-INVITEd with the gateway-less answer', async () => {
