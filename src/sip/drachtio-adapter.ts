@@ -369,6 +369,8 @@ export class DrachtioSignallingPort implements SignallingPort {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'text/plain';
     if (opts.inDialog) Object.assign(headers, { 'Call-ID': opts.inDialog.callId, CSeq: `${opts.inDialog.cseq} ${opts.method}` });
+    // A preloaded route set (RFC 3327 §5.3 Path): drachtio-server sends to its first hop.
+    if (opts.route?.length) headers.Route = opts.route.join(', ');
     return new Promise<RequestResult>((resolve) => {
       let done = false;
       const finish = (r: RequestResult) => {

@@ -173,6 +173,11 @@ export interface RequestOptions {
    * §4.2.2): its Call-ID and CSeq; From (with the local tag) and To (with the remote tag) go in headers.
    */
   inDialog?: { callId: string; cseq: number };
+  /**
+   * Route set to send the request through, in order (RFC 3327 §5.3: the Path a contact registered
+   * with); the request goes to the first entry (loose routing, RFC 3261 §16.12), the Request-URI stays.
+   */
+  route?: string[];
 }
 
 /** The final response to a request sent with `SignallingPort.request`, or a local 408 (timeout) / 503 (transport error). */

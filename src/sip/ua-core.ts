@@ -1156,9 +1156,12 @@ export class UaCore {
     const local = (status: number, reason: string): RequestResult => ({ status, reason, get: () => undefined });
     const method = String(o.method).toUpperCase();
     if (!OUT_OF_DIALOG_METHODS.has(method)) return Promise.reject(new RangeError(`request() sends ${[...OUT_OF_DIALOG_METHODS].join('/')}, not ${o.method}`));
-    const dest = uriDestination(uri);
+    // RFC 3327 §5.3 / RFC 3261 §8.1.2: with a route set the request goes to its first (loose) router.
+    const route = (o.route ?? []).filter((r) => r.trim() !== '');
+    const nextHop = route.length > 0 ? parseNameAddr(route[0])?.uri : uri;
+    const dest = nextHop ? uriDestination(nextHop) : undefined;
     if (!dest) return Promise.resolve(local(416, 'Unsupported URI Scheme'));
-    if (!udpCarries(uri)) return Promise.resolve(local(503, 'Service Unavailable (transport)'));
+    if (!udpCarries(nextHop!)) return Promise.resolve(local(503, 'Service Unavailable (transport)'));
     const p = this.outOfDialogParties(uri, o);
     const req = buildRequest({
       method,
@@ -1168,6 +1171,7 @@ export class UaCore {
       to: p.to,
       callId: p.callId,
       cseq: p.cseq,
+      routes: route,
       headers: p.headers,
       body: o.body,
       contentType: 'text/plain',
