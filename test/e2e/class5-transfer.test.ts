@@ -123,6 +123,24 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     expect(await metrics()).toMatch(/softswitch_class5_transfers_total\{kind="blind",result="completed"\} 1/);
   }, 60_000);
 
+  it('blind transfer to a busy target: NOTIFY with "486 Busy Here" sipfrag, the original call goes on (B hangs up, A gets BYE)', async () => {
+    const bPort = await freeUdpPort();
+    const cPort = await freeUdpPort();
+    const c = runSipp({ scenario: scenario('pbx-busy.xml'), localPort: cPort, timeoutS: 20, args: ['-m', '1'] });
+    const busyOutcome = readFileSync(scenario('c5-transferor-blind.xml'), 'utf8')
+      .match(/<!--OUTCOME-->([\s\S]*)<!--\/OUTCOME-->/)![1]
+      .replace('<ereg regexp="^SIP/2.0 200 OK" search_in="body" check_it="true" assign_to="frag2" />', '<ereg regexp="^SIP/2.0 486 Busy Here" search_in="body" check_it="true" assign_to="frag2" />')
+      .replace(/<recv request="BYE" timeout="10000" \/>[\s\S]*?<\/send>/, REFUSED_TRANSFEROR(0).replace(/^<recv response="0" \/>/, ''));
+    const b = runSipp({ scenario: variant('c5-transferor-blind.xml', 'transferor-busy-target', busyOutcome), localPort: bPort, timeoutS: 20, args: ['-m', '1', '-set', 'referto', '<sip:1003@acme.example>'] });
+    await register('1002', bPort);
+    await register('1003', cPort);
+    const a = await transferee('1001', '1002', variant('c5-transferee.xml', 'transferee-kept', RELEASED_TRANSFEREE));
+    ok(await b, 'transferor B');
+    ok(a, 'transferee A');
+    ok(await c, 'busy target C');
+    expect(await metrics()).toMatch(/softswitch_class5_transfers_total\{kind="blind",result="failed"\} 1/);
+  }, 40_000);
+
   it('a Refer-To into another tenant (globex’s 2001) is refused: 403 to the REFER, no subscription; the call goes on until B hangs up', async () => {
     const bPort = await freeUdpPort();
     const bPath = variant('c5-transferor-blind.xml', 'transferor-refused-403', REFUSED_TRANSFEROR(403));
