@@ -58,8 +58,10 @@ const cdr = openObject(
     billableMs: num,
     cause: { type: 'integer', description: 'Q.850 release cause' },
     sipStatus: int,
-    releasedBy: { type: 'string', enum: ['caller', 'callee', 'switch'] },
+    releasedBy: { type: 'string', enum: ['caller', 'callee', 'switch', 'transfer'] },
     gatewayEndpoint: str,
+    transferredBy: str,
+    transferredFrom: str,
   },
   { required: ['id', 'callId', 'called', 'startTime', 'endTime', 'cause'] },
 );

@@ -17,7 +17,8 @@ export type CallState =
   | 'answered'
   | 'releasing'; // both sides are being cleared; ends when every leg has settled
 
-export type ReleasedBy = 'caller' | 'callee' | 'switch';
+/** `transfer`: the call ended because a party transferred the other (its continuation is another call). */
+export type ReleasedBy = 'caller' | 'callee' | 'switch' | 'transfer';
 
 export type CallEvent =
   | { name: 'START' }
@@ -31,7 +32,9 @@ export type CallEvent =
   | { name: 'A_ANSWER_FAILED' }
   | { name: 'A_RELEASE'; cause: number }
   | { name: 'RELEASE_REQ'; cause: number }
-  | { name: 'MAX_DURATION' };
+  | { name: 'MAX_DURATION' }
+  /** A transfer moved the other party to another call: only the transferor's leg is released here. */
+  | { name: 'TRANSFERRED'; transferor: 'caller' | 'callee' };
 
 export type CallAction =
   | { kind: 'next-attempt'; failure?: LegFailure }
@@ -125,6 +128,14 @@ export const CALL_TRANSITIONS: Record<CallState, Partial<Record<CallEvent['name'
     B_RELEASE: (e) => ({ next: 'releasing', actions: [{ kind: 'record', cause: causeOf(e), by: 'callee' }, { kind: 'stop-duration-cap' }, { kind: 'a-release', cause: causeOf(e) }] }),
     RELEASE_REQ: releaseBoth('switch'),
     MAX_DURATION: releaseBoth('switch'),
+    TRANSFERRED: (e) => ({
+      next: 'releasing',
+      actions: [
+        { kind: 'record', cause: NORMAL, by: 'transfer' },
+        { kind: 'stop-duration-cap' },
+        e.name === 'TRANSFERRED' && e.transferor === 'caller' ? { kind: 'a-release', cause: NORMAL } : { kind: 'b-release', cause: NORMAL },
+      ],
+    }),
   },
   releasing: {},
 };

@@ -8,7 +8,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import { lazyChild, type Logger } from '../util/log.js';
 import { CallFsm, type CallAction, type CallEvent, type CallState, type ReleasedBy } from './call-fsm.js';
 import { chargeOf, type CallJournal, type Cdr, type CdrSink } from './cdr.js';
-import { OfferRefused, type LegFailure, type OriginatingLeg, type TerminatingLeg } from './legs/leg.js';
+import { OfferRefused, type ConnectedLeg, type LegFailure, type OriginatingLeg, type ReferRequest, type TerminatingLeg } from './legs/leg.js';
 import type { CallPlan, Destination } from './plan.js';
 import { tapKey } from '../util/message-tap.js';
 import type { TrailLinks } from './call-trail.js';
@@ -32,7 +32,12 @@ export interface CallOptions {
   trail?: TrailLinks;
   /** Where calls are counted (the switch's registry; default: one of the call's own, which nothing serves). */
   registry?: Registry;
+  /** Carries out the parties' transfer requests (REFER); without it they are refused 501. */
+  transfers?: { refer(call: Call, side: CallSide, refer: ReferRequest): void };
 }
+
+/** The two sides of a call: the originating (caller) and the current terminating (callee) leg. */
+export type CallSide = 'caller' | 'callee';
 
 export interface CallSnapshot {
   id: string;
@@ -93,6 +98,7 @@ export class Call {
     this.log = lazyChild(opts.logger, { callId: this.id, ...(d.sipCallId ? { sipCallId: d.sipCallId } : {}), ...(d.cic !== undefined ? { inTg: d.trunkGroup, inCic: d.cic } : {}) });
     a.events.onRelease = (cause) => this.dispatch({ name: 'A_RELEASE', cause });
     a.events.onOffer = (offer) => this.relayOffer('caller', offer);
+    a.events.onRefer = (refer) => this.referFrom('caller', refer);
     if (opts.trail) {
       if (d.sipCallId) opts.trail.link(tapKey.sip(d.sipCallId), this.id);
       opts.trail.link(tapKey.mgcp(bearerCallId(this.id)), this.id);
@@ -189,8 +195,10 @@ export class Call {
       case 'a-reject':
         return this.a.reject(action.failure);
       case 'a-release':
+        if (this.detached.has('caller')) return;
         return this.a.release(action.cause ?? this.record?.cause ?? CAUSE_NORMAL);
       case 'b-release':
+        if (this.detached.has('callee')) return;
         return this.b?.release(action.cause);
       case 'record':
         if (!this.record) this.record = { cause: action.cause, by: action.by, canceled: action.canceled ?? false };
@@ -258,6 +266,7 @@ export class Call {
     leg.events.onFail = (f) => current() && this.dispatch({ name: 'B_FAIL', failure: f });
     leg.events.onRelease = (cause) => current() && this.dispatch({ name: 'B_RELEASE', cause });
     leg.events.onOffer = (offer) => (current() ? this.relayOffer('callee', offer) : Promise.reject(new OfferRefused(481, 'leg no longer in the call')));
+    leg.events.onRefer = (refer) => (current() ? this.referFrom('callee', refer) : refer.refuse(481));
     this.dispatch({ name: 'ATTEMPT' });
     this.log.info({ destination: dest.label, carrier: dest.carrier, trunkGroup: dest.trunkGroup }, 'placing terminating leg');
     leg.start(this.offer);
@@ -296,9 +305,50 @@ export class Call {
     }
   }
 
+  // ---- transfer (./transfer.ts carries it out; these are the call's side of it) ----------------
+
+  /** Legs a transfer moved to another call: this call no longer releases them or waits for them. */
+  private readonly detached = new Set<CallSide>();
+
+  private referFrom(side: CallSide, refer: ReferRequest): void {
+    if (!this.opts.transfers) return refer.refuse(501, 'Not Implemented (no transfer service)');
+    this.log.info({ side, referTo: refer.referTo }, 'transfer requested (REFER)');
+    this.opts.transfers.refer(this, side, refer);
+  }
+
+  /** The policy this call was placed with (its transfer policy, parties and CDR fields). */
+  get callPlan(): CallPlan {
+    return this.plan;
+  }
+
+  /** The party's number on a side as the call knows it (calling for the caller, called for the callee). */
+  numberOn(side: CallSide): string | undefined {
+    return side === 'caller' ? this.a.party.calling : this.a.party.called;
+  }
+
+  /** The answered leg on a side, while the call is answered and still holds it. */
+  legOn(side: CallSide): ConnectedLeg | undefined {
+    if (this.ended || this.fsm.state !== 'answered' || this.detached.has(side)) return undefined;
+    return side === 'caller' ? this.a : this.b;
+  }
+
+  /** A transfer takes the leg on `side` to another call; false when this call no longer holds it. */
+  detach(side: CallSide): boolean {
+    if (this.ended || this.fsm.state !== 'answered' || this.detached.has(side)) return false;
+    this.detached.add(side);
+    this.log.info({ side }, 'leg handed over to another call (transfer)');
+    return true;
+  }
+
+  /** The transfer is complete: the transferor's leg is released (BYE) and this call ends. */
+  endByTransfer(transferor: CallSide): void {
+    this.dispatch({ name: 'TRANSFERRED', transferor });
+  }
+
   /** In releasing: once every leg has freed its resources, the call is over. */
   private whenSettled(): void {
-    void Promise.allSettled([this.a.settled, ...this.bLegs.map((l) => l.settled)]).then(() => this.finish());
+    const legs = [...(this.detached.has('caller') ? [] : [this.a.settled]), ...this.bLegs.filter((l) => !(l === this.b && this.detached.has('callee'))).map((l) => l.settled)];
+    void Promise.allSettled(legs).then(() => this.finish());
   }
 
   private finish(): void {
@@ -361,6 +411,8 @@ export class Call {
       inTrunkGroup: this.a.kind === 'isup' ? a.trunkGroup : undefined,
       inCic: this.a.kind === 'isup' ? a.cic : undefined,
       target: b.target,
+      transferredBy: this.plan.cdr.transferredBy,
+      transferredFrom: this.plan.cdr.transferredFrom,
     };
   }
 

@@ -29,13 +29,17 @@ export interface Cdr {
   /** Q.850 release cause. */
   cause: number;
   sipStatus?: number;
-  releasedBy?: 'caller' | 'callee' | 'switch';
+  /** `transfer`: a party transferred the other; the call continues as another CDR (see transferredFrom). */
+  releasedBy?: 'caller' | 'callee' | 'switch' | 'transfer';
   gatewayEndpoint?: string;
   /** Incoming side of an ISUP-originated call (trunk group and CIC the call arrived on). */
   inTrunkGroup?: string;
   inCic?: number;
   /** The SIP target a call was delivered to (DID delivery). */
   target?: string;
+  /** This call continues a transferred call: who transferred it (extension number), and that call's id(s), comma-separated. */
+  transferredBy?: string;
+  transferredFrom?: string;
   /** The switch stopped (crash, kill) while the call was up: end time is the last moment it was known alive. */
   interrupted?: boolean;
 }

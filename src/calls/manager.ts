@@ -7,6 +7,7 @@ import type { Clock } from '../util/clock.js';
 import { Call, type CallOptions, type CallSnapshot } from './call.js';
 import type { OriginatingLeg } from './legs/leg.js';
 import type { CallPlan } from './plan.js';
+import { CallTransfers } from './transfer.js';
 import { LocalCallCounts, type CustomerCallCounts } from '../cluster/call-counts.js';
 
 export class CallManager {
@@ -25,8 +26,13 @@ export class CallManager {
   ) {
     this.perCustomer = counts;
     // Without the switch's registry, the calls count into one registry of this manager's own.
-    this.opts = { ...opts, registry: opts.registry ?? new Registry() };
+    const registry = opts.registry ?? new Registry();
+    this.transfers = new CallTransfers({ start: (a, plan, id) => this.start(a, plan, id), calls: () => this.calls.values(), logger: opts.logger, registry });
+    this.opts = { ...opts, registry, transfers: this.transfers };
   }
+
+  /** Call transfer (REFER, INVITE with Replaces) between the calls of this manager. */
+  readonly transfers: CallTransfers;
 
   /** Where the calls are counted; intakes count their refusals there too. */
   get registry(): Registry {

@@ -81,5 +81,12 @@ export const callMetrics = perRegistry((registry: Registry) => ({
     labelNames: ['from', 'status'] as const,
     registers: [registry],
   }),
+
+  transfersTotal: new Counter({
+    name: 'softswitch_class5_transfers_total',
+    help: 'Call transfers (REFER, RFC 3515; INVITE with Replaces, RFC 3891, counts as attended), by kind (blind, attended) and result (completed, failed, refused)',
+    labelNames: ['kind', 'result'] as const,
+    registers: [registry],
+  }),
 }));
 export type CallMetrics = ReturnType<typeof callMetrics>;

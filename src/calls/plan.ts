@@ -3,6 +3,7 @@
  * try to reach the called party, in order, and which failures move on to the next destination.
  */
 import type { LegFailure, TerminatingLeg } from './legs/leg.js';
+import type { TransferPolicy } from './transfer-policy.js';
 
 /** One place to try: an ISUP trunk group of a carrier, a SIP target of a DID, an extension... */
 export interface Destination {
@@ -32,6 +33,10 @@ export interface CallPlan {
   direction: CallDirection;
   /** Policy's contribution to the CDR. */
   cdr: PlanCdrFields;
+  /** Who is on each side as policy knows them (a Class 5 extension number), for features later in the call. */
+  parties?: { caller?: string; callee?: string };
+  /** What a party's transfer request (REFER) of this call leads to; without one, REFERs are refused 403. */
+  transfer?: TransferPolicy;
 }
 
 export type CallDirection = 'sip-to-isup' | 'isup-to-sip' | 'isup-to-isup' | 'sip-to-sip' | 'line-to-sip' | 'line-to-isup';
@@ -41,4 +46,8 @@ export interface PlanCdrFields {
   routedNumber?: string;
   lrn?: string;
   jurisdiction?: string;
+  /** This call continues a transferred one: who transferred it (extension number or URI). */
+  transferredBy?: string;
+  /** ...and the switch's call id(s) of the call(s) it continues (comma-separated). */
+  transferredFrom?: string;
 }

@@ -21,6 +21,7 @@ import type { CallRouter } from '../class4/routing/route-plan.js';
 import { lcrPlan } from '../class4/intake/lcr-destinations.js';
 import { e164Of } from '../class4/intake/trunk-intake.js';
 import { sipIdentityFor } from '../calls/interworking/isup-to-sip.js';
+import { sipStatusForCause } from '../calls/interworking/cause-map.js';
 import type { ExtensionConfig, StarCodes } from './config.js';
 import { IsupOutgoingLeg } from '../calls/legs/isup-outgoing-leg.js';
 import { featureCodeDecision, parseFeatureCode } from './features/star-codes.js';
@@ -35,6 +36,9 @@ import type { Registrar } from './registrar.js';
 import type { RegistrarService } from './registrar-service.js';
 import type { Tenant, TenantDirectory } from './tenants.js';
 import { class5Metrics } from './metrics.js';
+import { transferTarget } from './features/transfer.js';
+import type { TransferPolicy } from '../calls/transfer-policy.js';
+import { parseReplaces } from '../sip/replaces.js';
 
 export interface Class5CallDeps {
   sip: SignallingPort;
@@ -106,6 +110,8 @@ export class Class5CallIntake {
     }
     const caller = this.effective(tenant, auth.extension);
     const callerAor = `sip:${caller.number}@${tenant.domain}`;
+    const replacesHeader = req.get('replaces');
+    if (replacesHeader !== undefined) return this.replaceDialog(req, res, tenant, caller, replacesHeader, log);
     let dialled = req.calledNumber;
     let restricted = caller.features.blockCallerId || isAnonymous({ privacy: req.getAll('privacy') });
     const code = parseFeatureCode(dialled, this.d.starCodes);
@@ -179,7 +185,56 @@ export class Class5CallIntake {
     }
     class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: tenant.id, outcome: result.kind });
     const leg = new SipInboundLeg({ sip: this.d.sip, logger: log, mediaAddress: this.d.mediaAddress }, req, res, party);
-    this.d.calls.start(leg, { ...plan, cdr: { ...plan.cdr, customer: tenant.id } }, callId);
+    const parties = { caller: caller.number, callee: result.kind === 'extension' ? result.number : undefined };
+    this.d.calls.start(leg, { ...plan, cdr: { ...plan.cdr, customer: tenant.id }, parties, transfer: this.transferPolicy(tenant) }, callId);
+  }
+
+  /**
+   * RFC 3891 §3: an INVITE with Replaces from an authenticated extension takes the place of the
+   * dialog it names (its other party is re-INVITEd); 481 when no confirmed dialog of the switch
+   * matches, 486 for `early-only`, 403 for another tenant's call, 400 when the header is malformed.
+   */
+  private replaceDialog(req: InboundRequest, res: InviteResponder, tenant: Tenant, caller: ExtensionConfig, header: string, log: Logger): void {
+    const replaces = parseReplaces(header);
+    if (!replaces) return res.send(400, 'Bad Request (Replaces)');
+    const party: CallParty = { called: req.calledNumber, calling: caller.number };
+    const leg = new SipInboundLeg({ sip: this.d.sip, logger: log, mediaAddress: this.d.mediaAddress }, req, res, party);
+    const refused = this.d.calls.transfers.replace(leg, replaces, { customer: tenant.id, newcomerExtension: caller.number, plan: { transfer: this.transferPolicy(tenant) } });
+    if (refused) return res.send(refused.status);
+    class5Metrics(this.d.calls.registry).class5Calls.inc({ tenant: tenant.id, outcome: 'replaces' });
+  }
+
+  /**
+   * Transfers by this tenant's extensions (features/transfer.ts decides; the engine carries it out):
+   * a blind transfer's new call is placed like a call the transferee made, with the transferor's
+   * class of service, and can itself be transferred.
+   */
+  transferPolicy(tenant: Tenant): TransferPolicy {
+    const policy: TransferPolicy = (r) => {
+      const transferor = r.transferor ? tenant.extensions.get(r.transferor) : undefined;
+      const t = transferTarget({ tenant, transferor: transferor && this.effective(tenant, transferor), referTo: r.referTo, tenantOf: (h) => this.d.tenants.byDomain(h), emergency: new Set(this.d.emergency.numbers) });
+      if (t.kind === 'refuse') return t;
+      if (t.kind === 'attended') return { kind: 'attended', replaces: t.replaces, target: t.number };
+      const transfereeExt = r.transfereeExtension ? tenant.extensions.get(r.transfereeExtension) : undefined;
+      const calling = r.transfereeNumber ?? r.transfereeExtension;
+      const fromUri = transfereeExt ? `sip:${transfereeExt.number}@${tenant.domain}` : undefined;
+      const parties = { caller: transfereeExt?.number, callee: t.result.kind === 'extension' ? t.number : undefined };
+      const callId = randomUUID();
+      let plan: CallPlan;
+      if (t.result.kind === 'extension') {
+        plan = this.extensionPlan(tenant, t.result.extension, { called: t.number, calling }, 'sip-to-sip', { hops: 0, fromUri });
+      } else if (t.result.kind === 'hunt') {
+        plan = this.huntPlan(tenant, t.result.group, { called: t.number, calling }, fromUri ?? `sip:${calling ?? 'anonymous'}@${tenant.domain}`);
+      } else {
+        const over = this.d.limits?.(tenant.id, e164Of(t.number));
+        if (over) return { kind: 'refuse', status: over.sipStatus, why: `tenant limit ${over.limit}` };
+        const pstnCalling = (transfereeExt?.callerId ?? tenant.config.mainNumber ?? calling ?? '').replace(/^\+1?/, '');
+        plan = lcrPlan(this.d.router, this.d.isupLegs, callId, { party: { called: t.number, calling: pstnCalling || undefined }, customer: tenant.id, direction: 'sip-to-isup' });
+      }
+      if (plan.refuse) return { kind: 'refuse', status: plan.refuse.sipStatus ?? sipStatusForCause(plan.refuse.cause), why: plan.refuse.why };
+      return { kind: 'blind', target: t.number, callId, plan: { ...plan, cdr: { ...plan.cdr, customer: tenant.id }, parties, transfer: policy } };
+    };
+    return policy;
   }
 
   /**
@@ -281,7 +336,8 @@ export class Class5CallIntake {
     const identity = sipIdentityFor(party, this.d.mediaAddress);
     if (hit.huntGroup) return this.huntPlan(hit.tenant, hit.huntGroup, party, identity.from, 'isup-to-sip');
     if (!hit.extension) return undefined;
-    return this.extensionPlan(hit.tenant, hit.extension, party, 'isup-to-sip', { hops: 0, fromUri: identity.from, headers: identity.headers, anonymous: isAnonymous({ party }) });
+    const plan = this.extensionPlan(hit.tenant, hit.extension, party, 'isup-to-sip', { hops: 0, fromUri: identity.from, headers: identity.headers, anonymous: isAnonymous({ party }) });
+    return { ...plan, parties: { callee: hit.extension.number }, transfer: this.transferPolicy(hit.tenant) };
   }
 
   /** The terminating plan of an extension: its contacts, then what busy / no answer / unreachability lead to. */

@@ -1,7 +1,7 @@
 /** A confirmed INVITE dialog (RFC 3261 §12) as the call layer sees it, plus the state the core keeps. */
 import { EventEmitter } from 'node:events';
 import type { TimerHandle } from '../util/clock.js';
-import type { AckInfo, Dialog, DestroyInfo, InboundRequest, InviteResponder, ModifyOptions } from './port.js';
+import type { AckInfo, Dialog, DestroyInfo, InDialogMethod, InDialogRequestOptions, InboundRequest, InviteResponder, ModifyOptions, RequestResponder, RequestResult } from './port.js';
 import type { Endpoint, SipRequest, SipResponse } from './message.js';
 
 export interface DialogState {
@@ -42,6 +42,7 @@ export function dialogId(callId: string, localTag: string, remoteTag: string): s
 export interface DialogOps {
   terminate(d: SipDialog, headers: Record<string, string>): Promise<void>;
   modify(d: SipDialog, sdp: string, opts: ModifyOptions): Promise<string>;
+  request(d: SipDialog, method: InDialogMethod, opts: InDialogRequestOptions): Promise<RequestResult>;
 }
 
 export class SipDialog extends EventEmitter implements Dialog {
@@ -95,9 +96,14 @@ export class SipDialog extends EventEmitter implements Dialog {
     return this.ops.modify(this, sdp, opts);
   }
 
+  request(method: InDialogMethod, opts: InDialogRequestOptions = {}): Promise<RequestResult> {
+    return this.ops.request(this, method, opts);
+  }
+
   override on(event: 'destroy', listener: (info: DestroyInfo) => void): this;
   override on(event: 'ack', listener: (info?: AckInfo) => void): this;
   override on(event: 'modify', listener: (req: InboundRequest, res: InviteResponder) => void): this;
+  override on(event: 'refer', listener: (req: InboundRequest, res: RequestResponder) => void): this;
   override on(event: string, listener: (...args: never[]) => void): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }

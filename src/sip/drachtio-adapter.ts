@@ -15,6 +15,8 @@ import {
   type AckInfo,
   type DestroyInfo,
   type Dialog,
+  type InDialogMethod,
+  type InDialogRequestOptions,
   type ModifyOptions,
   type InboundRequest,
   type InviteResponder,
@@ -145,6 +147,24 @@ class DrachtioDialog extends EventEmitter implements Dialog {
     // listener is registered; both reach the port's one 'modify' event.
     inner.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => this.offer(req, res));
     inner.on('update', (req: Srf.SrfRequest, res: Srf.SrfResponse) => this.offer(req, res));
+    // RFC 3515: srf emits 'refer' for a REFER in the dialog once a listener is registered.
+    inner.on('refer', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+      if (this.listenerCount('refer') === 0) return void res.send(405, { headers: { Allow: 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, PRACK' } });
+      this.emit('refer', new DrachtioRequest(req), new DrachtioRequestResponder(res));
+    });
+  }
+
+  async request(method: InDialogMethod, opts: InDialogRequestOptions = {}): Promise<RequestResult> {
+    if (this.destroyed) return { status: 481, reason: 'Call/Transaction Does Not Exist', get: () => undefined };
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = opts.contentType ?? 'text/plain';
+    try {
+      const res = await this.inner.request({ method, headers, body: opts.body } as unknown as Srf.SrfRequest);
+      return { status: res.status, reason: res.reason, get: (n) => (res.has(n) ? res.get(n) : undefined) };
+    } catch (err) {
+      const e = toSipError(err);
+      return e instanceof SipError ? { status: e.status, reason: e.reason, get: () => undefined } : { status: 503, reason: (err as Error).message, get: () => undefined };
+    }
   }
 
   /** An offer from the far end: to the 'modify' listener, or answered with the current SDP when there is none. */
@@ -216,6 +236,7 @@ class DrachtioDialog extends EventEmitter implements Dialog {
   override on(event: 'destroy', listener: (info: DestroyInfo) => void): this;
   override on(event: 'ack', listener: (info?: AckInfo) => void): this;
   override on(event: 'modify', listener: (req: InboundRequest, res: InviteResponder) => void): this;
+  override on(event: 'refer', listener: (req: InboundRequest, res: RequestResponder) => void): this;
   override on(event: string, listener: (...args: never[]) => void): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
@@ -364,6 +385,8 @@ export class DrachtioSignallingPort implements SignallingPort {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'text/plain';
     if (opts.inDialog) Object.assign(headers, { 'Call-ID': opts.inDialog.callId, CSeq: `${opts.inDialog.cseq} ${opts.method}` });
+    // A preloaded route set (RFC 3327 §5.3 Path): drachtio-server sends to its first hop.
+    if (opts.route?.length) headers.Route = opts.route.join(', ');
     return new Promise<RequestResult>((resolve) => {
       let done = false;
       const finish = (r: RequestResult) => {

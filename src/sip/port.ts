@@ -87,13 +87,34 @@ export interface Dialog {
    * Glare (an offer of ours pending, RFC 3261 §14.2) is answered 491 by the stack before any listener.
    */
   on(event: 'modify', listener: (req: InboundRequest, res: InviteResponder) => void): this;
+  /**
+   * A REFER inside the dialog (RFC 3515 §2.4.2), answered once through `res` (202, or a refusal).
+   * Without a listener the stack answers 405 with Allow.
+   */
+  on(event: 'refer', listener: (req: InboundRequest, res: RequestResponder) => void): this;
   off(event: string, listener: (...args: never[]) => void): this;
+  /**
+   * Sends a non-INVITE request inside the dialog (RFC 3261 §12.2.1.1: its route set, remote target,
+   * next CSeq), e.g. the NOTIFY of a refer subscription (RFC 3515 §2.4.4). Resolves with the final
+   * response, a local 408 on timeout or 481 when the dialog is gone; never rejects for a SIP outcome.
+   */
+  request(method: InDialogMethod, opts?: InDialogRequestOptions): Promise<RequestResult>;
   /**
    * Sends a new offer in the dialog (re-INVITE, or UPDATE with `method`) and resolves with the far
    * end's answer SDP once the 2xx is in (ACK sent). Rejects with SipError: 491 on glare (RFC 3261
    * §14.1; the local SDP stays as it was), any other failure status, 408 when nothing answers.
    */
   modify(sdp: string, opts?: ModifyOptions): Promise<string>;
+}
+
+/** Non-INVITE requests an application sends inside a dialog (BYE is `destroy`, offers are `modify`). */
+export type InDialogMethod = 'NOTIFY' | 'INFO';
+
+export interface InDialogRequestOptions {
+  headers?: Record<string, string>;
+  body?: string;
+  /** Content type of the body (default text/plain). */
+  contentType?: string;
 }
 
 export interface AckInfo {
@@ -152,6 +173,11 @@ export interface RequestOptions {
    * §4.2.2): its Call-ID and CSeq; From (with the local tag) and To (with the remote tag) go in headers.
    */
   inDialog?: { callId: string; cseq: number };
+  /**
+   * Route set to send the request through, in order (RFC 3327 §5.3: the Path a contact registered
+   * with); the request goes to the first entry (loose routing, RFC 3261 §16.12), the Request-URI stays.
+   */
+  route?: string[];
 }
 
 /** The final response to a request sent with `SignallingPort.request`, or a local 408 (timeout) / 503 (transport error). */

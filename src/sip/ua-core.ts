@@ -7,7 +7,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { perRegistry } from '../util/metrics.js';
-import { SipError, type CreateUacOptions, type HandledMethod, type ModifyOptions, type RequestOptions, type RequestResult, type ResponseSendOptions, type SendOptions } from './port.js';
+import { SipError, type CreateUacOptions, type HandledMethod, type InDialogMethod, type InDialogRequestOptions, type ModifyOptions, type RequestOptions, type RequestResult, type ResponseSendOptions, type SendOptions } from './port.js';
 import { buildNon2xxAck, buildRequest, buildResponse, newBranch, randomToken, responseDestination, stampReceived, uriDestination, uriTransport, type ResponseOptions } from './build.js';
 import { ALLOWED_METHODS, KNOWN_METHODS, T1, T2 } from './constants.js';
 import { SipDialog, dialogId, type DialogState } from './dialog.js';
@@ -514,6 +514,9 @@ export class UaCore {
         break;
       case 'PRACK':
         return this.prack(req, source);
+      case 'REFER':
+        if (dialog && !dialog.destroyed && dialog.listenerCount('refer') > 0) return this.refer(req, source, dialog, seq);
+        break;
       case 'BYE':
         return this.bye(req, source, dialog, seq);
       case 'CANCEL':
@@ -993,6 +996,32 @@ export class UaCore {
     return undefined;
   }
 
+  /**
+   * RFC 3515 §2.4.2: a REFER inside a dialog, in its own non-INVITE server transaction, to the
+   * dialog's 'refer' listener (which answers 202 or refuses). §12.2.2: CSeq order as for any request.
+   */
+  private refer(req: SipRequest, source: Endpoint, dialog: SipDialog, seq: number): void {
+    if (this.atTransactionBound) return this.refuseOverload(req, source);
+    if (seq <= dialog.state.remoteSeq) return this.answerNonInvite(req, source, 500, { reason: 'CSeq Out of Order', toTag: dialog.localTag });
+    dialog.state.remoteSeq = seq;
+    const tx = this.layer.startServer(req, responseDestination(req, source), {});
+    if (!tx) return;
+    const incoming = new IncomingRequest(req, source, (status, reason, o: ResponseSendOptions) => {
+      const res = buildResponse(req, status, { reason, body: o.body, contentType: o.contentType ?? 'text/plain', contact: status < 300 ? this.contact : undefined });
+      for (const [name, value] of Object.entries(o.headers ?? {})) {
+        if (Array.isArray(value)) for (const v of value) res.headers.append(name, v);
+        else res.headers.set(name, value);
+      }
+      this.layer.respond(tx, res);
+    });
+    try {
+      dialog.emit('refer', incoming, incoming);
+    } catch (err) {
+      this.log.error({ err, callId: dialog.callId }, 'refer listener threw');
+      if (!incoming.finalResponseSent) incoming.send(500);
+    }
+  }
+
   private bye(req: SipRequest, source: Endpoint, dialog: SipDialog | undefined, seq: number): void {
     if (!dialog || dialog.destroyed) return this.answerNonInvite(req, source, 481);
     // §12.2.2: a lower CSeq than the last one seen is out of order.
@@ -1096,10 +1125,44 @@ export class UaCore {
     });
   }
 
-  /** The core's side of a dialog's own requests (BYE, re-INVITE, UPDATE). */
+  /** §12.2.1.1: a non-INVITE request in the dialog (NOTIFY, INFO); resolves with its final response, a local 408 or 481. */
+  private sendInDialog(dialog: SipDialog, method: InDialogMethod, o: InDialogRequestOptions): Promise<RequestResult> {
+    const local = (status: number, reason: string): RequestResult => ({ status, reason, get: () => undefined });
+    if (dialog.destroyed) return Promise.resolve(local(481, 'Call/Transaction Does Not Exist'));
+    const s = dialog.state;
+    const dest = this.dialogDestination(s);
+    if (!dest) return Promise.resolve(local(416, 'Unsupported URI Scheme'));
+    s.localSeq += 1;
+    const req = buildRequest({
+      method,
+      uri: s.remoteTarget,
+      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
+      from: s.localParty,
+      to: s.remoteParty,
+      callId: s.callId,
+      cseq: s.localSeq,
+      routes: s.routeSet,
+      contact: this.contact,
+      headers: o.headers,
+      body: o.body,
+      contentType: o.contentType ?? 'text/plain',
+    });
+    return new Promise((resolve) => {
+      this.layer.startClient(req, dest, {
+        passUp: (res) => {
+          if (res.kind === 'response' && res.status >= 200) resolve({ status: res.status, reason: res.reason, get: (n) => res.headers.get(n) });
+        },
+        timeout: () => resolve(local(408, 'Request Timeout')),
+        transportError: () => resolve(local(503, 'Service Unavailable')),
+      });
+    });
+  }
+
+  /** The core's side of a dialog's own requests (BYE, re-INVITE, UPDATE, NOTIFY/INFO). */
   private readonly dialogOps = {
     terminate: (d: SipDialog, h: Record<string, string>) => this.sendBye(d, h),
     modify: (d: SipDialog, sdp: string, o: ModifyOptions) => this.sendOffer(d, sdp, o),
+    request: (d: SipDialog, method: InDialogMethod, o: InDialogRequestOptions) => this.sendInDialog(d, method, o),
   };
 
   /**
@@ -1215,9 +1278,12 @@ export class UaCore {
     const local = (status: number, reason: string): RequestResult => ({ status, reason, get: () => undefined });
     const method = String(o.method).toUpperCase();
     if (!OUT_OF_DIALOG_METHODS.has(method)) return Promise.reject(new RangeError(`request() sends ${[...OUT_OF_DIALOG_METHODS].join('/')}, not ${o.method}`));
-    const dest = uriDestination(uri);
+    // RFC 3327 §5.3 / RFC 3261 §8.1.2: with a route set the request goes to its first (loose) router.
+    const route = (o.route ?? []).filter((r) => r.trim() !== '');
+    const nextHop = route.length > 0 ? parseNameAddr(route[0])?.uri : uri;
+    const dest = nextHop ? uriDestination(nextHop) : undefined;
     if (!dest) return Promise.resolve(local(416, 'Unsupported URI Scheme'));
-    if (!this.canCarry(uri)) return Promise.resolve(local(503, 'Service Unavailable (transport)'));
+    if (!this.canCarry(nextHop!)) return Promise.resolve(local(503, 'Service Unavailable (transport)'));
     const p = this.outOfDialogParties(uri, o);
     const req = buildRequest({
       method,
@@ -1227,6 +1293,7 @@ export class UaCore {
       to: p.to,
       callId: p.callId,
       cseq: p.cseq,
+      routes: route,
       headers: p.headers,
       body: o.body,
       contentType: 'text/plain',

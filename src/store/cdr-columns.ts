@@ -30,4 +30,6 @@ export const CDR_COLUMNS: Array<[keyof Cdr, string]> = [
   ['inCic', 'in_cic'],
   ['target', 'target'],
   ['interrupted', 'interrupted'],
+  ['transferredBy', 'transferred_by'],
+  ['transferredFrom', 'transferred_from'],
 ];

@@ -156,4 +156,12 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX class5_dids_tenant ON class5_dids (tenant_id);
     `,
   },
+  {
+    version: 8,
+    name: 'cdrs: transferred calls (who transferred, which call they continue)',
+    sql: `
+      ALTER TABLE cdrs ADD COLUMN transferred_by TEXT;
+      ALTER TABLE cdrs ADD COLUMN transferred_from TEXT;
+    `,
+  },
 ];

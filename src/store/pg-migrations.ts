@@ -112,6 +112,14 @@ export const PG_MIGRATIONS: PgMigration[] = [
     `,
   },
   {
+    version: 4,
+    name: 'cdrs: transferred calls (who transferred, which call they continue)',
+    sql: `
+      ALTER TABLE cdrs ADD COLUMN transferred_by TEXT;
+      ALTER TABLE cdrs ADD COLUMN transferred_from TEXT;
+    `,
+  },
+  {
     version: 5,
     name: 'rate deck versions, activations and bodies shared by the nodes',
     sql: `

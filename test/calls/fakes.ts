@@ -17,6 +17,7 @@ import {
   type InboundRequest,
   type InviteResponder,
   type NameAddrInfo,
+  type RequestResult,
   type SendOptions,
   type SignallingPort,
 } from '../../src/sip/port.js';
@@ -121,6 +122,12 @@ export class FakeDialog extends EventEmitter implements Dialog {
   readonly offers: string[] = [];
   /** What the far end answers to the switch's next offer: an SDP, or a SIP status to refuse with. */
   offerAnswer: string | number = 'v=0\r\nm=audio 7000 RTP/AVP 0\r\na=recvonly\r\n';
+  /** Requests the switch sent in this dialog (NOTIFY of a refer subscription...), each answered 200. */
+  readonly requests: Array<{ method: string; headers?: Record<string, string>; body?: string }> = [];
+  async request(method: 'NOTIFY' | 'INFO', opts: { headers?: Record<string, string>; body?: string } = {}): Promise<RequestResult> {
+    this.requests.push({ method, ...opts });
+    return { status: 200, reason: 'OK', get: () => undefined };
+  }
   async modify(sdp: string): Promise<string> {
     this.offers.push(sdp);
     const a = this.offerAnswer;

@@ -15,6 +15,7 @@ import {
   type InboundRequest,
   type InviteResponder,
   type NameAddrInfo,
+  type RequestResult,
   type SendOptions,
   type SignallingPort,
 } from '../../src/sip/port.js';
@@ -70,6 +71,11 @@ export class SoakDialog extends EventEmitter implements Dialog {
   /** The soak's parties never send or take a new offer in the dialog. */
   modify(): Promise<string> {
     return Promise.reject(new SipError(488, 'Not Acceptable Here'));
+  }
+
+  /** Nor take requests inside it. */
+  request(): Promise<RequestResult> {
+    return Promise.resolve({ status: 405, reason: 'Method Not Allowed', get: () => undefined });
   }
 
   /** The switch's BYE: answered after a round trip. */

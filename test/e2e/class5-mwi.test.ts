@@ -59,6 +59,27 @@ describe.skipIf(missing !== '')('Class 5 message waiting (SUBSCRIBE/NOTIFY messa
     expect(reg.exitCode, reg.stdout.slice(-2000)).toBe(0);
   };
 
+  it('an unsolicited NOTIFY to a phone registered through an edge proxy goes to the proxy with Route from the registration’s Path (RFC 3327 §5.3)', async () => {
+    const edgePort = await freeUdpPort();
+    const phonePort = await freeUdpPort();
+    const edgePath = join(dataDir, `c5-mwi-edge-proxy-${edgePort}.xml`);
+    writeFileSync(edgePath, readFileSync(scenario('c5-mwi-edge-proxy.xml'), 'utf8').replaceAll('CONTACT_PORT', String(phonePort)));
+    const edge = runSipp({ scenario: edgePath, localPort: edgePort, timeoutS: 20, args: ['-m', '1'] });
+    const path = join(dataDir, `c5-register-path-${edgePort}.xml`);
+    writeFileSync(
+      path,
+      readFileSync(scenario('c5-register.xml'), 'utf8')
+        .replaceAll('[$status]', '200')
+        .replaceAll('[local_ip]:[local_port]>', `[local_ip]:${phonePort}>\n      Path: <sip:127.0.0.1:${edgePort};lr>`),
+    );
+    const reg = await runSipp({ scenario: path, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '1002', '-au', '1002', '-ap', 'secret1002', '-set', 'domain', 'acme.example', '-set', 'expires', '600', '-m', '1'] });
+    expect(reg.exitCode, reg.stdout.slice(-2000)).toBe(0);
+    const vm = await runSipp({ scenario: vmExpecting(200), target: `127.0.0.1:${ssw.sipPort}`, localPort: vmPort, timeoutS: 10, args: ['-s', '1002', '-set', 'domain', 'acme.example', '-m', '1'] });
+    expect(vm.exitCode, vm.stdout.slice(-2000)).toBe(0);
+    const e = await edge;
+    expect(e.exitCode, e.stdout.slice(-2500) + e.stderr.slice(-1500)).toBe(0);
+  }, 40_000);
+
   it('the subscribed phone gets the initial NOTIFY and the voicemail server’s summary in its dialog, then refreshes and unsubscribes; the unsubscribed registered phone gets it unsolicited', async () => {
     const devicePort = await freeUdpPort();
     const device = runSipp({ scenario: scenario('c5-mwi-device.xml'), localPort: devicePort, timeoutS: 30, args: ['-m', '1'] });

@@ -135,6 +135,21 @@ describe.skipIf(missing !== '')('drachtio adapter over a real drachtio-server', 
     expect(isolated.exitCode, isolated.stdout.slice(-2500)).toBe(0);
   }, 60_000);
 
+  it('Class 5: blind transfer through drachtio-server — REFER from 1002 answered 202, NOTIFY 100/200 sipfrag, BYE; 1001 re-INVITEd with 1003’s SDP', async () => {
+    const bPort = await freeUdpPort();
+    const cPort = await freeUdpPort();
+    const c = runSipp({ scenario: scenario('c5-transfer-target.xml'), localPort: cPort, timeoutS: 30, args: ['-m', '1', '-set', 'mport', String(await freeUdpPort())] });
+    const b = runSipp({ scenario: scenario('c5-transferor-blind.xml'), localPort: bPort, timeoutS: 30, args: ['-m', '1', '-set', 'referto', '<sip:1003@acme.example>'] });
+    expect((await register('1002', 'acme.example', bPort)).exitCode).toBe(0);
+    expect((await register('1003', 'acme.example', cPort)).exitCode).toBe(0);
+    const a = await runSipp({ scenario: scenario('c5-transferee.xml'), target: sipTarget(), timeoutS: 30, args: ['-s', '1002', '-au', '1001', '-ap', 'secret1001', '-set', 'domain', 'acme.example', '-set', 'user', '1001', '-m', '1'] });
+    const bDone = await b;
+    expect(bDone.exitCode, bDone.stdout.slice(-2500) + bDone.stderr.slice(-1500)).toBe(0);
+    expect(a.exitCode, a.stdout.slice(-2500) + a.stderr.slice(-1500)).toBe(0);
+    const cDone = await c;
+    expect(cDone.exitCode, cDone.stdout.slice(-2500) + cDone.stderr.slice(-1500)).toBe(0);
+  }, 60_000);
+
   it('Class 5: busy extension → voicemail server with History-Info cause=486 and Diversion, through drachtio-server', async () => {
     const busyPort = await freeUdpPort();
     const phone = runSipp({ scenario: scenario('pbx-busy.xml'), localPort: busyPort, timeoutS: 30, args: ['-m', '1'] });

@@ -4,7 +4,7 @@
  * released (CANCEL); progress from any leg is passed on once; when every leg has failed, the
  * best failure is reported (a busy or a decline beats a no-answer or an unreachable target).
  */
-import type { LegDetails, LegFailure, TerminatingLeg, TerminatingLegEvents } from './leg.js';
+import { OfferRefused, type DialogKey, type LegDetails, type LegFailure, type TerminatingLeg, type TerminatingLegEvents } from './leg.js';
 
 /** Q.850 16: the losing branches are cleared normally ("call completed elsewhere"). */
 const CAUSE_NORMAL = 16;
@@ -67,8 +67,24 @@ export class ForkLeg implements TerminatingLeg {
       leg.events.onRelease = (cause) => {
         if (leg === this.winner) this.events.onRelease?.(cause);
       };
+      // The winner's party talks to the call from then on: its new offers and its transfer requests.
+      leg.events.onOffer = (offer) => (leg === this.winner && this.events.onOffer ? this.events.onOffer(offer) : Promise.reject(new OfferRefused(481, 'branch not in the call')));
+      leg.events.onRefer = (refer) => (leg === this.winner && this.events.onRefer ? this.events.onRefer(refer) : refer.refuse(481));
     }
     for (const leg of this.legs) leg.start(offer);
+  }
+
+  renegotiate(offer: string): Promise<string> {
+    const w = this.winner;
+    return w?.renegotiate ? w.renegotiate(offer) : Promise.reject(new OfferRefused(488, 'no answered branch takes offers'));
+  }
+
+  currentSdp(): string | undefined {
+    return this.winner?.currentSdp?.();
+  }
+
+  dialogKey(): DialogKey | undefined {
+    return this.winner?.dialogKey?.();
   }
 
   release(cause: number): void {

@@ -61,6 +61,50 @@ export interface OriginatingLegEvents {
   onRelease?: (cause: number) => void;
   /** A new offer from this leg's party on an answered call (hold, resume, codec change): resolves with the answer to give it. */
   onOffer?: OfferHandler;
+  /** This leg's party asks to transfer the other party (SIP REFER, RFC 3515). */
+  onRefer?: (refer: ReferRequest) => void;
+}
+
+/**
+ * A party's request to transfer the call (a REFER in its dialog, RFC 3515), protocol-neutral: the
+ * engine accepts or refuses it and reports the outcome as the refer subscription's NOTIFYs
+ * (message/sipfrag status lines, RFC 3515 §2.4.5).
+ */
+export interface ReferRequest {
+  /** The Refer-To value (a name-addr or bare URI, possibly with ?Replaces=...). */
+  readonly referTo: string;
+  /** The Referred-By value (RFC 3892), when present. */
+  readonly referredBy?: string;
+  /** Refuses the REFER itself with a final status (no subscription). */
+  refuse(status: number, reason?: string): void;
+  /** 202 Accepted and the first NOTIFY ("SIP/2.0 100 Trying"). */
+  accept(): void;
+  /** A NOTIFY with the status line of the transfer's outcome; a final one (>= 200) ends the subscription. */
+  notify(status: number, reason?: string): Promise<void>;
+}
+
+/** A SIP leg's dialog as RFC 3891 names it (Replaces): Call-ID, our tag, the party's tag. */
+export interface DialogKey {
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+}
+
+/**
+ * What any answered leg offers the engine, whichever side it was placed on; a transfer moves such a
+ * leg from one call to another (./handed-over-leg.ts).
+ */
+export interface ConnectedLeg {
+  readonly kind: LegKind;
+  release(cause: number): void;
+  renegotiate?(offer: string): Promise<string>;
+  readonly settled: Promise<void>;
+  details(): LegDetails;
+  /** The party's current session description (its last offer or answer), when the leg knows it. */
+  currentSdp?(): string | undefined;
+  /** The SIP dialog of an answered SIP leg. */
+  dialogKey?(): DialogKey | undefined;
+  events: { onRelease?: (cause: number) => void; onOffer?: OfferHandler; onRefer?: (refer: ReferRequest) => void };
 }
 
 /** Answers a party's new offer with what the other side of the call says; rejects with OfferRefused. */
@@ -88,6 +132,10 @@ export interface OriginatingLeg {
   /** Resolves when the leg's resources are free (RLC received, gateway connection deleted). */
   readonly settled: Promise<void>;
   details(): LegDetails;
+  /** As ConnectedLeg.currentSdp. */
+  currentSdp?(): string | undefined;
+  /** As ConnectedLeg.dialogKey. */
+  dialogKey?(): DialogKey | undefined;
   events: OriginatingLegEvents;
 }
 
@@ -100,6 +148,8 @@ export interface TerminatingLegEvents {
   onRelease?: (cause: number) => void;
   /** A new offer from the called party on the answered call. */
   onOffer?: OfferHandler;
+  /** The called party asks to transfer the caller (SIP REFER, RFC 3515). */
+  onRefer?: (refer: ReferRequest) => void;
 }
 
 /** A leg the switch places toward a destination. */
@@ -116,6 +166,8 @@ export interface TerminatingLeg {
   renegotiate?(offer: string): Promise<string>;
   readonly settled: Promise<void>;
   details(): LegDetails;
+  currentSdp?(): string | undefined;
+  dialogKey?(): DialogKey | undefined;
   events: TerminatingLegEvents;
 }
 

@@ -7,8 +7,9 @@ import { lazyChild, type Logger } from '../../util/log.js';
 import type { Dialog, InboundRequest, InviteResponder, SignallingPort } from '../../sip/port.js';
 import { causeFromReasonHeader, reasonHeader, sipStatusForCause } from '../interworking/cause-map.js';
 import { declineAllStreams } from '../sdp.js';
-import type { CallParty, LegDetails, LegFailure, OriginatingLeg, OriginatingLegEvents } from './leg.js';
+import type { CallParty, DialogKey, LegDetails, LegFailure, OriginatingLeg, OriginatingLegEvents } from './leg.js';
 import { offerTo, serveOffers } from './sip-offers.js';
+import { serveRefers } from './sip-refer.js';
 
 const CAUSE_NORMAL = 16;
 
@@ -80,6 +81,7 @@ export class SipInboundLeg implements OriginatingLeg {
     this.dialog = dialog;
     this.sipStatus = 200;
     serveOffers(dialog, () => this.events.onOffer, this.log);
+    serveRefers(dialog, () => this.events.onRefer, this.log);
     dialog.on('destroy', (info) => {
       const cause = causeFromReasonHeader(info.reason) ?? CAUSE_NORMAL;
       this.log.info({ cause, by: info.by }, 'caller released (BYE)');
@@ -93,6 +95,16 @@ export class SipInboundLeg implements OriginatingLeg {
   /** The called side's new offer: a re-INVITE to the caller. */
   renegotiate(offer: string): Promise<string> {
     return offerTo(this.dialog, offer);
+  }
+
+  /** The party's SDP as last offered or answered in the dialog. */
+  currentSdp(): string | undefined {
+    return this.dialog?.remoteSdp || undefined;
+  }
+
+  dialogKey(): DialogKey | undefined {
+    const d = this.dialog;
+    return d && !d.destroyed ? { callId: d.callId, localTag: d.localTag, remoteTag: d.remoteTag } : undefined;
   }
 
   reject(failure: LegFailure): void {

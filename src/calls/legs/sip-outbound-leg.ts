@@ -10,8 +10,9 @@ import type { Clock, TimerHandle } from '../../util/clock.js';
 import { lazyChild, type Logger } from '../../util/log.js';
 import { SipError, type Dialog, type SignallingPort } from '../../sip/port.js';
 import { causeForSipStatus, causeFromReasonHeader, reasonHeader } from '../interworking/cause-map.js';
-import type { LegDetails, TerminatingLeg, TerminatingLegEvents } from './leg.js';
+import type { DialogKey, LegDetails, TerminatingLeg, TerminatingLegEvents } from './leg.js';
 import { offerTo, serveOffers } from './sip-offers.js';
+import { serveRefers } from './sip-refer.js';
 
 const CAUSE_NORMAL = 16;
 const CAUSE_NO_ANSWER = 19;
@@ -112,6 +113,7 @@ export class SipOutboundLeg implements TerminatingLeg {
       return this.end();
     }
     serveOffers(dialog, () => this.events.onOffer, this.log);
+    serveRefers(dialog, () => this.events.onRefer, this.log);
     dialog.on('destroy', (info) => {
       const cause = causeFromReasonHeader(info.reason) ?? CAUSE_NORMAL;
       this.log.info({ cause, by: info.by }, 'called party released (BYE)');
@@ -124,6 +126,16 @@ export class SipOutboundLeg implements TerminatingLeg {
   /** The caller's new offer: a re-INVITE to the called party. */
   renegotiate(offer: string): Promise<string> {
     return offerTo(this.dialog, offer);
+  }
+
+  /** The party's SDP as last offered or answered in the dialog. */
+  currentSdp(): string | undefined {
+    return this.dialog?.remoteSdp || undefined;
+  }
+
+  dialogKey(): DialogKey | undefined {
+    const d = this.dialog;
+    return d && !d.destroyed ? { callId: d.callId, localTag: d.localTag, remoteTag: d.remoteTag } : undefined;
   }
 
   private failed(err: unknown): void {

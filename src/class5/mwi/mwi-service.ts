@@ -250,6 +250,8 @@ export class MwiService {
           headers: { From: `<${aor}>`, To: `<${aor}>`, Contact: `<${this.d.contact}>`, Event: MESSAGE_SUMMARY_EVENT, 'Subscription-State': 'active', 'Content-Type': MESSAGE_SUMMARY_TYPE },
           body: formatMessageSummary(summary),
           timeoutMs: 8000,
+          // RFC 3327 §5.3: toward a contact registered through proxies, by the Path it registered with.
+          route: b.path.length > 0 ? b.path : undefined,
         })
         .then((r) => this.m.mwiNotifies.inc({ kind: 'unsolicited', status: String(r.status) }));
     }
