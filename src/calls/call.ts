@@ -81,6 +81,9 @@ export class Call {
   /** Resolves when set-up is over: answered, or ended without answer (overload admission counts calls in set-up). */
   readonly setupOver: Promise<void>;
   private setupEnded!: () => void;
+  /** Settles at the first backward signal of an outgoing leg (progress, answer, failure), or when the call ends. */
+  readonly responded: Promise<void>;
+  private respondedNow!: () => void;
   private readonly m: CallMetrics;
 
   constructor(
@@ -94,6 +97,7 @@ export class Call {
     this.m = callMetrics(opts.registry ?? new Registry());
     this.done = new Promise<void>((resolve) => (this.finished = resolve));
     this.setupOver = new Promise<void>((resolve) => (this.setupEnded = resolve));
+    this.responded = new Promise<void>((resolve) => (this.respondedNow = resolve));
     const d = a.details();
     this.log = lazyChild(opts.logger, { callId: this.id, ...(d.sipCallId ? { sipCallId: d.sipCallId } : {}), ...(d.cic !== undefined ? { inTg: d.trunkGroup, inCic: d.cic } : {}) });
     a.events.onRelease = (cause) => this.dispatch({ name: 'A_RELEASE', cause });
@@ -152,6 +156,8 @@ export class Call {
   /** Events are handled one at a time, in order, even when a leg reports during an action. */
   private dispatch(event: CallEvent): void {
     if (this.ended) return;
+    // The first backward signal of an outgoing leg (overload admission times it).
+    if (event.name === 'B_PROGRESS' || event.name === 'B_ANSWER' || event.name === 'B_FAIL' || event.name === 'B_RELEASE') this.respondedNow();
     this.queue.push(event);
     if (this.dispatching) return;
     this.dispatching = true;
@@ -376,6 +382,7 @@ export class Call {
     }
     this.log.info({ outcome, cause: rec.cause, releasedBy: rec.by, sipStatus: cdr.sipStatus, billableMs: cdr.billableMs }, 'call ended');
     this.setupEnded();
+    this.respondedNow();
     this.finished();
   }
 

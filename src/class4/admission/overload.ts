@@ -12,6 +12,7 @@ import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { perRegistry } from '../../util/metrics.js';
 import { TokenBucket } from '../../util/token-bucket.js';
+import { AdaptiveSetupLimit } from './setup-limit.js';
 
 export const overloadConfigSchema = z.object({
   /**
@@ -27,6 +28,21 @@ export const overloadConfigSchema = z.object({
   maxCallsInSetup: z.number().int().min(0).default(2000),
   /** New calls admitted per second at most (both directions); 0: no limit. */
   maxCallsPerSecond: z.number().min(0).default(0),
+  /**
+   * The adaptive ceiling on calls in set-up (setup-limit.ts): cut when new calls wait for their
+   * first backward signal (ACM, 18x, answer) more than `tolerance` × the long-run time, grown back
+   * while they do not. Refusals count as reason "response-time". enabled: false keeps only the
+   * fixed maxCallsInSetup.
+   */
+  adaptive: z
+    .object({
+      enabled: z.boolean().default(true),
+      minLimit: z.number().int().min(1).default(16),
+      tolerance: z.number().min(1.1).default(3),
+      minSamples: z.number().int().min(1).default(5),
+    })
+    .strict()
+    .default({}),
   /** How often the event-loop delay is sampled (ms). */
   sampleMs: z.number().int().min(50).default(500),
   /** Retry-After (s) in a 503 refused for overload. */
@@ -37,6 +53,8 @@ export type OverloadConfig = z.infer<typeof overloadConfigSchema>;
 export const overloadMetrics = perRegistry((registry: Registry) => ({
   overloadLevel: new Gauge({ name: 'softswitch_overload_level', help: 'Overload level: 0 normal, 1 congested, 2 severe (ISUP ACL levels)', registers: [registry] }),
   eventLoopLag: new Gauge({ name: 'softswitch_event_loop_lag_seconds', help: 'Event-loop delay (perf_hooks monitorEventLoopDelay): mean over the last sample window', registers: [registry] }),
+  setupLimit: new Gauge({ name: 'softswitch_overload_setup_limit', help: 'Adaptive ceiling on calls in set-up (from the network response time)', registers: [registry] }),
+  responseBaseline: new Gauge({ name: 'softswitch_overload_response_baseline_seconds', help: 'Long-run time from a new call to its first backward signal, the adaptive ceiling compares against', registers: [registry] }),
   overloadRejectedTotal: new Counter({
     name: 'softswitch_overload_rejected_total',
     help: 'New calls refused by overload admission, by protocol and reason',
@@ -45,7 +63,7 @@ export const overloadMetrics = perRegistry((registry: Registry) => ({
   }),
 }));
 
-export type Refusal = { reason: 'event-loop-lag' | 'calls-in-setup' | 'calls-per-second' | 'store-unavailable'; level: 1 | 2 };
+export type Refusal = { reason: 'event-loop-lag' | 'calls-in-setup' | 'response-time' | 'calls-per-second' | 'store-unavailable'; level: 1 | 2 };
 
 export class OverloadGuard {
   private level: 0 | 1 | 2 = 0;
@@ -53,6 +71,8 @@ export class OverloadGuard {
   private timer?: TimerHandle;
   private readonly perSecond?: TokenBucket;
   private inSetup = 0;
+  private peakInSetup = 0;
+  private readonly adaptive?: AdaptiveSetupLimit;
   private pending: { level: 0 | 1 | 2; count: number } = { level: 0, count: 0 };
   private readonly m: ReturnType<typeof overloadMetrics>;
   /** Other reasons to refuse new calls while they hold (e.g. the store cannot record them). */
@@ -71,6 +91,26 @@ export class OverloadGuard {
   ) {
     this.m = overloadMetrics(registry);
     if (cfg.maxCallsPerSecond > 0) this.perSecond = new TokenBucket(clock, cfg.maxCallsPerSecond);
+    const a = cfg.adaptive ?? { enabled: false, minLimit: 16, tolerance: 3, minSamples: 5 };
+    if (a.enabled) {
+      this.adaptive = new AdaptiveSetupLimit({ minLimit: a.minLimit, maxLimit: cfg.maxCallsInSetup > 0 ? cfg.maxCallsInSetup : 100_000, tolerance: a.tolerance, minSamples: a.minSamples, longRunWeight: 0.1 });
+      this.m.setupLimit.set(this.adaptive.limit);
+    }
+  }
+
+  /** Now, on the guard's clock (intakes time the first backward signal with it). */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** A new call's time to the first backward signal of its outgoing leg (ms): the adaptive ceiling's input. */
+  responded(ms: number): void {
+    this.adaptive?.sample(ms);
+  }
+
+  /** The adaptive ceiling on calls in set-up now (undefined when it is off). */
+  get setupLimit(): number | undefined {
+    return this.adaptive?.limit;
   }
 
   start(): void {
@@ -112,6 +152,14 @@ export class OverloadGuard {
     }
     this.m.eventLoopLag.set(lagMs / 1000);
     this.lastLagMs = lagMs;
+    if (this.adaptive) {
+      const before = this.adaptive.limit;
+      const after = this.adaptive.update(this.peakInSetup);
+      this.peakInSetup = this.inSetup;
+      this.m.setupLimit.set(after);
+      if (this.adaptive.baselineMs !== undefined) this.m.responseBaseline.set(this.adaptive.baselineMs / 1000);
+      if (after < before && before >= (this.cfg.maxCallsInSetup > 0 ? this.cfg.maxCallsInSetup : 100_000)) this.log.warn({ setupLimit: after, baselineMs: Math.round(this.adaptive.baselineMs ?? 0) }, 'overload: new calls wait too long for the network; calls in set-up limited');
+    }
     const { lagCongestedMs: c, lagSevereMs: sev } = this.cfg;
     const measured: 0 | 1 | 2 = c <= 0 ? 0 : sev > 0 && lagMs >= sev ? 2 : lagMs >= c ? 1 : 0;
     this.pending = measured === this.pending.level ? { level: measured, count: this.pending.count + 1 } : { level: measured, count: 1 };
@@ -137,12 +185,14 @@ export class OverloadGuard {
     if (hold) refusal = { reason: hold.reason, level: 1 };
     else if (this.level > 0) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
+    else if (this.adaptive && this.inSetup >= this.adaptive.limit) refusal = { reason: 'response-time', level: 1 };
     else if (this.perSecond && !this.perSecond.take()) refusal = { reason: 'calls-per-second', level: 1 };
     if (refusal) {
       this.m.overloadRejectedTotal.inc({ protocol, reason: refusal.reason });
       return refusal;
     }
     this.inSetup++;
+    if (this.inSetup > this.peakInSetup) this.peakInSetup = this.inSetup;
     return undefined;
   }
 

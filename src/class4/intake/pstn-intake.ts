@@ -85,7 +85,11 @@ export class PstnIntake {
       return;
     }
     const call = calls.start(leg, this.plan(tg, leg.party, callId), callId);
-    if (overload) void call.setupOver.then(() => overload.setupDone());
+    if (overload) {
+      const t0 = overload.now();
+      void call.responded.then(() => overload.responded(overload.now() - t0));
+      void call.setupOver.then(() => overload.setupDone());
+    }
   }
 
   private plan(tg: IsupTrunkGroup, party: IsupIncomingLeg['party'], callId: string): CallPlan {

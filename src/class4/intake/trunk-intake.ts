@@ -81,7 +81,11 @@ export class TrunkIntake {
       const leg = new SipInboundLeg({ sip: this.deps.sip, logger: log, mediaAddress: this.deps.mediaAddress }, req, res, party);
       const plan = lcrPlan(this.deps.router, this.deps.isupLegs, callId, { party, routingCustomer: customer.routingCustomer, customer: customer.id, direction: 'sip-to-isup' });
       const call = calls.start(leg, plan, callId);
-      if (overload) void call.setupOver.then(() => overload.setupDone());
+      if (overload) {
+      const t0 = overload.now();
+      void call.responded.then(() => overload.responded(overload.now() - t0));
+      void call.setupOver.then(() => overload.setupDone());
+    }
     };
     const atLimit = () => {
       overload?.setupDone();

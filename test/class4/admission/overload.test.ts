@@ -87,3 +87,58 @@ describe('overload admission', () => {
     l.overload!.stop();
   });
 });
+
+describe('adaptive ceiling on calls in set-up (network response time)', () => {
+  it('keeps the ceiling while responses come in their usual time, cuts it when they queue, and refuses beyond it', () => {
+    const lag = { ms: 0 };
+    const { g, clock } = guard({ sampleMs: 500, maxCallsInSetup: 2000, adaptive: { minLimit: 8, tolerance: 2, minSamples: 5 } }, lag);
+    g.start();
+    // Steady state: 50 ms to the ACM, 10 calls at once.
+    for (let w = 0; w < 4; w++) {
+      for (let i = 0; i < 10; i++) expect(g.admit('sip')).toBeUndefined();
+      for (let i = 0; i < 10; i++) (g.responded(50), g.setupDone());
+      clock.advance(500);
+    }
+    expect(g.setupLimit).toBe(2000);
+    // Overload: 300 calls pile up and wait 400 ms for their ACMs (8× the usual time).
+    for (let i = 0; i < 300; i++) expect(g.admit('sip')).toBeUndefined();
+    for (let i = 0; i < 20; i++) (g.responded(400), g.setupDone());
+    clock.advance(500);
+    // Cut to what was in set-up × (2 × 50 / 400), at least half of it.
+    expect(g.setupLimit).toBe(150);
+    expect(g.callsInSetup).toBe(280);
+    expect(g.admit('sip')).toEqual({ reason: 'response-time', level: 1 });
+    // The backlog drains and responses come in their usual time again: the ceiling grows back by √limit per window.
+    for (let i = 0; i < 280; i++) (g.responded(60), g.setupDone());
+    for (let w = 0; w < 3; w++) {
+      for (let i = 0; i < 100; i++) expect(g.admit('sip')).toBeUndefined();
+      for (let i = 0; i < 100; i++) (g.responded(55), g.setupDone());
+      clock.advance(500);
+    }
+    expect(g.setupLimit).toBeGreaterThan(150);
+    g.stop();
+  });
+
+  it('never cuts below minLimit, and does nothing when disabled or with too few samples', () => {
+    const lag = { ms: 0 };
+    const { g, clock } = guard({ sampleMs: 500, adaptive: { minLimit: 16, tolerance: 2, minSamples: 5 } }, lag);
+    g.start();
+    for (let i = 0; i < 10; i++) g.responded(20);
+    clock.advance(500);
+    for (let i = 0; i < 20; i++) g.admit('sip');
+    for (let i = 0; i < 10; i++) g.responded(5000);
+    clock.advance(500);
+    expect(g.setupLimit).toBe(16);
+    g.stop();
+    const few = guard({ sampleMs: 500, adaptive: { minSamples: 5 } }, lag);
+    few.g.start();
+    for (let i = 0; i < 10; i++) few.g.responded(20);
+    few.clock.advance(500);
+    for (let i = 0; i < 4; i++) few.g.responded(9000);
+    few.clock.advance(500);
+    expect(few.g.setupLimit).toBe(2000);
+    few.g.stop();
+    const off = guard({ adaptive: { enabled: false } }, lag);
+    expect(off.g.setupLimit).toBeUndefined();
+  });
+});
