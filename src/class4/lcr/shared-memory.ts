@@ -1,11 +1,12 @@
 /**
  * The compiled route table lives in SharedArrayBuffers. The deck worker builds it and the main
- * thread reads it; V8 counts a transferred ArrayBuffer's bytes as external memory of the isolate
- * that receives it, and a table of 100 MB or more arriving at once makes the main isolate run a
- * full, synchronous mark-compact right there (measured: the whole of the 9 ms stall of a 1M-prefix
- * reload). A SharedArrayBuffer is not counted per isolate, so taking delivery of a table costs
+ * thread reads it. V8 counts a transferred ArrayBuffer's bytes as external memory of the isolate
+ * that receives it, and 100 MB or more arriving at once can make the main isolate run a major
+ * garbage collection right there, on the thread that answers calls (measured with six 24 MB
+ * arrays from a worker: a main-thread mark-compact on every arrival when transferred, none when
+ * shared). A SharedArrayBuffer is not counted per isolate, so taking delivery of a table costs
  * the event loop the same at any size. The retired table is freed when the main thread's garbage
- * collector next finds it unreferenced, as any other object.
+ * collector next finds it unreferenced, as any other object: until then it still holds memory.
  */
 
 type TypedArray = Int32Array | Uint32Array | Uint16Array | Float64Array;
