@@ -1,7 +1,7 @@
 /**
  * Rate-deck reloads under lookup load (issue #9): the main thread keeps routing calls
  * (RoutingEngine.lookup in back-to-back batches) while the engine reloads its decks; the deck
- * worker reads, validates and compiles them and the table crosses as transferred buffers.
+ * worker reads, validates and compiles them and the table crosses in SharedArrayBuffers.
  * Measured: the longest gap between lookup batches (the stall a call would see) and the event
  * loop delay maximum (perf_hooks, 1 ms resolution), the worker's build time, and the trie's
  * bytes per prefix.

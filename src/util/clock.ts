@@ -13,32 +13,28 @@ export interface Clock {
   clearTimeout(handle: TimerHandle | undefined): void;
 }
 
+/** A system timer's handle carries its Node timeout, so clearing one needs no lookup. */
+interface SystemTimer extends TimerHandle {
+  readonly timeout: NodeJS.Timeout;
+}
+
 class SystemClock implements Clock {
   private next = 1;
-  private readonly timers = new Map<number, NodeJS.Timeout>();
 
   now(): number {
     return Date.now();
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = this.next++;
-    const t = setTimeout(() => {
-      this.timers.delete(id);
-      fn();
-    }, ms);
-    t.unref?.();
-    this.timers.set(id, t);
-    return { id };
+    const timeout = setTimeout(fn, ms);
+    timeout.unref?.();
+    const handle: SystemTimer = { id: this.next++, timeout };
+    return handle;
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (!handle) return;
-    const t = this.timers.get(handle.id);
-    if (t) {
-      clearTimeout(t);
-      this.timers.delete(handle.id);
-    }
+    const timeout = (handle as SystemTimer | undefined)?.timeout;
+    if (timeout) clearTimeout(timeout);
   }
 }
 

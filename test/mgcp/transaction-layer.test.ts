@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
 import { VirtualClock } from '../../src/util/clock.js';
+import { mgcpMetrics } from '../../src/mgcp/mgcp/metrics.js';
 import { decode, encode } from '../../src/mgcp/mgcp/codec.js';
 import { MgcpError } from '../../src/mgcp/mgcp/errors.js';
 import { command, paramValue, response, type MgcpCommand, type MgcpDecoded, type MgcpResponse } from '../../src/mgcp/mgcp/messages.js';
@@ -385,5 +387,33 @@ describe('MGCP transaction layer: retransmission timer per gateway (RFC 3435 §3
     expect(h.sent.length - n).toBe(2);
     h.layer.receive(encode(response(200, txid, 'OK')), GW);
     await p;
+  });
+});
+
+describe('MGCP transaction layer: counting', () => {
+  it('transactions are counted per verb, outcome and gateway when the registry is read, the duration once each', async () => {
+    const registry = new Registry();
+    const h = harness({ metrics: mgcpMetrics(registry), policy: { maxRetransmits: 1 } });
+    const ok = h.layer.request(GW, { verb: 'CRCX', endpoint: 'ds/ds1-1/1@TGW.example', params: [{ name: 'C', value: 'c1' }] });
+    h.layer.receive(encode(response(200, 100, 'OK', [{ name: 'I', value: 'A' }])), GW);
+    await ok;
+    const rejected = h.layer.request(GW, { verb: 'CRCX', endpoint: 'ds/ds1-1/2@tgw.example' });
+    h.layer.receive(encode(response(502, 101, 'No resources')), GW);
+    await rejected;
+    const lost = h.layer.request(GW, { verb: 'DLCX', endpoint: 'ds/ds1-1/1@tgw.example' });
+    lost.catch(() => {});
+    h.clock.advance(60_000);
+    await expect(lost).rejects.toMatchObject({ kind: 'timeout' });
+    const text = await registry.metrics();
+    expect(text).toContain('softswitch_mgcp_transactions_total{verb="CRCX",outcome="ok",gateway="tgw.example"} 1');
+    expect(text).toContain('softswitch_mgcp_transactions_total{verb="CRCX",outcome="rejected",gateway="tgw.example"} 1');
+    expect(text).toContain('softswitch_mgcp_transactions_total{verb="DLCX",outcome="timeout",gateway="tgw.example"} 1');
+    expect(text).toContain('softswitch_mgcp_transaction_seconds_count 2');
+    // Read twice: counted once.
+    const ok2 = h.layer.request(GW, { verb: 'CRCX', endpoint: 'ds/ds1-1/3@tgw.example' });
+    h.layer.receive(encode(response(200, 103, 'OK', [{ name: 'I', value: 'B' }])), GW);
+    await ok2;
+    expect(await registry.metrics()).toContain('softswitch_mgcp_transactions_total{verb="CRCX",outcome="ok",gateway="tgw.example"} 2');
+    expect(await registry.metrics()).toContain('softswitch_mgcp_transactions_total{verb="CRCX",outcome="ok",gateway="tgw.example"} 2');
   });
 });

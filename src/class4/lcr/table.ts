@@ -7,6 +7,7 @@
  *   rows of one entry are ordered newest effective date first.
  */
 import type { DeckRows } from './deck.js';
+import { inSharedMemory, sharedArray } from './shared-memory.js';
 import { TrieBuilder, trieBytes, walkPrefixes, type CompiledTrie } from './trie.js';
 
 export interface RouteTable {
@@ -69,11 +70,12 @@ export function* buildTableSteps(decks: DeckRows[], slice = 16384): Generator<vo
     srcOffset.push(acc);
     acc += d.count;
   }
-  const rowInterstate = new Int32Array(totalRows);
-  const rowIntrastate = new Int32Array(totalRows);
-  const rowIndeterminate = new Int32Array(totalRows);
-  const rowEffective = new Float64Array(totalRows);
-  const entryStart = new Uint32Array(prefixCount + 1);
+  // The arrays the table keeps are allocated in shared memory (shared-memory.ts); scratch ones are not.
+  const rowInterstate = sharedArray(Int32Array, totalRows);
+  const rowIntrastate = sharedArray(Int32Array, totalRows);
+  const rowIndeterminate = sharedArray(Int32Array, totalRows);
+  const rowEffective = sharedArray(Float64Array, totalRows);
+  const entryStart = sharedArray(Uint32Array, prefixCount + 1);
   const entryCarrierTmp = new Uint16Array(totalRows);
   const entryRowTmp = new Uint32Array(totalRows);
   const entryRowCountTmp = new Uint16Array(totalRows);
@@ -108,9 +110,9 @@ export function* buildTableSteps(decks: DeckRows[], slice = 16384): Generator<vo
     trie,
     carriers: decks.map((d) => d.carrier),
     entryStart,
-    entryCarrier: entryCarrierTmp.slice(0, e),
-    entryRow: entryRowTmp.slice(0, e),
-    entryRowCount: entryRowCountTmp.slice(0, e),
+    entryCarrier: inSharedMemory(entryCarrierTmp.subarray(0, e)),
+    entryRow: inSharedMemory(entryRowTmp.subarray(0, e)),
+    entryRowCount: inSharedMemory(entryRowCountTmp.subarray(0, e)),
     rowInterstate,
     rowIntrastate,
     rowIndeterminate,

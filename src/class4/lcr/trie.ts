@@ -18,6 +18,8 @@
  * record at depth k; entry < 0: the walk ends at or above depth k with longest id -entry-2.
  */
 
+import { sharedArray } from './shared-memory.js';
+
 /** Slot indices and prefix ids are 31-bit. */
 export const MAX_NODES = 0x7ffffff0;
 export const MAX_PREFIX_IDS = MAX_NODES - 1;
@@ -107,8 +109,8 @@ export class TrieBuilder {
     const pool = this.pool;
     const block = this.block;
     const own = this.values;
-    const slots = new Int32Array(n);
-    const inner = new Int32Array(this.innerCount * 3);
+    const slots = sharedArray(Int32Array, n);
+    const inner = sharedArray(Int32Array, this.innerCount * 3);
     // order[pos]: builder node placed at slot pos (BFS part); parentValue[pos]: value inherited.
     const order = new Int32Array(n);
     const parentValue = new Int32Array(n);
@@ -196,7 +198,7 @@ export function withDirect(slots: Int32Array, inner: Int32Array, prefixCount: nu
   let k = 0;
   while (k < maxDirectDigits && 4 * 10 ** (k + 1) <= prefixCount) k++;
   const size = 10 ** k;
-  const direct = new Int32Array(size);
+  const direct = sharedArray(Int32Array, size);
   const t: CompiledTrie = { slots, inner, nodeCount: slots.length, innerCount: inner.length / 3, prefixCount, directDigits: k, direct };
   if (slots.length) fillDirect(t, 0, 0, 0, k);
   return t;

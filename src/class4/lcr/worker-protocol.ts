@@ -1,10 +1,12 @@
 /**
  * Messages between the routing engine and its deck worker (deck-worker.ts). A compiled table
- * crosses as transferred ArrayBuffers (moved, not copied), so taking delivery of a
- * five-million-prefix table costs the event loop the same as a ten-prefix one.
+ * crosses as SharedArrayBuffers (shared, not copied, and not counted as the main isolate's
+ * external memory: see shared-memory.ts), so taking delivery of a five-million-prefix table costs
+ * the event loop the same as a ten-prefix one.
  */
 import type { DeckRowError } from './deck.js';
 import type { DeckDiff } from './diff.js';
+import { inSharedMemory } from './shared-memory.js';
 import type { RouteTable } from './table.js';
 
 /** One carrier's deck: the first of `paths` that exists. */
@@ -95,27 +97,26 @@ export type WorkerReply =
   | { id: number; op: 'diff'; diff: DeckDiff }
   | { id: number; op: 'error'; message: string; code?: string };
 
+/** The table with every array in shared memory (a table read from a snapshot is copied there); nothing to transfer. */
 export function packTable(t: RouteTable): { table: PackedTable; transfer: ArrayBuffer[] } {
   const table: PackedTable = {
-    slots: t.trie.slots,
-    inner: t.trie.inner,
-    direct: t.trie.direct,
+    slots: inSharedMemory(t.trie.slots),
+    inner: inSharedMemory(t.trie.inner),
+    direct: inSharedMemory(t.trie.direct),
     directDigits: t.trie.directDigits,
     prefixCount: t.trie.prefixCount,
     carriers: t.carriers,
     carrierRows: t.carrierRows,
-    entryStart: t.entryStart,
-    entryCarrier: t.entryCarrier,
-    entryRow: t.entryRow,
-    entryRowCount: t.entryRowCount,
-    rowInterstate: t.rowInterstate,
-    rowIntrastate: t.rowIntrastate,
-    rowIndeterminate: t.rowIndeterminate,
-    rowEffective: t.rowEffective,
+    entryStart: inSharedMemory(t.entryStart),
+    entryCarrier: inSharedMemory(t.entryCarrier),
+    entryRow: inSharedMemory(t.entryRow),
+    entryRowCount: inSharedMemory(t.entryRowCount),
+    rowInterstate: inSharedMemory(t.rowInterstate),
+    rowIntrastate: inSharedMemory(t.rowIntrastate),
+    rowIndeterminate: inSharedMemory(t.rowIndeterminate),
+    rowEffective: inSharedMemory(t.rowEffective),
   };
-  const buffers = new Set<ArrayBuffer>();
-  for (const v of Object.values(table)) if (ArrayBuffer.isView(v)) buffers.add(v.buffer as ArrayBuffer);
-  return { table, transfer: [...buffers] };
+  return { table, transfer: [] };
 }
 
 export function unpackTable(p: PackedTable): RouteTable {

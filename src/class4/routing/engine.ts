@@ -2,7 +2,7 @@
  * The routing engine: normalisation, blocking, LNP dip, jurisdiction, longest-prefix match over
  * the compiled table, candidate ordering, availability and route advance. Lookups are synchronous
  * and read one table reference. Decks are read, validated and compiled in a worker thread
- * (lcr/compiler.ts); the finished table arrives as transferred buffers and is swapped in with one
+ * (lcr/compiler.ts); the finished table arrives in shared memory (lcr/shared-memory.ts) and is swapped in with one
  * assignment, so a reload never stalls or fails a lookup.
  */
 import { mkdir, readFile, rename } from 'node:fs/promises';

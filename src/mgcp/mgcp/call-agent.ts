@@ -122,6 +122,17 @@ function p(name: string, value: string | undefined): MgcpParam[] {
   return value === undefined ? [] : [{ name, value }];
 }
 
+/** Appends the parameter when it has a value (the hot path's form of `...p(name, value)`). */
+function put(params: MgcpParam[], name: string, value: string | undefined): void {
+  if (value !== undefined) params.push({ name, value });
+}
+
+/** Rejects a non-2xx final with MgcpError `rejected`. */
+function successOf(r: MgcpResponse): MgcpResponse {
+  if (!isSuccess(r.code)) throw new MgcpError('rejected', r.code, r.comment, r.transactionId);
+  return r;
+}
+
 export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
   readonly layer: TransactionLayer;
   readonly clock: Clock;
@@ -194,34 +205,23 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
     return this.layer.request(gateway, req);
   }
 
-  private async expectSuccess(gateway: Peer, req: CommandRequest): Promise<MgcpResponse> {
-    const r = await this.layer.request(gateway, req);
-    if (!isSuccess(r.code)) throw new MgcpError('rejected', r.code, r.comment, r.transactionId);
-    return r;
+  private expectSuccess(gateway: Peer, req: CommandRequest): Promise<MgcpResponse> {
+    return this.layer.request(gateway, req).then(successOf);
   }
 
   /** CreateConnection (RFC 3435 §2.3.5). */
   async crcx(gateway: Peer, req: CrcxRequest): Promise<CrcxResult> {
-    const r = await this.expectSuccess(gateway, {
-      verb: 'CRCX',
-      endpoint: req.endpoint,
-      params: [
-        ...p(PARAM.CallId, req.callId),
-        ...p(PARAM.NotifiedEntity, req.notifiedEntity),
-        ...p(PARAM.LocalConnectionOptions, req.localOptions),
-        ...p(PARAM.ConnectionMode, req.mode),
-        ...(req.extraParams ?? []),
-      ],
-      sdp: req.remoteSdp,
-    });
+    const params: MgcpParam[] = [];
+    put(params, PARAM.CallId, req.callId);
+    put(params, PARAM.NotifiedEntity, req.notifiedEntity);
+    put(params, PARAM.LocalConnectionOptions, req.localOptions);
+    put(params, PARAM.ConnectionMode, req.mode);
+    if (req.extraParams) for (const x of req.extraParams) params.push(x);
+    const r = await this.expectSuccess(gateway, { verb: 'CRCX', endpoint: req.endpoint, params, sdp: req.remoteSdp });
     const connectionId = paramValue(r, PARAM.ConnectionId);
     if (!connectionId) throw new MgcpError('rejected', RC.PROTOCOL_ERROR, 'CRCX answer without ConnectionId', r.transactionId);
-    return {
-      endpoint: paramValue(r, PARAM.SpecificEndpointId) ?? req.endpoint,
-      connectionId,
-      ...(r.sdp ? { localSdp: r.sdp } : {}),
-      response: r,
-    };
+    const endpoint = paramValue(r, PARAM.SpecificEndpointId) ?? req.endpoint;
+    return r.sdp ? { endpoint, connectionId, localSdp: r.sdp, response: r } : { endpoint, connectionId, response: r };
   }
 
   /** ModifyConnection (RFC 3435 §2.3.6). */
@@ -242,13 +242,12 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
 
   /** DeleteConnection (RFC 3435 §2.3.7); resolves with the ConnectionParameters (P:) when given. */
   async dlcx(gateway: Peer, req: DlcxRequest): Promise<{ connectionParameters?: string; response: MgcpResponse }> {
-    const r = await this.expectSuccess(gateway, {
-      verb: 'DLCX',
-      endpoint: req.endpoint,
-      params: [...p(PARAM.CallId, req.callId), ...p(PARAM.ConnectionId, req.connectionId)],
-    });
+    const params: MgcpParam[] = [];
+    put(params, PARAM.CallId, req.callId);
+    put(params, PARAM.ConnectionId, req.connectionId);
+    const r = await this.expectSuccess(gateway, { verb: 'DLCX', endpoint: req.endpoint, params });
     const cp = paramValue(r, PARAM.ConnectionParameters);
-    return { ...(cp !== undefined ? { connectionParameters: cp } : {}), response: r };
+    return cp !== undefined ? { connectionParameters: cp, response: r } : { response: r };
   }
 
   /** AuditEndpoint (RFC 3435 §2.3.10); `requestedInfo` is the F: list, e.g. "I,M". */

@@ -360,6 +360,15 @@ function render(msg: MgcpMessage, sdpCanonical: boolean): string {
 }
 
 /**
+ * Encodes one message, or answers why it cannot be (what {@link checkEncodable} says), checking
+ * it once: the transaction layer's path for every command it sends.
+ */
+export function encodeOrReason(msg: MgcpMessage): Buffer | string {
+  const r = inspect(msg);
+  return typeof r === 'string' ? r : Buffer.from(render(msg, r.canonicalSdp), 'latin1');
+}
+
+/**
  * Encodes one message, or several piggy-backed in one datagram (RFC 3435 §3.5.5).
  * Throws TypeError for a message {@link checkEncodable} refuses: that is a programming error.
  */

@@ -86,12 +86,18 @@ function go(tx: TxFsm, event: TxEventType, to: TxState): void {
   tx.state = to;
 }
 
-/** Feeds one event; events a state does not accept yield no actions. */
-export function handleTx(tx: TxFsm, event: TxEvent, policy: RetransmitPolicy): TxAction[] {
-  if (!TX_TRANSITIONS[tx.state][event.type]) return [];
+// Action lists that carry no per-transaction data are built once (every command's final response runs one).
+const NO_ACTIONS: readonly TxAction[] = Object.freeze([]);
+const FINAL: readonly TxAction[] = Object.freeze([Object.freeze({ kind: 'stop-timer' }), Object.freeze({ kind: 'complete' })] as const);
+const FINAL_ACK: readonly TxAction[] = Object.freeze([Object.freeze({ kind: 'stop-timer' }), Object.freeze({ kind: 'send-ack' }), Object.freeze({ kind: 'complete' })] as const);
+const SEND_FIRST: TxAction = Object.freeze({ kind: 'send', retransmission: false });
+
+/** Feeds one event; events a state does not accept yield no actions. The list returned is not to be changed. */
+export function handleTx(tx: TxFsm, event: TxEvent, policy: RetransmitPolicy): readonly TxAction[] {
+  if (!TX_TRANSITIONS[tx.state][event.type]) return NO_ACTIONS;
   switch (event.type) {
     case 'SEND_REQ':
-      return [{ kind: 'send', retransmission: false }, { kind: 'start-timer', ms: tx.rtoMs }];
+      return [SEND_FIRST, { kind: 'start-timer', ms: tx.rtoMs }];
     case 'TIMER_EXPIRY':
       if (tx.state === 'PROVISIONAL' || tx.retransmits >= policy.maxRetransmits) {
         const reason = tx.state === 'PROVISIONAL' ? 'no-final-response' : 'no-response';
@@ -109,10 +115,7 @@ export function handleTx(tx: TxFsm, event: TxEvent, policy: RetransmitPolicy): T
       return [{ kind: 'stop-timer' }, { kind: 'start-timer', ms: policy.provisionalTimeoutMs }];
     case 'RX_FINAL': {
       go(tx, event.type, 'COMPLETED');
-      const actions: TxAction[] = [{ kind: 'stop-timer' }];
-      if (event.ackRequested) actions.push({ kind: 'send-ack' });
-      actions.push({ kind: 'complete' });
-      return actions;
+      return event.ackRequested ? FINAL_ACK : FINAL;
     }
   }
 }

@@ -9,7 +9,7 @@
 import { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { isProvisional, MAX_TRANSACTION_ID, PARAM, RC } from './constants.js';
-import { checkEncodable, decode, encode } from './codec.js';
+import { checkEncodable, decode, encode, encodeOrReason } from './codec.js';
 import { MgcpError } from './errors.js';
 import { paramValue, response, type MgcpCommand, type MgcpParam, type MgcpResponse } from './messages.js';
 import { Registry } from 'prom-client';
@@ -80,6 +80,8 @@ interface Outgoing {
   readonly verb: string;
   readonly endpoint: string;
   readonly peer: Peer;
+  /** peerKey(peer), worked out once. */
+  readonly peerKey: string;
   readonly bytes: Buffer;
   readonly fsm: TxFsm;
   readonly startedAt: number;
@@ -155,9 +157,16 @@ export class TransactionLayer {
   private sweepTimer?: TimerHandle;
   private closed = false;
   private readonly m: MgcpMetrics;
+  private readonly observeSeconds: (seconds: number) => void;
+  /** The last peer a command went to and its key: callers pass the same gateway object again and again. */
+  private lastPeer?: Peer;
+  private lastAddress = '';
+  private lastPort = -1;
+  private lastPeerKey = '';
 
   constructor(private readonly opts: TransactionLayerOptions) {
     this.m = opts.metrics ?? mgcpMetrics(new Registry());
+    this.observeSeconds = this.m.mgcpTransactionSeconds.labels({}).observe;
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? silentLogger;
     this.policy = { ...DEFAULT_RETRANSMIT_POLICY, ...opts.policy };
@@ -168,7 +177,16 @@ export class TransactionLayer {
 
   /** First retransmission timer the next command to `peer` would use (RFC 3435 §3.5.3). */
   rtoFor(peer: Peer): number {
-    return rtoOf(this.rtt.get(peerKey(peer)), this.policy);
+    return rtoOf(this.rtt.get(this.keyOf(peer)), this.policy);
+  }
+
+  private keyOf(peer: Peer): string {
+    if (peer === this.lastPeer && peer.address === this.lastAddress && peer.port === this.lastPort) return this.lastPeerKey;
+    this.lastPeer = peer;
+    this.lastAddress = peer.address;
+    this.lastPort = peer.port;
+    this.lastPeerKey = peerKey(peer);
+    return this.lastPeerKey;
   }
 
   /** Outgoing transactions not yet completed. */
@@ -192,32 +210,28 @@ export class TransactionLayer {
   request(to: Peer, req: CommandRequest): Promise<MgcpResponse> {
     if (this.closed) return Promise.reject(new MgcpError('closed', undefined, 'transaction layer closed'));
     const txid = this.allocateTxid();
-    const params = [...(req.params ?? [])];
+    const key = this.keyOf(to);
+    let params: readonly MgcpParam[] = req.params ?? [];
     if (this.opts.piggybackResponseAcks) {
-      const ids = this.toReport.get(peerKey(to));
+      const ids = this.toReport.get(key);
       if (ids?.length) {
-        params.push({ name: PARAM.ResponseAck, value: formatResponseAck(ids.splice(0, 32)) });
+        params = [...params, { name: PARAM.ResponseAck, value: formatResponseAck(ids.splice(0, 32)) }];
       }
     }
-    const cmd: MgcpCommand = {
-      type: 'command',
-      verb: req.verb,
-      transactionId: txid,
-      endpoint: req.endpoint,
-      version: '1.0',
-      params,
-      ...(req.sdp ? { sdp: req.sdp } : {}),
-    };
-    const why = checkEncodable(cmd);
-    if (why) return Promise.reject(new MgcpError('invalid', undefined, why, txid));
+    const cmd: MgcpCommand = req.sdp
+      ? { type: 'command', verb: req.verb, transactionId: txid, endpoint: req.endpoint, version: '1.0', params, sdp: req.sdp }
+      : { type: 'command', verb: req.verb, transactionId: txid, endpoint: req.endpoint, version: '1.0', params };
+    const bytes = encodeOrReason(cmd);
+    if (typeof bytes === 'string') return Promise.reject(new MgcpError('invalid', undefined, bytes, txid));
     return new Promise<MgcpResponse>((resolve, reject) => {
       const o: Outgoing = {
         txid,
         verb: req.verb,
         endpoint: req.endpoint,
         peer: to,
-        bytes: encode(cmd),
-        fsm: newTx(this.policy, this.rtoFor(to)),
+        peerKey: key,
+        bytes,
+        fsm: newTx(this.policy, rtoOf(this.rtt.get(key), this.policy)),
         startedAt: this.clock.now(),
         resolve,
         reject,
@@ -252,15 +266,15 @@ export class TransactionLayer {
         case 'complete': {
           this.outgoing.delete(o.txid);
           const final = o.final as MgcpResponse;
-          this.m.mgcpTransactions.inc({ verb: o.verb, outcome: final.code < 400 ? 'ok' : 'rejected', gateway: gatewayLabel(o.endpoint) });
-          this.m.mgcpTransactionSeconds.observe((this.clock.now() - o.startedAt) / 1000);
+          this.m.mgcpTransactionTally.count(gatewayLabel(o.endpoint), o.verb, final.code < 400 ? 'ok' : 'rejected');
+          this.observeSeconds((this.clock.now() - o.startedAt) / 1000);
           o.resolve(final);
           break;
         }
         case 'fail':
           this.outgoing.delete(o.txid);
-          if (a.reason === 'no-response') noteBackoff(this.estimate(o.peer), o.fsm.rtoMs);
-          this.m.mgcpTransactions.inc({ verb: o.verb, outcome: 'timeout', gateway: gatewayLabel(o.endpoint) });
+          if (a.reason === 'no-response') noteBackoff(this.estimate(o.peerKey), o.fsm.rtoMs);
+          this.m.mgcpTransactionTally.count(gatewayLabel(o.endpoint), o.verb, 'timeout');
           this.log.warn({ txid: o.txid, verb: o.verb, endpoint: o.endpoint, peer: o.peer, reason: a.reason }, 'mgcp transaction gave up');
           o.reject(new MgcpError('timeout', undefined, a.reason, o.txid));
           if (a.reason === 'no-response') this.opts.onGiveUp?.(o.peer, o.verb, o.endpoint);
@@ -319,7 +333,7 @@ export class TransactionLayer {
     }
     o.final = r;
     if (this.opts.piggybackResponseAcks) {
-      const key = peerKey(o.peer);
+      const key = o.peerKey;
       const list = this.toReport.get(key) ?? [];
       if (list.length < 256) list.push(r.transactionId);
       this.toReport.set(key, list);
@@ -335,12 +349,11 @@ export class TransactionLayer {
   private sampleRtt(o: Outgoing): void {
     if (o.sampled) return;
     o.sampled = true;
-    if (o.fsm.retransmits > 0) noteBackoff(this.estimate(o.peer), o.fsm.rtoMs);
-    else observeRtt(this.estimate(o.peer), this.clock.now() - o.startedAt);
+    if (o.fsm.retransmits > 0) noteBackoff(this.estimate(o.peerKey), o.fsm.rtoMs);
+    else observeRtt(this.estimate(o.peerKey), this.clock.now() - o.startedAt);
   }
 
-  private estimate(peer: Peer): RttEstimate {
-    const key = peerKey(peer);
+  private estimate(key: string): RttEstimate {
     let est = this.rtt.get(key);
     if (!est) {
       if (this.rtt.size >= 4096) this.rtt.delete(this.rtt.keys().next().value as string);
