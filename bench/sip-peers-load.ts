@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeUdpPort, runSipp } from '../test/helpers/sipp.js';
+import { kamailioConfig } from '../test/helpers/kamailio.js';
 import { spawnSoftswitch, stopProc, type Proc } from '../test/helpers/cluster.js';
 import { percentile } from './saturate.js';
 
@@ -115,44 +116,6 @@ export const describeProbe = (p: OfferedLoad): string =>
 
 export const hasKamailio = (): boolean => spawnSync('kamailio', ['-v'], { stdio: 'ignore' }).error === undefined;
 
-/**
- * Kamailio 5.6, transaction-stateful (tm), record-routing (rr), relaying every new INVITE to
- * `next` (host:port); in-dialog requests by loose routing, or to `next` when they carry no Route
- * (SIPp's built-in uac ignores Record-Route). `children` UDP worker processes.
- */
-export function kamailioConfig(port: number, next: string, children: number): string {
-  return `#!KAMAILIO
-debug=-1
-log_stderror=yes
-children=${children}
-disable_tcp=yes
-auto_aliases=no
-dns=no
-rev_dns=no
-listen=udp:127.0.0.1:${port}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-request_route {
-  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
-  if (has_totag()) {
-    if (loose_route()) { t_relay(); exit; }
-    $du = "sip:${next}";
-    t_relay();
-    exit;
-  }
-  if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
-  record_route();
-  $du = "sip:${next}";
-  t_relay();
-}
-`;
-}
 
 export interface KamailioHandle {
   port: number;

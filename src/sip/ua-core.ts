@@ -1097,23 +1097,31 @@ export class UaCore {
     return uriDestination(state.remoteTarget);
   }
 
+  /** §12.2.1.1: a request within the dialog: its route set, remote target, parties and the next local CSeq. */
+  private inDialogRequest(s: DialogState, method: string, cseq: number, extra: { headers?: Record<string, string>; body?: string; contentType?: string; contact?: boolean }): SipRequest {
+    return buildRequest({
+      method,
+      uri: s.remoteTarget,
+      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
+      from: s.localParty,
+      to: s.remoteParty,
+      callId: s.callId,
+      cseq,
+      routes: s.routeSet,
+      ...(extra.contact ? { contact: this.contact } : {}),
+      headers: extra.headers,
+      ...(extra.body !== undefined ? { body: extra.body } : {}),
+      ...(extra.contentType !== undefined ? { contentType: extra.contentType } : {}),
+    });
+  }
+
   private sendBye(dialog: SipDialog, headers: Record<string, string>): Promise<void> {
     const s = dialog.state;
     this.forget(dialog);
     const dest = this.dialogDestination(s);
     if (!dest) return Promise.resolve();
     s.localSeq += 1;
-    const req = buildRequest({
-      method: 'BYE',
-      uri: s.remoteTarget,
-      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
-      from: s.localParty,
-      to: s.remoteParty,
-      callId: s.callId,
-      cseq: s.localSeq,
-      routes: s.routeSet,
-      headers,
-    });
+    const req = this.inDialogRequest(s, 'BYE', s.localSeq, { headers });
     return new Promise((resolve) => {
       this.startClient(req, dest, {
         passUp: (res) => {
@@ -1133,22 +1141,9 @@ export class UaCore {
     const dest = this.dialogDestination(s);
     if (!dest) return Promise.resolve(local(416, 'Unsupported URI Scheme'));
     s.localSeq += 1;
-    const req = buildRequest({
-      method,
-      uri: s.remoteTarget,
-      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
-      from: s.localParty,
-      to: s.remoteParty,
-      callId: s.callId,
-      cseq: s.localSeq,
-      routes: s.routeSet,
-      contact: this.contact,
-      headers: o.headers,
-      body: o.body,
-      contentType: o.contentType ?? 'text/plain',
-    });
+    const req = this.inDialogRequest(s, method, s.localSeq, { headers: o.headers, body: o.body, contentType: o.contentType ?? 'text/plain', contact: true });
     return new Promise((resolve) => {
-      this.layer.startClient(req, dest, {
+      this.startClient(req, dest, {
         passUp: (res) => {
           if (res.kind === 'response' && res.status >= 200) resolve({ status: res.status, reason: res.reason, get: (n) => res.headers.get(n) });
         },
@@ -1187,19 +1182,7 @@ export class UaCore {
       headers['Session-Expires'] = `${session.seS};refresher=${session.weRefresh ? 'uac' : 'uas'}`;
       headers.Supported = 'timer';
     }
-    const req = buildRequest({
-      method,
-      uri: s.remoteTarget,
-      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
-      from: s.localParty,
-      to: s.remoteParty,
-      callId: s.callId,
-      cseq,
-      routes: s.routeSet,
-      contact: this.contact,
-      headers,
-      body: sdp,
-    });
+    const req = this.inDialogRequest(s, method, cseq, { headers, body: sdp, contact: true });
     dialog.offerOut = true;
     return new Promise<string>((resolve, reject) => {
       let done = false;

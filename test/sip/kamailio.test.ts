@@ -8,42 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kamailioConfig } from '../helpers/kamailio.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 import { startTestApp, type AppLog } from './test-app.js';
 import type { EmbeddedSignallingPort } from '../../src/sip/embedded-adapter.js';
 
 const hasKamailio = spawnSync('kamailio', ['-v'], { stdio: 'ignore' }).error === undefined;
 
-function config(kPort: number, ourPort: number): string {
-  return `#!KAMAILIO
-debug=1
-log_stderror=yes
-children=1
-listen=udp:127.0.0.1:${kPort}
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-request_route {
-  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
-  if (has_totag()) {
-    if (loose_route()) { t_relay(); exit; }
-    # SIPp ignores Record-Route, so its in-dialog requests come without Route.
-    $du = "sip:127.0.0.1:${ourPort}";
-    t_relay();
-    exit;
-  }
-  if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
-  record_route();
-  $du = "sip:127.0.0.1:${ourPort}";
-  t_relay();
-}
-`;
-}
 
 describe.skipIf(!hasSipp() || !hasKamailio)('through Kamailio (Record-Route / loose routing)', () => {
   let port: EmbeddedSignallingPort;
@@ -56,7 +27,7 @@ describe.skipIf(!hasSipp() || !hasKamailio)('through Kamailio (Record-Route / lo
     ({ port, log } = await startTestApp());
     kPort = await freeUdpPort();
     dir = mkdtempSync(join(tmpdir(), 'kam-'));
-    writeFileSync(join(dir, 'k.cfg'), config(kPort, port.port));
+    writeFileSync(join(dir, 'k.cfg'), kamailioConfig(kPort, `127.0.0.1:${port.port}`, 1, 1));
     kamailio = spawn('kamailio', ['-f', join(dir, 'k.cfg'), '-DD', '-E', '-Y', dir, '-w', dir, '-P', join(dir, 'k.pid')], { stdio: ['ignore', 'ignore', process.env.KAM_DEBUG ? 'inherit' : 'ignore'] });
     await new Promise((r) => setTimeout(r, 800));
     if (kamailio.exitCode !== null) throw new Error(`kamailio exited (${kamailio.exitCode}); run with KAM_DEBUG=1 to see why`);

@@ -257,17 +257,7 @@ export class MgcpCallAgent extends EventEmitter<CallAgentEvents> {
 
   /** NotificationRequest (RFC 3435 §2.3.3). */
   rqnt(gateway: Peer, req: RqntRequest): Promise<MgcpResponse> {
-    return this.expectSuccess(gateway, {
-      verb: 'RQNT',
-      endpoint: req.endpoint,
-      params: [
-        ...p(PARAM.NotifiedEntity, req.notifiedEntity),
-        ...p(PARAM.RequestIdentifier, req.requestId),
-        ...p(PARAM.RequestedEvents, req.requestedEvents),
-        ...p(PARAM.SignalRequests, req.signalRequests),
-        ...p(PARAM.DigitMap, req.digitMap),
-      ],
-    });
+    return this.notificationRequest(gateway, req);
   }
 
   /**
