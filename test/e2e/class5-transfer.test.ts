@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { freeUdpPort, hasSipp, runSipp, type SippResult } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
+import { ackFor } from '../helpers/class5-sipp.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = hasSipp() ? '' : 'sipp (sip-tester) not installed';
@@ -91,6 +92,23 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     const path = join(dataDir, `c5-register-${user}-${port}.xml`);
     writeFileSync(path, readFileSync(scenario('c5-register.xml'), 'utf8').replaceAll('[$status]', '200').replaceAll('[local_ip]:[local_port]>', `[local_ip]:${port}>`));
     ok(await runSipp({ scenario: path, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', user, '-au', user, '-ap', `secret${user}`, '-set', 'domain', domain, '-set', 'expires', '600', '-m', '1'] }), `register ${user}`);
+  };
+  /** 1003 registered at `cPort`; B (1002) calls it; resolves once C answered, with the dialog's ids from SIPp's log. */
+  const consultation = async (cPort: number, logName: string) => {
+    await register('1003', cPort);
+    const log = join(dataDir, logName);
+    const consult = runSipp({ scenario: scenario('c5-transferor-consult.xml'), target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 30, args: ['-s', '1003', '-au', '1002', '-ap', 'secret1002', '-set', 'domain', 'acme.example', '-set', 'user', '1002', '-m', '1', '-trace_logs', '-log_file', log] });
+    let dialog: RegExpMatchArray | null = null;
+    await until(() => {
+      try {
+        dialog = readFileSync(log, 'utf8').match(/DIALOG CALLID=(\S+) FROMTAG=(\S+) TOTAG=(\S+)/);
+      } catch {
+        dialog = null;
+      }
+      return dialog !== null;
+    }, 'B’s call answered by C');
+    const [, callId, fromTag, toTag] = dialog!;
+    return { consult, callId, fromTag, toTag };
   };
   const transferee = (from: string, dialled: string, path = scenario('c5-transferee.xml')) =>
     runSipp({ scenario: path, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 25, args: ['-s', dialled, '-au', from, '-ap', `secret${from}`, '-set', 'domain', 'acme.example', '-set', 'user', from, '-m', '1'] });
@@ -198,19 +216,7 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     const mport = await freeUdpPort();
     const cPath = targetTakingReinvite('target-attended');
     const c = runSipp({ scenario: cPath, localPort: cPort, timeoutS: 30, args: ['-m', '1', '-set', 'mport', String(mport)] });
-    await register('1003', cPort);
-    const log = join(dataDir, 'consult.log');
-    const consult = runSipp({ scenario: scenario('c5-transferor-consult.xml'), target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 30, args: ['-s', '1003', '-au', '1002', '-ap', 'secret1002', '-set', 'domain', 'acme.example', '-set', 'user', '1002', '-m', '1', '-trace_logs', '-log_file', log] });
-    let dialog: RegExpMatchArray | null = null;
-    await until(() => {
-      try {
-        dialog = readFileSync(log, 'utf8').match(/DIALOG CALLID=(\S+) FROMTAG=(\S+) TOTAG=(\S+)/);
-      } catch {
-        dialog = null;
-      }
-      return dialog !== null;
-    }, 'B’s consultation call answered by C');
-    const [, callId, fromTag, toTag] = dialog!;
+    const { consult, callId, fromTag, toTag } = await consultation(cPort, 'consult.log');
     const referTo = `<sip:1003@acme.example?Replaces=${encodeURIComponent(`${callId};to-tag=${toTag};from-tag=${fromTag}`)}>`;
     const b = runSipp({ scenario: scenario('c5-transferor-blind.xml'), localPort: bPort, timeoutS: 25, args: ['-m', '1', '-set', 'referto', referTo] });
     await register('1002', bPort);
@@ -257,20 +263,7 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
 
   it('INVITE with Replaces (RFC 3891 §3): an unknown dialog gets 481; a confirmed one is replaced — its other party is re-INVITEd with the newcomer’s SDP and the replaced party gets BYE', async () => {
     const unknown = replacer('replaces-unknown', 'nosuch@127.0.0.1;to-tag=1;from-tag=2', 'o=transferor ', '');
-    const refused = readFileSync(unknown, 'utf8').replace(/<recv response="180" optional="true"\/>[\s\S]*?CSeq: 2 ACK[\s\S]*?<\/send>/, `<recv response="481"/>
-  <send>
-    <![CDATA[
-      ACK sip:[service]@[$domain] SIP/2.0
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      CSeq: 2 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>`).replace('<Reference variables="first" />', '');
+    const refused = readFileSync(unknown, 'utf8').replace(/<recv response="180" optional="true"\/>[\s\S]*?CSeq: 2 ACK[\s\S]*?<\/send>/, ackFor(481)).replace('<Reference variables="first" />', '');
     writeFileSync(unknown, refused);
     ok(await transferee('1001', '1003', unknown), 'INVITE with Replaces for no dialog');
 
@@ -278,19 +271,7 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     const cPort = await freeUdpPort();
     const cPath = targetTakingReinvite('target-replaced');
     const c = runSipp({ scenario: cPath, localPort: cPort, timeoutS: 30, args: ['-m', '1', '-set', 'mport', String(await freeUdpPort())] });
-    await register('1003', cPort);
-    const log = join(dataDir, 'consult-replaced.log');
-    const consult = runSipp({ scenario: scenario('c5-transferor-consult.xml'), target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 30, args: ['-s', '1003', '-au', '1002', '-ap', 'secret1002', '-set', 'domain', 'acme.example', '-set', 'user', '1002', '-m', '1', '-trace_logs', '-log_file', log] });
-    let dialog: RegExpMatchArray | null = null;
-    await until(() => {
-      try {
-        dialog = readFileSync(log, 'utf8').match(/DIALOG CALLID=(\S+) FROMTAG=(\S+) TOTAG=(\S+)/);
-      } catch {
-        dialog = null;
-      }
-      return dialog !== null;
-    }, 'B’s call answered by C');
-    const [, callId, fromTag, toTag] = dialog!;
+    const { consult, callId, fromTag, toTag } = await consultation(cPort, 'consult-replaced.log');
     const path = replacer('replaces-known', `${callId};to-tag=${toTag};from-tag=${fromTag}`, 'o=transfer-target ', HANG_UP);
     ok(await transferee('1001', '1003', path), 'newcomer with Replaces');
     ok(await consult, 'replaced party B');
