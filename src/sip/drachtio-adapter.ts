@@ -336,8 +336,14 @@ export class DrachtioSignallingPort implements SignallingPort {
     let abortWanted = false;
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
-    // drachtio-server sends CANCEL only once a provisional has arrived (RFC 3261 §9.1).
-    const cancel = () => sent?.cancel(() => undefined);
+    // drachtio-server sends CANCEL only once a provisional has arrived (RFC 3261 §9.1). A string
+    // abort reason is the CANCEL's RFC 3326 Reason (e.g. "Call completed elsewhere").
+    const cancel = () => {
+      const reason = opts.signal?.aborted && typeof opts.signal.reason === 'string' ? opts.signal.reason : undefined;
+      // srf's Request#cancel(opts, callback) (its index.d.ts lists only the callback).
+      const r = sent as unknown as { cancel(o: { headers?: Record<string, string> }, cb: () => void): void } | undefined;
+      r?.cancel(reason ? { headers: { Reason: reason } } : {}, () => undefined);
+    };
     const withdraw = () => {
       if (abortWanted) return;
       abortWanted = true;
