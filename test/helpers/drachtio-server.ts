@@ -75,7 +75,7 @@ export async function startDrachtioServer(ports: { adminPort?: number; sipPort?:
     <contacts><contact>sip:127.0.0.1:${sipPort};transport=udp</contact></contacts>
     <udp-mtu>4096</udp-mtu>
   </sip>
-  <logging><console/><loglevel>${process.env.DRACHTIO_LOGLEVEL ?? "notice"}</loglevel><sofia-loglevel>1</sofia-loglevel></logging>
+  <logging><console/><loglevel>${process.env.DRACHTIO_LOGLEVEL ?? 'notice'}</loglevel><sofia-loglevel>1</sofia-loglevel></logging>
 </drachtio>
 `,
   );
