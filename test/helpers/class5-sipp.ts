@@ -33,8 +33,8 @@ export function callerExpecting(dir: string, status: number, base?: string): str
   return path;
 }
 
-/** A 200 to a re-INVITE from the switch, with an SDP of o-version `version` and direction `dir`. */
-const answerReinvite = (version: number, dir: string) => `<send>
+/** A 200 to a re-INVITE from the switch, with an SDP of o-version `version` (and direction `dir` when given). */
+const answerReinvite = (version: number, dir?: string) => `<send>
     <![CDATA[
       SIP/2.0 200 OK
       [last_Via:]
@@ -52,8 +52,7 @@ const answerReinvite = (version: number, dir: string) => `<send>
       c=IN IP4 [local_ip]
       t=0 0
       m=audio [$mport] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-      a=${dir}
+      a=rtpmap:0 PCMU/8000${dir ? `\n      a=${dir}` : ''}
 
     ]]>
   </send>
@@ -72,7 +71,7 @@ export function targetTakingReinvite(dir: string, name: string): string {
       `<recv request="INVITE" timeout="20000">
     <action><ereg regexp="o=transferee " search_in="body" check_it="true" assign_to="fromA" /></action>
   </recv>
-  ${answerReinvite(2, 'sendrecv')}
+  ${answerReinvite(2)}
   <recv request="BYE" timeout="20000" />
   <Reference variables="fromA" />`,
     ),
