@@ -2,7 +2,7 @@
  * The drachtio adapter for real: a drachtio-server built by scripts/build-drachtio.sh runs on
  * loopback, the lab switch drives it with drachtio-srf, and the same scenarios as over the
  * embedded stack pass through it — trunk calls to the tandem (SIPp → drachtio-server → switch →
- * ISUP, bearer on osmo-mgw) and Class 5 (digest REGISTER, extension → extension, busy → voicemail
+ * ISUP, bearer on osmo-mgw; a caller requiring 100rel gets a reliable 183 and the 200 waits for its PRACK) and Class 5 (digest REGISTER, extension → extension, busy → voicemail
  * with History-Info and Diversion); drachtio-server's HEP3 captures give the call trail its SIP. Skips, naming the script, when no binary has been built.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
