@@ -104,8 +104,22 @@ class DrachtioRequest extends EventEmitter implements InboundRequest {
   }
 }
 
+/** srf's Response#send with its callbacks: `sent` gets the message as sent, `pracked` the PRACK of a reliable provisional. */
+type SendWithCallbacks = (status: number, reason: string | undefined, opts: object, sent: (err: unknown, msg?: Srf.SrfResponse) => void, pracked: () => void) => void;
+
 class DrachtioResponder implements InviteResponder {
-  constructor(readonly inner: Srf.SrfResponse) {}
+  /** Settles once every provisional sent so far is either unreliable or PRACKed (RFC 3262 §3). */
+  private provisionalsDone: Promise<void> = Promise.resolve();
+
+  /**
+   * `reliable`: the caller supports or requires 100rel (RFC 3262 §3), so provisionals go with
+   * Require: 100rel — which is what makes drachtio-server send them through its reliable path and
+   * hand the PRACK to us; without it its SIP stack answers the PRACK itself and queues our 2xx.
+   */
+  constructor(
+    readonly inner: Srf.SrfResponse,
+    private readonly reliable = false,
+  ) {}
   get finalResponseSent(): boolean {
     return this.inner.finalResponseSent;
   }
@@ -113,8 +127,27 @@ class DrachtioResponder implements InviteResponder {
     const headers = { ...(opts.headers ?? {}) };
     if (opts.body && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/sdp';
     const o = { headers, body: opts.body };
+    if (status > 100 && status < 200) {
+      if (this.reliable && !Object.keys(headers).some((k) => k.toLowerCase() === 'require')) headers.Require = '100rel';
+      // A reliable provisional (RSeq) awaits its PRACK; a 2xx sent before it is queued by the
+      // stack and srf cannot build the dialog from it, so createUAS waits (see untilPracked).
+      let settle!: () => void;
+      const done = new Promise<void>((r) => (settle = r));
+      this.provisionalsDone = Promise.all([this.provisionalsDone, done]).then(() => undefined);
+      const sent = (err: unknown, msg?: Srf.SrfResponse) => {
+        if (err || !msg || typeof msg.has !== 'function' || !msg.has('RSeq')) settle();
+      };
+      (this.inner.send as unknown as SendWithCallbacks).call(this.inner, status, reason, o, sent, () => settle());
+      return;
+    }
     if (reason) this.inner.send(status, reason, o);
     else this.inner.send(status, o);
+  }
+  /** Resolves when no reliable provisional awaits its PRACK, or after `maxMs` (the PRACK never came). */
+  untilPracked(maxMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((r) => (timer = setTimeout(r, maxMs)));
+    return Promise.race([this.provisionalsDone, cap]).finally(() => clearTimeout(timer));
   }
 }
 
@@ -306,7 +339,11 @@ export class DrachtioSignallingPort implements SignallingPort {
   }
 
   onInvite(handler: (req: InboundRequest, res: InviteResponder) => void): void {
-    this.srf.invite((req, res) => handler(new DrachtioRequest(req), new DrachtioResponder(res)));
+    this.srf.invite((req, res) => {
+      const request = new DrachtioRequest(req);
+      const options = [...request.getAll('Require'), ...request.getAll('Supported'), ...request.getAll('k')].map((t) => t.trim().toLowerCase());
+      handler(request, new DrachtioResponder(res, options.includes('100rel')));
+    });
   }
 
   onRequest(method: HandledMethod, handler: (req: InboundRequest, res: RequestResponder) => void): void {
@@ -318,6 +355,9 @@ export class DrachtioSignallingPort implements SignallingPort {
 
   async createUAS(req: InboundRequest, res: InviteResponder, opts: CreateUasOptions): Promise<Dialog> {
     if (!(req instanceof DrachtioRequest) || !(res instanceof DrachtioResponder)) throw new TypeError('createUAS needs a request delivered by this port');
+    if (req.canceled) throw new SipError(487, 'Request Terminated');
+    // RFC 3262 §3: no 2xx while a reliable provisional is unacknowledged (Timer F bounds the wait).
+    await res.untilPracked(64 * T1);
     if (req.canceled) throw new SipError(487, 'Request Terminated');
     try {
       return new DrachtioDialog(await this.srf.createUAS(req.inner, res.inner, { localSdp: opts.localSdp, headers: opts.headers }));
@@ -336,8 +376,14 @@ export class DrachtioSignallingPort implements SignallingPort {
     let abortWanted = false;
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
-    // drachtio-server sends CANCEL only once a provisional has arrived (RFC 3261 §9.1).
-    const cancel = () => sent?.cancel(() => undefined);
+    // drachtio-server sends CANCEL only once a provisional has arrived (RFC 3261 §9.1). A string
+    // abort reason is the CANCEL's RFC 3326 Reason (e.g. "Call completed elsewhere").
+    const cancel = () => {
+      const reason = opts.signal?.aborted && typeof opts.signal.reason === 'string' ? opts.signal.reason : undefined;
+      // srf's Request#cancel(opts, callback) (its index.d.ts lists only the callback).
+      const r = sent as unknown as { cancel(o: { headers?: Record<string, string> }, cb: () => void): void } | undefined;
+      r?.cancel(reason ? { headers: { Reason: reason } } : {}, () => undefined);
+    };
     const withdraw = () => {
       if (abortWanted) return;
       abortWanted = true;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
-import { ackFor } from '../helpers/class5-sipp.js';
+import { callerExpecting } from '../helpers/class5-sipp.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = hasSipp() ? '' : 'sipp (sip-tester) not installed';
@@ -62,16 +62,9 @@ describe.skipIf(missing !== '')('Class 5 features over SIPp and the lab tandem',
     const reg = await runSipp({ scenario: path, target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', user, '-au', user, '-ap', `secret${user}`, '-set', 'domain', 'acme.example', '-set', 'expires', '600', '-m', '1'] });
     expect(reg.exitCode, reg.stdout.slice(-2000)).toBe(0);
   };
-  /** A caller scenario: the normal call (200, caller hangs up), or a refusal with `status`. */
-  const callerScenario = (base: string, status: number) => {
-    if (status === 200) return scenario(base);
-    const path = join(dataDir, `${base}-${status}.xml`);
-    writeFileSync(path, readFileSync(scenario(base), 'utf8').replace(/<!--ANSWER-->[\s\S]*<!--\/ANSWER-->/, ackFor(status)));
-    return path;
-  };
   const dialFrom = (from: string, dialled: string, status: number, base = 'c5-caller.xml') =>
     runSipp({
-      scenario: callerScenario(base, status),
+      scenario: callerExpecting(dataDir, status, base),
       target: `127.0.0.1:${ssw.sipPort}`,
       timeoutS: 20,
       args: ['-s', dialled, '-au', from, '-ap', `secret${from}`, '-set', 'domain', 'acme.example', '-set', 'user', from, '-m', '1'],

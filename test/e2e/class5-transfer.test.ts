@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { freeUdpPort, hasSipp, runSipp, type SippResult } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
-import { ackFor } from '../helpers/class5-sipp.js';
+import { ackFor, targetTakingReinvite as takingReinvite } from '../helpers/class5-sipp.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = hasSipp() ? '' : 'sipp (sip-tester) not installed';
@@ -170,45 +170,7 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     expect(await metrics()).toMatch(/softswitch_class5_transfers_total\{kind="blind",result="refused"\} 1/);
   }, 40_000);
 
-  /** C takes a call from B, then the switch's re-INVITE with the transferee's SDP (o=transferee), then the hang-up. */
-  const targetTakingReinvite = (name: string) => {
-    const cPath = join(dataDir, `${name}.xml`);
-    writeFileSync(
-      cPath,
-      readFileSync(scenario('c5-transfer-target.xml'), 'utf8').replace(
-        '<recv request="BYE" timeout="20000" />',
-        `<recv request="INVITE" timeout="20000">
-    <action><ereg regexp="o=transferee " search_in="body" check_it="true" assign_to="fromA" /></action>
-  </recv>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=transfer-target 1 2 IN IP4 [local_ip]
-      s=-
-      c=IN IP4 [local_ip]
-      t=0 0
-      m=audio [$mport] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-
-    ]]>
-  </send>
-  <recv request="ACK" />
-  <recv request="BYE" timeout="20000" />
-  <Reference variables="fromA" />`,
-      ),
-    );
-    return cPath;
-  };
+  const targetTakingReinvite = (name: string) => takingReinvite(dataDir, name);
 
   it('attended transfer: B calls C, then REFERs A with Replaces naming its dialog with C; A and C are re-INVITEd with each other’s SDP, both of B’s legs get BYE, NOTIFY 200 to B', async () => {
     const bPort = await freeUdpPort();

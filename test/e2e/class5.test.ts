@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
-import { callerExpecting } from '../helpers/class5-sipp.js';
+import { callerExpecting, holdResumeCaller, holdResumeCallee } from '../helpers/class5-sipp.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = hasSipp() ? '' : 'sipp (sip-tester) not installed';
@@ -53,6 +53,8 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
               { number: '1004', password: 'secret1004' },
               { number: '1005', password: 'secret1005' },
               { number: '1006', password: 'secret1006' },
+              { number: '1007', password: 'secret1007' },
+              { number: '1008', password: 'secret1008' },
             ],
             huntGroups: [{ number: '500', strategy: 'linear', members: ['1005', '1006'], ringS: 5 }],
             dids: [{ did: '2125550300', extension: '1004' }],
@@ -129,6 +131,21 @@ describe.skipIf(missing !== '')('Class 5 registrations over SIPp', () => {
     const cdr = (await ssw.cdrs.list())[0] as unknown as Record<string, unknown>;
     expect(cdr.customer).toBe('acme');
     expect(cdr.called).toBe('1002');
+  }, 40_000);
+
+  it('hold and resume on an extension call: 1007’s re-INVITEs (sendonly, then sendrecv) reach 1008 and its answers (recvonly, sendrecv) come back', async () => {
+    const port = await freeUdpPort();
+    const callee = runSipp({ scenario: holdResumeCallee(dataDir), localPort: port, timeoutS: 25, args: ['-m', '1', '-set', 'mport', String(await freeUdpPort())] });
+    await registerContact('1008', port);
+    const caller = await runSipp({
+      scenario: holdResumeCaller(dataDir),
+      target: `127.0.0.1:${ssw.sipPort}`,
+      timeoutS: 20,
+      args: ['-s', '1008', '-au', '1007', '-ap', 'secret1007', '-set', 'domain', 'acme.example', '-set', 'user', '1007', '-m', '1'],
+    });
+    expect(caller.exitCode, caller.stdout.slice(-2500) + caller.stderr.slice(-1000)).toBe(0);
+    const c = await callee;
+    expect(c.exitCode, c.stdout.slice(-2500) + c.stderr.slice(-1000)).toBe(0);
   }, 40_000);
 
   it('tenant isolation: globex’s 2001 dialling 1001 (an acme extension only) gets 404', async () => {

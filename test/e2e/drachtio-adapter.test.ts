@@ -2,7 +2,7 @@
  * The drachtio adapter for real: a drachtio-server built by scripts/build-drachtio.sh runs on
  * loopback, the lab switch drives it with drachtio-srf, and the same scenarios as over the
  * embedded stack pass through it — trunk calls to the tandem (SIPp → drachtio-server → switch →
- * ISUP, bearer on osmo-mgw) and Class 5 (digest REGISTER, extension → extension, busy → voicemail
+ * ISUP, bearer on osmo-mgw; a caller requiring 100rel gets a reliable 183 and the 200 waits for its PRACK) and Class 5 (digest REGISTER, extension → extension, busy → voicemail
  * with History-Info and Diversion); drachtio-server's HEP3 captures give the call trail its SIP. Skips, naming the script, when no binary has been built.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -98,6 +98,20 @@ describe.skipIf(missing !== '')('drachtio adapter over a real drachtio-server', 
     const sipFrames = packets.filter((p) => /udp:sip/.test(String(findAll(p, 'frame.protocols')[0])));
     expect(sipFrames.length).toBe(entries.filter((e) => e.protocol === 'sip').length);
   });
+
+  for (const [name, what] of [
+    ['ssw-call-prack.xml', 'a caller requiring 100rel gets the early-media 183 reliably (Require, RSeq), PRACKs it and is answered'],
+    ['ssw-call-prack-late.xml', 'the 200 waits for the late PRACK of the reliable 183 (RFC 3262 §3)'],
+  ]) {
+    it(`PRACK through drachtio-server: ${what}; 3 calls`, async () => {
+      const r = await runSipp({ scenario: scenario(name), target: sipTarget(), timeoutS: 30, args: ['-s', '12125550150', '-m', '3', '-r', '3', '-l', '3'] });
+      expect(r.exitCode, `${r.stdout.slice(-2500)}\n${r.stderr.slice(-1500)}\n${drachtio.output().slice(-1500)}`).toBe(0);
+      expect(r.stats.successful).toBe(3);
+      await until(() => ssw.calls.activeCount === 0, 'the calls to end', 15_000);
+      const cdrs = (await ssw.cdrs.list()).slice(0, 3);
+      expect(cdrs.every((c) => c.sipStatus === 200 && c.releasedBy === 'caller'), JSON.stringify(cdrs)).toBe(true);
+    }, 60_000);
+  }
 
   it('a refused trunk call (blocked premium destination) gets 403 through drachtio-server', async () => {
     const path = join(dataDir, 'drachtio-refused-403.xml');

@@ -75,16 +75,17 @@ export async function startDrachtioServer(ports: { adminPort?: number; sipPort?:
     <contacts><contact>sip:127.0.0.1:${sipPort};transport=udp</contact></contacts>
     <udp-mtu>4096</udp-mtu>
   </sip>
-  <logging><console/><loglevel>notice</loglevel><sofia-loglevel>1</sofia-loglevel></logging>
+  <logging><console/><loglevel>${process.env.DRACHTIO_LOGLEVEL ?? 'notice'}</loglevel><sofia-loglevel>1</sofia-loglevel></logging>
 </drachtio>
 `,
   );
+  // $DRACHTIO_LOGLEVEL (e.g. debug) raises the server's log level and keeps all its output, to debug a test.
   // --homer: a HEP3 copy of every SIP message to that UDP port (the switch's call trail takes it).
   const homer = ports.homerPort ? ['--homer', `127.0.0.1:${ports.homerPort}`, '--homer-id', '7'] : [];
   const child = spawn(bin, ['-f', conf, ...homer], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (b: Buffer) => {
-    out = (out + b.toString()).slice(-20_000);
+    out = (out + b.toString()).slice(process.env.DRACHTIO_LOGLEVEL ? -5_000_000 : -20_000);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
