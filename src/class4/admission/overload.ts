@@ -5,7 +5,7 @@
  * ISUP automatic congestion control (Q.764 §2.11: 1 = congestion, 2 = severe congestion) so the
  * same level goes into REL's automatic congestion level parameter.
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { z } from 'zod';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Clock, TimerHandle } from '../../util/clock.js';
@@ -13,6 +13,7 @@ import type { Logger } from '../../util/log.js';
 import { perRegistry } from '../../util/metrics.js';
 import { TokenBucket } from '../../util/token-bucket.js';
 import { AdaptiveSetupLimit } from './setup-limit.js';
+import { UtilizationRate } from './utilization-rate.js';
 
 export const overloadConfigSchema = z.object({
   /**
@@ -43,6 +44,21 @@ export const overloadConfigSchema = z.object({
     })
     .strict()
     .default({}),
+  /**
+   * The ceiling on new calls per second from the event loop's utilization (utilization-rate.ts):
+   * cut below the admitted rate after `windowsToCut` windows at or above `high`, raised again at
+   * or below `low`. Refusals count as reason "utilization".
+   */
+  utilization: z
+    .object({
+      enabled: z.boolean().default(true),
+      high: z.number().min(0.5).max(1).default(0.92),
+      low: z.number().min(0).max(1).default(0.75),
+      windowsToCut: z.number().int().min(1).default(2),
+      minPerSecond: z.number().min(1).default(5),
+    })
+    .strict()
+    .default({}),
   /** How often the event-loop delay is sampled (ms). */
   sampleMs: z.number().int().min(50).default(500),
   /** Retry-After (s) in a 503 refused for overload. */
@@ -53,6 +69,8 @@ export type OverloadConfig = z.infer<typeof overloadConfigSchema>;
 export const overloadMetrics = perRegistry((registry: Registry) => ({
   overloadLevel: new Gauge({ name: 'softswitch_overload_level', help: 'Overload level: 0 normal, 1 congested, 2 severe (ISUP ACL levels)', registers: [registry] }),
   eventLoopLag: new Gauge({ name: 'softswitch_event_loop_lag_seconds', help: 'Event-loop delay (perf_hooks monitorEventLoopDelay): mean over the last sample window', registers: [registry] }),
+  utilization: new Gauge({ name: 'softswitch_event_loop_utilization_ratio', help: 'Share of the last sample window the event loop was busy (perf_hooks eventLoopUtilization)', registers: [registry] }),
+  rateLimit: new Gauge({ name: 'softswitch_overload_calls_per_second_limit', help: 'Ceiling on new calls per second set from the event-loop utilization (0: none)', registers: [registry] }),
   setupLimit: new Gauge({ name: 'softswitch_overload_setup_limit', help: 'Adaptive ceiling on calls in set-up (from the network response time)', registers: [registry] }),
   responseBaseline: new Gauge({ name: 'softswitch_overload_response_baseline_seconds', help: 'Long-run time from a new call to its first backward signal, the adaptive ceiling compares against', registers: [registry] }),
   overloadRejectedTotal: new Counter({
@@ -63,7 +81,7 @@ export const overloadMetrics = perRegistry((registry: Registry) => ({
   }),
 }));
 
-export type Refusal = { reason: 'event-loop-lag' | 'calls-in-setup' | 'response-time' | 'calls-per-second' | 'store-unavailable'; level: 1 | 2 };
+export type Refusal = { reason: 'event-loop-lag' | 'calls-in-setup' | 'response-time' | 'utilization' | 'calls-per-second' | 'store-unavailable'; level: 1 | 2 };
 
 export class OverloadGuard {
   private level: 0 | 1 | 2 = 0;
@@ -72,6 +90,10 @@ export class OverloadGuard {
   private readonly perSecond?: TokenBucket;
   private inSetup = 0;
   private peakInSetup = 0;
+  private admittedInWindow = 0;
+  private readonly byUtilization?: UtilizationRate;
+  private utilizationBucket?: TokenBucket;
+  private eluMark?: EventLoopUtilization;
   private readonly adaptive?: AdaptiveSetupLimit;
   private pending: { level: 0 | 1 | 2; count: number } = { level: 0, count: 0 };
   private readonly m: ReturnType<typeof overloadMetrics>;
@@ -88,9 +110,13 @@ export class OverloadGuard {
     private readonly onLevel: (level: 0 | 1 | 2) => void = () => undefined,
     /** Where the level and refusals are counted (the switch's registry; default: one of the guard's own). */
     registry: Registry = new Registry(),
+    /** Tests set the utilization themselves (0..1); production measures it. */
+    private readonly measureUtilization?: () => number,
   ) {
     this.m = overloadMetrics(registry);
     if (cfg.maxCallsPerSecond > 0) this.perSecond = new TokenBucket(clock, cfg.maxCallsPerSecond);
+    const u = cfg.utilization;
+    if (u?.enabled) this.byUtilization = new UtilizationRate({ high: u.high, low: u.low, windowsToCut: u.windowsToCut, minPerSecond: u.minPerSecond, decrease: 0.9, increase: 1.1 });
     const a = cfg.adaptive ?? { enabled: false, minLimit: 16, tolerance: 3, minSamples: 5 };
     if (a.enabled) {
       this.adaptive = new AdaptiveSetupLimit({ minLimit: a.minLimit, maxLimit: cfg.maxCallsInSetup > 0 ? cfg.maxCallsInSetup : 100_000, tolerance: a.tolerance, minSamples: a.minSamples, longRunWeight: 0.1 });
@@ -118,6 +144,7 @@ export class OverloadGuard {
       this.histogram = monitorEventLoopDelay({ resolution: 10 });
       this.histogram.enable();
     }
+    if (!this.measureUtilization) this.eluMark = performance.eventLoopUtilization();
     const tick = () => {
       this.sample();
       this.timer = this.clock.setTimeout(tick, this.cfg.sampleMs);
@@ -152,6 +179,25 @@ export class OverloadGuard {
     }
     this.m.eventLoopLag.set(lagMs / 1000);
     this.lastLagMs = lagMs;
+    if (this.byUtilization) {
+      let utilization: number;
+      if (this.measureUtilization) utilization = this.measureUtilization();
+      else {
+        const now = performance.eventLoopUtilization();
+        utilization = performance.eventLoopUtilization(now, this.eluMark).utilization;
+        this.eluMark = now;
+      }
+      this.m.utilization.set(utilization);
+      const before = this.byUtilization.perSecond;
+      const after = this.byUtilization.update(utilization, this.admittedInWindow, this.cfg.sampleMs / 1000);
+      if (after !== before) {
+        this.utilizationBucket = after === undefined ? undefined : new TokenBucket(this.clock, after, Math.max(1, after / 20));
+        this.m.rateLimit.set(after ?? 0);
+        if (before === undefined) this.log.warn({ utilization: Math.round(utilization * 100) / 100, callsPerSecond: Math.round(after ?? 0) }, 'overload: the event loop is busy all the time; new calls per second limited (check CPU, offered load)');
+        else if (after === undefined) this.log.info('overload: event loop no longer saturated; calls per second not limited');
+      }
+    }
+    this.admittedInWindow = 0;
     if (this.adaptive) {
       const before = this.adaptive.limit;
       const after = this.adaptive.update(this.peakInSetup);
@@ -186,12 +232,14 @@ export class OverloadGuard {
     else if (this.level > 0) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
     else if (this.adaptive && this.inSetup >= this.adaptive.limit) refusal = { reason: 'response-time', level: 1 };
+    else if (this.utilizationBucket && !this.utilizationBucket.take()) refusal = { reason: 'utilization', level: 1 };
     else if (this.perSecond && !this.perSecond.take()) refusal = { reason: 'calls-per-second', level: 1 };
     if (refusal) {
       this.m.overloadRejectedTotal.inc({ protocol, reason: refusal.reason });
       return refusal;
     }
     this.inSetup++;
+    this.admittedInWindow++;
     if (this.inSetup > this.peakInSetup) this.peakInSetup = this.inSetup;
     return undefined;
   }

@@ -6,8 +6,8 @@ import { buildIam, buildRlc } from '../../../src/ss7/isup/builders.js';
 import type { CauseMessage } from '../../../src/ss7/isup/messages.js';
 import { labIncoming, settle } from '../../calls/fakes.js';
 
-function guard(cfg: Record<string, unknown>, lag: { ms: number }, levels: number[] = [], clock = new VirtualClock(0)) {
-  const g = new OverloadGuard(overloadConfigSchema.parse(cfg), clock, silentLogger, () => lag.ms, (l) => levels.push(l));
+function guard(cfg: Record<string, unknown>, lag: { ms: number; utilization?: number }, levels: number[] = [], clock = new VirtualClock(0)) {
+  const g = new OverloadGuard(overloadConfigSchema.parse(cfg), clock, silentLogger, () => lag.ms, (l) => levels.push(l), undefined, () => lag.utilization ?? 0);
   return { g, clock };
 }
 
@@ -68,7 +68,7 @@ describe('overload admission', () => {
 
   it('an IAM refused for overload gets REL cause 42 carrying the automatic congestion level (Q.764 §2.11.1)', async () => {
     const lag = { ms: 0 };
-    const l = labIncoming({ overload: (clock) => new OverloadGuard(overloadConfigSchema.parse({}), clock, silentLogger, () => lag.ms) });
+    const l = labIncoming({ overload: (clock) => new OverloadGuard(overloadConfigSchema.parse({}), clock, silentLogger, () => lag.ms, undefined, undefined, () => 0) });
     l.overload!.start();
     lag.ms = 600;
     l.clock.advance(1500);
@@ -140,5 +140,37 @@ describe('adaptive ceiling on calls in set-up (network response time)', () => {
     few.g.stop();
     const off = guard({ adaptive: { enabled: false } }, lag);
     expect(off.g.setupLimit).toBeUndefined();
+  });
+});
+
+describe('calls-per-second ceiling from the event loop utilization', () => {
+  it('cuts below the admitted rate after two busy windows, refuses beyond it, and lifts it when the loop is idle again', () => {
+    const load = { ms: 0, utilization: 0.5 };
+    const { g, clock } = guard({ sampleMs: 500, adaptive: { enabled: false }, utilization: { high: 0.9, low: 0.7, windowsToCut: 2, minPerSecond: 5 } }, load);
+    g.start();
+    const offer = (n: number) => {
+      let admitted = 0;
+      for (let i = 0; i < n; i++) {
+        clock.advance(500 / n);
+        if (!g.admit('sip')) (admitted++, g.setupDone());
+      }
+      return admitted;
+    };
+    expect(offer(100)).toBe(100); // 200 calls/s, loop half busy
+    load.utilization = 0.97;
+    expect(offer(100)).toBe(100); // first busy window: not yet
+    expect(offer(100)).toBe(100); // second: the ceiling is set at its end (0.9 × 200/s)
+    const admitted = offer(100);
+    expect(admitted).toBeGreaterThanOrEqual(85);
+    expect(admitted).toBeLessThanOrEqual(99); // 180/s for 0.5 s plus a burst of 9
+    // A burst at one instant: the bucket's few tokens, then refusals for utilization.
+    const burst = Array.from({ length: 50 }, () => g.admit('sip'));
+    expect(burst.filter((r) => r === undefined).length).toBeLessThanOrEqual(10);
+    expect(burst.at(-1)).toEqual({ reason: 'utilization', level: 1 });
+    for (const r of burst) if (r === undefined) g.setupDone();
+    load.utilization = 0.3;
+    for (let w = 0; w < 20; w++) offer(100);
+    expect(offer(100)).toBe(100);
+    g.stop();
   });
 });
