@@ -5,6 +5,8 @@
  * that rate for BENCH_OVERLOAD_S seconds (default 60, as issue 10 asks; this one benchmark runs
  * past a minute) with SIPp's call-or-503 scenario (a 503 must carry Retry-After). Admitted calls
  * are the switch's answered CDRs that started in the window; their set-up latency is answer − start.
+ * Capacity is measured with the adaptive ceilings (overload.adaptive, overload.utilization) off,
+ * the 2× offer on a fresh switch with the defaults: the protection does not lower the yardstick.
  *
  * The load comes from BENCH_OVERLOAD_SIPP SIPp processes (default 3) sharing the rate, so one
  * single-threaded SIPp is not the ceiling; the CPU time of the SIPp processes (from /proc) and of
@@ -147,7 +149,8 @@ async function watch<T>(ssw: RunningSwitch, work: Promise<T>): Promise<{ result:
 async function overloadRefusals(ssw: RunningSwitch): Promise<number> {
   const body = (await ssw.api.inject({ url: '/metrics' })).body;
   let n = 0;
-  for (const m of body.matchAll(/^softswitch_sip_reject_total\{[^}]*reason="overload-[^"]*"[^}]*\} (\S+)$/gm)) n += Number(m[1]);
+  // Refused in the SIP stack (stateless 503) or in the trunk intake (503 in a transaction): both count here.
+  for (const m of body.matchAll(/^softswitch_overload_rejected_total\{[^}]*protocol="sip"[^}]*\} (\S+)$/gm)) n += Number(m[1]);
   return n;
 }
 
@@ -160,7 +163,10 @@ export const benchmarks: Benchmark[] = [
     name: 'overload',
     async run(): Promise<BenchResult[]> {
       if (!hasSipp()) return [{ name: 'overload', value: 0, unit: 'calls/s', note: 'skipped: sipp (sip-tester) not installed' }];
-      const config = validateConfig({
+      // Capacity is measured with the adaptive ceilings off (what the switch carries flat out); the 2×
+      // offer runs on a fresh switch with the shipped overload defaults.
+      const configWith = (overload: Record<string, unknown>) => validateConfig({
+        overload,
         dataDir: mkdtempSync(join(tmpdir(), 'ssw-bench-overload-')),
         logLevel: 'error',
         api: { port: 0 },
@@ -170,10 +176,14 @@ export const benchmarks: Benchmark[] = [
         trunkGroups: [{ id: 'tg-ilec', dpc: '2-2-2', cics: { first: 1, count: 4000 } }],
         routing: { carriers: [{ id: 'ilec-tandem', trunkGroups: ['tg-ilec'], deck: 'config/rate-decks/ilec-tandem.csv' }] },
       });
-      const ssw = await startSwitch(config, createLogger('error'));
+      const boot = async (overload: Record<string, unknown>) => {
+        const sw = await startSwitch(configWith(overload), createLogger('error'));
+        for (let i = 0; i < 400 && !(sw.link.status().some((s) => s.state === 'ASP_ACTIVE') && sw.isup.pendingProcedures().length === 0); i++) await sleep(25);
+        return sw;
+      };
+      let ssw = await boot({ adaptive: { enabled: false }, utilization: { enabled: false } });
       try {
-        for (let i = 0; i < 400 && !(ssw.link.status().some((s) => s.state === 'ASP_ACTIVE') && ssw.isup.pendingProcedures().length === 0); i++) await sleep(25);
-        const target = `127.0.0.1:${ssw.sipPort}`;
+        let target = `127.0.0.1:${ssw.sipPort}`;
 
         // Sustained capacity: answered calls/s with CAPACITY_WINDOW calls kept in flight (closed loop: a new
         // call as one ends, the rate cap far above what is carried), so the switch runs flat out without
@@ -184,6 +194,9 @@ export const benchmarks: Benchmark[] = [
         await settle(ssw);
         const capCalls = await answeredSince(ssw, c0, c1);
         const capacity = capCalls.length / cap.wallS;
+        await ssw.stop();
+        ssw = await boot({});
+        target = `127.0.0.1:${ssw.sipPort}`;
 
         // 2× capacity, open loop, for OVERLOAD_S seconds.
         const offeredRate = Math.max(2, Math.round(2 * capacity));

@@ -48,7 +48,7 @@ import { PstnIntake } from '../class4/intake/pstn-intake.js';
 import { DidTable } from '../class4/trunks/dids.js';
 import { TargetHealth } from '../class4/trunks/target-health.js';
 import { targetKey } from '../class4/intake/did-delivery.js';
-import { OverloadGuard } from '../class4/admission/overload.js';
+import { OverloadGuard, shedNewInvites } from '../class4/admission/overload.js';
 import { FraudGuard } from '../class4/admission/fraud.js';
 import { TrunkCustomerTable } from '../class4/trunks/trunk-customers.js';
 import { GatewayHealth } from '../class4/trunks/gateway-health.js';
@@ -345,6 +345,8 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // --- SIP. Requests from addresses that are no trunk customer are refused before any state is
     // kept (stateless 403 or silence, `sip.unknownSources`), and every source is rate-limited.
     const customers = new TrunkCustomerTable(config.trunkCustomers);
+    // The overload guard (made below, once ISUP is up) also sheds new INVITEs statelessly at the SIP stack.
+    let overloadGuard: OverloadGuard | undefined;
     const tenants = config.class5.enabled ? new TenantDirectory(config.class5) : undefined;
     // Tenants provisioned through the admin API, in service beside the file's before SIP opens.
     const provisioning = tenants && new TenantProvisioning({ repo: store.tenants, directory: tenants, configTenants: config.class5.tenants, clock, logger, dropRegistrations: (t, aor) => class5?.registrar.drop(t, aor) ?? 0, forgetFeatureSettings: (t, ext) => new SqliteFeatureSettings(db).clear(t, ext), didOwner: trunkDidOwner(config.trunkCustomers) });
@@ -366,9 +368,12 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             maxServerTransactions: config.sip.maxServerTransactions,
             maxDialogs: config.sip.maxDialogs,
             overloadRetryAfterS: config.sip.overloadRetryAfterS,
-            admit: tenants
-              ? class5AdmissionHook(tenants, (address) => customers.identify(address) !== undefined, config.sip.unknownSources, registry)
-              : ({ address }) => (customers.identify(address) ? 'accept' : config.sip.unknownSources),
+            admit: shedNewInvites(
+              tenants
+                ? class5AdmissionHook(tenants, (address) => customers.identify(address) !== undefined, config.sip.unknownSources, registry)
+                : ({ address }) => (customers.identify(address) ? 'accept' : config.sip.unknownSources),
+              () => overloadGuard,
+            ),
             rateLimit: config.sip.rateLimit,
             maxCompletedTransactions: config.sip.maxCompletedTransactions,
             maxCompletedBytes: config.sip.maxCompletedBytes,
@@ -426,7 +431,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     };
     if (bearer) cleanup.push(releaseCallsOnGatewayRestart(bearer, calls, logger));
     if (gatewayHealth) releaseCallsOnGatewayDown(gatewayHealth, (name) => allGateways.find((g) => g.name === name)?.domain, calls, logger);
-    const overload = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level), registry);
+    const overload = (overloadGuard = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level), registry));
     overload.refuseWhile('store-unavailable', () => storeGuard?.refusingCalls ?? false);
     overload.start();
     cleanup.push(() => overload.stop());

@@ -17,8 +17,10 @@ export interface AdmissionSource {
  * - accept: handled normally
  * - reject: answered 403 statelessly (RFC 3261 §8.2.6, §16.11), no transaction kept
  * - drop: nothing sent
+ * - overload: answered 503 + Retry-After statelessly (the switch is refusing new calls; RFC 3261
+ *   §8.2.6, §21.5.4): a refusal that costs a parse and a send, not a transaction
  */
-export type AdmissionVerdict = 'accept' | 'reject' | 'drop';
+export type AdmissionVerdict = 'accept' | 'reject' | 'drop' | 'overload';
 
 export type AdmissionHook = (source: AdmissionSource) => AdmissionVerdict;
 

@@ -442,6 +442,11 @@ export class UaCore {
       return false;
     }
     if (verdict === 'reject') return this.refuseAdmission(req, source, 'reject');
+    if (verdict === 'overload') {
+      this.m.admissionRefused.inc({ verdict, method: methodLabel(req.method) });
+      this.sendStateless(req, source, 503, { headers: { 'Retry-After': String(this.opts.overloadRetryAfterS ?? 10), Reason: 'Q.850;cause=42' } });
+      return false;
+    }
     return true;
   }
 

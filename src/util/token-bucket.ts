@@ -14,13 +14,23 @@ export class TokenBucket {
     this.last = clock.now();
   }
 
-  /** Takes one token if there is one. */
-  take(): boolean {
+  private refill(): void {
     const now = this.clock.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
     this.last = now;
+  }
+
+  /** Takes one token if there is one. */
+  take(): boolean {
+    this.refill();
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** Whether a token is there now, without taking it. */
+  available(): boolean {
+    this.refill();
+    return this.tokens >= 1;
   }
 }

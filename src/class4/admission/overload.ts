@@ -14,6 +14,7 @@ import { perRegistry } from '../../util/metrics.js';
 import { TokenBucket } from '../../util/token-bucket.js';
 import { AdaptiveSetupLimit } from './setup-limit.js';
 import { UtilizationRate } from './utilization-rate.js';
+import type { AdmissionHook } from '../../sip/admission.js';
 
 export const overloadConfigSchema = z.object({
   /**
@@ -244,6 +245,21 @@ export class OverloadGuard {
     return undefined;
   }
 
+  /**
+   * Whether a new call would be refused now, without admitting one: the SIP stack asks before it
+   * keeps any state, so a refusal under overload is a stateless 503 (counted here as a refusal).
+   */
+  shedding(protocol: 'sip' | 'isup'): Refusal | undefined {
+    let refusal: Refusal | undefined;
+    if (this.level > 0) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
+    else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
+    else if (this.adaptive && this.inSetup >= this.adaptive.limit) refusal = { reason: 'response-time', level: 1 };
+    else if (this.utilizationBucket && !this.utilizationBucket.available()) refusal = { reason: 'utilization', level: 1 };
+    else if (this.perSecond && !this.perSecond.available()) refusal = { reason: 'calls-per-second', level: 1 };
+    if (refusal) this.m.overloadRejectedTotal.inc({ protocol, reason: refusal.reason });
+    return refusal;
+  }
+
   setupDone(): void {
     if (this.inSetup > 0) this.inSetup--;
   }
@@ -251,4 +267,18 @@ export class OverloadGuard {
   get retryAfterS(): number {
     return this.cfg.retryAfterS;
   }
+}
+
+/**
+ * An admission hook that also sheds new INVITEs (no To tag) statelessly while the guard refuses
+ * new calls: 503 + Retry-After before the SIP stack creates a transaction (RFC 3261 §8.2.6), so
+ * refusing the excess costs a parse and a send. Other requests, and what `base` refuses, as before.
+ */
+export function shedNewInvites(base: AdmissionHook, guard: () => OverloadGuard | undefined): AdmissionHook {
+  return (src) => {
+    const verdict = base(src);
+    if (verdict !== 'accept' || src.method !== 'INVITE') return verdict;
+    if (/;\s*tag\s*=/i.test(src.header?.('to') ?? '')) return verdict;
+    return guard()?.shedding('sip') ? 'overload' : verdict;
+  };
 }
