@@ -41,6 +41,8 @@ export const overloadConfigSchema = z.object({
       enabled: z.boolean().default(true),
       minLimit: z.number().int().min(1).default(16),
       tolerance: z.number().min(1.1).default(3),
+      /** ...and exceeds it by at least this many ms (default 250). */
+      minExcessMs: z.number().min(0).default(250),
       minSamples: z.number().int().min(1).default(5),
     })
     .strict()
@@ -118,9 +120,9 @@ export class OverloadGuard {
     if (cfg.maxCallsPerSecond > 0) this.perSecond = new TokenBucket(clock, cfg.maxCallsPerSecond);
     const u = cfg.utilization;
     if (u?.enabled) this.byUtilization = new UtilizationRate({ high: u.high, low: u.low, windowsToCut: u.windowsToCut, minPerSecond: u.minPerSecond, decrease: 0.9, increase: 1.1 });
-    const a = cfg.adaptive ?? { enabled: false, minLimit: 16, tolerance: 3, minSamples: 5 };
+    const a = cfg.adaptive ?? { enabled: false, minLimit: 16, tolerance: 3, minExcessMs: 250, minSamples: 5 };
     if (a.enabled) {
-      this.adaptive = new AdaptiveSetupLimit({ minLimit: a.minLimit, maxLimit: cfg.maxCallsInSetup > 0 ? cfg.maxCallsInSetup : 100_000, tolerance: a.tolerance, minSamples: a.minSamples, longRunWeight: 0.1 });
+      this.adaptive = new AdaptiveSetupLimit({ minLimit: a.minLimit, maxLimit: cfg.maxCallsInSetup > 0 ? cfg.maxCallsInSetup : 100_000, tolerance: a.tolerance, minExcessMs: a.minExcessMs, minSamples: a.minSamples, longRunWeight: 0.1 });
       this.m.setupLimit.set(this.adaptive.limit);
     }
   }

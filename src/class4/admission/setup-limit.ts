@@ -17,6 +17,11 @@ export interface SetupLimitOptions {
   maxLimit: number;
   /** The recent response time may reach this multiple of the long-run one before the ceiling is cut. */
   tolerance: number;
+  /**
+   * ...and by at least this much (ms): a few ms of network time tripled under ordinary load is
+   * not congestion; queueing that costs callers this long is.
+   */
+  minExcessMs: number;
   /** A window with fewer responses than this leaves the ceiling as it is. */
   minSamples: number;
   /** Weight of each window's time in the long-run time (0..1; small = slow). */
@@ -60,7 +65,7 @@ export class AdaptiveSetupLimit {
       this.longRunMs = recent;
       return this.limit;
     }
-    const allowed = this.longRunMs * this.o.tolerance;
+    const allowed = Math.max(this.longRunMs * this.o.tolerance, this.longRunMs + this.o.minExcessMs);
     if (recent > allowed) {
       // Queueing: what is in set-up now is more than the switch turns around in time.
       const gradient = Math.max(0.5, allowed / recent);

@@ -91,7 +91,7 @@ describe('overload admission', () => {
 describe('adaptive ceiling on calls in set-up (network response time)', () => {
   it('keeps the ceiling while responses come in their usual time, cuts it when they queue, and refuses beyond it', () => {
     const lag = { ms: 0 };
-    const { g, clock } = guard({ sampleMs: 500, maxCallsInSetup: 2000, adaptive: { minLimit: 8, tolerance: 2, minSamples: 5 } }, lag);
+    const { g, clock } = guard({ sampleMs: 500, maxCallsInSetup: 2000, adaptive: { minLimit: 8, tolerance: 2, minExcessMs: 0, minSamples: 5 } }, lag);
     g.start();
     // Steady state: 50 ms to the ACM, 10 calls at once.
     for (let w = 0; w < 4; w++) {
