@@ -50,11 +50,13 @@ export const overloadConfigSchema = z.object({
   /**
    * The ceiling on new calls per second from the event loop's utilization (utilization-rate.ts):
    * cut below the admitted rate after `windowsToCut` windows at or above `high`, raised again at
-   * or below `low`. Refusals count as reason "utilization".
+   * or below `low`. Refusals count as reason "utilization". Off by default: a loop that is busy
+   * all the time but keeps up (measured: 375–500 calls/s held with 0 failures) is not overloaded,
+   * and this ceiling refused calls there.
    */
   utilization: z
     .object({
-      enabled: z.boolean().default(true),
+      enabled: z.boolean().default(false),
       high: z.number().min(0.5).max(1).default(0.92),
       low: z.number().min(0).max(1).default(0.75),
       windowsToCut: z.number().int().min(1).default(2),

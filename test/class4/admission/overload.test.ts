@@ -146,7 +146,7 @@ describe('adaptive ceiling on calls in set-up (network response time)', () => {
 describe('calls-per-second ceiling from the event loop utilization', () => {
   it('cuts below the admitted rate after two busy windows, refuses beyond it, and lifts it when the loop is idle again', () => {
     const load = { ms: 0, utilization: 0.5 };
-    const { g, clock } = guard({ sampleMs: 500, adaptive: { enabled: false }, utilization: { high: 0.9, low: 0.7, windowsToCut: 2, minPerSecond: 5 } }, load);
+    const { g, clock } = guard({ sampleMs: 500, adaptive: { enabled: false }, utilization: { enabled: true, high: 0.9, low: 0.7, windowsToCut: 2, minPerSecond: 5 } }, load);
     g.start();
     const offer = (n: number) => {
       let admitted = 0;
