@@ -1206,16 +1206,7 @@ export class UaCore {
           if (contact) s.remoteTarget = contact.uri;
           if (method === 'INVITE') {
             // §13.2.2.4: the ACK in its own transaction, kept to answer a retransmitted 2xx.
-            const ack = buildRequest({
-              method: 'ACK',
-              uri: s.remoteTarget,
-              via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
-              from: s.localParty,
-              to: s.remoteParty,
-              callId: s.callId,
-              cseq,
-              routes: s.routeSet,
-            });
+            const ack = this.inDialogRequest(s, 'ACK', cseq, {});
             dialog.ack = { req: ack, dest: this.route(ack, this.dialogDestination(s) ?? dest) };
             this.transmit(ack, dialog.ack.dest);
           }
@@ -1472,16 +1463,7 @@ export class UaCore {
       flow: isReliable(fallback) ? fallback : undefined,
     };
     const dialog = new SipDialog(state, this.dialogOps);
-    const ack = buildRequest({
-      method: 'ACK',
-      uri: state.remoteTarget,
-      via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
-      from: state.localParty,
-      to: state.remoteParty,
-      callId: state.callId,
-      cseq,
-      routes: state.routeSet,
-    });
+    const ack = this.inDialogRequest(state, 'ACK', cseq, {});
     dialog.ack = { req: ack, dest: this.route(ack, this.dialogDestination(state) ?? fallback) };
     this.transmit(ack, dialog.ack.dest);
     this.dialogs.set(dialog.id, dialog);
