@@ -71,6 +71,22 @@ export const ERROR_CODES = {
     message: 'The tenant, extension or DID is not valid',
     action: 'Correct the field named in the message (e.g. extensions.1001.features.cfu) and send the request again.',
   },
+  SSW_ERR_TRUNK_CUSTOMER_NOT_FOUND: {
+    message: 'No such trunk customer or trunk DID',
+    action: 'List what exists with GET /api/v1/trunk-customers (or `softswitch trunk-customers list`, `softswitch trunk-dids list --customer ID`) and use one of those keys.',
+  },
+  SSW_ERR_TRUNK_CUSTOMER_CONFLICT: {
+    message: 'The trunk customer or DID clashes with one that exists',
+    action: 'The message names what is taken (customer id, source prefix, DID number or range) and who holds it (configuration file, store, or a Class 5 tenant): choose another, or remove the other first.',
+  },
+  SSW_ERR_TRUNK_CUSTOMER_READ_ONLY: {
+    message: 'The trunk customer comes from the configuration file and cannot be changed through the admin API',
+    action: 'Change it in trunkCustomers of the configuration file and restart, or move it to the store: remove it from the file, restart, and create it with POST /api/v1/trunk-customers.',
+  },
+  SSW_ERR_TRUNK_CUSTOMER_INVALID: {
+    message: 'The trunk customer or DID is not valid',
+    action: 'Correct the field named in the message (e.g. sources.0 or range) and send the request again.',
+  },
   SSW_ERR_SCTP_ASSOC_FAILED: {
     message: 'The SCTP association to the signalling gateway could not be established',
     action: 'Check the SG address/port in ss7.sgs, that the SG accepts this ASP, and the network path; the switch keeps retrying.',

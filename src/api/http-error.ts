@@ -31,6 +31,10 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   SSW_ERR_TENANT_CONFLICT: 409,
   SSW_ERR_TENANT_READ_ONLY: 409,
   SSW_ERR_TENANT_INVALID: 400,
+  SSW_ERR_TRUNK_CUSTOMER_NOT_FOUND: 404,
+  SSW_ERR_TRUNK_CUSTOMER_CONFLICT: 409,
+  SSW_ERR_TRUNK_CUSTOMER_READ_ONLY: 409,
+  SSW_ERR_TRUNK_CUSTOMER_INVALID: 400,
 };
 
 /** Fastify's error codes that are the client's doing, with the operator code that explains them. */

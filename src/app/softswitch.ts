@@ -30,8 +30,11 @@ import { CallTrail } from '../calls/call-trail.js';
 import { cdrRoutes } from '../api/routes-cdrs.js';
 import { startClass5, type Class5 } from '../class5/index.js';
 import { TenantDirectory } from '../class5/tenants.js';
-import { TenantProvisioning, refreshEvery, trunkDidOwner } from '../class5/provisioning.js';
+import { TenantProvisioning } from '../class5/provisioning.js';
 import { tenantRoutes } from '../api/routes-tenants.js';
+import { trunkCustomerRoutes } from '../api/routes-trunks.js';
+import { TrunkProvisioning, tenantDidsIn } from '../class4/trunks/trunk-provisioning.js';
+import { followProvisioning } from './provisioning-sync.js';
 import { class5AdmissionHook } from '../class5/admission.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
 import { claimInvites } from '../class5/invite-claim.js';
@@ -345,14 +348,24 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // --- SIP. Requests from addresses that are no trunk customer are refused before any state is
     // kept (stateless 403 or silence, `sip.unknownSources`), and every source is rate-limited.
     const customers = new TrunkCustomerTable(config.trunkCustomers);
+    const dids = new DidTable(config.trunkCustomers);
     // The overload guard (made below, once ISUP is up) also sheds new INVITEs statelessly at the SIP stack.
     let overloadGuard: OverloadGuard | undefined;
     const tenants = config.class5.enabled ? new TenantDirectory(config.class5) : undefined;
     // Tenants provisioned through the admin API, in service beside the file's before SIP opens.
-    const provisioning = tenants && new TenantProvisioning({ repo: store.tenants, directory: tenants, configTenants: config.class5.tenants, clock, logger, dropRegistrations: (t, aor) => class5?.registrar.drop(t, aor) ?? 0, forgetFeatureSettings: (t, ext) => new SqliteFeatureSettings(db).clear(t, ext), didOwner: trunkDidOwner(config.trunkCustomers) });
+    const provisioning = tenants && new TenantProvisioning({ repo: store.tenants, directory: tenants, configTenants: config.class5.tenants, clock, logger, dropRegistrations: (t, aor) => class5?.registrar.drop(t, aor) ?? 0, forgetFeatureSettings: (t, ext) => new SqliteFeatureSettings(db).clear(t, ext), didOwner: (did) => {
+      const owner = dids.lookup(did);
+      return owner && `trunk customer ${owner.customer}`;
+    } });
     if (provisioning) logger.info(await provisioning.load(), 'provisioned tenants loaded from the store');
-    // On a shared PostgreSQL store another node may provision: read the rows again now and then.
-    if (provisioning && store.kind === 'postgres') cleanup.push(refreshEvery(provisioning, 10_000, logger));
+    // Trunk customers and DIDs provisioned through the API, in service beside the file's (the file wins a clash).
+    // Fraud limits and DID target probes follow each change once they exist (below).
+    let trunksPublished: ((all: readonly Config['trunkCustomers'][number][]) => void) | undefined;
+    const trunks = new TrunkProvisioning({ repo: store.trunks, configCustomers: config.trunkCustomers, customers, dids, clock, logger, onPublish: (all) => trunksPublished?.(all), otherDidOwner: provisioning && tenantDidsIn(() => provisioning.listTenants().flatMap((t) => provisioning.dids(t.id))) });
+    logger.info(await trunks.load(), 'provisioned trunk customers loaded from the store');
+    // On a shared PostgreSQL store another node may provision: its changes arrive by NOTIFY.
+    const stopFollowing = await followProvisioning(store, { tenants: provisioning, trunks }, { pollMs: config.store.kind === 'postgres' ? config.store.provisioningPollMs : 0, logger, registry });
+    if (stopFollowing) cleanup.push(stopFollowing);
     const sip: SignallingPort & { port?: number } =
       config.sip.adapter === 'drachtio'
         ? await connectDrachtio(config.sip.drachtio, logger)
@@ -404,7 +417,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     // --- Calls: the engine, and the Class 4 intakes that start calls on it (SIP trunks, the PSTN).
     const mediaAddress = config.sip.address === '0.0.0.0' ? '127.0.0.1' : config.sip.address;
     const fraud = new FraudGuard(
-      [...config.trunkCustomers.map((c) => ({ id: c.id, limits: c.limits })), ...config.fraud.tenants.map((t) => ({ id: t.tenant, limits: t.limits }))],
+      [...trunks.inService().map((c) => ({ id: c.id, limits: c.limits })), ...config.fraud.tenants.map((t) => ({ id: t.tenant, limits: t.limits }))],
       config.fraud,
       clock,
       logger.child({ component: 'fraud' }),
@@ -460,12 +473,22 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       : undefined;
     lines?.start();
     new TrunkIntake({ sip: class5Calls ? claimInvites(sip, class5Calls) : sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
-    const dids = new DidTable(config.trunkCustomers);
-    const targets = [...new Set(config.trunkCustomers.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
+    const didTargets = (all: readonly Config['trunkCustomers'][number][]) => [...new Set(all.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
+    const targets = didTargets(trunks.inService());
     const probe = (uri: string) => sip.request(uri, { method: 'OPTIONS', timeoutMs: 2000 }).then((r) => r.status);
     const targetHealth = new TargetHealth(targets, probe, clock, logger.child({ component: 'did-targets' }), config.didHealth.probeIntervalMs, config.didHealth.downAfter, registry);
     targetHealth.start();
     cleanup.push(() => targetHealth.stop());
+    // From now on a provisioning change also sets the customer's fraud limits and the watched DID targets.
+    const fraudIds = new Set(trunks.inService().map((c) => c.id));
+    trunksPublished = (all) => {
+      const now = new Set(all.map((c) => c.id));
+      for (const id of fraudIds) if (!now.has(id)) fraud.setLimits(id, undefined);
+      for (const c of all) fraud.setLimits(c.id, c.limits);
+      fraudIds.clear();
+      for (const id of now) fraudIds.add(id);
+      targetHealth.setTargets(didTargets(all));
+    };
     const pstn = new PstnIntake({
       isup,
       calls,
@@ -511,7 +534,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         gateways: gatewayHealth?.status() ?? [],
         sipTargets: targetHealth.status(),
       }),
-      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes, versions: deckVersions }), (app) => circuitRoutes(app, { isup }), (app) => cdrRoutes(app, { cdrs }), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(provisioning ? [(app: FastifyInstance) => tenantRoutes(app, { provisioning })] : []), ...(overrides.apiPlugins ?? [])],
+      plugins: [(app) => lcrRoutes(app, { engine: routing, maxDeckBytes: config.api.limits.deckBytes, versions: deckVersions }), (app) => circuitRoutes(app, { isup }), (app) => cdrRoutes(app, { cdrs }), (app) => callRoutes(app, { calls, trail, isupPath: (via) => isupPathOf(sgs, via) }), ...(class5 ? [(app: FastifyInstance) => registrationRoutes(app, { registrar: class5.registrar, now: () => clock.now() })] : []), ...(provisioning ? [(app: FastifyInstance) => tenantRoutes(app, { provisioning })] : []), (app) => trunkCustomerRoutes(app, { provisioning: trunks }), ...(overrides.apiPlugins ?? [])],
     });
     await api.listen({ host: config.api.host, port: config.api.port });
     cleanup.push(() => api.close());

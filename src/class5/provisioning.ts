@@ -17,8 +17,6 @@ import { SoftswitchError } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import type { Clock } from '../util/clock.js';
 import { featuresSchema, type ExtensionConfig, type TenantConfig } from './config.js';
-import { DidTable } from '../class4/trunks/dids.js';
-import type { TrunkCustomerConfig } from '../class4/trunks/config.js';
 import type { TenantDirectory, TenantOrigin, TenantSource } from './tenants.js';
 import type { CallerIdPolicy, ClassOfService, StoredDid, StoredExtension, StoredHuntGroup, StoredTenant, TenantRepository } from '../store/tenant-repository.js';
 
@@ -521,22 +519,4 @@ function checkFeatures(features: Record<string, unknown>): Record<string, unknow
     throw invalid(`features.${issue.path.join('.')}: ${issue.message}`);
   }
   return features;
-}
-
-/** The trunk customers' DIDs as `didOwner` (a tenant cannot take a number a trunk customer has). */
-export function trunkDidOwner(customers: TrunkCustomerConfig[]): (did: string) => string | undefined {
-  const table = new DidTable(customers);
-  return (did) => {
-    const owner = table.lookup(did);
-    return owner && `trunk customer ${owner.customer}`;
-  };
-}
-
-/** Calls refresh() every `ms` (failures logged, the next try goes on); returns the stop function. */
-export function refreshEvery(p: TenantProvisioning, ms: number, logger: Logger): () => void {
-  const timer = setInterval(() => {
-    p.refresh().catch((err: Error) => logger.warn({ err: err.message }, 'provisioned tenants not re-read from the store (check the database); the ones in service stay'));
-  }, ms);
-  timer.unref();
-  return () => clearInterval(timer);
 }

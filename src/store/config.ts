@@ -24,6 +24,11 @@ const storeVariants = z.discriminatedUnion('kind', [
     url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
     /** Connections the node keeps open. */
     poolSize: z.number().int().min(1).max(100).default(5),
+    /**
+     * Provisioning changes of other nodes arrive by LISTEN/NOTIFY at once; as a safety net (a
+     * dropped LISTEN connection) the provisioned tenants and trunk customers are also re-read this often (ms; 0: never).
+     */
+    provisioningPollMs: z.number().int().min(0).default(60_000),
     ...writeFailure,
   }),
 ]);

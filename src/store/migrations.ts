@@ -164,4 +164,31 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE cdrs ADD COLUMN transferred_from TEXT;
     `,
   },
+  {
+    version: 9,
+    name: 'class 4 trunk customers and their DIDs provisioned through the admin API',
+    sql: `
+      CREATE TABLE trunk_customers (
+        id TEXT PRIMARY KEY,
+        name TEXT,
+        sources TEXT NOT NULL,
+        routing_customer TEXT,
+        max_calls INTEGER NOT NULL,
+        unreachable_cause INTEGER NOT NULL,
+        limits TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE trunk_dids (
+        first_number TEXT PRIMARY KEY,
+        last_number TEXT NOT NULL,
+        customer_id TEXT NOT NULL REFERENCES trunk_customers (id),
+        targets TEXT NOT NULL,
+        selection TEXT NOT NULL,
+        deliver_as TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX trunk_dids_customer ON trunk_dids (customer_id);
+    `,
+  },
 ];

@@ -157,4 +157,44 @@ export const PG_MIGRATIONS: PgMigration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'class 4 trunk customers and their DIDs; every provisioning change announced on softswitch_config_change',
+    sql: `
+      CREATE TABLE trunk_customers (
+        id TEXT PRIMARY KEY,
+        name TEXT,
+        sources TEXT NOT NULL,
+        routing_customer TEXT,
+        max_calls INTEGER NOT NULL,
+        unreachable_cause INTEGER NOT NULL,
+        limits TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE trunk_dids (
+        first_number TEXT PRIMARY KEY,
+        last_number TEXT NOT NULL,
+        customer_id TEXT NOT NULL REFERENCES trunk_customers (id),
+        targets TEXT NOT NULL,
+        selection TEXT NOT NULL,
+        deliver_as TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX trunk_dids_customer ON trunk_dids (customer_id);
+      -- Any change to a provisioning table, by a node or by hand (psql), is announced when its
+      -- transaction commits; the payload names the table and the writer's application_name.
+      CREATE FUNCTION softswitch_config_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        PERFORM pg_notify('softswitch_config_change', json_build_object('table', TG_TABLE_NAME, 'by', current_setting('application_name'))::text);
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER trunk_customers_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON trunk_customers FOR EACH STATEMENT EXECUTE FUNCTION softswitch_config_changed();
+      CREATE TRIGGER trunk_dids_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON trunk_dids FOR EACH STATEMENT EXECUTE FUNCTION softswitch_config_changed();
+      CREATE TRIGGER class5_tenants_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON class5_tenants FOR EACH STATEMENT EXECUTE FUNCTION softswitch_config_changed();
+      CREATE TRIGGER class5_extensions_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON class5_extensions FOR EACH STATEMENT EXECUTE FUNCTION softswitch_config_changed();
+      CREATE TRIGGER class5_dids_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON class5_dids FOR EACH STATEMENT EXECUTE FUNCTION softswitch_config_changed();
+    `,
+  },
 ];

@@ -16,6 +16,7 @@ import { SoftswitchError } from '../errors.js';
 import { CDR_COLUMNS } from './cdr-columns.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
 import { PgTenantRepository } from './pg-tenants.js';
+import { PgTrunkRepository } from './pg-trunks.js';
 import { cdrWhere, pgPlaceholder, type CdrFilter } from './cdr-filter.js';
 import { interruptedCdr, type CallJournalStore, type CdrRepository, type RatedCdr, type StoredCdr, type SwitchStore } from './store.js';
 
@@ -231,7 +232,9 @@ class PgCdrRepository implements CdrRepository {
 }
 
 export async function openPgStore(opts: { url: string; poolSize?: number; node: string; logger: Logger }): Promise<SwitchStore> {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 5, connectionTimeoutMillis: 10_000 });
+  // The node's name rides on every connection: the provisioning triggers put it in their NOTIFY, so a node skips its own changes.
+  const applicationName = pgApplicationName(opts.node);
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 5, connectionTimeoutMillis: 10_000, application_name: applicationName });
   // An idle client's error (server restart) must not kill the process; the next query reconnects.
   pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'PostgreSQL connection lost; reconnecting on next use'));
   try {
@@ -249,12 +252,19 @@ export async function openPgStore(opts: { url: string; poolSize?: number; node: 
     cdrs,
     journal,
     tenants: new PgTenantRepository(pool),
+    trunks: new PgTrunkRepository(pool),
+    pgApplicationName: applicationName,
     async close() {
       await cdrs.flush().catch((err: Error) => log.error({ err: err.message }, 'CDRs still queued at close could not be committed'));
       cdrs.stop();
       await pool.end();
     },
   };
+}
+
+/** The application_name of a node's connections (PostgreSQL keeps 63 bytes of it). */
+export function pgApplicationName(node: string): string {
+  return `softswitch:${node}`.slice(0, 63);
 }
 
 /** The URL without its password, for messages. */

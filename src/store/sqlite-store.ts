@@ -3,6 +3,7 @@ import { openDatabase, type Db } from './database.js';
 import { CdrStore } from './cdr-store.js';
 import { SqliteCallJournal } from './call-journal.js';
 import { SqliteTenantRepository } from './sqlite-tenants.js';
+import { SqliteTrunkRepository } from './sqlite-trunks.js';
 import type { SwitchStore } from './store.js';
 
 export function openSqliteStore(path: string): SwitchStore & { cdrs: CdrStore; db: Db } {
@@ -15,6 +16,7 @@ export function openSqliteStore(path: string): SwitchStore & { cdrs: CdrStore; d
     cdrs,
     journal,
     tenants: new SqliteTenantRepository(db),
+    trunks: new SqliteTrunkRepository(db),
     async close() {
       cdrs.commit();
       db.close();

@@ -9,6 +9,7 @@ import { chargeOf, type Cdr, type CallJournal } from '../calls/cdr.js';
 import type { Db } from './database.js';
 import type pg from 'pg';
 import type { TenantRepository } from './tenant-repository.js';
+import type { TrunkCustomerRepository } from './trunk-repository.js';
 import type { CdrFilter } from './cdr-filter.js';
 
 export interface StoredCdr extends Cdr {
@@ -60,6 +61,10 @@ export interface SwitchStore {
   readonly journal: CallJournalStore;
   /** Class 5 tenants provisioned through the admin API (shared by the nodes on PostgreSQL). */
   readonly tenants: TenantRepository;
+  /** Class 4 trunk customers and their DIDs provisioned through the admin API (shared on PostgreSQL). */
+  readonly trunks: TrunkCustomerRepository;
+  /** The application_name this node's PostgreSQL connections carry (the change feed skips its own changes). */
+  readonly pgApplicationName?: string;
   /** Flushes queued CDRs and closes the connection(s). */
   close(): Promise<void>;
 }

@@ -106,6 +106,26 @@ export class FraudGuard {
     }
   }
 
+  /**
+   * A customer's limits set or changed at run time (provisioning), or removed (undefined); its
+   * spend on record is kept, its per-second bucket starts full at the new rate.
+   */
+  setLimits(id: string, limits: (CustomerLimits & { maxCalls?: number }) | undefined): void {
+    const st = this.customers.get(id);
+    if (!limits) {
+      this.customers.delete(id);
+      return;
+    }
+    const perSecond = limits.callsPerSecond > 0 ? new TokenBucket(this.clock, limits.callsPerSecond) : undefined;
+    if (st) {
+      if (JSON.stringify(st.limits) === JSON.stringify(limits)) return;
+      st.limits = limits;
+      st.perSecond = perSecond;
+      st.share = 1;
+      st.blocked = undefined;
+    } else this.customers.set(id, { limits, perSecond, spend: [], share: 1 });
+  }
+
   /** The customer's per-second bucket at this node's current share of the rate. */
   private bucket(st: CustomerState): TokenBucket | undefined {
     if (!st.perSecond) return undefined;

@@ -37,6 +37,8 @@ export const didSchema = z
 
 export const trunkCustomerSchema = z.object({
   id: z.string().min(1),
+  /** What people call the customer (shown by the admin API and CLI). */
+  name: z.string().optional(),
   /** Source addresses (IPv4 / IPv4 CIDR) the customer's SIP trunk sends from. */
   sources: z.array(z.string().min(1)).min(1),
   /** Routing customer id (routing.customers: route table, normalisation); routing.defaultCustomer when absent. */

@@ -27,20 +27,29 @@ export function nationalNumber(digits: string): string {
 }
 
 export class DidTable {
-  private readonly ranges: Range[] = [];
+  private ranges: Range[] = [];
 
-  constructor(customers: TrunkCustomerConfig[]) {
+  constructor(customers: Array<Pick<TrunkCustomerConfig, 'id' | 'dids' | 'unreachableCause'>>) {
+    this.replace(customers);
+  }
+
+  /**
+   * Puts a new set of DIDs in service in one step (provisioning at run time): an overlap throws
+   * and leaves the table as it was.
+   */
+  replace(customers: Array<Pick<TrunkCustomerConfig, 'id' | 'dids' | 'unreachableCause'>>): void {
+    const ranges: Range[] = [];
     for (const c of customers) {
       for (const did of c.dids) {
         const from = nationalNumber(did.number ?? did.range!.from);
         const to = nationalNumber(did.number ?? did.range!.to);
-        this.ranges.push({ from: Number(from), to: Number(to), len: from.length, entry: { customer: c.id, did, unreachableCause: c.unreachableCause } });
+        ranges.push({ from: Number(from), to: Number(to), len: from.length, entry: { customer: c.id, did, unreachableCause: c.unreachableCause } });
       }
     }
-    this.ranges.sort((a, b) => a.len - b.len || a.from - b.from);
-    for (let i = 1; i < this.ranges.length; i++) {
-      const p = this.ranges[i - 1];
-      const r = this.ranges[i];
+    ranges.sort((a, b) => a.len - b.len || a.from - b.from);
+    for (let i = 1; i < ranges.length; i++) {
+      const p = ranges[i - 1];
+      const r = ranges[i];
       if (p.len === r.len && r.from <= p.to) {
         throw new SoftswitchError(
           'SSW_ERR_CONFIG_INVALID',
@@ -48,6 +57,20 @@ export class DidTable {
         );
       }
     }
+    this.ranges = ranges;
+  }
+
+  /** Every DID (range) in service with its owner. */
+  entries(): DidEntry[] {
+    return this.ranges.map((r) => r.entry);
+  }
+
+  /** The entries whose numbers overlap from–to (national digits, same length). */
+  overlapping(from: string, to: string): DidEntry[] {
+    const f = Number(nationalNumber(from));
+    const t = Number(nationalNumber(to));
+    const len = nationalNumber(from).length;
+    return this.ranges.filter((r) => r.len === len && r.from <= t && f <= r.to).map((r) => r.entry);
   }
 
   get size(): number {

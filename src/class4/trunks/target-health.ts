@@ -37,6 +37,7 @@ export class TargetHealth {
   private readonly targets = new Map<string, TargetState>();
   private timer?: TimerHandle;
   private stopped = false;
+  private started = false;
   private readonly targetUp: Gauge<'target'>;
 
   constructor(
@@ -54,13 +55,29 @@ export class TargetHealth {
   }
 
   start(): void {
-    if (!this.probe || this.intervalMs <= 0 || this.targets.size === 0) return;
+    this.started = true;
+    if (!this.probe || this.intervalMs <= 0 || this.targets.size === 0 || this.timer !== undefined) return;
     const tick = () => {
       if (this.stopped) return;
       for (const uri of this.targets.keys()) this.probeOne(uri);
       this.timer = this.clock.setTimeout(tick, this.intervalMs);
     };
     tick();
+  }
+
+  /**
+   * The targets to watch now (DIDs provisioned at run time): new ones start up and are probed
+   * from the next round, gone ones are forgotten; the others keep their state.
+   */
+  setTargets(uris: string[]): void {
+    const keep = new Set(uris);
+    for (const uri of [...this.targets.keys()]) {
+      if (keep.has(uri)) continue;
+      this.targets.delete(uri);
+      this.targetUp.remove({ target: uri });
+    }
+    for (const u of uris) if (!this.targets.has(u)) this.targets.set(u, { up: true, misses: 0, probing: false });
+    if (this.started && !this.stopped) this.start();
   }
 
   stop(): void {

@@ -36,23 +36,39 @@ export interface TrunkCustomer {
  * CLEC's border): the most specific configured prefix containing the source wins.
  */
 export class TrunkCustomerTable {
-  private readonly entries: Array<Cidr & { customer: TrunkCustomer }> = [];
-  private readonly ids = new Map<string, TrunkCustomer>();
+  private entries: Array<Cidr & { customer: TrunkCustomer }> = [];
+  private ids = new Map<string, TrunkCustomer>();
 
-  constructor(customers: TrunkCustomerConfig[]) {
+  constructor(customers: Array<Omit<TrunkCustomerConfig, 'dids'>>) {
+    this.replace(customers);
+  }
+
+  /**
+   * Puts a new set of customers in service in one step (provisioning at run time): a bad source
+   * prefix throws and leaves the table as it was.
+   */
+  replace(customers: Array<Omit<TrunkCustomerConfig, 'dids'>>): void {
+    const entries: Array<Cidr & { customer: TrunkCustomer }> = [];
+    const ids = new Map<string, TrunkCustomer>();
     for (const c of customers) {
       const customer = { id: c.id, routingCustomer: c.routingCustomer, maxCalls: c.maxCalls };
-      this.ids.set(c.id, customer);
+      ids.set(c.id, customer);
       for (const src of c.sources) {
         const cidr = parseCidr(src);
         if (!cidr) throw new SoftswitchError(
             'SSW_ERR_CONFIG_INVALID',
             `trunkCustomers.${c.id}.sources: "${src}" is not an IPv4 address or CIDR prefix (e.g. 192.0.2.10 or 192.0.2.0/24)`,
           );
-        this.entries.push({ ...cidr, customer });
+        entries.push({ ...cidr, customer });
       }
     }
-    this.entries.sort((a, b) => b.mask - a.mask);
+    entries.sort((a, b) => b.mask - a.mask);
+    this.entries = entries;
+    this.ids = ids;
+  }
+
+  get size(): number {
+    return this.ids.size;
   }
 
   byId(id: string): TrunkCustomer | undefined {
