@@ -9,6 +9,7 @@ import { CIRCUITS_USAGE } from './circuits.js';
 import { CDRS_EXPORT_USAGE, CDRS_LIST_USAGE } from './cdrs.js';
 import { DECKS_USAGE } from './decks.js';
 import { DIDS_USAGE, EXTENSIONS_USAGE, TENANTS_USAGE } from './tenants.js';
+import { TRUNK_CUSTOMERS_USAGE, TRUNK_DIDS_USAGE } from './trunks.js';
 import type { CliIo } from './routes.js';
 
 const CONFIG_NOTE = 'configuration: --config FILE or SSW_CONFIG; any key can be overridden with SSW__section__key=value';
@@ -62,6 +63,16 @@ export const COMMANDS: Command[] = [
     path: ['dids'],
     usage: DIDS_USAGE,
     run: async (args) => (await import('./tenants.js')).didsCommand(args),
+  },
+  {
+    path: ['trunk-customers'],
+    usage: TRUNK_CUSTOMERS_USAGE,
+    run: async (args) => (await import('./trunks.js')).trunkCustomersCommand(args),
+  },
+  {
+    path: ['trunk-dids'],
+    usage: TRUNK_DIDS_USAGE,
+    run: async (args) => (await import('./trunks.js')).trunkDidsCommand(args),
   },
   {
     path: ['start'],
@@ -162,6 +173,10 @@ commands:
   extensions list|add|remove --tenant ID ...
                                           a tenant's extensions (password from env or stdin)
   dids list|add|remove --tenant ID ...    DIDs delivered to a tenant's extension or hunt group
+  trunk-customers list|show|create|update|delete ...
+                                          SIP trunk customers of a running switch (admin API)
+  trunk-dids list|add|remove --customer ID ...
+                                          a trunk customer's DIDs and their delivery targets
   cdrs list [--from ISO] [--to ISO] [--customer ID] [--trunk-group ID] [--cause N]
                                           CDRs of a running switch (admin API), a page at a time
   cdrs export --format csv|protobuf --out FILE [filters]
