@@ -25,8 +25,12 @@ const TOPIC_OF_TABLE: Record<string, ConfigTopic> = {
   trunk_dids: 'trunks',
 };
 
-/** Why a subscriber is asked to re-read: another node's change, a LISTEN connection restored, or the safety poll. */
-export type ChangeReason = 'notify' | 'relisten' | 'poll';
+/**
+ * Why a subscriber is asked to re-read: another node's change; listening began (what committed
+ * between the subscriber's first read and the LISTEN is caught up); a LISTEN connection restored;
+ * or the safety poll.
+ */
+export type ChangeReason = 'notify' | 'listen' | 'relisten' | 'poll';
 
 export interface ChangeFeedOptions {
   /** Connection settings of the listening client (the pool's). */
@@ -126,10 +130,8 @@ export class PgChangeFeed {
       return;
     }
     this.client = c;
-    if (this.everListened) {
-      this.o.log.info('listening for provisioning changes of other nodes again; re-reading what may have been missed');
-      this.emitAll('relisten');
-    }
+    if (this.everListened) this.o.log.info('listening for provisioning changes of other nodes again; re-reading what may have been missed');
+    this.emitAll(this.everListened ? 'relisten' : 'listen');
     this.everListened = true;
   }
 
