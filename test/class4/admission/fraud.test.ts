@@ -56,4 +56,20 @@ describe('toll-fraud limits', () => {
     expect(e164Of('2125550100')).toBe('12125550100');
     expect(e164Of('12125550100')).toBe('12125550100');
   });
+
+  it('limits set at run time apply to the next call; removed, the customer is unlimited; spend on record is kept', () => {
+    const { g } = guard({ spendPerHour: 1 });
+    g.record(cdr(40, 0.02)); // 0.80
+    expect(g.check('newco', '88212345678')).toBeUndefined();
+    g.setLimits('newco', customerLimitsSchema.parse({}));
+    expect(g.check('newco', '88212345678')).toMatchObject({ limit: 'high-risk-destination' });
+    g.setLimits('newco', customerLimitsSchema.parse({ allowHighRisk: true }));
+    expect(g.check('newco', '88212345678')).toBeUndefined();
+    g.setLimits('newco', undefined);
+    expect(g.check('newco', '88212345678')).toBeUndefined();
+    // acme's spend survives a change of its limits: 0.80 + 0.40 over a new 1.00 limit.
+    g.setLimits('acme', customerLimitsSchema.parse({ spendPerHour: 1, allowHighRisk: true }));
+    g.record(cdr(20, 0.02));
+    expect(g.check('acme', '12125550100')).toMatchObject({ limit: 'spend-per-hour' });
+  });
 });

@@ -28,4 +28,16 @@ describe('DID table', () => {
   it('refuses a number owned twice, naming both customers', () => {
     expect(() => new DidTable([customer('a', [{ range: { from: '2125550100', to: '2125550199' }, ...t }]), customer('b', [{ number: '2125550150', ...t }])])).toThrow(/b.*overlaps a DID of a|a.*overlaps a DID of b/);
   });
+
+  it('replace swaps in a new set at once; an overlapping set throws and leaves the table as it was', () => {
+    const live = new DidTable([customer('a', [{ number: '2125550100', ...t }])]);
+    live.replace([customer('a', [{ number: '2125550100', ...t }]), customer('n', [{ range: { from: '3125550100', to: '3125550199' }, ...t }])]);
+    expect(live.lookup('3125550150')?.customer).toBe('n');
+    expect(live.overlapping('3125550190', '3125550210').map((e) => e.customer)).toEqual(['n']);
+    expect(live.overlapping('3125550200', '3125550210')).toEqual([]);
+    expect(() => live.replace([customer('a', [{ number: '3125550150', ...t }]), customer('n', [{ range: { from: '3125550100', to: '3125550199' }, ...t }])])).toThrow(/overlaps/);
+    expect(live.lookup('3125550150')?.customer).toBe('n');
+    expect(live.lookup('2125550100')?.customer).toBe('a');
+    expect(live.size).toBe(2);
+  });
 });

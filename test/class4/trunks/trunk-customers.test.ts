@@ -1,3 +1,4 @@
+import { customerLimitsSchema } from '../../../src/class4/admission/fraud.js';
 import { describe, expect, it } from 'vitest';
 import { TrunkCustomerTable, parseCidr } from '../../../src/class4/trunks/trunk-customers.js';
 import { trunkCustomerSchema } from '../../../src/class4/trunks/config.js';
@@ -26,5 +27,19 @@ describe('trunk customer authentication by source address', () => {
   it('refuses a bad CIDR in config with the key named', () => {
     expect(parseCidr('10.0.0.0/33')).toBeUndefined();
     expect(() => new TrunkCustomerTable([customer({ id: 'x', sources: ['10.0.0/8'], maxCalls: 1 })])).toThrow(/trunkCustomers\.x\.sources/);
+  });
+
+  it('replace swaps in a new set at once; a bad prefix throws and leaves the table as it was', () => {
+    const live = new TrunkCustomerTable([{ id: 'a', sources: ['192.0.2.0/24'], maxCalls: 1, unreachableCause: 34, limits: customerLimitsSchema.parse({}) }]);
+    live.replace([
+      { id: 'a', sources: ['192.0.2.0/24'], maxCalls: 1, unreachableCause: 34, limits: customerLimitsSchema.parse({}) },
+      { id: 'n', sources: ['192.0.2.128/25'], maxCalls: 7, unreachableCause: 34, limits: customerLimitsSchema.parse({}) },
+    ]);
+    expect(live.identify('192.0.2.200')?.id).toBe('n');
+    expect(live.identify('192.0.2.20')?.id).toBe('a');
+    expect(live.byId('n')?.maxCalls).toBe(7);
+    expect(() => live.replace([{ id: 'x', sources: ['192.0.2.300'], maxCalls: 1, unreachableCause: 34, limits: customerLimitsSchema.parse({}) }])).toThrow(/192\.0\.2\.300/);
+    expect(live.identify('192.0.2.200')?.id).toBe('n');
+    expect(live.size).toBe(2);
   });
 });
