@@ -30,10 +30,11 @@ import { CallTrail } from '../calls/call-trail.js';
 import { cdrRoutes } from '../api/routes-cdrs.js';
 import { startClass5, type Class5 } from '../class5/index.js';
 import { TenantDirectory } from '../class5/tenants.js';
-import { TenantProvisioning } from '../class5/provisioning.js';
+import { TenantProvisioning, trunkDidOwner } from '../class5/provisioning.js';
 import { tenantRoutes } from '../api/routes-tenants.js';
 import { trunkCustomerRoutes } from '../api/routes-trunks.js';
 import { TrunkProvisioning, tenantDidsIn } from '../class4/trunks/trunk-provisioning.js';
+import { didTargetUris, followTrunkCustomers } from '../class4/trunks/provisioned-effects.js';
 import { followProvisioning } from './provisioning-sync.js';
 import { class5AdmissionHook } from '../class5/admission.js';
 import { Class5CallIntake } from '../class5/call-intake.js';
@@ -50,7 +51,6 @@ import { TrunkIntake } from '../class4/intake/trunk-intake.js';
 import { PstnIntake } from '../class4/intake/pstn-intake.js';
 import { DidTable } from '../class4/trunks/dids.js';
 import { TargetHealth } from '../class4/trunks/target-health.js';
-import { targetKey } from '../class4/intake/did-delivery.js';
 import { OverloadGuard, shedNewInvites } from '../class4/admission/overload.js';
 import { FraudGuard } from '../class4/admission/fraud.js';
 import { TrunkCustomerTable } from '../class4/trunks/trunk-customers.js';
@@ -353,10 +353,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     let overloadGuard: OverloadGuard | undefined;
     const tenants = config.class5.enabled ? new TenantDirectory(config.class5) : undefined;
     // Tenants provisioned through the admin API, in service beside the file's before SIP opens.
-    const provisioning = tenants && new TenantProvisioning({ repo: store.tenants, directory: tenants, configTenants: config.class5.tenants, clock, logger, dropRegistrations: (t, aor) => class5?.registrar.drop(t, aor) ?? 0, forgetFeatureSettings: (t, ext) => new SqliteFeatureSettings(db).clear(t, ext), didOwner: (did) => {
-      const owner = dids.lookup(did);
-      return owner && `trunk customer ${owner.customer}`;
-    } });
+    const provisioning = tenants && new TenantProvisioning({ repo: store.tenants, directory: tenants, configTenants: config.class5.tenants, clock, logger, dropRegistrations: (t, aor) => class5?.registrar.drop(t, aor) ?? 0, forgetFeatureSettings: (t, ext) => new SqliteFeatureSettings(db).clear(t, ext), didOwner: trunkDidOwner(dids) });
     if (provisioning) logger.info(await provisioning.load(), 'provisioned tenants loaded from the store');
     // Trunk customers and DIDs provisioned through the API, in service beside the file's (the file wins a clash).
     // Fraud limits and DID target probes follow each change once they exist (below).
@@ -473,22 +470,15 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       : undefined;
     lines?.start();
     new TrunkIntake({ sip: class5Calls ? claimInvites(sip, class5Calls) : sip, calls, customers, router, isupLegs, logger, mediaAddress, overload, fraud }).listen();
-    const didTargets = (all: readonly Config['trunkCustomers'][number][]) => [...new Set(all.flatMap((c) => c.dids.flatMap((d) => d.targets.map(targetKey))))];
-    const targets = didTargets(trunks.inService());
+    const targets = didTargetUris(trunks.inService());
     const probe = (uri: string) => sip.request(uri, { method: 'OPTIONS', timeoutMs: 2000 }).then((r) => r.status);
     const targetHealth = new TargetHealth(targets, probe, clock, logger.child({ component: 'did-targets' }), config.didHealth.probeIntervalMs, config.didHealth.downAfter, registry);
     targetHealth.start();
     cleanup.push(() => targetHealth.stop());
-    // From now on a provisioning change also sets the customer's fraud limits and the watched DID targets.
-    const fraudIds = new Set(trunks.inService().map((c) => c.id));
-    trunksPublished = (all) => {
-      const now = new Set(all.map((c) => c.id));
-      for (const id of fraudIds) if (!now.has(id)) fraud.setLimits(id, undefined);
-      for (const c of all) fraud.setLimits(c.id, c.limits);
-      fraudIds.clear();
-      for (const id of now) fraudIds.add(id);
-      targetHealth.setTargets(didTargets(all));
-    };
+    // From now on a provisioning change also sets the customer's fraud limits and the watched DID targets
+    // (applied once now for what changed while the guard and the probes were being made).
+    trunksPublished = followTrunkCustomers(fraud, targetHealth, trunks.inService());
+    trunksPublished(trunks.inService());
     const pstn = new PstnIntake({
       isup,
       calls,

@@ -17,6 +17,7 @@ import { SoftswitchError } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import type { Clock } from '../util/clock.js';
 import { featuresSchema, type ExtensionConfig, type TenantConfig } from './config.js';
+import type { DidTable } from '../class4/trunks/dids.js';
 import type { TenantDirectory, TenantOrigin, TenantSource } from './tenants.js';
 import type { CallerIdPolicy, ClassOfService, StoredDid, StoredExtension, StoredHuntGroup, StoredTenant, TenantRepository } from '../store/tenant-repository.js';
 
@@ -519,4 +520,12 @@ function checkFeatures(features: Record<string, unknown>): Record<string, unknow
     throw invalid(`features.${issue.path.join('.')}: ${issue.message}`);
   }
   return features;
+}
+
+/** The trunk customers' DIDs in service as `didOwner` (a tenant cannot take a number a trunk customer has). */
+export function trunkDidOwner(dids: Pick<DidTable, 'lookup'>): (did: string) => string | undefined {
+  return (did) => {
+    const owner = dids.lookup(did);
+    return owner && `trunk customer ${owner.customer}`;
+  };
 }
