@@ -1,7 +1,9 @@
 /**
  * Call transfer with real SIP phones (SIPp): the transferor sends a real REFER (RFC 3515) in its
  * dialog and checks the NOTIFYs' message/sipfrag bodies and the switch's BYE; the transferee checks
- * that the switch's re-INVITE carries the target's SDP (its o= line), i.e. A and C are bridged.
+ * that the switch's re-INVITE carries the target's SDP (its a=tool line), i.e. A and C are bridged,
+ * in A's own session: the o= line keeps the username, session id and address of the SDP A had from
+ * the transferor, version + 1 (RFC 3264 §8); the target of an attended transfer likewise.
  * Blind transfer to an extension and to a PSTN number (the lab tandem answers), a Refer-To into
  * another tenant (403 to the REFER), and the CDRs and metric the switch writes.
  */
@@ -202,7 +204,7 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
       path,
       readFileSync(scenario('c5-transferee.xml'), 'utf8')
         .replaceAll('      Max-Forwards: 70\n      Content-Type: application/sdp', `      Replaces: ${value}\n      Max-Forwards: 70\n      Content-Type: application/sdp`)
-        .replace('o=transferor ', answerMark)
+        .replace('regexp="o=transferor 53655765 2353687637 IN IP4 "', `regexp="${answerMark}"`)
         .replace(/<!--OUTCOME-->[\s\S]*<!--\/OUTCOME-->/, outcome),
     );
     return path;
@@ -234,7 +236,8 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     const cPath = targetTakingReinvite('target-replaced');
     const c = runSipp({ scenario: cPath, localPort: cPort, timeoutS: 30, args: ['-m', '1', '-set', 'mport', String(await freeUdpPort())] });
     const { consult, callId, fromTag, toTag } = await consultation(cPort, 'consult-replaced.log');
-    const path = replacer('replaces-known', `${callId};to-tag=${toTag};from-tag=${fromTag}`, 'o=transfer-target ', HANG_UP);
+    // The newcomer's leg is new: its first SDP (C's answer to the re-INVITE) keeps C's own origin.
+    const path = replacer('replaces-known', `${callId};to-tag=${toTag};from-tag=${fromTag}`, 'o=transfer-target 1 2 IN IP4 ', HANG_UP);
     ok(await transferee('1001', '1003', path), 'newcomer with Replaces');
     ok(await consult, 'replaced party B');
     ok(await c, 'other party C');
@@ -246,13 +249,13 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     await register('1002', bPort);
     const sim = ssw.tandem!.simulator;
     const before = sim.history.length;
-    // Without a media gateway the switch's answer declines media (its own o= line), so the transferee only checks that a re-INVITE came.
+    // Without a media gateway the switch's answer declines media; the transferee sees it in its own session (o=transferor, version + 1).
     const aPath = variant(
       'c5-transferee.xml',
       'transferee-pstn',
       readFileSync(scenario('c5-transferee.xml'), 'utf8')
         .match(/<!--OUTCOME-->([\s\S]*)<!--\/OUTCOME-->/)![1]
-        .replace('<ereg regexp="o=transfer-target " search_in="body" check_it="true" assign_to="target" />', '<ereg regexp="m=audio" search_in="body" check_it="true" assign_to="target" />'),
+        .replace('<ereg regexp="a=tool:transfer-target" search_in="body" check_it="true" assign_to="targetMedia" />', '<ereg regexp="m=audio 0 " search_in="body" check_it="true" assign_to="targetMedia" />'),
     );
     ok(await transferee('1001', '1002', aPath), 'transferee A');
     ok(await b, 'transferor B');
