@@ -5,10 +5,13 @@
  * in A's own session: the o= line keeps the username, session id and address of the SDP A had from
  * the transferor, version + 1 (RFC 3264 §8); the target of an attended transfer likewise.
  * Blind transfer to an extension and to a PSTN number (the lab tandem answers), a Refer-To into
- * another tenant (403 to the REFER), and the CDRs and metric the switch writes.
+ * another tenant (403 to the REFER), and the CDRs and metric the switch writes, read back from the
+ * CSV and protobuf exports.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { freeUdpPort, hasSipp, runSipp, type SippResult } from '../helpers/sipp.js';
@@ -264,4 +267,36 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     expect(rec!.messages.slice(0, 3)).toEqual(['rx:IAM', 'tx:ACM', 'tx:ANM']);
     await until(async () => (await cdrs()).some((r) => r.transferredBy === '1002' && r.called === '3125550142'), 'the PSTN leg’s CDR');
   }, 60_000);
+
+  it('the CDR exports carry transferredBy and transferredFrom: CSV read back with csv-parse, the protobuf stream decoded with protobufjs', async () => {
+    // The transfers above (blind, attended, Replaces, PSTN) wrote these; the store is the reference.
+    const stored = (await cdrs()).filter((r) => r.transferredBy !== undefined);
+    expect(stored.length).toBeGreaterThanOrEqual(4);
+    expect(stored.some((r) => String(r.transferredFrom).includes(','))).toBe(true);
+
+    const csv = await ssw.api.inject({ url: '/api/v1/cdrs/export?format=csv' });
+    expect(csv.statusCode).toBe(200);
+    const rows = parseCsv(csv.body, { columns: true }) as Array<Record<string, string>>;
+    const proto = await ssw.api.inject({ url: '/api/v1/cdrs/export?format=protobuf' });
+    expect(proto.statusCode).toBe(200);
+    const type = protobuf.loadSync(new URL('../../src/calls/cdr.proto', import.meta.url).pathname).lookupType('softswitch.cdr.v1.Cdr');
+    const reader = protobuf.Reader.create(proto.rawPayload);
+    const records: Array<Record<string, unknown>> = [];
+    while (reader.pos < reader.len) records.push(type.toObject(type.decodeDelimited(reader), { longs: Number }));
+    expect(records).toHaveLength(rows.length);
+
+    for (const c of stored) {
+      const row = rows.find((r) => r.callId === c.callId);
+      expect(row, String(c.callId)).toBeDefined();
+      expect(row!.transferredBy).toBe(c.transferredBy);
+      expect(row!.transferredFrom).toBe(c.transferredFrom);
+      const rec = records.find((r) => r.callId === c.callId)!;
+      expect(rec.transferredBy).toBe(c.transferredBy);
+      expect(rec.transferredFrom).toBe(c.transferredFrom);
+    }
+    // The calls a transfer ended have no transfer fields of their own.
+    const original = rows.find((r) => r.releasedBy === 'transfer')!;
+    expect(original.transferredBy).toBe('');
+    expect(records.find((r) => r.callId === original.callId)!.transferredBy).toBeUndefined();
+  }, 30_000);
 });
