@@ -4,7 +4,8 @@
  * that the switch's re-INVITE carries the target's SDP (its a=tool line), i.e. A and C are bridged,
  * in A's own session: the o= line keeps the username, session id and address of the SDP A had from
  * the transferor, version + 1 (RFC 3264 §8); the target of an attended transfer likewise.
- * Blind transfer to an extension and to a PSTN number (the lab tandem answers), a Refer-To into
+ * Blind transfer to an extension and to a PSTN number (the lab tandem answers), a PSTN caller (the
+ * lab tandem's IAM to a DID) transferred by the extension it reached, a Refer-To into
  * another tenant (403 to the REFER), and the CDRs and metric the switch writes, read back from the
  * CSV and protobuf exports.
  */
@@ -71,6 +72,7 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
             id: 'acme',
             domain: 'acme.example',
             mainNumber: '2125550100',
+            dids: [{ did: '2125550302', extension: '1002' }],
             extensions: [
               { number: '1001', password: 'secret1001' },
               { number: '1002', password: 'secret1002', cos: 'national' },
@@ -266,6 +268,33 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     expect(rec, JSON.stringify(sim.history.slice(before))).toBeDefined();
     expect(rec!.messages.slice(0, 3)).toEqual(['rx:IAM', 'tx:ACM', 'tx:ANM']);
     await until(async () => (await cdrs()).some((r) => r.transferredBy === '1002' && r.called === '3125550142'), 'the PSTN leg’s CDR');
+  }, 60_000);
+
+  it('a PSTN caller (the lab tandem’s IAM to a DID) transferred by the extension it reached: the circuit stays up and is joined to the target; the far exchange sees no release until it hangs up', async () => {
+    const bPort = await freeUdpPort();
+    const cPort = await freeUdpPort();
+    const c = runSipp({ scenario: scenario('c5-transfer-target.xml'), localPort: cPort, timeoutS: 25, args: ['-m', '1', '-set', 'mport', String(await freeUdpPort())] });
+    const b = runSipp({ scenario: scenario('c5-transferor-blind.xml'), localPort: bPort, timeoutS: 25, args: ['-m', '1', '-set', 'referto', '<sip:1003@acme.example>'] });
+    await register('1002', bPort);
+    await register('1003', cPort);
+    const sim = ssw.tandem!.simulator;
+    const res = await ssw.api.inject({ method: 'POST', url: '/api/v1/lab/tandem/originate', payload: { calling: '3125550199', called: '2125550302', holdMs: 5000 } });
+    expect(res.statusCode, res.body).toBe(201);
+    const { cic, trunkGroup } = res.json() as { cic: number; trunkGroup: string };
+    ok(await b, 'transferor B (1002, reached through the DID)');
+    const record = sim.history.filter((r) => r.direction === 'outgoing' && r.cic === cic && r.trunkGroup === trunkGroup).at(-1)!;
+    // The transfer is over (B got NOTIFY 200 and BYE) and the circuit is still answered: no REL from the switch.
+    expect(record.messages).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM']);
+    await until(() => record.state === 'idle', 'the tandem’s hang-up after its hold time', 15_000);
+    expect(record.messages).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM', 'tx:REL', 'rx:RLC']);
+    ok(await c, 'target C (BYE after the PSTN caller hung up)');
+    await until(async () => (await cdrs()).some((r) => r.transferredBy === '1002' && r.calling === '3125550199'), 'the transferred PSTN call’s CDR');
+    const rows = await cdrs();
+    const continued = rows.find((r) => r.transferredBy === '1002' && r.calling === '3125550199')!;
+    expect(continued).toMatchObject({ called: '1003', direction: 'isup-to-sip', inTrunkGroup: trunkGroup, inCic: cic, releasedBy: 'caller' });
+    expect(continued.answerTime).toBeDefined();
+    const original = rows.find((r) => r.callId === continued.transferredFrom)!;
+    expect(original).toMatchObject({ called: '2125550302', direction: 'isup-to-sip', releasedBy: 'transfer' });
   }, 60_000);
 
   it('the CDR exports carry transferredBy and transferredFrom: CSV read back with csv-parse, the protobuf stream decoded with protobufjs', async () => {
