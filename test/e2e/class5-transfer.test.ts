@@ -177,6 +177,17 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     expect(await metrics()).toMatch(/softswitch_class5_transfers_total\{kind="blind",result="refused"\} 1/);
   }, 40_000);
 
+  it('a REFER whose Referred-By names someone other than the dialog’s peer (1002 claiming 1003) is refused 403; the call goes on until B hangs up', async () => {
+    const bPort = await freeUdpPort();
+    const bPath = variant('c5-transferor-blind.xml', 'transferor-spoofed-by', REFUSED_TRANSFEROR(403));
+    writeFileSync(bPath, readFileSync(bPath, 'utf8').replace('Referred-By: <[$luri]>', 'Referred-By: <sip:1003@acme.example>'));
+    const b = runSipp({ scenario: bPath, localPort: bPort, timeoutS: 20, args: ['-m', '1', '-set', 'referto', '<sip:1003@acme.example>'] });
+    await register('1002', bPort);
+    const a = await transferee('1001', '1002', variant('c5-transferee.xml', 'transferee-spoofed', RELEASED_TRANSFEREE));
+    ok(a, 'transferee A');
+    ok(await b, 'transferor B');
+  }, 40_000);
+
   const targetTakingReinvite = (name: string) => takingReinvite(dataDir, name);
 
   it('attended transfer: B calls C, then REFERs A with Replaces naming its dialog with C; A and C are re-INVITEd with each other’s SDP, both of B’s legs get BYE, NOTIFY 200 to B', async () => {

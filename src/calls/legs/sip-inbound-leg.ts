@@ -84,7 +84,8 @@ export class SipInboundLeg implements OriginatingLeg {
     this.dialog = dialog;
     this.sipStatus = 200;
     serveOffers(dialog, () => this.events.onOffer, this.log, this.origin);
-    serveRefers(dialog, () => this.events.onRefer, this.log);
+    // The caller's signalling came from the INVITE's source: its REFERs must too.
+    serveRefers(dialog, () => this.events.onRefer, this.log, { address: this.req.sourceAddress });
     dialog.on('destroy', (info) => {
       const cause = causeFromReasonHeader(info.reason) ?? CAUSE_NORMAL;
       this.log.info({ cause, by: info.by }, 'caller released (BYE)');
