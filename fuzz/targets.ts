@@ -26,6 +26,7 @@ import { screenSctpPacket } from '../src/ss7/sctp/packet-screen.js';
 import { decode as mgcpDecode, encode as mgcpEncode, checkEncodable as mgcpCheckEncodable } from '../src/mgcp/mgcp/codec.js';
 import { decode as h248Decode, encode as h248Encode, checkEncodable as h248CheckEncodable } from '../src/mgcp/h248/codec.js';
 import { declineAllStreams } from '../src/calls/sdp.js';
+import { parseOrigin, rewriteOrigin } from '../src/calls/sdp-origin.js';
 import { decodeHep, encodeHep } from '../src/sip/hep.js';
 import { loadConfig } from '../src/config/load.js';
 import { SoftswitchError } from '../src/errors.js';
@@ -246,8 +247,24 @@ function runSdp(input: Buffer): string | undefined {
   if (h.type === 'error' && h.reason.startsWith('decoder fault')) return h.reason;
   // The call engine reads the offer's m= lines when it declines all streams.
   declineAllStreams(sdp, '192.0.2.1');
+  // Every SDP sent on a SIP leg has its o= line rewritten to continue the leg's origin (RFC 3264 §8).
+  for (const previous of [undefined, LEG_ORIGIN]) {
+    const r = rewriteOrigin(sdp, previous, '1');
+    if (!r.ok) continue;
+    const lines = r.sdp.split(/\r\n|\n|\r/);
+    const end = lines.findIndex((l) => l.startsWith('m='));
+    const origins = lines.slice(0, end < 0 ? undefined : end).filter((l) => l.startsWith('o='));
+    if (origins.length !== 1 || !parseOrigin(origins[0])) return `origin rewrite left ${origins.length} o= lines: ${JSON.stringify(origins)}`;
+    if (previous && parseOrigin(origins[0])!.sessionId !== previous.sessionId) return 'origin rewrite changed the session id';
+  }
   return undefined;
 }
+
+const LEG_ORIGIN = (() => {
+  const r = rewriteOrigin('v=0\r\no=leg 42 7 IN IP4 192.0.2.9\r\ns=-\r\nt=0 0\r\n', undefined, '1');
+  if (!r.ok) throw new Error(r.why);
+  return r.origin;
+})();
 
 // ---------------------------------------------------------------- M3UA
 

@@ -9,12 +9,15 @@ import type { Cdr } from './cdr.js';
 
 export type ExportedCdr = Cdr & { id: number };
 
-/** CSV columns, in order: the stored record's fields. */
+/**
+ * CSV columns, in order: the stored record's fields. New columns go at the end, so a reader that
+ * takes columns by position keeps working (transferredBy/transferredFrom came after interrupted).
+ */
 export const CDR_CSV_COLUMNS = [
   'id', 'callId', 'sipCallId', 'direction', 'customer', 'calling', 'called', 'routedNumber', 'lrn', 'carrier',
   'trunkGroup', 'cic', 'rate', 'deckVersion', 'charge', 'jurisdiction', 'startTime', 'answerTime', 'endTime',
   'durationMs', 'billableMs', 'cause', 'sipStatus', 'releasedBy', 'gatewayEndpoint', 'inTrunkGroup', 'inCic',
-  'target', 'interrupted',
+  'target', 'interrupted', 'transferredBy', 'transferredFrom',
 ] as const satisfies ReadonlyArray<keyof ExportedCdr>;
 
 /** RFC 4180 §2: a field with a comma, quote or line break is quoted, quotes doubled. */

@@ -3,6 +3,7 @@
  * target (blind transfer), or join the other party with a party of another call of the switch
  * (attended transfer: the Refer-To carries Replaces, RFC 3891).
  */
+import type { LegKind } from './legs/leg.js';
 import type { CallPlan } from './plan.js';
 
 export interface TransferRequest {
@@ -13,6 +14,8 @@ export interface TransferRequest {
   /** The transferee's number as the call knows it (calling or called), and its extension number when it is one. */
   transfereeNumber?: string;
   transfereeExtension?: string;
+  /** What the transferee's leg is: a PSTN party (an ISUP circuit) makes the new call an ISUP-originated one. */
+  transfereeKind?: LegKind;
 }
 
 import type { ReplacesTarget } from '../sip/replaces.js';

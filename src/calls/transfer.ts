@@ -81,10 +81,10 @@ export class CallTransfers {
     if (!transferee || !call.legOn(side)) return refuse('blind', 481, 'the call is not answered');
     if (this.busy.has(call)) return refuse('blind', 491, 'a transfer is already under way on this call');
     const parties = call.callPlan.parties ?? {};
-    const decision = policy({ referTo: refer.referTo, transferor: parties[side], transfereeNumber: call.numberOn(transfereeSide), transfereeExtension: parties[transfereeSide] });
+    const decision = policy({ referTo: refer.referTo, transferor: parties[side], transfereeNumber: call.numberOn(transfereeSide), transfereeExtension: parties[transfereeSide], transfereeKind: transferee.kind });
     if (decision.kind === 'refuse') return refuse(/[?&]replaces=/i.test(refer.referTo) ? 'attended' : 'blind', decision.status, decision.why);
     const transferredBy = parties[side] ?? call.numberOn(side) ?? side;
-    if (!transferee.currentSdp?.()) return refuse(decision.kind, 488, 'the transferee’s media description is not known (only SIP parties can be transferred)');
+    if (!transferee.currentSdp?.()) return refuse(decision.kind, 488, 'the transferee’s media description is not known (its leg cannot be handed to another call)');
     if (decision.kind === 'blind') return this.blind(call, side, transferee, refer, decision.plan, decision.target, transferredBy, log, decision.callId);
     return this.attended(call, side, transferee, refer, decision.replaces, decision.target, transferredBy, log);
   }

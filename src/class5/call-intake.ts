@@ -220,16 +220,18 @@ export class Class5CallIntake {
       const fromUri = transfereeExt ? `sip:${transfereeExt.number}@${tenant.domain}` : undefined;
       const parties = { caller: transfereeExt?.number, callee: t.result.kind === 'extension' ? t.number : undefined };
       const callId = randomUUID();
+      // A PSTN transferee (a DID caller on an ISUP circuit) stays on its circuit: the new call starts there.
+      const fromPstn = r.transfereeKind === 'isup';
       let plan: CallPlan;
       if (t.result.kind === 'extension') {
-        plan = this.extensionPlan(tenant, t.result.extension, { called: t.number, calling }, 'sip-to-sip', { hops: 0, fromUri });
+        plan = this.extensionPlan(tenant, t.result.extension, { called: t.number, calling }, fromPstn ? 'isup-to-sip' : 'sip-to-sip', { hops: 0, fromUri });
       } else if (t.result.kind === 'hunt') {
-        plan = this.huntPlan(tenant, t.result.group, { called: t.number, calling }, fromUri ?? `sip:${calling ?? 'anonymous'}@${tenant.domain}`);
+        plan = this.huntPlan(tenant, t.result.group, { called: t.number, calling }, fromUri ?? `sip:${calling ?? 'anonymous'}@${tenant.domain}`, fromPstn ? 'isup-to-sip' : 'sip-to-sip');
       } else {
         const over = this.d.limits?.(tenant.id, e164Of(t.number));
         if (over) return { kind: 'refuse', status: over.sipStatus, why: `tenant limit ${over.limit}` };
         const pstnCalling = (transfereeExt?.callerId ?? tenant.config.mainNumber ?? calling ?? '').replace(/^\+1?/, '');
-        plan = lcrPlan(this.d.router, this.d.isupLegs, callId, { party: { called: t.number, calling: pstnCalling || undefined }, customer: tenant.id, direction: 'sip-to-isup' });
+        plan = lcrPlan(this.d.router, this.d.isupLegs, callId, { party: { called: t.number, calling: pstnCalling || undefined }, customer: tenant.id, direction: fromPstn ? 'isup-to-isup' : 'sip-to-isup' });
       }
       if (plan.refuse) return { kind: 'refuse', status: plan.refuse.sipStatus ?? sipStatusForCause(plan.refuse.cause), why: plan.refuse.why };
       return { kind: 'blind', target: t.number, callId, plan: { ...plan, cdr: { ...plan.cdr, customer: tenant.id }, parties, transfer: policy } };

@@ -10,11 +10,14 @@ import { Call } from '../../src/calls/call.js';
 import { SipInboundLeg } from '../../src/calls/legs/sip-inbound-leg.js';
 import { SipOutboundLeg } from '../../src/calls/legs/sip-outbound-leg.js';
 import type { CallPlan } from '../../src/calls/plan.js';
+import { parseOrigin } from '../../src/calls/sdp-origin.js';
 import { silentLogger } from '../../src/util/log.js';
 import { FakeInvite, GATEWAY_SDP, lab, labIncoming, settle } from './fakes.js';
 
 const offer = (dir: string, port = 4000, codec = 0) =>
   `v=0\r\no=alice 7 ${dir === 'sendrecv' ? 3 : 2} IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio ${port} RTP/AVP ${codec}\r\na=${dir}\r\n`;
+const originOf = (sdp: string) => parseOrigin(sdp.split('\r\n').find((x) => x.startsWith('o='))!)!;
+const withOrigin = (sdp: string, o: ReturnType<typeof originOf>) => sdp.replace(/^o=.*$/m, `o=${o.username} ${o.sessionId} ${o.version} ${o.netType} ${o.addrType} ${o.address}`);
 const dirOf = (sdp?: string) => (sdp ? (parse(sdp).media[0].direction ?? 'sendrecv') : undefined);
 
 async function answeredSipToIsup() {
@@ -104,21 +107,35 @@ describe('hold on a SIP → SIP call: relayed as a re-INVITE to the other party'
     return { l, call, aDialog: l.sip.dialogs.find((d) => d !== bDialog)!, bDialog };
   }
 
-  it("the caller's hold offer reaches the callee unchanged and the callee's answer comes back", async () => {
-    const { aDialog, bDialog } = await sipToSip();
+  it("the caller's hold offer reaches the callee with the callee leg's origin, one version up, and the callee's answer comes back with the caller leg's", async () => {
+    const { l, aDialog, bDialog } = await sipToSip();
     bDialog.offerAnswer = 'v=0\r\no=bob 9 2 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\na=recvonly\r\n';
     const r = await aDialog.reinvite(offer('sendonly'));
-    expect(bDialog.offers).toEqual([offer('sendonly')]);
+    // RFC 3264 §8: the callee's session is the one the switch opened with its INVITE (no o= in the fake caller's offer: one was made up).
+    const initial = l.sip.uacs[0].opts.localSdp!;
+    const o = originOf(initial);
+    expect(o.username).toBe('-');
+    expect(bDialog.offers).toEqual([withOrigin(offer('sendonly'), { ...o, version: o.version + 1n })]);
+    // The caller's session is the one it got in the 200: bob's (version 1), now at 2.
     expect(r).toEqual({ status: 200, body: bDialog.offerAnswer });
   });
 
   it("the callee's own re-INVITE reaches the caller; a 491 from the other party is passed back", async () => {
-    const { aDialog, bDialog } = await sipToSip();
+    const { l, aDialog, bDialog } = await sipToSip();
     aDialog.offerAnswer = 491;
     expect((await bDialog.reinvite(offer('inactive'))).status).toBe(491);
     aDialog.offerAnswer = offer('inactive');
-    expect(await bDialog.reinvite(offer('inactive'))).toEqual({ status: 200, body: offer('inactive') });
+    const r = await bDialog.reinvite(offer('inactive'));
+    expect(r.status).toBe(200);
+    // The answer to the callee continues the callee leg's origin (the switch's INVITE), one version up.
+    const o = originOf(l.sip.uacs[0].opts.localSdp!);
+    expect(r.body).toBe(withOrigin(offer('inactive'), { ...o, version: o.version + 1n }));
     expect(aDialog.offers).toHaveLength(2);
+    // The refused offer (491) left the caller's session as it was: the one that went through is bob's version 2, not 3.
+    expect(aDialog.offers.map((x) => parse(x).origin)).toEqual([
+      { username: 'bob', sessionId: 9, sessionVersion: 2, netType: 'IN', ipVer: 4, address: '10.0.0.9' },
+      { username: 'bob', sessionId: 9, sessionVersion: 2, netType: 'IN', ipVer: 4, address: '10.0.0.9' },
+    ]);
   });
 
   it('crossing offers from both parties: the second gets 491 while the first is relayed', async () => {

@@ -1,12 +1,18 @@
 /**
  * Call transfer with real SIP phones (SIPp): the transferor sends a real REFER (RFC 3515) in its
  * dialog and checks the NOTIFYs' message/sipfrag bodies and the switch's BYE; the transferee checks
- * that the switch's re-INVITE carries the target's SDP (its o= line), i.e. A and C are bridged.
- * Blind transfer to an extension and to a PSTN number (the lab tandem answers), a Refer-To into
- * another tenant (403 to the REFER), and the CDRs and metric the switch writes.
+ * that the switch's re-INVITE carries the target's SDP (its a=tool line), i.e. A and C are bridged,
+ * in A's own session: the o= line keeps the username, session id and address of the SDP A had from
+ * the transferor, version + 1 (RFC 3264 §8); the target of an attended transfer likewise.
+ * Blind transfer to an extension and to a PSTN number (the lab tandem answers), a PSTN caller (the
+ * lab tandem's IAM to a DID) transferred by the extension it reached, a Refer-To into
+ * another tenant (403 to the REFER), and the CDRs and metric the switch writes, read back from the
+ * CSV and protobuf exports.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { freeUdpPort, hasSipp, runSipp, type SippResult } from '../helpers/sipp.js';
@@ -66,6 +72,7 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
             id: 'acme',
             domain: 'acme.example',
             mainNumber: '2125550100',
+            dids: [{ did: '2125550302', extension: '1002' }],
             extensions: [
               { number: '1001', password: 'secret1001' },
               { number: '1002', password: 'secret1002', cos: 'national' },
@@ -170,6 +177,17 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     expect(await metrics()).toMatch(/softswitch_class5_transfers_total\{kind="blind",result="refused"\} 1/);
   }, 40_000);
 
+  it('a REFER whose Referred-By names someone other than the dialog’s peer (1002 claiming 1003) is refused 403; the call goes on until B hangs up', async () => {
+    const bPort = await freeUdpPort();
+    const bPath = variant('c5-transferor-blind.xml', 'transferor-spoofed-by', REFUSED_TRANSFEROR(403));
+    writeFileSync(bPath, readFileSync(bPath, 'utf8').replace('Referred-By: <[$luri]>', 'Referred-By: <sip:1003@acme.example>'));
+    const b = runSipp({ scenario: bPath, localPort: bPort, timeoutS: 20, args: ['-m', '1', '-set', 'referto', '<sip:1003@acme.example>'] });
+    await register('1002', bPort);
+    const a = await transferee('1001', '1002', variant('c5-transferee.xml', 'transferee-spoofed', RELEASED_TRANSFEREE));
+    ok(a, 'transferee A');
+    ok(await b, 'transferor B');
+  }, 40_000);
+
   const targetTakingReinvite = (name: string) => takingReinvite(dataDir, name);
 
   it('attended transfer: B calls C, then REFERs A with Replaces naming its dialog with C; A and C are re-INVITEd with each other’s SDP, both of B’s legs get BYE, NOTIFY 200 to B', async () => {
@@ -202,7 +220,7 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
       path,
       readFileSync(scenario('c5-transferee.xml'), 'utf8')
         .replaceAll('      Max-Forwards: 70\n      Content-Type: application/sdp', `      Replaces: ${value}\n      Max-Forwards: 70\n      Content-Type: application/sdp`)
-        .replace('o=transferor ', answerMark)
+        .replace('regexp="o=transferor 53655765 2353687637 IN IP4 "', `regexp="${answerMark}"`)
         .replace(/<!--OUTCOME-->[\s\S]*<!--\/OUTCOME-->/, outcome),
     );
     return path;
@@ -234,7 +252,8 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     const cPath = targetTakingReinvite('target-replaced');
     const c = runSipp({ scenario: cPath, localPort: cPort, timeoutS: 30, args: ['-m', '1', '-set', 'mport', String(await freeUdpPort())] });
     const { consult, callId, fromTag, toTag } = await consultation(cPort, 'consult-replaced.log');
-    const path = replacer('replaces-known', `${callId};to-tag=${toTag};from-tag=${fromTag}`, 'o=transfer-target ', HANG_UP);
+    // The newcomer's leg is new: its first SDP (C's answer to the re-INVITE) keeps C's own origin.
+    const path = replacer('replaces-known', `${callId};to-tag=${toTag};from-tag=${fromTag}`, 'o=transfer-target 1 2 IN IP4 ', HANG_UP);
     ok(await transferee('1001', '1003', path), 'newcomer with Replaces');
     ok(await consult, 'replaced party B');
     ok(await c, 'other party C');
@@ -246,13 +265,13 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     await register('1002', bPort);
     const sim = ssw.tandem!.simulator;
     const before = sim.history.length;
-    // Without a media gateway the switch's answer declines media (its own o= line), so the transferee only checks that a re-INVITE came.
+    // Without a media gateway the switch's answer declines media; the transferee sees it in its own session (o=transferor, version + 1).
     const aPath = variant(
       'c5-transferee.xml',
       'transferee-pstn',
       readFileSync(scenario('c5-transferee.xml'), 'utf8')
         .match(/<!--OUTCOME-->([\s\S]*)<!--\/OUTCOME-->/)![1]
-        .replace('<ereg regexp="o=transfer-target " search_in="body" check_it="true" assign_to="target" />', '<ereg regexp="m=audio" search_in="body" check_it="true" assign_to="target" />'),
+        .replace('<ereg regexp="a=tool:transfer-target" search_in="body" check_it="true" assign_to="targetMedia" />', '<ereg regexp="m=audio 0 " search_in="body" check_it="true" assign_to="targetMedia" />'),
     );
     ok(await transferee('1001', '1002', aPath), 'transferee A');
     ok(await b, 'transferor B');
@@ -261,4 +280,63 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
     expect(rec!.messages.slice(0, 3)).toEqual(['rx:IAM', 'tx:ACM', 'tx:ANM']);
     await until(async () => (await cdrs()).some((r) => r.transferredBy === '1002' && r.called === '3125550142'), 'the PSTN leg’s CDR');
   }, 60_000);
+
+  it('a PSTN caller (the lab tandem’s IAM to a DID) transferred by the extension it reached: the circuit stays up and is joined to the target; the far exchange sees no release until it hangs up', async () => {
+    const bPort = await freeUdpPort();
+    const cPort = await freeUdpPort();
+    const c = runSipp({ scenario: scenario('c5-transfer-target.xml'), localPort: cPort, timeoutS: 25, args: ['-m', '1', '-set', 'mport', String(await freeUdpPort())] });
+    const b = runSipp({ scenario: scenario('c5-transferor-blind.xml'), localPort: bPort, timeoutS: 25, args: ['-m', '1', '-set', 'referto', '<sip:1003@acme.example>'] });
+    await register('1002', bPort);
+    await register('1003', cPort);
+    const sim = ssw.tandem!.simulator;
+    const res = await ssw.api.inject({ method: 'POST', url: '/api/v1/lab/tandem/originate', payload: { calling: '3125550199', called: '2125550302', holdMs: 5000 } });
+    expect(res.statusCode, res.body).toBe(201);
+    const { cic, trunkGroup } = res.json() as { cic: number; trunkGroup: string };
+    ok(await b, 'transferor B (1002, reached through the DID)');
+    const record = sim.history.filter((r) => r.direction === 'outgoing' && r.cic === cic && r.trunkGroup === trunkGroup).at(-1)!;
+    // The transfer is over (B got NOTIFY 200 and BYE) and the circuit is still answered: no REL from the switch.
+    expect(record.messages).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM']);
+    await until(() => record.state === 'idle', 'the tandem’s hang-up after its hold time', 15_000);
+    expect(record.messages).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM', 'tx:REL', 'rx:RLC']);
+    ok(await c, 'target C (BYE after the PSTN caller hung up)');
+    await until(async () => (await cdrs()).some((r) => r.transferredBy === '1002' && r.calling === '3125550199'), 'the transferred PSTN call’s CDR');
+    const rows = await cdrs();
+    const continued = rows.find((r) => r.transferredBy === '1002' && r.calling === '3125550199')!;
+    expect(continued).toMatchObject({ called: '1003', direction: 'isup-to-sip', inTrunkGroup: trunkGroup, inCic: cic, releasedBy: 'caller' });
+    expect(continued.answerTime).toBeDefined();
+    const original = rows.find((r) => r.callId === continued.transferredFrom)!;
+    expect(original).toMatchObject({ called: '2125550302', direction: 'isup-to-sip', releasedBy: 'transfer' });
+  }, 60_000);
+
+  it('the CDR exports carry transferredBy and transferredFrom: CSV read back with csv-parse, the protobuf stream decoded with protobufjs', async () => {
+    // The transfers above (blind, attended, Replaces, PSTN) wrote these; the store is the reference.
+    const stored = (await cdrs()).filter((r) => r.transferredBy !== undefined);
+    expect(stored.length).toBeGreaterThanOrEqual(4);
+    expect(stored.some((r) => String(r.transferredFrom).includes(','))).toBe(true);
+
+    const csv = await ssw.api.inject({ url: '/api/v1/cdrs/export?format=csv' });
+    expect(csv.statusCode).toBe(200);
+    const rows = parseCsv(csv.body, { columns: true }) as Array<Record<string, string>>;
+    const proto = await ssw.api.inject({ url: '/api/v1/cdrs/export?format=protobuf' });
+    expect(proto.statusCode).toBe(200);
+    const type = protobuf.loadSync(new URL('../../src/calls/cdr.proto', import.meta.url).pathname).lookupType('softswitch.cdr.v1.Cdr');
+    const reader = protobuf.Reader.create(proto.rawPayload);
+    const records: Array<Record<string, unknown>> = [];
+    while (reader.pos < reader.len) records.push(type.toObject(type.decodeDelimited(reader), { longs: Number }));
+    expect(records).toHaveLength(rows.length);
+
+    for (const c of stored) {
+      const row = rows.find((r) => r.callId === c.callId);
+      expect(row, String(c.callId)).toBeDefined();
+      expect(row!.transferredBy).toBe(c.transferredBy);
+      expect(row!.transferredFrom).toBe(c.transferredFrom);
+      const rec = records.find((r) => r.callId === c.callId)!;
+      expect(rec.transferredBy).toBe(c.transferredBy);
+      expect(rec.transferredFrom).toBe(c.transferredFrom);
+    }
+    // The calls a transfer ended have no transfer fields of their own.
+    const original = rows.find((r) => r.releasedBy === 'transfer')!;
+    expect(original.transferredBy).toBe('');
+    expect(records.find((r) => r.callId === original.callId)!.transferredBy).toBeUndefined();
+  }, 30_000);
 });

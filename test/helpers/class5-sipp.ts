@@ -51,6 +51,7 @@ const answerReinvite = (version: number, dir?: string) => `<send>
       s=-
       c=IN IP4 [local_ip]
       t=0 0
+      a=tool:transfer-target
       m=audio [$mport] RTP/AVP 0
       a=rtpmap:0 PCMU/8000${dir ? `\n      a=${dir}` : ''}
 
@@ -59,8 +60,9 @@ const answerReinvite = (version: number, dir?: string) => `<send>
   <recv request="ACK" />`;
 
 /**
- * The transfer target C (c5-transfer-target.xml) that takes a call, then the switch's re-INVITE
- * carrying the transferee's SDP (o=transferee), then the hang-up; written into `dir` as `name`.xml.
+ * The transfer target C (c5-transfer-target.xml) that takes a call from B (o=consult 1 1, c5-transferor-consult.xml),
+ * then the switch's re-INVITE carrying the transferee's SDP (a=tool:transferee) in the same session as
+ * B's offer (RFC 3264 §8: o=consult 1 2), then the hang-up; written into `dir` as `name`.xml.
  */
 export function targetTakingReinvite(dir: string, name: string): string {
   const path = join(dir, `${name}.xml`);
@@ -69,11 +71,14 @@ export function targetTakingReinvite(dir: string, name: string): string {
     readFileSync(scenario('c5-transfer-target.xml'), 'utf8').replace(
       '<recv request="BYE" timeout="20000" />',
       `<recv request="INVITE" timeout="20000">
-    <action><ereg regexp="o=transferee " search_in="body" check_it="true" assign_to="fromA" /></action>
+    <action>
+      <ereg regexp="o=consult 1 2 IN IP4 " search_in="body" check_it="true" assign_to="sameSession" />
+      <ereg regexp="a=tool:transferee" search_in="body" check_it="true" assign_to="fromA" />
+    </action>
   </recv>
   ${answerReinvite(2)}
   <recv request="BYE" timeout="20000" />
-  <Reference variables="fromA" />`,
+  <Reference variables="fromA,sameSession" />`,
     ),
   );
   return path;
@@ -139,7 +144,11 @@ export function holdResumeCaller(dir: string): string {
   return path;
 }
 
-/** The called phone of a hold/resume: answers (c5-transfer-target.xml), takes re-INVITE a=sendonly (answers recvonly), then a=sendrecv, then BYE. */
+/**
+ * The called phone of a hold/resume: answers (c5-transfer-target.xml), takes re-INVITE a=sendonly (answers recvonly),
+ * then a=sendrecv, then BYE. The caller's re-INVITEs say o=user1 53655765 2353687640 and ...641; the callee sees them
+ * in the session of the switch's INVITE to it (o=user1 53655765 2353687637): versions ...638 and ...639 (RFC 3264 §8).
+ */
 export function holdResumeCallee(dir: string): string {
   const path = join(dir, 'c5-callee-hold-resume.xml');
   writeFileSync(
@@ -147,15 +156,21 @@ export function holdResumeCallee(dir: string): string {
     readFileSync(scenario('c5-transfer-target.xml'), 'utf8').replace(
       '<recv request="BYE" timeout="20000" />',
       `<recv request="INVITE" timeout="20000">
-    <action><ereg regexp="a=sendonly" search_in="body" check_it="true" assign_to="held" /></action>
+    <action>
+      <ereg regexp="a=sendonly" search_in="body" check_it="true" assign_to="held" />
+      <ereg regexp="o=user1 53655765 2353687638 " search_in="body" check_it="true" assign_to="heldOrigin" />
+    </action>
   </recv>
   ${answerReinvite(2, 'recvonly')}
   <recv request="INVITE" timeout="20000">
-    <action><ereg regexp="a=sendrecv" search_in="body" check_it="true" assign_to="resumed" /></action>
+    <action>
+      <ereg regexp="a=sendrecv" search_in="body" check_it="true" assign_to="resumed" />
+      <ereg regexp="o=user1 53655765 2353687639 " search_in="body" check_it="true" assign_to="resumedOrigin" />
+    </action>
   </recv>
   ${answerReinvite(3, 'sendrecv')}
   <recv request="BYE" timeout="20000" />
-  <Reference variables="held,resumed" />`,
+  <Reference variables="held,resumed,heldOrigin,resumedOrigin" />`,
     ),
   );
   return path;

@@ -25,6 +25,11 @@ export class CircuitBearer {
     return this.conn;
   }
 
+  /** Our SDP as the far party holds it last (the gateway's, or the last answer): what a transfer offers the new far end. */
+  get given(): string | undefined {
+    return this.conn ? this.lastGiven : undefined;
+  }
+
   /** CRCX: the gateway's SDP. Rejects with the BearerError. */
   async create(mode: ConnectionMode, remoteSdp?: string): Promise<BearerConnection> {
     const conn = await this.port.createConnection({ endpoint: this.endpoint, callId: this.callId, mode, remoteSdp });

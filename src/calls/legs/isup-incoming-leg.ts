@@ -32,6 +32,8 @@ export class IsupIncomingLeg implements OriginatingLeg {
   private readonly detach: () => void;
   private bearer?: CircuitBearer;
   private remoteSdpGiven = false;
+  /** The SDP offered for the circuit (the gateway's, or every stream declined when there is no gateway). */
+  private offered?: string;
   /** ACM sent with the called party's status "subscriber free" (alerting), or "no indication". */
   private acmAlerting?: boolean;
   private pendingAcm: { alerting: boolean; inband: boolean } = { alerting: true, inband: false };
@@ -66,7 +68,7 @@ export class IsupIncomingLeg implements OriginatingLeg {
 
   async prepareOffer(): Promise<string | undefined> {
     const endpoint = this.deps.trunkGroup(this.tg.id)?.endpointFor(this.iam.cic);
-    if (!this.deps.bearer || !endpoint) return declineAllStreams('', this.deps.mediaAddress);
+    if (!this.deps.bearer || !endpoint) return (this.offered = declineAllStreams('', this.deps.mediaAddress));
     this.bearer = new CircuitBearer(this.deps.bearer, endpoint, bearerCallId(this.callRef), this.log);
     try {
       // recvonly until answer: early media from the called side reaches the caller, nothing goes back.
@@ -75,7 +77,7 @@ export class IsupIncomingLeg implements OriginatingLeg {
         await this.bearer.delete();
         throw new LegSetupError(CAUSE_TEMPORARY_FAILURE, 'caller released while the gateway connection was made');
       }
-      return conn.localSdp ?? declineAllStreams('', this.deps.mediaAddress);
+      return (this.offered = conn.localSdp ?? declineAllStreams('', this.deps.mediaAddress));
     } catch (err) {
       if (err instanceof LegSetupError) throw err;
       this.log.warn({ err: err instanceof BearerError ? err.message : err }, 'media gateway refused the connection for an incoming call');
@@ -106,10 +108,20 @@ export class IsupIncomingLeg implements OriginatingLeg {
     return ok;
   }
 
-  /** The SIP party's new offer (hold, resume, codec change): MDCX on this circuit's gateway connection. */
+  /**
+   * The SIP party's new offer (hold, resume, codec change), or a transfer target's SDP: MDCX on this
+   * circuit's gateway connection, re-pointing it. The far exchange stays connected either way: ISUP
+   * knows nothing of it. Without a gateway there is no media to re-point; every stream is declined.
+   */
   renegotiate(offer: string): Promise<string> {
-    if (!this.bearer) return Promise.reject(new OfferRefused(488, 'no gateway connection on this circuit'));
-    return this.bearer.renegotiate(offer);
+    if (this.bearer) return this.bearer.renegotiate(offer);
+    if (this.offered !== undefined && !this.deps.bearer) return Promise.resolve(declineAllStreams(offer, this.deps.mediaAddress));
+    return Promise.reject(new OfferRefused(488, 'no gateway connection on this circuit'));
+  }
+
+  /** What the switch offers for this circuit now: a transfer offers it to the new far end. */
+  currentSdp(): string | undefined {
+    return this.bearer?.given ?? this.offered;
   }
 
   reject(failure: LegFailure): void {

@@ -80,11 +80,23 @@ export class IsupOutgoingLeg implements TerminatingLeg {
     r.handle({ name: 'CC_RELEASE_REQ', cause });
   }
 
-  /** The SIP party's new offer (hold, resume, codec change): MDCX on this circuit's gateway connection. */
+  /**
+   * The SIP party's new offer (hold, resume, codec change), or a transfer target's SDP: MDCX on this
+   * circuit's gateway connection. Without a gateway there is no media to re-point; every stream is declined.
+   */
   renegotiate(offer: string): Promise<string> {
-    if (!this.bearer) return Promise.reject(new OfferRefused(488, 'no gateway connection on this circuit'));
-    return this.bearer.renegotiate(offer);
+    if (this.bearer) return this.bearer.renegotiate(offer);
+    if (this.answered !== undefined && !this.deps.bearer) return Promise.resolve(declineAllStreams(offer, this.deps.mediaAddress));
+    return Promise.reject(new OfferRefused(488, 'no gateway connection on this circuit'));
   }
+
+  /** The SDP the switch answered for this circuit (the gateway's, or every stream declined): a transfer offers it to the new far end. */
+  currentSdp(): string | undefined {
+    return this.bearer?.given ?? this.answered;
+  }
+
+  /** The SDP answered to the calling side for this circuit. */
+  private answered?: string;
 
   private fail(cause: number): void {
     this.events.onFail?.({ cause });
@@ -153,6 +165,7 @@ export class IsupOutgoingLeg implements TerminatingLeg {
       }
     }
     const answerSdp = localSdp ?? declineAllStreams(this.offer ?? '', deps.mediaAddress);
+    this.answered = answerSdp;
     this.phase = 'signalling';
     this.signal(cic, media.variant, localSdp, answerSdp);
   }

@@ -7,6 +7,7 @@ import { lazyChild, type Logger } from '../../util/log.js';
 import type { Dialog, InboundRequest, InviteResponder, SignallingPort } from '../../sip/port.js';
 import { causeFromReasonHeader, reasonHeader, sipStatusForCause } from '../interworking/cause-map.js';
 import { declineAllStreams } from '../sdp.js';
+import { LegOrigin } from '../sdp-origin.js';
 import type { CallParty, DialogKey, LegDetails, LegFailure, OriginatingLeg, OriginatingLegEvents } from './leg.js';
 import { offerTo, serveOffers } from './sip-offers.js';
 import { serveRefers } from './sip-refer.js';
@@ -31,6 +32,8 @@ export class SipInboundLeg implements OriginatingLeg {
   private answering = false;
   private released = false;
   private readonly log: Logger;
+  /** Every SDP to the caller continues one origin (RFC 3264 §8), whichever far end it came from. */
+  private readonly origin = new LegOrigin();
 
   constructor(
     private readonly deps: SipInboundLegDeps,
@@ -60,7 +63,7 @@ export class SipInboundLeg implements OriginatingLeg {
     if (this.provisionalSent || this.res.finalResponseSent) return;
     this.provisionalSent = true;
     // RFC 3398 §8.2.2: ACM → 180, or 183 with SDP when the network provides in-band tones.
-    if (p.sdp) this.res.send(183, 'Session Progress', { body: p.sdp });
+    if (p.sdp) this.res.send(183, 'Session Progress', { body: this.origin.outgoing(p.sdp) });
     else if (p.alerting) this.res.send(180, 'Ringing');
     else this.res.send(183, 'Session Progress');
   }
@@ -70,7 +73,7 @@ export class SipInboundLeg implements OriginatingLeg {
     this.answering = true;
     let dialog: Dialog;
     try {
-      dialog = await this.deps.sip.createUAS(this.req, this.res, { localSdp: sdp ?? declineAllStreams(this.req.body, this.deps.mediaAddress) });
+      dialog = await this.deps.sip.createUAS(this.req, this.res, { localSdp: this.origin.outgoing(sdp ?? declineAllStreams(this.req.body, this.deps.mediaAddress)) });
     } catch (err) {
       this.log.info({ err: (err as Error).message }, 'caller gone before answer');
       this.answering = false;
@@ -80,8 +83,9 @@ export class SipInboundLeg implements OriginatingLeg {
     this.answering = false;
     this.dialog = dialog;
     this.sipStatus = 200;
-    serveOffers(dialog, () => this.events.onOffer, this.log);
-    serveRefers(dialog, () => this.events.onRefer, this.log);
+    serveOffers(dialog, () => this.events.onOffer, this.log, this.origin);
+    // The caller's signalling came from the INVITE's source: its REFERs must too.
+    serveRefers(dialog, () => this.events.onRefer, this.log, { address: this.req.sourceAddress });
     dialog.on('destroy', (info) => {
       const cause = causeFromReasonHeader(info.reason) ?? CAUSE_NORMAL;
       this.log.info({ cause, by: info.by }, 'caller released (BYE)');
@@ -94,7 +98,7 @@ export class SipInboundLeg implements OriginatingLeg {
 
   /** The called side's new offer: a re-INVITE to the caller. */
   renegotiate(offer: string): Promise<string> {
-    return offerTo(this.dialog, offer);
+    return offerTo(this.dialog, offer, this.origin);
   }
 
   /** The party's SDP as last offered or answered in the dialog. */

@@ -10,6 +10,7 @@ import type { Clock, TimerHandle } from '../../util/clock.js';
 import { lazyChild, type Logger } from '../../util/log.js';
 import { SipError, type Dialog, type SignallingPort } from '../../sip/port.js';
 import { causeForSipStatus, causeFromReasonHeader, reasonHeader } from '../interworking/cause-map.js';
+import { LegOrigin } from '../sdp-origin.js';
 import type { DialogKey, LegDetails, TerminatingLeg, TerminatingLegEvents } from './leg.js';
 import { offerTo, serveOffers } from './sip-offers.js';
 import { serveRefers } from './sip-refer.js';
@@ -52,6 +53,8 @@ export class SipOutboundLeg implements TerminatingLeg {
   private over = false;
   private timer?: TimerHandle;
   private readonly log: Logger;
+  /** Every SDP to the called party continues one origin (RFC 3264 §8), whichever far end it came from. */
+  private readonly origin = new LegOrigin();
 
   constructor(
     private readonly deps: SipOutboundLegDeps,
@@ -69,7 +72,7 @@ export class SipOutboundLeg implements TerminatingLeg {
     this.timer = this.deps.clock.setTimeout(() => this.noResponse(), this.req.noResponseMs);
     this.deps.sip
       .createUAC(this.req.uri, {
-        localSdp: offer,
+        localSdp: this.origin.outgoing(offer),
         from: this.req.from,
         to: this.req.to,
         headers: this.req.headers,
@@ -112,7 +115,7 @@ export class SipOutboundLeg implements TerminatingLeg {
       void dialog.destroy({ headers: { Reason: reasonHeader(CAUSE_NORMAL) } }).catch(() => undefined);
       return this.end();
     }
-    serveOffers(dialog, () => this.events.onOffer, this.log);
+    serveOffers(dialog, () => this.events.onOffer, this.log, this.origin);
     serveRefers(dialog, () => this.events.onRefer, this.log);
     dialog.on('destroy', (info) => {
       const cause = causeFromReasonHeader(info.reason) ?? CAUSE_NORMAL;
@@ -125,7 +128,7 @@ export class SipOutboundLeg implements TerminatingLeg {
 
   /** The caller's new offer: a re-INVITE to the called party. */
   renegotiate(offer: string): Promise<string> {
-    return offerTo(this.dialog, offer);
+    return offerTo(this.dialog, offer, this.origin);
   }
 
   /** The party's SDP as last offered or answered in the dialog. */

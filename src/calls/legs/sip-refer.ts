@@ -8,6 +8,7 @@ import type { Logger } from '../../util/log.js';
 import { reasonPhrase } from '../../sip/constants.js';
 import type { Dialog, InboundRequest, RequestResponder } from '../../sip/port.js';
 import type { ReferRequest } from './leg.js';
+import { foreignRefer, type DialogPeer } from './refer-guard.js';
 
 /** How long the implicit subscription is said to last while the transfer is in progress (RFC 3515 §2.4.4). */
 const SUBSCRIPTION_EXPIRES_S = 60;
@@ -63,12 +64,21 @@ export class SipReferRequest implements ReferRequest {
   }
 }
 
-/** Hands REFERs in `dialog` to `handler()` (read at each REFER); 400 without Refer-To (RFC 3515 §2.4.1), 403 when the call has no transfer handler. */
-export function serveRefers(dialog: Dialog, handler: () => ((r: ReferRequest) => void) | undefined, log: Logger): void {
+/**
+ * Hands REFERs in `dialog` to `handler()` (read at each REFER); 400 without Refer-To (RFC 3515 §2.4.1),
+ * 403 when the call has no transfer handler, and 403 (400 when malformed) when the REFER is not the
+ * dialog peer's own (./refer-guard.ts: its Referred-By or its source address says someone else).
+ */
+export function serveRefers(dialog: Dialog, handler: () => ((r: ReferRequest) => void) | undefined, log: Logger, peer: DialogPeer = {}): void {
   dialog.on('refer', (req: InboundRequest, res: RequestResponder) => {
     const h = handler();
     const refer = new SipReferRequest(dialog, req, res, log);
     if (!refer.referTo) return refer.refuse(400, 'Bad Request (Refer-To missing)');
+    const foreign = foreignRefer({ referredBy: refer.referredBy, from: req.from.uri, sourceAddress: req.sourceAddress }, peer);
+    if (foreign) {
+      log.warn({ status: foreign.status, why: foreign.why, referredBy: refer.referredBy, from: req.from.uri, source: req.sourceAddress }, 'REFER refused: not the dialog peer’s own (check for a spoofed transfer request)');
+      return refer.refuse(foreign.status);
+    }
     if (!h) return refer.refuse(403, 'Forbidden (transfer not available on this call)');
     h(refer);
   });
