@@ -7,6 +7,7 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch as SoftswitchHandle } from '../../src/app/start.js';
+import type { StoredCdr } from '../../src/store/store.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
 import { decodeM3ua } from '../../src/ss7/m3ua/codec.js';
 import { decodeIsup } from '../../src/ss7/isup/codec.js';
@@ -58,6 +59,13 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
     await ssw?.stop();
   });
 
+  /** The newest CDR for a called number, waited for: SIPp exits on the final response, before the switch has written it. */
+  const cdrOf = async (called: string) => {
+    let found: StoredCdr | undefined;
+    await until(async () => (found = (await ssw.cdrs.list({ limit: 20 })).find((c) => c.called === called)) !== undefined, `a CDR for ${called}`);
+    return found!;
+  };
+
   it('answers a malformed SIP request with 400 and ignores garbage', async () => {
     const headers = [
       'Via: SIP/2.0/UDP 127.0.0.1:LOCALPORT;branch=z9hG4bKbad1',
@@ -77,8 +85,8 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
     const refused = async (number: string, status: number) => {
       const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', number, '-m', '1'] });
       expect(r.exitCode).not.toBe(0);
-      const cdr = (await ssw.cdrs.list({ limit: 20 })).find((c) => c.called === number);
-      expect(cdr?.sipStatus).toBe(status);
+      const cdr = await cdrOf(number);
+      expect(cdr.sipStatus).toBe(status);
     };
     await refused('01199161234567', 404); // 881 (GMSS) would be refused earlier as a high-risk range
     await refused('1800555010', 484);
@@ -90,7 +98,7 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
     expect(order.sort()).toEqual(['tg-ilec', 'tg-ixc-b']);
     const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '12125550177', '-m', '1'] });
     expect(r.exitCode).not.toBe(0);
-    const cdr = (await ssw.cdrs.list({ limit: 20 })).find((c) => c.called === '12125550177')!;
+    const cdr = await cdrOf('12125550177');
     expect(cdr.sipStatus).toBe(503);
     // The last candidate's failure is the call's cause: 34 from the tandem, or 47 from the gateway.
     expect(cdr.cause).toBe(lookup.candidates[1].trunkGroup === 'tg-ilec' ? 34 : 47);
@@ -138,7 +146,7 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
 
     const r = await runSipp({ scenario: 'uac', target: `127.0.0.1:${ssw.sipPort}`, timeoutS: 10, args: ['-s', '12125550150', '-m', '1'] });
     expect(r.exitCode).not.toBe(0);
-    const cdr = (await ssw.cdrs.list({ limit: 1 }))[0];
+    const cdr = await cdrOf('12125550150');
     expect(cdr).toMatchObject({ called: '12125550150', cause: 34, sipStatus: 503 });
 
     group('CGU', 1);
