@@ -154,6 +154,19 @@ async function overloadRefusals(ssw: RunningSwitch): Promise<number> {
   return n;
 }
 
+/** Refusals by reason and the SIP fast path's counts, since `before` (a /metrics body). */
+async function refusalDetail(ssw: RunningSwitch, before: string): Promise<string> {
+  const after = (await ssw.api.inject({ url: '/metrics' })).body;
+  const pick = (body: string, re: RegExp) => new Map([...body.matchAll(re)].map((m) => [m[1], Number(m[2])]));
+  const reasons = /^softswitch_overload_rejected_total\{[^}]*reason="([^"]+)"[^}]*\} (\S+)$/gm;
+  const fast = /^softswitch_sip_shed_fast_path_total\{kind="([^"]+)"\} (\S+)$/gm;
+  const diff = (re: RegExp) => {
+    const b = pick(before, re);
+    return [...pick(after, re)].map(([k, v]) => `${k} ${v - (b.get(k) ?? 0)}`).join(', ');
+  };
+  return `by reason: ${diff(reasons) || 'none'}; SIP fast path: ${diff(fast) || 'none'}`;
+}
+
 async function settle(ssw: RunningSwitch): Promise<void> {
   for (let i = 0; i < 400 && ssw.calls.activeCount > 0; i++) await sleep(25);
 }
@@ -201,6 +214,7 @@ export const benchmarks: Benchmark[] = [
         // 2× capacity, open loop, for OVERLOAD_S seconds.
         const offeredRate = Math.max(2, Math.round(2 * capacity));
         const refused0 = await overloadRefusals(ssw);
+        const metrics0 = (await ssw.api.inject({ url: '/metrics' })).body;
         const o0 = new Date().toISOString();
         // -m ends the offer; the timeout only bounds it (calls offered in the last second still complete).
         const watched = await watch(ssw, offer({ scenario, target, rate: offeredRate, limit: 100_000, calls: offeredRate * OVERLOAD_S, seconds: OVERLOAD_S, graceS: 15 }));
@@ -212,6 +226,7 @@ export const benchmarks: Benchmark[] = [
         const admittedRate = admitted.length / overSecs;
         const refused = (await overloadRefusals(ssw)) - refused0;
         const refusedRate = refused / overSecs;
+        const detail = await refusalDetail(ssw, metrics0);
         const p99 = percentile(admitted.map((a) => a.setupMs), 99);
 
         // Still alive and carrying calls?
@@ -225,7 +240,7 @@ export const benchmarks: Benchmark[] = [
         return [
           { name: 'overload-capacity', value: capacity, unit: 'calls/s', note },
           { name: 'overload-admitted-fraction', value: fraction, unit: 'ratio', target: '>= 0.9', pass: fraction >= 0.9, note: `admitted ${admittedRate.toFixed(1)} calls/s of ${offeredRate}/s offered for ${overSecs.toFixed(1)} s; CPU: SIPp ${cores(over.sippCpuS, over.wallS)} cores, switch ${cores(over.switchCpuS, over.wallS)} cores (${bound(over)}); highest event-loop delay ${watched.maxLagMs.toFixed(0)} ms, most calls up ${watched.maxActive}` },
-          { name: 'overload-refused', value: refusedRate, unit: 'calls/s', note: `${refused} refused with 503 + Retry-After (SIPp: ${sum(over.results, 'successful')} answered or 503+Retry-After, ${sum(over.results, 'failed')} failed: ${over.errors})` },
+          { name: 'overload-refused', value: refusedRate, unit: 'calls/s', note: `${refused} refused with 503 + Retry-After, ${detail} (SIPp: ${sum(over.results, 'successful')} answered or 503+Retry-After, ${sum(over.results, 'failed')} failed: ${over.errors})` },
           { name: 'overload-p99-setup', value: p99, unit: 'ms', note: `set-up latency (answer − start) of ${admitted.length} admitted calls; median ${percentile(admitted.map((a) => a.setupMs), 50)} ms` },
           { name: 'overload-crashes', value: crashes, unit: 'count', target: '0', pass: crashes === 0 },
         ];

@@ -199,12 +199,14 @@ export function buildRawResponse(req: RawRequest, source: { address: string; por
   const v = req.topVia;
   const semi = v.value.indexOf(';');
   const head = semi < 0 ? v.value : v.value.slice(0, semi);
-  const kept = semi < 0 ? [] : v.value.slice(semi + 1).split(';').filter((p) => {
+  // rport keeps its place with the source port as its value; a received the sender wrote goes.
+  const kept: string[] = [];
+  for (const p of semi < 0 ? [] : v.value.slice(semi + 1).split(';')) {
     const n = p.split('=')[0].trim().toLowerCase();
-    return n !== 'received' && n !== 'rport';
-  });
+    if (n === 'rport') kept.push(`rport=${source.port}`);
+    else if (n !== 'received') kept.push(p);
+  }
   if (v.host.replace(/^\[|\]$/g, '') !== source.address) kept.push(`received=${source.address}`);
-  if (v.rport) kept.push(`rport=${source.port}`);
   const top = kept.length > 0 ? `${head};${kept.join(';')}` : head;
   let s = `SIP/2.0 ${o.status} ${o.reason}\r\nVia: ${top}\r\n`;
   for (let i = 1; i < req.vias.length; i++) s += `Via: ${req.vias[i]}\r\n`;
