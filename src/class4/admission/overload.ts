@@ -151,9 +151,20 @@ export class OverloadGuard {
     }
   }
 
-  /** Where the SIP socket's receive-queue delay is read (ms; undefined: not measured). */
+  /**
+   * Where the SIP socket's receive-queue delay is read (ms; undefined: not measured). While it is
+   * measured, new SIP calls are refused by it rather than by the event-loop delay: a loop that is
+   * late (a descheduled process, a long task) while the SIP queue stays short has nothing to gain
+   * from refusing callers, and refusing them leaves it idle. IAMs still follow the event-loop level.
+   */
   watchReceiveQueue(delayMs: () => number | undefined): void {
     this.queueDelay = delayMs;
+  }
+
+  /** Whether the event-loop level refuses a new call of `protocol` (for SIP: only without a queue measurement). */
+  private lagRefuses(protocol: 'sip' | 'isup'): boolean {
+    if (this.level === 0) return false;
+    return protocol !== 'sip' || !this.queueGate || this.queueDelay() === undefined;
   }
 
   /** Whether the receive queue is backed up now (updates the gate from the current delay). */
@@ -276,7 +287,7 @@ export class OverloadGuard {
     const hold = this.holds.find((h) => h.active());
     if (hold) refusal = { reason: hold.reason, level: 1 };
     else if (this.queueBacked()) refusal = { reason: 'receive-queue', level: 1 };
-    else if (this.level > 0) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
+    else if (this.lagRefuses(protocol)) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
     else if (this.adaptive && this.inSetup >= this.adaptive.limit) refusal = { reason: 'response-time', level: 1 };
     else if (this.utilizationBucket && !this.utilizationBucket.take()) refusal = { reason: 'utilization', level: 1 };
@@ -296,15 +307,15 @@ export class OverloadGuard {
    * keeps any state, so a refusal under overload is a stateless 503 (counted here as a refusal).
    */
   shedding(protocol: 'sip' | 'isup'): Refusal | undefined {
-    const refusal = this.wouldRefuse();
+    const refusal = this.wouldRefuse(protocol);
     if (refusal) this.m.overloadRejectedTotal.inc({ protocol, reason: refusal.reason });
     return refusal;
   }
 
   /** Why a new call would be refused now, if it would; nothing is counted (a cheap check before any parse). */
-  wouldRefuse(): Refusal | undefined {
+  wouldRefuse(protocol: 'sip' | 'isup' = 'sip'): Refusal | undefined {
     if (this.queueBacked()) return { reason: 'receive-queue', level: 1 };
-    if (this.level > 0) return { reason: 'event-loop-lag', level: this.level as 1 | 2 };
+    if (this.lagRefuses(protocol)) return { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) return { reason: 'calls-in-setup', level: 1 };
     if (this.adaptive && this.inSetup >= this.adaptive.limit) return { reason: 'response-time', level: 1 };
     if (this.utilizationBucket && !this.utilizationBucket.available()) return { reason: 'utilization', level: 1 };
