@@ -226,7 +226,11 @@ function runSipRaw(input: Buffer): string | undefined {
   const r = buildRawResponse(raw, { address: '192.0.2.1', port: 5060 }, { status: 503, reason: 'Service Unavailable', toTag: 'f1', headers: [['Retry-After', '5']] });
   const back = parseMessage(r.bytes);
   if (!back.ok) return `raw 503 does not parse: ${back.error.code}`;
-  if (back.message.headers.get('call-id') !== raw.callId || back.message.headers.get('cseq') !== raw.cseq) return 'raw 503 lost Call-ID or CSeq';
+  // The scanner copies bytes (latin1 both ways); the parser reads UTF-8: compare what each reads of the same bytes.
+  const full = parseMessage(input);
+  const want = full.ok ? full.message.headers : undefined;
+  if (want && (back.message.headers.get('call-id') !== want.get('call-id') || back.message.headers.get('cseq') !== want.get('cseq'))) return 'raw 503 lost Call-ID or CSeq';
+  if (!r.bytes.includes(Buffer.from(`\r\nCall-ID: ${raw.callId}\r\n`, 'latin1'))) return 'raw 503 without the Call-ID bytes';
   if (!(r.to.port >= 1 && r.to.port <= 65535)) return `raw 503 to port ${r.to.port}`;
   return undefined;
 }
