@@ -110,8 +110,25 @@ export class UdpTransport {
     // Probes go to the socket's own address; a wildcard bind is reached on loopback.
     const address = bound.address === '0.0.0.0' ? '127.0.0.1' : bound.address === '::' ? '::1' : bound.address;
     const sender = createSocket({ type: v6 ? 'udp6' : 'udp4' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        sender.once('error', reject);
+        sender.bind(0, address, () => {
+          sender.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      // Without probes the overload guard falls back to its other signals.
+      this.logger.warn({ err, address }, 'sip receive-queue probe could not bind; the receive-queue delay is not measured');
+      try {
+        sender.close();
+      } catch {
+        // never bound: nothing to close
+      }
+      return;
+    }
     sender.on('error', (err) => this.logger.warn({ err }, 'sip receive-queue probe socket error'));
-    await new Promise<void>((resolve) => sender.bind(0, address, () => resolve()));
     this.prober = new QueueProber(sender, { address, port: bound.port }, everyMs);
   }
 

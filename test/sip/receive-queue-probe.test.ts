@@ -48,3 +48,39 @@ describe('receive-queue probe', () => {
     expect(p.lost).toBe(5000 - p.outstanding);
   });
 });
+
+describe('receive-queue probe on a real UDP socket', () => {
+  it('small while the reader keeps up; the wait of the backlog while datagrams pile up behind a slow reader; small again once drained', async () => {
+    const { UdpTransport } = await import('../../src/sip/transport-udp.js');
+    const { silentLogger } = await import('../../src/util/log.js');
+    const { spawn } = await import('node:child_process');
+    const t = await UdpTransport.open({ address: '127.0.0.1', port: 0, logger: silentLogger, probeEveryMs: 10 });
+    let got = 0;
+    // A reader that takes 1 ms per datagram: 800 datagrams at once are 0.8 s of work.
+    t.onMessage(() => {
+      got++;
+      const until = performance.now() + 1;
+      while (performance.now() < until) {
+        // busy
+      }
+    });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let max = 0;
+    const sampler = setInterval(() => (max = Math.max(max, t.queueDelayMs() ?? 0)), 5);
+    try {
+      await sleep(150);
+      const idle = t.queueDelayMs();
+      expect(idle).toBeLessThan(100);
+      const sender = spawn(process.execPath, ['-e', `const s=require('dgram').createSocket('udp4');let n=0;const b=Buffer.from('OPTIONS sip:x SIP/2.0\\r\\n\\r\\n');(function go(){for(let i=0;i<100&&n<800;i++,n++)s.send(b,${t.port},'127.0.0.1');if(n<800)setImmediate(go);else setTimeout(()=>s.close(),100)})()`]);
+      await new Promise((r) => sender.on('exit', r));
+      for (let i = 0; i < 100 && got < 800; i++) await sleep(50);
+      await sleep(100);
+      expect(got).toBe(800); // probes never reach the SIP handler
+      expect(max).toBeGreaterThanOrEqual(200);
+      expect(t.queueDelayMs()).toBeLessThan(100);
+    } finally {
+      clearInterval(sampler);
+      await t.close();
+    }
+  });
+});
