@@ -81,16 +81,13 @@ export class ShedFastPath {
   }
 
   /**
-   * The stateless refusal of a new INVITE: its bytes and destination. The overload 503 is
-   * remembered (its retransmissions get it again); others (403, a rate-limit 503) are not.
+   * The stateless 503 refusing a new INVITE: its bytes and destination. An overload refusal is
+   * remembered (its retransmissions get it again); a rate-limit one, with its own `headers`, is not.
    */
-  refuse(raw: RawRequest, source: { address: string; port: number }, status: 403 | 503, overload: boolean, headers: ReadonlyArray<readonly [string, string]> = []): { bytes: Buffer; to: { address: string; port: number } } {
+  refuse(raw: RawRequest, source: { address: string; port: number }, overload: boolean, headers: ReadonlyArray<readonly [string, string]> = []): { bytes: Buffer; to: { address: string; port: number } } {
     const toTag = `${this.prefix}${(this.counter++).toString(36)}`;
-    if (overload) {
-      this.refused.set(this.keyOf(raw), toTag, 64 * T1);
-      headers = this.overloadHeaders;
-    }
-    return buildRawResponse(raw, source, { status, reason: status === 403 ? 'Forbidden' : 'Service Unavailable', toTag, headers });
+    if (overload) this.refused.set(this.keyOf(raw), toTag, 64 * T1);
+    return buildRawResponse(raw, source, { status: 503, reason: 'Service Unavailable', toTag, headers: overload ? this.overloadHeaders : headers });
   }
 
   clear(): void {

@@ -412,12 +412,12 @@ export class UaCore {
       const action = this.opts.rateLimit?.overLimit ?? 'reject';
       this.m.rateLimited.inc({ action, method: 'INVITE' });
       this.rateLog.note(this.opts.clock.now(), () => ({ source, method: 'INVITE', action }));
-      if (action === 'reject') this.sendRaw(this.fast!.refuse(raw, source, 503, false, [['Retry-After', String(this.opts.rateLimit?.retryAfterS ?? 5)]]));
+      if (action === 'reject') this.sendRaw(this.fast!.refuse(raw, source, false, [['Retry-After', String(this.opts.rateLimit?.retryAfterS ?? 5)]]));
       return true;
     }
     this.m.admissionRefused.inc({ verdict, method: 'INVITE' });
     this.m.shedFastPath.inc({ kind: 'invite-refused' });
-    this.sendRaw(this.fast!.refuse(raw, source, 503, true));
+    this.sendRaw(this.fast!.refuse(raw, source, true));
     return true;
   }
 

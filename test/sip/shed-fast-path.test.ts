@@ -12,12 +12,13 @@ import { rig } from './rig.js';
 
 const caller = { address: '192.0.2.10', port: 5060 };
 
-function shedRig(opts: { hook?: AdmissionHook } = {}) {
+function shedRig(opts: { hook?: AdmissionHook; rateLimit?: { ratePerS: number; burst: number } } = {}) {
   let shedding = false;
   const registry = new Registry();
   const r = rig({
     registry,
     overloadRetryAfterS: 7,
+    rateLimit: opts.rateLimit,
     shedding: () => shedding,
     admit: opts.hook ?? ((src) => (shedding && src.method === 'INVITE' && !/;\s*tag=/.test(src.header?.('to') ?? '') ? 'overload' : 'accept')),
   });
@@ -109,5 +110,15 @@ describe('shedding fast path in the UA core', () => {
     const folded = Buffer.from(invite().toString('latin1').replace('Max-Forwards: 70', 'Max-Forwards:\r\n 70'), 'latin1');
     core.receive(folded, caller);
     expect(responses().map((r) => r.msg.status)).toEqual([503]);
+  });
+
+  it('the source rate limit applies first, as on the full path: over it, its own 503 (not remembered)', () => {
+    const { core, responses, setShedding } = shedRig({ rateLimit: { ratePerS: 1, burst: 1 } });
+    setShedding(true);
+    core.receive(invite(), caller);
+    core.receive(invite({ callId: 'call-2@192.0.2.10', branch: 'z9hG4bK-two' }), caller);
+    const [first, second] = responses();
+    expect([first.msg.status, first.msg.headers.get('retry-after'), first.msg.headers.get('reason')]).toEqual([503, '7', 'Q.850;cause=42']);
+    expect([second.msg.status, second.msg.headers.get('retry-after'), second.msg.headers.get('reason')]).toEqual([503, '5', undefined]);
   });
 });
