@@ -124,6 +124,7 @@ export class OverloadGuard {
   private readonly queueGate?: QueueDelayGate;
   private queueDelay: () => number | undefined = () => undefined;
   private queueStartsLogged = 0;
+  private queueLoggedAt = -Infinity;
 
   constructor(
     private readonly cfg: OverloadConfig,
@@ -250,9 +251,11 @@ export class OverloadGuard {
       const d = this.queueDelay();
       if (d !== undefined) this.m.receiveQueueDelay.set(d / 1000);
       const shedding = this.queueGate.update(d);
-      if (this.queueGate.starts > this.queueStartsLogged && shedding) {
-        this.log.warn({ queueDelayMs: Math.round(d ?? 0), starts: this.queueGate.starts - this.queueStartsLogged }, 'overload: SIP datagrams wait in the receive queue; new calls shed until it drains (check CPU, offered load)');
+      // One line per 10 s at most: under sustained overload the gate opens and closes many times a second.
+      if (this.queueGate.starts > this.queueStartsLogged && this.clock.now() - this.queueLoggedAt >= 10_000) {
+        this.log.warn({ queueDelayMs: Math.round(d ?? 0), shedding, startsSinceLastLine: this.queueGate.starts - this.queueStartsLogged }, 'overload: SIP datagrams wait in the receive queue; new calls shed while it drains (check CPU, offered load)');
         this.queueStartsLogged = this.queueGate.starts;
+        this.queueLoggedAt = this.clock.now();
       }
     }
     if (this.adaptive) {
