@@ -7,6 +7,12 @@
  * turn; a backlog shows as probes that come back late, or not yet. Probes the kernel dropped (the
  * buffer was full) are known lost once a later probe arrives.
  *
+ * One stall of the whole process (descheduled by the OS, a long task) delays the probe that was in
+ * the queue, and the datagrams beside it, but the loop reads them all in its next turn: nothing is
+ * left behind. So the delay reported is what two probes in a row waited (the lesser), and a probe
+ * still out counts only once a later one was sent (the loop ran its timers meanwhile, and the
+ * queue still held the first): a backlog shows in both, a single stall in neither.
+ *
  * Pure state: the transport sends and receives, this keeps the times (ms, any monotonic clock).
  */
 
@@ -19,6 +25,7 @@ export class ReceiveQueueProbe {
   private readonly sentAt: number[] = [];
   private firstSeq = 0;
   private lastDelay = 0;
+  private prevDelay = 0;
   private lastSeen = -Infinity;
   private lostCount = 0;
 
@@ -40,6 +47,7 @@ export class ReceiveQueueProbe {
   received(seq: number, now: number): void {
     const i = seq - this.firstSeq;
     if (!Number.isInteger(i) || i < 0 || i >= this.sentAt.length) return;
+    this.prevDelay = this.lastDelay;
     this.lastDelay = Math.max(0, now - this.sentAt[i]);
     this.lastSeen = now;
     // FIFO: every probe sent before this one and still missing was dropped by the kernel.
@@ -49,12 +57,13 @@ export class ReceiveQueueProbe {
   }
 
   /**
-   * The queueing delay now (ms): the wait of the last probe read, or longer when the oldest probe
-   * still missing has been out longer than that (the queue is behind by at least its age).
+   * The queueing delay now (ms): the lesser wait of the last two probes read, or longer when the
+   * second-oldest probe still missing has been out longer than that (the queue is behind by at
+   * least its age, and the loop has been running since it was sent).
    */
   delayMs(now: number): number {
-    const oldest = this.sentAt.length > 0 ? now - this.sentAt[0] : 0;
-    return Math.max(this.lastDelay, oldest);
+    const waiting = this.sentAt.length > 1 ? now - this.sentAt[1] : 0;
+    return Math.max(Math.min(this.lastDelay, this.prevDelay), waiting);
   }
 
   /** Probes known lost (dropped by a full receive buffer, or forgotten past the bound). */

@@ -9,15 +9,28 @@ describe('receive-queue probe', () => {
     expect(p.lost).toBe(0);
   });
 
-  it('a backlog: probes come back late, and a probe still out counts for its age', () => {
+  it('a backlog: probes come back late, and probes still out count for their age once a later one was sent', () => {
     const p = new ReceiveQueueProbe();
-    const a = p.sent(0);
-    p.sent(20);
-    p.received(a, 150);
-    expect(p.delayMs(150)).toBe(150);
-    // The second probe has been out 280 ms by t = 300: the queue is at least that far behind.
-    expect(p.delayMs(300)).toBe(280);
-    expect(p.outstanding).toBe(1);
+    p.received(p.sent(0), 150);
+    expect(p.delayMs(150)).toBe(0); // one late probe alone: a stall, not a backlog
+    p.received(p.sent(160), 300);
+    expect(p.delayMs(300)).toBe(140);
+    p.sent(320);
+    expect(p.delayMs(600)).toBe(140); // one probe out: the loop may just have been stalled
+    p.sent(340);
+    // The second probe out was sent at 340 while the first still waited: behind by at least 260 ms at 600.
+    expect(p.delayMs(600)).toBe(260);
+    expect(p.outstanding).toBe(2);
+  });
+
+  it('a single stall of the process is not a backlog: the next probe is read at once', () => {
+    const p = new ReceiveQueueProbe();
+    for (let t = 0; t < 200; t += 20) p.received(p.sent(t), t + 1);
+    const before = p.sent(200);
+    p.received(before, 500); // stalled 300 ms with this probe queued
+    expect(p.delayMs(500)).toBeLessThan(10);
+    p.received(p.sent(501), 502);
+    expect(p.delayMs(502)).toBeLessThan(10);
   });
 
   it('probes the kernel dropped are known lost once a later one arrives (FIFO)', () => {
@@ -28,6 +41,7 @@ describe('receive-queue probe', () => {
     p.received(c, 45);
     expect(p.lost).toBe(2);
     expect(p.outstanding).toBe(0);
+    p.received(p.sent(50), 57);
     expect(p.delayMs(60)).toBe(5);
   });
 
@@ -38,7 +52,8 @@ describe('receive-queue probe', () => {
     p.received(a, 900);
     p.received(12345, 900);
     p.received(Number.NaN, 900);
-    expect(p.delayMs(20)).toBe(10);
+    p.received(p.sent(10), 22);
+    expect(p.delayMs(30)).toBe(10);
   });
 
   it('stays bounded when nothing comes back', () => {
