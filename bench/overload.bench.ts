@@ -13,8 +13,10 @@
  * the switch's process (which also runs the tandem simulator) is measured in each phase and
  * reported, with which of them was busier, so a figure bound by the load generator shows as such.
  * Rows: capacity, admitted rate as a fraction of capacity (target ≥ 0.9), p99 set-up latency of
- * admitted calls, refused rate (503 + Retry-After), CPU per side, crashes (the switch must still
- * carry a call afterwards).
+ * admitted calls, refused rate (503 + Retry-After; by reason, and what the SIP fast path did), CPU
+ * per side, crashes (the switch must still carry a call afterwards), and calls refused while
+ * BENCH_OVERLOAD_BELOW × capacity (default 0.8) is offered for BENCH_OVERLOAD_BELOW_S seconds
+ * (default 15; 0 skips it) before the 2× offer, on the same switch (target 0).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -35,6 +37,9 @@ const GENERATORS = Math.max(1, Number(process.env.BENCH_OVERLOAD_SIPP ?? 3));
 /** Linux clock ticks per second (/proc/<pid>/stat times). */
 const CLK_TCK = 100;
 const OVERLOAD_S = Number(process.env.BENCH_OVERLOAD_S ?? 60);
+/** Before the 2× offer: this fraction of capacity for BENCH_OVERLOAD_BELOW_S seconds (0: skipped), which must see no refusal. */
+const BELOW = Number(process.env.BENCH_OVERLOAD_BELOW ?? 0.8);
+const BELOW_S = Number(process.env.BENCH_OVERLOAD_BELOW_S ?? 15);
 const scenario = fileURLToPath(new URL('../test/scenarios/uac-call-or-503.xml', import.meta.url));
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -126,14 +131,16 @@ const cores = (cpuS: number, wallS: number) => (cpuS / wallS).toFixed(2);
 const sum = (rs: SippResult[], k: 'successful' | 'failed') => rs.reduce((a, r) => a + r.stats[k], 0);
 
 /** Highest event-loop delay (ms) and active calls the switch reported while `work` ran (its /metrics, every second). */
-async function watch<T>(ssw: RunningSwitch, work: Promise<T>): Promise<{ result: T; maxLagMs: number; maxActive: number }> {
+async function watch<T>(ssw: RunningSwitch, work: Promise<T>): Promise<{ result: T; maxLagMs: number; maxActive: number; maxQueueMs: number }> {
   let maxLagMs = 0;
+  let maxQueueMs = 0;
   let maxActive = 0;
   let done = false;
   const sampler = (async () => {
     while (!done) {
       const body = (await ssw.api.inject({ url: '/metrics' })).body;
       maxLagMs = Math.max(maxLagMs, 1000 * Number(/^softswitch_event_loop_lag_seconds (\S+)$/m.exec(body)?.[1] ?? 0));
+      maxQueueMs = Math.max(maxQueueMs, 1000 * Number(/^softswitch_overload_receive_queue_delay_seconds (\S+)$/m.exec(body)?.[1] ?? 0));
       let active = 0;
       for (const m of body.matchAll(/^softswitch_calls_active(?:\{[^}]*\})? (\S+)$/gm)) active += Number(m[1]);
       maxActive = Math.max(maxActive, active);
@@ -143,7 +150,7 @@ async function watch<T>(ssw: RunningSwitch, work: Promise<T>): Promise<{ result:
   const result = await work;
   done = true;
   await sampler;
-  return { result, maxLagMs, maxActive };
+  return { result, maxLagMs, maxActive, maxQueueMs };
 }
 
 async function overloadRefusals(ssw: RunningSwitch): Promise<number> {
@@ -152,6 +159,19 @@ async function overloadRefusals(ssw: RunningSwitch): Promise<number> {
   // Refused in the SIP stack (stateless 503) or in the trunk intake (503 in a transaction): both count here.
   for (const m of body.matchAll(/^softswitch_overload_rejected_total\{[^}]*protocol="sip"[^}]*\} (\S+)$/gm)) n += Number(m[1]);
   return n;
+}
+
+/** Refusals by reason and the SIP fast path's counts, since `before` (a /metrics body). */
+async function refusalDetail(ssw: RunningSwitch, before: string): Promise<string> {
+  const after = (await ssw.api.inject({ url: '/metrics' })).body;
+  const pick = (body: string, re: RegExp) => new Map([...body.matchAll(re)].map((m) => [m[1], Number(m[2])]));
+  const reasons = /^softswitch_overload_rejected_total\{[^}]*reason="([^"]+)"[^}]*\} (\S+)$/gm;
+  const fast = /^softswitch_sip_shed_fast_path_total\{kind="([^"]+)"\} (\S+)$/gm;
+  const diff = (re: RegExp) => {
+    const b = pick(before, re);
+    return [...pick(after, re)].map(([k, v]) => `${k} ${v - (b.get(k) ?? 0)}`).join(', ');
+  };
+  return `by reason: ${diff(reasons) || 'none'}; SIP fast path: ${diff(fast) || 'none'}`;
 }
 
 async function settle(ssw: RunningSwitch): Promise<void> {
@@ -198,9 +218,23 @@ export const benchmarks: Benchmark[] = [
         ssw = await boot({});
         target = `127.0.0.1:${ssw.sipPort}`;
 
+        // Below capacity, open loop: the defaults must not refuse calls the switch can carry.
+        let below: BenchResult | undefined;
+        if (BELOW > 0 && BELOW_S > 0) {
+          const rate = Math.max(1, Math.round(BELOW * capacity));
+          const r0 = await overloadRefusals(ssw);
+          const m0 = (await ssw.api.inject({ url: '/metrics' })).body;
+          const b = await watch(ssw, offer({ scenario, target, rate, limit: 100_000, calls: rate * BELOW_S, seconds: BELOW_S, graceS: 15 }));
+          await settle(ssw);
+          const n = (await overloadRefusals(ssw)) - r0;
+          below = { name: 'overload-refused-below-capacity', value: n, unit: 'count', target: '0', pass: n === 0, note: `${rate}/s offered (${BELOW} × capacity) for ${b.result.wallS.toFixed(1)} s: ${n} refused, ${await refusalDetail(ssw, m0)}; SIPp ${sum(b.result.results, 'successful')} ok, ${sum(b.result.results, 'failed')} failed; highest event-loop delay ${b.maxLagMs.toFixed(0)} ms, highest receive-queue delay ${b.maxQueueMs.toFixed(0)} ms (1 s samples); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}` };
+          await sleep(2000);
+        }
+
         // 2× capacity, open loop, for OVERLOAD_S seconds.
         const offeredRate = Math.max(2, Math.round(2 * capacity));
         const refused0 = await overloadRefusals(ssw);
+        const metrics0 = (await ssw.api.inject({ url: '/metrics' })).body;
         const o0 = new Date().toISOString();
         // -m ends the offer; the timeout only bounds it (calls offered in the last second still complete).
         const watched = await watch(ssw, offer({ scenario, target, rate: offeredRate, limit: 100_000, calls: offeredRate * OVERLOAD_S, seconds: OVERLOAD_S, graceS: 15 }));
@@ -212,6 +246,7 @@ export const benchmarks: Benchmark[] = [
         const admittedRate = admitted.length / overSecs;
         const refused = (await overloadRefusals(ssw)) - refused0;
         const refusedRate = refused / overSecs;
+        const detail = await refusalDetail(ssw, metrics0);
         const p99 = percentile(admitted.map((a) => a.setupMs), 99);
 
         // Still alive and carrying calls?
@@ -224,10 +259,11 @@ export const benchmarks: Benchmark[] = [
         const note = `capacity ${capCalls.length} calls in ${cap.wallS.toFixed(1)} s from ${GENERATORS} SIPp (${CAPACITY_WINDOW} in flight, no hold); CPU: SIPp ${cores(cap.sippCpuS, cap.wallS)} cores, switch+tandem process ${cores(cap.switchCpuS, cap.wallS)} cores (${bound(cap)}); load average ${load}`;
         return [
           { name: 'overload-capacity', value: capacity, unit: 'calls/s', note },
-          { name: 'overload-admitted-fraction', value: fraction, unit: 'ratio', target: '>= 0.9', pass: fraction >= 0.9, note: `admitted ${admittedRate.toFixed(1)} calls/s of ${offeredRate}/s offered for ${overSecs.toFixed(1)} s; CPU: SIPp ${cores(over.sippCpuS, over.wallS)} cores, switch ${cores(over.switchCpuS, over.wallS)} cores (${bound(over)}); highest event-loop delay ${watched.maxLagMs.toFixed(0)} ms, most calls up ${watched.maxActive}` },
-          { name: 'overload-refused', value: refusedRate, unit: 'calls/s', note: `${refused} refused with 503 + Retry-After (SIPp: ${sum(over.results, 'successful')} answered or 503+Retry-After, ${sum(over.results, 'failed')} failed: ${over.errors})` },
+          { name: 'overload-admitted-fraction', value: fraction, unit: 'ratio', target: '>= 0.9', pass: fraction >= 0.9, note: `admitted ${admittedRate.toFixed(1)} calls/s of ${offeredRate}/s offered for ${overSecs.toFixed(1)} s; CPU: SIPp ${cores(over.sippCpuS, over.wallS)} cores, switch ${cores(over.switchCpuS, over.wallS)} cores (${bound(over)}); highest event-loop delay ${watched.maxLagMs.toFixed(0)} ms, highest receive-queue delay ${watched.maxQueueMs.toFixed(0)} ms, most calls up ${watched.maxActive}` },
+          { name: 'overload-refused', value: refusedRate, unit: 'calls/s', note: `${refused} refused with 503 + Retry-After, ${detail} (SIPp: ${sum(over.results, 'successful')} answered or 503+Retry-After, ${sum(over.results, 'failed')} failed: ${over.errors})` },
           { name: 'overload-p99-setup', value: p99, unit: 'ms', note: `set-up latency (answer − start) of ${admitted.length} admitted calls; median ${percentile(admitted.map((a) => a.setupMs), 50)} ms` },
           { name: 'overload-crashes', value: crashes, unit: 'count', target: '0', pass: crashes === 0 },
+          ...(below ? [below] : []),
         ];
       } finally {
         await ssw.stop();

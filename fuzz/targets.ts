@@ -17,6 +17,7 @@ import { requestDefect } from '../src/sip/validate.js';
 import { parseCSeq, parseNameAddr, parseUri, parseVia } from '../src/sip/header-values.js';
 import { serializeMessage } from '../src/sip/serializer.js';
 import { buildResponse } from '../src/sip/build.js';
+import { buildRawResponse, rawHeader, scanRequest } from '../src/sip/raw-request.js';
 import type { SipRequest } from '../src/sip/message.js';
 import { decodeM3ua, decodeM3uaLenient, encodeM3ua } from '../src/ss7/m3ua/codec.js';
 import { decodeIsup, decodeIsupByTable, encodeIsup } from '../src/ss7/isup/codec.js';
@@ -212,6 +213,26 @@ function runSip(input: Buffer): string | undefined {
     const v = m.headers.get(k);
     if (v !== undefined) parseNameAddr(v);
   }
+  return undefined;
+}
+
+/**
+ * The shedding fast path's scanner (src/sip/raw-request.ts): undefined or a request; what it
+ * reads must build a 503 the full parser reads back, with the same Call-ID and CSeq, to a valid port.
+ */
+function runSipRaw(input: Buffer): string | undefined {
+  const raw = scanRequest(input);
+  if (!raw) return undefined;
+  rawHeader(input, raw, 'event');
+  const r = buildRawResponse(raw, { address: '192.0.2.1', port: 5060 }, { status: 503, reason: 'Service Unavailable', toTag: 'f1', headers: [['Retry-After', '5']] });
+  const back = parseMessage(r.bytes);
+  if (!back.ok) return `raw 503 does not parse: ${back.error.code}`;
+  // The scanner copies bytes (latin1 both ways); the parser reads UTF-8: compare what each reads of the same bytes.
+  const full = parseMessage(input);
+  const want = full.ok ? full.message.headers : undefined;
+  if (want && (back.message.headers.get('call-id') !== want.get('call-id') || back.message.headers.get('cseq') !== want.get('cseq'))) return 'raw 503 lost Call-ID or CSeq';
+  if (!r.bytes.includes(Buffer.from(`\r\nCall-ID: ${raw.callId}\r\n`, 'latin1'))) return 'raw 503 without the Call-ID bytes';
+  if (!(r.to.port >= 1 && r.to.port <= 65535)) return `raw 503 to port ${r.to.port}`;
   return undefined;
 }
 
@@ -587,6 +608,7 @@ function runDeck(input: Buffer): string | undefined {
 
 export const TARGETS: readonly FuzzTarget[] = [
   { name: 'sip', weight: 0.165, maxLen: 70_000, text: true, dictionary: SIP_DICT, seeds: once(sipSeeds), structured: () => sipArb, run: runSip },
+  { name: 'sip-raw', weight: 0.03, maxLen: 9_000, text: true, dictionary: [...SIP_DICT, 'v: ', 'i: ', 't: ', 'f: ', ';tag=', ';rport', ';branch=z9hG4bK'], seeds: once(sipSeeds), structured: () => sipArb, run: runSipRaw },
   { name: 'sip-stream', weight: 0.02, maxLen: 9_000, text: true, dictionary: [...SIP_DICT, '\r\n\r\n', 'Content-Length: ', 'l: '], seeds: once(sipSeeds), run: runSipStream },
   { name: 'sdp', weight: 0.05, maxLen: 5_000, text: true, dictionary: SDP_DICT, seeds: once(() => SDP_SEEDS.map(latin1)), structured: () => sdpArb, run: runSdp },
   { name: 'm3ua', weight: 0.13, maxLen: 600, text: false, dictionary: M3UA_DICT, seeds: once(m3uaSeeds), structured: () => m3uaArb, run: runM3ua },

@@ -384,6 +384,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
                 : ({ address }) => (customers.identify(address) ? 'accept' : config.sip.unknownSources),
               () => overloadGuard,
             ),
+            shedding: () => overloadGuard?.wouldRefuse() !== undefined,
             rateLimit: config.sip.rateLimit,
             maxCompletedTransactions: config.sip.maxCompletedTransactions,
             maxCompletedBytes: config.sip.maxCompletedBytes,
@@ -443,6 +444,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     if (gatewayHealth) releaseCallsOnGatewayDown(gatewayHealth, (name) => allGateways.find((g) => g.name === name)?.domain, calls, logger);
     const overload = (overloadGuard = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level), registry));
     overload.refuseWhile('store-unavailable', () => storeGuard?.refusingCalls ?? false);
+    if (sip instanceof EmbeddedSignallingPort) overload.watchReceiveQueue(() => sip.receiveQueueDelayMs());
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);

@@ -71,6 +71,11 @@ export interface EmbeddedSipConfig {
    * a rejected one over its rate gets nothing, so refusals cannot be used to reflect a flood.
    */
   rateLimit?: RateLimitOptions;
+  /**
+   * True while new INVITEs are being refused for overload (cheap, nothing counted): they are then
+   * refused from their raw bytes, before the full parser (shed-fast-path.ts). Off when absent.
+   */
+  shedding?: () => boolean;
   /** Shortest time between two warn lines about refused or rate-limited sources (default 10 s). */
   refusalLogIntervalMs?: number;
   /** Sees every datagram sent and received, keyed by its Call-ID (the call trail). */
@@ -133,6 +138,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
       admit: config.admit,
       rateLimit: config.rateLimit,
       refusalLogIntervalMs: config.refusalLogIntervalMs,
+      shedding: config.shedding,
       registry,
       sessionTimer: config.sessionTimer,
     });
@@ -157,6 +163,14 @@ export class EmbeddedSignallingPort implements SignallingPort {
   /** The port a transport listens on, undefined when it is not open. */
   portOf(t: SipTransportName): number | undefined {
     return this.transport.portOf(t);
+  }
+
+  /**
+   * How long a datagram arriving now waits in the UDP socket's receive queue before the stack
+   * reads it (ms, from probes: receive-queue-probe.ts); undefined without UDP.
+   */
+  receiveQueueDelayMs(): number | undefined {
+    return this.transport.udp?.queueDelayMs();
   }
 
   /** Open TCP and TLS connections. */

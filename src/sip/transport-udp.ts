@@ -2,6 +2,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { ReceiveQueueProbe } from './receive-queue-probe.js';
 import { SoftswitchError } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import type { Endpoint } from './message.js';
@@ -13,17 +16,65 @@ export interface UdpTransportOptions {
   logger: Logger;
   /** SO_RCVBUF request (default 4 MiB). */
   recvBufferBytes?: number;
+  /**
+   * How often a probe datagram measures the receive queue's delay (ms, default 20; 0: never).
+   * See receive-queue-probe.ts.
+   */
+  probeEveryMs?: number;
+}
+
+/** A probe: magic, this transport's nonce, sequence number. No SIP message starts with a NUL. */
+const PROBE_MAGIC = Buffer.from([0x00, 0x53, 0x51, 0x50]);
+const PROBE_LEN = 16;
+
+/** Sends probes from a socket of its own to the SIP socket and recognises them when they are read. */
+class QueueProber {
+  readonly probe = new ReceiveQueueProbe();
+  private readonly nonce = randomBytes(8);
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly sender: Socket,
+    private readonly to: { address: string; port: number },
+    everyMs: number,
+  ) {
+    this.timer = setInterval(() => this.send(), everyMs);
+    this.timer.unref();
+  }
+
+  private send(): void {
+    const buf = Buffer.allocUnsafe(PROBE_LEN);
+    PROBE_MAGIC.copy(buf, 0);
+    this.nonce.copy(buf, 4);
+    buf.writeUInt32BE(this.probe.sent(performance.now()) >>> 0, 12);
+    this.sender.send(buf, this.to.port, this.to.address, () => undefined);
+  }
+
+  /** True when `buf` is one of our probes (and takes its time); false for anything else. */
+  take(buf: Buffer, from: { address: string; port: number }): boolean {
+    if (buf.length !== PROBE_LEN || buf[0] !== 0 || from.port !== this.sender.address().port) return false;
+    if (buf.compare(PROBE_MAGIC, 0, 4, 0, 4) !== 0 || buf.compare(this.nonce, 0, 8, 4, 12) !== 0) return false;
+    this.probe.received(buf.readUInt32BE(12), performance.now());
+    return true;
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.timer);
+    return new Promise<void>((resolve) => this.sender.close(() => resolve()));
+  }
 }
 
 export class UdpTransport {
   private handler: ((buf: Buffer, from: Endpoint) => void) | undefined;
   private closed = false;
+  private prober: QueueProber | undefined;
 
   private constructor(
     private readonly socket: Socket,
     private readonly logger: Logger,
   ) {
     socket.on('message', (buf, rinfo) => {
+      if (buf[0] === 0 && this.prober?.take(buf, rinfo)) return;
       // Whatever a datagram (or an application listener it triggers) throws must not end the process.
       try {
         this.handler?.(buf, { address: rinfo.address, port: rinfo.port });
@@ -47,7 +98,51 @@ export class UdpTransport {
         resolve();
       });
     });
-    return new UdpTransport(socket, opts.logger);
+    const transport = new UdpTransport(socket, opts.logger);
+    const every = opts.probeEveryMs ?? 20;
+    if (every > 0) await transport.startProbe(every);
+    return transport;
+  }
+
+  private async startProbe(everyMs: number): Promise<void> {
+    const bound = this.socket.address();
+    const v6 = bound.family === 'IPv6';
+    // Probes go to the socket's own address; a wildcard bind is reached on loopback.
+    const address = bound.address === '0.0.0.0' ? '127.0.0.1' : bound.address === '::' ? '::1' : bound.address;
+    const sender = createSocket({ type: v6 ? 'udp6' : 'udp4' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        sender.once('error', reject);
+        sender.bind(0, address, () => {
+          sender.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      // Without probes the overload guard falls back to its other signals.
+      this.logger.warn({ err, address }, 'sip receive-queue probe could not bind; the receive-queue delay is not measured');
+      try {
+        sender.close();
+      } catch {
+        // never bound: nothing to close
+      }
+      return;
+    }
+    sender.on('error', (err) => this.logger.warn({ err }, 'sip receive-queue probe socket error'));
+    this.prober = new QueueProber(sender, { address, port: bound.port }, everyMs);
+  }
+
+  /**
+   * How long a datagram arriving now waits in the kernel before it is read (ms), from the probes;
+   * undefined when probing is off.
+   */
+  queueDelayMs(): number | undefined {
+    return this.prober?.probe.delayMs(performance.now());
+  }
+
+  /** Probes the kernel dropped (its receive buffer was full) or that never came back. */
+  get probesLost(): number {
+    return this.prober?.probe.lost ?? 0;
   }
 
   get address(): string {
@@ -85,6 +180,7 @@ export class UdpTransport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.prober?.close();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }

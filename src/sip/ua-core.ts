@@ -22,6 +22,8 @@ import { TransactionLayer, serverKey } from './transaction/layer.js';
 import { ExpiringFifo } from './transaction/expiring-fifo.js';
 import { requestDefect } from './validate.js';
 import { DEFAULT_SESSION_TIMER_POLICY, negotiateAsUas, readAnswerAsUac, sessionDeadlineMs, type SessionTimerPolicy, type UasNegotiation } from './session-timer.js';
+import { rawHeader } from './raw-request.js';
+import { ShedFastPath } from './shed-fast-path.js';
 import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction, TransactionUser } from './transaction/transaction.js';
 
@@ -90,6 +92,12 @@ export const sipMetrics = perRegistry((registry: Registry) => {
       help: 'Dialogs ended with BYE because their session timer ran out without a refresh (RFC 4028 §10)',
       registers: [registry],
     }),
+    shedFastPath: new Counter({
+      name: 'softswitch_sip_shed_fast_path_total',
+      help: 'Datagrams handled from their raw bytes while shedding: new INVITEs refused, retransmissions of refused INVITEs answered again, ACKs of those refusals absorbed',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     completedEvicted: new Counter({
       name: 'softswitch_sip_completed_evicted_total',
       help: 'Finished server transactions forgotten before their timer because the completed store was full',
@@ -156,6 +164,12 @@ export interface UaCoreOptions {
   registry?: Registry;
   /** Session timers (RFC 4028): our Min-SE (smaller requests get 422) and the most we grant. */
   sessionTimer?: Partial<SessionTimerPolicy>;
+  /**
+   * True while new INVITEs are being refused for overload (a cheap check, nothing counted): the
+   * stack then reads new INVITEs over UDP from their raw bytes and refuses them without the full
+   * parser (shed-fast-path.ts), asking `admit` as usual.
+   */
+  shedding?: () => boolean;
 }
 
 
@@ -191,9 +205,16 @@ export class UaCore {
   private readonly rateLog: SampledLog;
   private readonly hookErrorLog: SampledLog;
   private readonly m: ReturnType<typeof sipMetrics>;
+  private readonly fast: ShedFastPath | undefined;
+  /** The admission verdict the fast path already took for the datagram being received. */
+  private presetVerdict: AdmissionVerdict | undefined;
 
   constructor(private readonly opts: UaCoreOptions) {
     this.m = sipMetrics(opts.registry ?? new Registry());
+    if (opts.shedding) {
+      const retryAfter: Array<[string, string]> = [['Retry-After', String(opts.overloadRetryAfterS ?? 10)], ['Reason', 'Q.850;cause=42']];
+      this.fast = new ShedFastPath(opts.clock, opts.userAgent ? [...retryAfter, ['Server', opts.userAgent]] : retryAfter);
+    }
     this.log = opts.logger;
     this.limiter = opts.rateLimit ? new SourceRateLimiter(opts.rateLimit) : undefined;
     const every = opts.refusalLogIntervalMs ?? 10_000;
@@ -346,6 +367,66 @@ export class UaCore {
   // ---- receive pipeline -------------------------------------------------------------
 
   receive(buf: Buffer, source: Endpoint): void {
+    if (this.fast && (source.transport === undefined || source.transport === 'udp') && this.shedRaw(buf, source)) return;
+    try {
+      this.receiveParsed(buf, source);
+    } finally {
+      this.presetVerdict = undefined;
+    }
+  }
+
+  /**
+   * The fast path while shedding (shed-fast-path.ts): true when the datagram was dealt with from
+   * its raw bytes. The admission hook and the source's rate limit apply as in {@link admitNew};
+   * a verdict other than overload goes on to the full stack with the hook's answer kept.
+   */
+  private shedRaw(buf: Buffer, source: Endpoint): boolean {
+    const c = this.fast!.classify(buf, source, this.opts.shedding!, (key) => this.layer.holdsServer(key) || this.accepted.has(key));
+    if (!c) return false;
+    if (c.kind === 'ack') {
+      this.m.shedFastPath.inc({ kind: 'ack-absorbed' });
+      return true;
+    }
+    if (c.kind === 'again') {
+      this.m.shedFastPath.inc({ kind: 'invite-again' });
+      this.m.responses.inc({ class: '5xx', direction: 'sent' });
+      this.opts.send(c.bytes, c.to);
+      return true;
+    }
+    const raw = c.raw;
+    let verdict: AdmissionVerdict = 'accept';
+    if (this.opts.admit) {
+      try {
+        verdict = this.opts.admit({ address: source.address, port: source.port, method: raw.method, header: (n) => rawHeader(buf, raw, n) });
+      } catch (err) {
+        verdict = 'reject';
+        this.hookErrorLog.note(this.opts.clock.now(), () => ({ err }));
+      }
+    }
+    if (verdict !== 'overload') {
+      // Not refused for overload: the full stack takes it, with this verdict (the hook is not asked twice).
+      this.presetVerdict = verdict;
+      return false;
+    }
+    if (this.limiter && !this.limiter.take(source.address, source.port, this.opts.clock.now())) {
+      const action = this.opts.rateLimit?.overLimit ?? 'reject';
+      this.m.rateLimited.inc({ action, method: 'INVITE' });
+      this.rateLog.note(this.opts.clock.now(), () => ({ source, method: 'INVITE', action }));
+      if (action === 'reject') this.sendRaw(this.fast!.refuse(raw, source, false, [['Retry-After', String(this.opts.rateLimit?.retryAfterS ?? 5)]]));
+      return true;
+    }
+    this.m.admissionRefused.inc({ verdict, method: 'INVITE' });
+    this.m.shedFastPath.inc({ kind: 'invite-refused' });
+    this.sendRaw(this.fast!.refuse(raw, source, true));
+    return true;
+  }
+
+  private sendRaw(r: { bytes: Buffer; to: { address: string; port: number } }): void {
+    this.m.responses.inc({ class: '5xx', direction: 'sent' });
+    this.opts.send(r.bytes, r.to);
+  }
+
+  private receiveParsed(buf: Buffer, source: Endpoint): void {
     const parsed = parseMessage(buf);
     if (!parsed.ok) {
       this.m.rejected.inc();
@@ -423,7 +504,10 @@ export class UaCore {
    */
   private admitNew(req: SipRequest, source: Endpoint): boolean {
     let verdict: AdmissionVerdict = 'accept';
-    if (this.opts.admit) {
+    if (this.presetVerdict !== undefined) {
+      verdict = this.presetVerdict;
+      this.presetVerdict = undefined;
+    } else if (this.opts.admit) {
       try {
         verdict = this.opts.admit({ address: source.address, port: source.port, method: req.method, header: (n) => req.headers.get(n) });
       } catch (err) {
@@ -1488,6 +1572,7 @@ export class UaCore {
   close(): void {
     for (const ref of this.m.cores) if (ref.deref() === this) this.m.cores.delete(ref);
     this.limiter?.clear();
+    this.fast?.clear();
     for (const d of this.dialogs.values()) this.forget(d);
     this.accepted.clear();
     this.early.clear();

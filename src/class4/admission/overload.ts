@@ -14,6 +14,7 @@ import { perRegistry } from '../../util/metrics.js';
 import { TokenBucket } from '../../util/token-bucket.js';
 import { AdaptiveSetupLimit } from './setup-limit.js';
 import { UtilizationRate } from './utilization-rate.js';
+import { QueueDelayGate } from './queue-delay.js';
 import type { AdmissionHook } from '../../sip/admission.js';
 
 export const overloadConfigSchema = z.object({
@@ -64,6 +65,21 @@ export const overloadConfigSchema = z.object({
     })
     .strict()
     .default({}),
+  /**
+   * New calls are shed while datagrams wait in the SIP socket's receive queue at least
+   * `shedAboveMs` before they are read, until the wait is under `clearBelowMs` again (probes
+   * measure it: src/sip/receive-queue-probe.ts; queue-delay.ts). Refusals count as reason
+   * "receive-queue". Reacts within a probe interval, unlike the event-loop delay.
+   */
+  receiveQueue: z
+    .object({
+      enabled: z.boolean().default(true),
+      shedAboveMs: z.number().min(1).default(200),
+      /** ...at most shedAboveMs (a larger value is taken as shedAboveMs). */
+      clearBelowMs: z.number().min(0).default(100),
+    })
+    .strict()
+    .default({}),
   /** How often the event-loop delay is sampled (ms). */
   sampleMs: z.number().int().min(50).default(500),
   /** Retry-After (s) in a 503 refused for overload. */
@@ -77,6 +93,7 @@ export const overloadMetrics = perRegistry((registry: Registry) => ({
   utilization: new Gauge({ name: 'softswitch_event_loop_utilization_ratio', help: 'Share of the last sample window the event loop was busy (perf_hooks eventLoopUtilization)', registers: [registry] }),
   rateLimit: new Gauge({ name: 'softswitch_overload_calls_per_second_limit', help: 'Ceiling on new calls per second set from the event-loop utilization (0: none)', registers: [registry] }),
   setupLimit: new Gauge({ name: 'softswitch_overload_setup_limit', help: 'Adaptive ceiling on calls in set-up (from the network response time)', registers: [registry] }),
+  receiveQueueDelay: new Gauge({ name: 'softswitch_overload_receive_queue_delay_seconds', help: 'How long a datagram waits in the SIP UDP receive queue before it is read (probe), at the last sample', registers: [registry] }),
   responseBaseline: new Gauge({ name: 'softswitch_overload_response_baseline_seconds', help: 'Long-run time from a new call to its first backward signal, the adaptive ceiling compares against', registers: [registry] }),
   overloadRejectedTotal: new Counter({
     name: 'softswitch_overload_rejected_total',
@@ -86,7 +103,7 @@ export const overloadMetrics = perRegistry((registry: Registry) => ({
   }),
 }));
 
-export type Refusal = { reason: 'event-loop-lag' | 'calls-in-setup' | 'response-time' | 'utilization' | 'calls-per-second' | 'store-unavailable'; level: 1 | 2 };
+export type Refusal = { reason: 'receive-queue' | 'event-loop-lag' | 'calls-in-setup' | 'response-time' | 'utilization' | 'calls-per-second' | 'store-unavailable'; level: 1 | 2 };
 
 export class OverloadGuard {
   private level: 0 | 1 | 2 = 0;
@@ -104,6 +121,10 @@ export class OverloadGuard {
   private readonly m: ReturnType<typeof overloadMetrics>;
   /** Other reasons to refuse new calls while they hold (e.g. the store cannot record them). */
   private readonly holds: Array<{ reason: 'store-unavailable'; active: () => boolean }> = [];
+  private readonly queueGate?: QueueDelayGate;
+  private queueDelay: () => number | undefined = () => undefined;
+  private queueStartsLogged = 0;
+  private queueLoggedAt = -Infinity;
 
   constructor(
     private readonly cfg: OverloadConfig,
@@ -122,11 +143,34 @@ export class OverloadGuard {
     if (cfg.maxCallsPerSecond > 0) this.perSecond = new TokenBucket(clock, cfg.maxCallsPerSecond);
     const u = cfg.utilization;
     if (u?.enabled) this.byUtilization = new UtilizationRate({ high: u.high, low: u.low, windowsToCut: u.windowsToCut, minPerSecond: u.minPerSecond, decrease: 0.9, increase: 1.1 });
+    const q = cfg.receiveQueue;
+    if (q?.enabled) this.queueGate = new QueueDelayGate({ shedAboveMs: q.shedAboveMs, clearBelowMs: Math.min(q.clearBelowMs, q.shedAboveMs) });
     const a = cfg.adaptive ?? { enabled: false, minLimit: 16, tolerance: 3, minExcessMs: 250, minSamples: 5 };
     if (a.enabled) {
       this.adaptive = new AdaptiveSetupLimit({ minLimit: a.minLimit, maxLimit: cfg.maxCallsInSetup > 0 ? cfg.maxCallsInSetup : 100_000, tolerance: a.tolerance, minExcessMs: a.minExcessMs, minSamples: a.minSamples, longRunWeight: 0.1 });
       this.m.setupLimit.set(this.adaptive.limit);
     }
+  }
+
+  /**
+   * Where the SIP socket's receive-queue delay is read (ms; undefined: not measured). While it is
+   * measured, new SIP calls are refused by it rather than by the event-loop delay: a loop that is
+   * late (a descheduled process, a long task) while the SIP queue stays short has nothing to gain
+   * from refusing callers, and refusing them leaves it idle. IAMs still follow the event-loop level.
+   */
+  watchReceiveQueue(delayMs: () => number | undefined): void {
+    this.queueDelay = delayMs;
+  }
+
+  /** Whether the event-loop level refuses a new call of `protocol` (for SIP: only without a queue measurement). */
+  private lagRefuses(protocol: 'sip' | 'isup'): boolean {
+    if (this.level === 0) return false;
+    return protocol !== 'sip' || !this.queueGate || this.queueDelay() === undefined;
+  }
+
+  /** Whether the receive queue is backed up now (updates the gate from the current delay). */
+  private queueBacked(): boolean {
+    return this.queueGate ? this.queueGate.update(this.queueDelay()) : false;
   }
 
   /** Now, on the guard's clock (intakes time the first backward signal with it). */
@@ -203,6 +247,17 @@ export class OverloadGuard {
       }
     }
     this.admittedInWindow = 0;
+    if (this.queueGate) {
+      const d = this.queueDelay();
+      if (d !== undefined) this.m.receiveQueueDelay.set(d / 1000);
+      const shedding = this.queueGate.update(d);
+      // One line per 10 s at most: under sustained overload the gate opens and closes many times a second.
+      if (this.queueGate.starts > this.queueStartsLogged && this.clock.now() - this.queueLoggedAt >= 10_000) {
+        this.log.warn({ queueDelayMs: Math.round(d ?? 0), shedding, startsSinceLastLine: this.queueGate.starts - this.queueStartsLogged }, 'overload: SIP datagrams wait in the receive queue; new calls shed while it drains (check CPU, offered load)');
+        this.queueStartsLogged = this.queueGate.starts;
+        this.queueLoggedAt = this.clock.now();
+      }
+    }
     if (this.adaptive) {
       const before = this.adaptive.limit;
       const after = this.adaptive.update(this.peakInSetup);
@@ -234,7 +289,8 @@ export class OverloadGuard {
     let refusal: Refusal | undefined;
     const hold = this.holds.find((h) => h.active());
     if (hold) refusal = { reason: hold.reason, level: 1 };
-    else if (this.level > 0) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
+    else if (this.queueBacked()) refusal = { reason: 'receive-queue', level: 1 };
+    else if (this.lagRefuses(protocol)) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
     else if (this.adaptive && this.inSetup >= this.adaptive.limit) refusal = { reason: 'response-time', level: 1 };
     else if (this.utilizationBucket && !this.utilizationBucket.take()) refusal = { reason: 'utilization', level: 1 };
@@ -254,14 +310,20 @@ export class OverloadGuard {
    * keeps any state, so a refusal under overload is a stateless 503 (counted here as a refusal).
    */
   shedding(protocol: 'sip' | 'isup'): Refusal | undefined {
-    let refusal: Refusal | undefined;
-    if (this.level > 0) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
-    else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
-    else if (this.adaptive && this.inSetup >= this.adaptive.limit) refusal = { reason: 'response-time', level: 1 };
-    else if (this.utilizationBucket && !this.utilizationBucket.available()) refusal = { reason: 'utilization', level: 1 };
-    else if (this.perSecond && !this.perSecond.available()) refusal = { reason: 'calls-per-second', level: 1 };
+    const refusal = this.wouldRefuse(protocol);
     if (refusal) this.m.overloadRejectedTotal.inc({ protocol, reason: refusal.reason });
     return refusal;
+  }
+
+  /** Why a new call would be refused now, if it would; nothing is counted (a cheap check before any parse). */
+  wouldRefuse(protocol: 'sip' | 'isup' = 'sip'): Refusal | undefined {
+    if (this.queueBacked()) return { reason: 'receive-queue', level: 1 };
+    if (this.lagRefuses(protocol)) return { reason: 'event-loop-lag', level: this.level as 1 | 2 };
+    if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) return { reason: 'calls-in-setup', level: 1 };
+    if (this.adaptive && this.inSetup >= this.adaptive.limit) return { reason: 'response-time', level: 1 };
+    if (this.utilizationBucket && !this.utilizationBucket.available()) return { reason: 'utilization', level: 1 };
+    if (this.perSecond && !this.perSecond.available()) return { reason: 'calls-per-second', level: 1 };
+    return undefined;
   }
 
   setupDone(): void {

@@ -161,6 +161,11 @@ export class TransactionLayer {
     return true;
   }
 
+  /** Whether a server transaction with this key (serverKey) is live, awaiting its ACK or finished and remembered. */
+  holdsServer(key: string): boolean {
+    return this.live.has(key) || this.unacknowledged.has(key) || this.finished.has(key);
+  }
+
   /** §9.2: the INVITE server transaction a CANCEL refers to. */
   findInviteFor(cancel: SipRequest): Transaction | undefined {
     const key = serverKey(cancel, 'INVITE');

@@ -173,4 +173,41 @@ describe('calls-per-second ceiling from the event loop utilization', () => {
     expect(offer(100)).toBe(100);
     g.stop();
   });
+
+  it('sheds new calls while SIP datagrams wait in the receive queue, at once and without counting until asked', () => {
+    const lag = { ms: 0 };
+    const { g } = guard({}, lag);
+    const queue = { ms: 5 as number | undefined };
+    g.watchReceiveQueue(() => queue.ms);
+    expect(g.wouldRefuse()).toBeUndefined();
+    queue.ms = 250;
+    expect(g.wouldRefuse()).toEqual({ reason: 'receive-queue', level: 1 });
+    expect(g.shedding('sip')).toEqual({ reason: 'receive-queue', level: 1 });
+    expect(g.admit('isup')).toEqual({ reason: 'receive-queue', level: 1 });
+    queue.ms = 150; // under shedAboveMs but not yet under clearBelowMs: still shedding
+    expect(g.wouldRefuse()?.reason).toBe('receive-queue');
+    queue.ms = 50;
+    expect(g.wouldRefuse()).toBeUndefined();
+    expect(g.admit('sip')).toBeUndefined();
+  });
+
+  it('with the receive queue measured, a late event loop refuses IAMs but not SIP calls whose queue is short', () => {
+    const lag = { ms: 0 };
+    const { g, clock } = guard({ sampleMs: 500 }, lag);
+    g.watchReceiveQueue(() => 3);
+    g.start();
+    lag.ms = 150;
+    clock.advance(1500);
+    expect(g.currentLevel).toBe(1);
+    expect(g.wouldRefuse('sip')).toBeUndefined();
+    expect(g.admit('sip')).toBeUndefined();
+    expect(g.admit('isup')).toEqual({ reason: 'event-loop-lag', level: 1 });
+    g.stop();
+  });
+
+  it('receiveQueue.enabled: false leaves the queue out', () => {
+    const { g } = guard({ receiveQueue: { enabled: false } }, { ms: 0 });
+    g.watchReceiveQueue(() => 10_000);
+    expect(g.wouldRefuse()).toBeUndefined();
+  });
 });

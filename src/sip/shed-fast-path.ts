@@ -1,0 +1,100 @@
+/**
+ * Refusing new INVITEs from their raw bytes while the switch sheds load, so that a refusal costs
+ * a scan and a send rather than a parse, a transaction and a dialog lookup (RFC 3261 §8.2.6
+ * stateless responses; §21.5.4 503). What it keeps is small and short-lived: the To tag given to
+ * each refused INVITE, for 64×T1 (§17.2.1 Timer H), so that
+ *  - a retransmission of a refused INVITE gets the same 503 again, even once shedding has
+ *    stopped (it is the same request, already refused: never a new call);
+ *  - the ACK for that 503 is recognised by its To tag (all start with this stack's prefix) and
+ *    absorbed before any parse.
+ * Requests of existing dialogs and transactions never match here: their To tags are not ours
+ * from this prefix, and requests other than INVITE and ACK are not looked at.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../util/clock.js';
+import { BRANCH_COOKIE, T1 } from './constants.js';
+import { buildRawResponse, scanRequest, type RawRequest } from './raw-request.js';
+import { ExpiringFifo } from './transaction/expiring-fifo.js';
+
+const I = 0x49;
+const A = 0x41;
+
+export type RawClass =
+  /** The ACK for a 503 given here: nothing more to do. */
+  | { kind: 'ack' }
+  /** A retransmission of an INVITE refused here: send `bytes` to `to` again. */
+  | { kind: 'again'; bytes: Buffer; to: { address: string; port: number } }
+  /** A new INVITE (no To tag) that may be refused with `refuse`. */
+  | { kind: 'invite'; raw: RawRequest };
+
+export class ShedFastPath {
+  /** Refused INVITEs by Call-ID and top Via branch: the To tag they were given. */
+  private readonly refused: ExpiringFifo<string>;
+  private readonly prefix = `shed${randomBytes(4).toString('hex')}`;
+  private counter = 0;
+
+  constructor(
+    clock: Clock,
+    /** Header lines of the overload 503 (Retry-After, Reason), repeated for retransmissions. */
+    private readonly overloadHeaders: ReadonlyArray<readonly [string, string]>,
+    maxRemembered = 100_000,
+  ) {
+    this.refused = new ExpiringFifo<string>({ clock, maxEntries: Math.max(1, maxRemembered) });
+  }
+
+  /** Whether anything is remembered (when not, and not shedding, the fast path has nothing to do). */
+  get active(): boolean {
+    return this.refused.size > 0;
+  }
+
+  get remembered(): number {
+    return this.refused.size;
+  }
+
+  /**
+   * What a datagram is to the fast path, or undefined for anything it leaves to the full stack
+   * (including all it cannot read with certainty). `sheddingNow`: new INVITEs are being refused;
+   * `known`: whether the stack holds a server transaction (or a 2xx-answered INVITE) under this
+   * key (transaction/layer.ts serverKey): a retransmission of an admitted call is never refused.
+   */
+  classify(buf: Buffer, source: { address: string; port: number }, shedding: () => boolean, known: (serverKey: string) => boolean): RawClass | undefined {
+    if (buf.length < 16 || (buf[0] !== I && buf[0] !== A)) return undefined;
+    const sheddingNow = shedding();
+    if (!sheddingNow && this.refused.size === 0) return undefined;
+    const raw = scanRequest(buf);
+    if (!raw) return undefined;
+    if (raw.method === 'ACK') {
+      return raw.cseqMethod === 'ACK' && raw.toTag !== undefined && raw.toTag.startsWith(this.prefix) ? { kind: 'ack' } : undefined;
+    }
+    if (raw.method !== 'INVITE' || raw.cseqMethod !== 'INVITE' || raw.toTag !== undefined) return undefined;
+    const tag = this.refused.size > 0 ? this.refused.get(this.keyOf(raw)) : undefined;
+    if (tag !== undefined) {
+      const r = buildRawResponse(raw, source, { status: 503, reason: 'Service Unavailable', toTag: tag, headers: this.overloadHeaders });
+      return { kind: 'again', bytes: r.bytes, to: r.to };
+    }
+    if (!sheddingNow) return undefined;
+    // §17.2.3: the key the transaction layer matches an RFC 3261 INVITE by; older branches go the full way.
+    const v = raw.topVia;
+    if (!v.branch?.startsWith(BRANCH_COOKIE)) return undefined;
+    if (known(`${v.branch}|${v.host.toLowerCase()}:${v.port ?? 5060}|INVITE`)) return undefined;
+    return { kind: 'invite', raw };
+  }
+
+  /**
+   * The stateless 503 refusing a new INVITE: its bytes and destination. An overload refusal is
+   * remembered (its retransmissions get it again); a rate-limit one, with its own `headers`, is not.
+   */
+  refuse(raw: RawRequest, source: { address: string; port: number }, overload: boolean, headers: ReadonlyArray<readonly [string, string]> = []): { bytes: Buffer; to: { address: string; port: number } } {
+    const toTag = `${this.prefix}${(this.counter++).toString(36)}`;
+    if (overload) this.refused.set(this.keyOf(raw), toTag, 64 * T1);
+    return buildRawResponse(raw, source, { status: 503, reason: 'Service Unavailable', toTag, headers: overload ? this.overloadHeaders : headers });
+  }
+
+  clear(): void {
+    this.refused.clear();
+  }
+
+  private keyOf(raw: RawRequest): string {
+    return `${raw.callId}\n${raw.topVia.branch ?? ''}\n${raw.cseq}`;
+  }
+}

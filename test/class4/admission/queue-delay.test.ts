@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { QueueDelayGate } from '../../../src/class4/admission/queue-delay.js';
+
+describe('receive-queue delay gate', () => {
+  it('sheds from shedAboveMs until the delay is under clearBelowMs (hysteresis)', () => {
+    const g = new QueueDelayGate({ shedAboveMs: 200, clearBelowMs: 100 });
+    expect([50, 199, 200, 150, 100, 99, 150, 250].map((d) => g.update(d))).toEqual([false, false, true, true, true, false, false, true]);
+    expect(g.starts).toBe(2);
+  });
+
+  it('an unmeasured delay never sheds', () => {
+    const g = new QueueDelayGate({ shedAboveMs: 10, clearBelowMs: 5 });
+    expect(g.update(undefined)).toBe(false);
+    expect(g.update(Number.NaN)).toBe(false);
+  });
+
+  it('refuses a clear threshold above the shed threshold', () => {
+    expect(() => new QueueDelayGate({ shedAboveMs: 10, clearBelowMs: 50 })).toThrow(RangeError);
+  });
+});

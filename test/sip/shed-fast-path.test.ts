@@ -1,0 +1,124 @@
+/**
+ * The UA core while shedding: new INVITEs refused from their raw bytes (503 + Retry-After +
+ * Reason), a retransmission answered with the same 503 even after shedding stops, the ACK of that
+ * 503 absorbed, and nothing of an admitted call (its retransmitted INVITE, ACK, BYE) ever refused.
+ */
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { parseNameAddr } from '../../src/sip/header-values.js';
+import type { AdmissionHook } from '../../src/sip/admission.js';
+import { crlf, inDialog, invite, SDP } from './fixtures.js';
+import { rig } from './rig.js';
+
+const caller = { address: '192.0.2.10', port: 5060 };
+
+function shedRig(opts: { hook?: AdmissionHook; rateLimit?: { ratePerS: number; burst: number } } = {}) {
+  let shedding = false;
+  const registry = new Registry();
+  const r = rig({
+    registry,
+    overloadRetryAfterS: 7,
+    rateLimit: opts.rateLimit,
+    shedding: () => shedding,
+    admit: opts.hook ?? ((src) => (shedding && src.method === 'INVITE' && !/;\s*tag=/.test(src.header?.('to') ?? '') ? 'overload' : 'accept')),
+  });
+  const counted = async (kind: string) => (await registry.getSingleMetric('softswitch_sip_shed_fast_path_total')!.get()).values.find((v) => v.labels.kind === kind)?.value ?? 0;
+  return { ...r, setShedding: (on: boolean) => (shedding = on), counted };
+}
+
+const ackFor = (toTag: string, branch = 'z9hG4bK-abc-1') =>
+  crlf([
+    'ACK sip:+4930123456@198.51.100.1 SIP/2.0',
+    `Via: SIP/2.0/UDP 192.0.2.10:5060;branch=${branch}`,
+    'From: "Alice" <sip:+4940111@192.0.2.10>;tag=a1',
+    `To: <sip:+4930123456@198.51.100.1>;tag=${toTag}`,
+    'Call-ID: call-1@192.0.2.10',
+    'CSeq: 1 ACK',
+    'Content-Length: 0',
+    '',
+    '',
+  ]);
+
+describe('shedding fast path in the UA core', () => {
+  it('refuses a new INVITE with 503, Retry-After and Reason cause 42, keeping no transaction', async () => {
+    const { core, invites, responses, setShedding, counted } = shedRig();
+    setShedding(true);
+    core.receive(invite(), caller);
+    expect(invites).toHaveLength(0);
+    const [res] = responses();
+    expect(res.msg.status).toBe(503);
+    expect(res.msg.headers.get('retry-after')).toBe('7');
+    expect(res.msg.headers.get('reason')).toBe('Q.850;cause=42');
+    expect(res.to).toEqual({ address: '192.0.2.10', port: 5060 });
+    expect(core.layer.size.servers).toBe(0);
+    expect(await counted('invite-refused')).toBe(1);
+  });
+
+  it('a retransmission gets the same 503 (same To tag) even after shedding stopped; the ACK is absorbed', async () => {
+    const { core, invites, responses, setShedding, counted } = shedRig();
+    setShedding(true);
+    core.receive(invite(), caller);
+    setShedding(false);
+    core.receive(invite(), caller);
+    expect(invites).toHaveLength(0);
+    const tags = responses().map((r) => parseNameAddr(r.msg.headers.get('to')!)!.tag);
+    expect(responses().map((r) => r.msg.status)).toEqual([503, 503]);
+    expect(tags[1]).toBe(tags[0]);
+    core.receive(ackFor(tags[0]!), caller);
+    expect(await counted('invite-again')).toBe(1);
+    expect(await counted('ack-absorbed')).toBe(1);
+    expect(responses()).toHaveLength(2);
+    // Another call, once shedding stopped, is a call.
+    core.receive(invite({ callId: 'call-2@192.0.2.10', branch: 'z9hG4bK-other' }), caller);
+    expect(invites).toHaveLength(1);
+  });
+
+  it('never refuses what belongs to an admitted call: its retransmitted INVITE, its ACK and its BYE', () => {
+    const { core, invites, responses, setShedding } = shedRig();
+    core.receive(invite(), caller);
+    expect(invites).toHaveLength(1);
+    setShedding(true);
+    core.receive(invite(), caller); // retransmission while the call rings
+    expect(responses().map((r) => r.msg.status)).toEqual([100, 100]);
+    const d = core.answer(invites[0], SDP);
+    core.receive(invite(), caller); // retransmission after the 2xx (Timer L)
+    core.receive(inDialog('ACK', d.localTag, 1), caller);
+    core.receive(inDialog('BYE', d.localTag, 2), caller);
+    const statuses = responses().map((r) => r.msg.status);
+    expect(statuses).not.toContain(503);
+    expect(statuses.at(-1)).toBe(200);
+    expect(invites).toHaveLength(1);
+  });
+
+  it('what the admission policy does not refuse for overload goes the full way, the policy asked once', () => {
+    let asked = 0;
+    const { core, responses, setShedding } = shedRig({
+      hook: () => {
+        asked++;
+        return 'reject';
+      },
+    });
+    setShedding(true);
+    core.receive(invite(), caller);
+    expect(asked).toBe(1);
+    expect(responses().map((r) => r.msg.status)).toEqual([403]);
+  });
+
+  it('an INVITE the scanner cannot read with certainty is left to the full parser (and refused there)', () => {
+    const { core, responses, setShedding } = shedRig();
+    setShedding(true);
+    const folded = Buffer.from(invite().toString('latin1').replace('Max-Forwards: 70', 'Max-Forwards:\r\n 70'), 'latin1');
+    core.receive(folded, caller);
+    expect(responses().map((r) => r.msg.status)).toEqual([503]);
+  });
+
+  it('the source rate limit applies first, as on the full path: over it, its own 503 (not remembered)', () => {
+    const { core, responses, setShedding } = shedRig({ rateLimit: { ratePerS: 1, burst: 1 } });
+    setShedding(true);
+    core.receive(invite(), caller);
+    core.receive(invite({ callId: 'call-2@192.0.2.10', branch: 'z9hG4bK-two' }), caller);
+    const [first, second] = responses();
+    expect([first.msg.status, first.msg.headers.get('retry-after'), first.msg.headers.get('reason')]).toEqual([503, '7', 'Q.850;cause=42']);
+    expect([second.msg.status, second.msg.headers.get('retry-after'), second.msg.headers.get('reason')]).toEqual([503, '5', undefined]);
+  });
+});
