@@ -125,6 +125,8 @@ export interface SearchOptions {
   uacs?: number;
   /** Runs before each probe (e.g. until the system under test is idle again). */
   between?: () => Promise<void>;
+  /** Told each probe and its verdict as it ends (progress on a long run). */
+  onProbe?: (p: OfferedLoad, verdict: Verdict) => void;
 }
 
 export type Verdict = 'carried' | 'borderline' | 'overloaded';
@@ -155,6 +157,7 @@ export async function searchCapacity(target: string, o: SearchOptions): Promise<
       const p = await offer(target, rate, o.probeS, { uacs: o.uacs });
       probes.push(p);
       const v = judge(p, o.probeS, o.maxP99Ms);
+      o.onProbe?.(p, v);
       if (v !== 'borderline') return v === 'carried';
     }
     return false;
