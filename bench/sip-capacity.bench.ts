@@ -49,6 +49,8 @@ const DRIVERS = Number(process.env.BENCH_SIP_UACS ?? 2);
 const KAMAILIO_CHILDREN = Number(process.env.BENCH_KAMAILIO_CHILDREN ?? Math.max(4, availableParallelism() * 2));
 /** Whole-run budget (s): a failed hold is retried at 85 % only while it fits (the lead's quiet-host run must end in < 4 min). */
 const BUDGET_S = Number(process.env.BENCH_SIP_BUDGET_S ?? 225);
+/** Probing time per system (s): no probe starts later (on a quiet host a search takes ~35 s). */
+const SEARCH_S = Number(process.env.BENCH_SIP_SEARCH_S ?? 50);
 /**
  * The hold runs at this share of the highest probed rate: a 3 s probe and a 60 s hold see
  * different luck on a shared machine (a GC, a checkpoint, a neighbour's burst), and the same
@@ -111,7 +113,7 @@ const elapsedS = () => (performance.now() - benchStart) / 1000;
  */
 async function searchAndHold(who: string, target: string, reserveS: number, between?: () => Promise<void>): Promise<Held> {
   const say = (what: string, p: OfferedLoad, verdict: string) => process.stderr.write(`sip-capacity ${who} ${what} ${describeProbe(p)}: ${verdict} (${elapsedS().toFixed(0)} s, ${machine()})\n`);
-  const search = await searchCapacity(target, { start: 200, max: 12_800, probeS: PROBE_S, maxP99Ms: SIP_T1_MS, refine: 3, uacs: DRIVERS, between, onProbe: (p, v) => say('probe', p, v) });
+  const search = await searchCapacity(target, { start: 200, max: 12_800, probeS: PROBE_S, maxP99Ms: SIP_T1_MS, refine: 3, uacs: DRIVERS, between, deadlineMs: performance.now() + SEARCH_S * 1000, onProbe: (p, v) => say('probe', p, v) });
   const holds: OfferedLoad[] = [];
   let rate = Math.round(search.rate * HOLD_FRACTION);
   for (let attempt = 0; attempt < 2 && rate > 0; attempt++) {

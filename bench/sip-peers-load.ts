@@ -58,8 +58,8 @@ export interface OfferOptions {
 /**
  * `uacs` SIPp processes → `target` at `rate` calls/s together for `seconds`: each -m its share of
  * rate×seconds at its share of the rate, at most one second's worth of calls in flight (a system
- * slower than that falls behind and the run takes longer), no hold time, a call with no answer
- * for 8 s fails. Several processes, so that one single-threaded SIPp that the scheduler leaves
+ * slower than that falls behind and the run takes longer, at most 30 % + 5 s longer: then SIPp is
+ * stopped), no hold time, a call with no answer for 8 s fails. Several processes, so that one single-threaded SIPp that the scheduler leaves
  * waiting does not bound the figure or time its own calls out.
  */
 export async function offer(target: string, rate: number, seconds: number, o: OfferOptions = {}): Promise<OfferedLoad> {
@@ -76,7 +76,9 @@ export async function offer(target: string, rate: number, seconds: number, o: Of
           scenario: UAC_LOAD_SCENARIO,
           target,
           cwd: dir,
-          timeoutS: seconds * 3 + 20,
+          // A run this late is past saturation whatever else it shows: stop it (its unfinished calls
+          // count as failed) rather than let a collapsing system stretch the benchmark.
+          timeoutS: Math.ceil(seconds * 1.3 + 5),
           args: ['-s', o.service ?? '12125550150', '-m', String(calls), '-r', share.toFixed(3), '-rp', '1000', '-l', String(Math.max(50, Math.ceil(share))), '-recv_timeout', '8000', '-buff_size', String(SIPP_BUFF_BYTES), '-trace_rtt', '-rtt_freq', '1', '-trace_err', ...SIPP_LOAD_BEHAVIOURS],
         });
       }),
@@ -125,6 +127,8 @@ export interface SearchOptions {
   uacs?: number;
   /** Runs before each probe (e.g. until the system under test is idle again). */
   between?: () => Promise<void>;
+  /** No probe starts after this time (performance.now() ms): the search returns what it has. */
+  deadlineMs?: number;
   /** Told each probe and its verdict as it ends (progress on a long run). */
   onProbe?: (p: OfferedLoad, verdict: Verdict) => void;
 }
@@ -151,8 +155,9 @@ export const carried = (p: OfferedLoad, seconds: number, maxP99Ms = SIP_T1_MS): 
 
 export async function searchCapacity(target: string, o: SearchOptions): Promise<CapacitySearch> {
   const probes: OfferedLoad[] = [];
+  const late = () => o.deadlineMs !== undefined && performance.now() > o.deadlineMs;
   const probe = async (rate: number): Promise<boolean> => {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < 2 && !late(); attempt++) {
       await o.between?.();
       const p = await offer(target, rate, o.probeS, { uacs: o.uacs });
       probes.push(p);
@@ -164,7 +169,7 @@ export async function searchCapacity(target: string, o: SearchOptions): Promise<
   };
   let good = 0;
   let bad = 0;
-  for (let rate = o.start; rate <= o.max; rate *= 2) {
+  for (let rate = o.start; rate <= o.max && !late(); rate *= 2) {
     if (!(await probe(rate))) {
       bad = rate;
       break;
@@ -172,11 +177,11 @@ export async function searchCapacity(target: string, o: SearchOptions): Promise<
     good = rate;
   }
   // Below the first rate: halve until one carries (a system slower than the start).
-  for (let rate = Math.floor(o.start / 2); good === 0 && rate >= 10; rate = Math.floor(rate / 2)) {
+  for (let rate = Math.floor(o.start / 2); good === 0 && rate >= 10 && !late(); rate = Math.floor(rate / 2)) {
     if (await probe(rate)) good = rate;
     else bad = rate;
   }
-  for (let i = 0; i < o.refine && bad > 0 && bad - good > Math.max(10, good * 0.05); i++) {
+  for (let i = 0; i < o.refine && bad > 0 && bad - good > Math.max(10, good * 0.05) && !late(); i++) {
     const rate = Math.round((good + bad) / 2);
     if (await probe(rate)) good = rate;
     else bad = rate;
@@ -184,8 +189,11 @@ export async function searchCapacity(target: string, o: SearchOptions): Promise<
   return { rate: good, probes };
 }
 
+/** Why calls failed: the uacs' error kinds, less the messages that came after a call had ended (retransmissions). */
+const failureKinds = (e: Record<string, number>): string => describeErrors(Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith('after the call'))));
+
 export const describeProbe = (p: OfferedLoad): string =>
-  `${p.rate}/s: ${p.ok}/${p.offered} ok${p.failed ? ` ${p.failed} failed (${describeErrors(p.errors)})` : ''} in ${p.wallS.toFixed(1)} s, p99 ${Number.isNaN(p.p99Ms) ? '-' : Math.round(p.p99Ms)} ms`;
+  `${p.rate}/s: ${p.ok}/${p.offered} ok${p.failed ? ` ${p.failed} failed (${failureKinds(p.errors)})` : ''} in ${p.wallS.toFixed(1)} s, p99 ${Number.isNaN(p.p99Ms) ? '-' : Math.round(p.p99Ms)} ms`;
 
 // ---------------------------------------------------------------------------------------------
 // Kamailio as a stateful proxy
