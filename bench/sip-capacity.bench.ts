@@ -118,6 +118,7 @@ async function searchAndHold(who: string, target: string, reserveS: number, betw
   let rate = Math.round(search.rate * HOLD_FRACTION);
   for (let attempt = 0; attempt < 2 && rate > 0; attempt++) {
     if (attempt > 0 && elapsedS() + HOLD_S + 5 + reserveS > BUDGET_S) break;
+    if (attempt > 0) await sleep(4000); // the failed hold's backlog drains first
     await between?.();
     const h = await offer(target, rate, HOLD_S, { uacs: DRIVERS });
     holds.push(h);
