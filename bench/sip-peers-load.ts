@@ -88,7 +88,7 @@ export async function offer(target: string, rate: number, seconds: number, o: Of
     const ok = runs.reduce((n, r) => n + r.stats.successful, 0);
     const failed = offered - ok;
     const errors = errorKinds(dir);
-    for (const r of runs) if (r.stats.created === 0 && r.stats.successful === 0) errors[`uac did not run: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 80) || `exit ${r.exitCode}`}`] = 1;
+    for (const r of runs) if (r.stats.successful === 0 && r.stats.failed === 0 && r.exitCode !== 0) errors[`uac did not run: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 80) || `exit ${r.exitCode}`}`] = 1;
     return { rate, offered, ok, failed, wallS, cps: ok / wallS, p50Ms: percentile(rtts, 50), p99Ms: percentile(rtts, 99), errors, uacs };
   } finally {
     // BENCH_SIPP_KEEP=1 keeps SIPp's error logs and traces for a look (the path goes to stderr).
