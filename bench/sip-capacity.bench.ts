@@ -50,7 +50,7 @@ const KAMAILIO_CHILDREN = Number(process.env.BENCH_KAMAILIO_CHILDREN ?? Math.max
 /** Whole-run budget (s): a failed hold is retried at 85 % only while it fits (the lead's quiet-host run must end in < 4 min). */
 const BUDGET_S = Number(process.env.BENCH_SIP_BUDGET_S ?? 225);
 /** Probing time per system (s): no probe starts later (on a quiet host a search takes ~35 s). */
-const SEARCH_S = Number(process.env.BENCH_SIP_SEARCH_S ?? 50);
+const SEARCH_S = Number(process.env.BENCH_SIP_SEARCH_S ?? 45);
 /**
  * The hold runs at this share of the highest probed rate: a 3 s probe and a 60 s hold see
  * different luck on a shared machine (a GC, a checkpoint, a neighbour's burst), and the same
