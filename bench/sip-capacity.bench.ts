@@ -157,7 +157,7 @@ async function capacity(): Promise<BenchResult[]> {
   try {
     const ssw = await switchToward(tandem.port, tgs);
     try {
-      await offer(`127.0.0.1:${ssw.sipPort}`, 50, 2, { uacs: DRIVERS }); // warm-up: JIT, SQLite, SCTP
+      await offer(`127.0.0.1:${ssw.sipPort}`, 100, 2, { uacs: DRIVERS }); // warm-up: JIT, SQLite, SCTP
       await settle(ssw);
       sw = await searchAndHold('switch', `127.0.0.1:${ssw.sipPort}`, 5, () => settle(ssw));
       await settle(ssw);
