@@ -1,9 +1,10 @@
 /**
- * Open-loop SIP load for capacity benchmarks: SIPp's built-in uac offering a fixed call rate for a
- * fixed time (every call answered and released at once), with each call's set-up latency (INVITE →
- * 200, SIPp's response-time trace), and the search for the highest rate a system carries with no
- * failed call: doubling probes, then halving the gap between the last good and the first bad rate.
- * Also Kamailio as a stateful proxy (tm, rr) and the tandem simulator in a process of its own.
+ * Open-loop SIP load for capacity benchmarks: several SIPp uac processes together offering a fixed
+ * call rate for a fixed time (every call answered and released at once), with each call's set-up
+ * latency (INVITE → 200, SIPp's response-time trace), and the search for the highest rate a system
+ * carries with no failed call: doubling probes, then halving the gap between the last good and the
+ * first bad rate, a borderline probe repeated once. Also Kamailio as a stateful proxy (tm, rr) in
+ * front of several SIPp uas processes, and the tandem simulator in a process of its own.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,22 @@ import { freeUdpPort, runSipp } from '../test/helpers/sipp.js';
 import { kamailioConfig } from '../test/helpers/kamailio.js';
 import { spawnSoftswitch, stopProc, type Proc } from '../test/helpers/cluster.js';
 import { percentile } from './saturate.js';
+import { describeErrors, errorKinds } from './sipp-peers.js';
+
+/** RFC 3261 §17.1.1.1: the round-trip estimate behind every SIP retransmission timer (ms). */
+export const SIP_T1_MS = 500;
+/** Socket buffers of every SIPp in a load run (net.core.rmem_max caps it; 4 MiB here). */
+export const SIPP_BUFF_BYTES = 4 * 1024 * 1024;
+/** The load scenarios: they ride out late provisional replies and INVITE/2xx retransmissions. */
+export const UAC_LOAD_SCENARIO = new URL('./scenarios/uac-load.xml', import.meta.url).pathname;
+export const UAS_LOAD_SCENARIO = new URL('./scenarios/uas-load.xml', import.meta.url).pathname;
+/**
+ * SIPp's default behaviours less `abortunexp`: a message the scenario does not expect at that
+ * point (a 180 that a multi-process proxy relays after the 200, measured through Kamailio with 4
+ * children) is counted and the call goes on, instead of being aborted and counted failed; a call
+ * still fails when its answer never comes (-recv_timeout).
+ */
+export const SIPP_LOAD_BEHAVIOURS = ['-default_behaviors', 'all,-abortunexp'];
 
 export interface OfferedLoad {
   /** Offered calls/s. */
@@ -20,36 +37,63 @@ export interface OfferedLoad {
   offered: number;
   ok: number;
   failed: number;
-  /** From SIPp's start to its exit (s). */
+  /** From the first SIPp's start to the last one's exit (s). */
   wallS: number;
   /** Successful calls over the wall time. */
   cps: number;
   p50Ms: number;
   p99Ms: number;
+  /** Why calls failed, from the uacs' error logs (e.g. "expecting 200, got 503 ×3"). */
+  errors: Record<string, number>;
+  /** SIPp processes that offered the load. */
+  uacs: number;
+}
+
+export interface OfferOptions {
+  /** SIPp uac processes sharing the rate (default 1). */
+  uacs?: number;
+  service?: string;
 }
 
 /**
- * SIPp uac → `target` at `rate` calls/s for `seconds`: -m rate×seconds, at most `rate` calls in
- * flight (one second's worth: a system slower than that falls behind and the run takes longer),
- * no hold time, a call with no answer for 8 s fails.
+ * `uacs` SIPp processes → `target` at `rate` calls/s together for `seconds`: each -m its share of
+ * rate×seconds at its share of the rate, at most one second's worth of calls in flight (a system
+ * slower than that falls behind and the run takes longer, at most 30 % + 5 s longer: then SIPp is
+ * stopped), no hold time, a call with no answer for 8 s fails. Several processes, so that one single-threaded SIPp that the scheduler leaves
+ * waiting does not bound the figure or time its own calls out.
  */
-export async function offer(target: string, rate: number, seconds: number, service = '12125550150'): Promise<OfferedLoad> {
+export async function offer(target: string, rate: number, seconds: number, o: OfferOptions = {}): Promise<OfferedLoad> {
+  const uacs = Math.max(1, Math.min(o.uacs ?? 1, Math.round(rate)));
   const dir = mkdtempSync(join(tmpdir(), 'ssw-bench-offer-'));
   try {
-    const offered = Math.max(1, Math.round(rate * seconds));
+    const offered = Math.max(uacs, Math.round(rate * seconds));
     const t0 = performance.now();
-    const r = await runSipp({
-      scenario: 'uac',
-      target,
-      cwd: dir,
-      timeoutS: seconds * 3 + 20,
-      args: ['-s', service, '-m', String(offered), '-r', String(rate), '-rp', '1000', '-l', String(Math.max(50, Math.round(rate))), '-d', '0', '-recv_timeout', '8000', '-buff_size', String(4 * 1024 * 1024), '-trace_rtt', '-rtt_freq', '1'],
-    });
+    const runs = await Promise.all(
+      Array.from({ length: uacs }, (_, i) => {
+        const calls = Math.floor(offered / uacs) + (i < offered % uacs ? 1 : 0);
+        const share = rate / uacs;
+        return runSipp({
+          scenario: UAC_LOAD_SCENARIO,
+          target,
+          cwd: dir,
+          // A run this late is past saturation whatever else it shows: stop it (its unfinished calls
+          // count as failed) rather than let a collapsing system stretch the benchmark.
+          timeoutS: Math.ceil(seconds * 1.3 + 5),
+          args: ['-s', o.service ?? '12125550150', '-m', String(calls), '-r', share.toFixed(3), '-rp', '1000', '-l', String(Math.max(50, Math.ceil(share))), '-recv_timeout', '8000', '-buff_size', String(SIPP_BUFF_BYTES), '-trace_rtt', '-rtt_freq', '1', '-trace_err', ...SIPP_LOAD_BEHAVIOURS],
+        });
+      }),
+    );
     const wallS = (performance.now() - t0) / 1000;
     const rtts = readRtts(dir);
-    return { rate, offered, ok: r.stats.successful, failed: r.stats.failed + Math.max(0, offered - r.stats.successful - r.stats.failed), wallS, cps: r.stats.successful / wallS, p50Ms: percentile(rtts, 50), p99Ms: percentile(rtts, 99) };
+    const ok = runs.reduce((n, r) => n + r.stats.successful, 0);
+    const failed = offered - ok;
+    const errors = errorKinds(dir);
+    for (const r of runs) if (r.stats.successful === 0 && r.stats.failed === 0 && r.exitCode !== 0) errors[`uac did not run: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 80) || `exit ${r.exitCode}`}`] = 1;
+    return { rate, offered, ok, failed, wallS, cps: ok / wallS, p50Ms: percentile(rtts, 50), p99Ms: percentile(rtts, 99), errors, uacs };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // BENCH_SIPP_KEEP=1 keeps SIPp's error logs and traces for a look (the path goes to stderr).
+    if (process.env.BENCH_SIPP_KEEP) process.stderr.write(`SIPp files of the ${rate}/s probe: ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -75,41 +119,99 @@ export interface SearchOptions {
   start: number;
   max: number;
   probeS: number;
-  /** A probe whose set-up p99 exceeds this is past saturation (e.g. SIP T1 retransmissions loom). */
-  maxP99Ms: number;
+  /** A probe whose set-up p99 exceeds this is past saturation (default SIP T1). */
+  maxP99Ms?: number;
   /** Halving steps between the last good and the first bad rate. */
   refine: number;
+  /** SIPp uac processes per probe. */
+  uacs?: number;
+  /** Runs before each probe (e.g. until the system under test is idle again). */
+  between?: () => Promise<void>;
+  /**
+   * Pause after a probe that did not carry its load (ms, default 3000): the system's backlog of
+   * that overload (transactions, 2xx retransmissions, the uases' closing waits) drains first, so
+   * the next, lower probe is not judged on the last one's leftovers (measured through Kamailio:
+   * after a 3,200/s overload, 1,800/s failed as badly as 3,200/s).
+   */
+  coolDownMs?: number;
+  /** No probe starts after this time (performance.now() ms): the search returns what it has. */
+  deadlineMs?: number;
+  /** Told each probe and its verdict as it ends (progress on a long run). */
+  onProbe?: (p: OfferedLoad, verdict: Verdict) => void;
 }
 
-/** A probe carried its load: every call answered, on time (no more than 20 % + 1 s late), p99 in bounds. */
-export const carried = (p: OfferedLoad, seconds: number, maxP99Ms: number): boolean =>
-  p.failed === 0 && p.ok === p.offered && p.wallS <= seconds * 1.2 + 1 && !(p.p99Ms > maxP99Ms);
+export type Verdict = 'carried' | 'borderline' | 'overloaded';
+
+/**
+ * A probe carried its load when every call was answered, on schedule (no more than 20 % + 1 s
+ * late) and the set-up p99 stayed within `maxP99Ms` (SIP T1 by default: past it, set-up times are
+ * as long as the timer on which SIP starts retransmitting, the sign of a queue that grows).
+ * Borderline: a handful of failures (at most 0.2 % of the calls) or a p99 within twice the bound,
+ * on schedule — one scheduling hiccup on a shared machine looks like this, so such a probe is
+ * repeated once before its rate counts as too high.
+ */
+export function judge(p: OfferedLoad, seconds: number, maxP99Ms = SIP_T1_MS): Verdict {
+  const onTime = p.wallS <= seconds * 1.2 + 1;
+  if (p.failed === 0 && p.ok === p.offered && onTime && !(p.p99Ms > maxP99Ms)) return 'carried';
+  if (onTime && p.failed <= Math.max(1, p.offered * 0.002) && !(p.p99Ms > 2 * maxP99Ms)) return 'borderline';
+  return 'overloaded';
+}
+
+/** Backward-compatible predicate: the probe carried its load. */
+export const carried = (p: OfferedLoad, seconds: number, maxP99Ms = SIP_T1_MS): boolean => judge(p, seconds, maxP99Ms) === 'carried';
 
 export async function searchCapacity(target: string, o: SearchOptions): Promise<CapacitySearch> {
   const probes: OfferedLoad[] = [];
+  const late = () => o.deadlineMs !== undefined && performance.now() > o.deadlineMs;
+  const probe = async (rate: number): Promise<boolean> => {
+    for (let attempt = 0; attempt < 2 && !late(); attempt++) {
+      await o.between?.();
+      const p = await offer(target, rate, o.probeS, { uacs: o.uacs });
+      probes.push(p);
+      const v = judge(p, o.probeS, o.maxP99Ms);
+      o.onProbe?.(p, v);
+      if (v !== 'carried') await new Promise((r) => setTimeout(r, o.coolDownMs ?? 3000));
+      if (v !== 'borderline') return v === 'carried';
+    }
+    return false;
+  };
   let good = 0;
   let bad = 0;
-  for (let rate = o.start; rate <= o.max; rate *= 2) {
-    const p = await offer(target, rate, o.probeS);
-    probes.push(p);
-    if (!carried(p, o.probeS, o.maxP99Ms)) {
-      bad = rate;
-      break;
+  // The first bad rate bounds the whole search, so it is probed once more when the search has
+  // closed in on it: a single unlucky probe (a neighbour's burst, the first seconds after start-up)
+  // put the bound at 200/s for a switch that then carried 188/s with a p99 of 80 ms (measured).
+  for (let confirmed = false; ; ) {
+    for (let rate = good > 0 ? good * 2 : o.start; rate <= o.max && !late(); rate *= 2) {
+      if (!(await probe(rate))) {
+        bad = rate;
+        break;
+      }
+      good = rate;
     }
-    good = rate;
-  }
-  for (let i = 0; i < o.refine && bad > 0 && bad - good > Math.max(10, good * 0.05); i++) {
-    const rate = Math.round((good + bad) / 2);
-    const p = await offer(target, rate, o.probeS);
-    probes.push(p);
-    if (carried(p, o.probeS, o.maxP99Ms)) good = rate;
-    else bad = rate;
+    // Below the first rate: halve until one carries (a system slower than the start).
+    for (let rate = Math.floor(o.start / 2); good === 0 && rate >= 10 && !late(); rate = Math.floor(rate / 2)) {
+      if (await probe(rate)) good = rate;
+      else bad = rate;
+    }
+    for (let i = 0; i < o.refine && bad > 0 && bad - good > Math.max(10, good * 0.05) && !late(); i++) {
+      const rate = Math.round((good + bad) / 2);
+      if (await probe(rate)) good = rate;
+      else bad = rate;
+    }
+    if (confirmed || bad === 0 || good === 0 || late() || bad - good > Math.max(10, good * 0.15)) break;
+    confirmed = true;
+    if (!(await probe(bad))) break;
+    good = bad;
+    bad = 0;
   }
   return { rate: good, probes };
 }
 
+/** Why calls failed: the uacs' error kinds, less the messages that came after a call had ended (retransmissions). */
+const failureKinds = (e: Record<string, number>): string => describeErrors(Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith('after the call'))));
+
 export const describeProbe = (p: OfferedLoad): string =>
-  `${p.rate}/s: ${p.ok}/${p.offered} ok${p.failed ? ` ${p.failed} failed` : ''} in ${p.wallS.toFixed(1)} s, p99 ${Number.isNaN(p.p99Ms) ? '-' : Math.round(p.p99Ms)} ms`;
+  `${p.rate}/s: ${p.ok}/${p.offered} ok${p.failed ? ` ${p.failed} failed (${failureKinds(p.errors)})` : ''} in ${p.wallS.toFixed(1)} s, p99 ${Number.isNaN(p.p99Ms) ? '-' : Math.round(p.p99Ms)} ms`;
 
 // ---------------------------------------------------------------------------------------------
 // Kamailio as a stateful proxy
@@ -122,12 +224,25 @@ export interface KamailioHandle {
   stop(): Promise<void>;
 }
 
-export async function startKamailio(next: string, children: number): Promise<KamailioHandle> {
+/**
+ * Kamailio (tm + rr) on a port of its own with `children` UDP workers, relaying to `nexts`
+ * (host:port): one hop directly, several through the dispatcher (hash of the Call-ID), with
+ * socket buffers of SIPP_BUFF_BYTES.
+ */
+export async function startKamailio(nexts: string | string[], children: number): Promise<KamailioHandle> {
+  const hops = typeof nexts === 'string' ? [nexts] : nexts;
   const port = await freeUdpPort();
   const dir = mkdtempSync(join(tmpdir(), 'ssw-bench-kam-'));
-  writeFileSync(join(dir, 'k.cfg'), kamailioConfig(port, next, children));
-  // -m: shared memory (MB) for the transactions of a few thousand calls/s.
-  const child: ChildProcess = spawn('kamailio', ['-f', join(dir, 'k.cfg'), '-DD', '-E', '-m', '256', '-Y', dir, '-w', dir, '-P', join(dir, 'k.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let dispatcherList: string | undefined;
+  if (hops.length > 1) {
+    dispatcherList = join(dir, 'dispatcher.list');
+    writeFileSync(dispatcherList, hops.map((h) => `1 sip:${h}\n`).join(''));
+  }
+  writeFileSync(join(dir, 'k.cfg'), kamailioConfig(port, hops[0], children, { dispatcherList, maxBufferBytes: SIPP_BUFF_BYTES }));
+  // -m: shared memory (MB) for the transactions of a few thousand calls/s, each kept for tm's wait
+  // timer after it ends (with 256 MB it answered 503 in a 1,800/s hold on a loaded host; cause not
+  // pinned down, but shared memory is then not it).
+  const child: ChildProcess = spawn('kamailio', ['-f', join(dir, 'k.cfg'), '-DD', '-E', '-m', '1024', '-Y', dir, '-w', dir, '-P', join(dir, 'k.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const closed = new Promise<void>((r) => child.once('close', () => r()));

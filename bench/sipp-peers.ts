@@ -37,8 +37,8 @@ export function errorKinds(dir: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const f of readdirSync(dir).filter((n) => n.endsWith('_errors.log'))) {
     const text = readFileSync(join(dir, f), 'latin1');
-    for (const m of text.matchAll(/while expecting '(\w+)'[^,]*, received '(\S+)|Dead call \S+ \([^)]*\), received '(\S+)/g)) {
-      const kind = m[3] ? `after abort, got ${m[3]}` : `expecting ${m[1]}, got ${m[2]}`;
+    for (const m of text.matchAll(/while expecting '(\w+)'[^,]*, received '(\S+(?: \d{3})?)|while sending \(index \d+\), received '(\S+(?: \d{3})?)|Dead call \S+ \([^)]*\), received '(\S+(?: \d{3})?)|Aborting call on (UDP retransmission timeout|an unexpected \w+)|(Call timed out|call timeout)/gi)) {
+      const kind = m[4] ? `after the call's end, got ${m[4]}` : m[3] ? `while sending, got ${m[3]}` : m[5] ? `aborted on ${m[5]}` : m[6] ? 'timed out' : `expecting ${m[1]}, got ${m[2]}`;
       out[kind] = (out[kind] ?? 0) + 1;
     }
   }
@@ -50,10 +50,19 @@ export const describeErrors = (e: Record<string, number>): string =>
     .map(([k, n]) => `${k} ×${n}`)
     .join(', ') || 'none';
 
-export async function startUas(): Promise<UasHandle> {
+export interface UasOptions {
+  /** An XML scenario (-sf) instead of SIPp's built-in uas. */
+  scenario?: string;
+  /** SIPp's socket buffers (-buff_size, bytes; the kernel caps it at net.core.rmem_max). */
+  buffSize?: number;
+  /** Extra SIPp arguments (e.g. -default_behaviors). */
+  args?: string[];
+}
+
+export async function startUas(o: UasOptions = {}): Promise<UasHandle> {
   const [port, mp, cp] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
   const dir = mkdtempSync(join(tmpdir(), 'ssw-bench-uas-'));
-  const args = ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-mp', String(mp), '-cp', String(cp), '-nostdin', '-trace_err'];
+  const args = [...(o.scenario ? ['-sf', o.scenario] : ['-sn', 'uas']), '-i', '127.0.0.1', '-p', String(port), '-mp', String(mp), '-cp', String(cp), '-nostdin', '-trace_err', ...(o.buffSize ? ['-buff_size', String(o.buffSize)] : []), ...(o.args ?? [])];
   const child = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'ignore'], cwd: dir });
   let screen = '';
   child.stdout.on('data', (d: Buffer) => {

@@ -27,7 +27,7 @@ describe('embedded store', () => {
 });
 
 describe('batched CDR writes', () => {
-  it('commits queued CDRs on the next turn, and before any read', async () => {
+  it('commits queued CDRs together within the window, and before any read', async () => {
     const store = new CdrStore(openDatabase(':memory:'));
     const cdr = { callId: 'b', direction: 'sip-to-isup' as const, called: '1', startTime: 't', endTime: 't', durationMs: 0, billableMs: 0, cause: 16 };
     store.write({ ...cdr, callId: 'b1' });
@@ -36,5 +36,33 @@ describe('batched CDR writes', () => {
     store.write({ ...cdr, callId: 'b3' });
     await new Promise((r) => setImmediate(r));
     expect((await store.list({ limit: 1 }))[0].callId).toBe('b3');
+  });
+
+  const row = (callId: string) => ({ callId, direction: 'sip-to-isup' as const, called: '1', startTime: 't', endTime: 't', durationMs: 0, billableMs: 0, cause: 16 });
+  const stored = (db: ReturnType<typeof openDatabase>) => (db.prepare('SELECT count(*) AS n FROM cdrs').get() as { n: number }).n;
+
+  it('holds a lone CDR for the group-commit window, then commits it without a read', async () => {
+    const db = openDatabase(':memory:');
+    const store = new CdrStore(db, { commitWindowMs: 40 });
+    store.write(row('w1'));
+    await new Promise((r) => setTimeout(r, 5));
+    store.write(row('w2'));
+    expect(stored(db)).toBe(0);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(stored(db)).toBe(2);
+  });
+
+  it('commits on the next turn once maxBatch CDRs wait, or with no window', async () => {
+    const db = openDatabase(':memory:');
+    const store = new CdrStore(db, { commitWindowMs: 10_000, maxBatch: 2 });
+    store.write(row('m1'));
+    store.write(row('m2'));
+    await new Promise((r) => setImmediate(r));
+    expect(stored(db)).toBe(2);
+    const db2 = openDatabase(':memory:');
+    const eager = new CdrStore(db2, { commitWindowMs: 0 });
+    eager.write(row('e1'));
+    await new Promise((r) => setImmediate(r));
+    expect(stored(db2)).toBe(1);
   });
 });
