@@ -3,13 +3,16 @@
  * servers or the system's, with answers cached by TTL in a bounded cache. The only file here that
  * does I/O. Never throws: a failed query is an answer with a typed failure.
  */
-import { Resolver } from 'node:dns/promises';
+import { lookup, Resolver } from 'node:dns/promises';
 import type { Clock } from '../../util/clock.js';
 import { questionKey, type DnsAnswer, type DnsFailure, type DnsQuestion, type DnsRecordType } from './dns-answers.js';
 
 export interface DnsClientOptions {
   clock: Clock;
-  /** `host` or `host:port` ('127.0.0.1:5353', '[::1]:53'); empty or absent: the system's resolv.conf. */
+  /**
+   * `host` or `host:port` ('127.0.0.1:5353', '[::1]:53'). Empty or absent: the system's
+   * resolv.conf for NAPTR/SRV, and getaddrinfo (so /etc/hosts too) for addresses.
+   */
   servers?: readonly string[];
   /** Per try (default 2000 ms). */
   timeoutMs?: number;
@@ -38,6 +41,10 @@ interface Entry {
 /** c-ares error codes (node:dns) → why there is no answer. */
 const FAILURES: Readonly<Record<string, DnsFailure>> = {
   ENOTFOUND: 'nxdomain',
+  EAI_NONAME: 'nxdomain',
+  EAI_NODATA: 'nodata',
+  EAI_AGAIN: 'timeout',
+  EAI_FAIL: 'servfail',
   ENODATA: 'nodata',
   ESERVFAIL: 'servfail',
   EREFUSED: 'refused',
@@ -110,6 +117,12 @@ export class DnsClient {
           return { answer: { records: await this.resolver.resolveSrv(q.name) }, ttlS: recordTtl };
         case 'A':
         case 'AAAA': {
+          if (!this.opts.servers || this.opts.servers.length === 0) {
+            // getaddrinfo says nothing of TTLs: kept as long as NAPTR/SRV answers.
+            const found = await lookup(q.name, { family: q.type === 'A' ? 4 : 6, all: true });
+            if (found.length === 0) return { answer: { failure: 'nodata' }, ttlS: Math.min(this.opts.negativeTtlS ?? 30, maxTtl) };
+            return { answer: { records: found.map((r) => r.address) }, ttlS: recordTtl };
+          }
           const recs = q.type === 'A' ? await this.resolver.resolve4(q.name, { ttl: true }) : await this.resolver.resolve6(q.name, { ttl: true });
           const ttl = recs.length > 0 ? Math.min(...recs.map((r) => r.ttl)) : 0;
           return { answer: { records: recs.map((r) => r.address) }, ttlS: Math.min(ttl, maxTtl) };

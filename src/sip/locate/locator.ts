@@ -51,12 +51,23 @@ export interface ServerLocatorOptions {
   random?: () => number;
 }
 
+export type FailoverReason = 'transport' | '503' | 'timeout' | 'no-response';
+
+/** What the UA core needs of server location (a {@link ServerLocator}, or a test's own). */
+export interface TargetLocator {
+  locate(uri: string, transports: readonly SipTransportName[]): Promise<LocateResult>;
+  markFailed(t: ServerTarget): void;
+  failedOver(reason: FailoverReason): void;
+  /** No response at all from a target this long moves the request on (undefined: only Timer B/F). */
+  readonly noResponseFailoverMs?: number;
+}
+
 export type LocateResult = { ok: true; targets: ServerTarget[] } | { ok: false; error: LocateError };
 
 /** More rounds than NAPTR → SRV → A/AAAA ever needs; a bound, not a tuning knob. */
 const MAX_ROUNDS = 6;
 
-export class ServerLocator {
+export class ServerLocator implements TargetLocator {
   readonly failed: FailedTargets;
   readonly noResponseFailoverMs: number | undefined;
   private readonly dns: DnsClient;
@@ -92,9 +103,13 @@ export class ServerLocator {
     return this.unresolved({ code: 'no-targets', detail: `server location for ${uri} did not settle in ${MAX_ROUNDS} rounds` });
   }
 
-  /** RFC 3263 §4.3: a target failed; counted, and tried last for a while. */
-  markFailed(t: ServerTarget, reason: 'transport' | '503' | 'timeout'): void {
+  /** RFC 3263 §4.3: a target failed (transport error, 503, no response): tried last for a while. */
+  markFailed(t: ServerTarget): void {
     this.failed.mark(t);
+  }
+
+  /** A request moved on to its next target. */
+  failedOver(reason: FailoverReason): void {
     this.m.failovers.inc({ reason });
   }
 
