@@ -29,6 +29,8 @@ export const targetEndpoint = (t: ServerTarget): Endpoint => ({ address: t.addre
 
 export class TargetFailover {
   private index = 0;
+  /** Which attempt is current: a callback of an earlier one (even one made while `start` runs) is ignored. */
+  private attemptNo = 0;
   private tx!: Transaction;
   private heard = false;
   private silence: TimerHandle | undefined;
@@ -49,8 +51,9 @@ export class TargetFailover {
 
   private attempt(): void {
     this.heard = false;
-    const mine = (tx: Transaction) => tx === this.tx;
-    this.tx = this.o.start(targetEndpoint(this.target), {
+    const n = ++this.attemptNo;
+    const mine = (_tx: Transaction) => n === this.attemptNo;
+    const tx = this.o.start(targetEndpoint(this.target), {
       passUp: (msg: SipMessage, tx) => {
         if (!mine(tx)) return;
         this.heard = true;
@@ -74,6 +77,9 @@ export class TargetFailover {
         if (mine(tx)) this.o.tu.terminated?.(tx);
       },
     });
+    // A failure reported while `start` ran has already begun the next attempt.
+    if (n !== this.attemptNo) return;
+    this.tx = tx;
     const wait = this.o.locator.noResponseFailoverMs;
     if (wait !== undefined && this.index + 1 < this.o.targets.length && !this.tx.terminated) {
       this.silence = this.o.clock.setTimeout(() => {
