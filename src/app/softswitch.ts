@@ -392,6 +392,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             tap,
             registry,
             sessionTimer: config.sip.sessionTimer,
+            dns: config.sip.dns,
           });
     cleanup.push(() => sip.close());
     const capture = config.sip.drachtio.capture;

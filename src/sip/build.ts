@@ -110,7 +110,7 @@ export function uriTransport(uri: string): SipTransportName | 'other' | undefine
   return t === 'udp' || t === 'tcp' || t === 'tls' ? t : 'other';
 }
 
-/** Where a request to `uri` goes: the URI's host, port and transport (RFC 3263 lookups are not done). */
+/** Where a request to `uri` goes: the URI's host, port and transport as written (RFC 3263 location of a host name: src/sip/locate/). */
 export function uriDestination(uri: string): Endpoint | undefined {
   const u = parseUri(uri.replace(/^<|>$/g, ''));
   if (!u || !u.host) return undefined;

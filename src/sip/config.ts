@@ -80,6 +80,33 @@ export const sipConfigSchema = z.object({
     .object({ minSeS: z.number().int().min(90).default(90), maxSeS: z.number().int().min(90).default(1800) })
     .refine((t) => t.maxSeS >= t.minSeS, { message: 'maxSeS must be at least minSeS' })
     .default({}),
+  /**
+   * RFC 3263 server location for requests the embedded stack sends to a host name (trunk and DID
+   * targets, forwarding, voicemail, OPTIONS pings): NAPTR → SRV → A/AAAA through these DNS servers
+   * (`host` or `host:port`; empty: the system's), failing over between the targets found.
+   */
+  dns: z
+    .object({
+      servers: z.array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9.]+|[0-9a-fA-F:]+)(:\d{1,5})?$/, 'an IP address, optionally :port')).default([]),
+      timeoutMs: z.number().int().min(50).max(30_000).default(2_000),
+      tries: z.number().int().min(1).max(10).default(2),
+      /** NAPTR/SRV answers are kept this long (node:dns does not report their TTL); A/AAAA by their TTL. */
+      recordTtlS: z.number().int().min(0).max(86_400).default(60),
+      /** NXDOMAIN / no records kept this long. */
+      negativeTtlS: z.number().int().min(0).max(86_400).default(30),
+      maxCacheEntries: z.number().int().min(1).default(10_000),
+      /** A target that failed (transport error, 503, timeout) is tried last for this long (RFC 3263 §4.3). */
+      failedTargetHoldS: z.number().int().min(0).default(30),
+      /**
+       * No response at all from a target this long moves the request to the next target (when
+       * there is one); absent: only Timer B/F (32 s). Keep it under calls.sipTargetNoResponseMs.
+       */
+      noResponseFailoverMs: z.number().int().min(100).optional(),
+      /** IPv6 too (AAAA after A); default IPv4 only, as the UDP socket is IPv4 unless bound to an IPv6 address. */
+      ipv6: z.boolean().default(false),
+    })
+    .strict()
+    .default({}),
   /** Per-source token bucket for new requests (RFC 3261 §21.5.4 503 + Retry-After beyond it); off when absent. */
   rateLimit: z
     .object({

@@ -23,6 +23,8 @@ import type { AdmissionHook, RateLimitOptions } from './admission.js';
 import type { Endpoint, SipTransportName } from './message.js';
 import { peekCallId } from './call-id-peek.js';
 import { tapKey, type MessageTap } from '../util/message-tap.js';
+import { locatorFromConfig, type SipDnsConfig } from './locate/from-config.js';
+import type { ServerLocator } from './locate/locator.js';
 
 export interface EmbeddedSipConfig {
   /** Address to bind, e.g. '127.0.0.1' or '0.0.0.0'. */
@@ -84,6 +86,8 @@ export interface EmbeddedSipConfig {
   registry?: Registry;
   /** Session timers (RFC 4028): Min-SE (default 90 s) and the most granted (default 1800 s). */
   sessionTimer?: { minSeS?: number; maxSeS?: number };
+  /** RFC 3263 server location (the `sip.dns` section); absent: host names by the system resolver, no SRV. */
+  dns?: SipDnsConfig;
 }
 
 /** A datagram to the tap, keyed by its Call-ID; datagrams without one are not passed on. */
@@ -96,6 +100,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
   private constructor(
     private readonly transport: TransportSet,
     readonly core: UaCore,
+    private readonly locator?: ServerLocator,
   ) {}
 
   static async create(config: EmbeddedSipConfig): Promise<EmbeddedSignallingPort> {
@@ -113,6 +118,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
     });
     const host = config.publicAddress ?? (config.address === '0.0.0.0' || config.address === '::' ? '127.0.0.1' : config.address);
     const tap = config.tap;
+    const locator = config.dns && locatorFromConfig(config.dns, { clock: config.clock, registry, ipv6Socket: config.address.includes(':') });
     const local: Endpoint = { address: host, port: transport.port };
     const core = new UaCore({
       clock: config.clock,
@@ -141,6 +147,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
       shedding: config.shedding,
       registry,
       sessionTimer: config.sessionTimer,
+      locator,
     });
     transport.onMessage(
       tap
@@ -152,7 +159,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
     );
     transport.onFramingError((head, from, status, reason) => core.refuseUnframed(head, from, status, reason));
     transport.onSendFailure((to) => core.transportFailed(to));
-    return new EmbeddedSignallingPort(transport, core);
+    return new EmbeddedSignallingPort(transport, core, locator);
   }
 
   /** The bound UDP port (TCP listens on the same number). */
@@ -206,6 +213,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
 
   async close(): Promise<void> {
     this.core.close();
+    this.locator?.close();
     await this.transport.close();
   }
 }

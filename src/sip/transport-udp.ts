@@ -157,7 +157,7 @@ export class UdpTransport {
     this.handler = handler;
   }
 
-  /** Sends one datagram; a host name is resolved first (RFC 3263 SRV/NAPTR is not done). */
+  /** Sends one datagram; a host name (left only by in-dialog requests: the UA core locates others by RFC 3263, src/sip/locate/) gets an address lookup first. */
   send(buf: Buffer, to: Endpoint): void {
     if (this.closed) return;
     if (isIP(to.address)) {

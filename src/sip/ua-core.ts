@@ -26,6 +26,10 @@ import { rawHeader } from './raw-request.js';
 import { ShedFastPath } from './shed-fast-path.js';
 import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction, TransactionUser } from './transaction/transaction.js';
+import type { LocateResult, TargetLocator } from './locate/locator.js';
+import { TargetFailover } from './locate/failover.js';
+import type { LocateError, ServerTarget } from './locate/targets.js';
+import { isIP } from 'node:net';
 
 /** The SIP stack's metrics, declared on the registry passed in; the gauges sum over the cores counting there. */
 export const sipMetrics = perRegistry((registry: Registry) => {
@@ -170,6 +174,12 @@ export interface UaCoreOptions {
    * parser (shed-fast-path.ts), asking `admit` as usual.
    */
   shedding?: () => boolean;
+  /**
+   * RFC 3263 server location for requests the stack originates outside a dialog (INVITE,
+   * OPTIONS, MESSAGE, ...) to a host name, with failover between its targets (§4.3). Absent: the
+   * name's address from the system resolver, port from the URI.
+   */
+  locator?: TargetLocator;
 }
 
 
@@ -178,6 +188,17 @@ const OUT_OF_DIALOG_METHODS: ReadonlySet<string> = new Set(['OPTIONS', 'MESSAGE'
 /** Headers the stack writes itself in a request it originates (§8.1.1); an application's copy is ignored. */
 const RESERVED_HEADERS: ReadonlySet<string> = new Set(['via', 'cseq', 'call-id', 'content-length']);
 
+
+/**
+ * The local final response when server location finds nowhere to send a request: 416 for a URI
+ * that is not a SIP URI, otherwise 503 (RFC 3263 §4.3: no server could be reached), with the
+ * reason the operator needs.
+ */
+function unlocated(e: LocateError): { status: number; reason: string } {
+  if (e.code === 'bad-uri') return { status: 416, reason: 'Unsupported URI Scheme' };
+  if (e.code === 'unsupported-transport') return { status: 503, reason: 'Service Unavailable (transport)' };
+  return { status: 503, reason: `Service Unavailable (DNS: ${e.code})` };
+}
 
 /** §8.2.2.2: what makes two requests the same request arriving by two paths. */
 function mergeKey(req: SipRequest): string {
@@ -299,6 +320,35 @@ export class UaCore {
     if (t === 'other') return false;
     if (t === undefined) return this.ports.udp !== undefined || this.ports.tcp !== undefined;
     return this.ports[t] !== undefined;
+  }
+
+  /** RFC 3263 §4: located targets for a next hop that names a host (undefined: an address, or no locator). */
+  private locateNextHop(nextHop: string): Promise<LocateResult> | undefined {
+    if (!this.opts.locator) return undefined;
+    const u = parseUri(nextHop.trim().replace(/^<|>$/g, ''));
+    const host = (u?.params.get('maddr') || u?.host || '').replace(/^\[|\]$/g, '');
+    if (!host || isIP(host)) return undefined;
+    const open = (['udp', 'tcp', 'tls'] as const).filter((t) => this.ports[t] !== undefined);
+    return this.opts.locator.locate(nextHop, open);
+  }
+
+  /** A request over located targets, failing over between them (RFC 3263 §4.3); without targets, one transaction to `dest`. */
+  private startLocated(targets: readonly ServerTarget[] | undefined, dest: Endpoint, build: () => SipRequest, tu: TransactionUser, mayFailOver?: () => boolean): { current: Transaction; stop(): void } {
+    if (!targets || !this.opts.locator) {
+      const tx = this.startClient(build(), dest, tu);
+      return { current: tx, stop: () => undefined };
+    }
+    let last: SipRequest | undefined;
+    return new TargetFailover({
+      clock: this.opts.clock,
+      locator: this.opts.locator,
+      targets,
+      start: (to, attemptTu) => this.startClient((last = build()), to, attemptTu),
+      tu,
+      mayFailOver,
+      onFailover: (from, to, reason) =>
+        this.log.info({ callId: last?.headers.get('call-id'), method: last?.method, from, to, reason }, 'sip request failed over to the next RFC 3263 target'),
+    });
   }
 
   /**
@@ -1347,8 +1397,21 @@ export class UaCore {
     const dest = nextHop ? uriDestination(nextHop) : undefined;
     if (!dest) return Promise.resolve(local(416, 'Unsupported URI Scheme'));
     if (!this.canCarry(nextHop!)) return Promise.resolve(local(503, 'Service Unavailable (transport)'));
+    const located = this.locateNextHop(nextHop!);
+    if (!located) return this.requestTo(uri, o, method, route, dest, undefined);
+    return located.then((r) => {
+      if (!r.ok) {
+        const e = unlocated(r.error);
+        return local(e.status, e.reason);
+      }
+      return this.requestTo(uri, o, method, route, dest, r.targets);
+    });
+  }
+
+  private requestTo(uri: string, o: RequestOptions, method: string, route: string[], dest: Endpoint, targets: ServerTarget[] | undefined): Promise<RequestResult> {
+    const local = (status: number, reason: string): RequestResult => ({ status, reason, get: () => undefined });
     const p = this.outOfDialogParties(uri, o);
-    const req = buildRequest({
+    const build = () => buildRequest({
       method,
       uri,
       via: { host: this.opts.local.host, port: this.opts.local.port, branch: newBranch() },
@@ -1368,19 +1431,21 @@ export class UaCore {
         if (done) return;
         done = true;
         this.opts.clock.clearTimeout(guard);
+        attempts?.stop();
         resolve(r);
       };
-      const tx = this.startClient(req, dest, {
+      let attempts: { current: Transaction; stop(): void } | undefined;
+      attempts = this.startLocated(targets, dest, build, {
         passUp: (msg) => {
           if (msg.kind === 'response' && msg.status >= 200) finish({ status: msg.status, reason: msg.reason, get: (n) => msg.headers.get(n) });
         },
         // §8.1.3.1: a transaction timeout is treated as 408, a transport error as 503.
         timeout: () => finish(local(408, 'Request Timeout')),
         transportError: () => finish(local(503, 'Service Unavailable')),
-      });
+      }, () => !done);
       if (o.timeoutMs !== undefined && !done) {
         guard = this.opts.clock.setTimeout(() => {
-          tx.abort();
+          attempts?.current.abort();
           finish(local(408, 'Request Timeout'));
         }, Math.max(0, o.timeoutMs));
       }
@@ -1393,23 +1458,41 @@ export class UaCore {
     if (!dest) return Promise.reject(new SipError(416, 'Unsupported URI Scheme'));
     if (!this.canCarry(uri)) return Promise.reject(new SipError(503, 'Service Unavailable (transport)'));
     if (o.signal?.aborted) return Promise.reject(new SipError(487, 'Request Terminated'));
+    const located = this.locateNextHop(uri);
+    if (!located) return this.inviteTo(uri, o, dest, undefined);
+    return located.then((r) => {
+      if (!r.ok) {
+        const e = unlocated(r.error);
+        this.log.warn({ uri, code: r.error.code, detail: r.error.detail }, 'sip INVITE target not located (check the DNS records of the target host and sip.dns.servers)');
+        throw new SipError(e.status, e.reason);
+      }
+      if (o.signal?.aborted) throw new SipError(487, 'Request Terminated');
+      return this.inviteTo(uri, o, dest, r.targets);
+    });
+  }
+
+  private inviteTo(uri: string, o: CreateUacOptions, dest: Endpoint, targets: ServerTarget[] | undefined): Promise<SipDialog> {
     const host = this.opts.local.host;
     const { from, to, headers, callId, cseq, fromUser } = this.outOfDialogParties(uri, o);
     const contact = `<sip:${fromUser ? `${fromUser}@` : ''}${host}:${this.opts.local.port}>`;
     // RFC 3262 §4: we take reliable provisional responses (and PRACK them).
     if (!Object.keys(headers).some((k) => headerKey(k) === 'supported')) headers.Supported = '100rel, timer';
-    const req = buildRequest({
-      method: 'INVITE',
-      uri,
-      via: { host, port: this.opts.local.port, branch: newBranch() },
-      from,
-      to,
-      callId,
-      cseq,
-      contact,
-      headers,
-      body: o.localSdp,
-    });
+    /** Each attempt (RFC 3263 §4.3: one per target) is a new transaction with a new branch. */
+    let req!: SipRequest;
+    const build = () =>
+      (req = buildRequest({
+        method: 'INVITE',
+        uri,
+        via: { host, port: this.opts.local.port, branch: newBranch() },
+        from,
+        to,
+        callId,
+        cseq,
+        contact,
+        headers,
+        body: o.localSdp,
+      }));
+    build();
     return new Promise<SipDialog>((resolve, reject) => {
       let settled = false;
       let provisional = false;
@@ -1419,6 +1502,7 @@ export class UaCore {
         if (!settled) {
           settled = true;
           this.opts.clock.clearTimeout(giveUp);
+          attempts?.stop();
           fn();
         }
       };
@@ -1437,6 +1521,7 @@ export class UaCore {
         });
         // §9.1: the CANCEL's Via is the INVITE's top Via, and it goes where the INVITE went, the same way.
         c.headers.set('Via', req.headers.get('via') ?? '');
+        const inviteTx = attempts!.current;
         this.layer.startClient(c, inviteTx.peer, {});
         // §9.1: with no final response 64*T1 after the CANCEL, the INVITE is considered cancelled.
         this.opts.clock.setTimeout(() => {
@@ -1482,7 +1567,11 @@ export class UaCore {
         const first = routes[0] ? parseNameAddr(routes[0])?.uri : undefined;
         this.startClient(p, (first ? uriDestination(first) : uriDestination(target)) ?? dest, {});
       };
-      const inviteTx = this.startClient(req, dest, {
+      let attempts: { current: Transaction; stop(): void } | undefined;
+      let firstAttempt = true;
+      /** A provisional beyond 100 from the current target: it took the call, so no failover (§4.3 is about reaching a server). */
+      let progressed = false;
+      attempts = this.startLocated(targets, dest, () => (firstAttempt ? ((firstAttempt = false), req) : ((provisional = false), build())), {
         passUp: (msg) => {
           if (msg.kind !== 'response') return;
           if (msg.status > 100 && msg.status < 200 && msg.headers.getAll('require').some((t) => t.trim().toLowerCase() === '100rel')) prack(msg);
@@ -1492,6 +1581,7 @@ export class UaCore {
               provisional = true;
               if (first && cancelWanted) sendCancel();
             }
+            if (msg.status > 100) progressed = true;
             if (msg.status > 100 && !settled) {
               const sdp = msg.body.length > 0 ? msg.body.toString('utf8') : undefined;
               o.onProvisional?.({ status: msg.status, reason: msg.reason, sdp, get: (n) => msg.headers.get(n) });
@@ -1499,7 +1589,7 @@ export class UaCore {
             return;
           }
           if (msg.status < 300) {
-            const dialog = this.uacDialog(req, msg, o.localSdp ?? '', inviteTx.peer);
+            const dialog = this.uacDialog(req, msg, o.localSdp ?? '', attempts!.current.peer);
             // PRACKs sent in the early dialog used CSeq numbers past the INVITE's.
             if (seq > dialog.state.localSeq) dialog.state.localSeq = seq;
             // RFC 4028 §7.2: a Session-Expires in the 2xx starts the session timer.
@@ -1515,7 +1605,8 @@ export class UaCore {
         },
         timeout: () => settle(() => reject(new SipError(408, 'Request Timeout'))),
         transportError: () => settle(() => reject(new SipError(503, 'Service Unavailable'))),
-      });
+        // RFC 3263 §4.3 moves on only while nothing but 100 came back and the caller still wants the call.
+      }, () => !settled && !progressed && !cancelWanted);
       if (o.timeoutMs !== undefined && !settled) {
         giveUp = this.opts.clock.setTimeout(() => {
           if (settled) return;

@@ -34,6 +34,10 @@ export interface BaresipOptions {
   outbound: string;
   /** Answer incoming calls at once. */
   autoAnswer?: boolean;
+  /** DNS server baresip asks (`host:port`), e.g. a test's dnsmasq: then `outbound` may be a name located by RFC 3263. */
+  dnsServer?: string;
+  /** Registration interval in seconds (default 600). */
+  regint?: number;
 }
 
 export class Baresip {
@@ -64,6 +68,7 @@ export class Baresip {
         'poll_method epoll',
         `sip_listen 127.0.0.1:${this.sipPort}`,
         'net_interface 127.0.0.1',
+        ...(this.o.dnsServer ? [`dns_server ${this.o.dnsServer}`] : []),
         `audio_player aufile,${join(this.dir, 'heard.wav')}`,
         'audio_source ausine,440',
         // ausine generates 48 kHz stereo only (measured: anything else fails the call's audio start).
@@ -82,7 +87,7 @@ export class Baresip {
         '',
       ].join('\n'),
     );
-    const params = [`auth_pass=${this.o.password}`, `outbound="sip:${this.o.outbound};transport=udp"`, 'regint=600', 'mwi=no', ...(this.o.autoAnswer ? ['answermode=auto'] : [])];
+    const params = [`auth_pass=${this.o.password}`, `outbound="sip:${this.o.outbound};transport=udp"`, `regint=${this.o.regint ?? 600}`, 'mwi=no', ...(this.o.autoAnswer ? ['answermode=auto'] : [])];
     // The account is added over ctrl_tcp once connected (uanew), so that its REGISTER_OK event cannot
     // happen before anyone listens.
     writeFileSync(join(this.dir, 'accounts'), '');

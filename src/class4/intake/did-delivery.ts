@@ -4,6 +4,7 @@
  * over (RFC 3325/3323, RFC 8496); a target that does not answer at all, or answers 408/5xx, is
  * failed over; when all are down the call gets the customer's configured cause (34 or 20).
  */
+import { isIP } from 'node:net';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import type { SignallingPort } from '../../sip/port.js';
@@ -28,9 +29,20 @@ export interface DidDeliveryDeps {
   random?: () => number;
 }
 
-/** The health key and Request-URI host part of a target. */
+/**
+ * The Request-URI host part of a target (also its health key). An address gets port 5060 and UDP
+ * unless it says otherwise; a DNS name without port or transport is left to RFC 3263 server
+ * location (NAPTR → SRV → A, with failover between the servers found).
+ */
+export function targetHostPart(t: DidTargetConfig): string {
+  const host = isIP(t.host) === 6 ? `[${t.host}]` : t.host;
+  if (isIP(t.host) || t.port !== undefined) return `${host}:${t.port ?? 5060};transport=${t.transport ?? 'udp'}`;
+  return t.transport ? `${host};transport=${t.transport}` : host;
+}
+
+/** The health key (and OPTIONS probe URI) of a target. */
 export function targetKey(t: DidTargetConfig): string {
-  return `sip:${t.host}:${t.port};transport=${t.transport}`;
+  return `sip:${targetHostPart(t)}`;
 }
 
 /** Targets in the order to try: as configured, or a weighted random order (weights as shares). */
@@ -66,7 +78,7 @@ export function didPlan(deps: DidDeliveryDeps, did: DidEntry, party: CallParty, 
   const identity = sipIdentityFor(party, deps.localHost);
   const user = calledForDelivery(nationalNumber(dialled), did.did.deliverAs);
   const destinations: Destination[] = healthy.map((t) => {
-    const uri = `sip:${user}@${t.host}:${t.port};transport=${t.transport}${did.did.deliverAs === 'e164' ? ';user=phone' : ''}`;
+    const uri = `sip:${user}@${targetHostPart(t)}${did.did.deliverAs === 'e164' ? ';user=phone' : ''}`;
     return {
       label: targetKey(t),
       leg: () =>

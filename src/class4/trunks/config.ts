@@ -10,9 +10,12 @@ const digits = z.string().regex(/^\d{1,20}$/, 'digits only (1–20)');
 
 /** A SIP destination of a DID: a customer's PBX or SBC. */
 export const didTargetSchema = z.object({
+  /** An address, or a DNS name located by RFC 3263 (NAPTR/SRV when port is not given; `sip.dns`). */
   host: z.string().min(1),
-  port: z.number().int().min(1).max(65535).default(5060),
-  transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
+  /** Default 5060 for an address; for a name, absent means SRV decides (RFC 3263 §4.2). */
+  port: z.number().int().min(1).max(65535).optional(),
+  /** Default udp for an address; for a name, absent means NAPTR/SRV decide (RFC 3263 §4.1). */
+  transport: z.enum(['udp', 'tcp', 'tls']).optional(),
   /** Share of calls among targets of equal priority when `selection` is `weighted`. */
   weight: z.number().positive().default(1),
 });
