@@ -28,7 +28,7 @@ import { RoutingEngine } from '../src/class4/routing/engine.js';
 import { generateDecks, generateLookupMix, generateNanpNumbers, nanpBlockDeckLines } from '../src/class4/lcr/generate.js';
 import { buildTableAsync } from '../src/class4/lcr/table.js';
 import { deckCsvLines, type DeckRows } from '../src/class4/lcr/deck.js';
-import type { LoadTimings } from '../src/class4/lcr/worker-protocol.js';
+import type { Adoption, LoadTimings } from '../src/class4/lcr/worker-protocol.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -201,7 +201,7 @@ const fmt = (s: Stall) =>
   `${s.lookups} lookups (${s.errors} errors) in ${s.seconds.toFixed(1)} s; longest gap ${ms(s.maxGapMs)} (${ms(s.maxGapRunqueueMs)} of it waiting for a CPU), longest net of CPU wait ${ms(s.maxNetGapMs)}; loop delay max ${ms(s.loopMaxMs)}, p99 ${ms(s.loopP99Ms)}; main-thread GC longest ${ms(s.gcMaxMs)}, ${s.gcMajor} mark-compact; heap ${s.heapMiB.toFixed(0)} MiB`;
 
 /** The stall rows: the reloads' longest gap against the floor measured for the same time in the same run. */
-function stallRows(prefix: string, reloads: Stall[], floors: Stall[], extra: { baseline?: Stall; ok: boolean; what: string }): BenchResult[] {
+function stallRows(prefix: string, reloads: Stall[], floors: Stall[], extra: { baseline?: Stall; ok: boolean; what: string; adoptions: Array<Adoption | undefined> }): BenchResult[] {
   const r = worst(reloads);
   const f = worst(floors);
   const base = extra.baseline;
@@ -213,7 +213,7 @@ function stallRows(prefix: string, reloads: Stall[], floors: Stall[], extra: { b
       ...(base ? { baseline: base.maxGapMs, ratio: base.maxGapMs / r.maxGapMs } : {}),
       target: '<= 5 ms',
       pass: r.maxGapMs <= 5 && r.errors === 0 && extra.ok,
-      note: `longest gap between lookup batches while ${extra.what}: ${reloads.map(fmt).join('; ')}. Floor (the same lookups for as long as each reload took, no reload): ${floors.map(fmt).join('; ')}${base ? `. Baseline: main-thread sliced build (${fmt(base)}); ratio = baseline/value` : ''}`,
+      note: `longest gap between lookup batches while ${extra.what}: ${reloads.map(fmt).join('; ')}. Main thread's own share of each reload (engine.stats().lastAdoption): ${extra.adoptions.map((a) => (a ? `reply delivered ${ms(a.deliveryMs)} after the worker posted it, in use ${a.adoptMs.toFixed(3)} ms later` : 'not measured')).join('; ')}. Floor (the same lookups for as long as each reload took, no reload): ${floors.map(fmt).join('; ')}${base ? `. Baseline: main-thread sliced build (${fmt(base)}); ratio = baseline/value` : ''}`,
     },
     { name: `${prefix}-floor`, value: f.maxGapMs, unit: 'ms', note: 'longest gap between lookup batches with no reload, measured right after each reload for as long as it took (same run, same lookups)' },
     {
@@ -266,7 +266,7 @@ const reload1m: Benchmark = {
       const build = Math.max(cpuOrWall(t1.lastReload!), cpuOrWall(s.lastReload!)) / 1000;
       const perPrefix = s.trieBytes / s.prefixes;
       return [
-        ...stallRows('lcr-reload-1m', [first, second], [floor1, floor2], { baseline: before, ok: true, what: `the deck worker reloaded ${s.prefixes} prefixes / ${s.rows} rows twice (the second replacing a 1M table)` }),
+        ...stallRows('lcr-reload-1m', [first, second], [floor1, floor2], { baseline: before, ok: true, what: `the deck worker reloaded ${s.prefixes} prefixes / ${s.rows} rows twice (the second replacing a 1M table)`, adoptions: [t1.lastAdoption, s.lastAdoption] }),
         {
           name: 'lcr-reload-1m-build',
           value: build,
@@ -302,7 +302,7 @@ const reload5m: Benchmark = {
       const build = cpuOrWall(s.lastReload!) / 1000;
       const perPrefix = s.trieBytes / s.prefixes;
       return [
-        ...stallRows('lcr-reload-5m', [reload], [floor], { ok: s.prefixes === total, what: `the deck worker reloaded ${s.prefixes} NPA-NXX-X prefixes of ${CARRIERS} carriers over a small table (${routed}/5000 sample numbers routed after)` }),
+        ...stallRows('lcr-reload-5m', [reload], [floor], { ok: s.prefixes === total, adoptions: [s.lastAdoption], what: `the deck worker reloaded ${s.prefixes} NPA-NXX-X prefixes of ${CARRIERS} carriers over a small table (${routed}/5000 sample numbers routed after)` }),
         {
           name: 'lcr-reload-5m-build',
           value: build,
