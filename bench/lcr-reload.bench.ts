@@ -8,7 +8,8 @@
  * as long as it took, with nothing reloading (a longer window sees rarer pauses, so a shorter
  * floor would flatter the reload's cost). On a shared host a gap is mostly waiting for a CPU, so
  * each window also reports its longest gap net of run-queue wait (-stall-net), the main thread's
- * longest GC pause and the heap size.
+ * longest GC pause and the heap size. LCR_BENCH_V8_FLAGS (e.g. --no-parallel-scavenge) sets V8
+ * flags for the run, to compare how the main thread's collections fare beside the worker's.
  *   lcr-reload-1m: generateDecks(1M prefixes, 5 carriers), reloaded twice (the second replaces a
  *     1M table). Baseline: the same decks compiled on the main thread in slices between lookups
  *     (buildTableAsync, how reloads ran before the worker).
@@ -31,6 +32,7 @@ import { deckCsvLines, type DeckRows } from '../src/class4/lcr/deck.js';
 import type { Adoption, LoadTimings } from '../src/class4/lcr/worker-protocol.js';
 
 v8.setFlagsFromString('--expose-gc');
+if (process.env.LCR_BENCH_V8_FLAGS) v8.setFlagsFromString(process.env.LCR_BENCH_V8_FLAGS);
 const gc = vm.runInNewContext('gc') as () => void;
 const CARRIERS = 5;
 const AT = new Date('2025-06-04T17:00:00Z');
