@@ -10,8 +10,14 @@ import type { RouteTable } from './table.js';
 import { unpackTable, type CarrierParse, type DeckSource, type LoadTimings, type UploadLimits, type ValidationReport, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
 
 export type LoadOutcome =
-  | { ok: true; table: RouteTable; from: 'snapshot' | 'decks'; fingerprint: string; carriers: CarrierParse[]; timings: LoadTimings; snapshotError?: string }
+  | { ok: true; table: RouteTable; from: 'snapshot' | 'decks'; fingerprint: string; carriers: CarrierParse[]; timings: LoadTimings; snapshotError?: string; delivery: Delivery }
   | { ok: false; carriers: CarrierParse[] };
+
+/** When the reply reached this thread (performance.now()) and how long after the worker posted it. */
+export interface Delivery {
+  receivedAt: number;
+  deliveryMs: number;
+}
 
 type Waiter = { resolve: (r: WorkerReply) => void; reject: (e: Error) => void };
 
@@ -90,8 +96,10 @@ export class DeckCompiler {
   /** Reads, validates and compiles the decks (or maps the snapshot when it matches them). */
   async load(decks: DeckSource[], snapshot?: { path: string; useExisting: boolean }): Promise<LoadOutcome> {
     const r = DeckCompiler.check(await this.send({ op: 'load', id: this.nextId++, decks, snapshot }), 'load');
+    const receivedAt = performance.now();
     if (!r.ok) return { ok: false, carriers: r.carriers };
-    return { ok: true, table: unpackTable(r.table), from: r.from, fingerprint: r.fingerprint, carriers: r.carriers, timings: r.timings, ...(r.snapshotError ? { snapshotError: r.snapshotError } : {}) };
+    const delivery = { receivedAt, deliveryMs: performance.timeOrigin + receivedAt - r.sentAt };
+    return { ok: true, table: unpackTable(r.table), from: r.from, fingerprint: r.fingerprint, carriers: r.carriers, timings: r.timings, ...(r.snapshotError ? { snapshotError: r.snapshotError } : {}), delivery };
   }
 
   /** Streams an upload into the worker, which validates it as it arrives and writes it to `file`. */

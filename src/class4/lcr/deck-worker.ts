@@ -14,7 +14,7 @@ import { diffDecks } from './diff.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { buildTable } from './table.js';
 import { DeckUpload } from './upload.js';
-import { packTable, type CarrierParse, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
+import { packTable, wallNow, type CarrierParse, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
 
 const FINGERPRINT_FORMAT = 'lcr-2';
 const CACHE_EXTRA = 4;
@@ -119,7 +119,7 @@ function load(req: Extract<WorkerRequest, { op: 'load' }>): void {
       const { table, transfer } = packTable(s.table);
       const ms = performance.now() - t0;
       return reply(
-        { id: req.id, op: 'load', ok: true, table, from: 'snapshot', fingerprint, carriers: files.map((f, i) => ({ carrier: f.carrier, path: f.path, sha256: f.hash, ok: true, rows: s.table.carrierRows[i] ?? 0, errors: [], errorCount: 0, rowCount: s.table.carrierRows[i] ?? 0 })), timings: { parseMs: 0, buildMs: 0, snapshotMs: ms, totalMs: ms, parseCpuMs: 0, buildCpuMs: 0 } },
+        { id: req.id, op: 'load', ok: true, table, from: 'snapshot', fingerprint, carriers: files.map((f, i) => ({ carrier: f.carrier, path: f.path, sha256: f.hash, ok: true, rows: s.table.carrierRows[i] ?? 0, errors: [], errorCount: 0, rowCount: s.table.carrierRows[i] ?? 0 })), timings: { parseMs: 0, buildMs: 0, snapshotMs: ms, totalMs: ms, parseCpuMs: 0, buildCpuMs: 0 }, sentAt: wallNow() },
         transfer,
       );
     }
@@ -150,7 +150,7 @@ function load(req: Extract<WorkerRequest, { op: 'load' }>): void {
   const t3 = performance.now();
   const { table: packed, transfer } = packTable(table);
   reply(
-    { id: req.id, op: 'load', ok: true, table: packed, from: 'decks', fingerprint, carriers, timings: { parseMs: t1 - t0, buildMs: t2 - t1, snapshotMs: t3 - t2, totalMs: t3 - t0, parseCpuMs: c0 < 0 ? -1 : c1 - c0, buildCpuMs: c0 < 0 ? -1 : c2 - c1 }, ...(snapshotError ? { snapshotError } : {}) },
+    { id: req.id, op: 'load', ok: true, table: packed, from: 'decks', fingerprint, carriers, timings: { parseMs: t1 - t0, buildMs: t2 - t1, snapshotMs: t3 - t2, totalMs: t3 - t0, parseCpuMs: c0 < 0 ? -1 : c1 - c0, buildCpuMs: c0 < 0 ? -1 : c2 - c1 }, ...(snapshotError ? { snapshotError } : {}), sentAt: wallNow() },
     transfer,
   );
 }

@@ -77,6 +77,19 @@ export interface PackedTable {
   rowEffective: Float64Array;
 }
 
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable between threads (each has its own timeOrigin). */
+export const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * What taking delivery of a table cost the main thread: from the worker posting it to the main
+ * thread seeing it (queueing behind the task running then, plus deserialising the message), and
+ * from seeing it to the new table in use.
+ */
+export interface Adoption {
+  deliveryMs: number;
+  adoptMs: number;
+}
+
 export interface LoadTimings {
   /** Reading and validating the deck files that changed since the last build. */
   parseMs: number;
@@ -90,7 +103,7 @@ export interface LoadTimings {
 }
 
 export type WorkerReply =
-  | { id: number; op: 'load'; ok: true; table: PackedTable; from: 'snapshot' | 'decks'; fingerprint: string; carriers: CarrierParse[]; timings: LoadTimings; snapshotError?: string }
+  | { id: number; op: 'load'; ok: true; table: PackedTable; from: 'snapshot' | 'decks'; fingerprint: string; carriers: CarrierParse[]; timings: LoadTimings; snapshotError?: string; sentAt: number }
   | { id: number; op: 'load'; ok: false; carriers: CarrierParse[]; error?: string }
   | { id: number; op: 'upload-ack'; stop?: ValidationReport }
   | { id: number; op: 'upload-end'; report: ValidationReport }

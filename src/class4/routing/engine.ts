@@ -12,7 +12,7 @@ import { SoftswitchError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { formatDate, formatRate, type DeckRowError } from '../lcr/deck.js';
 import { DeckCompiler, type LoadOutcome } from '../lcr/compiler.js';
-import type { DeckSource, LoadTimings, UploadLimits } from '../lcr/worker-protocol.js';
+import type { Adoption, DeckSource, LoadTimings, UploadLimits } from '../lcr/worker-protocol.js';
 import { rateOf, rowInEffect, tableSize, type RouteTable, type TableSize } from '../lcr/table.js';
 import { matchPath, walkPrefixes } from '../lcr/trie.js';
 import { blockedReason } from './blocked.js';
@@ -60,6 +60,8 @@ export interface EngineStats extends TableSize {
   lastBuildMs: number;
   /** The last load or reload, measured in the deck worker. */
   lastReload?: LoadTimings;
+  /** The event loop's share of the last reload: taking delivery of the table and putting it in use. */
+  lastAdoption?: Adoption;
   reloads: number;
   lookups: number;
 }
@@ -81,6 +83,7 @@ export class RoutingEngine {
   private loadedFrom: 'snapshot' | 'decks';
   private lastBuildMs: number;
   private lastReload: LoadTimings | undefined;
+  private lastAdoption: Adoption | undefined;
   private reloads = 0;
   private lookups = 0;
   private readonly m: LcrMetrics;
@@ -374,8 +377,9 @@ export class RoutingEngine {
     this.m.lcrReloadSeconds.observe(out.timings.totalMs / 1000);
     this.noteDecks(out.carriers);
     this.publishSize();
+    this.lastAdoption = { deliveryMs: out.delivery.deliveryMs, adoptMs: performance.now() - out.delivery.receivedAt };
     if (out.snapshotError) this.log.warn({ reason: out.snapshotError }, 'route table snapshot not written; the next start rebuilds from the decks');
-    this.log.info({ prefixes: out.table.trie.prefixCount, from: out.from, ...roundTimings(out.timings) }, 'route table reloaded');
+    this.log.info({ prefixes: out.table.trie.prefixCount, from: out.from, ...roundTimings(out.timings), adoptMs: Number(this.lastAdoption.adoptMs.toFixed(3)) }, 'route table reloaded');
     return out.carriers.map((c) => ({ ok: true, carrier: c.carrier, rows: c.rows, prefixes: this.table.trie.prefixCount, buildMs: this.lastBuildMs }));
   }
 
@@ -404,6 +408,7 @@ export class RoutingEngine {
       loadedFrom: this.loadedFrom,
       lastBuildMs: this.lastBuildMs,
       ...(this.lastReload ? { lastReload: this.lastReload } : {}),
+      ...(this.lastAdoption ? { lastAdoption: this.lastAdoption } : {}),
       reloads: this.reloads,
       lookups: this.lookups,
     };

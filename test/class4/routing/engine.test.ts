@@ -301,5 +301,11 @@ describe('deck import, snapshot and reload', () => {
     expect(errors).toBe(0);
     expect(during).toBeGreaterThan(100);
     expect(engine.stats().prefixes).toBeGreaterThan(150_000);
+    // The event loop's share of the reload is taking the reply and swapping one reference.
+    const adoption = engine.stats().lastAdoption;
+    expect(adoption).toBeDefined();
+    expect(adoption!.adoptMs).toBeGreaterThanOrEqual(0);
+    expect(adoption!.adoptMs).toBeLessThan(50);
+    expect(adoption!.deliveryMs).toBeGreaterThan(-5); // two threads' clocks, each from its own timeOrigin
   });
 });
