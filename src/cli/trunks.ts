@@ -140,7 +140,7 @@ async function run(usage: string, args: string[], io: TrunkCliIo, build: (action
     const body = res.json as Record<string, unknown>;
     // A list reply is {customers: [...]} or {dids: [...]}; one customer has a count in `dids`.
     const list = [body.customers, body.dids].find(Array.isArray) as Array<Record<string, unknown>> | undefined;
-    const rows = (list ?? [body]).map((r) => ({ ...r, ...(Array.isArray(r.sources) ? { sources: (r.sources as string[]).join(',') } : {}), ...(Array.isArray(r.targets) ? { targets: (r.targets as Array<{ host: string; port: number }>).map((t) => `${t.host}:${t.port}`).join(',') } : {}), ...(r.range ? { range: `${(r.range as { from: string }).from}-${(r.range as { to: string }).to}` } : {}) }));
+    const rows = (list ?? [body]).map((r) => ({ ...r, ...(Array.isArray(r.sources) ? { sources: (r.sources as string[]).join(',') } : {}), ...(Array.isArray(r.targets) ? { targets: (r.targets as Array<{ host: string; port?: number }>).map((t) => (t.port === undefined ? t.host : `${t.host}:${t.port}`)).join(',') } : {}), ...(r.range ? { range: `${(r.range as { from: string }).from}-${(r.range as { to: string }).to}` } : {}) }));
     io.out(table(rows));
   }
   return 0;

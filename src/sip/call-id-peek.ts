@@ -5,23 +5,16 @@
  * when there is none.
  */
 
-const LF = 0x0a;
-const CR = 0x0d;
-const SP = 0x20;
-const HTAB = 0x09;
-const COLON = 0x3a;
+import { COLON, CR, HTAB, LF, SP, lowerAscii } from './raw-bytes.js';
+
 /** Longest Call-ID kept; longer ones are cut (a key, not a parse). */
 const MAX_CALL_ID = 256;
-
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-}
 
 /** Index just past `name` and HCOLON at `at`, or -1. `name` is lower case ASCII. */
 function afterName(buf: Buffer, at: number, end: number, name: string): number {
   let i = at;
   for (let k = 0; k < name.length; k++, i++) {
-    if (i >= end || lower(buf[i]) !== name.charCodeAt(k)) return -1;
+    if (i >= end || lowerAscii(buf[i]) !== name.charCodeAt(k)) return -1;
   }
   while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
   return i < end && buf[i] === COLON ? i + 1 : -1;
@@ -36,7 +29,7 @@ export function peekCallId(buf: Buffer): string | undefined {
     const stop = end > start && buf[end - 1] === CR ? end - 1 : end;
     // The empty line ends the header section (§7).
     if (stop === start) return undefined;
-    const c = lower(buf[start]);
+    const c = lowerAscii(buf[start]);
     let v = -1;
     if (c === 0x63) v = afterName(buf, start, stop, 'call-id');
     else if (c === 0x69) v = afterName(buf, start, stop, 'i');

@@ -8,11 +8,7 @@
  * parser, which answers every case properly. Never throws.
  */
 
-const LF = 0x0a;
-const CR = 0x0d;
-const SP = 0x20;
-const HTAB = 0x09;
-const COLON = 0x3a;
+import { COLON, CR, HTAB, LF, SP, lowerAscii } from './raw-bytes.js';
 
 /** Header sections larger than this are left to the full parser. */
 const MAX_HEAD = 8192;
@@ -44,10 +40,6 @@ export interface RawRequest {
 }
 
 const TOKEN_CHARS = /^[A-Za-z0-9.!%*_+`'~-]+$/;
-
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-}
 
 /** Whether `s` has control characters other than HTAB (or anything past Latin-1 from a bad decode). */
 function hasControl(s: string): boolean {
@@ -147,7 +139,7 @@ export function scanRequest(buf: Buffer): RawRequest | undefined {
     let nameEnd = colon;
     while (nameEnd > at && (buf[nameEnd - 1] === SP || buf[nameEnd - 1] === HTAB)) nameEnd--;
     let name = '';
-    for (let i = at; i < nameEnd; i++) name += String.fromCharCode(lower(buf[i]));
+    for (let i = at; i < nameEnd; i++) name += String.fromCharCode(lowerAscii(buf[i]));
     const which = known(name);
     if (which) {
       const value = buf.toString('latin1', colon + 1, stop).trim();

@@ -125,7 +125,7 @@ describe('trunk customer provisioning API', () => {
     expect(s.dids.lookup('2125550300')).toBeUndefined();
     const did = await guarded('POST', '/api/v1/trunk-customers/newco/dids', { range: { from: '2125550300', to: '2125550349' }, targets: [{ host: '127.0.0.1', port: 5099 }] });
     expect(did.statusCode, did.body).toBe(201);
-    expect(did.json()).toMatchObject({ customer: 'newco', origin: 'store', number: '2125550300', range: { from: '2125550300', to: '2125550349' }, targets: [{ host: '127.0.0.1', port: 5099, transport: 'udp', weight: 1 }], selection: 'ordered', deliverAs: 'national' });
+    expect(did.json()).toMatchObject({ customer: 'newco', origin: 'store', number: '2125550300', range: { from: '2125550300', to: '2125550349' }, targets: [{ host: '127.0.0.1', port: 5099, weight: 1 }], selection: 'ordered', deliverAs: 'national' });
     // The PSTN intake's DID table has it at once, E.164 form included.
     expect(s.dids.lookup('12125550321')).toMatchObject({ customer: 'newco' });
     const single = await send('POST', '/api/v1/trunk-customers/newco/dids', { number: '3125550100', targets: [{ host: 'pbx.newco.example', transport: 'tcp' }], deliverAs: 'e164' }, op);

@@ -67,7 +67,7 @@ describe.skipIf(missing !== '')('softswitch trunk-customers / trunk-dids (CLI th
     expect(single.code, single.err).toBe(0);
     const table = await dids(['list', '--customer', 'cli-co'], ro);
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/cli-co\s+store\s+2125550300\s+127\.0\.0\.1:5099,pbx2\.example:5060\s+2125550300-2125550349\s+weighted\s+national/);
+    expect(table.out).toMatch(/cli-co\s+store\s+2125550300\s+127\.0\.0\.1:5099,pbx2\.example\s+2125550300-2125550349\s+weighted\s+national/);
     expect(table.out).toMatch(/cli-co\s+store\s+3125550100\s+pbx\.example:5070\s+ordered\s+e164/);
     const json = JSON.parse((await dids(['list', '--customer', 'cli-co', '--json'], ro)).out);
     expect(json.dids[1].targets).toEqual([{ host: 'pbx.example', port: 5070, transport: 'tcp', weight: 1 }]);

@@ -102,6 +102,9 @@ describe.skipIf(missing !== '')('cluster state in Redis', () => {
     expect(await managers[0].admitFor('acme', 10)).toBe(false);
     // One call ends at b: its slot is free at once, for either node.
     b.counts.ended('acme');
+    // b's decrement goes over b's own connection; a's reservation over a's, so wait until it landed.
+    for (let i = 0; i < 100 && (await inRedis()) !== 9; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await inRedis()).toBe(9);
     expect(await managers[0].admitFor('acme', 10)).toBe(true);
     expect(await managers[1].admitFor('acme', 10)).toBe(false);
     a.counts.started('acme');
