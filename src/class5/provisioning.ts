@@ -20,6 +20,7 @@ import { featuresSchema, type ExtensionConfig, type TenantConfig } from './confi
 import type { DidTable } from '../class4/trunks/dids.js';
 import type { TenantDirectory, TenantOrigin, TenantSource } from './tenants.js';
 import type { CallerIdPolicy, ClassOfService, StoredDid, StoredExtension, StoredHuntGroup, StoredTenant, TenantRepository } from '../store/tenant-repository.js';
+import { OneAtATime } from '../util/one-at-a-time.js';
 
 export interface TenantInput {
   id: string;
@@ -131,7 +132,7 @@ const invalid = (what: string) => new SoftswitchError('SSW_ERR_TENANT_INVALID', 
 export class TenantProvisioning {
   private readonly stored = new Map<string, StoreTenant>();
   private readonly configById = new Map<string, TenantConfig>();
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly serial = new OneAtATime();
   private readonly log: Logger;
 
   constructor(private readonly d: ProvisioningDeps) {
@@ -428,9 +429,7 @@ export class TenantProvisioning {
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(work, work);
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.serial.run(work);
   }
 
   private now(): string {

@@ -23,6 +23,7 @@ import { didSchema, trunkCustomerSchema, type DidConfig, type DidTargetConfig, t
 import { nationalNumber, type DidTable } from './dids.js';
 import { parseCidr, type TrunkCustomerTable } from './trunk-customers.js';
 import type { StoredTrunkCustomer, StoredTrunkDid, TrunkCustomerRepository } from '../../store/trunk-repository.js';
+import { OneAtATime } from '../../util/one-at-a-time.js';
 
 export type TrunkOrigin = 'config' | 'store';
 
@@ -121,7 +122,7 @@ function didConfigOf(d: StoredTrunkDid): DidConfig {
 export class TrunkProvisioning {
   private readonly stored = new Map<string, StoreCustomer>();
   private readonly configById = new Map<string, TrunkCustomerConfig>();
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly serial = new OneAtATime();
   private readonly log: Logger;
 
   constructor(private readonly d: TrunkProvisioningDeps) {
@@ -338,9 +339,7 @@ export class TrunkProvisioning {
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(work, work);
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.serial.run(work);
   }
 
   private now(): string {
