@@ -52,16 +52,13 @@ function percentile(values: number[], p: number): number {
 
 async function answeredSince(ssw: RunningSwitch, fromIso: string, toIso: string): Promise<Array<{ setupMs: number }>> {
   const out: Array<{ setupMs: number }> = [];
+  // Every CDR of the window, oldest first, page by page (list() would give only the newest 10,000).
   let after = 0;
   for (;;) {
-    // list() is newest first from `after`: page through ids.
-    const page = (await ssw.cdrs.list({ afterId: after, limit: 10_000 }));
-    if (page.length === 0) break;
-    for (const c of page) {
-      if (c.answerTime && c.startTime >= fromIso && c.startTime < toIso) out.push({ setupMs: Date.parse(c.answerTime) - Date.parse(c.startTime) });
-    }
-    after = Math.max(...page.map((c) => c.id));
-    if (page.length < 10_000) break;
+    const { cdrs, next } = await ssw.cdrs.page({ from: fromIso, to: toIso }, { afterId: after, limit: 5_000 });
+    for (const c of cdrs) if (c.answerTime) out.push({ setupMs: Date.parse(c.answerTime) - Date.parse(c.startTime) });
+    if (next === undefined) break;
+    after = next;
   }
   return out;
 }
