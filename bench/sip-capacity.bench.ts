@@ -211,10 +211,16 @@ function memory(gc: () => void): { heap: number; rss: number } {
 /** Ended calls that were never answered, by SIP status and Q.850 cause (from their CDRs). */
 async function unanswered(ssw: RunningSwitch): Promise<string> {
   const by = new Map<string, number>();
-  for (const c of await ssw.cdrs.list({ limit: 100_000 })) {
-    if (c.answerTime) continue;
-    const k = `${c.sipStatus ?? '-'}/cause ${c.cause}`;
-    by.set(k, (by.get(k) ?? 0) + 1);
+  // Every CDR, page by page (list() stops at the newest 10,000).
+  for (let after = 0, more = true; more; ) {
+    const { cdrs, next } = await ssw.cdrs.page({}, { afterId: after, limit: 5_000 });
+    for (const c of cdrs) {
+      if (c.answerTime) continue;
+      const k = `${c.sipStatus ?? '-'}/cause ${c.cause}`;
+      by.set(k, (by.get(k) ?? 0) + 1);
+    }
+    more = next !== undefined;
+    after = next ?? after;
   }
   return [...by].map(([k, n]) => `${k} ×${n}`).join(', ') || 'none';
 }
