@@ -12,6 +12,7 @@ import type { RunningSwitch } from '../../src/app/start.js';
 import { hasOsmoMgw } from '../helpers/osmo-mgw.js';
 import { freeUdpPort, hasSipp, runSipp, type SippResult } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
+import { transferPstnCaller } from '../helpers/class5-sipp.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = !hasSipp() ? 'sipp (sip-tester) not installed' : !hasOsmoMgw() ? 'osmo-mgw not installed' : '';
@@ -61,26 +62,10 @@ describe.skipIf(missing !== '')('transfer of a PSTN caller with osmo-mgw as the 
   };
 
   it('the circuit stays up; MDCX re-points its connection at the target’s SDP; the tandem releases only when it hangs up', async () => {
-    const bPort = await freeUdpPort();
-    const cPort = await freeUdpPort();
-    const mport = await freeUdpPort();
     // C checks that it is offered the gateway's media (a real port), not declined streams.
     const cPath = join(dataDir, 'target-offered-gateway.xml');
     writeFileSync(cPath, readFileSync(scenario('c5-transfer-target.xml'), 'utf8').replace('<recv request="INVITE" />', '<recv request="INVITE">\n    <action><ereg regexp="m=audio [1-9][0-9]* RTP/AVP" search_in="body" check_it="true" assign_to="gw" /></action>\n  </recv>\n  <Reference variables="gw" />'));
-    const c = runSipp({ scenario: cPath, localPort: cPort, timeoutS: 25, args: ['-m', '1', '-set', 'mport', String(mport)] });
-    const b = runSipp({ scenario: scenario('c5-transferor-blind.xml'), localPort: bPort, timeoutS: 25, args: ['-m', '1', '-set', 'referto', '<sip:1003@acme.example>'] });
-    await register('1002', bPort);
-    await register('1003', cPort);
-    const sim = ssw.tandem!.simulator;
-    const res = await ssw.api.inject({ method: 'POST', url: '/api/v1/lab/tandem/originate', payload: { calling: '3125550199', called: '2125550302', holdMs: 5000 } });
-    expect(res.statusCode, res.body).toBe(201);
-    const { cic, trunkGroup } = res.json() as { cic: number; trunkGroup: string };
-    ok(await b, 'transferor B (1002)');
-    const record = sim.history.filter((r) => r.direction === 'outgoing' && r.cic === cic && r.trunkGroup === trunkGroup).at(-1)!;
-    expect(record.messages).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM']);
-    await until(() => record.state === 'idle', 'the tandem’s hang-up', 15_000);
-    expect(record.messages).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM', 'tx:REL', 'rx:RLC']);
-    ok(await c, 'target C (1003)');
+    const { targetMediaPort: mport } = await transferPstnCaller({ ssw, targetScenario: cPath, register, ok });
     await until(() => ssw.calls.activeCount === 0, 'the calls to end', 10_000);
 
     const cdrs = (await ssw.api.inject({ url: '/api/v1/cdrs?limit=20' })).json().cdrs as Array<Record<string, unknown>>;

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { freeUdpPort, hasSipp, runSipp, type SippResult } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
-import { ackFor, targetTakingReinvite as takingReinvite } from '../helpers/class5-sipp.js';
+import { ackFor, targetTakingReinvite as takingReinvite, transferPstnCaller } from '../helpers/class5-sipp.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const missing = hasSipp() ? '' : 'sipp (sip-tester) not installed';
@@ -282,23 +282,7 @@ describe.skipIf(missing !== '')('Class 5 call transfer (REFER) with SIPp phones'
   }, 60_000);
 
   it('a PSTN caller (the lab tandem’s IAM to a DID) transferred by the extension it reached: the circuit stays up and is joined to the target; the far exchange sees no release until it hangs up', async () => {
-    const bPort = await freeUdpPort();
-    const cPort = await freeUdpPort();
-    const c = runSipp({ scenario: scenario('c5-transfer-target.xml'), localPort: cPort, timeoutS: 25, args: ['-m', '1', '-set', 'mport', String(await freeUdpPort())] });
-    const b = runSipp({ scenario: scenario('c5-transferor-blind.xml'), localPort: bPort, timeoutS: 25, args: ['-m', '1', '-set', 'referto', '<sip:1003@acme.example>'] });
-    await register('1002', bPort);
-    await register('1003', cPort);
-    const sim = ssw.tandem!.simulator;
-    const res = await ssw.api.inject({ method: 'POST', url: '/api/v1/lab/tandem/originate', payload: { calling: '3125550199', called: '2125550302', holdMs: 5000 } });
-    expect(res.statusCode, res.body).toBe(201);
-    const { cic, trunkGroup } = res.json() as { cic: number; trunkGroup: string };
-    ok(await b, 'transferor B (1002, reached through the DID)');
-    const record = sim.history.filter((r) => r.direction === 'outgoing' && r.cic === cic && r.trunkGroup === trunkGroup).at(-1)!;
-    // The transfer is over (B got NOTIFY 200 and BYE) and the circuit is still answered: no REL from the switch.
-    expect(record.messages).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM']);
-    await until(() => record.state === 'idle', 'the tandem’s hang-up after its hold time', 15_000);
-    expect(record.messages).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM', 'tx:REL', 'rx:RLC']);
-    ok(await c, 'target C (BYE after the PSTN caller hung up)');
+    const { cic, trunkGroup } = await transferPstnCaller({ ssw, targetScenario: scenario('c5-transfer-target.xml'), register, ok });
     await until(async () => (await cdrs()).some((r) => r.transferredBy === '1002' && r.calling === '3125550199'), 'the transferred PSTN call’s CDR');
     const rows = await cdrs();
     const continued = rows.find((r) => r.transferredBy === '1002' && r.calling === '3125550199')!;

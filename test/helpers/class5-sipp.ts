@@ -4,6 +4,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { RunningSwitch } from '../../src/app/start.js';
+import { until } from './lab-switch.js';
+import { freeUdpPort, runSipp, type SippResult } from './sipp.js';
 
 const scenario = (name: string) => new URL(`../scenarios/${name}`, import.meta.url).pathname;
 const CALLER = scenario('c5-caller.xml');
@@ -174,4 +178,37 @@ export function holdResumeCallee(dir: string): string {
     ),
   );
   return path;
+}
+
+/**
+ * The lab tandem calls DID 2125550302 (extension 1002, B); B blind-transfers the PSTN caller to
+ * 1003 (C, running `targetScenario`). Asserts that the far exchange sees only IAM/ACM/ANM through
+ * the transfer and REL/RLC at its own hang-up, and that B and C both complete. Returns the
+ * tandem's circuit and the media port C offered.
+ */
+export async function transferPstnCaller(t: {
+  ssw: RunningSwitch;
+  targetScenario: string;
+  register: (user: string, port: number) => Promise<void>;
+  ok: (r: SippResult, who: string) => void;
+}): Promise<{ cic: number; trunkGroup: string; targetMediaPort: number }> {
+  const bPort = await freeUdpPort();
+  const cPort = await freeUdpPort();
+  const targetMediaPort = await freeUdpPort();
+  const c = runSipp({ scenario: t.targetScenario, localPort: cPort, timeoutS: 25, args: ['-m', '1', '-set', 'mport', String(targetMediaPort)] });
+  const b = runSipp({ scenario: scenario('c5-transferor-blind.xml'), localPort: bPort, timeoutS: 25, args: ['-m', '1', '-set', 'referto', '<sip:1003@acme.example>'] });
+  await t.register('1002', bPort);
+  await t.register('1003', cPort);
+  const sim = t.ssw.tandem!.simulator;
+  const res = await t.ssw.api.inject({ method: 'POST', url: '/api/v1/lab/tandem/originate', payload: { calling: '3125550199', called: '2125550302', holdMs: 5000 } });
+  expect(res.statusCode, res.body).toBe(201);
+  const { cic, trunkGroup } = res.json() as { cic: number; trunkGroup: string };
+  t.ok(await b, 'transferor B (1002, reached through the DID)');
+  const record = sim.history.filter((r) => r.direction === 'outgoing' && r.cic === cic && r.trunkGroup === trunkGroup).at(-1)!;
+  // The transfer is over (B got NOTIFY 200 and BYE) and the circuit is still answered: no REL from the switch.
+  expect(record.messages).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM']);
+  await until(() => record.state === 'idle', 'the tandem’s hang-up after its hold time', 15_000);
+  expect(record.messages).toEqual(['tx:IAM', 'rx:ACM', 'rx:ANM', 'tx:REL', 'rx:RLC']);
+  t.ok(await c, 'target C (BYE after the PSTN caller hung up)');
+  return { cic, trunkGroup, targetMediaPort };
 }
