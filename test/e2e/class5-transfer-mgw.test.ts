@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningSwitch } from '../../src/app/start.js';
 import { hasOsmoMgw } from '../helpers/osmo-mgw.js';
-import { freeUdpPort, hasSipp, runSipp, type SippResult } from '../helpers/sipp.js';
+import { hasSipp, runSipp, type SippResult } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
 import { transferPstnCaller } from '../helpers/class5-sipp.js';
 
