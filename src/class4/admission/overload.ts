@@ -66,10 +66,12 @@ export const overloadConfigSchema = z.object({
     .strict()
     .default({}),
   /**
-   * New calls are shed while datagrams wait in the SIP socket's receive queue at least
-   * `shedAboveMs` before they are read, until the wait is under `clearBelowMs` again (probes
-   * measure it: src/sip/receive-queue-probe.ts; queue-delay.ts). Refusals count as reason
-   * "receive-queue". Reacts within a probe interval, unlike the event-loop delay.
+   * New calls are shed in proportion to how long datagrams wait in the SIP socket's receive
+   * queue before they are read (probes measure it: src/sip/receive-queue-probe.ts): at or above
+   * `shedAboveMs` the admitted fraction halves every 50 ms, between the two it shrinks gently, and
+   * under `clearBelowMs` it grows back to all within half a second (queue-delay.ts). Under a steady
+   * excess the delay settles near `clearBelowMs`. Refusals count as reason "receive-queue".
+   * Reacts within a probe interval, unlike the event-loop delay.
    */
   receiveQueue: z
     .object({
@@ -94,6 +96,7 @@ export const overloadMetrics = perRegistry((registry: Registry) => ({
   rateLimit: new Gauge({ name: 'softswitch_overload_calls_per_second_limit', help: 'Ceiling on new calls per second set from the event-loop utilization (0: none)', registers: [registry] }),
   setupLimit: new Gauge({ name: 'softswitch_overload_setup_limit', help: 'Adaptive ceiling on calls in set-up (from the network response time)', registers: [registry] }),
   receiveQueueDelay: new Gauge({ name: 'softswitch_overload_receive_queue_delay_seconds', help: 'How long a datagram waits in the SIP UDP receive queue before it is read (probe), at the last sample', registers: [registry] }),
+  receiveQueueAdmitted: new Gauge({ name: 'softswitch_overload_receive_queue_admitted_ratio', help: 'Fraction of new calls the receive-queue delay lets through (1: none shed), at the last sample', registers: [registry] }),
   responseBaseline: new Gauge({ name: 'softswitch_overload_response_baseline_seconds', help: 'Long-run time from a new call to its first backward signal, the adaptive ceiling compares against', registers: [registry] }),
   overloadRejectedTotal: new Counter({
     name: 'softswitch_overload_rejected_total',
@@ -124,6 +127,8 @@ export class OverloadGuard {
   private readonly queueGate?: QueueDelayGate;
   private queueDelay: () => number | undefined = () => undefined;
   private queueStartsLogged = 0;
+  /** New SIP calls let through by the receive-queue draw at the stack, not yet admitted (bounded). */
+  private stackDrawn = 0;
   private queueLoggedAt = -Infinity;
 
   constructor(
@@ -138,13 +143,15 @@ export class OverloadGuard {
     registry: Registry = new Registry(),
     /** Tests set the utilization themselves (0..1); production measures it. */
     private readonly measureUtilization?: () => number,
+    /** The receive-queue gate's draws (tests make them deterministic). */
+    random?: () => number,
   ) {
     this.m = overloadMetrics(registry);
     if (cfg.maxCallsPerSecond > 0) this.perSecond = new TokenBucket(clock, cfg.maxCallsPerSecond);
     const u = cfg.utilization;
     if (u?.enabled) this.byUtilization = new UtilizationRate({ high: u.high, low: u.low, windowsToCut: u.windowsToCut, minPerSecond: u.minPerSecond, decrease: 0.9, increase: 1.1 });
     const q = cfg.receiveQueue;
-    if (q?.enabled) this.queueGate = new QueueDelayGate({ shedAboveMs: q.shedAboveMs, clearBelowMs: Math.min(q.clearBelowMs, q.shedAboveMs) });
+    if (q?.enabled) this.queueGate = new QueueDelayGate({ shedAboveMs: q.shedAboveMs, clearBelowMs: Math.min(q.clearBelowMs, q.shedAboveMs), random });
     const a = cfg.adaptive ?? { enabled: false, minLimit: 16, tolerance: 3, minExcessMs: 250, minSamples: 5 };
     if (a.enabled) {
       this.adaptive = new AdaptiveSetupLimit({ minLimit: a.minLimit, maxLimit: cfg.maxCallsInSetup > 0 ? cfg.maxCallsInSetup : 100_000, tolerance: a.tolerance, minExcessMs: a.minExcessMs, minSamples: a.minSamples, longRunWeight: 0.1 });
@@ -168,9 +175,17 @@ export class OverloadGuard {
     return protocol !== 'sip' || !this.queueGate || this.queueDelay() === undefined;
   }
 
-  /** Whether the receive queue is backed up now (updates the gate from the current delay). */
-  private queueBacked(): boolean {
-    return this.queueGate ? this.queueGate.update(this.queueDelay()) : false;
+  /** Whether new calls are being shed by the receive queue's delay at all (updates the gate from it). */
+  private queueShedding(): boolean {
+    if (!this.queueGate) return false;
+    this.queueGate.update(this.queueDelay(), this.clock.now());
+    if (!this.queueGate.shedding) this.stackDrawn = 0;
+    return this.queueGate.shedding;
+  }
+
+  /** Whether the receive queue's delay refuses this one new call (a draw against the admitted fraction). */
+  private queueRefusesOne(): boolean {
+    return this.queueShedding() && this.queueGate!.refuseOne();
   }
 
   /** Now, on the guard's clock (intakes time the first backward signal with it). */
@@ -250,10 +265,12 @@ export class OverloadGuard {
     if (this.queueGate) {
       const d = this.queueDelay();
       if (d !== undefined) this.m.receiveQueueDelay.set(d / 1000);
-      const shedding = this.queueGate.update(d);
+      this.queueGate.update(d, this.clock.now());
+      const shedding = this.queueGate.shedding;
+      this.m.receiveQueueAdmitted.set(this.queueGate.admitted);
       // One line per 10 s at most: under sustained overload the gate opens and closes many times a second.
       if (this.queueGate.starts > this.queueStartsLogged && this.clock.now() - this.queueLoggedAt >= 10_000) {
-        this.log.warn({ queueDelayMs: Math.round(d ?? 0), shedding, startsSinceLastLine: this.queueGate.starts - this.queueStartsLogged }, 'overload: SIP datagrams wait in the receive queue; new calls shed while it drains (check CPU, offered load)');
+        this.log.warn({ queueDelayMs: Math.round(d ?? 0), shedding, admittedFraction: Math.round(this.queueGate.admitted * 100) / 100, startsSinceLastLine: this.queueGate.starts - this.queueStartsLogged }, 'overload: SIP datagrams wait in the receive queue; new calls shed while it drains (check CPU, offered load)');
         this.queueStartsLogged = this.queueGate.starts;
         this.queueLoggedAt = this.clock.now();
       }
@@ -289,7 +306,7 @@ export class OverloadGuard {
     let refusal: Refusal | undefined;
     const hold = this.holds.find((h) => h.active());
     if (hold) refusal = { reason: hold.reason, level: 1 };
-    else if (this.queueBacked()) refusal = { reason: 'receive-queue', level: 1 };
+    else if (this.queueDrawnAtStack(protocol) ? false : this.queueRefusesOne()) refusal = { reason: 'receive-queue', level: 1 };
     else if (this.lagRefuses(protocol)) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
     else if (this.adaptive && this.inSetup >= this.adaptive.limit) refusal = { reason: 'response-time', level: 1 };
@@ -310,14 +327,28 @@ export class OverloadGuard {
    * keeps any state, so a refusal under overload is a stateless 503 (counted here as a refusal).
    */
   shedding(protocol: 'sip' | 'isup'): Refusal | undefined {
-    const refusal = this.wouldRefuse(protocol);
+    const shedding = this.queueShedding();
+    const refusal = shedding && this.queueGate!.refuseOne() ? { reason: 'receive-queue' as const, level: 1 as const } : this.wouldRefuse(protocol, false);
     if (refusal) this.m.overloadRejectedTotal.inc({ protocol, reason: refusal.reason });
+    // Let through by the draw: the call's admit() must not draw for it a second time.
+    else if (shedding && protocol === 'sip' && this.stackDrawn < 1000) this.stackDrawn++;
     return refusal;
   }
 
-  /** Why a new call would be refused now, if it would; nothing is counted (a cheap check before any parse). */
-  wouldRefuse(protocol: 'sip' | 'isup' = 'sip'): Refusal | undefined {
-    if (this.queueBacked()) return { reason: 'receive-queue', level: 1 };
+  /** Whether this new call already had its receive-queue draw at the SIP stack (consumes it). */
+  private queueDrawnAtStack(protocol: 'sip' | 'isup'): boolean {
+    if (protocol !== 'sip' || this.stackDrawn === 0) return false;
+    this.stackDrawn--;
+    return true;
+  }
+
+  /**
+   * Why a new call would be refused now, if it would; nothing is counted (a cheap check before any
+   * parse). While the receive queue sheds a fraction of new calls, that is reported as its refusal
+   * (the SIP stack then looks at each new INVITE and {@link shedding} draws for it).
+   */
+  wouldRefuse(protocol: 'sip' | 'isup' = 'sip', withQueue = true): Refusal | undefined {
+    if (withQueue && this.queueShedding()) return { reason: 'receive-queue', level: 1 };
     if (this.lagRefuses(protocol)) return { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) return { reason: 'calls-in-setup', level: 1 };
     if (this.adaptive && this.inSetup >= this.adaptive.limit) return { reason: 'response-time', level: 1 };

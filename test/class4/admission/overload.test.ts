@@ -6,8 +6,8 @@ import { buildIam, buildRlc } from '../../../src/ss7/isup/builders.js';
 import type { CauseMessage } from '../../../src/ss7/isup/messages.js';
 import { labIncoming, settle } from '../../calls/fakes.js';
 
-function guard(cfg: Record<string, unknown>, lag: { ms: number; utilization?: number }, levels: number[] = [], clock = new VirtualClock(0)) {
-  const g = new OverloadGuard(overloadConfigSchema.parse(cfg), clock, silentLogger, () => lag.ms, (l) => levels.push(l), undefined, () => lag.utilization ?? 0);
+function guard(cfg: Record<string, unknown>, lag: { ms: number; utilization?: number }, levels: number[] = [], clock = new VirtualClock(0), random?: () => number) {
+  const g = new OverloadGuard(overloadConfigSchema.parse(cfg), clock, silentLogger, () => lag.ms, (l) => levels.push(l), undefined, () => lag.utilization ?? 0, random);
   return { g, clock };
 }
 
@@ -174,21 +174,51 @@ describe('calls-per-second ceiling from the event loop utilization', () => {
     g.stop();
   });
 
-  it('sheds new calls while SIP datagrams wait in the receive queue, at once and without counting until asked', () => {
+  it('sheds a fraction of new calls while SIP datagrams wait in the receive queue, at once and without counting until asked', () => {
     const lag = { ms: 0 };
-    const { g } = guard({}, lag);
+    const draw = { next: 0.5 };
+    const { g, clock } = guard({}, lag, [], new VirtualClock(0), () => draw.next);
     const queue = { ms: 5 as number | undefined };
     g.watchReceiveQueue(() => queue.ms);
     expect(g.wouldRefuse()).toBeUndefined();
     queue.ms = 250;
+    // At shedAboveMs, 0.9 of new calls admitted at once: the cheap check says shedding is on...
     expect(g.wouldRefuse()).toEqual({ reason: 'receive-queue', level: 1 });
+    // ...and each call is drawn for: 0.95 ≥ 0.9 refused, 0.5 let through.
+    draw.next = 0.95;
     expect(g.shedding('sip')).toEqual({ reason: 'receive-queue', level: 1 });
     expect(g.admit('isup')).toEqual({ reason: 'receive-queue', level: 1 });
+    draw.next = 0.5;
+    expect(g.admit('isup')).toBeUndefined();
+    g.setupDone();
+    // Later (one step counts at most 100 ms) the fraction is 0.9 / 4: a 0.3 draw is refused.
+    clock.advance(200);
+    draw.next = 0.3;
+    expect(g.shedding('sip')).toEqual({ reason: 'receive-queue', level: 1 });
     queue.ms = 150; // under shedAboveMs but not yet under clearBelowMs: still shedding
+    clock.advance(100);
     expect(g.wouldRefuse()?.reason).toBe('receive-queue');
+    // Under clearBelowMs, looked at every 50 ms: all admitted again within half a second.
     queue.ms = 50;
+    for (let i = 0; i < 10; i++) {
+      clock.advance(50);
+      g.wouldRefuse();
+    }
     expect(g.wouldRefuse()).toBeUndefined();
+    draw.next = 0.999;
     expect(g.admit('sip')).toBeUndefined();
+    g.setupDone();
+  });
+
+  it('a SIP call let through by the draw at the stack is not drawn for again when it is admitted', () => {
+    const draw = { next: 0.01 };
+    const { g } = guard({}, { ms: 0 }, [], new VirtualClock(0), () => draw.next);
+    g.watchReceiveQueue(() => 250);
+    expect(g.shedding('sip')).toBeUndefined();
+    draw.next = 0.99;
+    expect(g.admit('sip')).toBeUndefined();
+    // No pass left: the next call's admit draws (and 0.99 is refused).
+    expect(g.admit('sip')).toEqual({ reason: 'receive-queue', level: 1 });
   });
 
   it('with the receive queue measured, a late event loop refuses IAMs but not SIP calls whose queue is short', () => {

@@ -1,17 +1,91 @@
 import { describe, expect, it } from 'vitest';
 import { QueueDelayGate } from '../../../src/class4/admission/queue-delay.js';
 
+/** Feeds `delayMs` every `stepMs` for `forMs`, from `t`; returns the time after. */
+function hold(g: QueueDelayGate, t: number, delayMs: number, forMs: number, stepMs = 20): number {
+  for (let end = t + forMs; t < end; ) g.update(delayMs, (t += stepMs));
+  return t;
+}
+
 describe('receive-queue delay gate', () => {
-  it('sheds from shedAboveMs until the delay is under clearBelowMs (hysteresis)', () => {
+  it('admits everything while the delay stays under clearBelowMs, and between the thresholds from a start', () => {
     const g = new QueueDelayGate({ shedAboveMs: 200, clearBelowMs: 100 });
-    expect([50, 199, 200, 150, 100, 99, 150, 250].map((d) => g.update(d))).toEqual([false, false, true, true, true, false, false, true]);
-    expect(g.starts).toBe(2);
+    hold(g, 0, 99, 5000);
+    expect(g.admitted).toBe(1);
+    hold(g, 5000, 150, 5000);
+    expect(g.admitted).toBe(1);
+    expect(g.shedding).toBe(false);
+    expect(g.starts).toBe(0);
+  });
+
+  it('at shedAboveMs sheds at once, then halves the admitted fraction every 50 ms down to the floor', () => {
+    const g = new QueueDelayGate({ shedAboveMs: 200, clearBelowMs: 100, floor: 0.05 });
+    g.update(10, 0);
+    expect(g.update(250, 0)).toBeCloseTo(0.9);
+    expect(g.shedding).toBe(true);
+    expect(g.update(250, 50)).toBeCloseTo(0.45);
+    expect(g.update(250, 100)).toBeCloseTo(0.225);
+    hold(g, 100, 250, 2000);
+    expect(g.admitted).toBe(0.05);
+    expect(g.starts).toBe(1);
+  });
+
+  it('between the thresholds the fraction shrinks gently (halves per 400 ms); under clearBelowMs it grows back by 1 per 500 ms', () => {
+    const g = new QueueDelayGate({ shedAboveMs: 200, clearBelowMs: 100 });
+    g.update(250, 0);
+    g.update(150, 0);
+    const at = g.admitted;
+    g.update(150, 100);
+    expect(g.admitted).toBeCloseTo(at * 0.5 ** 0.25);
+    g.update(50, 200);
+    expect(g.admitted).toBeCloseTo(at * 0.5 ** 0.25 + 0.2);
+    hold(g, 200, 50, 600);
+    expect(g.admitted).toBe(1);
+    expect(g.shedding).toBe(false);
+  });
+
+  it('a gap between updates counts as at most 100 ms of control', () => {
+    const g = new QueueDelayGate({ shedAboveMs: 200, clearBelowMs: 100 });
+    g.update(250, 0);
+    g.update(250, 60_000);
+    expect(g.admitted).toBeCloseTo(0.9 * 0.25);
+  });
+
+  it('refuses one call by a draw against the admitted fraction, and none while nothing is shed', () => {
+    const draws = [0.1, 0.5, 0.95, 0.3];
+    const g = new QueueDelayGate({ shedAboveMs: 200, clearBelowMs: 100, random: () => draws.shift() ?? 0 });
+    expect(g.refuseOne()).toBe(false);
+    g.update(250, 0);
+    g.update(250, 50);
+    // admitted 0.45: a draw at or above refuses.
+    expect([g.refuseOne(), g.refuseOne(), g.refuseOne()]).toEqual([false, true, true]);
+  });
+
+  it('under a steady excess the admitted fraction settles: a queue that fills in proportion to what is admitted', () => {
+    // A toy queue: 2× capacity offered, the admitted share adds delay beyond what the loop drains;
+    // the probe reports it 100 ms late. The fraction must neither stay at the floor nor at 1.
+    const g = new QueueDelayGate({ shedAboveMs: 200, clearBelowMs: 100 });
+    let delay = 0;
+    const seen: number[] = [];
+    const reported: number[] = [];
+    for (let t = 0; t < 20_000; t += 20) {
+      delay = Math.max(0, delay + 20 * (2 * g.admitted - 1));
+      reported.push(delay);
+      g.update(reported.length > 5 ? reported[reported.length - 6] : 0, t);
+      if (t > 5000) seen.push(g.admitted);
+    }
+    const mean = seen.reduce((a, b) => a + b, 0) / seen.length;
+    expect(mean).toBeGreaterThan(0.4);
+    expect(mean).toBeLessThan(0.6);
+    expect(Math.max(...reported.slice(250))).toBeLessThan(400);
   });
 
   it('an unmeasured delay never sheds', () => {
     const g = new QueueDelayGate({ shedAboveMs: 10, clearBelowMs: 5 });
-    expect(g.update(undefined)).toBe(false);
-    expect(g.update(Number.NaN)).toBe(false);
+    g.update(50, 0);
+    expect(g.update(undefined, 10)).toBe(1);
+    g.update(50, 20);
+    expect(g.update(Number.NaN, 30)).toBe(1);
   });
 
   it('refuses a clear threshold above the shed threshold', () => {
