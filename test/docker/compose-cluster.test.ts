@@ -11,10 +11,14 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { ownTrunkGroups } from '../../src/cluster/cic-ranges.js';
+import { Registry } from 'prom-client';
+import { ServerLocator } from '../../src/sip/locate/locator.js';
+import { systemClock } from '../../src/util/clock.js';
+import { dnsmasqMissing, startDnsmasq } from '../helpers/dnsmasq.js';
 
 const dockerDir = resolve('docker');
 const compose = parse(readFileSync(join(dockerDir, 'compose.cluster.yaml'), 'utf8')) as {
-  services: Record<string, { build?: { context: string; dockerfile: string }; volumes?: string[]; environment?: Record<string, string>; image?: string }>;
+  services: Record<string, { build?: { context: string; dockerfile: string }; volumes?: string[]; environment?: Record<string, string>; image?: string; command?: string[] | string; networks?: Record<string, { ipv4_address?: string }> }>;
 };
 const services = compose.services;
 const switchNodes = Object.entries(services).filter(([, s]) => s.environment?.SSW__node__name);
@@ -97,6 +101,34 @@ describe('two-node compose deployment', () => {
       const metrics = new Set(json.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/softswitch_[a-z_]+/g) ?? [])));
       expect(metrics.size).toBeGreaterThan(3);
       for (const m of metrics) expect(source.includes(`'${m}'`), `${m} in ${dirname(d)}`).toBe(true);
+    }
+  });
+
+  it.skipIf(dnsmasqMissing() !== '')('serves the cluster\'s SIP name from its dns service: sip:switch.lab locates both nodes\' drachtio-servers (dnsmasq with the same records)', async () => {
+    const dns = services.dns;
+    expect(dns, 'a dns service').toBeDefined();
+    const args = Array.isArray(dns.command) ? dns.command : [];
+    const records = args.filter((a) => /^--(naptr-record|srv-host|host-record)=/.test(a));
+    expect(records.length).toBeGreaterThanOrEqual(6);
+    // The SRV targets' addresses are those the drachtio services are given on the compose network.
+    const drachtioAddresses = Object.entries(services)
+      .filter(([, s]) => (s.image ?? '').startsWith('drachtio/'))
+      .map(([, s]) => s.networks?.default?.ipv4_address)
+      .sort();
+    expect(drachtioAddresses).toHaveLength(2);
+    const server = await startDnsmasq(records, { ttlS: 60 });
+    try {
+      const loc = new ServerLocator({ clock: systemClock, registry: new Registry(), servers: [server.server] });
+      const found = await loc.locate('sip:switch.lab', ['udp', 'tcp']);
+      loc.close();
+      expect(found.ok).toBe(true);
+      if (!found.ok) return;
+      const udp = found.targets.filter((t) => t.transport === 'udp');
+      expect(udp.map((t) => `${t.address}:${t.port}`).sort()).toEqual(drachtioAddresses.map((a) => `${a}:5060`));
+      // UDP first (NAPTR order 10), then TCP to the same two nodes.
+      expect(found.targets.map((t) => t.transport)).toEqual(['udp', 'udp', 'tcp', 'tcp']);
+    } finally {
+      await server.stop();
     }
   });
 });
