@@ -79,6 +79,13 @@ export const overloadConfigSchema = z.object({
       shedAboveMs: z.number().min(1).default(200),
       /** ...at most shedAboveMs (a larger value is taken as shedAboveMs). */
       clearBelowMs: z.number().min(0).default(100),
+      /**
+       * How long the delay stays at or above shedAboveMs before shedding starts: the backlog one
+       * stall leaves is drained by itself within it, an overload keeps rising past it (queue-delay.ts).
+       */
+      sustainMs: z.number().min(0).default(100),
+      /** A delay at or above this sheds at once (a burst); taken as at least shedAboveMs. */
+      shedAtOnceAboveMs: z.number().min(1).default(400),
     })
     .strict()
     .default({}),
@@ -151,7 +158,7 @@ export class OverloadGuard {
     const u = cfg.utilization;
     if (u?.enabled) this.byUtilization = new UtilizationRate({ high: u.high, low: u.low, windowsToCut: u.windowsToCut, minPerSecond: u.minPerSecond, decrease: 0.9, increase: 1.1 });
     const q = cfg.receiveQueue;
-    if (q?.enabled) this.queueGate = new QueueDelayGate({ shedAboveMs: q.shedAboveMs, clearBelowMs: Math.min(q.clearBelowMs, q.shedAboveMs), random });
+    if (q?.enabled) this.queueGate = new QueueDelayGate({ shedAboveMs: q.shedAboveMs, clearBelowMs: Math.min(q.clearBelowMs, q.shedAboveMs), sustainMs: q.sustainMs, shedAtOnceAboveMs: q.shedAtOnceAboveMs, random });
     const a = cfg.adaptive ?? { enabled: false, minLimit: 16, tolerance: 3, minExcessMs: 250, minSamples: 5 };
     if (a.enabled) {
       this.adaptive = new AdaptiveSetupLimit({ minLimit: a.minLimit, maxLimit: cfg.maxCallsInSetup > 0 ? cfg.maxCallsInSetup : 100_000, tolerance: a.tolerance, minExcessMs: a.minExcessMs, minSamples: a.minSamples, longRunWeight: 0.1 });

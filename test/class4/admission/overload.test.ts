@@ -177,7 +177,7 @@ describe('calls-per-second ceiling from the event loop utilization', () => {
   it('sheds a fraction of new calls while SIP datagrams wait in the receive queue, at once and without counting until asked', () => {
     const lag = { ms: 0 };
     const draw = { next: 0.5 };
-    const { g, clock } = guard({}, lag, [], new VirtualClock(0), () => draw.next);
+    const { g, clock } = guard({ receiveQueue: { sustainMs: 0 } }, lag, [], new VirtualClock(0), () => draw.next);
     const queue = { ms: 5 as number | undefined };
     g.watchReceiveQueue(() => queue.ms);
     expect(g.wouldRefuse()).toBeUndefined();
@@ -212,13 +212,28 @@ describe('calls-per-second ceiling from the event loop utilization', () => {
 
   it('a SIP call let through by the draw at the stack is not drawn for again when it is admitted', () => {
     const draw = { next: 0.01 };
-    const { g } = guard({}, { ms: 0 }, [], new VirtualClock(0), () => draw.next);
+    const { g } = guard({ receiveQueue: { sustainMs: 0 } }, { ms: 0 }, [], new VirtualClock(0), () => draw.next);
     g.watchReceiveQueue(() => 250);
     expect(g.shedding('sip')).toBeUndefined();
     draw.next = 0.99;
     expect(g.admit('sip')).toBeUndefined();
     // No pass left: the next call's admit draws (and 0.99 is refused).
     expect(g.admit('sip')).toEqual({ reason: 'receive-queue', level: 1 });
+  });
+
+  it('by default a stall\'s backlog that drains within sustainMs sheds nothing; a burst past shedAtOnceAboveMs sheds at once', () => {
+    const { g, clock } = guard({}, { ms: 0 }, [], new VirtualClock(0), () => 0.99);
+    const queue = { ms: 5 };
+    g.watchReceiveQueue(() => queue.ms);
+    // The delay of one stall's backlog, read every 10 ms as it is worked off: up past 200 ms, then down.
+    for (const ms of [40, 90, 140, 190, 215, 230, 235, 220, 190, 150, 100, 60, 20]) {
+      queue.ms = ms;
+      expect(g.wouldRefuse()).toBeUndefined();
+      clock.advance(10);
+    }
+    queue.ms = 410;
+    expect(g.wouldRefuse()?.reason).toBe('receive-queue');
+    expect(g.shedding('sip')?.reason).toBe('receive-queue');
   });
 
   it('with the receive queue measured, a late event loop refuses IAMs but not SIP calls whose queue is short', () => {

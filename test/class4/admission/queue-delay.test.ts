@@ -80,6 +80,28 @@ describe('receive-queue delay gate', () => {
     expect(Math.max(...reported.slice(250))).toBeLessThan(400);
   });
 
+  it('with sustainMs, starts shedding once the delay has stayed at or above shedAboveMs that long (or reached shedAtOnceAboveMs)', () => {
+    const g = new QueueDelayGate({ shedAboveMs: 200, clearBelowMs: 100, sustainMs: 100, shedAtOnceAboveMs: 400 });
+    // [delay, time]: above from t=10, dips under at t=60 (the stretch starts again at t=70), sustained at t=170.
+    const seen = [[250, 10], [300, 50], [190, 60], [210, 70], [390, 160], [392, 170]].map(([d, t]) => g.update(d, t) < 1);
+    expect(seen).toEqual([false, false, false, false, false, true]);
+    // Back under clearBelowMs long enough: all admitted again; then a burst past shedAtOnceAboveMs sheds at once.
+    hold(g, 170, 50, 1000);
+    expect(g.shedding).toBe(false);
+    expect(g.update(400, 1200)).toBeLessThan(1);
+    expect(g.starts).toBe(2);
+  });
+
+  it('with sustainMs, a delay above shedAboveMs that keeps falling (a backlog draining) sheds nothing; a slow rise does', () => {
+    const g = new QueueDelayGate({ shedAboveMs: 200, clearBelowMs: 100, sustainMs: 100, shedAtOnceAboveMs: 400 });
+    // After a stall: the delay falls 1 ms per 10 ms from 260 ms, read every 10 ms with ±1 ms of jitter.
+    for (let t = 0; t <= 600; t += 10) expect(g.update(260 - t / 10 + ((t / 10) % 3) - 1, t)).toBe(1);
+    // Offered a little over capacity: the delay rises 1 ms per 10 ms from 200 ms; shedding 100 ms on.
+    const rise: boolean[] = [];
+    for (let t = 1000; t <= 1120; t += 10) rise.push(g.update(200 + (t - 1000) / 10, t) < 1);
+    expect(rise.indexOf(true)).toBe(10);
+  });
+
   it('an unmeasured delay never sheds', () => {
     const g = new QueueDelayGate({ shedAboveMs: 10, clearBelowMs: 5 });
     g.update(50, 0);
