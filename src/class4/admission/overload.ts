@@ -77,6 +77,13 @@ export const overloadConfigSchema = z.object({
       shedAboveMs: z.number().min(1).default(200),
       /** ...at most shedAboveMs (a larger value is taken as shedAboveMs). */
       clearBelowMs: z.number().min(0).default(100),
+      /**
+       * How long the delay stays at or above shedAboveMs before shedding starts: the backlog one
+       * stall leaves is drained by itself within it, an overload keeps rising past it (queue-delay.ts).
+       */
+      sustainMs: z.number().min(0).default(100),
+      /** A delay at or above this sheds at once (a burst); taken as at least shedAboveMs. */
+      shedAtOnceAboveMs: z.number().min(1).default(400),
     })
     .strict()
     .default({}),
@@ -144,7 +151,7 @@ export class OverloadGuard {
     const u = cfg.utilization;
     if (u?.enabled) this.byUtilization = new UtilizationRate({ high: u.high, low: u.low, windowsToCut: u.windowsToCut, minPerSecond: u.minPerSecond, decrease: 0.9, increase: 1.1 });
     const q = cfg.receiveQueue;
-    if (q?.enabled) this.queueGate = new QueueDelayGate({ shedAboveMs: q.shedAboveMs, clearBelowMs: Math.min(q.clearBelowMs, q.shedAboveMs) });
+    if (q?.enabled) this.queueGate = new QueueDelayGate({ shedAboveMs: q.shedAboveMs, clearBelowMs: Math.min(q.clearBelowMs, q.shedAboveMs), sustainMs: q.sustainMs, shedAtOnceAboveMs: q.shedAtOnceAboveMs });
     const a = cfg.adaptive ?? { enabled: false, minLimit: 16, tolerance: 3, minExcessMs: 250, minSamples: 5 };
     if (a.enabled) {
       this.adaptive = new AdaptiveSetupLimit({ minLimit: a.minLimit, maxLimit: cfg.maxCallsInSetup > 0 ? cfg.maxCallsInSetup : 100_000, tolerance: a.tolerance, minExcessMs: a.minExcessMs, minSamples: a.minSamples, longRunWeight: 0.1 });
@@ -170,7 +177,7 @@ export class OverloadGuard {
 
   /** Whether the receive queue is backed up now (updates the gate from the current delay). */
   private queueBacked(): boolean {
-    return this.queueGate ? this.queueGate.update(this.queueDelay()) : false;
+    return this.queueGate ? this.queueGate.update(this.queueDelay(), this.clock.now()) : false;
   }
 
   /** Now, on the guard's clock (intakes time the first backward signal with it). */
@@ -250,7 +257,7 @@ export class OverloadGuard {
     if (this.queueGate) {
       const d = this.queueDelay();
       if (d !== undefined) this.m.receiveQueueDelay.set(d / 1000);
-      const shedding = this.queueGate.update(d);
+      const shedding = this.queueGate.update(d, this.clock.now());
       // One line per 10 s at most: under sustained overload the gate opens and closes many times a second.
       if (this.queueGate.starts > this.queueStartsLogged && this.clock.now() - this.queueLoggedAt >= 10_000) {
         this.log.warn({ queueDelayMs: Math.round(d ?? 0), shedding, startsSinceLastLine: this.queueGate.starts - this.queueStartsLogged }, 'overload: SIP datagrams wait in the receive queue; new calls shed while it drains (check CPU, offered load)');

@@ -174,13 +174,17 @@ describe('calls-per-second ceiling from the event loop utilization', () => {
     g.stop();
   });
 
-  it('sheds new calls while SIP datagrams wait in the receive queue, at once and without counting until asked', () => {
+  it('sheds new calls while SIP datagrams wait in the receive queue past sustainMs, without counting until asked', () => {
     const lag = { ms: 0 };
-    const { g } = guard({}, lag);
+    const { g, clock } = guard({}, lag);
     const queue = { ms: 5 as number | undefined };
     g.watchReceiveQueue(() => queue.ms);
     expect(g.wouldRefuse()).toBeUndefined();
     queue.ms = 250;
+    expect(g.wouldRefuse()).toBeUndefined(); // not yet sustained (100 ms by default)
+    clock.advance(99);
+    expect(g.wouldRefuse()).toBeUndefined();
+    clock.advance(1);
     expect(g.wouldRefuse()).toEqual({ reason: 'receive-queue', level: 1 });
     expect(g.shedding('sip')).toEqual({ reason: 'receive-queue', level: 1 });
     expect(g.admit('isup')).toEqual({ reason: 'receive-queue', level: 1 });
@@ -189,6 +193,25 @@ describe('calls-per-second ceiling from the event loop utilization', () => {
     queue.ms = 50;
     expect(g.wouldRefuse()).toBeUndefined();
     expect(g.admit('sip')).toBeUndefined();
+  });
+
+  it('a stall’s backlog that drains within sustainMs sheds nothing; a burst past shedAtOnceAboveMs sheds at once', () => {
+    const { g, clock } = guard({}, { ms: 0 });
+    const queue = { ms: 5 };
+    g.watchReceiveQueue(() => queue.ms);
+    // The delay of one stall's backlog, read every 10 ms as it is worked off: up past 200 ms, then down.
+    for (const ms of [40, 90, 140, 190, 215, 230, 235, 220, 190, 150, 100, 60, 20]) {
+      queue.ms = ms;
+      expect(g.wouldRefuse()).toBeUndefined();
+      clock.advance(10);
+    }
+    queue.ms = 410;
+    expect(g.wouldRefuse()?.reason).toBe('receive-queue');
+    queue.ms = 120; // hysteresis as before: shedding until under clearBelowMs
+    clock.advance(1000);
+    expect(g.wouldRefuse()?.reason).toBe('receive-queue');
+    queue.ms = 90;
+    expect(g.wouldRefuse()).toBeUndefined();
   });
 
   it('with the receive queue measured, a late event loop refuses IAMs but not SIP calls whose queue is short', () => {

@@ -8,6 +8,14 @@ describe('receive-queue delay gate', () => {
     expect(g.starts).toBe(2);
   });
 
+  it('with sustainMs, sheds once the delay has stayed at or above shedAboveMs that long (or reached shedAtOnceAboveMs)', () => {
+    const g = new QueueDelayGate({ shedAboveMs: 200, clearBelowMs: 100, sustainMs: 100, shedAtOnceAboveMs: 400 });
+    // [delay, time]: above from t=10, dips under at t=60 (the stretch starts again at t=70), sustained at t=170.
+    const seen = [[250, 10], [300, 50], [190, 60], [210, 70], [390, 160], [220, 170], [150, 500], [99, 510], [400, 520]].map(([d, t]) => g.update(d, t));
+    expect(seen).toEqual([false, false, false, false, false, true, true, false, true]);
+    expect(g.starts).toBe(2);
+  });
+
   it('an unmeasured delay never sheds', () => {
     const g = new QueueDelayGate({ shedAboveMs: 10, clearBelowMs: 5 });
     expect(g.update(undefined)).toBe(false);
