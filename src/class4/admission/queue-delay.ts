@@ -9,19 +9,23 @@
  * empty and never sheds here.
  *
  * Why `sustainMs`: one stall of a busy process (a neighbour on the CPU, a GC, a disk sync) leaves
- * a backlog that a loop with any headroom drains by itself; read through the probes, the delay of
- * such a backlog climbs while it is worked off and then falls within a few tens of ms of passing
- * 200 ms at 90 % load. Shedding on the first reading refused a hundred or more calls for a
- * transient (measured at 250 calls/s SIP → ISUP on a shared 2-core host: one stretch of the loop
- * running late by 110–140 ms, the delay peaking at 212–234 ms, refused 98–150 calls each time).
- * An overload keeps the delay rising, so it still sheds, `sustainMs` later, and `shedAtOnceAboveMs`
- * bounds the delay a burst can reach before shedding starts. Pure: the caller passes the delay and
- * the time.
+ * a backlog that a loop with any headroom drains by itself. Read through the probes, the delay of
+ * such a backlog climbs while the oldest probes are worked off, then falls, slowly when the load
+ * is high (at 90 % load, 10 ms per 100 ms). Shedding on the first reading refused a hundred or
+ * more calls for a transient (measured at 250 calls/s SIP → ISUP on a shared 2-core host: one
+ * stretch of the loop running late by 110–140 ms, the delay peaking at 212–234 ms, refused 98–150
+ * calls each time). So the delay must stay at or above shedAboveMs for `sustainMs` without falling
+ * (a fall of more than `FALL_MS` from its highest restarts the count): an overload keeps it rising
+ * and still sheds, `sustainMs` later; `shedAtOnceAboveMs` bounds how far a burst or a long stall
+ * can take it before shedding starts. Pure: the caller passes the delay and the time.
  */
+/** A fall of the delay from its highest by more than this (ms) counts as draining, not jitter of the probes. */
+const FALL_MS = 5;
+
 export interface QueueDelayGateOptions {
   shedAboveMs: number;
   clearBelowMs: number;
-  /** How long the delay must stay at or above shedAboveMs before shedding starts (ms; 0: at once). */
+  /** How long the delay must stay at or above shedAboveMs, not falling, before shedding starts (ms; 0: at once). */
   sustainMs?: number;
   /** A delay at or above this sheds at once, however long it has lasted (default: 2 × shedAboveMs). */
   shedAtOnceAboveMs?: number;
@@ -30,8 +34,10 @@ export interface QueueDelayGateOptions {
 export class QueueDelayGate {
   private on = false;
   private flips = 0;
-  /** When the delay was first seen at or above shedAboveMs in the current stretch (undefined: below). */
+  /** Since when the delay has been at or above shedAboveMs without falling (undefined: below). */
   private aboveSince?: number;
+  /** The highest delay since `aboveSince`. */
+  private peak = 0;
   private readonly sustainMs: number;
   private readonly atOnceMs: number;
 
@@ -51,7 +57,11 @@ export class QueueDelayGate {
       return this.set(false);
     }
     if (delayMs < this.opts.shedAboveMs) this.aboveSince = undefined;
-    else if (this.aboveSince === undefined) this.aboveSince = now;
+    else if (this.aboveSince === undefined || delayMs < this.peak - FALL_MS) {
+      // Newly above, or falling: the backlog is draining, the count starts again from here.
+      this.aboveSince = now;
+      this.peak = delayMs;
+    } else if (delayMs > this.peak) this.peak = delayMs;
     if (this.on) return this.set(delayMs >= this.opts.clearBelowMs);
     if (delayMs < this.opts.shedAboveMs) return this.set(false);
     const sustained = now === undefined || this.aboveSince === undefined || now - this.aboveSince >= this.sustainMs;
