@@ -13,7 +13,6 @@ import type { Logger } from '../util/log.js';
 import { openDatabase } from '../store/database.js';
 import { SqliteFeatureSettings } from '../store/feature-settings.js';
 import { CdrStore } from '../store/cdr-store.js';
-import { SqliteCallJournal } from '../store/call-journal.js';
 import { StoreGuard } from '../store/store-guard.js';
 import { createSwitchRegistry } from '../util/metrics.js';
 import { openStore } from '../store/open.js';
@@ -181,7 +180,6 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         : undefined;
     if (storeGuard && cdrs instanceof CdrStore) {
       cdrs.onWriteError = (batch, err) => storeGuard.refused(batch, err);
-      if (journal instanceof SqliteCallJournal) journal.onWriteError = (err) => storeGuard.report('call journal', err);
       storeGuard.start();
       cleanup.push(() => storeGuard.stop());
     }

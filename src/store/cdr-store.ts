@@ -56,11 +56,6 @@ export class CdrStore implements CdrRepository {
   private immediate?: NodeJS.Immediate;
   private readonly windowMs: number;
   private readonly maxBatch: number;
-  /**
-   * Runs before each commit of CDRs: the open-calls journal writes the records it has queued, so
-   * that a CDR's removal of its call's record never comes before the record (call-journal.ts).
-   */
-  beforeCommit?: () => void;
   /** When set, a batch the store refuses (disk full, read-only) goes here instead of throwing (store-guard.ts). */
   onWriteError?: (batch: Cdr[], err: unknown) => void;
 
@@ -85,7 +80,6 @@ export class CdrStore implements CdrRepository {
     // (test/faults/store-read-only.test.ts). FULL syncs the WAL on commit: one fsync per batch.
     const usual = Number(db.pragma('synchronous', { simple: true }));
     this.insertMany = (cdrs: Cdr[]) => {
-      this.beforeCommit?.();
       db.pragma('synchronous = FULL');
       try {
         insertTogether(cdrs);
@@ -102,7 +96,6 @@ export class CdrStore implements CdrRepository {
   /** Writes at once; the new row id. */
   insertNow(cdr: Cdr): number {
     this.commit();
-    this.beforeCommit?.();
     return Number(this.insertStmt.run(toRow(cdr)).lastInsertRowid);
   }
 

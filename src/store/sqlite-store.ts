@@ -10,7 +10,6 @@ export function openSqliteStore(path: string): SwitchStore & { cdrs: CdrStore; d
   const db = openDatabase(path);
   const cdrs = new CdrStore(db);
   const journal = new SqliteCallJournal(db);
-  cdrs.beforeCommit = () => journal.flush();
   return {
     kind: 'sqlite',
     db,
@@ -19,7 +18,6 @@ export function openSqliteStore(path: string): SwitchStore & { cdrs: CdrStore; d
     tenants: new SqliteTenantRepository(db),
     trunks: new SqliteTrunkRepository(db),
     async close() {
-      journal.flush();
       cdrs.commit();
       db.close();
     },
