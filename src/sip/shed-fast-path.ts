@@ -31,6 +31,7 @@ export class ShedFastPath {
   /** Refused INVITEs by Call-ID and top Via branch: the To tag they were given. */
   private readonly refused: ExpiringFifo<string>;
   private readonly prefix = `shed${randomBytes(4).toString('hex')}`;
+  private readonly prefixBytes = Buffer.from(this.prefix, 'latin1');
   private counter = 0;
 
   constructor(
@@ -61,6 +62,8 @@ export class ShedFastPath {
     if (buf.length < 16 || (buf[0] !== I && buf[0] !== A)) return undefined;
     const sheddingNow = shedding();
     if (!sheddingNow && this.refused.size === 0) return undefined;
+    // An ACK is ours only with one of our To tags, so without the prefix's bytes it is not: no scan.
+    if (buf[0] === A && buf.indexOf(this.prefixBytes) < 0) return undefined;
     const raw = scanRequest(buf);
     if (!raw) return undefined;
     if (raw.method === 'ACK') {

@@ -18,7 +18,7 @@ import { IncomingOffer } from './incoming-offer.js';
 import { headerKey, isReliable, type Endpoint, type SipMessage, type SipRequest, type SipResponse, type SipTransportName } from './message.js';
 import { parseMessage } from './parser.js';
 import { serializeMessage } from './serializer.js';
-import { TransactionLayer, serverKey } from './transaction/layer.js';
+import { TransactionLayer, serverKey, topViaOf } from './transaction/layer.js';
 import { ExpiringFifo } from './transaction/expiring-fifo.js';
 import { requestDefect } from './validate.js';
 import { DEFAULT_SESSION_TIMER_POLICY, negotiateAsUas, readAnswerAsUac, sessionDeadlineMs, type SessionTimerPolicy, type UasNegotiation } from './session-timer.js';
@@ -594,7 +594,7 @@ export class UaCore {
 
   /** A request can be answered when its top Via says where (§18.2.2); missing From/To/Call-ID get a 400 (RFC 4475 §3.3.1). */
   private answerable(req: SipRequest): boolean {
-    return parseVia(req.headers.get('via') ?? '') !== undefined;
+    return topViaOf(req.headers.get('via') ?? '') !== undefined;
   }
 
   private sendStateless(req: SipRequest, source: Endpoint, status: number, opts: ResponseOptions = {}): void {

@@ -51,6 +51,10 @@ function prototypeFor(parent: Logger): object {
  * nothing pays nothing for its bindings. Lines that are logged carry them as a `child()` would.
  */
 export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
+  // A lazy child of a lazy child (a leg of a call) hangs off the same real parent with both sets of
+  // bindings: one shared prototype per real parent, not a new one (seven property definitions) per call.
+  const up = parent as Lazy;
+  if (BINDINGS in up) return lazyChild(up[PARENT], { ...up[BINDINGS], ...bindings });
   const lazy = Object.create(prototypeFor(parent)) as Lazy;
   lazy[PARENT] = parent;
   lazy[BINDINGS] = bindings;

@@ -14,6 +14,7 @@ import type { Logger } from '../../util/log.js';
 import { perRegistry } from '../../util/metrics.js';
 import { TokenBucket } from '../../util/token-bucket.js';
 import type { Cdr } from '../../calls/cdr.js';
+import { SpendWindow } from './spend-window.js';
 
 export const customerLimitsSchema = z.object({
   /** New outgoing calls per second (burst of one second's worth); 0: no limit. */
@@ -72,16 +73,13 @@ export type FraudRefusal = {
   retryAfterS?: number;
 };
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
 interface CustomerState {
   limits: CustomerLimits & { maxCalls?: number };
   perSecond?: TokenBucket;
   /** Share of the customer's rate the bucket was made for (cluster: 1 / live nodes). */
   share: number;
   /** Rated calls of the last 24 h: end time and amount. */
-  spend: Array<{ at: number; amount: number }>;
+  spend: SpendWindow;
   blocked?: string;
 }
 
@@ -102,7 +100,7 @@ export class FraudGuard {
     this.m = fraudMetrics(registry);
     for (const c of limits) {
       const perSecond = c.limits.callsPerSecond > 0 ? new TokenBucket(clock, c.limits.callsPerSecond) : undefined;
-      this.customers.set(c.id, { limits: c.limits, perSecond, spend: [], share: 1 });
+      this.customers.set(c.id, { limits: c.limits, perSecond, spend: new SpendWindow(), share: 1 });
     }
   }
 
@@ -123,7 +121,7 @@ export class FraudGuard {
       st.perSecond = perSecond;
       st.share = 1;
       st.blocked = undefined;
-    } else this.customers.set(id, { limits, perSecond, spend: [], share: 1 });
+    } else this.customers.set(id, { limits, perSecond, spend: new SpendWindow(), share: 1 });
   }
 
   /** The customer's per-second bucket at this node's current share of the rate. */
@@ -161,7 +159,7 @@ export class FraudGuard {
       // RFC 3398: cause 34 (no circuit/channel available) → 503.
       refusal = { limit: 'concurrent-calls', cause: 34, sipStatus: 503, retryAfterS: 5 };
     } else {
-      const spent = e164 === undefined ? { hour: 0, day: 0 } : this.spent(st);
+      const spent = e164 === undefined || (l.spendPerHour <= 0 && l.spendPerDay <= 0) ? { hour: 0, day: 0 } : this.spent(st);
       if (l.spendPerHour > 0 && spent.hour >= l.spendPerHour) refusal = { limit: 'spend-per-hour', cause: 21, sipStatus: 403 };
       else if (l.spendPerDay > 0 && spent.day >= l.spendPerDay) refusal = { limit: 'spend-per-day', cause: 21, sipStatus: 403 };
       else if (st.perSecond && !this.bucket(st)!.take()) refusal = { limit: 'calls-per-second', cause: 42, sipStatus: 503, retryAfterS: 1 };
@@ -188,7 +186,7 @@ export class FraudGuard {
     if (!cdr.customer || !cdr.rate || cdr.billableMs <= 0) return;
     const st = this.customers.get(cdr.customer);
     if (!st) return;
-    st.spend.push({ at: Date.parse(cdr.endTime), amount: (cdr.rate * cdr.billableMs) / 60_000 });
+    st.spend.add(Date.parse(cdr.endTime), (cdr.rate * cdr.billableMs) / 60_000, this.clock.now());
   }
 
   spent(st: CustomerState): { hour: number; day: number };
@@ -196,15 +194,7 @@ export class FraudGuard {
   spent(c: CustomerState | string): { hour: number; day: number } {
     const st = typeof c === 'string' ? this.customers.get(c) : c;
     if (!st) return { hour: 0, day: 0 };
-    const now = this.clock.now();
-    while (st.spend.length && st.spend[0].at < now - DAY) st.spend.shift();
-    let hour = 0;
-    let day = 0;
-    for (const s of st.spend) {
-      day += s.amount;
-      if (s.at >= now - HOUR) hour += s.amount;
-    }
-    return { hour, day };
+    return st.spend.totals(this.clock.now());
   }
 
   /** Exports spend gauges (called on scrape or periodically). */

@@ -20,14 +20,28 @@ export function clientKey(msg: SipRequest | SipResponse): string | undefined {
 }
 
 /**
+ * What a server key takes from a top Via (sent-by, branch), for the last Via text seen: a request's
+ * key is asked for several times while it is handled (matching, the transaction, the dialog), and
+ * the Via's parse was a share of every one (strings only, so nothing a caller holds can change it).
+ */
+const lastVia: { text: string; parts: { sentBy: string; branch?: string } | undefined } = { text: '', parts: undefined };
+export function topViaOf(text: string): { sentBy: string; branch?: string } | undefined {
+  if (text === lastVia.text) return lastVia.parts;
+  const via = parseVia(text);
+  lastVia.text = text;
+  lastVia.parts = via && { sentBy: `${via.host.toLowerCase()}:${via.port ?? 5060}`, branch: via.branch };
+  return lastVia.parts;
+}
+
+/**
  * §17.2.3: branch, sent-by and method (ACK matches its INVITE). Without the RFC 3261 cookie,
  * the RFC 2543 fallback of Call-ID, From tag, CSeq number and top Via.
  */
 export function serverKey(req: SipRequest, methodOverride?: string): string | undefined {
-  const via = parseVia(req.headers.get('via') ?? '');
+  const via = topViaOf(req.headers.get('via') ?? '');
   if (!via) return undefined;
   const method = methodOverride ?? (req.method === 'ACK' ? 'INVITE' : req.method);
-  const sentBy = `${via.host.toLowerCase()}:${via.port ?? 5060}`;
+  const sentBy = via.sentBy;
   if (via.branch?.startsWith(BRANCH_COOKIE)) return `${via.branch}|${sentBy}|${method}`;
   const cseq = parseCSeq(req.headers.get('cseq') ?? '');
   const fromTag = parseNameAddr(req.headers.get('from') ?? '')?.tag ?? '';

@@ -18,6 +18,13 @@ import { findOptional, type IamMessage, type IsupMessage } from '../../../ss7/is
 import type { IsupService, IsupTrunkGroup } from '../../../ss7/isup/service.js';
 import { TandemRules, type TandemDecision, type TandemRuleInput } from './rules.js';
 
+/**
+ * Q.764 / T1.113.4 default timers per variant, made once: the runner's timer resolution remembers
+ * a given object, so handing it the same one on every call costs a lookup, not a 30-field copy and
+ * a new cache entry per call.
+ */
+const SIM_TIMERS = { itu: defaultIsupTimers('itu'), ansi: defaultIsupTimers('ansi') };
+
 export interface SimCallRecord {
   /** `incoming`: the switch called the tandem; `outgoing`: the tandem originated toward the switch. */
   direction: 'incoming' | 'outgoing';
@@ -112,7 +119,7 @@ export class TandemSimulator extends EventEmitter {
       detach: () => undefined,
       runner: new IsupCallRunner({
         clock: this.clock,
-        timers: defaultIsupTimers(tg.variant),
+        timers: SIM_TIMERS[tg.variant],
         send: (req) => this.send(call, req),
         indicate: (ind) => {
           // After the FSM's remaining actions (the RLC that follows a 'released') have gone out.
@@ -186,7 +193,7 @@ export class TandemSimulator extends EventEmitter {
         detach: () => undefined,
         runner: new IsupCallRunner({
           clock: this.clock,
-          timers: defaultIsupTimers(tg.variant),
+          timers: SIM_TIMERS[tg.variant],
           send: (r) => this.send(call, r),
           indicate: (ind) => {
             if (ind.kind === 'answer') {
