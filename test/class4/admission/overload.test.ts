@@ -191,16 +191,17 @@ describe('calls-per-second ceiling from the event loop utilization', () => {
     draw.next = 0.5;
     expect(g.admit('isup')).toBeUndefined();
     g.setupDone();
-    // Later (one step counts at most 100 ms) the fraction is 0.9 / 4: a 0.3 draw is refused.
-    clock.advance(200);
-    draw.next = 0.3;
+    // 100 ms later, the delay still at 350 and rising: the fraction is cut (0.9 / 1.45): a 0.7 draw is refused.
+    queue.ms = 350;
+    clock.advance(100);
+    draw.next = 0.7;
     expect(g.shedding('sip')).toEqual({ reason: 'receive-queue', level: 1 });
-    queue.ms = 150; // under shedAboveMs but not yet under clearBelowMs: still shedding
+    queue.ms = 300; // falling, but slower than the excess is to be worked off: still shedding
     clock.advance(100);
     expect(g.wouldRefuse()?.reason).toBe('receive-queue');
-    // Under clearBelowMs, looked at every 50 ms: all admitted again within half a second.
-    queue.ms = 50;
-    for (let i = 0; i < 10; i++) {
+    // The queue reads empty, looked at every 50 ms: all admitted again within a second.
+    queue.ms = 10;
+    for (let i = 0; i < 20; i++) {
       clock.advance(50);
       g.wouldRefuse();
     }
