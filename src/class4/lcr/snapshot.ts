@@ -80,9 +80,10 @@ export function encodeSnapshot(t: RouteTable, fingerprint: string): Uint8Array {
 
 export type SnapshotDecode = { ok: true; table: RouteTable; fingerprint: string } | { ok: false; reason: string };
 
-function typed<T>(u8: Uint8Array | undefined, width: number, make: (b: ArrayBuffer) => T): T | undefined {
+/** The field's bytes copied into shared memory (shared-memory.ts: a table the main thread adopts lives there). */
+function typed<T>(u8: Uint8Array | undefined, width: number, make: (b: SharedArrayBuffer) => T): T | undefined {
   if (!u8 || u8.byteLength % width !== 0) return undefined;
-  const copy = new Uint8Array(u8.byteLength);
+  const copy = new Uint8Array(new SharedArrayBuffer(u8.byteLength));
   copy.set(u8);
   return make(copy.buffer);
 }

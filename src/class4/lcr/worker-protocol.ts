@@ -110,6 +110,23 @@ export type WorkerReply =
   | { id: number; op: 'diff'; diff: DeckDiff }
   | { id: number; op: 'error'; message: string; code?: string };
 
+/**
+ * The deck worker asks its builder process (deck-builder.ts) for a table; the builder answers with
+ * where it wrote it (the snapshot format, snapshot.ts): the snapshot file itself, or a file of
+ * its own in `scratchDir` that the worker deletes once read (`scratch: true`).
+ */
+export interface BuildRequest {
+  id: number;
+  decks: DeckSource[];
+  snapshot?: { path: string; useExisting: boolean };
+  scratchDir: string;
+}
+
+export type BuildReply =
+  | { id: number; ok: true; tablePath: string; scratch: boolean; from: 'snapshot' | 'decks'; fingerprint: string; carriers: CarrierParse[]; timings: LoadTimings; snapshotError?: string }
+  | { id: number; ok: false; carriers: CarrierParse[] }
+  | { id: number; error: string; code?: string };
+
 /** The table with every array in shared memory (a table read from a snapshot is copied there); nothing to transfer. */
 export function packTable(t: RouteTable): { table: PackedTable; transfer: ArrayBuffer[] } {
   const table: PackedTable = {

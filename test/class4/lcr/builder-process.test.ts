@@ -1,0 +1,71 @@
+/**
+ * The deck builder process (issue #9): every thread of it, V8's collector threads included,
+ * runs at the background priority while the thread that answers calls keeps its own; it writes a
+ * table that reads back into shared memory, reports bad decks row by row, and a builder that
+ * dies fails its request without taking the caller with it.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BuilderProcess } from '../../../src/class4/lcr/builder-process.js';
+import { decodeSnapshot } from '../../../src/class4/lcr/snapshot.js';
+import { BACKGROUND_NICE, threadNiceValues } from '../../../src/class4/lcr/thread-cpu.js';
+import { longestId } from '../../../src/class4/lcr/trie.js';
+
+const linux = existsSync('/proc/self/task');
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lcr-builder-'));
+  await writeFile(join(dir, 'a.csv'), 'prefix,interstate\n1212,0.004\n1212555,0.003\n44,0.01\n');
+  await writeFile(join(dir, 'bad.csv'), 'prefix,interstate\n1212,0.004\nx9,0.01\n');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('deck builder process', () => {
+  it('builds at the background priority, every thread of it, and the table reads back into shared memory', async () => {
+    const b = new BuilderProcess();
+    try {
+      const r = await b.build([{ carrier: 'a', paths: [join(dir, 'a.csv')] }]);
+      if (!('ok' in r) || !r.ok) throw new Error(`build failed: ${JSON.stringify(r)}`);
+      expect(r.from).toBe('decks');
+      expect(r.scratch).toBe(true);
+      const s = decodeSnapshot(readFileSync(r.tablePath));
+      rmSync(r.tablePath);
+      if (!s.ok) throw new Error(s.reason);
+      expect(s.table.trie.prefixCount).toBe(3);
+      expect(s.table.trie.slots.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(s.table.rowInterstate.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(longestId(s.table.trie, '12125550000')).toBeGreaterThanOrEqual(0);
+      if (linux) {
+        const nice = threadNiceValues(b.pid!);
+        expect(nice.size).toBeGreaterThan(3); // the main thread and V8's platform threads
+        for (const [tid, n] of nice) expect(n, `builder thread ${tid}`).toBe(BACKGROUND_NICE);
+        expect(threadNiceValues().get(process.pid)).toBe(0);
+      }
+    } finally {
+      b.close();
+    }
+  });
+
+  it('answers a bad deck with its rows, and a builder that dies fails the request and is replaced', async () => {
+    const b = new BuilderProcess();
+    try {
+      const bad = await b.build([{ carrier: 'bad', paths: [join(dir, 'bad.csv')] }]);
+      expect(bad).toMatchObject({ ok: false, carriers: [{ carrier: 'bad', ok: false, errors: [{ line: 3 }] }] });
+      const pid = b.pid!;
+      const pending = b.build([{ carrier: 'a', paths: [join(dir, 'a.csv')] }]);
+      process.kill(pid, 'SIGKILL');
+      await expect(pending).rejects.toThrow(/deck builder process exited \(SIGKILL\)/);
+      const again = await b.build([{ carrier: 'a', paths: [join(dir, 'a.csv')] }]);
+      expect(again).toMatchObject({ ok: true, from: 'decks' });
+      expect(b.pid).not.toBe(pid);
+      if ('ok' in again && again.ok) rmSync(again.tablePath);
+    } finally {
+      b.close();
+    }
+  });
+});
