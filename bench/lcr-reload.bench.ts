@@ -1,7 +1,8 @@
 /**
  * Rate-deck reloads under lookup load (issue #9): the main thread keeps routing calls
  * (RoutingEngine.lookup in back-to-back batches) while the engine reloads its decks; the deck
- * worker reads, validates and compiles them and the table crosses in SharedArrayBuffers.
+ * worker's builder process (nice 19, every thread) reads, validates and compiles them, the worker
+ * reads the table it wrote into SharedArrayBuffers and posts them.
  * Measured: the longest gap between lookup batches (the stall a call would see) and the event
  * loop delay maximum (perf_hooks, 1 ms resolution), the worker's build time, and the trie's
  * bytes per prefix. Each reload is judged against a floor: the same lookups, right after it, for
@@ -201,7 +202,7 @@ async function engineOn(dir: string, snapshot: boolean): Promise<{ engine: Routi
   return { engine, decks };
 }
 
-/** The build's own cost: CPU time of the worker thread (wall time on a shared host includes waiting for a core). */
+/** The build's own cost: CPU time of the builder process's main thread (wall time on a shared host includes waiting for a core). */
 const cpuOrWall = (t: LoadTimings) => (t.buildCpuMs >= 0 ? t.buildCpuMs : t.buildMs);
 const sec = (ms: number) => (ms / 1000).toFixed(2);
 const timings = (t: LoadTimings) => `parse ${sec(t.parseCpuMs)} s CPU / ${sec(t.parseMs)} s wall, build ${sec(t.buildCpuMs)} s CPU / ${sec(t.buildMs)} s wall, snapshot ${sec(t.snapshotMs)} s, total ${sec(t.totalMs)} s wall; host load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`;
@@ -282,7 +283,7 @@ const reload1m: Benchmark = {
           unit: 's',
           target: '<= 3 s',
           pass: build <= 3,
-          note: `build = parsed rows to compiled table, worker-thread CPU seconds (max of two reloads); second reload ${timings(s.lastReload!)}`,
+          note: `build = parsed rows to compiled table, builder-process main-thread CPU seconds (max of two reloads); second reload ${timings(s.lastReload!)}`,
         },
         { name: 'lcr-reload-1m-trie', value: perPrefix, unit: 'bytes/prefix', target: '<= 10', pass: perPrefix <= 10, note: `${s.nodes} nodes, ${s.trieBytes} bytes incl. direct table; whole table ${(s.totalBytes / s.prefixes).toFixed(1)} bytes/prefix` },
       ];
@@ -318,7 +319,7 @@ const reload5m: Benchmark = {
           unit: 's',
           target: '<= 3 s',
           pass: build <= 3,
-          note: `build = parsed rows to compiled table, worker-thread CPU seconds; ${timings(s.lastReload!)} (snapshot off)`,
+          note: `build = parsed rows to compiled table, builder-process main-thread CPU seconds; ${timings(s.lastReload!)} (snapshot off)`,
         },
         { name: 'lcr-reload-5m-trie', value: perPrefix, unit: 'bytes/prefix', target: '<= 10', pass: perPrefix <= 10, note: `${s.nodes} nodes, ${s.trieBytes} bytes incl. direct table; whole table ${(s.totalBytes / s.prefixes).toFixed(1)} bytes/prefix (${((s.totalBytes) / 1048576).toFixed(0)} MiB)` },
       ];

@@ -77,10 +77,14 @@ export class BuilderProcess {
     });
   }
 
-  close(): void {
+  /** Ends the builder; resolves once it has exited (and been reaped). */
+  close(): Promise<void> {
     const c = this.child;
-    if (!c) return;
+    if (!c) return Promise.resolve();
     this.failAll(c, new Error('the deck worker was closed'));
+    if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
     c.kill();
+    return exited;
   }
 }

@@ -133,6 +133,11 @@ export class DeckCompiler {
   async close(): Promise<void> {
     const w = this.worker;
     if (!w) return;
+    // The worker ends its builder process first: a child is reaped by the thread that started it.
+    let timer: NodeJS.Timeout | undefined;
+    const closed = this.send({ op: 'close', id: this.nextId++ }).catch(() => undefined);
+    await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     this.failAll(w, new Error('the routing engine was closed'));
     await w.terminate();
   }

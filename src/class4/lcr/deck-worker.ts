@@ -93,6 +93,8 @@ port.on('message', (req: WorkerRequest) => {
         return undefined;
       case 'diff':
         return diff(req);
+      case 'close':
+        return void builder.close().then(() => reply({ id: req.id, op: 'closed' }));
     }
   } catch (err) {
     reply({ id: req.id, op: 'error', message: (err as Error).message, code: (err as NodeJS.ErrnoException).code });

@@ -57,7 +57,9 @@ export type WorkerRequest =
   | { op: 'upload-chunk'; id: number; chunk: Uint8Array }
   | { op: 'upload-end'; id: number }
   | { op: 'upload-abort'; id: number }
-  | { op: 'diff'; id: number; from: { carrier: string; path: string }; to: { carrier: string; path: string }; limit: number };
+  | { op: 'diff'; id: number; from: { carrier: string; path: string }; to: { carrier: string; path: string }; limit: number }
+  /** Ends the builder process (and waits for it: only the thread that started a child reaps it) before the worker is terminated. */
+  | { op: 'close'; id: number };
 
 export interface PackedTable {
   slots: Int32Array;
@@ -97,7 +99,7 @@ export interface LoadTimings {
   buildMs: number;
   snapshotMs: number;
   totalMs: number;
-  /** CPU time of the worker thread for the parse and the build (-1 where the OS does not say): wall time on a busy host includes waiting for a core. */
+  /** CPU time of the builder process's main thread for the parse and the build (-1 where the OS does not say): wall time on a busy host includes waiting for a core. */
   parseCpuMs: number;
   buildCpuMs: number;
 }
@@ -108,6 +110,7 @@ export type WorkerReply =
   | { id: number; op: 'upload-ack'; stop?: ValidationReport }
   | { id: number; op: 'upload-end'; report: ValidationReport }
   | { id: number; op: 'diff'; diff: DeckDiff }
+  | { id: number; op: 'closed' }
   | { id: number; op: 'error'; message: string; code?: string };
 
 /**

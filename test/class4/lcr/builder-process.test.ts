@@ -9,7 +9,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
 import { BuilderProcess } from '../../../src/class4/lcr/builder-process.js';
+import { RoutingEngine } from '../../../src/class4/routing/engine.js';
 import { decodeSnapshot } from '../../../src/class4/lcr/snapshot.js';
 import { BACKGROUND_NICE, threadNiceValues } from '../../../src/class4/lcr/thread-cpu.js';
 import { longestId } from '../../../src/class4/lcr/trie.js';
@@ -47,8 +49,9 @@ describe('deck builder process', () => {
         expect(threadNiceValues().get(process.pid)).toBe(0);
       }
     } finally {
-      b.close();
+      await b.close();
     }
+    expect(existsSync(`/proc/${b.pid ?? 0}`) && b.pid !== undefined).toBe(false);
   });
 
   it('answers a bad deck with its rows, and a builder that dies fails the request and is replaced', async () => {
@@ -65,7 +68,26 @@ describe('deck builder process', () => {
       expect(b.pid).not.toBe(pid);
       if ('ok' in again && again.ok) rmSync(again.tablePath);
     } finally {
-      b.close();
+      await b.close();
     }
+  });
+
+  it.runIf(linux)('a closed routing engine leaves no builder process behind, running or unreaped', async () => {
+    const children = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .flatMap((p) => {
+          try {
+            const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+            const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            return Number(f[1]) === process.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('deck-builder') ? [`${p} ${f[0]}`] : [];
+          } catch {
+            return [];
+          }
+        });
+    const engine = await RoutingEngine.load({ carriers: [{ id: 'a', trunkGroups: ['tg-a'], deck: join(dir, 'a.csv') }], snapshot: { enabled: false } }, { dataDir: dir });
+    expect(children()).toHaveLength(1);
+    await engine.close();
+    expect(children()).toEqual([]);
   });
 });
