@@ -1,7 +1,7 @@
 /**
  * The deck builder: a child process of the deck worker (deck-worker.ts) that reads, validates and
- * compiles rate decks and writes the compiled table in the snapshot format (snapshot.ts) to a
- * file the worker reads into shared memory. It runs at the lowest CPU priority, every thread of
+ * compiles rate decks (writing the snapshot, snapshot.ts, when configured) and hands the compiled
+ * table over in a file (table-file.ts) that the worker reads straight into shared memory. It runs at the lowest CPU priority, every thread of
  * it: a thread of the switch's own process could be niced, but V8's garbage-collection helper
  * threads are shared by every isolate of a process and run at its normal priority, so a build in
  * a worker thread still took a CPU from the thread that answers calls whenever its heap was
@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { DeckCache, sha256 } from './deck-cache.js';
 import type { DeckRows } from './deck.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { writeTableFile } from './table-file.js';
 import { buildTable } from './table.js';
 import { BACKGROUND_NICE, niceWholeProcess, threadCpuMs } from './thread-cpu.js';
 import type { BuildReply, BuildRequest, CarrierParse } from './worker-protocol.js';
@@ -41,6 +42,8 @@ function readFirst(paths: string[]): { path: string; bytes: Buffer } | undefined
   return undefined;
 }
 
+const scratchFile = (req: BuildRequest) => join(req.scratchDir, `lcr-table-${process.pid}-${req.id}.bin`);
+
 function build(req: BuildRequest): BuildReply {
   const t0 = performance.now();
   const c0 = threadCpuMs();
@@ -64,12 +67,13 @@ function build(req: BuildRequest): BuildReply {
   if (snap?.useExisting && existsSync(snap.path)) {
     const s = decodeSnapshot(readFileSync(snap.path));
     if (s.ok && s.fingerprint === fingerprint) {
+      const tablePath = scratchFile(req);
+      writeTableFile(tablePath, s.table);
       const ms = performance.now() - t0;
       return {
         id: req.id,
         ok: true,
-        tablePath: snap.path,
-        scratch: false,
+        tablePath,
         from: 'snapshot',
         fingerprint,
         carriers: files.map((f, i) => ({ carrier: f.carrier, path: f.path, sha256: f.hash, ok: true, rows: s.table.carrierRows[i] ?? 0, errors: [], errorCount: 0, rowCount: s.table.carrierRows[i] ?? 0 })),
@@ -89,31 +93,24 @@ function build(req: BuildRequest): BuildReply {
   const table = buildTable(decks);
   const t2 = performance.now();
   const c2 = threadCpuMs();
-  const encoded = encodeSnapshot(table, fingerprint);
   let snapshotError: string | undefined;
-  let tablePath: string | undefined;
   if (snap) {
     try {
       mkdirSync(dirname(snap.path), { recursive: true });
       const tmp = `${snap.path}.${process.pid}.tmp`;
-      writeFileSync(tmp, encoded);
+      writeFileSync(tmp, encodeSnapshot(table, fingerprint));
       renameSync(tmp, snap.path);
-      tablePath = snap.path;
     } catch (err) {
       snapshotError = (err as Error).message;
     }
   }
-  const scratch = tablePath === undefined;
-  if (scratch) {
-    tablePath = join(req.scratchDir, `lcr-table-${process.pid}-${req.id}.bin`);
-    writeFileSync(tablePath, encoded);
-  }
+  const tablePath = scratchFile(req);
+  writeTableFile(tablePath, table);
   const t3 = performance.now();
   return {
     id: req.id,
     ok: true,
-    tablePath: tablePath as string,
-    scratch,
+    tablePath,
     from: 'decks',
     fingerprint,
     carriers,

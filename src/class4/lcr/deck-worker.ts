@@ -1,8 +1,8 @@
 /**
  * The deck worker: runs in a worker_thread so that nothing of a reload holds the event loop that
  * answers calls. Loads go to its builder process (deck-builder.ts: reads, validates and compiles
- * the decks at the lowest CPU priority); the worker reads the compiled table it wrote into shared
- * memory and posts it. Uploads are validated and diffs computed here. Requests and replies:
+ * the decks at the lowest CPU priority); the worker reads the compiled table it hands over
+ * (table-file.ts) straight into shared memory, one read per array, and posts it. Uploads are validated and diffs computed here. Requests and replies:
  * worker-protocol.ts.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { BuilderProcess } from './builder-process.js';
 import { DeckCache } from './deck-cache.js';
 import type { DeckRows } from './deck.js';
 import { diffDecks } from './diff.js';
-import { decodeSnapshot } from './snapshot.js';
+import { readTableFile, type TableFileRead } from './table-file.js';
 import { BACKGROUND_NICE, niceThisThread } from './thread-cpu.js';
 import { DeckUpload } from './upload.js';
 import { packTable, wallNow, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
@@ -35,14 +35,12 @@ async function load(req: Extract<WorkerRequest, { op: 'load' }>): Promise<void> 
   if ('error' in r) return reply({ id: req.id, op: 'error', message: r.error, code: r.code });
   if (!r.ok) return reply({ id: req.id, op: 'load', ok: false, carriers: r.carriers });
   const t1 = performance.now();
-  let bytes: Buffer;
+  let s: TableFileRead;
   try {
-    bytes = readFileSync(r.tablePath);
+    s = readTableFile(r.tablePath);
   } finally {
-    if (r.scratch) rmSync(r.tablePath, { force: true });
+    rmSync(r.tablePath, { force: true });
   }
-  // Decoded straight into shared memory (snapshot.ts), so packing copies nothing.
-  const s = decodeSnapshot(bytes);
   if (!s.ok) return reply({ id: req.id, op: 'error', message: `the compiled table did not read back (${s.reason}); the active route table is unchanged` });
   const { table, transfer } = packTable(s.table);
   const readMs = performance.now() - t1;

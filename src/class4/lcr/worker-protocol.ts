@@ -115,8 +115,7 @@ export type WorkerReply =
 
 /**
  * The deck worker asks its builder process (deck-builder.ts) for a table; the builder answers with
- * where it wrote it (the snapshot format, snapshot.ts): the snapshot file itself, or a file of
- * its own in `scratchDir` that the worker deletes once read (`scratch: true`).
+ * the file in `scratchDir` where it wrote it (table-file.ts), which the worker deletes once read.
  */
 export interface BuildRequest {
   id: number;
@@ -126,7 +125,7 @@ export interface BuildRequest {
 }
 
 export type BuildReply =
-  | { id: number; ok: true; tablePath: string; scratch: boolean; from: 'snapshot' | 'decks'; fingerprint: string; carriers: CarrierParse[]; timings: LoadTimings; snapshotError?: string }
+  | { id: number; ok: true; tablePath: string; from: 'snapshot' | 'decks'; fingerprint: string; carriers: CarrierParse[]; timings: LoadTimings; snapshotError?: string }
   | { id: number; ok: false; carriers: CarrierParse[] }
   | { id: number; error: string; code?: string };
 

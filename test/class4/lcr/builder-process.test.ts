@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { BuilderProcess } from '../../../src/class4/lcr/builder-process.js';
 import { RoutingEngine } from '../../../src/class4/routing/engine.js';
-import { decodeSnapshot } from '../../../src/class4/lcr/snapshot.js';
+import { readTableFile } from '../../../src/class4/lcr/table-file.js';
 import { BACKGROUND_NICE, threadNiceValues } from '../../../src/class4/lcr/thread-cpu.js';
 import { longestId } from '../../../src/class4/lcr/trie.js';
 
@@ -34,8 +34,7 @@ describe('deck builder process', () => {
       const r = await b.build([{ carrier: 'a', paths: [join(dir, 'a.csv')] }]);
       if (!('ok' in r) || !r.ok) throw new Error(`build failed: ${JSON.stringify(r)}`);
       expect(r.from).toBe('decks');
-      expect(r.scratch).toBe(true);
-      const s = decodeSnapshot(readFileSync(r.tablePath));
+      const s = readTableFile(r.tablePath);
       rmSync(r.tablePath);
       if (!s.ok) throw new Error(s.reason);
       expect(s.table.trie.prefixCount).toBe(3);
@@ -89,5 +88,39 @@ describe('deck builder process', () => {
     expect(children()).toHaveLength(1);
     await engine.close();
     expect(children()).toEqual([]);
+  });
+});
+
+describe('table hand-over file', () => {
+  it('reads back what was written, into shared memory, and refuses a truncated or tampered file with a reason', async () => {
+    const { buildTable } = await import('../../../src/class4/lcr/table.js');
+    const { parseDeck } = await import('../../../src/class4/lcr/deck.js');
+    const { writeTableFile } = await import('../../../src/class4/lcr/table-file.js');
+    const { writeFileSync } = await import('node:fs');
+    const d = parseDeck('a', 'prefix,interstate,intrastate\n1212,0.004,0.005\n1212555,0.003,0.002\n44,0.01,0.01\n');
+    if (!d.ok) throw new Error('deck');
+    const t = buildTable([d.deck]);
+    const path = join(dir, 'table.bin');
+    writeTableFile(path, t);
+    const r = readTableFile(path);
+    if (!r.ok) throw new Error(r.reason);
+    expect(Array.from(r.table.trie.slots)).toEqual(Array.from(t.trie.slots));
+    expect(Array.from(r.table.rowIntrastate)).toEqual(Array.from(t.rowIntrastate));
+    expect(r.table.entryStart.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(longestId(r.table.trie, '12125551234')).toBe(longestId(t.trie, '12125551234'));
+    const whole = readFileSync(path);
+    writeFileSync(path, whole.subarray(0, whole.length - 3));
+    expect(readTableFile(path)).toMatchObject({ ok: false, reason: expect.stringMatching(/shorter than its rowEffective/) });
+    const tampered = Buffer.from(whole);
+    // The last entry's carrier index (entryCarrier sits before entryRow): point it past the carriers.
+    const at = tampered.indexOf(Buffer.from('"entryCarrier"'));
+    const header = JSON.parse(tampered.subarray(4, 4 + tampered.readUInt32LE(0)).toString()) as { arrays: Array<{ field: string; offset: number }> };
+    const ec = header.arrays.find((a) => a.field === 'entryCarrier')!;
+    expect(at).toBeGreaterThan(0);
+    tampered.writeUInt16LE(7, ec.offset);
+    writeFileSync(path, tampered);
+    expect(readTableFile(path)).toMatchObject({ ok: false, reason: expect.stringMatching(/unknown carrier/) });
+    writeFileSync(path, Buffer.from([200, 0, 0, 0, 123]));
+    expect(readTableFile(path)).toMatchObject({ ok: false });
   });
 });
