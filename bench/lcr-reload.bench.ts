@@ -66,6 +66,8 @@ interface Stall {
   loopP99Ms: number;
   /** Main-thread garbage collections during the window: the longest pause and the number of mark-compacts. */
   gcMaxMs: number;
+  /** What the longest collection was (perf_hooks' kind: minor = scavenge, major = mark-compact, incremental, weakcb). */
+  gcMaxKind: string;
   gcMajor: number;
   heapMiB: number;
   lookups: number;
@@ -94,14 +96,21 @@ const runqueueMs = (() => {
   };
 })();
 
+const gcKind = (k: number | undefined) =>
+  k === perfConstants.NODE_PERFORMANCE_GC_MINOR ? 'scavenge' : k === perfConstants.NODE_PERFORMANCE_GC_MAJOR ? 'mark-compact' : k === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL ? 'incremental marking' : k === perfConstants.NODE_PERFORMANCE_GC_WEAKCB ? 'weak callbacks' : `kind ${k}`;
+
 /** Runs `work` while the main thread routes `numbers` back to back; the longest pause it saw. */
 async function underLookups(engine: RoutingEngine, numbers: string[], work: () => Promise<unknown>): Promise<Stall> {
   const h = monitorEventLoopDelay({ resolution: 1 });
   let gcMax = 0;
+  let gcMaxKind = '';
   let gcMajor = 0;
   const gcs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      if (e.duration > gcMax) gcMax = e.duration;
+      if (e.duration > gcMax) {
+        gcMax = e.duration;
+        gcMaxKind = gcKind((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind);
+      }
       if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gcMajor++;
     }
   });
@@ -160,6 +169,7 @@ async function underLookups(engine: RoutingEngine, numbers: string[], work: () =
     loopMaxMs: h.max / 1e6,
     loopP99Ms: h.percentile(99) / 1e6,
     gcMaxMs: gcMax,
+    gcMaxKind,
     gcMajor,
     heapMiB: heap / 1048576,
     lookups,
@@ -174,12 +184,14 @@ const floorLike = (engine: RoutingEngine, numbers: string[], reload: Stall) => u
 /** Several windows as one: the worst of each figure, summed counts. */
 function worst(list: Stall[]): Stall {
   const at = list.reduce((a, b) => (b.maxGapMs > a.maxGapMs ? b : a));
+  const gcAt = list.reduce((a, b) => (b.gcMaxMs > a.gcMaxMs ? b : a));
   return {
     ...at,
     maxNetGapMs: Math.max(...list.map((s) => s.maxNetGapMs)),
     loopMaxMs: Math.max(...list.map((s) => s.loopMaxMs)),
     loopP99Ms: Math.max(...list.map((s) => s.loopP99Ms)),
-    gcMaxMs: Math.max(...list.map((s) => s.gcMaxMs)),
+    gcMaxMs: gcAt.gcMaxMs,
+    gcMaxKind: gcAt.gcMaxKind,
     gcMajor: list.reduce((n, s) => n + s.gcMajor, 0),
     heapMiB: Math.max(...list.map((s) => s.heapMiB)),
     lookups: list.reduce((n, s) => n + s.lookups, 0),
@@ -208,7 +220,7 @@ const sec = (ms: number) => (ms / 1000).toFixed(2);
 const timings = (t: LoadTimings) => `parse ${sec(t.parseCpuMs)} s CPU / ${sec(t.parseMs)} s wall, build ${sec(t.buildCpuMs)} s CPU / ${sec(t.buildMs)} s wall, snapshot ${sec(t.snapshotMs)} s, total ${sec(t.totalMs)} s wall; host load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const fmt = (s: Stall) =>
-  `${s.lookups} lookups (${s.errors} errors) in ${s.seconds.toFixed(1)} s; longest gap ${ms(s.maxGapMs)} (${ms(s.maxGapRunqueueMs)} of it waiting for a CPU), longest net of CPU wait ${ms(s.maxNetGapMs)}; loop delay max ${ms(s.loopMaxMs)}, p99 ${ms(s.loopP99Ms)}; main-thread GC longest ${ms(s.gcMaxMs)}, ${s.gcMajor} mark-compact; heap ${s.heapMiB.toFixed(0)} MiB`;
+  `${s.lookups} lookups (${s.errors} errors) in ${s.seconds.toFixed(1)} s; longest gap ${ms(s.maxGapMs)} (${ms(s.maxGapRunqueueMs)} of it waiting for a CPU), longest net of CPU wait ${ms(s.maxNetGapMs)}; loop delay max ${ms(s.loopMaxMs)}, p99 ${ms(s.loopP99Ms)}; main-thread GC longest ${ms(s.gcMaxMs)} (${s.gcMaxKind || 'none'}), ${s.gcMajor} mark-compact; heap ${s.heapMiB.toFixed(0)} MiB`;
 
 /** The stall rows: the reloads' longest gap against the floor measured for the same time in the same run. */
 function stallRows(prefix: string, reloads: Stall[], floors: Stall[], extra: { baseline?: Stall; ok: boolean; what: string; adoptions: Array<Adoption | undefined> }): BenchResult[] {
