@@ -1,8 +1,9 @@
 /**
  * The routing engine's side of the deck worker (deck-worker.ts): one worker thread, started on
  * first use, held referenced only while a request is outstanding (an idle worker never keeps the
- * process alive). A worker that dies (out of memory on a hostile deck, say) fails the requests
- * in flight and is replaced on the next one; the active table is untouched.
+ * process alive). The worker hands builds to its own child process (deck-builder.ts), which a
+ * hostile deck can exhaust without touching this one. A worker or builder that dies fails the
+ * requests in flight and is replaced on the next one; the active table is untouched.
  */
 import { Worker } from 'node:worker_threads';
 import type { DeckDiff } from './diff.js';
