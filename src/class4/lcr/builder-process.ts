@@ -4,8 +4,9 @@
  * deck, say), in which case the requests in flight fail and the active table is untouched.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { accessSync, existsSync, constants as fsConstants, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildReply, BuildRequest, DeckSource } from './worker-protocol.js';
 
@@ -22,6 +23,25 @@ export function scratchDir(): string {
     /* no /dev/shm here */
   }
   return tmpdir();
+}
+
+/**
+ * Removes hand-over files whose builder is gone (a worker terminated between the builder's reply
+ * and its read leaves one; in /dev/shm it holds memory until removed). Linux only: elsewhere a
+ * builder's liveness is not looked up, and nothing is removed.
+ */
+function removeOrphans(dir: string): void {
+  if (!existsSync('/proc/self')) return;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^lcr-table-(\d+)-\d+\.bin$/.exec(n);
+    if (m && !existsSync(`/proc/${m[1]}`)) rmSync(join(dir, n), { force: true });
+  }
 }
 
 /** Starts deck-builder beside this file: the .ts source through tsx (development, tests), or the built .js. */
@@ -42,6 +62,7 @@ export class BuilderProcess {
 
   private get live(): ChildProcess {
     if (this.child) return this.child;
+    removeOrphans(this.scratch);
     const c = startBuilder();
     c.on('message', (m: BuildReply) => {
       const w = this.waiting.get(m.id);
