@@ -90,6 +90,10 @@ describe('deck builder process', () => {
         });
     const engine = await RoutingEngine.load({ carriers: [{ id: 'a', trunkGroups: ['tg-a'], deck: join(dir, 'a.csv') }], snapshot: { enabled: false } }, { dataDir: dir });
     expect(children()).toHaveLength(1);
+    // In this process, the deck worker's thread runs niced and the thread that answers calls does not.
+    const nice = threadNiceValues();
+    expect(nice.get(process.pid)).toBe(0);
+    expect([...nice.values()]).toContain(BACKGROUND_NICE);
     await engine.close();
     expect(children()).toEqual([]);
   });
