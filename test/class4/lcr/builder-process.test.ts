@@ -93,7 +93,8 @@ describe('deck builder process', () => {
     // In this process, the deck worker's thread runs niced and the thread that answers calls does not.
     const nice = threadNiceValues();
     expect(nice.get(process.pid)).toBe(0);
-    expect([...nice.values()]).toContain(BACKGROUND_NICE);
+    // Exactly one: no thread started later (libuv's pool, V8's platform) inherited the worker's priority.
+    expect([...nice.values()].filter((n) => n === BACKGROUND_NICE)).toHaveLength(1);
     await engine.close();
     expect(children()).toEqual([]);
   });
