@@ -1,7 +1,7 @@
 /**
  * Rate-deck reloads under lookup load (issue #9): the main thread keeps routing calls
  * (RoutingEngine.lookup in back-to-back batches) while the engine reloads its decks; the deck
- * worker's builder process (nice 19, every thread) reads, validates and compiles them, the worker
+ * worker's builder process (nice 10, every thread) reads, validates and compiles them, the worker
  * reads the table it wrote into SharedArrayBuffers and posts them.
  * Measured: the longest gap between lookup batches (the stall a call would see) and the event
  * loop delay maximum (perf_hooks, 1 ms resolution), the worker's build time, and the trie's

@@ -1,8 +1,8 @@
 /**
  * The deck builder: a child process of the deck worker (deck-worker.ts) that reads, validates and
  * compiles rate decks (writing the snapshot, snapshot.ts, when configured) and hands the compiled
- * table over in a file (table-file.ts) that the worker reads straight into shared memory. It runs at the lowest CPU priority, every thread of
- * it: a thread of the switch's own process could be niced, but V8's garbage-collection helper
+ * table over in a file (table-file.ts) that the worker reads straight into shared memory. It
+ * runs at background CPU priority (nice 10), every thread of it: a thread of the switch's own process could be niced, but V8's garbage-collection helper
  * threads are shared by every isolate of a process and run at its normal priority, so a build in
  * a worker thread still took a CPU from the thread that answers calls whenever its heap was
  * collected (issue #9: a 1M-prefix reload held the event loop 28 ms, nearly all of it waiting for

@@ -1,7 +1,7 @@
 /**
  * The deck worker: runs in a worker_thread so that nothing of a reload holds the event loop that
  * answers calls. Loads go to its builder process (deck-builder.ts: reads, validates and compiles
- * the decks at the lowest CPU priority); the worker reads the compiled table it hands over
+ * the decks at background CPU priority); the worker reads the compiled table it hands over
  * (table-file.ts) straight into shared memory, one read per array, and posts it. Uploads are validated and diffs computed here. Requests and replies:
  * worker-protocol.ts.
  */

@@ -7,8 +7,13 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
-/** The priority of background work (the deck worker and builder): the lowest, so the switch's own threads always go first. */
-export const BACKGROUND_NICE = 19;
+/**
+ * The priority of background work (the deck worker and builder): a tenth of a normal thread's
+ * CPU share when they compete, so the switch's own threads go first. Not the lowest (19, a 1/68
+ * share): with the host busy (tests running beside a switch, say) that starved a 1M-prefix build
+ * for over a minute.
+ */
+export const BACKGROUND_NICE = 10;
 
 /** The calling thread's Linux task id, when /proc says. */
 export function threadId(): number | undefined {
