@@ -1,8 +1,9 @@
 /**
  * The routing engine's side of the deck worker (deck-worker.ts): one worker thread, started on
  * first use, held referenced only while a request is outstanding (an idle worker never keeps the
- * process alive). A worker that dies (out of memory on a hostile deck, say) fails the requests
- * in flight and is replaced on the next one; the active table is untouched.
+ * process alive). The worker hands builds to its own child process (deck-builder.ts), which a
+ * hostile deck can exhaust without touching this one. A worker or builder that dies fails the
+ * requests in flight and is replaced on the next one; the active table is untouched.
  */
 import { Worker } from 'node:worker_threads';
 import type { DeckDiff } from './diff.js';
@@ -133,6 +134,11 @@ export class DeckCompiler {
   async close(): Promise<void> {
     const w = this.worker;
     if (!w) return;
+    // The worker ends its builder process first: a child is reaped by the thread that started it.
+    let timer: NodeJS.Timeout | undefined;
+    const closed = this.send({ op: 'close', id: this.nextId++ }).catch(() => undefined);
+    await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     this.failAll(w, new Error('the routing engine was closed'));
     await w.terminate();
   }

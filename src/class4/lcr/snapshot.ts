@@ -80,9 +80,10 @@ export function encodeSnapshot(t: RouteTable, fingerprint: string): Uint8Array {
 
 export type SnapshotDecode = { ok: true; table: RouteTable; fingerprint: string } | { ok: false; reason: string };
 
-function typed<T>(u8: Uint8Array | undefined, width: number, make: (b: ArrayBuffer) => T): T | undefined {
+/** The field's bytes copied into shared memory (shared-memory.ts: a table the main thread adopts lives there). */
+function typed<T>(u8: Uint8Array | undefined, width: number, make: (b: SharedArrayBuffer) => T): T | undefined {
   if (!u8 || u8.byteLength % width !== 0) return undefined;
-  const copy = new Uint8Array(u8.byteLength);
+  const copy = new Uint8Array(new SharedArrayBuffer(u8.byteLength));
   copy.set(u8);
   return make(copy.buffer);
 }
@@ -107,36 +108,64 @@ export function decodeSnapshot(buf: Uint8Array): SnapshotDecode {
   const rowEffective = typed(m.rowEffective, 8, (b) => new Float64Array(b));
   if (!slots || !inner || !entryStart || !entryCarrier || !entryRow || !entryRowCount || !rowInterstate || !rowIntrastate || !rowIndeterminate || !rowEffective)
     return { ok: false, reason: 'an array field has a length that is not a whole number of elements' };
-  const { nodeCount, prefixCount } = m;
+  const parts: TableArrays = { carriers: m.carriers, carrierRows: m.carrierRows, prefixCount: m.prefixCount, slots, inner, entryStart, entryCarrier, entryRow, entryRowCount, rowInterstate, rowIntrastate, rowIndeterminate, rowEffective };
+  if (m.nodeCount < 1 || slots.length !== m.nodeCount) return { ok: false, reason: 'node array length does not match node count' };
+  const bad = checkTableArrays(parts);
+  if (bad) return { ok: false, reason: bad };
+  return { ok: true, fingerprint: m.fingerprint, table: tableOf(parts) };
+}
+
+/** A table's arrays as read from a file, before they are checked. */
+export interface TableArrays {
+  carriers: string[];
+  carrierRows: number[];
+  prefixCount: number;
+  slots: Int32Array;
+  inner: Int32Array;
+  entryStart: Uint32Array;
+  entryCarrier: Uint16Array;
+  entryRow: Uint32Array;
+  entryRowCount: Uint16Array;
+  rowInterstate: Int32Array;
+  rowIntrastate: Int32Array;
+  rowIndeterminate: Int32Array;
+  rowEffective: Float64Array;
+}
+
+/** Why arrays read from a file do not make a table (lengths that disagree, an index out of range), or undefined when they do. */
+export function checkTableArrays(a: TableArrays): string | undefined {
+  const { prefixCount, slots, inner, entryStart, entryCarrier, entryRow, entryRowCount, rowInterstate, rowIntrastate, rowIndeterminate, rowEffective } = a;
   const rows = rowEffective.length;
   const entries = entryCarrier.length;
-  if (nodeCount < 1 || slots.length !== nodeCount) return { ok: false, reason: 'node array length does not match node count' };
-  if (entryStart.length !== prefixCount + 1 || entryRow.length !== entries || entryRowCount.length !== entries) return { ok: false, reason: 'entry arrays disagree in length' };
-  if (rowInterstate.length !== rows || rowIntrastate.length !== rows || rowIndeterminate.length !== rows) return { ok: false, reason: 'rate arrays disagree in length' };
-  if (m.carrierRows.length !== m.carriers.length) return { ok: false, reason: 'carrier row counts disagree with carriers' };
+  if (slots.length < 1) return 'the trie has no nodes';
+  if (inner.length % 3 !== 0) return 'inner-node array length is not a whole number of nodes';
+  if (entryStart.length !== prefixCount + 1 || entryRow.length !== entries || entryRowCount.length !== entries) return 'entry arrays disagree in length';
+  if (rowInterstate.length !== rows || rowIntrastate.length !== rows || rowIndeterminate.length !== rows) return 'rate arrays disagree in length';
+  if (a.carrierRows.length !== a.carriers.length) return 'carrier row counts disagree with carriers';
   const bad = checkTrie(slots, inner, prefixCount);
-  if (bad) return { ok: false, reason: bad };
-  for (let p = 0; p < prefixCount; p++) if (entryStart[p] > entryStart[p + 1]) return { ok: false, reason: 'entry index is not ascending' };
-  if (entryStart[prefixCount] !== entries) return { ok: false, reason: 'entry index does not cover the entries' };
+  if (bad) return bad;
+  for (let p = 0; p < prefixCount; p++) if (entryStart[p] > entryStart[p + 1]) return 'entry index is not ascending';
+  if (entryStart[prefixCount] !== entries) return 'entry index does not cover the entries';
   for (let e = 0; e < entries; e++) {
-    if (entryCarrier[e] >= m.carriers.length) return { ok: false, reason: `entry ${e} names an unknown carrier` };
-    if (entryRow[e] + entryRowCount[e] > rows) return { ok: false, reason: `entry ${e} points outside the rate rows` };
+    if (entryCarrier[e] >= a.carriers.length) return `entry ${e} names an unknown carrier`;
+    if (entryRow[e] + entryRowCount[e] > rows) return `entry ${e} points outside the rate rows`;
   }
+  return undefined;
+}
+
+/** Checked arrays as a route table (the trie's direct-index table computed here). */
+export function tableOf(a: TableArrays): RouteTable {
   return {
-    ok: true,
-    fingerprint: m.fingerprint,
-    table: {
-      trie: withDirect(slots, inner, prefixCount),
-      carriers: m.carriers,
-      carrierRows: m.carrierRows,
-      entryStart,
-      entryCarrier,
-      entryRow,
-      entryRowCount,
-      rowInterstate,
-      rowIntrastate,
-      rowIndeterminate,
-      rowEffective,
-    },
+    trie: withDirect(a.slots, a.inner, a.prefixCount),
+    carriers: a.carriers,
+    carrierRows: a.carrierRows,
+    entryStart: a.entryStart,
+    entryCarrier: a.entryCarrier,
+    entryRow: a.entryRow,
+    entryRowCount: a.entryRowCount,
+    rowInterstate: a.rowInterstate,
+    rowIntrastate: a.rowIntrastate,
+    rowIndeterminate: a.rowIndeterminate,
+    rowEffective: a.rowEffective,
   };
 }

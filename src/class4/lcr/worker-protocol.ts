@@ -57,7 +57,9 @@ export type WorkerRequest =
   | { op: 'upload-chunk'; id: number; chunk: Uint8Array }
   | { op: 'upload-end'; id: number }
   | { op: 'upload-abort'; id: number }
-  | { op: 'diff'; id: number; from: { carrier: string; path: string }; to: { carrier: string; path: string }; limit: number };
+  | { op: 'diff'; id: number; from: { carrier: string; path: string }; to: { carrier: string; path: string }; limit: number }
+  /** Ends the builder process (and waits for it: only the thread that started a child reaps it) before the worker is terminated. */
+  | { op: 'close'; id: number };
 
 export interface PackedTable {
   slots: Int32Array;
@@ -97,7 +99,7 @@ export interface LoadTimings {
   buildMs: number;
   snapshotMs: number;
   totalMs: number;
-  /** CPU time of the worker thread for the parse and the build (-1 where the OS does not say): wall time on a busy host includes waiting for a core. */
+  /** CPU time of the builder process's main thread for the parse and the build (-1 where the OS does not say): wall time on a busy host includes waiting for a core. */
   parseCpuMs: number;
   buildCpuMs: number;
 }
@@ -108,7 +110,24 @@ export type WorkerReply =
   | { id: number; op: 'upload-ack'; stop?: ValidationReport }
   | { id: number; op: 'upload-end'; report: ValidationReport }
   | { id: number; op: 'diff'; diff: DeckDiff }
+  | { id: number; op: 'closed' }
   | { id: number; op: 'error'; message: string; code?: string };
+
+/**
+ * The deck worker asks its builder process (deck-builder.ts) for a table; the builder answers with
+ * the file in `scratchDir` where it wrote it (table-file.ts), which the worker deletes once read.
+ */
+export interface BuildRequest {
+  id: number;
+  decks: DeckSource[];
+  snapshot?: { path: string; useExisting: boolean };
+  scratchDir: string;
+}
+
+export type BuildReply =
+  | { id: number; ok: true; tablePath: string; from: 'snapshot' | 'decks'; fingerprint: string; carriers: CarrierParse[]; timings: LoadTimings; snapshotError?: string }
+  | { id: number; ok: false; carriers: CarrierParse[] }
+  | { id: number; error: string; code?: string };
 
 /** The table with every array in shared memory (a table read from a snapshot is copied there); nothing to transfer. */
 export function packTable(t: RouteTable): { table: PackedTable; transfer: ArrayBuffer[] } {

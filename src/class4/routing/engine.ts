@@ -1,8 +1,8 @@
 /**
  * The routing engine: normalisation, blocking, LNP dip, jurisdiction, longest-prefix match over
  * the compiled table, candidate ordering, availability and route advance. Lookups are synchronous
- * and read one table reference. Decks are read, validated and compiled in a worker thread
- * (lcr/compiler.ts); the finished table arrives in shared memory (lcr/shared-memory.ts) and is swapped in with one
+ * and read one table reference. Decks are read, validated and compiled off the event loop, in
+ * the deck worker's builder process at background CPU priority (lcr/compiler.ts, lcr/deck-builder.ts); the finished table arrives in shared memory (lcr/shared-memory.ts) and is swapped in with one
  * assignment, so a reload never stalls or fails a lookup.
  */
 import { mkdir, readFile, rename } from 'node:fs/promises';
