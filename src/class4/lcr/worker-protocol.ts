@@ -8,6 +8,7 @@ import type { DeckRowError } from './deck.js';
 import type { DeckDiff } from './diff.js';
 import { inSharedMemory } from './shared-memory.js';
 import type { RouteTable } from './table.js';
+import type { TableArrays } from './snapshot.js';
 
 /** One carrier's deck: the first of `paths` that exists. */
 export interface DeckSource {
@@ -61,22 +62,10 @@ export type WorkerRequest =
   /** Ends the builder process (and waits for it: only the thread that started a child reaps it) before the worker is terminated. */
   | { op: 'close'; id: number };
 
-export interface PackedTable {
-  slots: Int32Array;
-  inner: Int32Array;
+/** A table's arrays (as a file holds them) with the direct-index table built over them. */
+export interface PackedTable extends TableArrays {
   direct: Int32Array;
   directDigits: number;
-  prefixCount: number;
-  carriers: string[];
-  carrierRows: number[];
-  entryStart: Uint32Array;
-  entryCarrier: Uint16Array;
-  entryRow: Uint32Array;
-  entryRowCount: Uint16Array;
-  rowInterstate: Int32Array;
-  rowIntrastate: Int32Array;
-  rowIndeterminate: Int32Array;
-  rowEffective: Float64Array;
 }
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable between threads (each has its own timeOrigin). */
