@@ -180,6 +180,12 @@ async function settle(ssw: RunningSwitch): Promise<void> {
   for (let i = 0; i < 400 && ssw.calls.activeCount > 0; i++) await sleep(25);
 }
 
+/** The capacity offer for WARMUP_S seconds, not counted, then the calls left to finish. */
+async function warm(ssw: RunningSwitch, target: string): Promise<void> {
+  await offer({ scenario: 'uac', target, rate: 1000, limit: CAPACITY_WINDOW, calls: 100_000_000, seconds: WARMUP_S });
+  await settle(ssw);
+}
+
 export const benchmarks: Benchmark[] = [
   {
     name: 'overload',
@@ -215,9 +221,8 @@ export const benchmarks: Benchmark[] = [
         // call as one ends, the rate cap far above what is carried), so the switch runs flat out without
         // a queue that would only measure its collapse (1000/s with 400 in flight carried about half as much).
         // A fresh process runs its first seconds unoptimised (JIT): warm it with the same offer first, uncounted,
-        // so the yardstick is what the switch carries once warm (the 2× offer comes after the below-capacity run).
-        await offer({ scenario: 'uac', target, rate: 1000, limit: CAPACITY_WINDOW, calls: 100_000_000, seconds: WARMUP_S });
-        await settle(ssw);
+        // so the yardstick is what the switch carries once warm.
+        await warm(ssw, target);
         const c0 = new Date().toISOString();
         const cap = await offer({ scenario: 'uac', target, rate: 1000, limit: CAPACITY_WINDOW, calls: 100_000_000, seconds: CAPACITY_S });
         const c1 = new Date().toISOString();
@@ -228,8 +233,7 @@ export const benchmarks: Benchmark[] = [
         ssw = await boot({});
         target = `127.0.0.1:${ssw.sipPort}`;
         // The fresh switch is warmed the same way before anything is counted (a cold one carries less than the yardstick).
-        await offer({ scenario: 'uac', target, rate: 1000, limit: CAPACITY_WINDOW, calls: 100_000_000, seconds: WARMUP_S });
-        await settle(ssw);
+        await warm(ssw, target);
 
         // Below capacity, open loop: the defaults must not refuse calls the switch can carry.
         let below: BenchResult | undefined;

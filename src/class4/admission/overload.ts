@@ -313,7 +313,7 @@ export class OverloadGuard {
     let refusal: Refusal | undefined;
     const hold = this.holds.find((h) => h.active());
     if (hold) refusal = { reason: hold.reason, level: 1 };
-    else if (this.queueDrawnAtStack(protocol) ? false : this.queueRefusesOne()) refusal = { reason: 'receive-queue', level: 1 };
+    else if (!this.queueDrawnAtStack(protocol) && this.queueRefusesOne()) refusal = { reason: 'receive-queue', level: 1 };
     else if (this.lagRefuses(protocol)) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
     else if (this.adaptive && this.inSetup >= this.adaptive.limit) refusal = { reason: 'response-time', level: 1 };
