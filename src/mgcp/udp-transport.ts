@@ -4,8 +4,7 @@
  * and default port; nothing else in src/mgcp touches sockets.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
-import { isIPv4 } from 'node:net';
+import { literalFirstLookup } from '../util/literal-first-lookup.js';
 import { SoftswitchError } from '../errors.js';
 
 export interface Peer {
@@ -18,18 +17,6 @@ export interface DatagramTransport {
   onDatagram(handler: (datagram: Buffer, from: Peer) => void): void;
   readonly local: Peer;
   close(): Promise<void>;
-}
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
-
-/**
- * The socket's name lookup: an IPv4 literal (every configured gateway and every reply address)
- * is its own answer at once, without dns.lookup's deferral to the next tick on each send; names
- * still go to dns.lookup.
- */
-function literalFirstLookup(hostname: string, options: LookupOneOptions | number, callback: LookupCallback): void {
-  if (isIPv4(hostname)) callback(null, hostname, 4);
-  else dnsLookup(hostname, typeof options === 'number' ? { family: options } : options, callback);
 }
 
 /** Binds a UDP socket (port 0: the OS picks one); `protocol` names it in SSW_ERR_PORT_IN_USE. */

@@ -4,6 +4,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { literalFirstLookup } from '../util/literal-first-lookup.js';
 import { ReceiveQueueProbe } from './receive-queue-probe.js';
 import { SoftswitchError } from '../errors.js';
 import type { Logger } from '../util/log.js';
@@ -87,7 +88,7 @@ export class UdpTransport {
 
   static async open(opts: UdpTransportOptions): Promise<UdpTransport> {
     // A larger receive buffer rides out bursts while the event loop is busy (the kernel caps it at net.core.rmem_max).
-    const socket = createSocket({ type: isIP(opts.address) === 6 ? 'udp6' : 'udp4', recvBufferSize: opts.recvBufferBytes ?? 4 * 1024 * 1024 });
+    const socket = createSocket({ type: isIP(opts.address) === 6 ? 'udp6' : 'udp4', lookup: literalFirstLookup, recvBufferSize: opts.recvBufferBytes ?? 4 * 1024 * 1024 });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         reject(err.code === 'EADDRINUSE' ? new SoftswitchError('SSW_ERR_PORT_IN_USE', `SIP UDP ${opts.address}:${opts.port}`, { cause: err }) : err);

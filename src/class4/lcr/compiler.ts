@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { DeckDiff } from './diff.js';
 import type { RouteTable } from './table.js';
+import { holdSingleThreadedScavenges } from '../../util/scavenge-mode.js';
 import { unpackTable, type CarrierParse, type DeckSource, type LoadTimings, type UploadLimits, type ValidationReport, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
 
 export type LoadOutcome =
@@ -47,6 +48,14 @@ export class DeckCompiler {
   /** FIFO per request id: an upload session has several requests outstanding under one id. */
   private readonly waiting = new Map<number, Waiter[]>();
   private outstanding = 0;
+  /** Releases the single-threaded scavenges held while requests are outstanding (scavenge-mode.ts). */
+  private releaseScavenges: (() => void) | undefined;
+
+  /**
+   * `singleThreadedScavenges` (default true): while the worker has work, this isolate's scavenges
+   * do without V8's helper threads, which then wait for a CPU the build holds (scavenge-mode.ts).
+   */
+  constructor(private readonly opts: { singleThreadedScavenges?: boolean } = {}) {}
 
   private get live(): Worker {
     if (this.worker) return this.worker;
@@ -65,7 +74,7 @@ export class DeckCompiler {
     if (!q || !w) return;
     if (q.length === 0) this.waiting.delete(id);
     this.outstanding--;
-    if (this.outstanding === 0) this.worker?.unref();
+    if (this.outstanding === 0) this.idle();
     how(w);
   }
 
@@ -75,6 +84,13 @@ export class DeckCompiler {
     for (const q of this.waiting.values()) for (const x of q) x.reject(err);
     this.waiting.clear();
     this.outstanding = 0;
+    this.idle();
+  }
+
+  private idle(): void {
+    this.worker?.unref();
+    this.releaseScavenges?.();
+    this.releaseScavenges = undefined;
   }
 
   private send(req: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
@@ -83,7 +99,10 @@ export class DeckCompiler {
       const q = this.waiting.get(req.id) ?? [];
       q.push({ resolve, reject });
       this.waiting.set(req.id, q);
-      if (this.outstanding++ === 0) w.ref();
+      if (this.outstanding++ === 0) {
+        w.ref();
+        if (this.opts.singleThreadedScavenges !== false) this.releaseScavenges ??= holdSingleThreadedScavenges();
+      }
       w.postMessage(req, transfer);
     });
   }

@@ -3,6 +3,7 @@
  * package's stack on top. SCTP port numbers default to the UDP port numbers on each side.
  */
 import dgram from 'node:dgram';
+import { literalFirstLookup } from '../../util/literal-first-lookup.js';
 import { systemClock } from '../../util/clock.js';
 import { silentLogger } from '../../util/log.js';
 import { SoftswitchError } from '../../errors.js';
@@ -27,7 +28,7 @@ export interface SctpOverUdpOptions extends SctpTuning {
 }
 
 async function bindUdp(address: string, port: number): Promise<dgram.Socket> {
-  const socket = dgram.createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
+  const socket = dgram.createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', lookup: literalFirstLookup });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       socket.close();
