@@ -129,6 +129,8 @@ export class EmbeddedSignallingPort implements SignallingPort {
             tapDatagram(tap, 'out', buf, local, to);
           }
         : (buf, to) => transport.send(buf, to),
+      sendUntraced: (buf, to) => transport.send(buf, to),
+      traceIn: tap && ((buf, from) => tapDatagram(tap, 'in', buf, local, from)),
       local: { host, port: transport.port },
       transports: { udp: transport.portOf('udp'), tcp: transport.portOf('tcp'), tls: transport.portOf('tls') },
       udpMaxRequestBytes: config.udpMaxRequestBytes,
@@ -149,14 +151,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
       sessionTimer: config.sessionTimer,
       locator,
     });
-    transport.onMessage(
-      tap
-        ? (buf, from) => {
-            tapDatagram(tap, 'in', buf, local, from);
-            core.receive(buf, from);
-          }
-        : (buf, from) => core.receive(buf, from),
-    );
+    transport.onMessage((buf, from) => core.receive(buf, from));
     transport.onFramingError((head, from, status, reason) => core.refuseUnframed(head, from, status, reason));
     transport.onSendFailure((to) => core.transportFailed(to));
     return new EmbeddedSignallingPort(transport, core, locator);

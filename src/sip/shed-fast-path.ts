@@ -18,6 +18,7 @@ import { ExpiringFifo } from './transaction/expiring-fifo.js';
 
 const I = 0x49;
 const A = 0x41;
+const ACK_SP = Buffer.from('ACK ', 'latin1');
 
 export type RawClass =
   /** The ACK for a 503 given here: nothing more to do. */
@@ -62,13 +63,15 @@ export class ShedFastPath {
     if (buf.length < 16 || (buf[0] !== I && buf[0] !== A)) return undefined;
     const sheddingNow = shedding();
     if (!sheddingNow && this.refused.size === 0) return undefined;
-    // An ACK is ours only with one of our To tags, so without the prefix's bytes it is not: no scan.
-    if (buf[0] === A && buf.indexOf(this.prefixBytes) < 0) return undefined;
+    if (buf[0] === A) {
+      // An ACK is ours only with one of our To tags, so without the prefix's bytes it is not. With
+      // them it is the ACK of one of our 503s: the prefix is this process's own random string, and
+      // an ACK that carries it anywhere else (forged) asks for nothing an absorbed ACK would give.
+      if (buf.indexOf(this.prefixBytes) < 0) return undefined;
+      return buf.compare(ACK_SP, 0, 4, 0, 4) === 0 ? { kind: 'ack' } : undefined;
+    }
     const raw = scanRequest(buf);
     if (!raw) return undefined;
-    if (raw.method === 'ACK') {
-      return raw.cseqMethod === 'ACK' && raw.toTag !== undefined && raw.toTag.startsWith(this.prefix) ? { kind: 'ack' } : undefined;
-    }
     if (raw.method !== 'INVITE' || raw.cseqMethod !== 'INVITE' || raw.toTag !== undefined) return undefined;
     const tag = this.refused.size > 0 ? this.refused.get(this.keyOf(raw)) : undefined;
     if (tag !== undefined) {

@@ -24,6 +24,7 @@ import { requestDefect } from './validate.js';
 import { DEFAULT_SESSION_TIMER_POLICY, negotiateAsUas, readAnswerAsUac, sessionDeadlineMs, type SessionTimerPolicy, type UasNegotiation } from './session-timer.js';
 import { rawHeader } from './raw-request.js';
 import { ShedFastPath } from './shed-fast-path.js';
+import { bindCounter, BoundCounters, type BoundCounter } from '../util/bound-counter.js';
 import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction, TransactionUser } from './transaction/transaction.js';
 import type { LocateResult, TargetLocator } from './locate/locator.js';
@@ -129,6 +130,17 @@ export interface UaCoreOptions {
   logger: Logger;
   /** A message out, over the transport `to` names (UDP when it names none). */
   send(buf: Buffer, to: Endpoint): void;
+  /**
+   * What the overload fast path sends (a stateless 503 to a new INVITE, again to its
+   * retransmissions) where `send` also records each message for the call trail (default: `send`).
+   * Those calls never start, so nothing would claim their trail.
+   */
+  sendUntraced?(buf: Buffer, to: Endpoint): void;
+  /**
+   * Each datagram the stack takes past the overload fast path, before it is handled (the call
+   * trail's record of what arrived); the fast path's INVITEs and ACKs are not passed here.
+   */
+  traceIn?(buf: Buffer, from: Endpoint): void;
   /** Address and port put in Via and Contact. */
   local: { host: string; port: number };
   /** Ports of the transports open (default: UDP on local.port only). */
@@ -227,11 +239,23 @@ export class UaCore {
   private readonly hookErrorLog: SampledLog;
   private readonly m: ReturnType<typeof sipMetrics>;
   private readonly fast: ShedFastPath | undefined;
+  /** The fast path's counts, bound once (bound-counter.ts): a refusal costs additions, not label lookups. */
+  private readonly fastCounts: Record<'ackAbsorbed' | 'inviteAgain' | 'inviteRefused' | 'overloadRefused' | 'sent5xx', BoundCounter>;
+  /** SIP responses by class and direction, bound on first use. */
+  private readonly responseCounts: BoundCounters<'class' | 'direction'>;
   /** The admission verdict the fast path already took for the datagram being received. */
   private presetVerdict: AdmissionVerdict | undefined;
 
   constructor(private readonly opts: UaCoreOptions) {
     this.m = sipMetrics(opts.registry ?? new Registry());
+    this.fastCounts = {
+      ackAbsorbed: bindCounter(this.m.shedFastPath, { kind: 'ack-absorbed' }),
+      inviteAgain: bindCounter(this.m.shedFastPath, { kind: 'invite-again' }),
+      inviteRefused: bindCounter(this.m.shedFastPath, { kind: 'invite-refused' }),
+      overloadRefused: bindCounter(this.m.admissionRefused, { verdict: 'overload', method: 'INVITE' }),
+      sent5xx: bindCounter(this.m.responses, { class: '5xx', direction: 'sent' }),
+    };
+    this.responseCounts = new BoundCounters(this.m.responses);
     if (opts.shedding) {
       const retryAfter: Array<[string, string]> = [['Retry-After', String(opts.overloadRetryAfterS ?? 10)], ['Reason', 'Q.850;cause=42']];
       this.fast = new ShedFastPath(opts.clock, opts.userAgent ? [...retryAfter, ['Server', opts.userAgent]] : retryAfter);
@@ -294,7 +318,7 @@ export class UaCore {
   }
 
   private transmit(msg: SipMessage, to: Endpoint): void {
-    if (msg.kind === 'response') this.m.responses.inc({ class: statusClass(msg.status), direction: 'sent' });
+    if (msg.kind === 'response') this.countResponse(statusClass(msg.status), 'sent');
     this.opts.send(this.encode(msg), to);
   }
 
@@ -418,6 +442,7 @@ export class UaCore {
 
   receive(buf: Buffer, source: Endpoint): void {
     if (this.fast && (source.transport === undefined || source.transport === 'udp') && this.shedRaw(buf, source)) return;
+    this.opts.traceIn?.(buf, source);
     try {
       this.receiveParsed(buf, source);
     } finally {
@@ -434,13 +459,12 @@ export class UaCore {
     const c = this.fast!.classify(buf, source, this.opts.shedding!, (key) => this.layer.holdsServer(key) || this.accepted.has(key));
     if (!c) return false;
     if (c.kind === 'ack') {
-      this.m.shedFastPath.inc({ kind: 'ack-absorbed' });
+      this.fastCounts.ackAbsorbed.inc();
       return true;
     }
     if (c.kind === 'again') {
-      this.m.shedFastPath.inc({ kind: 'invite-again' });
-      this.m.responses.inc({ class: '5xx', direction: 'sent' });
-      this.opts.send(c.bytes, c.to);
+      this.fastCounts.inviteAgain.inc();
+      this.sendRaw(c);
       return true;
     }
     const raw = c.raw;
@@ -465,15 +489,19 @@ export class UaCore {
       if (action === 'reject') this.sendRaw(this.fast!.refuse(raw, source, false, [['Retry-After', String(this.opts.rateLimit?.retryAfterS ?? 5)]]));
       return true;
     }
-    this.m.admissionRefused.inc({ verdict, method: 'INVITE' });
-    this.m.shedFastPath.inc({ kind: 'invite-refused' });
+    this.fastCounts.overloadRefused.inc();
+    this.fastCounts.inviteRefused.inc();
     this.sendRaw(this.fast!.refuse(raw, source, true));
     return true;
   }
 
+  private countResponse(cls: string, direction: 'sent' | 'received'): void {
+    this.responseCounts.get(cls + direction, () => ({ class: cls, direction })).inc();
+  }
+
   private sendRaw(r: { bytes: Buffer; to: { address: string; port: number } }): void {
-    this.m.responses.inc({ class: '5xx', direction: 'sent' });
-    this.opts.send(r.bytes, r.to);
+    this.fastCounts.sent5xx.inc();
+    (this.opts.sendUntraced ?? this.opts.send)(r.bytes, r.to);
   }
 
   private receiveParsed(buf: Buffer, source: Endpoint): void {
@@ -493,7 +521,7 @@ export class UaCore {
     const msg = parsed.message;
     this.m.received.inc({ kind: msg.kind === 'request' ? methodLabel(msg.method) : 'response' });
     if (msg.kind === 'response') {
-      this.m.responses.inc({ class: statusClass(msg.status), direction: 'received' });
+      this.countResponse(statusClass(msg.status), 'received');
       return this.receiveResponse(msg);
     }
     if (!this.answerable(msg)) {

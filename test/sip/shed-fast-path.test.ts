@@ -73,6 +73,31 @@ describe('shedding fast path in the UA core', () => {
     expect(invites).toHaveLength(1);
   });
 
+  it('keeps the call trail out of refusals: their INVITE, 503 and ACK bypass the trace, an admitted call is traced', () => {
+    const traced: string[] = [];
+    const untraced: Buffer[] = [];
+    let shedding = true;
+    const r = rig({
+      registry: new Registry(),
+      shedding: () => shedding,
+      admit: (src) => (shedding && src.method === 'INVITE' ? 'overload' : 'accept'),
+      traceIn: (buf) => traced.push(buf.toString('latin1').split(' ')[0]),
+      sendUntraced: (buf) => untraced.push(buf),
+    });
+    r.core.receive(invite(), caller);
+    expect(untraced).toHaveLength(1);
+    expect(untraced[0].toString('latin1')).toMatch(/^SIP\/2\.0 503 /);
+    expect(r.responses()).toHaveLength(0); // nothing through the traced send
+    const tag = parseNameAddr(/^To: (.*)$/m.exec(untraced[0].toString('latin1'))![1].trim())!.tag!;
+    r.core.receive(ackFor(tag), caller);
+    expect(traced).toEqual([]);
+    shedding = false;
+    r.core.receive(invite({ callId: 'call-2@192.0.2.10', branch: 'z9hG4bK-other' }), caller);
+    expect(traced).toEqual(['INVITE']);
+    expect(r.invites).toHaveLength(1);
+    expect(r.responses().map((x) => x.msg.status)).toContain(100);
+  });
+
   it('never refuses what belongs to an admitted call: its retransmitted INVITE, its ACK and its BYE', () => {
     const { core, invites, responses, setShedding } = shedRig();
     core.receive(invite(), caller);

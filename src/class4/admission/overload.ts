@@ -5,6 +5,7 @@
  * ISUP automatic congestion control (Q.764 §2.11: 1 = congestion, 2 = severe congestion) so the
  * same level goes into REL's automatic congestion level parameter.
  */
+import { BoundCounters } from '../../util/bound-counter.js';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { z } from 'zod';
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -129,6 +130,8 @@ export class OverloadGuard {
   private readonly adaptive?: AdaptiveSetupLimit;
   private pending: { level: 0 | 1 | 2; count: number } = { level: 0, count: 0 };
   private readonly m: ReturnType<typeof overloadMetrics>;
+  /** Refusals by protocol and reason, bound on first use (bound-counter.ts). */
+  private readonly refusalCounts: BoundCounters<'protocol' | 'reason'>;
   /** Other reasons to refuse new calls while they hold (e.g. the store cannot record them). */
   private readonly holds: Array<{ reason: 'store-unavailable'; active: () => boolean }> = [];
   private readonly queueGate?: QueueDelayGate;
@@ -154,6 +157,7 @@ export class OverloadGuard {
     random?: () => number,
   ) {
     this.m = overloadMetrics(registry);
+    this.refusalCounts = new BoundCounters(this.m.overloadRejectedTotal);
     if (cfg.maxCallsPerSecond > 0) this.perSecond = new TokenBucket(clock, cfg.maxCallsPerSecond);
     const u = cfg.utilization;
     if (u?.enabled) this.byUtilization = new UtilizationRate({ high: u.high, low: u.low, windowsToCut: u.windowsToCut, minPerSecond: u.minPerSecond, decrease: 0.9, increase: 1.1 });
@@ -320,7 +324,7 @@ export class OverloadGuard {
     else if (this.utilizationBucket && !this.utilizationBucket.take()) refusal = { reason: 'utilization', level: 1 };
     else if (this.perSecond && !this.perSecond.take()) refusal = { reason: 'calls-per-second', level: 1 };
     if (refusal) {
-      this.m.overloadRejectedTotal.inc({ protocol, reason: refusal.reason });
+      this.countRefusal(protocol, refusal.reason);
       return refusal;
     }
     this.inSetup++;
@@ -336,10 +340,14 @@ export class OverloadGuard {
   shedding(protocol: 'sip' | 'isup'): Refusal | undefined {
     const shedding = this.queueShedding();
     const refusal = shedding && this.queueGate!.refuseOne() ? { reason: 'receive-queue' as const, level: 1 as const } : this.wouldRefuse(protocol, false);
-    if (refusal) this.m.overloadRejectedTotal.inc({ protocol, reason: refusal.reason });
+    if (refusal) this.countRefusal(protocol, refusal.reason);
     // Let through by the draw: the call's admit() must not draw for it a second time.
     else if (shedding && protocol === 'sip' && this.stackDrawn < 1000) this.stackDrawn++;
     return refusal;
+  }
+
+  private countRefusal(protocol: 'sip' | 'isup', reason: string): void {
+    this.refusalCounts.get(protocol + reason, () => ({ protocol, reason })).inc();
   }
 
   /** Whether this new call already had its receive-queue draw at the SIP stack (consumes it). */
