@@ -241,6 +241,8 @@ export class UaCore {
   private readonly fast: ShedFastPath | undefined;
   /** The fast path's counts, bound once (bound-counter.ts): a refusal costs additions, not label lookups. */
   private readonly fastCounts: Record<'ackAbsorbed' | 'inviteAgain' | 'inviteRefused' | 'overloadRefused' | 'sent5xx', BoundCounter>;
+  /** SIP messages received by kind, bound on first use. */
+  private readonly receivedCounts: BoundCounters<'kind'>;
   /** SIP responses by class and direction, bound on first use. */
   private readonly responseCounts: BoundCounters<'class' | 'direction'>;
   /** The admission verdict the fast path already took for the datagram being received. */
@@ -256,6 +258,7 @@ export class UaCore {
       sent5xx: bindCounter(this.m.responses, { class: '5xx', direction: 'sent' }),
     };
     this.responseCounts = new BoundCounters(this.m.responses);
+    this.receivedCounts = new BoundCounters(this.m.received);
     if (opts.shedding) {
       const retryAfter: Array<[string, string]> = [['Retry-After', String(opts.overloadRetryAfterS ?? 10)], ['Reason', 'Q.850;cause=42']];
       this.fast = new ShedFastPath(opts.clock, opts.userAgent ? [...retryAfter, ['Server', opts.userAgent]] : retryAfter);
@@ -519,7 +522,8 @@ export class UaCore {
       return;
     }
     const msg = parsed.message;
-    this.m.received.inc({ kind: msg.kind === 'request' ? methodLabel(msg.method) : 'response' });
+    const kind = msg.kind === 'request' ? methodLabel(msg.method) : 'response';
+    this.receivedCounts.get(kind, () => ({ kind })).inc();
     if (msg.kind === 'response') {
       this.countResponse(statusClass(msg.status), 'received');
       return this.receiveResponse(msg);

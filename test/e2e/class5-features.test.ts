@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitch } from '../../src/app/start.js';
-import { freeUdpPort, hasSipp, runSipp } from '../helpers/sipp.js';
+import { freeUdpPort, hasSipp, runSipp, udpBound } from '../helpers/sipp.js';
 import { startLabSwitch, until } from '../helpers/lab-switch.js';
 import { callerExpecting } from '../helpers/class5-sipp.js';
 
@@ -75,6 +75,7 @@ describe.skipIf(missing !== '')('Class 5 features over SIPp and the lab tandem',
     ok(await dialFrom('1001', '*721002', 200, 'c5-feature-code.xml'));
     const port = await freeUdpPort();
     const phone2 = runSipp({ scenario: 'uas', localPort: port, timeoutS: 20, args: ['-m', '1'] });
+    await udpBound(port);
     await registerContact('1002', port);
     ok(await dialFrom('1002', '1001', 200));
     ok(await phone2);
@@ -100,6 +101,7 @@ describe.skipIf(missing !== '')('Class 5 features over SIPp and the lab tandem',
     ok(await dialFrom('1001', '*671003', 433));
     const port = await freeUdpPort();
     const phone = runSipp({ scenario: 'uas', localPort: port, timeoutS: 20, args: ['-m', '1'] });
+    await udpBound(port);
     await registerContact('1003', port);
     ok(await dialFrom('1001', '1003', 200));
     ok(await phone);
@@ -111,6 +113,7 @@ describe.skipIf(missing !== '')('Class 5 features over SIPp and the lab tandem',
     ok(await vm);
     const port = await freeUdpPort();
     const phone2 = runSipp({ scenario: 'uas', localPort: port, timeoutS: 20, args: ['-m', '1'] });
+    await udpBound(port);
     await registerContact('1002', port);
     ok(await dialFrom('1001', '*02', 200));
     ok(await phone2);

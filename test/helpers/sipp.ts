@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 
 export function hasSipp(): boolean {
   return spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error === undefined;
@@ -106,4 +107,29 @@ export async function runSipp(opts: SippOptions): Promise<SippResult> {
       });
     });
   });
+}
+
+/**
+ * Resolves once something listens on UDP `port` (Linux /proc/net/udp{,6}), so a test does not send
+ * to a SIPp uas that has been spawned but not yet bound (on a loaded host that took over a second,
+ * and the switch's INVITE met ICMP port unreachable). Gives up quietly after `timeoutMs`.
+ */
+export async function udpBound(port: number, timeoutMs = 10_000): Promise<void> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let readable = 0;
+    for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
+      let table: string;
+      try {
+        table = readFileSync(f, 'utf8');
+      } catch {
+        continue;
+      }
+      readable++;
+      if (table.split('\n').some((l) => l.trim().split(/\s+/)[1]?.endsWith(`:${hex}`))) return;
+    }
+    if (readable === 0) return; // not Linux: nothing to wait on
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -1,8 +1,9 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { perRegistry } from '../../util/metrics.js';
+import { BoundCounters } from '../../util/bound-counter.js';
 
 /** The ISUP service's metrics, declared on the registry passed in. */
-export const isupMetrics = perRegistry((registry: Registry) => ({
+export const isupMetrics = perRegistry((registry: Registry) => withBoundMessages({
   isupMessagesTotal: new Counter({
     name: 'softswitch_isup_messages_total',
     help: 'ISUP messages sent and received, by trunk group, direction and message type',
@@ -46,3 +47,13 @@ export const isupMetrics = perRegistry((registry: Registry) => ({
   }),
 }));
 export type IsupMetrics = ReturnType<typeof isupMetrics>;
+
+/** ISUP messages by trunk group, direction and type, counted per message: bound label sets (bound-counter.ts). */
+function withBoundMessages<T extends { isupMessagesTotal: Counter<'trunk_group' | 'direction' | 'type'> }>(m: T) {
+  const messages = new BoundCounters(m.isupMessagesTotal);
+  return {
+    ...m,
+    countMessage: (trunkGroup: string, direction: 'tx' | 'rx', type: string) =>
+      messages.get(`${trunkGroup}\n${direction}\n${type}`, () => ({ trunk_group: trunkGroup, direction, type })).inc(),
+  };
+}

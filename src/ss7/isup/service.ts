@@ -246,7 +246,7 @@ export class IsupService extends EventEmitter {
     };
     const ok = this.opts.link.sendTransfer(pd);
     if (ok) {
-      this.m.isupMessagesTotal.inc({ trunk_group: tg.id, direction: 'tx', type: msg.type });
+      this.m.countMessage(tg.id, 'tx', msg.type);
       this.opts.tap?.({ key: tapKey.circuit(tg.id, msg.cic), protocol: 'isup', dir: 'out', bytes: data, mtp: pd, opens: msg.type === 'IAM' });
     }
     else this.log.warn({ tg: tg.id, cic: msg.cic, type: msg.type }, 'ISUP message not sent: no active M3UA route to the destination');
@@ -301,7 +301,7 @@ export class IsupService extends EventEmitter {
   }
 
   private deliver(tg: IsupTrunkGroup, msg: IsupMessage): void {
-    this.m.isupMessagesTotal.inc({ trunk_group: tg.id, direction: 'rx', type: msg.type });
+    this.m.countMessage(tg.id, 'rx', msg.type);
     if (msg.type === 'REL') {
       const acl = findOptional(msg, 'automaticCongestionLevel');
       if (acl !== undefined) this.congestionOf(tg).received(acl);

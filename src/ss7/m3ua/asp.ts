@@ -177,7 +177,7 @@ export class M3uaAsp extends EventEmitter {
   }
 
   private send(msg: M3uaMessage, stream = 0): void {
-    this.m.m3uaTx.inc({ type: msg.type });
+    this.m.countTx(msg.type);
     if (this.log.isLevelEnabled('debug')) this.log.debug({ stream }, `tx ${messageName(msg.type)}`);
     this.assoc.send(encodeM3ua(msg), stream, PPID_M3UA);
   }
@@ -204,7 +204,7 @@ export class M3uaAsp extends EventEmitter {
       if (!(msg.msgClass === 0 && msg.msgType === 0)) this.sendErr(msg.errorCode, data);
       return;
     }
-    this.m.m3uaRx.inc({ type: msg.type });
+    this.m.countRx(msg.type);
     if (this.log.isLevelEnabled('debug')) this.log.debug({ stream }, `rx ${messageName(msg.type)}`);
     if (odd?.length) this.unexpected.note(msg.type, odd);
     switch (msg.type) {

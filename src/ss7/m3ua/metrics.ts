@@ -1,8 +1,9 @@
 import { Counter, type Registry } from 'prom-client';
 import { perRegistry } from '../../util/metrics.js';
+import { BoundCounters } from '../../util/bound-counter.js';
 
 /** M3UA metrics (ASP and SG sides), declared on the registry passed in. */
-export const m3uaMetrics = perRegistry((registry: Registry) => ({
+export const m3uaMetrics = perRegistry((registry: Registry) => withBoundTypes({
   m3uaRx: new Counter({
     name: 'softswitch_m3ua_messages_rx_total',
     help: 'M3UA messages received, by message type',
@@ -46,3 +47,14 @@ export const m3uaMetrics = perRegistry((registry: Registry) => ({
   }),
 }));
 export type M3uaMetrics = ReturnType<typeof m3uaMetrics>;
+
+/** Messages sent and received by type, counted per message: bound label sets (bound-counter.ts). */
+function withBoundTypes<T extends { m3uaRx: Counter<'type'>; m3uaTx: Counter<'type'> }>(m: T) {
+  const rx = new BoundCounters(m.m3uaRx);
+  const tx = new BoundCounters(m.m3uaTx);
+  return {
+    ...m,
+    countRx: (type: string) => rx.get(type, () => ({ type })).inc(),
+    countTx: (type: string) => tx.get(type, () => ({ type })).inc(),
+  };
+}

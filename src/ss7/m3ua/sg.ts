@@ -259,7 +259,7 @@ export class M3uaSg extends EventEmitter {
   }
 
   private send(asp: AspEntry, msg: M3uaMessage, stream = 0): void {
-    this.m.m3uaTx.inc({ type: msg.type });
+    this.m.countTx(msg.type);
     asp.assoc.send(encodeM3ua(msg), stream, PPID_M3UA);
   }
 
@@ -277,7 +277,7 @@ export class M3uaSg extends EventEmitter {
       if (!(msg.msgClass === 0 && msg.msgType === 0)) this.sendErr(asp, msg.errorCode, raw);
       return;
     }
-    this.m.m3uaRx.inc({ type: msg.type });
+    this.m.countRx(msg.type);
     if (this.log.isLevelEnabled('debug')) this.log.debug({ asp: asp.id }, `rx ${messageName(msg.type)}`);
     this.handle(asp, msg, raw);
     if (odd?.length) {
