@@ -24,7 +24,7 @@ import { requestDefect } from './validate.js';
 import { DEFAULT_SESSION_TIMER_POLICY, negotiateAsUas, readAnswerAsUac, sessionDeadlineMs, type SessionTimerPolicy, type UasNegotiation } from './session-timer.js';
 import { rawHeader } from './raw-request.js';
 import { ShedFastPath } from './shed-fast-path.js';
-import { bindCounter, BoundCounters, type BoundCounter } from '../util/bound-counter.js';
+import { bindCounter, BoundCounters } from '../util/bound-counter.js';
 import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction, TransactionUser } from './transaction/transaction.js';
 import type { LocateResult, TargetLocator } from './locate/locator.js';
@@ -64,7 +64,7 @@ export const sipMetrics = perRegistry((registry: Registry) => {
       this.set(sumOverCores((c) => c.layer.size.completedBytes));
     },
   });
-  return {
+  const m = {
     cores,
     received: new Counter({ name: 'softswitch_sip_messages_received_total', help: 'SIP messages received', labelNames: ['kind'], registers: [registry] }),
     rejected: new Counter({ name: 'softswitch_sip_malformed_total', help: 'SIP datagrams that failed to parse or lacked mandatory headers', registers: [registry] }),
@@ -108,6 +108,20 @@ export const sipMetrics = perRegistry((registry: Registry) => {
       help: 'Finished server transactions forgotten before their timer because the completed store was full',
       registers: [registry],
     }),
+  };
+  return {
+    ...m,
+    /** The fast path's counts, bound once (bound-counter.ts): a refusal costs additions, not label lookups. */
+    fast: {
+      ackAbsorbed: bindCounter(m.shedFastPath, { kind: 'ack-absorbed' }),
+      inviteAgain: bindCounter(m.shedFastPath, { kind: 'invite-again' }),
+      inviteRefused: bindCounter(m.shedFastPath, { kind: 'invite-refused' }),
+      overloadRefused: bindCounter(m.admissionRefused, { verdict: 'overload', method: 'INVITE' }),
+      sent5xx: bindCounter(m.responses, { class: '5xx', direction: 'sent' }),
+    },
+    /** Messages received by kind, and responses by class and direction, bound on first use. */
+    receivedCounts: new BoundCounters(m.received),
+    responseCounts: new BoundCounters(m.responses),
   };
 });
 
@@ -239,26 +253,11 @@ export class UaCore {
   private readonly hookErrorLog: SampledLog;
   private readonly m: ReturnType<typeof sipMetrics>;
   private readonly fast: ShedFastPath | undefined;
-  /** The fast path's counts, bound once (bound-counter.ts): a refusal costs additions, not label lookups. */
-  private readonly fastCounts: Record<'ackAbsorbed' | 'inviteAgain' | 'inviteRefused' | 'overloadRefused' | 'sent5xx', BoundCounter>;
-  /** SIP messages received by kind, bound on first use. */
-  private readonly receivedCounts: BoundCounters<'kind'>;
-  /** SIP responses by class and direction, bound on first use. */
-  private readonly responseCounts: BoundCounters<'class' | 'direction'>;
   /** The admission verdict the fast path already took for the datagram being received. */
   private presetVerdict: AdmissionVerdict | undefined;
 
   constructor(private readonly opts: UaCoreOptions) {
     this.m = sipMetrics(opts.registry ?? new Registry());
-    this.fastCounts = {
-      ackAbsorbed: bindCounter(this.m.shedFastPath, { kind: 'ack-absorbed' }),
-      inviteAgain: bindCounter(this.m.shedFastPath, { kind: 'invite-again' }),
-      inviteRefused: bindCounter(this.m.shedFastPath, { kind: 'invite-refused' }),
-      overloadRefused: bindCounter(this.m.admissionRefused, { verdict: 'overload', method: 'INVITE' }),
-      sent5xx: bindCounter(this.m.responses, { class: '5xx', direction: 'sent' }),
-    };
-    this.responseCounts = new BoundCounters(this.m.responses);
-    this.receivedCounts = new BoundCounters(this.m.received);
     if (opts.shedding) {
       const retryAfter: Array<[string, string]> = [['Retry-After', String(opts.overloadRetryAfterS ?? 10)], ['Reason', 'Q.850;cause=42']];
       this.fast = new ShedFastPath(opts.clock, opts.userAgent ? [...retryAfter, ['Server', opts.userAgent]] : retryAfter);
@@ -462,11 +461,11 @@ export class UaCore {
     const c = this.fast!.classify(buf, source, this.opts.shedding!, (key) => this.layer.holdsServer(key) || this.accepted.has(key));
     if (!c) return false;
     if (c.kind === 'ack') {
-      this.fastCounts.ackAbsorbed.inc();
+      this.m.fast.ackAbsorbed.inc();
       return true;
     }
     if (c.kind === 'again') {
-      this.fastCounts.inviteAgain.inc();
+      this.m.fast.inviteAgain.inc();
       this.sendRaw(c);
       return true;
     }
@@ -492,18 +491,18 @@ export class UaCore {
       if (action === 'reject') this.sendRaw(this.fast!.refuse(raw, source, false, [['Retry-After', String(this.opts.rateLimit?.retryAfterS ?? 5)]]));
       return true;
     }
-    this.fastCounts.overloadRefused.inc();
-    this.fastCounts.inviteRefused.inc();
+    this.m.fast.overloadRefused.inc();
+    this.m.fast.inviteRefused.inc();
     this.sendRaw(this.fast!.refuse(raw, source, true));
     return true;
   }
 
   private countResponse(cls: string, direction: 'sent' | 'received'): void {
-    this.responseCounts.get(cls + direction, () => ({ class: cls, direction })).inc();
+    this.m.responseCounts.get(cls + direction, () => ({ class: cls, direction })).inc();
   }
 
   private sendRaw(r: { bytes: Buffer; to: { address: string; port: number } }): void {
-    this.fastCounts.sent5xx.inc();
+    this.m.fast.sent5xx.inc();
     (this.opts.sendUntraced ?? this.opts.send)(r.bytes, r.to);
   }
 
@@ -523,7 +522,7 @@ export class UaCore {
     }
     const msg = parsed.message;
     const kind = msg.kind === 'request' ? methodLabel(msg.method) : 'response';
-    this.receivedCounts.get(kind, () => ({ kind })).inc();
+    this.m.receivedCounts.get(kind, () => ({ kind })).inc();
     if (msg.kind === 'response') {
       this.countResponse(statusClass(msg.status), 'received');
       return this.receiveResponse(msg);

@@ -97,7 +97,7 @@ export const overloadConfigSchema = z.object({
 });
 export type OverloadConfig = z.infer<typeof overloadConfigSchema>;
 
-export const overloadMetrics = perRegistry((registry: Registry) => ({
+export const overloadMetrics = perRegistry((registry: Registry) => withBoundRefusals({
   overloadLevel: new Gauge({ name: 'softswitch_overload_level', help: 'Overload level: 0 normal, 1 congested, 2 severe (ISUP ACL levels)', registers: [registry] }),
   eventLoopLag: new Gauge({ name: 'softswitch_event_loop_lag_seconds', help: 'Event-loop delay (perf_hooks monitorEventLoopDelay): mean over the last sample window', registers: [registry] }),
   utilization: new Gauge({ name: 'softswitch_event_loop_utilization_ratio', help: 'Share of the last sample window the event loop was busy (perf_hooks eventLoopUtilization)', registers: [registry] }),
@@ -113,6 +113,11 @@ export const overloadMetrics = perRegistry((registry: Registry) => ({
     registers: [registry],
   }),
 }));
+
+/** Refusals by protocol and reason, counted per refusal: bound label sets (bound-counter.ts). */
+function withBoundRefusals<T extends { overloadRejectedTotal: Counter<'protocol' | 'reason'> }>(m: T) {
+  return { ...m, refusalCounts: new BoundCounters(m.overloadRejectedTotal) };
+}
 
 export type Refusal = { reason: 'receive-queue' | 'event-loop-lag' | 'calls-in-setup' | 'response-time' | 'utilization' | 'calls-per-second' | 'store-unavailable'; level: 1 | 2 };
 
@@ -130,8 +135,6 @@ export class OverloadGuard {
   private readonly adaptive?: AdaptiveSetupLimit;
   private pending: { level: 0 | 1 | 2; count: number } = { level: 0, count: 0 };
   private readonly m: ReturnType<typeof overloadMetrics>;
-  /** Refusals by protocol and reason, bound on first use (bound-counter.ts). */
-  private readonly refusalCounts: BoundCounters<'protocol' | 'reason'>;
   /** Other reasons to refuse new calls while they hold (e.g. the store cannot record them). */
   private readonly holds: Array<{ reason: 'store-unavailable'; active: () => boolean }> = [];
   private readonly queueGate?: QueueDelayGate;
@@ -157,7 +160,6 @@ export class OverloadGuard {
     random?: () => number,
   ) {
     this.m = overloadMetrics(registry);
-    this.refusalCounts = new BoundCounters(this.m.overloadRejectedTotal);
     if (cfg.maxCallsPerSecond > 0) this.perSecond = new TokenBucket(clock, cfg.maxCallsPerSecond);
     const u = cfg.utilization;
     if (u?.enabled) this.byUtilization = new UtilizationRate({ high: u.high, low: u.low, windowsToCut: u.windowsToCut, minPerSecond: u.minPerSecond, decrease: 0.9, increase: 1.1 });
@@ -347,7 +349,7 @@ export class OverloadGuard {
   }
 
   private countRefusal(protocol: 'sip' | 'isup', reason: string): void {
-    this.refusalCounts.get(protocol + reason, () => ({ protocol, reason })).inc();
+    this.m.refusalCounts.get(protocol + reason, () => ({ protocol, reason })).inc();
   }
 
   /** Whether this new call already had its receive-queue draw at the SIP stack (consumes it). */
