@@ -120,6 +120,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
     const tap = config.tap;
     const locator = config.dns && locatorFromConfig(config.dns, { clock: config.clock, registry, ipv6Socket: config.address.includes(':') });
     const local: Endpoint = { address: host, port: transport.port };
+    const sendUntraced = (buf: Buffer, to: Endpoint) => transport.send(buf, to);
     const core = new UaCore({
       clock: config.clock,
       logger,
@@ -128,8 +129,8 @@ export class EmbeddedSignallingPort implements SignallingPort {
             transport.send(buf, to);
             tapDatagram(tap, 'out', buf, local, to);
           }
-        : (buf, to) => transport.send(buf, to),
-      sendUntraced: (buf, to) => transport.send(buf, to),
+        : sendUntraced,
+      sendUntraced,
       traceIn: tap && ((buf, from) => tapDatagram(tap, 'in', buf, local, from)),
       local: { host, port: transport.port },
       transports: { udp: transport.portOf('udp'), tcp: transport.portOf('tcp'), tls: transport.portOf('tls') },

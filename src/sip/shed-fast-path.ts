@@ -5,8 +5,8 @@
  * each refused INVITE, for 64×T1 (§17.2.1 Timer H), so that
  *  - a retransmission of a refused INVITE gets the same 503 again, even once shedding has
  *    stopped (it is the same request, already refused: never a new call);
- *  - the ACK for that 503 is recognised by its To tag (all start with this stack's prefix) and
- *    absorbed before any parse.
+ *  - the ACK for that 503 is recognised by this stack's random tag prefix in its bytes (every
+ *    To tag given here starts with it) and absorbed without a parse or a scan.
  * Requests of existing dialogs and transactions never match here: their To tags are not ours
  * from this prefix, and requests other than INVITE and ACK are not looked at.
  */
