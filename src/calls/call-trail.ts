@@ -9,6 +9,7 @@
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import type { MessageTap, TappedMessage } from '../util/message-tap.js';
+import { FifoMap } from '../util/fifo-map.js';
 
 export interface TrailEvent {
   /** Milliseconds since the epoch, when the tap saw it. */
@@ -83,9 +84,9 @@ export interface CallTrailSummary {
 const cost = (e: TrailEvent): number => e.msg.bytes.length + OVERHEAD;
 
 export class CallTrail implements TrailLinks {
-  private readonly trails = new Map<string, Trail>();
+  private readonly trails = new FifoMap<string, Trail>();
   private readonly links = new Map<string, string>();
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new FifoMap<string, Pending>();
   private bytes = 0;
   private pendingBytes = 0;
   private seq = 0;
@@ -187,15 +188,14 @@ export class CallTrail implements TrailLinks {
     }
     if (!enforce) return;
     while (this.bytes > this.limits.maxBytes && this.trails.size > 1) {
-      if (this.trails.keys().next().value === trail.callId) break;
+      if (this.trails.oldestKey() === trail.callId) break;
       this.evictOldest();
     }
   }
 
   private evictOldest(): void {
-    const first = this.trails.values().next();
-    if (first.done) return;
-    const t = first.value;
+    const t = this.trails.oldestValue();
+    if (t === undefined) return;
     this.trails.delete(t.callId);
     this.bytes -= t.bytes;
     for (const k of t.keys) if (this.links.get(k) === t.callId) this.links.delete(k);
@@ -223,8 +223,7 @@ export class CallTrail implements TrailLinks {
       this.pendingBytes -= cost(old);
     }
     while (this.pending.size > 0 && (this.pending.size > this.limits.maxPendingKeys || this.pendingBytes > this.limits.maxPendingBytes)) {
-      const [k, oldest] = this.pending.entries().next().value as [string, Pending];
-      this.pending.delete(k);
+      const [, oldest] = this.pending.shift() as [string, Pending];
       this.pendingBytes -= oldest.bytes;
     }
   }

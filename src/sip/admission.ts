@@ -3,6 +3,7 @@
  * accepts, rejects (stateless 403) or drops a source, a per-source token bucket, and a log line
  * that a flood cannot multiply. Pure: time comes from the caller.
  */
+import { FifoMap } from '../util/fifo-map.js';
 
 /** What the hook sees: the datagram's source and the request method (RFC 3261 §18.2.1 source, not Via). */
 export interface AdmissionSource {
@@ -50,7 +51,8 @@ interface Bucket {
  * costs leniency, never a wrong refusal.
  */
 export class SourceRateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  /** Least recently used first (each take moves its source to the back); a FifoMap finds the oldest without walking deleted entries. */
+  private readonly buckets = new FifoMap<string, Bucket>();
   private readonly perMs: number;
   private readonly burst: number;
   private readonly maxSources: number;
@@ -77,7 +79,7 @@ export class SourceRateLimiter {
       b.tokens = Math.min(this.burst, b.tokens + (now - b.at) * this.perMs);
       b.at = now;
     } else {
-      if (this.buckets.size >= this.maxSources) this.buckets.delete(this.buckets.keys().next().value as string);
+      if (this.buckets.size >= this.maxSources) this.buckets.shift();
       b = { tokens: this.burst, at: now };
     }
     this.buckets.set(key, b);

@@ -14,6 +14,7 @@ import { MgcpError } from './errors.js';
 import { paramValue, response, type MgcpCommand, type MgcpParam, type MgcpResponse } from './messages.js';
 import { Registry } from 'prom-client';
 import { mgcpMetrics, type MgcpMetrics } from './metrics.js';
+import { FifoMap } from '../../util/fifo-map.js';
 import { newEstimate, noteBackoff, observeRtt, rtoOf, type RttEstimate } from './rto.js';
 import {
   DEFAULT_RETRANSMIT_POLICY,
@@ -146,10 +147,10 @@ export class TransactionLayer {
   private readonly cacheMs: number;
   private nextTxid: number;
   private readonly outgoing = new Map<number, Outgoing>();
-  private readonly answers = new Map<string, CachedAnswer>();
+  private readonly answers = new FifoMap<string, CachedAnswer>();
   private readonly maxAnswers: number;
   /** Round-trip estimate per gateway (peer address and port), for the first retransmission timer. */
-  private readonly rtt = new Map<string, RttEstimate>();
+  private readonly rtt = new FifoMap<string, RttEstimate>();
   /** Final responses we acknowledged with 000, to re-acknowledge their retransmissions. */
   private readonly acked = new Map<number, { peer: Peer; expiresAt: number }>();
   /** Final responses received per peer, not yet reported in a K: list. */
@@ -356,7 +357,7 @@ export class TransactionLayer {
   private estimate(key: string): RttEstimate {
     let est = this.rtt.get(key);
     if (!est) {
-      if (this.rtt.size >= 4096) this.rtt.delete(this.rtt.keys().next().value as string);
+      if (this.rtt.size >= 4096) this.rtt.shift();
       est = newEstimate();
       this.rtt.set(key, est);
     }
@@ -391,7 +392,7 @@ export class TransactionLayer {
     }
     this.m.mgcpIncoming.inc({ verb: c.verb, duplicate: 'no' });
     const entry: CachedAnswer = { expiresAt: this.clock.now() + this.cacheMs, gateway: gatewayLabel(c.endpoint) };
-    if (this.answers.size >= this.maxAnswers) this.forget(this.answers.keys().next().value as string);
+    if (this.answers.size >= this.maxAnswers) this.forget(this.answers.oldestKey() as string);
     this.answers.set(key, entry);
     this.scheduleSweep();
     const answer = (r: MgcpResponse): void => {

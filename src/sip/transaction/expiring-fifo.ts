@@ -2,9 +2,12 @@
  * A bounded map of entries that live for a fixed time, for state that only has to answer
  * "seen this?" until a timer would have fired (RFC 3261 Timers J and I, RFC 6026 Timer L).
  * One sweep timer for the whole map instead of one per entry; a cap on entries and on bytes,
- * enforced by evicting the oldest first. `get` honours each entry's own expiry exactly.
+ * enforced by evicting the oldest first. `get` honours each entry's own expiry exactly. The
+ * entries sit in a FifoMap: reading the oldest entry of a plain Map after deleting from its front
+ * costs time in proportion to what was deleted (util/fifo-map.ts), and this reads it on every `set`.
  */
 import type { Clock, TimerHandle } from '../../util/clock.js';
+import { FifoMap } from '../../util/fifo-map.js';
 
 export type RemovalCause = 'expired' | 'evicted' | 'deleted';
 
@@ -26,7 +29,7 @@ interface Slot<V> {
 }
 
 export class ExpiringFifo<V> {
-  private readonly slots = new Map<string, Slot<V>>();
+  private readonly slots = new FifoMap<string, Slot<V>>();
   private bytesHeld = 0;
   private sweep: TimerHandle | undefined;
   private sweepAt = Infinity;
@@ -52,8 +55,8 @@ export class ExpiringFifo<V> {
     this.bytesHeld += cost;
     const maxBytes = this.opts.maxBytes ?? Infinity;
     while (this.slots.size > this.opts.maxEntries || (this.bytesHeld > maxBytes && this.slots.size > 1)) {
-      const [k, s] = this.slots.entries().next().value as [string, Slot<V>];
-      this.remove(k, s, 'evicted');
+      const k = this.slots.oldestKey() as string;
+      this.remove(k, this.slots.get(k) as Slot<V>, 'evicted');
     }
     this.arm();
   }
@@ -96,15 +99,14 @@ export class ExpiringFifo<V> {
   /** Drops expired entries from the front; stops at the first live one (later ones are caught by `get` or a later sweep). */
   private expireFront(): void {
     const now = this.opts.clock.now();
-    for (const [k, s] of this.slots) {
-      if (s.expires > now) break;
-      this.remove(k, s, 'expired');
+    for (let s = this.slots.oldestValue(); s !== undefined && s.expires <= now; s = this.slots.oldestValue()) {
+      this.remove(this.slots.oldestKey() as string, s, 'expired');
     }
   }
 
   /** One timer, due when the oldest entry expires. */
   private arm(): void {
-    const head = this.slots.values().next().value as Slot<V> | undefined;
+    const head = this.slots.oldestValue();
     if (!head) return;
     if (this.sweep && this.sweepAt <= head.expires) return;
     this.opts.clock.clearTimeout(this.sweep);

@@ -7,6 +7,7 @@
 import { BRANCH_COOKIE, T1, T4 } from '../constants.js';
 import { parseCSeq, parseNameAddr, parseVia } from '../header-values.js';
 import type { Endpoint, SipMessage, SipRequest, SipResponse } from '../message.js';
+import { FifoMap } from '../../util/fifo-map.js';
 import { ExpiringFifo } from './expiring-fifo.js';
 import type { TransactionKind, TxEvent } from './fsm.js';
 import { Transaction, type TransactionDeps, type TransactionUser } from './transaction.js';
@@ -89,7 +90,8 @@ export class TransactionLayer {
   /** Server transactions in Trying/Proceeding: what the flood bound counts. */
   private readonly live = new Map<string, Transaction>();
   /** INVITE server transactions in Completed (non-2xx sent, Timer G until the ACK), oldest first. */
-  private readonly unacknowledged = new Map<string, Transaction>();
+  /** Oldest first: the oldest is retired when over the cap (a FifoMap reads it without walking deleted entries). */
+  private readonly unacknowledged = new FifoMap<string, Transaction>();
   /** Finished server transactions, compact: §17.2.1 Confirmed (Timer I), §17.2.2 Completed (Timer J). */
   private readonly finished: ExpiringFifo<Finished>;
   private readonly maxUnacknowledged: number;
@@ -207,7 +209,7 @@ export class TransactionLayer {
       this.live.delete(tx.key);
       this.unacknowledged.set(tx.key, tx);
       while (this.unacknowledged.size > this.maxUnacknowledged) {
-        const oldest = this.unacknowledged.values().next().value as Transaction;
+        const oldest = this.unacknowledged.oldestValue() as Transaction;
         // What is left of Timer H: the peer may still retransmit the INVITE that long.
         this.retire(oldest, this.payloadOf(oldest), 64 * T1);
       }
@@ -248,7 +250,7 @@ export class TransactionLayer {
     else if (f.payload) this.deps.send(f.payload, f.dest);
   }
 
-  private wrap(tu: TransactionUser, key: string, ...maps: Array<Map<string, Transaction>>): TransactionUser {
+  private wrap(tu: TransactionUser, key: string, ...maps: Array<Pick<Map<string, Transaction>, 'get' | 'delete'>>): TransactionUser {
     return {
       passUp: (msg, tx) => tu.passUp?.(msg, tx),
       timeout: (tx) => tu.timeout?.(tx),
