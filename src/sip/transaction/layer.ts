@@ -89,8 +89,10 @@ export class TransactionLayer {
   private readonly clients = new Map<string, Transaction>();
   /** Server transactions in Trying/Proceeding: what the flood bound counts. */
   private readonly live = new Map<string, Transaction>();
-  /** INVITE server transactions in Completed (non-2xx sent, Timer G until the ACK), oldest first. */
-  /** Oldest first: the oldest is retired when over the cap (a FifoMap reads it without walking deleted entries). */
+  /**
+   * INVITE server transactions in Completed (non-2xx sent, Timer G until the ACK), oldest first:
+   * the oldest is retired when over the cap (a FifoMap reads it without walking deleted entries).
+   */
   private readonly unacknowledged = new FifoMap<string, Transaction>();
   /** Finished server transactions, compact: §17.2.1 Confirmed (Timer I), §17.2.2 Completed (Timer J). */
   private readonly finished: ExpiringFifo<Finished>;
