@@ -373,6 +373,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
             tls: config.sip.tls && readTlsFiles(config.sip.tls),
             stream: config.sip.stream,
             udpMaxRequestBytes: config.sip.udpMaxRequestBytes,
+            udpIoThread: config.sip.udpIoThread,
             logger,
             clock,
             maxServerTransactions: config.sip.maxServerTransactions,

@@ -38,6 +38,12 @@ export const sipConfigSchema = z.object({
       connectTimeoutMs: z.number().int().min(100).default(5_000),
     })
     .default({}),
+  /**
+   * The UDP socket's reads and sends on an I/O thread of its own, handing datagrams to the main
+   * thread through shared memory (src/sip/udp-thread/): the system calls leave the thread that runs
+   * calls. false: the socket on the main thread.
+   */
+  udpIoThread: z.boolean().default(true),
   /** RFC 3261 §18.1.1: a request bigger than this goes over TCP instead of UDP (path MTU unknown: 1300). */
   udpMaxRequestBytes: z.number().int().min(200).max(65_000).default(1300),
   drachtio: z

@@ -37,6 +37,8 @@ export interface EmbeddedSipConfig {
   tls?: TlsFiles & { port?: number };
   /** TCP/TLS connection bounds: idle timeout, per-source cap, largest message, connect timeout. */
   stream?: StreamLimits;
+  /** The UDP socket on an I/O thread of its own (default true; transport-set.ts). */
+  udpIoThread?: boolean;
   /** RFC 3261 §18.1.1: requests bigger than this go over TCP rather than UDP when TCP is open (default 1300). */
   udpMaxRequestBytes?: number;
   /** Address written in Via and Contact when it differs from the bound one (e.g. behind 1:1 NAT, or bound to 0.0.0.0). */
@@ -115,6 +117,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
       stream: config.stream,
       logger,
       registry,
+      udpIoThread: config.udpIoThread,
     });
     const host = config.publicAddress ?? (config.address === '0.0.0.0' || config.address === '::' ? '127.0.0.1' : config.address);
     const tap = config.tap;

@@ -3,12 +3,13 @@
  * (§18.2.1: a server listening on UDP listens on TCP at the same port), TLS on its own port.
  * Sends pick the transport the destination names; receives are tagged with the one they came over.
  */
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { SoftswitchError } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import type { Endpoint, SipTransportName } from './message.js';
 import { StreamTransport, type FramingErrorHandler, type TlsFiles } from './transport-stream.js';
-import { UdpTransport } from './transport-udp.js';
+import { UdpTransport, type SipUdpTransport } from './transport-udp.js';
+import { ThreadedUdpTransport } from './udp-thread/transport.js';
 
 export interface StreamLimits {
   idleTimeoutMs?: number;
@@ -29,11 +30,13 @@ export interface TransportSetOptions {
   stream?: StreamLimits;
   logger: Logger;
   registry: Registry;
+  /** UDP socket on an I/O thread of its own (udp-thread/; default true), or on the main thread. */
+  udpIoThread?: boolean;
 }
 
 export class TransportSet {
   private constructor(
-    readonly udp: UdpTransport | undefined,
+    readonly udp: SipUdpTransport | undefined,
     readonly tcp: StreamTransport | undefined,
     readonly tls: StreamTransport | undefined,
     private readonly logger: Logger,
@@ -46,10 +49,11 @@ export class TransportSet {
     const stream = (kind: 'tcp' | 'tls', port: number) =>
       StreamTransport.open({ kind, address: opts.address, port, logger: opts.logger, registry: opts.registry, tls: kind === 'tls' ? opts.tls : undefined, ...opts.stream });
     // With an OS-chosen port, the number UDP got may be taken for TCP: try a few.
-    let udp: UdpTransport | undefined;
+    let udp: SipUdpTransport | undefined;
+    const openUdp = opts.udpIoThread === false ? UdpTransport.open : ThreadedUdpTransport.open;
     let tcp: StreamTransport | undefined;
     for (let attempt = 0; ; attempt++) {
-      udp = wanted.has('udp') ? await UdpTransport.open({ address: opts.address, port: opts.port, logger: opts.logger }) : undefined;
+      udp = wanted.has('udp') ? await openUdp({ address: opts.address, port: opts.port, logger: opts.logger }) : undefined;
       if (!wanted.has('tcp')) break;
       try {
         tcp = await stream('tcp', udp?.port ?? opts.port);
@@ -68,6 +72,7 @@ export class TransportSet {
       await tcp?.close();
       throw err;
     }
+    if (udp instanceof ThreadedUdpTransport) countRingDrops(opts.registry, udp);
     return new TransportSet(udp, tcp, tls, opts.logger, opts.address);
   }
 
@@ -124,4 +129,19 @@ export class TransportSet {
   async close(): Promise<void> {
     await Promise.all([this.udp?.close(), this.tcp?.close(), this.tls?.close()]);
   }
+}
+
+/** Datagrams the I/O thread's rings dropped (full: the main thread that far behind, or sends piling up). */
+function countRingDrops(registry: Registry, udp: ThreadedUdpTransport): void {
+  const name = 'softswitch_sip_udp_ring_dropped_total';
+  if (registry.getSingleMetric(name)) return;
+  new Counter({
+    name,
+    help: 'SIP UDP datagrams dropped because the ring between the I/O thread and the main thread was full (received and not yet taken, or queued to send): the main thread is behind; check CPU and offered load',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(udp.dropped);
+    },
+  });
 }

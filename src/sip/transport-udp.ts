@@ -22,6 +22,20 @@ export interface UdpTransportOptions {
    * See receive-queue-probe.ts.
    */
   probeEveryMs?: number;
+  /** Bytes of each shared ring between the I/O thread and the main thread (udp-thread/, default 8 MiB). */
+  ringBytes?: number;
+}
+
+/** What the SIP stack needs of its UDP transport, on the main thread (this file) or an I/O thread (udp-thread/). */
+export interface SipUdpTransport {
+  readonly address: string;
+  readonly port: number;
+  onMessage(handler: (buf: Buffer, from: Endpoint) => void): void;
+  send(buf: Buffer, to: Endpoint): void;
+  /** How long a datagram arriving now waits before it is read (ms); undefined when not measured. */
+  queueDelayMs(): number | undefined;
+  readonly probesLost: number;
+  close(): Promise<void>;
 }
 
 /** A probe: magic, this transport's nonce, sequence number. No SIP message starts with a NUL. */
@@ -65,7 +79,7 @@ class QueueProber {
   }
 }
 
-export class UdpTransport {
+export class UdpTransport implements SipUdpTransport {
   private handler: ((buf: Buffer, from: Endpoint) => void) | undefined;
   private closed = false;
   private prober: QueueProber | undefined;

@@ -64,12 +64,14 @@ describe('receive-queue probe', () => {
   });
 });
 
-describe('receive-queue probe on a real UDP socket', () => {
+describe.each(['main thread', 'I/O thread'])('receive-queue probe on a real UDP socket read on the %s', (where) => {
   it('small while the reader keeps up; the wait of the backlog while datagrams pile up behind a slow reader; small again once drained', async () => {
     const { UdpTransport } = await import('../../src/sip/transport-udp.js');
+    const { ThreadedUdpTransport } = await import('../../src/sip/udp-thread/transport.js');
     const { silentLogger } = await import('../../src/util/log.js');
     const { spawn } = await import('node:child_process');
-    const t = await UdpTransport.open({ address: '127.0.0.1', port: 0, logger: silentLogger, probeEveryMs: 10 });
+    const opts = { address: '127.0.0.1', port: 0, logger: silentLogger, probeEveryMs: 10 };
+    const t = where === 'main thread' ? await UdpTransport.open(opts) : await ThreadedUdpTransport.open(opts);
     let got = 0;
     // A reader that takes 1 ms per datagram: 800 datagrams at once are 0.8 s of work.
     t.onMessage(() => {

@@ -5,7 +5,8 @@
  * hostile deck can exhaust without touching this one. A worker or builder that dies fails the
  * requests in flight and is replaced on the next one; the active table is untouched.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { siblingModule, startModuleWorker } from '../../util/module-worker.js';
 import type { DeckDiff } from './diff.js';
 import type { RouteTable } from './table.js';
 import { holdSingleThreadedScavenges } from '../../util/scavenge-mode.js';
@@ -23,15 +24,9 @@ export interface Delivery {
 
 type Waiter = { resolve: (r: WorkerReply) => void; reject: (e: Error) => void };
 
-/** Starts deck-worker beside this file: the .ts source through tsx (development, tests), or the built .js. */
+/** Starts deck-worker beside this file (the .ts source through tsx, or the built .js). */
 function startWorker(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const entry = new URL('./deck-worker.ts', here).href;
-    const boot = `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-    return new Worker(boot, { eval: true, name: 'lcr-deck-worker' });
-  }
-  return new Worker(new URL('./deck-worker.js', here), { name: 'lcr-deck-worker' });
+  return startModuleWorker(siblingModule(import.meta.url, 'deck-worker'), { name: 'lcr-deck-worker' });
 }
 
 export interface UploadSession {

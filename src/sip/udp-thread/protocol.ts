@@ -1,0 +1,42 @@
+/** What the SIP UDP I/O thread (worker.ts) and the main thread's side of it (transport.ts) share. */
+import type { RingMemory } from './ring.js';
+
+/** Record kinds in the rings. */
+export const DATAGRAM = 0;
+/** A queue-delay probe (inbound only): payload is its u32 sequence number. */
+export const PROBE = 1;
+
+/** Probe send times kept in shared memory (a window: older probes count as lost). */
+export const PROBE_SLOTS = 1024;
+
+export interface ThreadData {
+  address: string;
+  port: number;
+  family: 'udp4' | 'udp6';
+  recvBufferBytes: number;
+  /** ms between probes; 0: none. */
+  probeEveryMs: number;
+  /** Datagrams received, toward the main thread. */
+  inbound: RingMemory;
+  /** Datagrams to send, from the main thread. */
+  outbound: RingMemory;
+  /** Int32 [0]: probes sent; then Float64 send times by sequence number modulo PROBE_SLOTS (from byte 8). */
+  probes: SharedArrayBuffer;
+}
+
+/** Messages from the I/O thread. */
+export type ThreadEvent =
+  | { type: 'bound'; address: string; port: number }
+  | { type: 'bind-error'; code: string | undefined; message: string }
+  | { type: 'socket-error'; message: string }
+  /** Sends that failed since the last report, and the last one's error. */
+  | { type: 'send-errors'; count: number; to: { address: string; port: number }; message: string }
+  | { type: 'closed' };
+
+/** Messages to the I/O thread. */
+export type ThreadCommand = { type: 'close' };
+
+/** Milliseconds on a clock both threads share (each thread's performance.now() has its own origin). */
+export function sharedNow(): number {
+  return performance.timeOrigin + performance.now();
+}

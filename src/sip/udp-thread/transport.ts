@@ -1,0 +1,258 @@
+/**
+ * The SIP UDP transport with its socket on an I/O thread of its own (worker.ts): the main thread
+ * takes datagrams from shared memory in batches and puts what it sends there, so a datagram costs
+ * it a copy rather than a system call and a callback from libuv, and the second core does the
+ * kernel's work of receiving and sending. Same face as transport-udp.ts (RFC 3261 §18).
+ *
+ * The receive-queue delay the overload guard sheds by is the wait in the inbound ring, measured
+ * with probes the I/O thread stamps and queues behind the datagrams (receive-queue-probe.ts).
+ * An I/O thread that dies is started again on the same port, once a second at most.
+ */
+import { isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import type { Worker } from 'node:worker_threads';
+import { SoftswitchError } from '../../errors.js';
+import type { Logger } from '../../util/log.js';
+import { siblingModule, startModuleWorker } from '../../util/module-worker.js';
+import type { Endpoint } from '../message.js';
+import { ReceiveQueueProbe } from '../receive-queue-probe.js';
+import type { UdpTransportOptions } from '../transport-udp.js';
+import { createRing, ringRefusals, RingReader, RingWriter } from './ring.js';
+import { DATAGRAM, PROBE, PROBE_SLOTS, sharedNow, type ThreadData, type ThreadEvent } from './protocol.js';
+
+/** Datagrams taken in one turn of the event loop before other I/O and timers get theirs (libuv reads 32 per poll). */
+const BATCH = 32;
+
+interface Thread {
+  worker: Worker;
+  inbound: RingReader;
+  outbound: RingWriter;
+  probeCount: Int32Array;
+  probeSentAt: Float64Array;
+  data: ThreadData;
+}
+
+export class ThreadedUdpTransport {
+  private handler: ((buf: Buffer, from: Endpoint) => void) | undefined;
+  private closed = false;
+  private probe = new ReceiveQueueProbe();
+  private probesSeen = 0;
+  private lastRestart = 0;
+  /** Drops counted by I/O threads that have since been replaced. */
+  private droppedBefore = 0;
+
+  private constructor(
+    private thread: Thread,
+    private readonly bound: { address: string; port: number },
+    private readonly logger: Logger,
+  ) {
+    this.watch(thread);
+    this.waitForDatagrams();
+  }
+
+  static async open(opts: UdpTransportOptions): Promise<ThreadedUdpTransport> {
+    const data: ThreadData = {
+      address: opts.address,
+      port: opts.port,
+      family: isIP(opts.address) === 6 ? 'udp6' : 'udp4',
+      recvBufferBytes: opts.recvBufferBytes ?? 4 * 1024 * 1024,
+      probeEveryMs: opts.probeEveryMs ?? 20,
+      inbound: createRing(opts.ringBytes ?? 8 * 1024 * 1024),
+      outbound: createRing(opts.ringBytes ?? 8 * 1024 * 1024),
+      probes: new SharedArrayBuffer(8 + 8 * PROBE_SLOTS),
+    };
+    const { thread, bound } = await ThreadedUdpTransport.start(data);
+    return new ThreadedUdpTransport(thread, bound, opts.logger);
+  }
+
+  private static async start(data: ThreadData): Promise<{ thread: Thread; bound: { address: string; port: number } }> {
+    const worker = startModuleWorker(siblingModule(import.meta.url, 'worker'), { name: 'sip-udp-io', workerData: data });
+    const bound = await new Promise<{ address: string; port: number }>((resolve, reject) => {
+      const onExit = (code: number) => reject(new Error(`the SIP UDP I/O thread exited (code ${code}) before binding`));
+      worker.once('error', reject);
+      worker.once('exit', onExit);
+      worker.once('message', (e: ThreadEvent) => {
+        worker.off('error', reject);
+        worker.off('exit', onExit);
+        if (e.type === 'bound') return resolve({ address: e.address, port: e.port });
+        void worker.terminate();
+        const detail = e.type === 'bind-error' ? e.message : `unexpected ${e.type}`;
+        reject(e.type === 'bind-error' && e.code === 'EADDRINUSE' ? new SoftswitchError('SSW_ERR_PORT_IN_USE', `SIP UDP ${data.address}:${data.port}`) : new Error(`SIP UDP socket: ${detail}`));
+      });
+    }).catch(async (err: unknown) => {
+      await worker.terminate();
+      throw err;
+    });
+    const thread: Thread = {
+      worker,
+      inbound: new RingReader(data.inbound),
+      outbound: new RingWriter(data.outbound),
+      probeCount: new Int32Array(data.probes, 0, 1),
+      probeSentAt: new Float64Array(data.probes, 8, PROBE_SLOTS),
+      data,
+    };
+    return { thread, bound };
+  }
+
+  private watch(thread: Thread): void {
+    thread.worker.on('message', (e: ThreadEvent) => {
+      if (e.type === 'socket-error') this.logger.warn({ err: e.message }, 'sip udp socket error');
+      else if (e.type === 'send-errors') this.logger.warn({ to: e.to, err: e.message, failed: e.count }, 'sip udp sends failed');
+    });
+    thread.worker.on('error', (err) => this.logger.error({ err }, 'sip udp I/O thread failed'));
+    thread.worker.once('exit', (code) => {
+      if (this.closed || thread !== this.thread) return;
+      this.logger.error({ code, port: this.bound.port }, 'sip udp I/O thread exited; starting it again on the same port');
+      void this.restart();
+    });
+  }
+
+  private async restart(): Promise<void> {
+    const wait = Math.max(0, this.lastRestart + 1000 - Date.now());
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    this.lastRestart = Date.now();
+    if (this.closed) return;
+    const data: ThreadData = {
+      ...this.thread.data,
+      address: this.bound.address,
+      port: this.bound.port,
+      inbound: createRing(this.thread.data.inbound.data.byteLength),
+      outbound: createRing(this.thread.data.outbound.data.byteLength),
+      probes: new SharedArrayBuffer(8 + 8 * PROBE_SLOTS),
+    };
+    try {
+      const { thread } = await ThreadedUdpTransport.start(data);
+      if (this.closed) {
+        await thread.worker.terminate();
+        return;
+      }
+      this.droppedBefore = this.dropped;
+      this.thread.inbound.interrupt();
+      this.thread = thread;
+      this.probe = new ReceiveQueueProbe();
+      this.probesSeen = 0;
+      this.watch(thread);
+      this.waitForDatagrams();
+      this.logger.info({ port: this.bound.port }, 'sip udp I/O thread started again');
+    } catch (err) {
+      this.logger.error({ err, port: this.bound.port }, 'sip udp I/O thread could not be started again; retrying (check the port is free)');
+      void this.restart();
+    }
+  }
+
+  private waitForDatagrams(): void {
+    const thread = this.thread;
+    void thread.inbound.sleep().then(() => {
+      if (!this.closed && thread === this.thread) this.drain();
+    });
+  }
+
+  /** Takes up to BATCH records; more waiting are taken in the next turn, after other I/O. */
+  private readonly drain = (): void => {
+    const { inbound } = this.thread;
+    this.syncProbes();
+    for (let n = 0; n < BATCH; n++) {
+      const r = inbound.read();
+      if (!r) break;
+      if (r.kind === PROBE) {
+        if (r.payload.length === 4) this.probe.received(r.payload.readUInt32BE(0), sharedNow());
+        continue;
+      }
+      if (r.kind !== DATAGRAM) continue;
+      // Whatever a datagram (or an application listener it triggers) throws must not end the process.
+      try {
+        this.handler?.(r.payload, { address: r.address, port: r.port });
+      } catch (err) {
+        this.logger.error({ err, from: { address: r.address, port: r.port } }, 'sip datagram handler threw');
+      }
+      if (this.closed) return;
+    }
+    if (inbound.pending) {
+      setImmediate(this.drain);
+    } else {
+      this.waitForDatagrams();
+    }
+  };
+
+  /** Tells the probe of every probe the I/O thread has queued since last asked, in order. */
+  private syncProbes(): void {
+    const { probeCount, probeSentAt } = this.thread;
+    const sent = Atomics.load(probeCount, 0);
+    // Beyond the window of stamps kept, older ones are gone: the probe counts them lost anyway.
+    if (sent - this.probesSeen > PROBE_SLOTS) {
+      const skip = sent - this.probesSeen - PROBE_SLOTS;
+      for (let i = 0; i < skip; i++) this.probe.sent(probeSentAt[(this.probesSeen + PROBE_SLOTS) % PROBE_SLOTS]);
+      this.probesSeen += skip;
+    }
+    for (; this.probesSeen < sent; this.probesSeen++) this.probe.sent(probeSentAt[this.probesSeen % PROBE_SLOTS]);
+  }
+
+  /** How long a datagram arriving now waits before the main thread takes it (ms; undefined when probing is off). */
+  queueDelayMs(): number | undefined {
+    if (this.thread.data.probeEveryMs <= 0) return undefined;
+    this.syncProbes();
+    return this.probe.delayMs(sharedNow());
+  }
+
+  /** Probes lost: dropped because the inbound ring was full, or forgotten past the window. */
+  get probesLost(): number {
+    return this.probe.lost;
+  }
+
+  /** Datagrams dropped because a ring was full (received and not yet taken, or queued to send), since open. */
+  get dropped(): number {
+    return this.droppedBefore + ringRefusals(this.thread.data.inbound) + ringRefusals(this.thread.data.outbound);
+  }
+
+  get address(): string {
+    return this.bound.address;
+  }
+
+  get port(): number {
+    return this.bound.port;
+  }
+
+  onMessage(handler: (buf: Buffer, from: Endpoint) => void): void {
+    this.handler = handler;
+  }
+
+  /** Queues one datagram for the I/O thread; a host name (in-dialog requests only) is looked up first. */
+  send(buf: Buffer, to: Endpoint): void {
+    if (this.closed) return;
+    if (isIP(to.address)) {
+      if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535) {
+        this.logger.warn({ to }, 'sip udp send refused: no such port');
+        return;
+      }
+      const { outbound } = this.thread;
+      if (outbound.write(DATAGRAM, to.address, to.port, 0, buf)) outbound.wake();
+      else this.logger.warn({ to, bytes: buf.length }, 'sip udp send queue full or datagram too large; dropped');
+      return;
+    }
+    lookup(to.address).then(
+      (r) => this.send(buf, { address: r.address, port: to.port }),
+      (err: unknown) => this.logger.warn({ err, to }, 'sip destination does not resolve'),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const { worker, inbound } = this.thread;
+    inbound.interrupt();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      worker.on('message', (e: ThreadEvent) => {
+        if (e.type !== 'closed') return;
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.postMessage({ type: 'close' });
+    });
+    await worker.terminate();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The SIP UDP socket's I/O thread: it binds the socket, copies each datagram it reads into the
+ * inbound ring (stamped with the time it was read) and sends what the main thread puts in the
+ * outbound ring. Reads never wait for the main thread, so a busy main thread leaves datagrams
+ * queued in the ring, where their wait is measured (probes, as receive-queue-probe.ts does for a
+ * kernel queue), rather than in the kernel's buffer. Reading and sending datagrams cost the main
+ * thread a copy each instead of a system call.
+ */
+import { createSocket } from 'node:dgram';
+import { parentPort, workerData } from 'node:worker_threads';
+import { RingReader, RingWriter } from './ring.js';
+import { DATAGRAM, PROBE, PROBE_SLOTS, sharedNow, type ThreadCommand, type ThreadData, type ThreadEvent } from './protocol.js';
+
+const data = workerData as ThreadData;
+const port = parentPort!;
+const post = (e: ThreadEvent) => port.postMessage(e);
+
+const inbound = new RingWriter(data.inbound);
+const outbound = new RingReader(data.outbound);
+const probeCount = new Int32Array(data.probes, 0, 1);
+const probeSentAt = new Float64Array(data.probes, 8, PROBE_SLOTS);
+
+const socket = createSocket({ type: data.family, recvBufferSize: data.recvBufferBytes });
+let bound = false;
+let closing = false;
+
+socket.on('message', (buf, rinfo) => {
+  if (inbound.write(DATAGRAM, rinfo.address, rinfo.port, sharedNow(), buf)) inbound.wake();
+});
+
+socket.on('error', (err: NodeJS.ErrnoException) => {
+  if (!bound) post({ type: 'bind-error', code: err.code, message: err.message });
+  else post({ type: 'socket-error', message: err.message });
+});
+
+/** Send failures are reported at most once a second, with how many there were. */
+let failed = 0;
+let lastFailure: { to: { address: string; port: number }; message: string } | undefined;
+const failureReport = setInterval(() => {
+  if (failed === 0 || !lastFailure) return;
+  post({ type: 'send-errors', count: failed, ...lastFailure });
+  failed = 0;
+}, 1000);
+failureReport.unref();
+
+function sendQueued(): void {
+  for (let r = outbound.read(); r; r = outbound.read()) {
+    const to = { address: r.address, port: r.port };
+    socket.send(r.payload, r.port, r.address, (err) => {
+      if (!err) return;
+      failed++;
+      lastFailure = { to, message: err.message };
+    });
+  }
+}
+
+async function sendLoop(): Promise<void> {
+  while (!closing) {
+    sendQueued();
+    await outbound.sleep();
+  }
+}
+
+let probes: NodeJS.Timeout | undefined;
+function probe(): void {
+  const seq = Atomics.load(probeCount, 0);
+  const at = sharedNow();
+  const body = Buffer.allocUnsafe(4);
+  body.writeUInt32BE(seq >>> 0, 0);
+  probeSentAt[seq % PROBE_SLOTS] = at;
+  Atomics.store(probeCount, 0, seq + 1);
+  // A full ring drops the probe like a datagram: the main thread counts it lost.
+  if (inbound.write(PROBE, '', 0, at, body)) inbound.wake();
+}
+
+socket.bind(data.port, data.address, () => {
+  bound = true;
+  const a = socket.address();
+  post({ type: 'bound', address: a.address, port: a.port });
+  if (data.probeEveryMs > 0) probes = setInterval(probe, data.probeEveryMs);
+  void sendLoop();
+});
+
+port.on('message', (cmd: ThreadCommand) => {
+  if (cmd.type !== 'close' || closing) return;
+  closing = true;
+  if (probes) clearInterval(probes);
+  clearInterval(failureReport);
+  sendQueued();
+  outbound.interrupt();
+  const done = () => post({ type: 'closed' });
+  if (bound) socket.close(done);
+  else done();
+});
