@@ -198,7 +198,8 @@ export const benchmarks: Benchmark[] = [
         dataDir: mkdtempSync(join(tmpdir(), 'ssw-bench-overload-')),
         logLevel: 'error',
         api: { port: 0 },
-        sip: { port: 0 },
+        // BENCH_UDP_IO_THREAD=0: the SIP socket on the main thread (for comparison with the default I/O thread).
+        sip: { port: 0, udpIoThread: process.env.BENCH_UDP_IO_THREAD !== '0' },
         mgcp: { localPort: 0, gateways: [] },
         lab: { startOsmoMgw: false, tandemSim: { port: 0, alertDelayMs: 0, answerDelayMs: 0 } },
         trunkGroups: [{ id: 'tg-ilec', dpc: '2-2-2', cics: { first: 1, count: 4000 } }],

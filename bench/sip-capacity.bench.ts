@@ -71,7 +71,8 @@ async function switchToward(tandemPort: number, tgs: TrunkGroupPlan[], extra: Re
     dataDir: mkdtempSync(join(tmpdir(), 'ssw-bench-cap-')),
     logLevel: 'error',
     api: { port: 0 },
-    sip: { port: 0 },
+    // BENCH_UDP_IO_THREAD=0: the SIP socket on the main thread (for comparison with the default I/O thread).
+    sip: { port: 0, udpIoThread: process.env.BENCH_UDP_IO_THREAD !== '0' },
     mgcp: { localPort: 0, gateways: [] },
     didHealth: { probeIntervalMs: 0 },
     lab: { enabled: false, startOsmoMgw: false },
