@@ -69,7 +69,19 @@ function counter(stdout: string, label: string): number {
   return last ? Number(last[2]) : 0;
 }
 
+/**
+ * Runs SIPp; when it could not bind a port it was given as free (another process on the shared
+ * host took it meanwhile: "errno = 98") before doing anything, it runs again on fresh ports (3 tries).
+ */
 export async function runSipp(opts: SippOptions): Promise<SippResult> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await runSippOnce(opts);
+    const lostPort = r.exitCode !== 0 && /Unable to bind .*errno = 98/.test(r.stdout + r.stderr);
+    if (!lostPort || attempt >= 3) return r;
+  }
+}
+
+async function runSippOnce(opts: SippOptions): Promise<SippResult> {
   const localPort = opts.localPort ?? (await freeUdpPort());
   const mediaPort = await freePortPair();
   const controlPort = await freePortPair();
