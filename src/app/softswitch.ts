@@ -446,7 +446,21 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     if (gatewayHealth) releaseCallsOnGatewayDown(gatewayHealth, (name) => allGateways.find((g) => g.name === name)?.domain, calls, logger);
     const overload = (overloadGuard = new OverloadGuard(config.overload, clock, logger.child({ component: 'overload' }), undefined, (level) => isup.setOwnCongestionLevel(level), registry));
     overload.refuseWhile('store-unavailable', () => storeGuard?.refusingCalls ?? false);
-    if (sip instanceof EmbeddedSignallingPort) overload.watchReceiveQueue(() => sip.receiveQueueDelayMs());
+    if (sip instanceof EmbeddedSignallingPort) {
+      overload.watchReceiveQueue(() => sip.receiveQueueDelayMs());
+      const edge = sip.edgeShed;
+      if (edge) {
+        // New INVITEs are drawn against the receive-queue gate on the SIP I/O thread, before they cost this thread anything.
+        overload.drawSipUpstream((p) => edge.publish(p));
+        const fold = () => overload.countUpstreamRefusals(sip.foldEdgeShedCounts());
+        const folding = setInterval(fold, 100);
+        folding.unref();
+        cleanup.push(() => {
+          clearInterval(folding);
+          fold();
+        });
+      }
+    }
     overload.start();
     cleanup.push(() => overload.stop());
     const router = new LcrCallRouter(routing);

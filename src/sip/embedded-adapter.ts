@@ -19,6 +19,9 @@ import { IncomingInvite } from './incoming-invite.js';
 import { TransportSet, type StreamLimits } from './transport-set.js';
 import type { TlsFiles } from './transport-stream.js';
 import { UaCore } from './ua-core.js';
+import { overloadRefusalHeaders } from './shed-fast-path.js';
+import { ThreadedUdpTransport } from './udp-thread/transport.js';
+import type { EdgeShedControl } from './udp-thread/edge-shed.js';
 import type { AdmissionHook, RateLimitOptions } from './admission.js';
 import type { Endpoint, SipTransportName } from './message.js';
 import { peekCallId } from './call-id-peek.js';
@@ -118,7 +121,10 @@ export class EmbeddedSignallingPort implements SignallingPort {
       logger,
       registry,
       udpIoThread: config.udpIoThread,
+      // While shedding, the I/O thread refuses new INVITEs itself (edge-shed.ts) with the 503 the UA core would send.
+      edgeShedHeaders: config.shedding ? overloadRefusalHeaders(config.overloadRetryAfterS ?? 10, config.userAgent) : undefined,
     });
+    const edgeUdp = transport.udp instanceof ThreadedUdpTransport && transport.udp.edge ? transport.udp : undefined;
     const host = config.publicAddress ?? (config.address === '0.0.0.0' || config.address === '::' ? '127.0.0.1' : config.address);
     const tap = config.tap;
     const locator = config.dns && locatorFromConfig(config.dns, { clock: config.clock, registry, ipv6Socket: config.address.includes(':') });
@@ -151,6 +157,7 @@ export class EmbeddedSignallingPort implements SignallingPort {
       rateLimit: config.rateLimit,
       refusalLogIntervalMs: config.refusalLogIntervalMs,
       shedding: config.shedding,
+      onInviteAdmitted: edgeUdp && ((source) => edgeUdp.sourceAdmitted(source)),
       registry,
       sessionTimer: config.sessionTimer,
       locator,
@@ -177,6 +184,23 @@ export class EmbeddedSignallingPort implements SignallingPort {
    */
   receiveQueueDelayMs(): number | undefined {
     return this.transport.udp?.queueDelayMs();
+  }
+
+  /**
+   * Overload refusals on the UDP I/O thread (udp-thread/edge-shed.ts): where the admitted fraction
+   * is published; undefined when they are not made there.
+   */
+  get edgeShed(): EdgeShedControl | undefined {
+    return this.transport.udp instanceof ThreadedUdpTransport ? this.transport.udp.edge : undefined;
+  }
+
+  /** Counts what the I/O thread refused for overload since the last call (as the fast path's own); returns the refusals. */
+  foldEdgeShedCounts(): number {
+    const edge = this.edgeShed;
+    if (!edge) return 0;
+    const d = edge.take();
+    this.core.countEdgeShed(d);
+    return d.refused;
   }
 
   /** Open TCP and TLS connections. */

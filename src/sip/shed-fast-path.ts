@@ -28,6 +28,13 @@ export type RawClass =
   /** A new INVITE (no To tag) that may be refused with `refuse`. */
   | { kind: 'invite'; raw: RawRequest };
 
+/** Header lines of an overload 503 (§21.5.4 Retry-After; Q.850 cause 42, switching equipment congestion). */
+export function overloadRefusalHeaders(retryAfterS: number, userAgent?: string): Array<[string, string]> {
+  const lines: Array<[string, string]> = [['Retry-After', String(retryAfterS)], ['Reason', 'Q.850;cause=42']];
+  if (userAgent) lines.push(['Server', userAgent]);
+  return lines;
+}
+
 export class ShedFastPath {
   /** Refused INVITEs by Call-ID and top Via branch: the To tag they were given. */
   private readonly refused: ExpiringFifo<string>;

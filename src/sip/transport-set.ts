@@ -32,6 +32,8 @@ export interface TransportSetOptions {
   registry: Registry;
   /** UDP socket on an I/O thread of its own (udp-thread/; default true), or on the main thread. */
   udpIoThread?: boolean;
+  /** Overload refusals on the UDP I/O thread with these 503 header lines (udp-thread/edge-shed.ts); absent: none there. */
+  edgeShedHeaders?: Array<[string, string]>;
 }
 
 export class TransportSet {
@@ -53,7 +55,7 @@ export class TransportSet {
     const openUdp = opts.udpIoThread === false ? UdpTransport.open : ThreadedUdpTransport.open;
     let tcp: StreamTransport | undefined;
     for (let attempt = 0; ; attempt++) {
-      udp = wanted.has('udp') ? await openUdp({ address: opts.address, port: opts.port, logger: opts.logger }) : undefined;
+      udp = wanted.has('udp') ? await openUdp({ address: opts.address, port: opts.port, logger: opts.logger, edgeShedHeaders: opts.edgeShedHeaders }) : undefined;
       if (!wanted.has('tcp')) break;
       try {
         tcp = await stream('tcp', udp?.port ?? opts.port);

@@ -24,6 +24,11 @@ export interface UdpTransportOptions {
   probeEveryMs?: number;
   /** Bytes of each shared ring between the I/O thread and the main thread (udp-thread/, default 8 MiB). */
   ringBytes?: number;
+  /**
+   * The 503's header lines when overload refusals are made on the I/O thread (udp-thread/edge-shed.ts);
+   * absent: none are. Only the I/O-thread transport has such a thread.
+   */
+  edgeShedHeaders?: Array<[string, string]>;
 }
 
 /** What the SIP stack needs of its UDP transport, on the main thread (this file) or an I/O thread (udp-thread/). */

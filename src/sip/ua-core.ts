@@ -23,7 +23,7 @@ import { ExpiringFifo } from './transaction/expiring-fifo.js';
 import { requestDefect } from './validate.js';
 import { DEFAULT_SESSION_TIMER_POLICY, negotiateAsUas, readAnswerAsUac, sessionDeadlineMs, type SessionTimerPolicy, type UasNegotiation } from './session-timer.js';
 import { rawHeader } from './raw-request.js';
-import { ShedFastPath } from './shed-fast-path.js';
+import { overloadRefusalHeaders, ShedFastPath } from './shed-fast-path.js';
 import { bindCounter, BoundCounters } from '../util/bound-counter.js';
 import { SampledLog, SourceRateLimiter, type AdmissionHook, type AdmissionVerdict, type RateLimitOptions } from './admission.js';
 import type { Transaction, TransactionUser } from './transaction/transaction.js';
@@ -200,6 +200,8 @@ export interface UaCoreOptions {
    * parser (shed-fast-path.ts), asking `admit` as usual.
    */
   shedding?: () => boolean;
+  /** Told of each new INVITE over UDP admitted here (the UDP I/O thread may then shed that source's new INVITEs: udp-thread/edge-shed.ts). */
+  onInviteAdmitted?: (source: Endpoint) => void;
   /**
    * RFC 3263 server location for requests the stack originates outside a dialog (INVITE,
    * OPTIONS, MESSAGE, ...) to a host name, with failover between its targets (§4.3). Absent: the
@@ -259,8 +261,7 @@ export class UaCore {
   constructor(private readonly opts: UaCoreOptions) {
     this.m = sipMetrics(opts.registry ?? new Registry());
     if (opts.shedding) {
-      const retryAfter: Array<[string, string]> = [['Retry-After', String(opts.overloadRetryAfterS ?? 10)], ['Reason', 'Q.850;cause=42']];
-      this.fast = new ShedFastPath(opts.clock, opts.userAgent ? [...retryAfter, ['Server', opts.userAgent]] : retryAfter);
+      this.fast = new ShedFastPath(opts.clock, overloadRefusalHeaders(opts.overloadRetryAfterS ?? 10, opts.userAgent));
     }
     this.log = opts.logger;
     this.limiter = opts.rateLimit ? new SourceRateLimiter(opts.rateLimit) : undefined;
@@ -612,7 +613,19 @@ export class UaCore {
       this.sendStateless(req, source, 503, { headers: { 'Retry-After': String(this.opts.overloadRetryAfterS ?? 10), Reason: 'Q.850;cause=42' } });
       return false;
     }
+    if (req.method === 'INVITE' && (source.transport ?? 'udp') === 'udp') this.opts.onInviteAdmitted?.(source);
     return true;
+  }
+
+  /** Counts what the UDP I/O thread refused, answered again and absorbed for overload (edge-shed.ts), as the fast path's own. */
+  countEdgeShed(d: { refused: number; again: number; acks: number }): void {
+    if (d.refused > 0) {
+      this.m.fast.overloadRefused.inc(d.refused);
+      this.m.fast.inviteRefused.inc(d.refused);
+    }
+    if (d.again > 0) this.m.fast.inviteAgain.inc(d.again);
+    if (d.acks > 0) this.m.fast.ackAbsorbed.inc(d.acks);
+    if (d.refused + d.again > 0) this.m.fast.sent5xx.inc(d.refused + d.again);
   }
 
   private refuseAdmission(req: SipRequest, source: Endpoint, verdict: 'reject' | 'drop'): false {

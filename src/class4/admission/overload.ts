@@ -143,6 +143,9 @@ export class OverloadGuard {
   /** New SIP calls let through by the receive-queue draw at the stack, not yet admitted (bounded). */
   private stackDrawn = 0;
   private queueLoggedAt = -Infinity;
+  /** Told the admitted fraction when new SIP calls are drawn upstream (drawSipUpstream). */
+  private upstream: ((admittedFraction: number) => void) | undefined;
+  private upstreamTick: TimerHandle | undefined;
 
   constructor(
     private readonly cfg: OverloadConfig,
@@ -193,12 +196,40 @@ export class OverloadGuard {
     if (!this.queueGate) return false;
     this.queueGate.update(this.queueDelay(), this.clock.now());
     if (!this.queueGate.shedding) this.stackDrawn = 0;
+    this.upstream?.(this.queueGate.shedding ? this.queueGate.admitted : 1);
     return this.queueGate.shedding;
   }
 
   /** Whether the receive queue's delay refuses this one new call (a draw against the admitted fraction). */
   private queueRefusesOne(): boolean {
     return this.queueShedding() && this.queueGate!.refuseOne();
+  }
+
+  /**
+   * New SIP calls are drawn against the receive-queue gate before they reach this thread: by the
+   * SIP UDP I/O thread (src/sip/udp-thread/edge-shed.ts), which `publish` tells the admitted
+   * fraction whenever the gate is updated (every 20 ms at least). The guard then draws only for
+   * ISUP; what was refused upstream is counted with {@link countUpstreamRefusals}.
+   */
+  drawSipUpstream(publish: (admittedFraction: number) => void): void {
+    if (!this.queueGate) return;
+    this.upstream = publish;
+    const tick = () => {
+      if (!this.upstream) return;
+      this.queueShedding();
+      this.upstreamTick = this.clock.setTimeout(tick, 20);
+    };
+    this.upstreamTick = this.clock.setTimeout(tick, 20);
+  }
+
+  /** SIP calls refused upstream for the receive queue's delay (drawSipUpstream). */
+  countUpstreamRefusals(n: number): void {
+    if (n > 0) this.countRefusal('sip', 'receive-queue', n);
+  }
+
+  /** Whether the receive-queue draw for `protocol` is made here (not upstream). */
+  private drawsHere(protocol: 'sip' | 'isup'): boolean {
+    return protocol !== 'sip' || this.upstream === undefined;
   }
 
   /** Now, on the guard's clock (intakes time the first backward signal with it). */
@@ -231,6 +262,8 @@ export class OverloadGuard {
 
   stop(): void {
     this.clock.clearTimeout(this.timer);
+    this.clock.clearTimeout(this.upstreamTick);
+    this.upstream = undefined;
     this.histogram?.disable();
   }
 
@@ -319,7 +352,7 @@ export class OverloadGuard {
     let refusal: Refusal | undefined;
     const hold = this.holds.find((h) => h.active());
     if (hold) refusal = { reason: hold.reason, level: 1 };
-    else if (!this.queueDrawnAtStack(protocol) && this.queueRefusesOne()) refusal = { reason: 'receive-queue', level: 1 };
+    else if (this.drawsHere(protocol) && !this.queueDrawnAtStack(protocol) && this.queueRefusesOne()) refusal = { reason: 'receive-queue', level: 1 };
     else if (this.lagRefuses(protocol)) refusal = { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     else if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) refusal = { reason: 'calls-in-setup', level: 1 };
     else if (this.adaptive && this.inSetup >= this.adaptive.limit) refusal = { reason: 'response-time', level: 1 };
@@ -340,7 +373,7 @@ export class OverloadGuard {
    * keeps any state, so a refusal under overload is a stateless 503 (counted here as a refusal).
    */
   shedding(protocol: 'sip' | 'isup'): Refusal | undefined {
-    const shedding = this.queueShedding();
+    const shedding = this.queueShedding() && this.drawsHere(protocol);
     const refusal = shedding && this.queueGate!.refuseOne() ? { reason: 'receive-queue' as const, level: 1 as const } : this.wouldRefuse(protocol, false);
     if (refusal) this.countRefusal(protocol, refusal.reason);
     // Let through by the draw: the call's admit() must not draw for it a second time.
@@ -348,8 +381,8 @@ export class OverloadGuard {
     return refusal;
   }
 
-  private countRefusal(protocol: 'sip' | 'isup', reason: string): void {
-    this.m.refusalCounts.get(protocol + reason, () => ({ protocol, reason })).inc();
+  private countRefusal(protocol: 'sip' | 'isup', reason: string, n = 1): void {
+    this.m.refusalCounts.get(protocol + reason, () => ({ protocol, reason })).inc(n);
   }
 
   /** Whether this new call already had its receive-queue draw at the SIP stack (consumes it). */
@@ -365,7 +398,7 @@ export class OverloadGuard {
    * (the SIP stack then looks at each new INVITE and {@link shedding} draws for it).
    */
   wouldRefuse(protocol: 'sip' | 'isup' = 'sip', withQueue = true): Refusal | undefined {
-    if (withQueue && this.queueShedding()) return { reason: 'receive-queue', level: 1 };
+    if (withQueue && this.drawsHere(protocol) && this.queueShedding()) return { reason: 'receive-queue', level: 1 };
     if (this.lagRefuses(protocol)) return { reason: 'event-loop-lag', level: this.level as 1 | 2 };
     if (this.cfg.maxCallsInSetup > 0 && this.inSetup >= this.cfg.maxCallsInSetup) return { reason: 'calls-in-setup', level: 1 };
     if (this.adaptive && this.inSetup >= this.adaptive.limit) return { reason: 'response-time', level: 1 };

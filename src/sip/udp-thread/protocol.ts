@@ -22,6 +22,8 @@ export interface ThreadData {
   outbound: RingMemory;
   /** Int32 [0]: probes sent; then Float64 send times by sequence number modulo PROBE_SLOTS (from byte 8). */
   probes: SharedArrayBuffer;
+  /** Overload refusals on this thread (edge-shed.ts): its shared control block and the 503's header lines. */
+  edge?: { memory: SharedArrayBuffer; overloadHeaders: Array<[string, string]> };
 }
 
 /** Messages from the I/O thread. */
@@ -34,7 +36,10 @@ export type ThreadEvent =
   | { type: 'closed' };
 
 /** Messages to the I/O thread. */
-export type ThreadCommand = { type: 'close' };
+export type ThreadCommand =
+  | { type: 'close' }
+  /** The main thread admitted a new INVITE from this address: its new INVITEs may be shed here for `forMs`. */
+  | { type: 'source-admitted'; address: string; forMs: number };
 
 /** Milliseconds on a clock both threads share (each thread's performance.now() has its own origin). */
 export function sharedNow(): number {

@@ -18,7 +18,13 @@ import type { Endpoint } from '../message.js';
 import { ReceiveQueueProbe } from '../receive-queue-probe.js';
 import type { UdpTransportOptions } from '../transport-udp.js';
 import { createRing, ringRefusals, RingReader, RingWriter } from './ring.js';
+import { createEdgeShedMemory, EdgeShedControl } from './edge-shed.js';
 import { DATAGRAM, PROBE, PROBE_SLOTS, sharedNow, type ThreadData, type ThreadEvent } from './protocol.js';
+
+/** How long the I/O thread may shed a source's new INVITEs after the main thread admitted one from it (ms), and how often that is renewed. */
+const SOURCE_ADMITTED_MS = 30_000;
+const SOURCE_RENEW_MS = 10_000;
+const MAX_SOURCES = 50_000;
 
 /** Datagrams taken in one turn of the event loop before other I/O and timers get theirs (libuv reads 32 per poll). */
 const BATCH = 32;
@@ -40,12 +46,17 @@ export class ThreadedUdpTransport {
   private lastRestart = 0;
   /** Drops counted by I/O threads that have since been replaced. */
   private droppedBefore = 0;
+  /** Sources the I/O thread was told of, and when. */
+  private readonly sourcesTold = new Map<string, number>();
+  /** Overload refusals on the I/O thread: publish the admitted fraction, read the counts (undefined: not made there). */
+  readonly edge: EdgeShedControl | undefined;
 
   private constructor(
     private thread: Thread,
     private readonly bound: { address: string; port: number },
     private readonly logger: Logger,
   ) {
+    this.edge = thread.data.edge && new EdgeShedControl(thread.data.edge.memory);
     this.watch(thread);
     this.waitForDatagrams();
   }
@@ -60,6 +71,7 @@ export class ThreadedUdpTransport {
       inbound: createRing(opts.ringBytes ?? 8 * 1024 * 1024),
       outbound: createRing(opts.ringBytes ?? 8 * 1024 * 1024),
       probes: new SharedArrayBuffer(8 + 8 * PROBE_SLOTS),
+      edge: opts.edgeShedHeaders && { memory: createEdgeShedMemory(), overloadHeaders: opts.edgeShedHeaders },
     };
     const { thread, bound } = await ThreadedUdpTransport.start(data);
     return new ThreadedUdpTransport(thread, bound, opts.logger);
@@ -129,6 +141,7 @@ export class ThreadedUdpTransport {
       this.droppedBefore = this.dropped;
       this.thread.inbound.interrupt();
       this.thread = thread;
+      this.sourcesTold.clear();
       this.probe = new ReceiveQueueProbe();
       this.probesSeen = 0;
       this.watch(thread);
@@ -210,6 +223,20 @@ export class ThreadedUdpTransport {
 
   get port(): number {
     return this.bound.port;
+  }
+
+  /**
+   * The main thread admitted a new INVITE from `source`: the I/O thread may shed that address's new
+   * INVITEs for a while (told again every 10 s while it keeps being admitted).
+   */
+  sourceAdmitted(source: { address: string }): void {
+    if (!this.edge) return;
+    const now = Date.now();
+    const told = this.sourcesTold.get(source.address);
+    if (told !== undefined && now - told < SOURCE_RENEW_MS) return;
+    if (this.sourcesTold.size >= MAX_SOURCES) this.sourcesTold.clear();
+    this.sourcesTold.set(source.address, now);
+    this.thread.worker.postMessage({ type: 'source-admitted', address: source.address, forMs: SOURCE_ADMITTED_MS });
   }
 
   onMessage(handler: (buf: Buffer, from: Endpoint) => void): void {

@@ -9,6 +9,8 @@
 import { createSocket } from 'node:dgram';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RingReader, RingWriter } from './ring.js';
+import { systemClock } from '../../util/clock.js';
+import { EdgeShed } from './edge-shed.js';
 import { DATAGRAM, PROBE, PROBE_SLOTS, sharedNow, type ThreadCommand, type ThreadData, type ThreadEvent } from './protocol.js';
 
 const data = workerData as ThreadData;
@@ -24,7 +26,20 @@ const socket = createSocket({ type: data.family, recvBufferSize: data.recvBuffer
 let bound = false;
 let closing = false;
 
+const edge = data.edge && new EdgeShed(systemClock, data.edge.memory, data.edge.overloadHeaders);
+/** 'I' and 'A': INVITE and ACK, the only requests the edge looks at. */
+const I = 0x49;
+const A = 0x41;
+
 socket.on('message', (buf, rinfo) => {
+  if (edge && (buf[0] === I || buf[0] === A)) {
+    const v = edge.handle(buf, rinfo);
+    if (v.kind === 'absorb') return;
+    if (v.kind === 'send') {
+      send(v.bytes, v.to);
+      return;
+    }
+  }
   if (inbound.write(DATAGRAM, rinfo.address, rinfo.port, sharedNow(), buf)) inbound.wake();
 });
 
@@ -43,15 +58,16 @@ const failureReport = setInterval(() => {
 }, 1000);
 failureReport.unref();
 
+function send(bytes: Uint8Array, to: { address: string; port: number }): void {
+  socket.send(bytes, to.port, to.address, (err) => {
+    if (!err) return;
+    failed++;
+    lastFailure = { to, message: err.message };
+  });
+}
+
 function sendQueued(): void {
-  for (let r = outbound.read(); r; r = outbound.read()) {
-    const to = { address: r.address, port: r.port };
-    socket.send(r.payload, r.port, r.address, (err) => {
-      if (!err) return;
-      failed++;
-      lastFailure = { to, message: err.message };
-    });
-  }
+  for (let r = outbound.read(); r; r = outbound.read()) send(r.payload, { address: r.address, port: r.port });
 }
 
 async function sendLoop(): Promise<void> {
@@ -82,6 +98,10 @@ socket.bind(data.port, data.address, () => {
 });
 
 port.on('message', (cmd: ThreadCommand) => {
+  if (cmd.type === 'source-admitted') {
+    edge?.sourceAdmitted(cmd.address, cmd.forMs);
+    return;
+  }
   if (cmd.type !== 'close' || closing) return;
   closing = true;
   if (probes) clearInterval(probes);
