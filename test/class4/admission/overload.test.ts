@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
 import { OverloadGuard, overloadConfigSchema } from '../../../src/class4/admission/overload.js';
 import { VirtualClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/log.js';
@@ -209,6 +210,43 @@ describe('calls-per-second ceiling from the event loop utilization', () => {
     draw.next = 0.999;
     expect(g.admit('sip')).toBeUndefined();
     g.setupDone();
+  });
+
+  it('drawn upstream (the SIP I/O thread): the fraction is published every 20 ms, SIP calls are not drawn for here, IAMs still are, upstream refusals are counted', async () => {
+    const registry = new Registry();
+    const clock = new VirtualClock(0);
+    const g = new OverloadGuard(overloadConfigSchema.parse({ receiveQueue: { sustainMs: 0 } }), clock, silentLogger, () => 0, () => undefined, registry, () => 0, () => 0.99);
+    const queue = { ms: 5 };
+    g.watchReceiveQueue(() => queue.ms);
+    const published: number[] = [];
+    g.drawSipUpstream((p) => published.push(p));
+    clock.advance(20);
+    expect(published).toEqual([1]);
+    queue.ms = 250;
+    clock.advance(20);
+    expect(published.at(-1)).toBeCloseTo(0.9);
+    // The cheap check for the SIP stack's own fast path: nothing for the receive queue here.
+    expect(g.wouldRefuse('sip')).toBeUndefined();
+    expect(g.shedding('sip')).toBeUndefined();
+    expect(g.admit('sip')).toBeUndefined();
+    g.setupDone();
+    expect(g.admit('isup')).toEqual({ reason: 'receive-queue', level: 1 });
+    // Rising for 200 ms: the fraction published falls.
+    for (const ms of [300, 350, 400, 450]) {
+      queue.ms = ms;
+      clock.advance(50);
+    }
+    expect(published.at(-1)!).toBeLessThan(0.6);
+    queue.ms = 5;
+    clock.advance(1500);
+    expect(published.at(-1)).toBe(1);
+    g.countUpstreamRefusals(7);
+    const text = await registry.metrics();
+    expect(text).toMatch(/softswitch_overload_rejected_total\{protocol="sip",reason="receive-queue"\} 7/);
+    const n = published.length;
+    g.stop();
+    clock.advance(100);
+    expect(published.length).toBe(n);
   });
 
   it('a SIP call let through by the draw at the stack is not drawn for again when it is admitted', () => {
