@@ -91,7 +91,7 @@ describe('CSeq bounds on the real socket', () => {
     try {
       const edge = await runSipp({ scenario: scenario('sip-uac-cseq-edge.xml'), target: `127.0.0.1:${port.port}`, args: ['-m', '2'], timeoutS: 15 });
       expect(edge.exitCode, edge.stdout.slice(-1500)).toBe(0);
-      expect(log.destroyed.filter((d) => d.by === 'remote')).toHaveLength(2);
+      expect(log.destroyed.filter((d) => d.by === 'remote'), JSON.stringify({ destroyed: log.destroyed, answered: log.answered.length, invites: log.invites, out: edge.stdout.slice(-2500) })).toHaveLength(2);
       expect(port.core.dialogCount).toBe(0);
     } finally {
       await port.close();

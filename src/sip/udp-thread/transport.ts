@@ -17,7 +17,7 @@ import { siblingModule, startModuleWorker } from '../../util/module-worker.js';
 import type { Endpoint } from '../message.js';
 import { ReceiveQueueProbe } from '../receive-queue-probe.js';
 import type { UdpTransportOptions } from '../transport-udp.js';
-import { createRing, ringRefusals, RingReader, RingWriter } from './ring.js';
+import { createRing, ringRefusals, RingReader, RingWriter, type RingRecord } from './ring.js';
 import { createEdgeShedMemory, EdgeShedControl } from './edge-shed.js';
 import { DATAGRAM, PROBE, PROBE_SLOTS, sharedNow, type ThreadData, type ThreadEvent } from './protocol.js';
 
@@ -44,6 +44,9 @@ export class ThreadedUdpTransport {
   private probe = new ReceiveQueueProbe();
   private probesSeen = 0;
   private lastRestart = 0;
+  private dropLoggedAt = -Infinity;
+  /** The thread whose ring the batch being delivered came from. */
+  private batchOf: Thread | undefined;
   /** Drops counted by I/O threads that have since been replaced. */
   private droppedBefore = 0;
   /** Sources the I/O thread was told of, and when. */
@@ -160,31 +163,44 @@ export class ThreadedUdpTransport {
     });
   }
 
-  /** Takes up to BATCH records; more waiting are taken in the next turn, after other I/O. */
+  /**
+   * Takes up to BATCH records and hands each to the stack in an immediate of its own, as a socket's
+   * callbacks come one datagram at a time: Node runs pending microtasks between immediates, so what
+   * a handler left to a promise (a listener attached after an await) is in place before the next
+   * datagram, as with the socket on this thread. More records waiting are taken in the next turn,
+   * after other I/O.
+   */
   private readonly drain = (): void => {
-    const { inbound } = this.thread;
+    const { inbound } = (this.batchOf = this.thread);
     this.syncProbes();
     for (let n = 0; n < BATCH; n++) {
       const r = inbound.read();
       if (!r) break;
-      if (r.kind === PROBE) {
-        if (r.payload.length === 4) this.probe.received(r.payload.readUInt32BE(0), sharedNow());
-        continue;
-      }
-      if (r.kind !== DATAGRAM) continue;
-      // Whatever a datagram (or an application listener it triggers) throws must not end the process.
-      try {
-        this.handler?.(r.payload, { address: r.address, port: r.port });
-      } catch (err) {
-        this.logger.error({ err, from: { address: r.address, port: r.port } }, 'sip datagram handler threw');
-      }
-      if (this.closed) return;
+      setImmediate(this.deliver, r);
     }
-    if (inbound.pending) {
-      setImmediate(this.drain);
-    } else {
-      this.waitForDatagrams();
+    setImmediate(this.afterBatch);
+  };
+
+  private readonly deliver = (r: RingRecord): void => {
+    if (this.closed) return;
+    if (r.kind === PROBE) {
+      if (r.payload.length === 4) this.probe.received(r.payload.readUInt32BE(0), sharedNow());
+      return;
     }
+    if (r.kind !== DATAGRAM) return;
+    // Whatever a datagram (or an application listener it triggers) throws must not end the process.
+    try {
+      this.handler?.(r.payload, { address: r.address, port: r.port });
+    } catch (err) {
+      this.logger.error({ err, from: { address: r.address, port: r.port } }, 'sip datagram handler threw');
+    }
+  };
+
+  private readonly afterBatch = (): void => {
+    // A thread started again meanwhile has a wait of its own on its ring.
+    if (this.closed || this.batchOf !== this.thread) return;
+    if (this.thread.inbound.pending) this.drain();
+    else this.waitForDatagrams();
   };
 
   /** Tells the probe of every probe the I/O thread has queued since last asked, in order. */
@@ -253,7 +269,11 @@ export class ThreadedUdpTransport {
       }
       const { outbound } = this.thread;
       if (outbound.write(DATAGRAM, to.address, to.port, 0, buf)) outbound.wake();
-      else this.logger.warn({ to, bytes: buf.length }, 'sip udp send queue full or datagram too large; dropped');
+      else if (Date.now() - this.dropLoggedAt >= 1000) {
+        // One line a second at most: a full ring under a flood must not become a flood of log lines.
+        this.dropLoggedAt = Date.now();
+        this.logger.warn({ to, bytes: buf.length, dropped: this.dropped }, 'sip udp send queue full or datagram too large; dropped (softswitch_sip_udp_ring_dropped_total counts them: check CPU and offered load)');
+      }
       return;
     }
     lookup(to.address).then(

@@ -55,6 +55,35 @@ describe('SIP UDP transport on an I/O thread', () => {
     expect(t.queueDelayMs()).toBeLessThan(100);
   });
 
+  it('runs what a handler left to promises before the next datagram, as a socket on the main thread does', async () => {
+    const t = await transport();
+    const p = await peer();
+    let ready = false;
+    const sawReady: boolean[] = [];
+    t.onMessage((buf) => {
+      if (buf.toString() === 'first') {
+        ready = false;
+        void (async () => {
+          await null;
+          await Promise.resolve();
+          ready = true;
+        })();
+      } else sawReady.push(ready);
+    });
+    for (let i = 0; i < 20; i++) {
+      p.send('first', t.port, '127.0.0.1');
+      p.send('second', t.port, '127.0.0.1');
+      // Keep this thread busy while both arrive, so they are taken from the ring in one batch.
+      const until = performance.now() + 5;
+      while (performance.now() < until) {
+        // busy
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(await waitFor(() => sawReady.length === 20)).toBe(true);
+    expect(sawReady.every(Boolean)).toBe(true);
+  });
+
   it('works on IPv6 loopback', async () => {
     const t = await transport('::1');
     const p = await peer('udp6');
