@@ -84,6 +84,14 @@ class QueueProber {
   }
 }
 
+/** Sends to `to` once its host name resolves (left only by in-dialog requests: the UA core locates others by RFC 3263, src/sip/locate/). */
+export function sendOnceResolved(to: Endpoint, logger: Logger, send: (to: Endpoint) => void): void {
+  lookup(to.address).then(
+    (r) => send({ ...to, address: r.address }),
+    (err: unknown) => logger.warn({ err, to }, 'sip destination does not resolve'),
+  );
+}
+
 export class UdpTransport implements SipUdpTransport {
   private handler: ((buf: Buffer, from: Endpoint) => void) | undefined;
   private closed = false;
@@ -191,10 +199,7 @@ export class UdpTransport implements SipUdpTransport {
       }
       return;
     }
-    lookup(to.address).then(
-      (r) => this.send(buf, { address: r.address, port: to.port }),
-      (err: unknown) => this.logger.warn({ err, to }, 'sip destination does not resolve'),
-    );
+    sendOnceResolved(to, this.logger, (resolved) => this.send(buf, resolved));
   }
 
   async close(): Promise<void> {

@@ -9,14 +9,13 @@
  * An I/O thread that dies is started again on the same port, once a second at most.
  */
 import { isIP } from 'node:net';
-import { lookup } from 'node:dns/promises';
 import type { Worker } from 'node:worker_threads';
 import { SoftswitchError } from '../../errors.js';
 import type { Logger } from '../../util/log.js';
 import { siblingModule, startModuleWorker } from '../../util/module-worker.js';
 import type { Endpoint } from '../message.js';
 import { ReceiveQueueProbe } from '../receive-queue-probe.js';
-import type { UdpTransportOptions } from '../transport-udp.js';
+import { sendOnceResolved, type UdpTransportOptions } from '../transport-udp.js';
 import { createRing, ringRefusals, RingReader, RingWriter, type RingRecord } from './ring.js';
 import { createEdgeShedMemory, EdgeShedControl } from './edge-shed.js';
 import { DATAGRAM, PROBE, PROBE_SLOTS, sharedNow, type ThreadData, type ThreadEvent } from './protocol.js';
@@ -276,10 +275,7 @@ export class ThreadedUdpTransport {
       }
       return;
     }
-    lookup(to.address).then(
-      (r) => this.send(buf, { address: r.address, port: to.port }),
-      (err: unknown) => this.logger.warn({ err, to }, 'sip destination does not resolve'),
-    );
+    sendOnceResolved(to, this.logger, (resolved) => this.send(buf, resolved));
   }
 
   async close(): Promise<void> {
