@@ -19,34 +19,32 @@ import { BRANCH_COOKIE, T1 } from '../constants.js';
 import { ShedFastPath } from '../shed-fast-path.js';
 import { ExpiringFifo } from '../transaction/expiring-fifo.js';
 
-/** Float64 words of the shared control block. */
-const ADMITTED = 0;
-/** Int32 words (after the Float64 one). */
-const REFUSED = 2;
-const AGAIN = 3;
-const ACKS = 4;
-const WORDS = 5;
+/** Int32 words of the shared control block: the admitted fraction in millionths (read and written with Atomics, so never torn), then the counts. */
+const ADMITTED_PPM = 0;
+const REFUSED = 1;
+const AGAIN = 2;
+const ACKS = 3;
+const WORDS = 4;
+const PPM = 1_000_000;
 
 export function createEdgeShedMemory(): SharedArrayBuffer {
-  const sab = new SharedArrayBuffer(WORDS * 4 + 4);
-  new Float64Array(sab, 0, 1)[0] = 1;
+  const sab = new SharedArrayBuffer(WORDS * 4);
+  Atomics.store(new Int32Array(sab), ADMITTED_PPM, PPM);
   return sab;
 }
 
 /** The main thread's side: publishes the admitted fraction, reads the counts. */
 export class EdgeShedControl {
-  private readonly admitted: Float64Array;
   private readonly counts: Int32Array;
   private readonly taken = [0, 0, 0];
 
   constructor(memory: SharedArrayBuffer) {
-    this.admitted = new Float64Array(memory, 0, 1);
     this.counts = new Int32Array(memory);
   }
 
   /** The fraction of new INVITEs to admit now (1: none refused here). */
   publish(fraction: number): void {
-    this.admitted[ADMITTED] = fraction;
+    Atomics.store(this.counts, ADMITTED_PPM, Math.round(Math.min(1, Math.max(0, fraction)) * PPM));
   }
 
   /** Counts since the last call: INVITEs refused, retransmissions answered again, ACKs absorbed. */
@@ -70,7 +68,6 @@ export class EdgeShed {
   private readonly passed: ExpiringFifo<true>;
   /** Source addresses the main thread admitted an INVITE from. */
   private readonly admittedSources: ExpiringFifo<true>;
-  private readonly admitted: Float64Array;
   private readonly counts: Int32Array;
 
   constructor(
@@ -82,7 +79,6 @@ export class EdgeShed {
     this.fast = new ShedFastPath(clock, overloadHeaders);
     this.passed = new ExpiringFifo<true>({ clock, maxEntries: 200_000 });
     this.admittedSources = new ExpiringFifo<true>({ clock, maxEntries: 50_000 });
-    this.admitted = new Float64Array(memory, 0, 1);
     this.counts = new Int32Array(memory);
   }
 
@@ -103,7 +99,7 @@ export class EdgeShed {
       return { kind: 'send', bytes: c.bytes, to: c.to };
     }
     const raw = c.raw;
-    const p = this.admitted[ADMITTED];
+    const p = Atomics.load(this.counts, ADMITTED_PPM) / PPM;
     if (p < 1 && this.admittedSources.has(source.address) && this.random() >= p) {
       Atomics.add(this.counts, REFUSED, 1);
       const r = this.fast.refuse(raw, source, true);
