@@ -10,6 +10,8 @@ export interface AdmissionSource {
   address: string;
   port: number;
   method: string;
+  /** The transport the request came over (default udp). */
+  transport?: 'udp' | 'tcp' | 'tls';
   /** A header of the request (e.g. From, To, Event), for policies that look past the source. */
   header?(name: string): string | undefined;
 }

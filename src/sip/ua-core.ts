@@ -474,7 +474,7 @@ export class UaCore {
     let verdict: AdmissionVerdict = 'accept';
     if (this.opts.admit) {
       try {
-        verdict = this.opts.admit({ address: source.address, port: source.port, method: raw.method, header: (n) => rawHeader(buf, raw, n) });
+        verdict = this.opts.admit({ address: source.address, port: source.port, method: raw.method, transport: 'udp', header: (n) => rawHeader(buf, raw, n) });
       } catch (err) {
         verdict = 'reject';
         this.hookErrorLog.note(this.opts.clock.now(), () => ({ err }));
@@ -591,7 +591,7 @@ export class UaCore {
       this.presetVerdict = undefined;
     } else if (this.opts.admit) {
       try {
-        verdict = this.opts.admit({ address: source.address, port: source.port, method: req.method, header: (n) => req.headers.get(n) });
+        verdict = this.opts.admit({ address: source.address, port: source.port, method: req.method, transport: source.transport ?? 'udp', header: (n) => req.headers.get(n) });
       } catch (err) {
         // Fail closed: a broken policy must not open the switch to everyone.
         verdict = 'reject';

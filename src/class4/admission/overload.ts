@@ -372,12 +372,13 @@ export class OverloadGuard {
    * Whether a new call would be refused now, without admitting one: the SIP stack asks before it
    * keeps any state, so a refusal under overload is a stateless 503 (counted here as a refusal).
    */
-  shedding(protocol: 'sip' | 'isup'): Refusal | undefined {
-    const shedding = this.queueShedding() && this.drawsHere(protocol);
+  shedding(protocol: 'sip' | 'isup', overStream = false): Refusal | undefined {
+    // An INVITE over TCP/TLS never passed the UDP I/O thread: it is drawn for here in any case.
+    const shedding = this.queueShedding() && (overStream || this.drawsHere(protocol));
     const refusal = shedding && this.queueGate!.refuseOne() ? { reason: 'receive-queue' as const, level: 1 as const } : this.wouldRefuse(protocol, false);
     if (refusal) this.countRefusal(protocol, refusal.reason);
     // Let through by the draw: the call's admit() must not draw for it a second time.
-    else if (shedding && protocol === 'sip' && this.stackDrawn < 1000) this.stackDrawn++;
+    else if (shedding && protocol === 'sip' && this.upstream === undefined && this.stackDrawn < 1000) this.stackDrawn++;
     return refusal;
   }
 
@@ -426,6 +427,6 @@ export function shedNewInvites(base: AdmissionHook, guard: () => OverloadGuard |
     const verdict = base(src);
     if (verdict !== 'accept' || src.method !== 'INVITE') return verdict;
     if (/;\s*tag\s*=/i.test(src.header?.('to') ?? '')) return verdict;
-    return guard()?.shedding('sip') ? 'overload' : verdict;
+    return guard()?.shedding('sip', src.transport === 'tcp' || src.transport === 'tls') ? 'overload' : verdict;
   };
 }
