@@ -160,14 +160,6 @@ export class RingReader {
     return this.r !== Atomics.load(this.control, WRITE);
   }
 
-  /** The stamp of the oldest record waiting, or undefined when none is. */
-  peekStamp(): number | undefined {
-    let at = this.r;
-    if (at === Atomics.load(this.control, WRITE)) return undefined;
-    if (this.view.getUint32(at) === WRAP) at = 0;
-    return this.view.getFloat64(at + 8);
-  }
-
   /** Takes the oldest record, or undefined when none is waiting. */
   read(): RingRecord | undefined {
     let at = this.r;
