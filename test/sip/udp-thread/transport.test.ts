@@ -55,6 +55,36 @@ describe('SIP UDP transport on an I/O thread', () => {
     expect(t.queueDelayMs()).toBeLessThan(100);
   });
 
+  it('sends promptly both while sends keep coming (the thread polls its ring) and after a quiet spell (the thread sleeps until woken)', async () => {
+    const t = await transport();
+    const p = await peer();
+    const got: Array<{ n: number; at: number }> = [];
+    p.on('message', (m) => got.push({ n: m.readUInt32BE(0), at: performance.now() }));
+    const to = { address: '127.0.0.1', port: p.address().port };
+    const sendAt: number[] = [];
+    const sendOne = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(n, 0);
+      sendAt[n] = performance.now();
+      t.send(b, to);
+    };
+    // Sends 3 ms apart keep the thread polling; then 300 ms of quiet (it sleeps); then more.
+    for (let n = 0; n < 20; n++) {
+      sendOne(n);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    for (let n = 20; n < 25; n++) {
+      sendOne(n);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    expect(await waitFor(() => got.length === 25)).toBe(true);
+    expect(got.map((g) => g.n)).toEqual([...Array(25).keys()]);
+    // A poll period is 1 ms: no send waits anywhere near a SIP timer (the 100 ms bound leaves room for a loaded host).
+    const waits = got.map((g) => g.at - sendAt[g.n]);
+    expect(Math.max(...waits)).toBeLessThan(100);
+  });
+
   it('runs what a handler left to promises before the next datagram, as a socket on the main thread does', async () => {
     const t = await transport();
     const p = await peer();
