@@ -1,6 +1,6 @@
 /**
  * overload: what the switch admits when offered twice what it can carry. First its sustained
- * capacity (answered calls/s with BENCH_OVERLOAD_WINDOW calls, default 60, kept in flight, no hold
+ * capacity (answered calls/s over BENCH_OVERLOAD_CAPACITY_S, default 40, with BENCH_OVERLOAD_WINDOW calls, default 60, kept in flight, no hold
  * time; SIP → switch → ISUP → tandem simulator, signalling only; measured after BENCH_OVERLOAD_WARMUP_S,
  * default 5, of the same offer, so a cold JIT does not lower it; the fresh switch of the offers below
  * is warmed the same way), then an open-loop offer of 2×
@@ -32,7 +32,13 @@ import { hasSipp, runSipp, type SippResult } from '../test/helpers/sipp.js';
 import type { Benchmark, BenchResult } from './harness.js';
 import { describeErrors, errorKinds } from './sipp-peers.js';
 
-const CAPACITY_S = 8;
+/**
+ * Seconds the closed loop runs to measure capacity: past 64×T1 (32 s), so the yardstick carries
+ * what a sustained load piles up (completed transactions waiting out Timer J, their collections)
+ * like the 60 s offer it is compared with. An 8 s yardstick read ~15 % above what the switch
+ * sustains once that state has built up (2,190/s against ~1,870/s on the same host).
+ */
+const CAPACITY_S = Number(process.env.BENCH_OVERLOAD_CAPACITY_S ?? 40);
 /** Seconds of the same offer before capacity is measured (not counted). */
 const WARMUP_S = Number(process.env.BENCH_OVERLOAD_WARMUP_S ?? 5);
 /**
