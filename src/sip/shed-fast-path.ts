@@ -15,6 +15,7 @@ import type { Clock } from '../util/clock.js';
 import { BRANCH_COOKIE, T1 } from './constants.js';
 import { buildRawResponse, scanRequest, type RawRequest } from './raw-request.js';
 import { ExpiringFifo } from './transaction/expiring-fifo.js';
+import { cookieServerKey, sentByKey } from './transaction/keys.js';
 
 const I = 0x49;
 const A = 0x41;
@@ -86,10 +87,9 @@ export class ShedFastPath {
       return { kind: 'again', bytes: r.bytes, to: r.to };
     }
     if (!sheddingNow) return undefined;
-    // §17.2.3: the key the transaction layer matches an RFC 3261 INVITE by; older branches go the full way.
-    const v = raw.topVia;
-    if (!v.branch?.startsWith(BRANCH_COOKIE)) return undefined;
-    if (known(`${v.branch}|${v.host.toLowerCase()}:${v.port ?? 5060}|INVITE`)) return undefined;
+    // Older (RFC 2543) branches go the full way.
+    const key = inviteServerKey(raw);
+    if (key === undefined || known(key)) return undefined;
     return { kind: 'invite', raw };
   }
 
@@ -110,4 +110,10 @@ export class ShedFastPath {
   private keyOf(raw: RawRequest): string {
     return `${raw.callId}\n${raw.topVia.branch ?? ''}\n${raw.cseq}`;
   }
+}
+
+/** The transaction layer's key (transaction/keys.ts) for a raw INVITE with an RFC 3261 branch; undefined for an older one. */
+export function inviteServerKey(raw: RawRequest): string | undefined {
+  const v = raw.topVia;
+  return v.branch?.startsWith(BRANCH_COOKIE) ? cookieServerKey(v.branch, sentByKey(v.host, v.port), 'INVITE') : undefined;
 }

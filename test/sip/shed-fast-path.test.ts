@@ -9,6 +9,11 @@ import { parseNameAddr } from '../../src/sip/header-values.js';
 import type { AdmissionHook } from '../../src/sip/admission.js';
 import { crlf, inDialog, invite, SDP } from './fixtures.js';
 import { rig } from './rig.js';
+import { inviteServerKey } from '../../src/sip/shed-fast-path.js';
+import { parseMessage } from '../../src/sip/parser.js';
+import { scanRequest } from '../../src/sip/raw-request.js';
+import { serverKey } from '../../src/sip/transaction/layer.js';
+import type { SipRequest } from '../../src/sip/message.js';
 
 const caller = { address: '192.0.2.10', port: 5060 };
 
@@ -145,5 +150,23 @@ describe('shedding fast path in the UA core', () => {
     const [first, second] = responses();
     expect([first.msg.status, first.msg.headers.get('retry-after'), first.msg.headers.get('reason')]).toEqual([503, '7', 'Q.850;cause=42']);
     expect([second.msg.status, second.msg.headers.get('retry-after'), second.msg.headers.get('reason')]).toEqual([503, '5', undefined]);
+  });
+});
+
+describe('the server key read from raw bytes', () => {
+  it('is the transaction layer\'s key for the same INVITE (mixed-case host, with and without a port), and none for an RFC 2543 branch', () => {
+    const cases = [
+      invite(),
+      invite({ port: 5080 }),
+      Buffer.from(invite().toString('latin1').replace('Via: SIP/2.0/UDP 192.0.2.10:5060;', 'Via: SIP/2.0/UDP PBX.Example.COM;'), 'latin1'),
+    ];
+    for (const buf of cases) {
+      const parsed = parseMessage(buf);
+      if (!parsed.ok) throw new Error('fixture does not parse');
+      const key = inviteServerKey(scanRequest(buf)!);
+      expect(key).toBeDefined();
+      expect(key).toBe(serverKey(parsed.message as SipRequest));
+    }
+    expect(inviteServerKey(scanRequest(invite({ branch: '1234-old' }))!)).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@ import { parseCSeq, parseNameAddr, parseVia } from '../header-values.js';
 import type { Endpoint, SipMessage, SipRequest, SipResponse } from '../message.js';
 import { FifoMap } from '../../util/fifo-map.js';
 import { ExpiringFifo } from './expiring-fifo.js';
+import { cookieServerKey, sentByKey } from './keys.js';
 import type { TransactionKind, TxEvent } from './fsm.js';
 import { Transaction, type TransactionDeps, type TransactionUser } from './transaction.js';
 
@@ -30,7 +31,7 @@ export function topViaOf(text: string): { sentBy: string; branch?: string } | un
   if (text === lastVia.text) return lastVia.parts;
   const via = parseVia(text);
   lastVia.text = text;
-  lastVia.parts = via && { sentBy: `${via.host.toLowerCase()}:${via.port ?? 5060}`, branch: via.branch };
+  lastVia.parts = via && { sentBy: sentByKey(via.host, via.port), branch: via.branch };
   return lastVia.parts;
 }
 
@@ -43,7 +44,7 @@ export function serverKey(req: SipRequest, methodOverride?: string): string | un
   if (!via) return undefined;
   const method = methodOverride ?? (req.method === 'ACK' ? 'INVITE' : req.method);
   const sentBy = via.sentBy;
-  if (via.branch?.startsWith(BRANCH_COOKIE)) return `${via.branch}|${sentBy}|${method}`;
+  if (via.branch?.startsWith(BRANCH_COOKIE)) return cookieServerKey(via.branch, sentBy, method);
   const cseq = parseCSeq(req.headers.get('cseq') ?? '');
   const fromTag = parseNameAddr(req.headers.get('from') ?? '')?.tag ?? '';
   return `2543|${req.headers.get('call-id') ?? ''}|${fromTag}|${cseq?.seq ?? ''}|${sentBy}|${via.branch ?? ''}|${method}`;

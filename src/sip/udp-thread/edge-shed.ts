@@ -15,8 +15,8 @@
  * absorbed here (shed-fast-path.ts). Counts go to shared memory for the main thread's metrics.
  */
 import type { Clock } from '../../util/clock.js';
-import { BRANCH_COOKIE, T1 } from '../constants.js';
-import { ShedFastPath } from '../shed-fast-path.js';
+import { T1 } from '../constants.js';
+import { inviteServerKey, ShedFastPath } from '../shed-fast-path.js';
 import { ExpiringFifo } from '../transaction/expiring-fifo.js';
 
 /** Int32 words of the shared control block: the admitted fraction in millionths (read and written with Atomics, so never torn), then the counts. */
@@ -64,7 +64,7 @@ const ABSORB: EdgeVerdict = { kind: 'absorb' };
 /** The I/O thread's side. */
 export class EdgeShed {
   private readonly fast: ShedFastPath;
-  /** Server keys (transaction/layer.ts serverKey) of new INVITEs passed to the main thread. */
+  /** Server keys (transaction/keys.ts) of new INVITEs passed to the main thread. */
   private readonly passed: ExpiringFifo<true>;
   /** Source addresses the main thread admitted an INVITE from. */
   private readonly admittedSources: ExpiringFifo<true>;
@@ -105,8 +105,9 @@ export class EdgeShed {
       const r = this.fast.refuse(raw, source, true);
       return { kind: 'send', bytes: r.bytes, to: r.to };
     }
-    const v = raw.topVia;
-    if (v.branch?.startsWith(BRANCH_COOKIE)) this.passed.set(`${v.branch}|${v.host.toLowerCase()}:${v.port ?? 5060}|INVITE`, true, 64 * T1);
+    // classify() passed only INVITEs with an RFC 3261 branch, so the key is there.
+    const key = inviteServerKey(raw);
+    if (key !== undefined) this.passed.set(key, true, 64 * T1);
     return PASS;
   }
 }

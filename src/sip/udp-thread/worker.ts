@@ -7,6 +7,7 @@
  * thread a copy each instead of a system call.
  */
 import { createSocket } from 'node:dgram';
+import { setTimeout as pause } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RingReader, RingWriter } from './ring.js';
 import { systemClock } from '../../util/clock.js';
@@ -79,7 +80,6 @@ function sendQueued(): void {
  */
 const POLL_MS = 1;
 const IDLE_POLLS = 50;
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function sendLoop(): Promise<void> {
   let idle = 0;
