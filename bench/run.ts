@@ -2,6 +2,11 @@
  * `npm run bench [-- --json] [--only PREFIX]`: runs every benchmark in bench/*.bench.ts and
  * prints a table (or one JSON object per line with --json). Each benchmark file runs in a
  * process of its own, so one hot path's JIT state and heap do not colour another's figures.
+ * This parent only waits for them, and `npm run bench` starts it with --single-threaded-gc: it
+ * loads every benchmark file to find the names, and the collection V8 later runs on that garbage
+ * (its memory reducer) woke four helper threads at the benchmark's own priority, which took both
+ * CPUs of a 2-core host from the measured process (perf sched: a 19 ms wait of the lookup loop in
+ * lcr-reload-1m; its longest stall read 5.4–19.6 ms over 8 runs, 5.3–7.8 ms over 13 without them).
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
