@@ -18,7 +18,12 @@
  * admitted calls, refused rate (503 + Retry-After; by reason, and what the SIP fast path did), CPU
  * per side, crashes (the switch must still carry a call afterwards), and calls refused while
  * BENCH_OVERLOAD_BELOW × capacity (default 0.8) is offered for BENCH_OVERLOAD_BELOW_S seconds
- * (default 15; 0 skips it) before the 2× offer, on the same switch (target 0).
+ * (default 15; 0 skips it) before the 2× offer, on the same switch (target 0). Each CPU row also
+ * gives the main thread's CPU per answered call (what a call costs the event loop in that phase).
+ * Experiments: BENCH_OVERLOAD_KNOWN_CAPACITY=N skips the closed loop and offers 2N (the rows say
+ * the capacity was given); BENCH_OVERLOAD_CONFIG='{...}' sets `overload` for the offers;
+ * BENCH_OVERLOAD_TRACE=1 prints the receive-queue delay, admitted fraction, calls up and heap every
+ * second of an offer; BENCH_OVERLOAD_PROFILE=DIR writes a CPU profile of each offer there.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -56,6 +61,9 @@ const OVERLOAD_S = Number(process.env.BENCH_OVERLOAD_S ?? 60);
 /** Before the 2× offer: this fraction of capacity for BENCH_OVERLOAD_BELOW_S seconds (0: skipped), which must see no refusal. */
 const BELOW = Number(process.env.BENCH_OVERLOAD_BELOW ?? 0.8);
 const BELOW_S = Number(process.env.BENCH_OVERLOAD_BELOW_S ?? 15);
+/** Experiments: a capacity measured before (calls/s; the closed loop is skipped, the rows say so) and overload settings for the offers (JSON). */
+const KNOWN_CAPACITY = Number(process.env.BENCH_OVERLOAD_KNOWN_CAPACITY ?? 0);
+const OVERLOAD_CONFIG = JSON.parse(process.env.BENCH_OVERLOAD_CONFIG ?? '{}') as Record<string, unknown>;
 const scenario = fileURLToPath(new URL('../test/scenarios/uac-call-or-503.xml', import.meta.url));
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -113,16 +121,50 @@ interface Offer {
   wallS: number;
   sippCpuS: number;
   switchCpuS: number;
+  /** CPU seconds of the switch's main thread (the event loop), from /proc; NaN where /proc does not say. */
+  mainCpuS: number;
+}
+
+/** CPU seconds the calling thread has used (utime + stime of /proc/thread-self/stat), NaN off Linux. */
+function threadCpuS(): number {
+  try {
+    const rest = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
 }
 
 /** `rate` calls/s and at most `limit` in flight, split between GENERATORS SIPp processes, for up to `seconds`. */
+/** BENCH_OVERLOAD_PROFILE=DIR: a CPU profile of this process (the switch's main thread) for each offer, written to DIR. */
+const PROFILE_DIR = process.env.BENCH_OVERLOAD_PROFILE;
+let profiles = 0;
+async function profiled<T>(work: () => Promise<T>): Promise<T> {
+  if (!PROFILE_DIR) return work();
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(PROFILE_DIR, `offer-${++profiles}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 async function offer(o: { scenario: string; target: string; rate: number; limit: number; calls: number; seconds: number; graceS?: number }): Promise<Offer> {
   const cpu = new ChildCpu();
   const own0 = process.cpuUsage();
+  const main0 = threadCpuS();
   const t0 = performance.now();
   const share = (x: number) => String(Math.max(1, Math.ceil(x / GENERATORS)));
   const errDir = mkdtempSync(join(tmpdir(), 'ssw-bench-overload-err-'));
-  const results = await Promise.all(
+  const results = await profiled(() => Promise.all(
     Array.from({ length: GENERATORS }, (_, i) =>
       runSipp({
         scenario: o.scenario,
@@ -132,16 +174,19 @@ async function offer(o: { scenario: string; target: string; rate: number; limit:
         args: ['-s', '12125550150', '-m', share(o.calls), '-r', share(o.rate), '-l', share(o.limit), '-d', '0', '-f', '5', '-trace_err', '-error_file', join(errDir, `g${i}_errors.log`)],
       }),
     ),
-  );
+  ));
   const wallS = (performance.now() - t0) / 1000;
   const own = process.cpuUsage(own0);
+  const mainCpuS = threadCpuS() - main0;
   const errors = describeErrors(errorKinds(errDir));
   if (process.env.BENCH_KEEP_ERRORS) console.error(`SIPp error logs kept in ${errDir}`);
   else rmSync(errDir, { recursive: true, force: true });
-  return { results, wallS, errors, sippCpuS: cpu.stop(), switchCpuS: (own.user + own.system) / 1e6 };
+  return { results, wallS, errors, sippCpuS: cpu.stop(), switchCpuS: (own.user + own.system) / 1e6, mainCpuS };
 }
 
 const cores = (cpuS: number, wallS: number) => (cpuS / wallS).toFixed(2);
+/** Main-thread CPU per answered call (ms): what one admitted call costs the event loop. */
+const perCall = (cpuS: number, calls: number) => `${((1000 * cpuS) / Math.max(1, calls)).toFixed(3)} ms per answered call`;
 const sum = (rs: SippResult[], k: 'successful' | 'failed') => rs.reduce((a, r) => a + r.stats[k], 0);
 
 /** Highest event-loop delay (ms) and active calls the switch reported while `work` ran (its /metrics, every second). */
@@ -158,6 +203,10 @@ async function watch<T>(ssw: RunningSwitch, work: Promise<T>): Promise<{ result:
       let active = 0;
       for (const m of body.matchAll(/^softswitch_calls_active(?:\{[^}]*\})? (\S+)$/gm)) active += Number(m[1]);
       maxActive = Math.max(maxActive, active);
+      if (process.env.BENCH_OVERLOAD_TRACE) {
+        const g = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
+        process.stderr.write(`trace ${new Date().toISOString().slice(11, 19)} queue ${Math.round(1000 * g('softswitch_overload_receive_queue_delay_seconds'))} ms admitted ${g('softswitch_overload_receive_queue_admitted_ratio').toFixed(2)} lag ${Math.round(1000 * g('softswitch_event_loop_lag_seconds'))} ms active ${active} heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB\n`);
+      }
       await sleep(1000);
     }
   })();
@@ -235,15 +284,23 @@ export const benchmarks: Benchmark[] = [
         // a queue that would only measure its collapse (1000/s with 400 in flight carried about half as much).
         // A fresh process runs its first seconds unoptimised (JIT): warm it with the same offer first, uncounted,
         // so the yardstick is what the switch carries once warm.
-        await warm(ssw, target);
-        const c0 = new Date().toISOString();
-        const cap = await offer({ scenario: 'uac', target, rate: CLOSED_LOOP_RATE_CAP, limit: CAPACITY_WINDOW, calls: 100_000_000, seconds: CAPACITY_S });
-        const c1 = new Date().toISOString();
-        await settle(ssw);
-        const capCalls = await answeredSince(ssw, c0, c1);
+        let cap: Offer;
+        let capCalls: Array<{ setupMs: number }>;
+        if (KNOWN_CAPACITY > 0) {
+          // An experiment against a capacity measured before: no closed loop.
+          cap = { results: [], errors: '', wallS: 1, sippCpuS: 0, switchCpuS: 0, mainCpuS: NaN };
+          capCalls = Array.from({ length: Math.round(KNOWN_CAPACITY) }, () => ({ setupMs: 0 }));
+        } else {
+          await warm(ssw, target);
+          const c0 = new Date().toISOString();
+          cap = await offer({ scenario: 'uac', target, rate: CLOSED_LOOP_RATE_CAP, limit: CAPACITY_WINDOW, calls: 100_000_000, seconds: CAPACITY_S });
+          const c1 = new Date().toISOString();
+          await settle(ssw);
+          capCalls = await answeredSince(ssw, c0, c1);
+        }
         const capacity = capCalls.length / cap.wallS;
         await ssw.stop();
-        ssw = await boot({});
+        ssw = await boot(OVERLOAD_CONFIG);
         target = `127.0.0.1:${ssw.sipPort}`;
         // The fresh switch is warmed the same way before anything is counted (a cold one carries less than the yardstick).
         await warm(ssw, target);
@@ -286,10 +343,10 @@ export const benchmarks: Benchmark[] = [
         const fraction = admittedRate / capacity;
         const load = loadavg().map((l) => l.toFixed(1)).join(' ');
         const bound = (o: Offer) => (o.sippCpuS > o.switchCpuS ? 'SIPp busier than the switch' : 'switch busier than SIPp');
-        const note = `capacity ${capCalls.length} calls in ${cap.wallS.toFixed(1)} s from ${GENERATORS} SIPp (${CAPACITY_WINDOW} in flight, no hold) after ${WARMUP_S} s of warm-up; CPU: SIPp ${cores(cap.sippCpuS, cap.wallS)} cores, switch+tandem process ${cores(cap.switchCpuS, cap.wallS)} cores (${bound(cap)}); load average ${load}`;
+        const note = KNOWN_CAPACITY > 0 ? `capacity given (BENCH_OVERLOAD_KNOWN_CAPACITY), not measured in this run` : `capacity ${capCalls.length} calls in ${cap.wallS.toFixed(1)} s from ${GENERATORS} SIPp (${CAPACITY_WINDOW} in flight, no hold) after ${WARMUP_S} s of warm-up; CPU: SIPp ${cores(cap.sippCpuS, cap.wallS)} cores, switch+tandem process ${cores(cap.switchCpuS, cap.wallS)} cores, its main thread ${cores(cap.mainCpuS, cap.wallS)} cores = ${perCall(cap.mainCpuS, capCalls.length)} (${bound(cap)}); load average ${load}`;
         return [
           { name: 'overload-capacity', value: capacity, unit: 'calls/s', note },
-          { name: 'overload-admitted-fraction', value: fraction, unit: 'ratio', target: '>= 0.9', pass: fraction >= 0.9, note: `admitted ${admittedRate.toFixed(1)} calls/s of ${offeredRate}/s offered for ${overSecs.toFixed(1)} s; CPU: SIPp ${cores(over.sippCpuS, over.wallS)} cores, switch ${cores(over.switchCpuS, over.wallS)} cores (${bound(over)}); highest event-loop delay ${watched.maxLagMs.toFixed(0)} ms, highest receive-queue delay ${watched.maxQueueMs.toFixed(0)} ms, most calls up ${watched.maxActive}` },
+          { name: 'overload-admitted-fraction', value: fraction, unit: 'ratio', target: '>= 0.9', pass: fraction >= 0.9, note: `admitted ${admittedRate.toFixed(1)} calls/s of ${offeredRate}/s offered for ${overSecs.toFixed(1)} s; CPU: SIPp ${cores(over.sippCpuS, over.wallS)} cores, switch ${cores(over.switchCpuS, over.wallS)} cores, its main thread ${cores(over.mainCpuS, over.wallS)} cores = ${perCall(over.mainCpuS, admitted.length)} (${bound(over)}); highest event-loop delay ${watched.maxLagMs.toFixed(0)} ms, highest receive-queue delay ${watched.maxQueueMs.toFixed(0)} ms, most calls up ${watched.maxActive}` },
           { name: 'overload-refused', value: refusedRate, unit: 'calls/s', note: `${refused} refused with 503 + Retry-After, ${detail} (SIPp: ${sum(over.results, 'successful')} answered or 503+Retry-After, ${sum(over.results, 'failed')} failed: ${over.errors})` },
           { name: 'overload-p99-setup', value: p99, unit: 'ms', note: `set-up latency (answer − start) of ${admitted.length} admitted calls; median ${percentile(admitted.map((a) => a.setupMs), 50)} ms` },
           { name: 'overload-crashes', value: crashes, unit: 'count', target: '0', pass: crashes === 0 },

@@ -8,7 +8,7 @@
  * CPUs of a 2-core host from the measured process (perf sched: a 19 ms wait of the lookup loop in
  * lcr-reload-1m; its longest stall read 5.4–19.6 ms over 8 runs, 5.3–7.8 ms over 13 without them).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,6 +20,11 @@ const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
 const fileAt = args.indexOf('--file');
 const here = dirname(fileURLToPath(import.meta.url));
+/**
+ * Node/V8 flags of the benchmark processes: the switch's own (bin/softswitch-node.sh, so a figure
+ * is what the shipped switch carries), or BENCH_NODE_FLAGS (space-separated; '' for Node's defaults).
+ */
+const childFlags = (process.env.BENCH_NODE_FLAGS ?? execFileSync('sh', [join(here, '../bin/softswitch-node.sh'), '--print-flags'], { encoding: 'utf8' })).split(/\s+/).filter(Boolean);
 
 async function load(file: string): Promise<Benchmark[]> {
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { benchmarks?: Benchmark[] };
@@ -38,7 +43,7 @@ if (fileAt >= 0) {
 
 function runFile(file: string): Promise<BenchResult[]> {
   return new Promise((resolve, reject) => {
-    const childArgs = ['--import', 'tsx', fileURLToPath(import.meta.url), '--file', file, ...(only ? ['--only', only] : [])];
+    const childArgs = [...childFlags, '--import', 'tsx', fileURLToPath(import.meta.url), '--file', file, ...(only ? ['--only', only] : [])];
     const child = spawn(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
