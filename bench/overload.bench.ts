@@ -136,6 +136,17 @@ interface Offer {
   switchCpuS: number;
   /** CPU seconds of the switch's main thread (the event loop), from /proc; NaN where /proc does not say. */
   mainCpuS: number;
+  /** Seconds the main thread was runnable but waiting for a CPU (/proc/thread-self/schedstat); NaN where /proc does not say. */
+  mainWaitS: number;
+}
+
+/** Run-queue wait of the calling thread so far, in seconds (second field of /proc/thread-self/schedstat, ns). */
+function threadWaitS(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return NaN;
+  }
 }
 
 /** CPU seconds the calling thread has used (utime + stime of /proc/thread-self/stat), NaN off Linux. */
@@ -174,6 +185,7 @@ async function offer(o: { scenario: string; target: string; rate: number; limit:
   const cpu = new ChildCpu();
   const own0 = process.cpuUsage();
   const main0 = threadCpuS();
+  const wait0 = threadWaitS();
   const t0 = performance.now();
   const share = (x: number) => String(Math.max(1, Math.ceil(x / GENERATORS)));
   const errDir = mkdtempSync(join(tmpdir(), 'ssw-bench-overload-err-'));
@@ -191,10 +203,11 @@ async function offer(o: { scenario: string; target: string; rate: number; limit:
   const wallS = (performance.now() - t0) / 1000;
   const own = process.cpuUsage(own0);
   const mainCpuS = threadCpuS() - main0;
+  const mainWaitS = threadWaitS() - wait0;
   const errors = describeErrors(errorKinds(errDir));
   if (process.env.BENCH_KEEP_ERRORS) console.error(`SIPp error logs kept in ${errDir}`);
   else rmSync(errDir, { recursive: true, force: true });
-  return { results, wallS, errors, sippCpuS: cpu.stop(), switchCpuS: (own.user + own.system) / 1e6, mainCpuS };
+  return { results, wallS, errors, sippCpuS: cpu.stop(), switchCpuS: (own.user + own.system) / 1e6, mainCpuS, mainWaitS };
 }
 
 const cores = (cpuS: number, wallS: number) => (cpuS / wallS).toFixed(2);
@@ -312,7 +325,7 @@ export const benchmarks: Benchmark[] = [
         let capCalls: Array<{ setupMs: number }>;
         if (KNOWN_CAPACITY > 0) {
           // An experiment against a capacity measured before: no closed loop.
-          cap = { results: [], errors: '', wallS: 1, sippCpuS: 0, switchCpuS: 0, mainCpuS: NaN };
+          cap = { results: [], errors: '', wallS: 1, sippCpuS: 0, switchCpuS: 0, mainCpuS: NaN, mainWaitS: NaN };
           capCalls = Array.from({ length: Math.round(KNOWN_CAPACITY) }, () => ({ setupMs: 0 }));
         } else {
           await warm(ssw, target);
@@ -367,10 +380,10 @@ export const benchmarks: Benchmark[] = [
         const fraction = admittedRate / capacity;
         const load = loadavg().map((l) => l.toFixed(1)).join(' ');
         const bound = (o: Offer) => (o.sippCpuS > o.switchCpuS ? 'SIPp busier than the switch' : 'switch busier than SIPp');
-        const note = KNOWN_CAPACITY > 0 ? `capacity given (BENCH_OVERLOAD_KNOWN_CAPACITY), not measured in this run` : `capacity ${capCalls.length} calls in ${cap.wallS.toFixed(1)} s from ${GENERATORS} SIPp (${CAPACITY_WINDOW} in flight, no hold) after ${WARMUP_S} s of warm-up; CPU: SIPp ${cores(cap.sippCpuS, cap.wallS)} cores, switch process${TANDEM_IN_PROCESS ? ' (with the tandem simulator)' : ''} ${cores(cap.switchCpuS, cap.wallS)} cores, its main thread ${cores(cap.mainCpuS, cap.wallS)} cores = ${perCall(cap.mainCpuS, capCalls.length)} (${bound(cap)}); load average ${load}`;
+        const note = KNOWN_CAPACITY > 0 ? `capacity given (BENCH_OVERLOAD_KNOWN_CAPACITY), not measured in this run` : `capacity ${capCalls.length} calls in ${cap.wallS.toFixed(1)} s from ${GENERATORS} SIPp (${CAPACITY_WINDOW} in flight, no hold) after ${WARMUP_S} s of warm-up; CPU: SIPp ${cores(cap.sippCpuS, cap.wallS)} cores, switch process${TANDEM_IN_PROCESS ? ' (with the tandem simulator)' : ''} ${cores(cap.switchCpuS, cap.wallS)} cores, its main thread ${cores(cap.mainCpuS, cap.wallS)} cores = ${perCall(cap.mainCpuS, capCalls.length)}, waiting for a CPU ${cores(cap.mainWaitS, cap.wallS)} of the time (${bound(cap)}); load average ${load}`;
         return [
           { name: 'overload-capacity', value: capacity, unit: 'calls/s', note },
-          { name: 'overload-admitted-fraction', value: fraction, unit: 'ratio', target: '>= 0.9', pass: fraction >= 0.9, note: `admitted ${admittedRate.toFixed(1)} calls/s of ${offeredRate}/s offered for ${overSecs.toFixed(1)} s; CPU: SIPp ${cores(over.sippCpuS, over.wallS)} cores, switch ${cores(over.switchCpuS, over.wallS)} cores, its main thread ${cores(over.mainCpuS, over.wallS)} cores = ${perCall(over.mainCpuS, admitted.length)} (${bound(over)}); highest event-loop delay ${watched.maxLagMs.toFixed(0)} ms, highest receive-queue delay ${watched.maxQueueMs.toFixed(0)} ms, most calls up ${watched.maxActive}` },
+          { name: 'overload-admitted-fraction', value: fraction, unit: 'ratio', target: '>= 0.9', pass: fraction >= 0.9, note: `admitted ${admittedRate.toFixed(1)} calls/s of ${offeredRate}/s offered for ${overSecs.toFixed(1)} s; CPU: SIPp ${cores(over.sippCpuS, over.wallS)} cores, switch ${cores(over.switchCpuS, over.wallS)} cores, its main thread ${cores(over.mainCpuS, over.wallS)} cores = ${perCall(over.mainCpuS, admitted.length)}, waiting for a CPU ${cores(over.mainWaitS, over.wallS)} of the time (${bound(over)}); highest event-loop delay ${watched.maxLagMs.toFixed(0)} ms, highest receive-queue delay ${watched.maxQueueMs.toFixed(0)} ms, most calls up ${watched.maxActive}` },
           { name: 'overload-refused', value: refusedRate, unit: 'calls/s', note: `${refused} refused with 503 + Retry-After, ${detail} (SIPp: ${sum(over.results, 'successful')} answered or 503+Retry-After, ${sum(over.results, 'failed')} failed: ${over.errors})` },
           { name: 'overload-p99-setup', value: p99, unit: 'ms', note: `set-up latency (answer − start) of ${admitted.length} admitted calls; median ${percentile(admitted.map((a) => a.setupMs), 50)} ms` },
           { name: 'overload-crashes', value: crashes, unit: 'count', target: '0', pass: crashes === 0 },
