@@ -36,7 +36,7 @@ import { createLogger } from '../src/util/log.js';
 import { hasSipp, runSipp, type SippResult } from '../test/helpers/sipp.js';
 import type { Benchmark, BenchResult } from './harness.js';
 import { describeErrors, errorKinds } from './sipp-peers.js';
-import { startTandemProcess, trunkGroupsConfig, trunkGroupsFor, type TandemProcess } from './sip-peers-load.js';
+import { benchRuntime, startTandemProcess, trunkGroupsConfig, trunkGroupsFor, type TandemProcess } from './sip-peers-load.js';
 
 /**
  * Seconds the closed loop runs to measure capacity: past 64×T1 (32 s), so the yardstick carries
@@ -290,6 +290,7 @@ export const benchmarks: Benchmark[] = [
         sip: { port: 0, udpIoThread: process.env.BENCH_UDP_IO_THREAD !== '0' },
         mgcp: { localPort: 0, gateways: [] },
         didHealth: { probeIntervalMs: 0 },
+        ...benchRuntime(),
         ...(tandemPort === undefined
           ? { lab: { startOsmoMgw: false, tandemSim: { port: 0, alertDelayMs: 0, answerDelayMs: 0 } } }
           : { lab: { enabled: false, startOsmoMgw: false }, ss7: { sgs: [{ name: 'tandem', address: '127.0.0.1', port: tandemPort }] } }),

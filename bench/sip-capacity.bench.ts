@@ -39,7 +39,7 @@ import { createLogger } from '../src/util/log.js';
 import { freeUdpPort, hasSipp } from '../test/helpers/sipp.js';
 import type { Benchmark, BenchResult } from './harness.js';
 import { startUas } from './sipp-peers.js';
-import { describeProbe, hasKamailio, judge, offer, searchCapacity, SIP_T1_MS, SIPP_BUFF_BYTES, SIPP_LOAD_BEHAVIOURS, startKamailio, startTandemProcess, trunkGroupsFor, trunkGroupsConfig, UAS_LOAD_SCENARIO, type OfferedLoad, type TrunkGroupPlan } from './sip-peers-load.js';
+import { benchRuntime, describeProbe, hasKamailio, judge, offer, searchCapacity, SIP_T1_MS, SIPP_BUFF_BYTES, SIPP_LOAD_BEHAVIOURS, startKamailio, startTandemProcess, trunkGroupsFor, trunkGroupsConfig, UAS_LOAD_SCENARIO, type OfferedLoad, type TrunkGroupPlan } from './sip-peers-load.js';
 
 const HOLD_S = Number(process.env.BENCH_SIP_CAPACITY_S ?? 60);
 const PROBE_S = Number(process.env.BENCH_SIP_PROBE_S ?? 3);
@@ -81,6 +81,7 @@ async function switchToward(tandemPort: number, tgs: TrunkGroupPlan[], extra: Re
     trunkGroups: trunkGroupsConfig(tgs),
     routing: { carriers: [{ id: 'ilec-tandem', trunkGroups: tgs.map((t) => t.id), deck: 'config/rate-decks/ilec-tandem.csv' }] },
     shutdown: { drainMs: 0 },
+    ...benchRuntime(),
     ...extra,
   });
   const ssw = await startSwitch(config, createLogger('error'));

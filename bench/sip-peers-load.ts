@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeUdpPort, runSipp } from '../test/helpers/sipp.js';
 import { kamailioConfig } from '../test/helpers/kamailio.js';
@@ -307,4 +307,17 @@ export async function startTandemProcess(tgs: TrunkGroupPlan[]): Promise<TandemP
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `runtime` of a switch under a benchmark: the event loop on a CPU of its own (src/app/cpu-placement.ts),
+ * with everything else, the load generators and peers this process starts included, on the rest;
+ * BENCH_EVENT_LOOP_CPU=off leaves placement to the kernel. Only with 2 CPUs or more.
+ */
+export function benchRuntime(): { runtime?: { eventLoopCpu: number } } {
+  const v = process.env.BENCH_EVENT_LOOP_CPU ?? '0';
+  if (v === 'off' || availableParallelism() < 2) return {};
+  // SIPp started while the event loop is bound would share its CPU until the switch's next rescan: start it on the others.
+  process.env.BENCH_PEER_CPUS = Array.from({ length: availableParallelism() }, (_, i) => i).filter((c) => c !== Number(v)).join(',');
+  return { runtime: { eventLoopCpu: Number(v) } };
 }

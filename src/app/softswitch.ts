@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.js';
+import { CpuPlacement } from './cpu-placement.js';
 import type { TrunkGroupConfig } from '../class4/trunks/config.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
@@ -463,6 +464,11 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
     }
     overload.start();
     cleanup.push(() => overload.stop());
+    if (config.runtime.eventLoopCpu !== undefined) {
+      const placement = new CpuPlacement({ eventLoopCpu: config.runtime.eventLoopCpu, log: logger });
+      await placement.start();
+      cleanup.push(() => placement.stop());
+    }
     const router = new LcrCallRouter(routing);
     // Analogue lines on residential MGCP gateways, bound to extensions (src/class5/lines).
     const lines: LineService | undefined = class5 ? openLines(config.class5, { mgcp: mgcpPort, bearer, clock, logger, registry, placeCall: (...a) => class5Calls!.lineCall(...a) }) : undefined;

@@ -60,6 +60,12 @@ export const configSchema = z.object({
   /** Class 5: tenants, extensions, registrar and digest authentication (src/class5/config.ts). */
   class5: class5ConfigSchema.default({}),
   shutdown: z.object({ drainMs: z.number().int().min(0).default(5000) }).default({}),
+  /**
+   * Process placement (src/app/cpu-placement.ts). eventLoopCpu: the CPU the event loop gets to
+   * itself (Linux, util-linux taskset); every other thread and child process runs on the rest.
+   * Absent: the kernel places threads as it likes.
+   */
+  runtime: z.object({ eventLoopCpu: z.number().int().min(0).optional() }).strict().default({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

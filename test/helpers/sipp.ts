@@ -101,7 +101,9 @@ async function runSippOnce(opts: SippOptions): Promise<SippResult> {
     ...(opts.args ?? []),
   ];
   return new Promise((resolve) => {
-    const child = spawn('sipp', argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
+    // BENCH_PEER_CPUS: a benchmark that gave the switch's event loop a CPU of its own starts SIPp on the others (taskset execs it: same pid).
+    const cpus = process.env.BENCH_PEER_CPUS;
+    const child = cpus ? spawn('taskset', ['-c', cpus, 'sipp', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd }) : spawn('sipp', argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
     if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
