@@ -28,7 +28,7 @@
  * have timed out (64×T1), which is the row's figure.
  */
 import { mkdtempSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -63,7 +63,8 @@ const TRANSACTIONS_GONE_MS = 34_000;
 const UACS = 4;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const machine = () => `1-min load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`;
+// cpus(), not availableParallelism(): the latter is the calling thread's, one CPU while the switch's event loop is bound.
+const machine = () => `1-min load ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`;
 
 /** The switch in this process toward the tandem process: no lab, SIPp on 127.0.0.1 a trunk customer. */
 async function switchToward(tandemPort: number, tgs: TrunkGroupPlan[], extra: Record<string, unknown> = {}): Promise<RunningSwitch> {

@@ -8,7 +8,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
+import { parseCpuList } from '../src/app/cpu-placement.js';
 import { join } from 'node:path';
 import { freeUdpPort, runSipp } from '../test/helpers/sipp.js';
 import { kamailioConfig } from '../test/helpers/kamailio.js';
@@ -315,9 +316,11 @@ export async function startTandemProcess(tgs: TrunkGroupPlan[]): Promise<TandemP
  * BENCH_EVENT_LOOP_CPU=off leaves placement to the kernel. Only with 2 CPUs or more.
  */
 export function benchRuntime(): { runtime?: { eventLoopCpu: number } } {
-  const v = process.env.BENCH_EVENT_LOOP_CPU ?? '0';
-  if (v === 'off' || availableParallelism() < 2) return {};
+  const v = process.env.BENCH_EVENT_LOOP_CPU;
+  const allowed = parseCpuList(/^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '');
+  const cpu = v === undefined ? allowed[0] : Number(v);
+  if (v === 'off' || allowed.length < 2 || !allowed.includes(cpu)) return {};
   // SIPp started while the event loop is bound would share its CPU until the switch's next rescan: start it on the others.
-  process.env.BENCH_PEER_CPUS = Array.from({ length: availableParallelism() }, (_, i) => i).filter((c) => c !== Number(v)).join(',');
-  return { runtime: { eventLoopCpu: Number(v) } };
+  process.env.BENCH_PEER_CPUS = allowed.filter((c) => c !== cpu).join(',');
+  return { runtime: { eventLoopCpu: cpu } };
 }
