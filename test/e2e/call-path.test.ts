@@ -86,7 +86,8 @@ describe.skipIf(missing !== '')('walking skeleton: SIP trunk call to the PSTN ov
     const lookup = await ssw.api.inject({ url: '/api/v1/routes/lookup?number=12125550134' });
     firstTrunkGroup = lookup.json().candidates[0].trunkGroup;
     ssw.tandem!.simulator.addRule({ match: '2125550134', trunkGroup: firstTrunkGroup, action: 'reject', cause: 34 });
-    if (captureOk) capture = await startCapture(`udp port ${ssw.tandem!.port} or udp port ${ssw.osmoMgw!.port} or udp port ${ssw.sipPort}`);
+    // Only this test's parties: other tests' osmo-mgw instances (127.x.y.z) send RTCP whose ports may match ours.
+    if (captureOk) capture = await startCapture(`(udp port ${ssw.tandem!.port} or udp port ${ssw.osmoMgw!.port} or udp port ${ssw.sipPort}) and ((src host 127.0.0.1 and dst host 127.0.0.1) or host ${ssw.osmoMgw!.address})`);
     const target = `127.0.0.1:${ssw.sipPort}`;
     const run = async (name: string, file: string, service: string, extra: string[] = []) => {
       const r = await runSipp({ scenario: file, target, timeoutS: 20, args: ['-s', service, '-m', '1', ...extra] });

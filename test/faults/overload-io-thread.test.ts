@@ -1,6 +1,6 @@
 /**
  * Overload refusals made on the SIP UDP I/O thread (src/sip/udp-thread/edge-shed.ts), seen by a
- * real peer: the switch's main thread is kept busy 80 % of the time (as a CPU-bound switch is), so
+ * real peer: the switch's main thread is kept busy 90 % of the time (as a CPU-bound switch is), so
  * SIP datagrams wait in the ring to it and the receive-queue gate sheds; the I/O thread then
  * answers new INVITEs with 503 + Retry-After itself (SIPp's scenario fails a call whose 503 lacks
  * it) and absorbs their ACKs, while the calls it lets through complete. Every call SIPp starts
@@ -26,7 +26,7 @@ describe.skipIf(!hasSipp())('overload refused on the SIP I/O thread', () => {
       // out: 503 for cause 34, without Retry-After), signalling only.
       trunkGroups: [{ id: 'tg-ilec', dpc: '2-2-2', cics: { first: 1, count: 2000 } }],
       routing: { carriers: [{ id: 'ilec-tandem', trunkGroups: ['tg-ilec'], deck: 'config/rate-decks/ilec-tandem.csv' }] },
-      overload: { retryAfterS: 9, receiveQueue: { shedAboveMs: 30, clearBelowMs: 10, sustainMs: 0 } },
+      overload: { retryAfterS: 9, receiveQueue: { shedAboveMs: 20, clearBelowMs: 10, sustainMs: 0 } },
       // As many calls as SIPp may hold: the lab customer's 100 would refuse the excess (503 without Retry-After).
       trunkCustomers: [{ id: 'sipp-trunk', sources: ['127.0.0.1/32'], maxCalls: 2000 }],
     }));
@@ -37,12 +37,13 @@ describe.skipIf(!hasSipp())('overload refused on the SIP I/O thread', () => {
 
   const metric = async (re: RegExp) => Number(re.exec((await ssw.api.inject({ url: '/metrics' })).body)?.[1] ?? 0);
 
-  it('a main thread busy 80 % of the time sheds new INVITEs at the I/O thread with 503 + Retry-After; the calls let through complete', async () => {
+  it('a main thread busy 90 % of the time sheds new INVITEs at the I/O thread with 503 + Retry-After; the calls let through complete', async () => {
     const refusedBefore = await metric(/softswitch_overload_rejected_total\{protocol="sip",reason="receive-queue"\} (\d+)/);
     const absorbedBefore = await metric(/softswitch_sip_shed_fast_path_total\{kind="ack-absorbed"\} (\d+)/);
-    // 40 ms of every 50 spent elsewhere: the event loop takes SIP datagrams in the gaps.
+    // 45 ms of every 50 spent elsewhere: the event loop takes SIP datagrams in the gaps. (40 of 50
+    // with a 30 ms threshold once read no refusal at all in a full-suite run, the host busy with others.)
     const hog = setInterval(() => {
-      const until = performance.now() + 40;
+      const until = performance.now() + 45;
       while (performance.now() < until) {
         // busy
       }
