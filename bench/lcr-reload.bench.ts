@@ -31,6 +31,9 @@ import { generateDecks, generateLookupMix, generateNanpNumbers, nanpBlockDeckLin
 import { buildTableAsync } from '../src/class4/lcr/table.js';
 import { deckCsvLines, type DeckRows } from '../src/class4/lcr/deck.js';
 import type { Adoption, LoadTimings } from '../src/class4/lcr/worker-protocol.js';
+import { CpuPlacement } from '../src/app/cpu-placement.js';
+import { createLogger } from '../src/util/log.js';
+import { benchRuntime } from './sip-peers-load.js';
 
 v8.setFlagsFromString('--expose-gc');
 if (process.env.LCR_BENCH_V8_FLAGS) v8.setFlagsFromString(process.env.LCR_BENCH_V8_FLAGS);
@@ -47,6 +50,18 @@ async function collectAndSettle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 2000));
 }
 const CARRIERS = 5;
+
+/**
+ * The event loop bound to a CPU of its own, as a switch with `runtime.eventLoopCpu` runs it (the
+ * deck worker, V8's helper and the builder process on the rest); BENCH_EVENT_LOOP_CPU=off leaves
+ * placement to the kernel. Undefined when not bound.
+ */
+async function bindEventLoop(): Promise<CpuPlacement | undefined> {
+  const cpu = benchRuntime().runtime?.eventLoopCpu;
+  if (cpu === undefined) return undefined;
+  const placement = new CpuPlacement({ eventLoopCpu: cpu, log: createLogger('error') });
+  return (await placement.start()) ? placement : undefined;
+}
 const AT = new Date('2025-06-04T17:00:00Z');
 
 async function writeLines(path: string, lines: Iterable<string>): Promise<void> {
@@ -274,6 +289,7 @@ const reload1m: Benchmark = {
   name: 'lcr-reload-1m',
   async run(): Promise<BenchResult[]> {
     const dir = await mkdtemp(join(tmpdir(), 'lcr-bench-'));
+    const placement = await bindEventLoop();
     try {
       const { engine, decks } = await engineOn(dir, true);
       const numbers = await writeGenerated(decks, 0);
@@ -309,6 +325,7 @@ const reload1m: Benchmark = {
         { name: 'lcr-reload-1m-trie', value: perPrefix, unit: 'bytes/prefix', target: '<= 10', pass: perPrefix <= 10, note: `${s.nodes} nodes, ${s.trieBytes} bytes incl. direct table; whole table ${(s.totalBytes / s.prefixes).toFixed(1)} bytes/prefix` },
       ];
     } finally {
+      await placement?.stop();
       await rm(dir, { recursive: true, force: true });
     }
   },
@@ -318,6 +335,7 @@ const reload5m: Benchmark = {
   name: 'lcr-reload-5m',
   async run(): Promise<BenchResult[]> {
     const dir = await mkdtemp(join(tmpdir(), 'lcr-bench-'));
+    const placement = await bindEventLoop();
     try {
       const total = 5_000_000;
       const numbers = generateNanpNumbers(50_000, 3);
@@ -345,6 +363,7 @@ const reload5m: Benchmark = {
         { name: 'lcr-reload-5m-trie', value: perPrefix, unit: 'bytes/prefix', target: '<= 10', pass: perPrefix <= 10, note: `${s.nodes} nodes, ${s.trieBytes} bytes incl. direct table; whole table ${(s.totalBytes / s.prefixes).toFixed(1)} bytes/prefix (${((s.totalBytes) / 1048576).toFixed(0)} MiB)` },
       ];
     } finally {
+      await placement?.stop();
       await rm(dir, { recursive: true, force: true });
     }
   },

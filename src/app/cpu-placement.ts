@@ -54,6 +54,8 @@ export class CpuPlacement {
   private timer: NodeJS.Timeout | undefined;
   private others = '';
   private knownChildren: number[] = [];
+  /** Process ids of the taskset runs this placement started and that have not ended. */
+  private readonly ownTasksets = new Set<number>();
   /** Process ids present at the last rescan. */
   private seen = new Set<number>();
   private all = '';
@@ -123,7 +125,7 @@ export class CpuPlacement {
     const present = new Set(ids);
     this.knownChildren = this.knownChildren.filter((c) => present.has(c));
     for (const id of ids) {
-      if (this.seen.has(id) || this.knownChildren.includes(id)) continue;
+      if (this.seen.has(id) || this.knownChildren.includes(id) || this.ownTasksets.has(id)) continue;
       const stat = await readFile(`/proc/${id}/stat`, 'latin1').catch(() => '');
       // Fields after the command name: state, then the parent's pid.
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
@@ -136,12 +138,15 @@ export class CpuPlacement {
   /** `taskset -p [-a] -c CPUS ID`; false when it failed (counted, the first failures logged). */
   private bind(id: number, cpus: string, allThreads: boolean): Promise<boolean> {
     return new Promise((resolve) => {
-      execFile(this.o.taskset ?? 'taskset', [...(allThreads ? ['-a'] : []), '-p', '-c', cpus, String(id)], (err) => {
+      const helper = execFile(this.o.taskset ?? 'taskset', [...(allThreads ? ['-a'] : []), '-p', '-c', cpus, String(id)], (err) => {
+        if (helper.pid !== undefined) this.ownTasksets.delete(helper.pid);
         if (err && this.failures++ < 3 && !(err as NodeJS.ErrnoException & { code?: unknown }).code?.toString().startsWith('ENOENT')) {
           this.o.log.debug({ id, cpus, err: err.message }, 'taskset failed (the thread or process may have ended)');
         }
         resolve(!err);
       });
+      // Its own taskset runs are children too: never bound themselves (that would start a taskset for every taskset).
+      if (helper.pid !== undefined) this.ownTasksets.add(helper.pid);
     });
   }
 }
