@@ -61,6 +61,7 @@ export class CpuPlacement {
   private all = '';
   private failures = 0;
   private stopped = false;
+  private scanning = false;
 
   constructor(private readonly o: CpuPlacementOptions) {}
 
@@ -98,8 +99,18 @@ export class CpuPlacement {
     if (this.all) await this.bind(process.pid, this.all, false);
   }
 
-  /** Moves threads and child processes not seen before off the event loop's CPU. */
+  /** Moves threads and child processes not seen before off the event loop's CPU (one rescan at a time: a slow one is not overtaken). */
   async rescan(): Promise<void> {
+    if (this.scanning) return;
+    this.scanning = true;
+    try {
+      await this.placeNew();
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private async placeNew(): Promise<void> {
     const tids = (await readdir('/proc/self/task').catch(() => [] as string[])).map(Number);
     const children = await this.children();
     // Forget what has ended, so the set stays as large as what runs (and a reused id is bound again).
