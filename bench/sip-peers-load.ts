@@ -9,8 +9,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { parseCpuList } from '../src/app/cpu-placement.js';
 import { join } from 'node:path';
+import { allowedCpus } from '../src/app/cpu-placement.js';
 import { freeUdpPort, runSipp } from '../test/helpers/sipp.js';
 import { kamailioConfig } from '../test/helpers/kamailio.js';
 import { spawnSoftswitch, stopProc, type Proc } from '../test/helpers/cluster.js';
@@ -317,7 +317,7 @@ export async function startTandemProcess(tgs: TrunkGroupPlan[]): Promise<TandemP
  */
 export function benchRuntime(): { runtime?: { eventLoopCpu: number } } {
   const v = process.env.BENCH_EVENT_LOOP_CPU;
-  const allowed = parseCpuList(/^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '');
+  const allowed = allowedCpus() ?? [];
   const cpu = v === undefined ? allowed[0] : Number(v);
   if (v === 'off' || allowed.length < 2 || !allowed.includes(cpu)) return {};
   // SIPp started while the event loop is bound would share its CPU until the switch's next rescan: start it on the others.

@@ -39,8 +39,8 @@ export function parseCpuList(text: string): number[] {
   return out;
 }
 
-/** The CPUs this process may run on (/proc/self/status), or undefined off Linux. */
-function allowedCpus(): number[] | undefined {
+/** The CPUs this process's main thread may run on (/proc/self/status), or undefined off Linux. */
+export function allowedCpus(): number[] | undefined {
   try {
     const m = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
     return m ? parseCpuList(m[1]) : undefined;
@@ -151,7 +151,8 @@ export class CpuPlacement {
     return new Promise((resolve) => {
       const helper = execFile(this.o.taskset ?? 'taskset', [...(allThreads ? ['-a'] : []), '-p', '-c', cpus, String(id)], (err) => {
         if (helper.pid !== undefined) this.ownTasksets.delete(helper.pid);
-        if (err && this.failures++ < 3 && !(err as NodeJS.ErrnoException & { code?: unknown }).code?.toString().startsWith('ENOENT')) {
+        // A missing taskset is said once by start(); a thread or child that ended before its bind is not worth more than debug.
+        if (err && (err as NodeJS.ErrnoException).code !== 'ENOENT' && this.failures++ < 3) {
           this.o.log.debug({ id, cpus, err: err.message }, 'taskset failed (the thread or process may have ended)');
         }
         resolve(!err);
