@@ -272,7 +272,7 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
       sgs,
       connect: async (sg) => {
         const opts = { localAddress: sg.localAddress, localPort: sg.localPort, remoteAddress: sg.address, remotePort: sg.port, remoteSctpPort: sg.sctpPort, logger, clock, registry };
-        return sg.transport === 'raw' ? connectSctpRaw(opts) : connectSctpOverUdp(opts);
+        return sg.transport === 'raw' ? connectSctpRaw(opts) : connectSctpOverUdp({ ...opts, ioThread: config.ss7.sctpIoThread });
       },
       asp: {
         routingContexts: m3ua.routingContext === undefined ? undefined : [m3ua.routingContext],

@@ -29,6 +29,12 @@ export const ss7ConfigSchema = z.object({
   localPointCode: z.string().default('1-1-1'),
   networkIndicator: z.number().int().min(0).max(3).default(2),
   sgs: z.array(signallingGatewaySchema).default([]),
+  /**
+   * `udp` transport: each association's UDP socket on an I/O thread of its own, so the event loop
+   * does not pay the system call of every SCTP packet (ss7/sctp/relayed-socket.ts). Off: the
+   * socket is on the event loop.
+   */
+  sctpIoThread: z.boolean().default(true),
   m3ua: z
     .object({
       routingContext: z.number().int().min(0).optional(),

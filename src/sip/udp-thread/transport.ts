@@ -57,13 +57,20 @@ export class ThreadedUdpTransport {
     private thread: Thread,
     private readonly bound: { address: string; port: number },
     private readonly logger: Logger,
+    /** Whose datagrams these are, in the thread's name and log lines ('sip', or 'sctp' for SIGTRAN's encapsulation). */
+    private readonly purpose: string,
   ) {
     this.edge = thread.data.edge && new EdgeShedControl(thread.data.edge.memory);
     this.watch(thread);
     this.waitForDatagrams();
   }
 
-  static async open(opts: UdpTransportOptions): Promise<ThreadedUdpTransport> {
+  /**
+   * `purpose` names the thread and the log lines: the same thread carries SCTP over UDP for
+   * SIGTRAN (ss7/sctp/relayed-socket.ts), with probes and edge refusals off.
+   */
+  static async open(opts: UdpTransportOptions & { purpose?: string }): Promise<ThreadedUdpTransport> {
+    const purpose = opts.purpose ?? 'sip';
     const data: ThreadData = {
       address: opts.address,
       port: opts.port,
@@ -75,14 +82,15 @@ export class ThreadedUdpTransport {
       probes: new SharedArrayBuffer(8 + 8 * PROBE_SLOTS),
       edge: opts.edgeShedHeaders && { memory: createEdgeShedMemory(), overloadHeaders: opts.edgeShedHeaders },
     };
-    const { thread, bound } = await ThreadedUdpTransport.start(data);
-    return new ThreadedUdpTransport(thread, bound, opts.logger);
+    const { thread, bound } = await ThreadedUdpTransport.start(data, purpose);
+    return new ThreadedUdpTransport(thread, bound, opts.logger, purpose);
   }
 
-  private static async start(data: ThreadData): Promise<{ thread: Thread; bound: { address: string; port: number } }> {
-    const worker = startModuleWorker(siblingModule(import.meta.url, 'worker'), { name: 'sip-udp-io', workerData: data });
+  private static async start(data: ThreadData, purpose: string): Promise<{ thread: Thread; bound: { address: string; port: number } }> {
+    const worker = startModuleWorker(siblingModule(import.meta.url, 'worker'), { name: `${purpose}-udp-io`, workerData: data });
+    const what = `${purpose.toUpperCase()} UDP`;
     const bound = await new Promise<{ address: string; port: number }>((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`the SIP UDP I/O thread exited (code ${code}) before binding`));
+      const onExit = (code: number) => reject(new Error(`the ${what} I/O thread exited (code ${code}) before binding`));
       worker.once('error', reject);
       worker.once('exit', onExit);
       worker.once('message', (e: ThreadEvent) => {
@@ -91,7 +99,7 @@ export class ThreadedUdpTransport {
         if (e.type === 'bound') return resolve({ address: e.address, port: e.port });
         void worker.terminate();
         const detail = e.type === 'bind-error' ? e.message : `unexpected ${e.type}`;
-        reject(e.type === 'bind-error' && e.code === 'EADDRINUSE' ? new SoftswitchError('SSW_ERR_PORT_IN_USE', `SIP UDP ${data.address}:${data.port}`) : new Error(`SIP UDP socket: ${detail}`));
+        reject(e.type === 'bind-error' && e.code === 'EADDRINUSE' ? new SoftswitchError('SSW_ERR_PORT_IN_USE', `${what} ${data.address}:${data.port}`) : new Error(`${what} socket: ${detail}`));
       });
     }).catch(async (err: unknown) => {
       await worker.terminate();
@@ -110,13 +118,13 @@ export class ThreadedUdpTransport {
 
   private watch(thread: Thread): void {
     thread.worker.on('message', (e: ThreadEvent) => {
-      if (e.type === 'socket-error') this.logger.warn({ err: e.message }, 'sip udp socket error');
-      else if (e.type === 'send-errors') this.logger.warn({ to: e.to, err: e.message, failed: e.count }, 'sip udp sends failed');
+      if (e.type === 'socket-error') this.logger.warn({ err: e.message }, `${this.purpose} udp socket error`);
+      else if (e.type === 'send-errors') this.logger.warn({ to: e.to, err: e.message, failed: e.count }, `${this.purpose} udp sends failed`);
     });
-    thread.worker.on('error', (err) => this.logger.error({ err }, 'sip udp I/O thread failed'));
+    thread.worker.on('error', (err) => this.logger.error({ err }, `${this.purpose} udp I/O thread failed`));
     thread.worker.once('exit', (code) => {
       if (this.closed || thread !== this.thread) return;
-      this.logger.error({ code, port: this.bound.port }, 'sip udp I/O thread exited; starting it again on the same port');
+      this.logger.error({ code, port: this.bound.port }, `${this.purpose} udp I/O thread exited; starting it again on the same port`);
       void this.restart();
     });
   }
@@ -135,7 +143,7 @@ export class ThreadedUdpTransport {
       probes: new SharedArrayBuffer(8 + 8 * PROBE_SLOTS),
     };
     try {
-      const { thread } = await ThreadedUdpTransport.start(data);
+      const { thread } = await ThreadedUdpTransport.start(data, this.purpose);
       if (this.closed) {
         await thread.worker.terminate();
         return;
@@ -148,9 +156,9 @@ export class ThreadedUdpTransport {
       this.probesSeen = 0;
       this.watch(thread);
       this.waitForDatagrams();
-      this.logger.info({ port: this.bound.port }, 'sip udp I/O thread started again');
+      this.logger.info({ port: this.bound.port }, `${this.purpose} udp I/O thread started again`);
     } catch (err) {
-      this.logger.error({ err, port: this.bound.port }, 'sip udp I/O thread could not be started again; retrying (check the port is free)');
+      this.logger.error({ err, port: this.bound.port }, `${this.purpose} udp I/O thread could not be started again; retrying (check the port is free)`);
       void this.restart();
     }
   }
@@ -191,7 +199,7 @@ export class ThreadedUdpTransport {
     try {
       this.handler?.(r.payload, { address: r.address, port: r.port });
     } catch (err) {
-      this.logger.error({ err, from: { address: r.address, port: r.port } }, 'sip datagram handler threw');
+      this.logger.error({ err, from: { address: r.address, port: r.port } }, `${this.purpose} datagram handler threw`);
     }
   };
 
@@ -263,7 +271,7 @@ export class ThreadedUdpTransport {
     if (this.closed) return;
     if (isIP(to.address)) {
       if (!Number.isInteger(to.port) || to.port < 1 || to.port > 65535) {
-        this.logger.warn({ to }, 'sip udp send refused: no such port');
+        this.logger.warn({ to }, `${this.purpose} udp send refused: no such port`);
         return;
       }
       const { outbound } = this.thread;
@@ -271,7 +279,7 @@ export class ThreadedUdpTransport {
       else if (Date.now() - this.dropLoggedAt >= 1000) {
         // One line a second at most: a full ring under a flood must not become a flood of log lines.
         this.dropLoggedAt = Date.now();
-        this.logger.warn({ to, bytes: buf.length, dropped: this.dropped }, 'sip udp send queue full or datagram too large; dropped (softswitch_sip_udp_ring_dropped_total counts them: check CPU and offered load)');
+        this.logger.warn({ to, bytes: buf.length, dropped: this.dropped }, `${this.purpose} udp send queue full or datagram too large; dropped (${this.purpose === 'sip' ? 'softswitch_sip_udp_ring_dropped_total counts them: ' : ''}check CPU and offered load)`);
       }
       return;
     }

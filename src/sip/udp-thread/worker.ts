@@ -129,6 +129,18 @@ port.on('message', (cmd: ThreadCommand) => {
   sendQueued();
   outbound.interrupt();
   const done = () => post({ type: 'closed' });
-  if (bound) socket.close(done);
+  if (bound) closeWhenSent(done);
   else done();
 });
+
+/**
+ * Closing at once would cancel the last sends (a dgram send waits a tick for its address lookup
+ * before it reaches the socket's queue): an SCTP ABORT or SHUTDOWN COMPLETE, a SIP final answer.
+ * Waits, bounded, for the queue to empty.
+ */
+function closeWhenSent(done: () => void, deadline = Date.now() + 200): void {
+  setImmediate(() => {
+    if (socket.getSendQueueCount() === 0 || Date.now() > deadline) socket.close(done);
+    else closeWhenSent(done, deadline);
+  });
+}

@@ -19,9 +19,12 @@ async function track(p: ReturnType<typeof pair>) {
   return r;
 }
 
-describe('SCTP over UDP between two node-sctp stacks', () => {
+describe.each([
+  { where: 'on the event loop', io: { ioThread: false } },
+  { where: 'on I/O threads', io: { ioThread: true } },
+])('SCTP over UDP between two node-sctp stacks, sockets $where', ({ io }) => {
   it('comes up with the asked-for streams and carries messages both ways in order on several streams at once', async () => {
-    const { client, server } = await track(pair({ streams: 8 }));
+    const { client, server } = await track(pair({ ...io, streams: 8 }));
     expect(client.isUp && server.isUp).toBe(true);
     expect(client.outboundStreams).toBe(8);
     const atServer = new OrderCheck();
@@ -46,7 +49,7 @@ describe('SCTP over UDP between two node-sctp stacks', () => {
   });
 
   it('delivers 50,000 messages sent in one burst, all and in order (the queue honours the window)', async () => {
-    const { client, server } = await track(pair());
+    const { client, server } = await track(pair(io));
     const check = new OrderCheck();
     server.on('message', (d: Buffer, s: number) => check.accept(d, s));
     const n = 50_000;
@@ -58,7 +61,7 @@ describe('SCTP over UDP between two node-sctp stacks', () => {
   });
 
   it('close() with data still queued delivers it all, then SHUTDOWN completes on both sides', async () => {
-    const { client, server } = await track(pair());
+    const { client, server } = await track(pair(io));
     const check = new OrderCheck();
     server.on('message', (d: Buffer, s: number) => check.accept(d, s));
     const serverDown = waitFor<[string]>(server, 'down');
@@ -76,7 +79,7 @@ describe('SCTP over UDP between two node-sctp stacks', () => {
   });
 
   it('a peer ABORT brings the association down with a reason', async () => {
-    const { client, server } = await track(pair());
+    const { client, server } = await track(pair(io));
     const down = waitFor<[string]>(client, 'down');
     server.abort('operator');
     expect((await down)[0]).toBe('peer aborted: User-Initiated Abort: operator');
@@ -85,7 +88,7 @@ describe('SCTP over UDP between two node-sctp stacks', () => {
 
   it('close() of a peer that no longer answers ends with ABORT after the close timeout', async () => {
     let silent = false;
-    const { client } = await track(pair({ closeTimeoutMs: 300 }, async (port) => {
+    const { client } = await track(pair({ ...io, closeTimeoutMs: 300 }, async (port) => {
       const relay = await startRelay(port, (_d, _i, m) => (silent ? null : m));
       relays.push(relay);
       return relay.port;
@@ -105,7 +108,7 @@ describe('SCTP over UDP between two node-sctp stacks', () => {
     const port = hole.address().port;
     hole.close();
     const t0 = Date.now();
-    const client = await connectSctpOverUdp({ localAddress: '127.0.0.1', localPort: 0, remoteAddress: '127.0.0.1', remotePort: port, setupTimeoutMs: 150, maxAttempts: 3 });
+    const client = await connectSctpOverUdp({ localAddress: '127.0.0.1', localPort: 0, remoteAddress: '127.0.0.1', remotePort: port, setupTimeoutMs: 150, maxAttempts: 3, ...io });
     open.push(client);
     const err = waitFor<[Error]>(client, 'error');
     const [reason] = await waitFor<[string]>(client, 'down');
@@ -119,7 +122,7 @@ describe('SCTP over UDP between two node-sctp stacks', () => {
   });
 
   it('an unanswered INIT is retried with a fresh association and the set-up succeeds', async () => {
-    const { client } = await track(pair({ setupTimeoutMs: 200 }, async (port) => {
+    const { client } = await track(pair({ ...io, setupTimeoutMs: 200 }, async (port) => {
       const relay = await startRelay(port, (dir, i, m) => (dir === 'c2s' && i === 0 ? null : m));
       relays.push(relay);
       return relay.port;
@@ -130,7 +133,7 @@ describe('SCTP over UDP between two node-sctp stacks', () => {
 
   it('a packet with a bad CRC32c is discarded and the data still arrives intact by retransmission', async () => {
     let corrupted = 0;
-    const { client, server } = await track(pair({}, async (port) => {
+    const { client, server } = await track(pair(io, async (port) => {
       const relay = await startRelay(port, (dir, i, m) => {
         // Flip a bit in the user data of one DATA-carrying packet (chunk type 0 at offset 12).
         if (dir === 'c2s' && corrupted === 0 && i > 3 && m.length > 60 && m[12] === 0) {
@@ -155,7 +158,7 @@ describe('SCTP over UDP between two node-sctp stacks', () => {
 
   it('unanswered heartbeats bring the association down (Path.Max.Retrans)', async () => {
     let silent = false;
-    const { client } = await track(pair({ heartbeatIntervalMs: 50, pathMaxRetrans: 2 }, async (port) => {
+    const { client } = await track(pair({ ...io, heartbeatIntervalMs: 50, pathMaxRetrans: 2 }, async (port) => {
       const relay = await startRelay(port, (_d, _i, m) => (silent ? null : m));
       relays.push(relay);
       return relay.port;
@@ -170,7 +173,7 @@ describe('SCTP over UDP between two node-sctp stacks', () => {
   });
 
   it('a stream outside 0..outboundStreams-1 is refused and reported, the last valid one works', async () => {
-    const { client, server } = await track(pair({ streams: 4 }));
+    const { client, server } = await track(pair({ ...io, streams: 4 }));
     const errors: Error[] = [];
     client.on('error', (e: Error) => errors.push(e));
     const got: number[] = [];
