@@ -3,6 +3,7 @@
  * gateway control, SIP, call handling and the admin API. `stop()` drains calls and closes
  * everything in order. The lab profile (src/app/lab) wraps it; nothing here imports the lab.
  */
+import { SqliteCallJournal } from '../store/call-journal.js';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
@@ -181,6 +182,8 @@ export async function startSoftswitch(config: Config, logger: Logger, clock: Clo
         : undefined;
     if (storeGuard && cdrs instanceof CdrStore) {
       cdrs.onWriteError = (batch, err) => storeGuard.refused(batch, err);
+      // The journal writes at the end of the turn (call-journal.ts): a refusal is reported from there.
+      if (journal instanceof SqliteCallJournal) journal.onWriteError = (err) => storeGuard.report('call journal', err);
       storeGuard.start();
       cleanup.push(() => storeGuard.stop());
     }

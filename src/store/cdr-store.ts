@@ -37,6 +37,11 @@ function toRow(cdr: Cdr): Record<string, unknown> {
 export interface CdrStoreOptions {
   /** Longest a queued CDR waits for its batch to commit (ms; 0: the next turn). Default 50. */
   commitWindowMs?: number;
+  /**
+   * Writes what must be in the store before a CDR closes its call's open-call record: the
+   * journal's queued records (call-journal.ts), so a record is never written after its removal.
+   */
+  beforeCommit?: () => void;
   /** Queued CDRs that commit on the next turn without waiting out the window. Default 500. */
   maxBatch?: number;
 }
@@ -80,6 +85,7 @@ export class CdrStore implements CdrRepository {
     // (test/faults/store-read-only.test.ts). FULL syncs the WAL on commit: one fsync per batch.
     const usual = Number(db.pragma('synchronous', { simple: true }));
     this.insertMany = (cdrs: Cdr[]) => {
+      o.beforeCommit?.();
       db.pragma('synchronous = FULL');
       try {
         insertTogether(cdrs);

@@ -6,10 +6,10 @@ import { SqliteTenantRepository } from './sqlite-tenants.js';
 import { SqliteTrunkRepository } from './sqlite-trunks.js';
 import type { SwitchStore } from './store.js';
 
-export function openSqliteStore(path: string): SwitchStore & { cdrs: CdrStore; db: Db } {
+export function openSqliteStore(path: string): SwitchStore & { cdrs: CdrStore; journal: SqliteCallJournal; db: Db } {
   const db = openDatabase(path);
-  const cdrs = new CdrStore(db);
   const journal = new SqliteCallJournal(db);
+  const cdrs = new CdrStore(db, { beforeCommit: () => journal.flush() });
   return {
     kind: 'sqlite',
     db,
@@ -18,6 +18,7 @@ export function openSqliteStore(path: string): SwitchStore & { cdrs: CdrStore; d
     tenants: new SqliteTenantRepository(db),
     trunks: new SqliteTrunkRepository(db),
     async close() {
+      journal.flush();
       cdrs.commit();
       db.close();
     },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CdrStore } from '../../src/store/cdr-store.js';
 import { migrate, openDatabase } from '../../src/store/database.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
 
 describe('embedded store', () => {
   it('applies migrations once and keeps CDRs across a reopen', async () => {
@@ -64,5 +65,49 @@ describe('batched CDR writes', () => {
     eager.write(row('e1'));
     await new Promise((r) => setImmediate(r));
     expect(stored(db2)).toBe(1);
+  });
+});
+
+describe('open-calls journal', () => {
+  const cdr = { callId: 'j', direction: 'sip-to-isup' as const, called: '1', startTime: '2026-11-25T10:00:00.000Z', answerTime: '2026-11-25T10:00:01.000Z', endTime: '', durationMs: 0, billableMs: 0, cause: 16 };
+  const openIds = (db: ReturnType<typeof openDatabase>) => (db.prepare('SELECT call_id FROM open_calls ORDER BY call_id').all() as Array<{ call_id: string }>).map((r) => r.call_id);
+
+  it('writes the calls answered in one turn together at its end, and survives a reopen as interrupted CDRs', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ssw-journal-')), 'ssw.sqlite');
+    const store = openSqliteStore(path);
+    store.journal.answered({ ...cdr, callId: 'j1' });
+    store.journal.answered({ ...cdr, callId: 'j2' });
+    expect(openIds(store.db)).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(openIds(store.db)).toEqual(['j1', 'j2']);
+    store.db.close(); // as a crash would leave it: no CDR for either call
+
+    const again = openSqliteStore(path);
+    const recovered = await again.journal.recover(new Date('2026-11-25T10:05:00.000Z'));
+    expect(recovered.map((c) => c.callId).sort()).toEqual(['j1', 'j2']);
+    await again.close();
+  });
+
+  it("a CDR committed in the same turn as its call's answer leaves no open record behind", async () => {
+    const store = openSqliteStore(':memory:');
+    store.journal.answered({ ...cdr, callId: 'j3' });
+    store.journal.answered({ ...cdr, callId: 'j4' });
+    store.cdrs.write({ ...cdr, callId: 'j3', endTime: '2026-11-25T10:00:02.000Z' });
+    store.cdrs.commit();
+    expect(openIds(store.db)).toEqual(['j4']);
+    await new Promise((r) => setImmediate(r));
+    expect(openIds(store.db)).toEqual(['j4']);
+    await store.close();
+  });
+
+  it('a refused journal write is reported, not thrown, when the store guard listens', async () => {
+    const store = openSqliteStore(':memory:');
+    const reported: unknown[] = [];
+    store.journal.onWriteError = (err) => reported.push(err);
+    store.db.exec('DROP TABLE open_calls');
+    store.journal.answered({ ...cdr, callId: 'j5' });
+    await new Promise((r) => setImmediate(r));
+    expect(reported).toHaveLength(1);
+    expect(String(reported[0])).toMatch(/open_calls/);
   });
 });
