@@ -9,6 +9,7 @@
  */
 import type { Cdr } from '../calls/cdr.js';
 import type { Db } from './database.js';
+import { writeBatch } from './write-batch.js';
 import { interruptedCdr, type CallJournalStore } from './store.js';
 
 export class SqliteCallJournal implements CallJournalStore {
@@ -37,15 +38,10 @@ export class SqliteCallJournal implements CallJournalStore {
   flush(): void {
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = undefined;
-    if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    try {
-      this.insertAll(batch);
-    } catch (err) {
-      if (!this.onWriteError) throw err;
-      this.onWriteError(err);
-    }
+    const report = this.onWriteError;
+    writeBatch(batch, this.insertAll, report && ((_, err) => report(err)));
   }
 
   /** Notes that the switch is alive now (ISO time). */

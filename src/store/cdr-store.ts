@@ -1,3 +1,4 @@
+import { writeBatch } from './write-batch.js';
 import type { Db } from './database.js';
 import type { Cdr } from '../calls/cdr.js';
 import { CDR_COLUMNS as COLUMNS } from './cdr-columns.js';
@@ -129,15 +130,9 @@ export class CdrStore implements CdrRepository {
     this.timer = undefined;
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = undefined;
-    if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    try {
-      this.insertMany(batch);
-    } catch (err) {
-      if (!this.onWriteError) throw err;
-      this.onWriteError(batch, err);
-    }
+    writeBatch(batch, this.insertMany, this.onWriteError);
   }
 
   /** Inserts CDRs (and closes their open-call records) in one transaction; throws if the store refuses. */
