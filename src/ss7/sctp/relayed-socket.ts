@@ -57,11 +57,6 @@ export class RelayedDatagramSocket extends EventEmitter {
     return 0;
   }
 
-  /** Datagrams dropped because a ring between the threads was full. */
-  get dropped(): number {
-    return this.transport.dropped;
-  }
-
   close(callback?: () => void): void {
     if (this.closed) return;
     this.closed = true;
