@@ -5,6 +5,13 @@
  * rest. Threads and children made later inherit the main thread's binding, so they are moved on a
  * rescan every `rescanMs` (default 250): until then they share the event loop's CPU.
  *
+ * The rescans run in a helper (bash, started once, on the other CPUs), not on the event loop: a
+ * process forked by the event loop stalls it for the fork (measured: 1.2–8.6 ms per `taskset` spawn
+ * from a 350 MB process, on the loop's CPU), and a rescan forks a taskset for every new thread or
+ * child (the deck builder on a rate-deck reload, say). The helper reads /proc/PID/task/TID/children
+ * (the children of every thread) and ends when its standard input closes, so it never outlives the
+ * switch.
+ *
  * Why: on a small host the kernel left the event loop runnable but waiting for a CPU while the
  * other CPU idled (measured on a 2-core VM under a 2× offer: waiting 11–15 % of the time with the
  * host 45 % idle), and the switch's own helpers and neighbours preempted it for whole scheduler
@@ -13,9 +20,9 @@
  * Linux only, through util-linux `taskset` (Node has no affinity call); where either is missing,
  * or the process may use fewer than two CPUs, it says so once and does nothing.
  */
-import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Logger } from '../util/log.js';
 
 export interface CpuPlacementOptions {
@@ -49,23 +56,56 @@ export function allowedCpus(): number[] | undefined {
   }
 }
 
+/**
+ * The helper's script: $1 the switch's pid, $2 the CPUs for everything but its main thread, $3 the
+ * rescan period (s). Each scan binds threads and children not bound before and prints `thread ID`,
+ * `child ID` or `failed ID`; a line on its input asks for a scan now (answered `scanned`); the end
+ * of its input ends it. Bindings of what has ended are forgotten, so a reused id is bound again.
+ */
+const HELPER_SCRIPT = `
+pid=$1; cpus=$2; period=$3
+declare -A placed
+scan() {
+  local -A now
+  local t id f kids
+  for t in /proc/$pid/task/*; do
+    id=\${t##*/}
+    [[ $id == "$pid" ]] && continue
+    now[$id]=1
+    [[ -n \${placed[$id]} ]] && continue
+    if taskset -p -c "$cpus" "$id" >/dev/null 2>&1; then placed[$id]=1; echo "thread $id"; else echo "failed $id"; fi
+  done
+  for f in /proc/$pid/task/*/children; do
+    read -r -a kids < "$f" 2>/dev/null
+    for id in "\${kids[@]}"; do
+      [[ $id == "$$" ]] && continue
+      now[$id]=1
+      [[ -n \${placed[$id]} ]] && continue
+      if taskset -a -p -c "$cpus" "$id" >/dev/null 2>&1; then placed[$id]=1; echo "child $id"; else echo "failed $id"; fi
+    done
+    kids=()
+  done
+  for id in "\${!placed[@]}"; do [[ -n \${now[$id]} ]] || unset "placed[$id]"; done
+}
+while kill -0 "$pid" 2>/dev/null; do
+  scan
+  if read -r -t "$period" line; then scan; echo scanned
+  elif (( $? <= 128 )); then exit 0
+  fi
+done
+`;
+
 export class CpuPlacement {
-  private readonly placed = new Set<number>();
-  private timer: NodeJS.Timeout | undefined;
-  private others = '';
-  private knownChildren: number[] = [];
-  /** Process ids of the taskset runs this placement started and that have not ended. */
-  private readonly ownTasksets = new Set<number>();
-  /** Process ids present at the last rescan. */
-  private seen = new Set<number>();
+  private helper: ChildProcess | undefined;
   private all = '';
   private failures = 0;
   private stopped = false;
-  private scanning = false;
+  /** Callers of rescan() waiting for the helper's next `scanned`. */
+  private waiting: Array<() => void> = [];
 
   constructor(private readonly o: CpuPlacementOptions) {}
 
-  /** Binds the threads there are now; false (and a log line) when it cannot. */
+  /** Binds the event loop and starts the helper that moves every other thread; false (and a log line) when it cannot. */
   async start(): Promise<boolean> {
     const cpus = allowedCpus();
     const log = this.o.log;
@@ -77,88 +117,73 @@ export class CpuPlacement {
       log.warn({ eventLoopCpu: this.o.eventLoopCpu, allowed: cpus }, 'runtime.eventLoopCpu: needs a CPU this process may use and at least one more; the event loop is not bound (fix runtime.eventLoopCpu)');
       return false;
     }
-    this.others = cpus.filter((c) => c !== this.o.eventLoopCpu).join(',');
+    const others = cpus.filter((c) => c !== this.o.eventLoopCpu).join(',');
     this.all = cpus.join(',');
-    if (!(await this.bind(process.pid, String(this.o.eventLoopCpu), false))) {
-      log.warn('runtime.eventLoopCpu: taskset (util-linux) failed or is missing; the event loop is not bound');
+    const taskset = this.o.taskset ?? 'taskset';
+    // The helper starts on the other CPUs, so its scans and tasksets never take the event loop's.
+    const helper = spawn(taskset, ['-c', others, 'bash', '-c', HELPER_SCRIPT, 'cpu-placement', String(process.pid), others, String((this.o.rescanMs ?? 250) / 1000)], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const spawned = await new Promise<boolean>((resolve) => {
+      helper.once('spawn', () => resolve(true));
+      helper.once('error', () => resolve(false));
+    });
+    if (!spawned) {
+      log.warn('runtime.eventLoopCpu: taskset (util-linux) or bash is missing; the event loop is not bound');
       return false;
     }
-    this.placed.add(process.pid);
+    this.helper = helper;
+    helper.stdin!.on('error', () => {}); // a helper that ended: said by its exit
+    createInterface({ input: helper.stdout! }).on('line', (line) => this.heard(line));
+    helper.once('exit', (code, signal) => {
+      this.helper = undefined;
+      for (const w of this.waiting.splice(0)) w();
+      if (!this.stopped) log.warn({ code, signal }, 'runtime.eventLoopCpu: the placement helper ended; threads made from now on share the event loop\'s CPU (restart the switch to bind them)');
+    });
+    if (!(await this.bind(process.pid, String(this.o.eventLoopCpu)))) {
+      log.warn('runtime.eventLoopCpu: taskset (util-linux) failed; the event loop is not bound');
+      await this.stop();
+      return false;
+    }
     await this.rescan();
-    log.info({ eventLoopCpu: this.o.eventLoopCpu, otherThreads: this.others }, 'event loop bound to its CPU; other threads and child processes on the rest');
-    this.timer = setInterval(() => void this.rescan(), this.o.rescanMs ?? 250);
-    this.timer.unref();
+    log.info({ eventLoopCpu: this.o.eventLoopCpu, otherThreads: others }, 'event loop bound to its CPU; other threads and child processes on the rest');
     return true;
   }
 
-  /** Stops rescanning and lets the main thread run anywhere again (threads and children stay where they are). */
+  /** Ends the helper and lets the main thread run anywhere again (threads and children stay where they are). */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.timer);
-    if (this.all) await this.bind(process.pid, this.all, false);
+    const helper = this.helper;
+    if (helper) {
+      const ended = new Promise<void>((r) => helper.once('exit', () => r()));
+      helper.stdin!.end();
+      await ended;
+    }
+    if (this.all) await this.bind(process.pid, this.all);
   }
 
-  /** Moves threads and child processes not seen before off the event loop's CPU (one rescan at a time: a slow one is not overtaken). */
-  async rescan(): Promise<void> {
-    if (this.scanning) return;
-    this.scanning = true;
-    try {
-      await this.placeNew();
-    } finally {
-      this.scanning = false;
-    }
-  }
-
-  private async placeNew(): Promise<void> {
-    const tids = (await readdir('/proc/self/task').catch(() => [] as string[])).map(Number);
-    const children = await this.children();
-    // Forget what has ended, so the set stays as large as what runs (and a reused id is bound again).
-    const now = new Set([...tids, ...children]);
-    for (const id of this.placed) if (id !== process.pid && !now.has(id)) this.placed.delete(id);
-    for (const tid of tids) {
-      if (this.placed.has(tid) || this.stopped) continue;
-      if (await this.bind(tid, this.others, false)) this.placed.add(tid);
-    }
-    for (const child of children) {
-      if (this.placed.has(child) || this.stopped) continue;
-      if (await this.bind(child, this.others, true)) this.placed.add(child);
-    }
-  }
-
-  /**
-   * Process ids whose parent is this process: the known ones still there, and new ones. Only ids
-   * absent from the previous rescan are read, so a rescan reads a handful of files rather than the
-   * whole process table (ids do not only grow: they wrap, and this host had 31,318 beside 15,000).
-   */
-  private async children(): Promise<number[]> {
-    const ids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => n.charCodeAt(0) <= 57).map(Number);
-    const present = new Set(ids);
-    this.knownChildren = this.knownChildren.filter((c) => present.has(c));
-    for (const id of ids) {
-      if (this.seen.has(id) || this.knownChildren.includes(id) || this.ownTasksets.has(id)) continue;
-      const stat = await readFile(`/proc/${id}/stat`, 'latin1').catch(() => '');
-      // Fields after the command name: state, then the parent's pid.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) this.knownChildren.push(id);
-    }
-    this.seen = present;
-    return this.knownChildren.slice();
-  }
-
-  /** `taskset -p [-a] -c CPUS ID`; false when it failed (counted, the first failures logged). */
-  private bind(id: number, cpus: string, allThreads: boolean): Promise<boolean> {
+  /** Resolves once the helper has scanned after this call (at once when there is no helper). */
+  rescan(): Promise<void> {
+    const helper = this.helper;
+    if (!helper || this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const helper = execFile(this.o.taskset ?? 'taskset', [...(allThreads ? ['-a'] : []), '-p', '-c', cpus, String(id)], (err) => {
-        if (helper.pid !== undefined) this.ownTasksets.delete(helper.pid);
-        // A missing taskset is said once by start(); a thread or child that ended before its bind is not worth more than debug.
-        if (err && (err as NodeJS.ErrnoException).code !== 'ENOENT' && this.failures++ < 3) {
-          this.o.log.debug({ id, cpus, err: err.message }, 'taskset failed (the thread or process may have ended)');
-        }
-        resolve(!err);
-      });
-      // Its own taskset runs are children too: never bound themselves (that would start a taskset for every taskset).
-      if (helper.pid !== undefined) this.ownTasksets.add(helper.pid);
+      this.waiting.push(resolve);
+      helper.stdin!.write('scan\n');
+    });
+  }
+
+  private heard(line: string): void {
+    if (line === 'scanned') {
+      this.waiting.shift()?.();
+      return;
+    }
+    // A thread or child that ended before its bind is not worth more than debug.
+    if (line.startsWith('failed ') && this.failures++ < 3) this.o.log.debug({ id: Number(line.slice(7)) }, 'taskset failed (the thread or process may have ended)');
+  }
+
+  /** `taskset -p -c CPUS ID` for the main thread (at start and stop only: a fork from the event loop stalls it). */
+  private bind(id: number, cpus: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      execFile(this.o.taskset ?? 'taskset', ['-p', '-c', cpus, String(id)], (err) => resolve(!err));
     });
   }
 }

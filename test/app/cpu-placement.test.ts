@@ -15,10 +15,10 @@ describe('CPU placement (runtime.eventLoopCpu)', () => {
   });
 
   it.skipIf(!hasTaskset || availableParallelism() < 2 || process.platform !== 'linux')(
-    'binds the event loop to its CPU and moves every other thread and child process, also ones made later, to the rest; stop frees the event loop',
+    'binds the event loop to its CPU and moves every other thread and child process, also ones made later, to the rest; stop frees the event loop and ends the helper',
     () => {
       const out = execFileSync(process.execPath, ['--import', 'tsx', child], { encoding: 'utf8', timeout: 30_000 });
-      const r = JSON.parse(out.trim().split('\n').pop()!) as { started: boolean; pid: number; threads: Array<{ tid: number; cpus: number[] }>; child: number[]; mainAfterStop: number[] };
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { started: boolean; pid: number; threads: Array<{ tid: number; cpus: number[] }>; child: number[]; mainAfterStop: number[]; childrenAfterStop: string[] };
       expect(r.started).toBe(true);
       const main = r.threads.find((t) => t.tid === r.pid)!;
       expect(main.cpus).toEqual([0]);
@@ -30,6 +30,8 @@ describe('CPU placement (runtime.eventLoopCpu)', () => {
       expect(r.child).not.toContain(0);
       expect(r.mainAfterStop).toContain(0);
       expect(r.mainAfterStop.length).toBeGreaterThan(1);
+      expect(r.childrenAfterStop).toContain('sleep');
+      expect(r.childrenAfterStop).not.toContain('bash');
     },
   );
 });
