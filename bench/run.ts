@@ -7,8 +7,13 @@
  * (its memory reducer) woke four helper threads at the benchmark's own priority, which took both
  * CPUs of a 2-core host from the measured process (perf sched: a 19 ms wait of the lookup loop in
  * lcr-reload-1m; its longest stall read 5.4–19.6 ms over 8 runs, 5.3–7.8 ms over 13 without them).
+ * Where the benchmarks bind the measured event loop to a CPU (BENCH_EVENT_LOOP_CPU, see
+ * benchRuntime), this parent moves itself to the other CPUs and starts each benchmark process free
+ * to use every CPU: its collections, single-threaded, still ran 4 ms slices on the loop's CPU
+ * (perf sched: 150 ms of them during one lcr-reload window, beside the lookup loop).
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { allowedCpus } from '../src/app/cpu-placement.js';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,6 +31,23 @@ const here = dirname(fileURLToPath(import.meta.url));
  */
 const childFlags = (process.env.BENCH_NODE_FLAGS ?? execFileSync('sh', [join(here, '../bin/softswitch-node.sh'), '--print-flags'], { encoding: 'utf8' })).split(/\s+/).filter(Boolean);
 
+/**
+ * The parent off the CPU the benchmark processes give their event loop (as benchRuntime picks it);
+ * returns the prefix that starts a benchmark process on every CPU again, or none when nothing is bound.
+ */
+function moveParentOffLoopCpu(): string[] {
+  const allowed = allowedCpus();
+  const v = process.env.BENCH_EVENT_LOOP_CPU;
+  const cpu = v === undefined ? allowed?.[0] : Number(v);
+  if (!allowed || v === 'off' || allowed.length < 2 || cpu === undefined || !allowed.includes(cpu)) return [];
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', allowed.filter((c) => c !== cpu).join(','), String(process.pid)], { stdio: 'ignore' });
+    return ['taskset', '-c', allowed.join(',')];
+  } catch {
+    return []; // no taskset: the benchmark's own placement says so
+  }
+}
+
 async function load(file: string): Promise<Benchmark[]> {
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { benchmarks?: Benchmark[] };
   return mod.benchmarks ?? [];
@@ -41,10 +63,13 @@ if (fileAt >= 0) {
   process.exit(0);
 }
 
+const childPrefix = moveParentOffLoopCpu();
+
 function runFile(file: string): Promise<BenchResult[]> {
   return new Promise((resolve, reject) => {
     const childArgs = [...childFlags, '--import', 'tsx', fileURLToPath(import.meta.url), '--file', file, ...(only ? ['--only', only] : [])];
-    const child = spawn(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [cmd, ...pre] = [...childPrefix, process.execPath];
+    const child = spawn(cmd, [...pre, ...childArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
