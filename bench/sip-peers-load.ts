@@ -7,7 +7,7 @@
  * front of several SIPp uas processes, and the tandem simulator in a process of its own.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allowedCpus } from '../src/app/cpu-placement.js';
@@ -19,6 +19,11 @@ import { describeErrors, errorKinds } from './sipp-peers.js';
 
 /** RFC 3261 §17.1.1.1: the round-trip estimate behind every SIP retransmission timer (ms). */
 export const SIP_T1_MS = 500;
+/**
+ * A load call unanswered this long fails (SIPp -recv_timeout, ms): 8×T1, far past any set-up a
+ * carried load shows (p99 ≤ T1), and short enough that a stopped offer's stuck calls end soon.
+ */
+export const ANSWER_TIMEOUT_MS = 4000;
 /** Socket buffers of every SIPp in a load run (net.core.rmem_max caps it; 4 MiB here). */
 export const SIPP_BUFF_BYTES = 4 * 1024 * 1024;
 /** The load scenarios: they ride out late provisional replies and INVITE/2xx retransmissions. */
@@ -48,19 +53,49 @@ export interface OfferedLoad {
   errors: Record<string, number>;
   /** SIPp processes that offered the load. */
   uacs: number;
+  /**
+   * Set when the offer was stopped early (s after its start): it had passed a `stopWhen` bound, so
+   * it was overloaded whatever the rest would have done. offered, ok and failed are then the calls
+   * started until then and how they ended (the uacs finish the calls under way before they exit).
+   */
+  stoppedAtS?: number;
 }
 
 export interface OfferOptions {
   /** SIPp uac processes sharing the rate (default 1). */
   uacs?: number;
   service?: string;
+  /**
+   * Stop the offer as soon as its verdict is settled (read from the uacs' per-second statistics
+   * and response-time files while it runs): once the uacs together count more failed calls than
+   * `failures`, or more calls answered later than `slowMs` than `slowShare` of the calls it offers
+   * (its p99 is then over slowMs whatever comes after). An overloaded system's backlog would
+   * otherwise stretch the run by up to 30 % + 5 s, or a minute's hold would run to its end.
+   */
+  stopWhen?: { failures: number; slowMs: number; slowShare: number };
+}
+
+/** Calls the uacs of one offer have started, answered and failed so far: the last lines of their -trace_stat files (SIPp's `_<pid>_.csv`). */
+export function statTotals(dir: string): { started: number; ok: number; failed: number } {
+  const t = { started: 0, ok: 0, failed: 0 };
+  for (const f of readdirSync(dir).filter((n) => /_\d+_\.csv$/.test(n))) {
+    const lines = readFileSync(join(dir, f), 'latin1').trimEnd().split('\n');
+    if (lines.length < 2) continue;
+    const head = lines[0].split(';');
+    const last = lines[lines.length - 1].split(';');
+    const at = (name: string) => Number(last[head.indexOf(name)]) || 0;
+    t.started += at('OutgoingCall(C)');
+    t.ok += at('SuccessfulCall(C)');
+    t.failed += at('FailedCall(C)');
+  }
+  return t;
 }
 
 /**
  * `uacs` SIPp processes → `target` at `rate` calls/s together for `seconds`: each -m its share of
  * rate×seconds at its share of the rate, at most one second's worth of calls in flight (a system
  * slower than that falls behind and the run takes longer, at most 30 % + 5 s longer: then SIPp is
- * stopped), no hold time, a call with no answer for 8 s fails. Several processes, so that one single-threaded SIPp that the scheduler leaves
+ * stopped), no hold time, a call with no answer for ANSWER_TIMEOUT_MS fails. Several processes, so that one single-threaded SIPp that the scheduler leaves
  * waiting does not bound the figure or time its own calls out.
  */
 export async function offer(target: string, rate: number, seconds: number, o: OfferOptions = {}): Promise<OfferedLoad> {
@@ -69,6 +104,27 @@ export async function offer(target: string, rate: number, seconds: number, o: Of
   try {
     const offered = Math.max(uacs, Math.round(rate * seconds));
     const t0 = performance.now();
+    const pids: number[] = [];
+    let stopped: (ReturnType<typeof statTotals> & { atS: number }) | undefined;
+    const when = o.stopWhen;
+    const slow = when ? new SlowCalls(dir, when.slowMs) : undefined;
+    const watch = when
+      ? setInterval(() => {
+          if (stopped) return;
+          const now = statTotals(dir);
+          if (now.failed <= when.failures && slow!.count() <= offered * when.slowShare) return;
+          stopped = { ...now, atS: (performance.now() - t0) / 1000 };
+          // SIGUSR1: SIPp starts no more calls and ends once the calls under way have (answered and
+          // released, or failed), so the system under test is left with none half done.
+          for (const pid of pids) {
+            try {
+              process.kill(pid, 'SIGUSR1');
+            } catch {
+              /* already gone */
+            }
+          }
+        }, 500)
+      : undefined;
     const runs = await Promise.all(
       Array.from({ length: uacs }, (_, i) => {
         const calls = Math.floor(offered / uacs) + (i < offered % uacs ? 1 : 0);
@@ -80,21 +136,57 @@ export async function offer(target: string, rate: number, seconds: number, o: Of
           // A run this late is past saturation whatever else it shows: stop it (its unfinished calls
           // count as failed) rather than let a collapsing system stretch the benchmark.
           timeoutS: Math.ceil(seconds * 1.3 + 5),
-          args: ['-s', o.service ?? '12125550150', '-m', String(calls), '-r', share.toFixed(3), '-rp', '1000', '-l', String(Math.max(50, Math.ceil(share))), '-recv_timeout', '8000', '-buff_size', String(SIPP_BUFF_BYTES), '-trace_rtt', '-rtt_freq', '1', '-trace_err', ...SIPP_LOAD_BEHAVIOURS],
+          onSpawn: (pid) => pids.push(pid),
+          args: ['-s', o.service ?? '12125550150', '-m', String(calls), '-r', share.toFixed(3), '-rp', '1000', '-l', String(Math.max(50, Math.ceil(share))), '-recv_timeout', String(ANSWER_TIMEOUT_MS), '-buff_size', String(SIPP_BUFF_BYTES), '-trace_rtt', '-rtt_freq', '1', '-trace_err', '-trace_logs', ...(when ? ['-trace_stat', '-fd', '1'] : []), ...SIPP_LOAD_BEHAVIOURS],
         });
       }),
     );
+    clearInterval(watch);
     const wallS = (performance.now() - t0) / 1000;
     const rtts = readRtts(dir);
-    const ok = runs.reduce((n, r) => n + r.stats.successful, 0);
-    const failed = offered - ok;
     const errors = errorKinds(dir);
+    const ok = runs.reduce((n, r) => n + r.stats.successful, 0);
+    if (stopped) {
+      const failed = runs.reduce((n, r) => n + r.stats.failed, 0);
+      return { rate, offered: ok + failed, ok, failed, wallS, cps: ok / wallS, p50Ms: percentile(rtts, 50), p99Ms: percentile(rtts, 99), errors, uacs, stoppedAtS: stopped.atS };
+    }
+    const failed = offered - ok;
     for (const r of runs) if (r.stats.successful === 0 && r.stats.failed === 0 && r.exitCode !== 0) errors[`uac did not run: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 80) || `exit ${r.exitCode}`}`] = 1;
     return { rate, offered, ok, failed, wallS, cps: ok / wallS, p50Ms: percentile(rtts, 50), p99Ms: percentile(rtts, 99), errors, uacs };
   } finally {
     // BENCH_SIPP_KEEP=1 keeps SIPp's error logs and traces for a look (the path goes to stderr).
     if (process.env.BENCH_SIPP_KEEP) process.stderr.write(`SIPp files of the ${rate}/s probe: ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Counts the calls answered later than `slowMs` in SIPp's -trace_rtt files as they grow (each file read on from where it was left). */
+class SlowCalls {
+  private readonly at = new Map<string, { offset: number; rest: string }>();
+  private slow = 0;
+  constructor(
+    private readonly dir: string,
+    private readonly slowMs: number,
+  ) {}
+
+  count(): number {
+    for (const f of readdirSync(this.dir).filter((n) => n.endsWith('_rtt.csv'))) {
+      const pos = this.at.get(f) ?? { offset: 0, rest: '' };
+      const fd = openSync(join(this.dir, f), 'r');
+      try {
+        const buf = Buffer.allocUnsafe(1 << 20);
+        for (let n; (n = readSync(fd, buf, 0, buf.length, pos.offset)) > 0; ) {
+          pos.offset += n;
+          const lines = (pos.rest + buf.toString('latin1', 0, n)).split('\n');
+          pos.rest = lines.pop() ?? '';
+          for (const line of lines) if (Number(line.split(';')[1]) > this.slowMs) this.slow++;
+        }
+      } finally {
+        closeSync(fd);
+      }
+      this.at.set(f, pos);
+    }
+    return this.slow;
   }
 }
 
@@ -152,6 +244,7 @@ export type Verdict = 'carried' | 'borderline' | 'overloaded';
  * repeated once before its rate counts as too high.
  */
 export function judge(p: OfferedLoad, seconds: number, maxP99Ms = SIP_T1_MS): Verdict {
+  if (p.stoppedAtS !== undefined) return 'overloaded';
   const onTime = p.wallS <= seconds * 1.2 + 1;
   if (p.failed === 0 && p.ok === p.offered && onTime && !(p.p99Ms > maxP99Ms)) return 'carried';
   if (onTime && p.failed <= Math.max(1, p.offered * 0.002) && !(p.p99Ms > 2 * maxP99Ms)) return 'borderline';
@@ -167,7 +260,8 @@ export async function searchCapacity(target: string, o: SearchOptions): Promise<
   const probe = async (rate: number): Promise<boolean> => {
     for (let attempt = 0; attempt < 2 && !late(); attempt++) {
       await o.between?.();
-      const p = await offer(target, rate, o.probeS, { uacs: o.uacs });
+      // Stopped once past the borderline allowances (failures, or 1 % of calls over 2× the p99 bound): overloaded, whatever came after.
+      const p = await offer(target, rate, o.probeS, { uacs: o.uacs, stopWhen: { failures: Math.max(1, Math.round(rate * o.probeS) * 0.002), slowMs: 2 * (o.maxP99Ms ?? SIP_T1_MS), slowShare: 0.01 } });
       probes.push(p);
       const v = judge(p, o.probeS, o.maxP99Ms);
       o.onProbe?.(p, v);
@@ -212,7 +306,7 @@ export async function searchCapacity(target: string, o: SearchOptions): Promise<
 const failureKinds = (e: Record<string, number>): string => describeErrors(Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith('after the call'))));
 
 export const describeProbe = (p: OfferedLoad): string =>
-  `${p.rate}/s: ${p.ok}/${p.offered} ok${p.failed ? ` ${p.failed} failed (${failureKinds(p.errors)})` : ''} in ${p.wallS.toFixed(1)} s, p99 ${Number.isNaN(p.p99Ms) ? '-' : Math.round(p.p99Ms)} ms`;
+  `${p.rate}/s: ${p.ok}/${p.offered} ok${p.failed ? ` ${p.failed} failed (${failureKinds(p.errors)})` : ''} in ${p.wallS.toFixed(1)} s${p.stoppedAtS !== undefined ? ' (stopped: failing)' : ''}, p99 ${Number.isNaN(p.p99Ms) ? '-' : Math.round(p.p99Ms)} ms`;
 
 // ---------------------------------------------------------------------------------------------
 // Kamailio as a stateful proxy

@@ -42,6 +42,10 @@ export function errorKinds(dir: string): Record<string, number> {
       out[kind] = (out[kind] ?? 0) + 1;
     }
   }
+  // Refusals the load scenario takes as such (bench/scenarios/uac-load.xml logs them with -trace_logs).
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('_logs.log'))) {
+    for (const m of readFileSync(join(dir, f), 'latin1').matchAll(/refused (\d{3})/g)) out[`refused ${m[1]}`] = (out[`refused ${m[1]}`] ?? 0) + 1;
+  }
   return out;
 }
 
