@@ -108,7 +108,16 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
 
   it('answers an unrecognised ISUP message with CFN cause 97', async () => {
     const tandem = ssw.tandem!;
-    const got = new Promise<ProtocolData>((resolve) => tandem.sg.once('transfer', (pd: ProtocolData) => resolve(pd)));
+    // The answer on CIC 3 (an earlier test's release on CIC 1, say, may still be arriving).
+    const got = new Promise<ProtocolData>((resolve) => {
+      const onTransfer = (pd: ProtocolData) => {
+        const m = decodeIsup(pd.data, 'ansi');
+        if (!('cic' in m) || m.cic !== 3) return;
+        tandem.sg.off('transfer', onTransfer);
+        resolve(pd);
+      };
+      tandem.sg.on('transfer', onTransfer);
+    });
     tandem.sg.sendTransfer({ opc: tandem.pointCode, dpc: 0x010101, si: 5, ni: 2, mp: 0, sls: 3, data: Buffer.from([0x03, 0x00, 0xee, 0x00]) });
     const pd = await got;
     const cfn = decodeIsup(pd.data, 'ansi');
@@ -117,7 +126,15 @@ describe.skipIf(missing !== '')('hostile input on the call path', () => {
 
   it('answers a malformed M3UA message with ERR and keeps the ASP active', async () => {
     const assoc = ssw.tandem!.association;
-    const reply = new Promise<Buffer>((resolve) => assoc.once('message', (data: Buffer) => resolve(data)));
+    // The first management answer (ISUP traffic of earlier tests, DATA, may still be arriving).
+    const reply = new Promise<Buffer>((resolve) => {
+      const onMessage = (data: Buffer) => {
+        if (data.length >= 4 && data[2] === 0x01) return; // message class 1: transfer (DATA)
+        assoc.off('message', onMessage);
+        resolve(data);
+      };
+      assoc.on('message', onMessage);
+    });
     // Version 2 (RFC 4666 §3.1.1 knows only 1): answered with ERR "Invalid Version" (0x01).
     assoc.send(Buffer.from([0x02, 0x00, 0x03, 0x01, 0x00, 0x00, 0x00, 0x08]), 0, PPID_M3UA);
     const err = decodeM3ua(await reply);
