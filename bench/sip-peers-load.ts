@@ -148,7 +148,8 @@ export async function offer(target: string, rate: number, seconds: number, o: Of
     const ok = runs.reduce((n, r) => n + r.stats.successful, 0);
     if (stopped) {
       const failed = runs.reduce((n, r) => n + r.stats.failed, 0);
-      return { rate, offered: ok + failed, ok, failed, wallS, cps: ok / wallS, p50Ms: percentile(rtts, 50), p99Ms: percentile(rtts, 99), errors, uacs, stoppedAtS: stopped.atS };
+      // Answered per second of offering (the calls answered while the uacs finished were offered before the stop).
+      return { rate, offered: ok + failed, ok, failed, wallS, cps: ok / Math.max(stopped.atS, 0.5), p50Ms: percentile(rtts, 50), p99Ms: percentile(rtts, 99), errors, uacs, stoppedAtS: stopped.atS };
     }
     const failed = offered - ok;
     for (const r of runs) if (r.stats.successful === 0 && r.stats.failed === 0 && r.exitCode !== 0) errors[`uac did not run: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 80) || `exit ${r.exitCode}`}`] = 1;
