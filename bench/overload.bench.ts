@@ -269,7 +269,7 @@ async function settle(ssw: RunningSwitch): Promise<void> {
 
 /** The capacity offer for WARMUP_S seconds, not counted, then the calls left to finish. */
 async function warm(ssw: RunningSwitch, target: string): Promise<void> {
-  await offer({ scenario: 'uac', target, rate: CLOSED_LOOP_RATE_CAP, limit: CAPACITY_WINDOW, calls: 100_000_000, seconds: WARMUP_S });
+  await offer({ scenario, target, rate: CLOSED_LOOP_RATE_CAP, limit: CAPACITY_WINDOW, calls: 100_000_000, seconds: WARMUP_S });
   await settle(ssw);
 }
 
@@ -331,7 +331,7 @@ export const benchmarks: Benchmark[] = [
         } else {
           await warm(ssw, target);
           const c0 = new Date().toISOString();
-          cap = await offer({ scenario: 'uac', target, rate: CLOSED_LOOP_RATE_CAP, limit: CAPACITY_WINDOW, calls: 100_000_000, seconds: CAPACITY_S });
+          cap = await offer({ scenario, target, rate: CLOSED_LOOP_RATE_CAP, limit: CAPACITY_WINDOW, calls: 100_000_000, seconds: CAPACITY_S });
           const c1 = new Date().toISOString();
           await settle(ssw);
           capCalls = await answeredSince(ssw, c0, c1);
