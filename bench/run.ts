@@ -13,11 +13,11 @@
  * (perf sched: 150 ms of them during one lcr-reload window, beside the lookup loop).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { allowedCpus } from '../src/app/cpu-placement.js';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Benchmark, BenchResult } from './harness.js';
+import { benchLoopCpu } from './sip-peers-load.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -32,17 +32,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const childFlags = (process.env.BENCH_NODE_FLAGS ?? execFileSync('sh', [join(here, '../bin/softswitch-node.sh'), '--print-flags'], { encoding: 'utf8' })).split(/\s+/).filter(Boolean);
 
 /**
- * The parent off the CPU the benchmark processes give their event loop (as benchRuntime picks it);
- * returns the prefix that starts a benchmark process on every CPU again, or none when nothing is bound.
+ * The parent off the CPU the benchmark processes give their event loop (benchLoopCpu); returns the
+ * prefix that starts a benchmark process on every CPU again, or none when nothing is bound.
  */
 function moveParentOffLoopCpu(): string[] {
-  const allowed = allowedCpus();
-  const v = process.env.BENCH_EVENT_LOOP_CPU;
-  const cpu = v === undefined ? allowed?.[0] : Number(v);
-  if (!allowed || v === 'off' || allowed.length < 2 || cpu === undefined || !allowed.includes(cpu)) return [];
+  const loop = benchLoopCpu();
+  if (!loop) return [];
   try {
-    execFileSync('taskset', ['-a', '-p', '-c', allowed.filter((c) => c !== cpu).join(','), String(process.pid)], { stdio: 'ignore' });
-    return ['taskset', '-c', allowed.join(',')];
+    execFileSync('taskset', ['-a', '-p', '-c', loop.others.join(','), String(process.pid)], { stdio: 'ignore' });
+    return ['taskset', '-c', loop.allowed.join(',')];
   } catch {
     return []; // no taskset: the benchmark's own placement says so
   }

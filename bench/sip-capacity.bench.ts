@@ -169,8 +169,7 @@ async function capacity(): Promise<BenchResult[]> {
     await tandem.stop();
   }
   // Then Kamailio, with what is left of the budget for its retries: SIPp uacs → Kamailio (tm + rr,
-  // dispatcher over the uases by Call-ID) → SIPp uases. (Its 3 s probes overestimate what it
-  // sustains more than the switch's do: its 60 s holds at 90 % of them have failed in every run.)
+  // dispatcher over the uases by Call-ID) → SIPp uases.
   const uases = await Promise.all(Array.from({ length: DRIVERS }, () => startUas({ scenario: UAS_LOAD_SCENARIO, buffSize: SIPP_BUFF_BYTES, args: SIPP_LOAD_BEHAVIOURS })));
   let kam: Held;
   try {

@@ -407,11 +407,18 @@ export async function startTandemProcess(tgs: TrunkGroupPlan[]): Promise<TandemP
  * BENCH_EVENT_LOOP_CPU=off leaves placement to the kernel. Only with 2 CPUs or more.
  */
 export function benchRuntime(): { runtime?: { eventLoopCpu: number } } {
+  const loop = benchLoopCpu();
+  if (!loop) return {};
+  // SIPp started while the event loop is bound would share its CPU until the switch's next rescan: start it on the others.
+  process.env.BENCH_PEER_CPUS = loop.others.join(',');
+  return { runtime: { eventLoopCpu: loop.cpu } };
+}
+
+/** The CPU a benchmark gives the measured event loop (BENCH_EVENT_LOOP_CPU, default the first allowed), the others, and all; undefined when none is bound. */
+export function benchLoopCpu(): { cpu: number; others: number[]; allowed: number[] } | undefined {
   const v = process.env.BENCH_EVENT_LOOP_CPU;
   const allowed = allowedCpus() ?? [];
   const cpu = v === undefined ? allowed[0] : Number(v);
-  if (v === 'off' || allowed.length < 2 || !allowed.includes(cpu)) return {};
-  // SIPp started while the event loop is bound would share its CPU until the switch's next rescan: start it on the others.
-  process.env.BENCH_PEER_CPUS = allowed.filter((c) => c !== cpu).join(',');
-  return { runtime: { eventLoopCpu: cpu } };
+  if (v === 'off' || allowed.length < 2 || !allowed.includes(cpu)) return undefined;
+  return { cpu, others: allowed.filter((c) => c !== cpu), allowed };
 }

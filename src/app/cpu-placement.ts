@@ -58,8 +58,8 @@ export function allowedCpus(): number[] | undefined {
 
 /**
  * The helper's script: $1 the switch's pid, $2 the CPUs for everything but its main thread, $3 the
- * rescan period (s). Each scan binds threads and children not bound before and prints `thread ID`,
- * `child ID` or `failed ID`; a line on its input asks for a scan now (answered `scanned`); the end
+ * rescan period (s). Each scan binds threads and children not bound before and prints `failed ID`
+ * for a bind that failed; a line on its input asks for a scan now (answered `scanned`); the end
  * of its input ends it. Bindings of what has ended are forgotten, so a reused id is bound again.
  */
 const HELPER_SCRIPT = `
@@ -73,7 +73,7 @@ scan() {
     [[ $id == "$pid" ]] && continue
     now[$id]=1
     [[ -n \${placed[$id]} ]] && continue
-    if taskset -p -c "$cpus" "$id" >/dev/null 2>&1; then placed[$id]=1; echo "thread $id"; else echo "failed $id"; fi
+    if taskset -p -c "$cpus" "$id" >/dev/null 2>&1; then placed[$id]=1; else echo "failed $id"; fi
   done
   for f in /proc/$pid/task/*/children; do
     read -r -a kids < "$f" 2>/dev/null
@@ -81,7 +81,7 @@ scan() {
       [[ $id == "$$" ]] && continue
       now[$id]=1
       [[ -n \${placed[$id]} ]] && continue
-      if taskset -a -p -c "$cpus" "$id" >/dev/null 2>&1; then placed[$id]=1; echo "child $id"; else echo "failed $id"; fi
+      if taskset -a -p -c "$cpus" "$id" >/dev/null 2>&1; then placed[$id]=1; else echo "failed $id"; fi
     done
     kids=()
   done
