@@ -27,6 +27,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -228,6 +229,8 @@ async function watch<T>(ssw: RunningSwitch, work: Promise<T>): Promise<{ result:
   let maxQueueMs = 0;
   let maxActive = 0;
   let done = false;
+  let eluMark = performance.eventLoopUtilization();
+  let invitesBefore = 0;
   const sampler = (async () => {
     while (!done) {
       const body = await ssw.registry.metrics();
@@ -238,7 +241,13 @@ async function watch<T>(ssw: RunningSwitch, work: Promise<T>): Promise<{ result:
       maxActive = Math.max(maxActive, active);
       if (process.env.BENCH_OVERLOAD_TRACE) {
         const g = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
-        process.stderr.write(`trace ${new Date().toISOString().slice(11, 19)} queue ${Math.round(1000 * g('softswitch_overload_receive_queue_delay_seconds'))} ms admitted ${g('softswitch_overload_receive_queue_admitted_ratio').toFixed(2)} lag ${Math.round(1000 * g('softswitch_event_loop_lag_seconds'))} ms active ${active} heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB\n`);
+        const eluNow = performance.eventLoopUtilization();
+        const elu = performance.eventLoopUtilization(eluNow, eluMark).utilization;
+        eluMark = eluNow;
+        const invites = Number(/^softswitch_sip_messages_received_total\{kind="INVITE"\} (\S+)$/m.exec(body)?.[1] ?? 0);
+        const newInvites = invites - invitesBefore;
+        invitesBefore = invites;
+        process.stderr.write(`trace ${new Date().toISOString().slice(11, 19)} elu ${elu.toFixed(2)} invites ${newInvites} queue ${Math.round(1000 * g('softswitch_overload_receive_queue_delay_seconds'))} ms admitted ${g('softswitch_overload_receive_queue_admitted_ratio').toFixed(2)} lag ${Math.round(1000 * g('softswitch_event_loop_lag_seconds'))} ms active ${active} heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB\n`);
       }
       await sleep(1000);
     }

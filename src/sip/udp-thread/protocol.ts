@@ -16,8 +16,13 @@ export interface ThreadData {
   recvBufferBytes: number;
   /** ms between probes; 0: none. */
   probeEveryMs: number;
-  /** Datagrams received, toward the main thread. */
+  /** Datagrams received, toward the main thread: all of them, or with `inboundNew` work in progress only (lanes.ts). */
   inbound: RingMemory;
+  /**
+   * New work (lanes.ts) and the queue-delay probes, toward the main thread, which takes from it only
+   * what `inbound` leaves room for; absent: one lane. The main thread sleeps on `inbound`'s word.
+   */
+  inboundNew?: RingMemory;
   /** Datagrams to send, from the main thread. */
   outbound: RingMemory;
   /** Int32 [0]: probes sent; then Float64 send times by sequence number modulo PROBE_SLOTS (from byte 8). */

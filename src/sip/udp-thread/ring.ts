@@ -189,12 +189,14 @@ export class RingReader {
 
   /**
    * Resolves once a record is waiting: at once if one already is, otherwise when the writer wakes
-   * this reader. Only one sleep may be outstanding.
+   * this reader. Only one sleep may be outstanding. `alsoPending` lets one sleep serve a second
+   * ring too (worker.ts's new-work lane): it is asked after the sleep is announced, so a record
+   * written there is seen either by it or by the writer, who then wakes this ring's reader.
    */
-  sleep(): Promise<void> {
+  sleep(alsoPending?: () => boolean): Promise<void> {
     Atomics.store(this.control, SLEEPING, 1);
     const seen = Atomics.load(this.control, WRITE);
-    if (seen !== this.r) {
+    if (seen !== this.r || alsoPending?.()) {
       Atomics.store(this.control, SLEEPING, 0);
       return Promise.resolve();
     }

@@ -4,8 +4,10 @@
  * it a copy rather than a system call and a callback from libuv, and the second core does the
  * kernel's work of receiving and sending. Same face as transport-udp.ts (RFC 3261 §18).
  *
- * The receive-queue delay the overload guard sheds by is the wait in the inbound ring, measured
- * with probes the I/O thread stamps and queues behind the datagrams (receive-queue-probe.ts).
+ * SIP datagrams come in two lanes (lanes.ts): work in progress (responses, in-dialog requests),
+ * which the main thread takes first, and new work (new INVITEs and other out-of-dialog requests).
+ * The receive-queue delay the overload guard sheds by is the wait in the new-work lane, measured
+ * with probes the I/O thread stamps and queues behind its datagrams (receive-queue-probe.ts).
  * An I/O thread that dies is started again on the same port, once a second at most.
  */
 import { isIP } from 'node:net';
@@ -30,7 +32,10 @@ const BATCH = 32;
 
 interface Thread {
   worker: Worker;
+  /** Work in progress (or every datagram, with one lane): taken first. */
   inbound: RingReader;
+  /** New work and the probes (lanes.ts), when the lanes are split. */
+  inboundNew: RingReader | undefined;
   outbound: RingWriter;
   probeCount: Int32Array;
   probeSentAt: Float64Array;
@@ -67,7 +72,7 @@ export class ThreadedUdpTransport {
 
   /**
    * `purpose` names the thread and the log lines: the same thread carries SCTP over UDP for
-   * SIGTRAN (ss7/sctp/relayed-socket.ts), with probes and edge refusals off.
+   * SIGTRAN (ss7/sctp/relayed-socket.ts), with probes and edge refusals off and one inbound lane.
    */
   static async open(opts: UdpTransportOptions & { purpose?: string }): Promise<ThreadedUdpTransport> {
     const purpose = opts.purpose ?? 'sip';
@@ -78,6 +83,7 @@ export class ThreadedUdpTransport {
       recvBufferBytes: opts.recvBufferBytes ?? 4 * 1024 * 1024,
       probeEveryMs: opts.probeEveryMs ?? 20,
       inbound: createRing(opts.ringBytes ?? 8 * 1024 * 1024),
+      inboundNew: purpose === 'sip' ? createRing(opts.ringBytes ?? 8 * 1024 * 1024) : undefined,
       outbound: createRing(opts.ringBytes ?? 8 * 1024 * 1024),
       probes: new SharedArrayBuffer(8 + 8 * PROBE_SLOTS),
       edge: opts.edgeShedHeaders && { memory: createEdgeShedMemory(), overloadHeaders: opts.edgeShedHeaders },
@@ -108,6 +114,7 @@ export class ThreadedUdpTransport {
     const thread: Thread = {
       worker,
       inbound: new RingReader(data.inbound),
+      inboundNew: data.inboundNew && new RingReader(data.inboundNew),
       outbound: new RingWriter(data.outbound),
       probeCount: new Int32Array(data.probes, 0, 1),
       probeSentAt: new Float64Array(data.probes, 8, PROBE_SLOTS),
@@ -139,6 +146,7 @@ export class ThreadedUdpTransport {
       address: this.bound.address,
       port: this.bound.port,
       inbound: createRing(this.thread.data.inbound.data.byteLength),
+      inboundNew: this.thread.data.inboundNew && createRing(this.thread.data.inboundNew.data.byteLength),
       outbound: createRing(this.thread.data.outbound.data.byteLength),
       probes: new SharedArrayBuffer(8 + 8 * PROBE_SLOTS),
     };
@@ -165,23 +173,23 @@ export class ThreadedUdpTransport {
 
   private waitForDatagrams(): void {
     const thread = this.thread;
-    void thread.inbound.sleep().then(() => {
+    void thread.inbound.sleep(thread.inboundNew && (() => thread.inboundNew!.pending)).then(() => {
       if (!this.closed && thread === this.thread) this.drain();
     });
   }
 
   /**
-   * Takes up to BATCH records and hands each to the stack in an immediate of its own, as a socket's
-   * callbacks come one datagram at a time: Node runs pending microtasks between immediates, so what
-   * a handler left to a promise (a listener attached after an await) is in place before the next
-   * datagram, as with the socket on this thread. More records waiting are taken in the next turn,
-   * after other I/O.
+   * Takes up to BATCH records, work in progress first, and hands each to the stack in an immediate
+   * of its own, as a socket's callbacks come one datagram at a time: Node runs pending microtasks
+   * between immediates, so what a handler left to a promise (a listener attached after an await) is
+   * in place before the next datagram, as with the socket on this thread. More records waiting are
+   * taken in the next turn, after other I/O.
    */
   private readonly drain = (): void => {
-    const { inbound } = (this.batchOf = this.thread);
+    const { inbound, inboundNew } = (this.batchOf = this.thread);
     this.syncProbes();
     for (let n = 0; n < BATCH; n++) {
-      const r = inbound.read();
+      const r = inbound.read() ?? inboundNew?.read();
       if (!r) break;
       setImmediate(this.deliver, r);
     }
@@ -206,7 +214,7 @@ export class ThreadedUdpTransport {
   private readonly afterBatch = (): void => {
     // A thread started again meanwhile has a wait of its own on its ring.
     if (this.closed || this.batchOf !== this.thread) return;
-    if (this.thread.inbound.pending) this.drain();
+    if (this.thread.inbound.pending || this.thread.inboundNew?.pending) this.drain();
     else this.waitForDatagrams();
   };
 
@@ -237,7 +245,8 @@ export class ThreadedUdpTransport {
 
   /** Datagrams dropped because a ring was full (received and not yet taken, or queued to send), since open. */
   get dropped(): number {
-    return this.droppedBefore + ringRefusals(this.thread.data.inbound) + ringRefusals(this.thread.data.outbound);
+    const { inbound, inboundNew, outbound } = this.thread.data;
+    return this.droppedBefore + ringRefusals(inbound) + (inboundNew ? ringRefusals(inboundNew) : 0) + ringRefusals(outbound);
   }
 
   get address(): string {

@@ -1,7 +1,7 @@
 /**
- * The SIP UDP socket's I/O thread: it binds the socket, copies each datagram it reads into the
- * inbound ring (stamped with the time it was read) and sends what the main thread puts in the
- * outbound ring. Reads never wait for the main thread, so a busy main thread leaves datagrams
+ * The SIP UDP socket's I/O thread: it binds the socket, copies each datagram it reads into an
+ * inbound ring (stamped with the time it was read; for SIP, the ring of its lane: work in progress
+ * or new work, lanes.ts) and sends what the main thread puts in the outbound ring. Reads never wait for the main thread, so a busy main thread leaves datagrams
  * queued in the ring, where their wait is measured (probes, as receive-queue-probe.ts does for a
  * kernel queue), rather than in the kernel's buffer. Reading and sending datagrams cost the main
  * thread a copy each instead of a system call.
@@ -12,6 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RingReader, RingWriter } from './ring.js';
 import { systemClock } from '../../util/clock.js';
 import { EdgeShed } from './edge-shed.js';
+import { isNewWork } from './lanes.js';
 import { DATAGRAM, PROBE, PROBE_SLOTS, sharedNow, type ThreadCommand, type ThreadData, type ThreadEvent } from './protocol.js';
 
 const data = workerData as ThreadData;
@@ -19,6 +20,8 @@ const port = parentPort!;
 const post = (e: ThreadEvent) => port.postMessage(e);
 
 const inbound = new RingWriter(data.inbound);
+/** The new-work lane (lanes.ts), or the one inbound ring. Writes to either wake the reader through `inbound`. */
+const inboundNew = data.inboundNew ? new RingWriter(data.inboundNew) : inbound;
 const outbound = new RingReader(data.outbound);
 const probeCount = new Int32Array(data.probes, 0, 1);
 const probeSentAt = new Float64Array(data.probes, 8, PROBE_SLOTS);
@@ -41,7 +44,8 @@ socket.on('message', (buf, rinfo) => {
       return;
     }
   }
-  if (inbound.write(DATAGRAM, rinfo.address, rinfo.port, sharedNow(), buf)) inbound.wake();
+  const lane = inboundNew !== inbound && isNewWork(buf) ? inboundNew : inbound;
+  if (lane.write(DATAGRAM, rinfo.address, rinfo.port, sharedNow(), buf)) inbound.wake();
 });
 
 socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -105,8 +109,9 @@ function probe(): void {
   body.writeUInt32BE(seq >>> 0, 0);
   probeSentAt[seq % PROBE_SLOTS] = at;
   Atomics.store(probeCount, 0, seq + 1);
-  // A full ring drops the probe like a datagram: the main thread counts it lost.
-  if (inbound.write(PROBE, '', 0, at, body)) inbound.wake();
+  // A full ring drops the probe like a datagram: the main thread counts it lost. Probes measure the
+  // wait of new work, which is what the overload gate sheds.
+  if (inboundNew.write(PROBE, '', 0, at, body)) inbound.wake();
 }
 
 socket.bind(data.port, data.address, () => {
