@@ -20,7 +20,13 @@ const READ = 1;
 const SLEEPING = 2;
 /** Records refused because the ring was full. */
 const REFUSED = 3;
-const CONTROL_WORDS = 4;
+/**
+ * Bumped by each wake-up: the word a sleeping reader waits on. Not the write offset, because one
+ * reader may sleep for two rings (`alsoPending`): a record written to the other ring leaves this
+ * ring's write offset as it was, and a wait on it would miss a notify sent just before it began.
+ */
+const DOORBELL = 4;
+const CONTROL_WORDS = 5;
 
 const HEADER = 16;
 const WRAP = 0xffffffff;
@@ -125,7 +131,8 @@ export class RingWriter {
   /** Wakes the reader if it is asleep (after one or more writes). */
   wake(): void {
     if (Atomics.load(this.control, SLEEPING) === 1 && Atomics.compareExchange(this.control, SLEEPING, 1, 0) === 1) {
-      Atomics.notify(this.control, WRITE);
+      Atomics.add(this.control, DOORBELL, 1);
+      Atomics.notify(this.control, DOORBELL);
     }
   }
 
@@ -195,12 +202,13 @@ export class RingReader {
    */
   sleep(alsoPending?: () => boolean): Promise<void> {
     Atomics.store(this.control, SLEEPING, 1);
-    const seen = Atomics.load(this.control, WRITE);
-    if (seen !== this.r || alsoPending?.()) {
+    // Read before looking for records: a wake-up after this changes it, so the wait below returns.
+    const bell = Atomics.load(this.control, DOORBELL);
+    if (Atomics.load(this.control, WRITE) !== this.r || alsoPending?.()) {
       Atomics.store(this.control, SLEEPING, 0);
       return Promise.resolve();
     }
-    const waited = waitAsync(this.control, WRITE, seen);
+    const waited = waitAsync(this.control, DOORBELL, bell);
     if (!waited.async) {
       Atomics.store(this.control, SLEEPING, 0);
       return Promise.resolve();
@@ -211,6 +219,7 @@ export class RingReader {
   /** Ends a sleep that would otherwise wait for the next record (closing). */
   interrupt(): void {
     Atomics.store(this.control, SLEEPING, 0);
-    Atomics.notify(this.control, WRITE);
+    Atomics.add(this.control, DOORBELL, 1);
+    Atomics.notify(this.control, DOORBELL);
   }
 }

@@ -108,4 +108,37 @@ describe('shared-memory datagram ring', () => {
     r.interrupt();
     await interrupted;
   });
+
+  it('one reader sleeps for two rings: a record in the second wakes it, even one written between its look and its wait', async () => {
+    const a = createRing(4096);
+    const b = createRing(4096);
+    const wa = new RingWriter(a);
+    const wb = new RingWriter(b);
+    const ra = new RingReader(a);
+    const rb = new RingReader(b);
+    // Written while the reader sleeps.
+    let woke = false;
+    const asleep = ra.sleep(() => rb.pending).then(() => (woke = true));
+    await new Promise((res) => setTimeout(res, 20));
+    expect(woke).toBe(false);
+    wb.write(0, '', 0, 0, Buffer.from('1'));
+    wa.wake();
+    await asleep;
+    expect(rb.read()!.payload.toString()).toBe('1');
+    // Written (and the wake-up sent) just after the reader found both rings empty, before its wait
+    // began: the I/O thread can do that at any moment. The wait must not miss it.
+    let injected = false;
+    const late = ra.sleep(() => {
+      const pending = rb.pending;
+      if (!injected) {
+        injected = true;
+        wb.write(0, '', 0, 0, Buffer.from('2'));
+        wa.wake();
+      }
+      return pending;
+    });
+    const outcome = await Promise.race([late.then(() => 'woke'), new Promise((res) => setTimeout(() => res('missed'), 500))]);
+    expect(outcome).toBe('woke');
+    expect(rb.read()!.payload.toString()).toBe('2');
+  });
 });
