@@ -103,6 +103,16 @@ async function switchToward(tandemPort: number, tgs: TrunkGroupPlan[], extra: Re
   return ssw;
 }
 
+/** The switch's overload refusals so far, by reason (softswitch_overload_rejected_total). */
+async function refusalsByReason(ssw: RunningSwitch): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const m of await ssw.registry.getMetricsAsJSON()) {
+    if (m.name !== 'softswitch_overload_rejected_total') continue;
+    for (const v of m.values) out[String(v.labels.reason)] = (out[String(v.labels.reason)] ?? 0) + v.value;
+  }
+  return out;
+}
+
 async function settle(ssw: RunningSwitch): Promise<void> {
   for (let i = 0; i < 400 && ssw.calls.activeCount > 0; i++) await sleep(25);
 }
@@ -122,7 +132,7 @@ const elapsedS = () => (performance.now() - benchStart) / 1000;
  * Searches the capacity at `target`, then holds it for HOLD_S; a hold that loses a call is tried
  * again lower (85 %, or 95 % of what it answered) if `reserveS` (what the rest of the run needs) still fits the budget.
  */
-async function searchAndHold(who: string, target: string, reserveS: number, between?: () => Promise<void>): Promise<Held> {
+async function searchAndHold(who: string, target: string, reserveS: number, between?: () => Promise<void>, refusals?: () => Promise<Record<string, number>>): Promise<Held> {
   const say = (what: string, p: OfferedLoad, verdict: string) => process.stderr.write(`sip-capacity ${who} ${what} ${describeProbe(p)}: ${verdict} (${elapsedS().toFixed(0)} s, ${machine()})\n`);
   const search = await searchCapacity(target, { start: 800, max: 12_800, probeS: PROBE_S, maxP99Ms: SIP_T1_MS, refine: 3, uacs: DRIVERS, between, deadlineMs: performance.now() + SEARCH_S * 1000, onProbe: (p, v) => say('probe', p, v) });
   const holds: OfferedLoad[] = [];
@@ -131,10 +141,17 @@ async function searchAndHold(who: string, target: string, reserveS: number, betw
     if (attempt > 0 && elapsedS() + HOLD_S + 5 + reserveS > BUDGET_S) break;
     if (attempt > 0) await sleep(4000); // the failed hold's backlog drains first
     await between?.();
+    const refusedBefore = await refusals?.();
     // Stopped at its first failed call, or once 1 % of its calls were answered later than T1: it has failed then.
     const h = await offer(target, rate, HOLD_S, { uacs: DRIVERS, stopWhen: { failures: 0, slowMs: SIP_T1_MS, slowShare: 0.01 } });
     holds.push(h);
     say(`hold ${HOLD_S} s`, h, judge(h, HOLD_S));
+    if (refusedBefore && judge(h, HOLD_S) !== 'carried') {
+      // Why the system refused calls in the hold (its overload admission, by reason): diagnosis only.
+      const after = (await refusals?.()) ?? {};
+      const by = Object.entries(after).map(([k, n]) => [k, n - (refusedBefore[k] ?? 0)] as const).filter(([, n]) => n > 0);
+      if (by.length > 0) process.stderr.write(`sip-capacity ${who} hold refusals by reason: ${by.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+    }
     if (judge(h, HOLD_S) === 'carried') break;
     // An overloaded hold still answered calls at some rate: the retry goes a little below that
     // when it is less than 85 % (a 3 s probe had overestimated the sustained rate by more).
@@ -159,7 +176,7 @@ async function capacity(): Promise<BenchResult[]> {
       await offer(`127.0.0.1:${ssw.sipPort}`, 100, 2, { uacs: DRIVERS }); // warm-up: JIT, SQLite, SCTP
       await settle(ssw);
       // Reserve for Kamailio's side: its start, ~40 s of probes and its hold.
-      sw = await searchAndHold('switch', `127.0.0.1:${ssw.sipPort}`, 45 + HOLD_S, () => settle(ssw));
+      sw = await searchAndHold('switch', `127.0.0.1:${ssw.sipPort}`, 45 + HOLD_S, () => settle(ssw), () => refusalsByReason(ssw));
       await settle(ssw);
       cdrs = (await ssw.cdrs.list({ limit: 1 }))[0]?.id ?? 0;
     } finally {
