@@ -7,7 +7,8 @@
  * ms) says by how much the admitted work exceeds what the loop carries: admitting p/(1 + s) of
  * the calls would hold the queue where it is. Every STEP_MS the gate moves p part of the way
  * (GAIN) toward that, with a pull toward `clearBelowMs` as the delay to keep (DRAIN_MS to work off
- * an excess): p ← p / (1 + GAIN·(s + (delay − clearBelowMs)/DRAIN_MS)). Once the queue reads
+ * an excess): p ← p / (1 + GAIN·(s + (delay − clearBelowMs)/DRAIN_MS)); the first p is 1/(1 + s)
+ * from the rise seen while the delay was above `shedAboveMs` (at most 0.9). Once the queue reads
  * empty, p grows back by 1 per UP_MS, and shedding ends when all are admitted with the delay under
  * `clearBelowMs`. Setting p from the slope rather than stepping it on thresholds matters because
  * the probe's delay is late by the delay itself: a gate that halved p while the delay stayed high
@@ -65,6 +66,8 @@ export class QueueDelayGate {
   private aboveSince?: number;
   /** The highest delay since `aboveSince`. */
   private peak = 0;
+  /** The delay read at `aboveSince`. */
+  private aboveFrom = 0;
   /** The delay and time the slope is measured from. */
   private ref = { delayMs: 0, at: 0 };
 
@@ -94,13 +97,19 @@ export class QueueDelayGate {
       // Newly above, or falling: the backlog is draining, the count starts again from here.
       this.aboveSince = now;
       this.peak = delayMs;
+      this.aboveFrom = delayMs;
     } else if (delayMs > this.peak) this.peak = delayMs;
     if (!this.on) {
       const sustained = this.aboveSince !== undefined && now - this.aboveSince >= this.sustainMs;
       if (!(delayMs >= this.atOnceMs || sustained)) return this.p;
       this.on = true;
       this.flips++;
-      this.p = 0.9;
+      // The first fraction from how fast the delay rose while it was above: admitting 1/(1 + slope)
+      // of the calls holds it where it is. Starting at 0.9 whatever the rise, a step to twice the
+      // capacity took several corrections to reach half, the queue meanwhile grew to ~750 ms, and
+      // working that off refused nearly all calls for a second.
+      const rose = this.aboveSince !== undefined && now > this.aboveSince ? (delayMs - this.aboveFrom) / (now - this.aboveSince) : 0;
+      this.p = Math.min(0.9, Math.max(this.floor, 1 / (1 + Math.max(0, rose))));
       this.ref = { delayMs, at: now };
       return this.p;
     }

@@ -64,7 +64,8 @@ describe('receive-queue delay gate', () => {
     // [delay, time]: above from t=10, dips under at t=60 (the stretch starts again at t=70), sustained at t=170.
     const seen = [[250, 10], [300, 50], [190, 60], [210, 70], [390, 160], [392, 170]].map(([d, t]) => g.update(d, t) < 1);
     expect(seen).toEqual([false, false, false, false, false, true]);
-    expect(g.admitted).toBe(0.9);
+    // The first fraction holds the delay where it is: it rose 182 ms in the 100 ms it was above.
+    expect(g.admitted).toBeCloseTo(1 / (1 + 182 / 100), 6);
     // The queue reads empty: all admitted again within a second; then a burst past shedAtOnceAboveMs sheds at once.
     hold(g, 170, 10, 1200);
     expect(g.shedding).toBe(false);
@@ -116,7 +117,8 @@ describe('receive-queue delay gate', () => {
     expect(by(4).spread).toBeLessThan(0.05);
     // An offer stepping from 0.8× to 2×: the onset costs one peak of the queue, then the same hold.
     const step = modelQueue((t) => (t < 20_000 ? 0.8 : 2));
-    expect(step.longest).toBeLessThan(800);
+    // Starting from the rise it saw (not from 0.9 whatever the rise) keeps the peak lower: 563 ms, was 636.
+    expect(step.longest).toBeLessThan(600);
     expect(step.carried).toBeGreaterThan(0.88);
   });
 
