@@ -1,9 +1,10 @@
 /**
  * The SIP UDP socket's I/O thread: it binds the socket, copies each datagram it reads into an
  * inbound ring (stamped with the time it was read; for SIP, the ring of its lane: work in progress
- * or new work, lanes.ts) and sends what the main thread puts in the outbound ring. Reads never wait for the main thread, so a busy main thread leaves datagrams
- * queued in the ring, where their wait is measured (probes, as receive-queue-probe.ts does for a
- * kernel queue), rather than in the kernel's buffer. Reading and sending datagrams cost the main
+ * or new work, lanes.ts) and sends what the main thread puts in the outbound ring. Reads never
+ * wait for the main thread, so a busy main thread leaves datagrams queued in the rings, where the
+ * wait of new work is measured (probes, as receive-queue-probe.ts does for a kernel queue), rather
+ * than in the kernel's buffer. Reading and sending datagrams cost the main
  * thread a copy each instead of a system call.
  */
 import { createSocket } from 'node:dgram';
