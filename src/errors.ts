@@ -19,6 +19,10 @@ export const ERROR_CODES = {
     message: 'The store cannot be opened',
     action: 'SQLite: check that dataDir (or store.path) is writable by the softswitch user. PostgreSQL: check store.url (host, port, user, password, database) and that the server accepts connections from this host.',
   },
+  SSW_ERR_STORE_WRITER: {
+    message: "The store's writer thread has not finished its CDR and journal writes in time",
+    action: 'Check the disk under the SQLite file (dataDir or store.path): I/O stalls, a full or failing volume. Set store.writerThread: false to write on the event loop instead.',
+  },
   SSW_ERR_CLUSTER_REDIS: {
     message: 'The cluster\'s Redis cannot be reached',
     action: 'Check cluster.redis.url (host, port, password) and that redis-server runs and accepts connections from this host; remove cluster.redis to run as a single node.',

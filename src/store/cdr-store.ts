@@ -2,6 +2,8 @@ import { writeBatch } from './write-batch.js';
 import type { Db } from './database.js';
 import type { Cdr } from '../calls/cdr.js';
 import { CDR_COLUMNS as COLUMNS } from './cdr-columns.js';
+import { cdrRow, prepareBatchWrites, prepareCdrInsert, type BatchWrites } from './batch-writes.js';
+import type { StoreWriterThread } from './writer-thread.js';
 import type { CdrRepository, RatedCdr, StoredCdr } from './store.js';
 import { cdrWhere, sqlitePlaceholder, type CdrFilter } from './cdr-filter.js';
 
@@ -16,15 +18,6 @@ export type { Cdr, StoredCdr, CdrFilter };
 /** The WHERE clause and parameters of a filter, with SQLite's placeholders. */
 function whereOf(f: CdrFilter, afterId = 0): { sql: string; params: unknown[] } {
   return cdrWhere(f, afterId, sqlitePlaceholder);
-}
-
-function toRow(cdr: Cdr): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const [k] of COLUMNS) {
-    const v = cdr[k];
-    row[k] = typeof v === 'boolean' ? (v ? 1 : 0) : (v ?? null);
-  }
-  return row;
 }
 
 /**
@@ -45,13 +38,18 @@ export interface CdrStoreOptions {
   beforeCommit?: () => void;
   /** Queued CDRs that commit on the next turn without waiting out the window. Default 500. */
   maxBatch?: number;
+  /** The batched writes on this connection (shared with the journal); prepared here when absent. */
+  here?: BatchWrites;
+  /** Batches go to the store's writer thread instead of this connection (writer-thread.ts). */
+  thread?: StoreWriterThread;
 }
 
 /**
  * CDR persistence in the embedded store. `write` queues a CDR for the next group commit (one
  * fsync per batch, not per call); `insert` writes at once. Reads flush the queue first, so a CDR is
  * visible as soon as it is written. SQLite is synchronous: the promises of the store interface are
- * already settled when returned.
+ * already settled when returned. With a writer thread, a commit window posts its batch to the
+ * thread, and reads wait for the thread to finish what was posted (StoreWriterThread.settle).
  */
 export class CdrStore implements CdrRepository {
   private readonly insertStmt;
@@ -62,37 +60,24 @@ export class CdrStore implements CdrRepository {
   private immediate?: NodeJS.Immediate;
   private readonly windowMs: number;
   private readonly maxBatch: number;
+  private readonly thread?: StoreWriterThread;
+  private readonly beforeCommit?: () => void;
+  /** A batch the writer thread could not write while nothing listened (`onWriteError` unset): thrown by the next commit. */
+  private unreported?: unknown;
   /** When set, a batch the store refuses (disk full, read-only) goes here instead of throwing (store-guard.ts). */
   onWriteError?: (batch: Cdr[], err: unknown) => void;
 
   constructor(private readonly db: Db, o: CdrStoreOptions = {}) {
     this.windowMs = o.commitWindowMs ?? 50;
     this.maxBatch = o.maxBatch ?? 500;
-    this.insertStmt = db.prepare(
-      `INSERT INTO cdrs (${COLUMNS.map(([, c]) => c).join(', ')}) VALUES (${COLUMNS.map(([k]) => '@' + k).join(', ')})`,
-    );
+    this.thread = o.thread;
+    this.beforeCommit = o.beforeCommit;
+    this.insertStmt = prepareCdrInsert(db);
     this.listStmt = db.prepare('SELECT * FROM cdrs WHERE id > ? ORDER BY id DESC LIMIT ?');
-    const closeOpen = db.prepare('DELETE FROM open_calls WHERE call_id = ?');
-    // The CDR and the removal of its open-call record commit together: a crash leaves one or the other.
-    const insertTogether = db.transaction((cdrs: Cdr[]) => {
-      for (const cdr of cdrs) {
-        this.insertStmt.run(toRow(cdr));
-        closeOpen.run(cdr.callId);
-      }
-    });
-    // A CDR counts as written once its batch commits, so that commit goes to the disk: in WAL mode
-    // `synchronous = NORMAL` (the connection's setting, database.ts) syncs only at checkpoints, and
-    // a power cut or a file-system abort (ext4 errors=remount-ro) would drop the last batches
-    // (test/faults/store-read-only.test.ts). FULL syncs the WAL on commit: one fsync per batch.
-    const usual = Number(db.pragma('synchronous', { simple: true }));
+    const here = o.here ?? prepareBatchWrites(db);
     this.insertMany = (cdrs: Cdr[]) => {
       o.beforeCommit?.();
-      db.pragma('synchronous = FULL');
-      try {
-        insertTogether(cdrs);
-      } finally {
-        db.pragma(`synchronous = ${usual}`);
-      }
+      here.cdrs(cdrs);
     };
   }
 
@@ -103,7 +88,7 @@ export class CdrStore implements CdrRepository {
   /** Writes at once; the new row id. */
   insertNow(cdr: Cdr): number {
     this.commit();
-    return Number(this.insertStmt.run(toRow(cdr)).lastInsertRowid);
+    return Number(this.insertStmt.run(cdrRow(cdr)).lastInsertRowid);
   }
 
   /** Queues the CDR for the next group commit (within `commitWindowMs`). */
@@ -113,10 +98,10 @@ export class CdrStore implements CdrRepository {
     if (this.windowMs <= 0 || this.queue.length >= this.maxBatch) {
       clearTimeout(this.timer);
       this.timer = undefined;
-      this.immediate = setImmediate(() => this.commit());
+      this.immediate = setImmediate(() => this.post());
     } else if (!this.timer) {
       // Not holding the process open: close() and every read commit what is queued.
-      this.timer = setTimeout(() => this.commit(), this.windowMs).unref();
+      this.timer = setTimeout(() => this.post(), this.windowMs).unref();
     }
   }
 
@@ -124,18 +109,41 @@ export class CdrStore implements CdrRepository {
     this.commit();
   }
 
-  /** Commits queued CDRs now (also before reads and on close). */
+  /** Commits queued CDRs now, and waits for the writer thread to finish what it was given (before reads and on close). */
   commit(): void {
+    this.post();
+    this.thread?.settle();
+    const err = this.unreported;
+    this.unreported = undefined;
+    if (err !== undefined) throw err;
+  }
+
+  /** The writer thread refused this batch (writer-thread.ts). */
+  refused(batch: Cdr[], err: unknown): void {
+    if (this.onWriteError) this.onWriteError(batch, err);
+    else this.unreported ??= err;
+  }
+
+  /** Sends the queued CDRs to be written: on this connection, or posted to the writer thread. */
+  private post(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = undefined;
     const batch = this.queue;
     this.queue = [];
-    writeBatch(batch, this.insertMany, this.onWriteError);
+    if (batch.length === 0) return;
+    if (this.thread) {
+      // The journal's queued records go first, so a record is never written after its removal.
+      this.beforeCommit?.();
+      this.thread.cdrs(batch);
+    } else writeBatch(batch, this.insertMany, this.onWriteError);
   }
 
-  /** Inserts CDRs (and closes their open-call records) in one transaction; throws if the store refuses. */
+  /**
+   * Inserts CDRs (and closes their open-call records) in one transaction on this connection; throws
+   * if the store refuses (the store guard's spool replay: it does not wait for the writer thread).
+   */
   insertBatch(cdrs: Cdr[]): void {
     if (cdrs.length > 0) this.insertMany(cdrs);
   }

@@ -72,13 +72,15 @@ describe('open-calls journal', () => {
   const cdr = { callId: 'j', direction: 'sip-to-isup' as const, called: '1', startTime: '2026-11-25T10:00:00.000Z', answerTime: '2026-11-25T10:00:01.000Z', endTime: '', durationMs: 0, billableMs: 0, cause: 16 };
   const openIds = (db: ReturnType<typeof openDatabase>) => (db.prepare('SELECT call_id FROM open_calls ORDER BY call_id').all() as Array<{ call_id: string }>).map((r) => r.call_id);
 
-  it('writes the calls answered in one turn together at its end, and survives a reopen as interrupted CDRs', async () => {
+  it.each([false, true])('writes the calls answered in one turn together at its end, and survives a reopen as interrupted CDRs (writer thread: %s)', async (writerThread) => {
     const path = join(mkdtempSync(join(tmpdir(), 'ssw-journal-')), 'ssw.sqlite');
-    const store = openSqliteStore(path);
+    const store = openSqliteStore(path, { writerThread });
     store.journal.answered({ ...cdr, callId: 'j1' });
     store.journal.answered({ ...cdr, callId: 'j2' });
     expect(openIds(store.db)).toEqual([]);
     await new Promise((r) => setImmediate(r));
+    // With the thread they are posted within 5 ms and written after: settle() posts them now and waits.
+    if (writerThread) store.journal.settle();
     expect(openIds(store.db)).toEqual(['j1', 'j2']);
     store.db.close(); // as a crash would leave it: no CDR for either call
 
@@ -109,5 +111,64 @@ describe('open-calls journal', () => {
     await new Promise((r) => setImmediate(r));
     expect(reported).toHaveLength(1);
     expect(String(reported[0])).toMatch(/open_calls/);
+  });
+});
+
+describe('the store writer thread', () => {
+  const cdr = { direction: 'sip-to-isup' as const, called: '1', startTime: '2026-11-25T10:00:00.000Z', answerTime: '2026-11-25T10:00:01.000Z', endTime: '2026-11-25T10:00:09.000Z', durationMs: 9000, billableMs: 8000, cause: 16 };
+  const fresh = () => join(mkdtempSync(join(tmpdir(), 'ssw-writer-')), 'ssw.sqlite');
+  const openIds = (db: ReturnType<typeof openDatabase>) => (db.prepare('SELECT call_id FROM open_calls ORDER BY call_id').all() as Array<{ call_id: string }>).map((r) => r.call_id);
+
+  it('writes CDRs off the event loop in the order posted, each closing its journal record, and reads see them', async () => {
+    const store = openSqliteStore(fresh());
+    for (let i = 0; i < 300; i++) store.journal.answered({ ...cdr, callId: `w${i}` });
+    for (let i = 0; i < 300; i++) store.cdrs.write({ ...cdr, callId: `w${i}` });
+    // Nothing written by the event loop within the turn: the batch is posted at the window's end.
+    expect(store.db.prepare('SELECT count(*) AS n FROM cdrs').get()).toEqual({ n: 0 });
+    const listed = await store.cdrs.list({ limit: 1000 });
+    expect(listed).toHaveLength(300);
+    expect(listed[0]).toMatchObject({ callId: 'w299', billableMs: 8000, cause: 16 });
+    expect(openIds(store.db)).toEqual([]);
+    expect(store.cdrs.count({})).toBe(300);
+    await store.close();
+  });
+
+  it('a batch the store refuses comes back to the store guard with its CDRs', async () => {
+    const store = openSqliteStore(fresh());
+    const refused: string[] = [];
+    const codes: string[] = [];
+    store.cdrs.onWriteError = (batch, err) => {
+      refused.push(...batch.map((c) => c.callId));
+      codes.push((err as { code: string }).code);
+    };
+    store.db.exec('DROP TABLE cdrs');
+    store.cdrs.write({ ...cdr, callId: 'r1' });
+    store.cdrs.write({ ...cdr, callId: 'r2' });
+    store.cdrs.commit();
+    expect(refused).toEqual(['r1', 'r2']);
+    expect(codes[0]).toMatch(/^SQLITE_/);
+    await store.close();
+  });
+
+  it('without a listener, a refused batch is thrown by the next commit', async () => {
+    const store = openSqliteStore(fresh());
+    store.db.exec('DROP TABLE cdrs');
+    store.cdrs.write({ ...cdr, callId: 'r3' });
+    expect(() => store.cdrs.commit()).toThrow(/cdrs/);
+    await store.close().catch(() => undefined);
+  });
+
+  it('if the thread dies, what it had not finished and everything after is written on the event loop', async () => {
+    const store = openSqliteStore(fresh());
+    await store.cdrs.list(); // the thread is up and idle
+    const thread = (store.cdrs as unknown as { thread: { worker: { terminate(): Promise<number> } } }).thread;
+    await thread.worker.terminate();
+    await new Promise((r) => setTimeout(r, 50)); // its exit event
+    store.journal.answered({ ...cdr, callId: 'd1' });
+    store.cdrs.write({ ...cdr, callId: 'd2' });
+    store.cdrs.commit();
+    expect(openIds(store.db)).toEqual(['d1']);
+    expect((await store.cdrs.list()).map((c) => c.callId)).toEqual(['d2']);
+    await store.close();
   });
 });
