@@ -32,6 +32,8 @@ export class IncomingInvite extends ReceivedRequest implements InboundRequest, I
   lastRseq: number | undefined;
   /** RFC 3262 §3: the application's 2xx, held until the reliable provisional with SDP is PRACKed. */
   held2xx: { send(): void; dialog: SipDialog } | undefined;
+  /** The stack's §8.2.2.2 merge key of this INVITE (detached), one string shared by every store that holds it. */
+  mergeKey: string | undefined;
 
   constructor(
     request: SipRequest,

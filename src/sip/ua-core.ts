@@ -762,6 +762,7 @@ export class UaCore {
     if (!tx) return;
     this.ongoing.add(merge);
     const inv = new IncomingInvite(req, source, tx, randomToken(), (i, status, reason, o) => this.respondInvite(i, status, reason, o));
+    inv.mergeKey = merge;
     this.pendingInvites.set(tx, inv);
     // §17.2.1: 100 Trying at once, so the caller stops retransmitting.
     this.layer.respond(tx, buildResponse(req, 100));
@@ -945,7 +946,7 @@ export class UaCore {
       this.finalize(inv, false);
       this.layer.respond(inv.tx, res);
       dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
-      this.accept(req, dialog, state.remoteSeq, mergeKey(req));
+      this.accept(req, dialog, state.remoteSeq, inv.mergeKey ?? detachedString(mergeKey(req)));
       this.schedule2xx(dialog);
       if (st.kind === 'timer') this.armSession(dialog, st.seS, st.refresher === 'uas');
     };
@@ -1015,7 +1016,8 @@ export class UaCore {
 
   /**
    * RFC 6026 §7.1: remembers an INVITE answered 2xx for 64*T1 (Timer L) so its retransmissions
-   * are absorbed; the merge key of an initial INVITE is released with it (§8.2.2.2).
+   * are absorbed; the merge key of an initial INVITE is released with it (§8.2.2.2). `merge` is
+   * the detached key the `ongoing` set holds: one string for both.
    */
   private accept(req: SipRequest, dialog: SipDialog, seq: number, merge?: string): void {
     const key = serverKey(req);
@@ -1024,7 +1026,7 @@ export class UaCore {
       return;
     }
     // 64*T1 of keys: copies that do not hold the request's text (util/detached-string.ts).
-    this.accepted.set(detachedString(key), { dialogId: detachedString(dialog.id), seq, merge: merge === undefined ? undefined : detachedString(merge) }, 64 * T1);
+    this.accepted.set(detachedString(key), { dialogId: detachedString(dialog.id), seq, merge }, 64 * T1);
   }
 
   private schedule2xx(dialog: SipDialog): void {
@@ -1238,7 +1240,7 @@ export class UaCore {
 
   private finalize(inv: IncomingInvite, failure = true): void {
     // A refused INVITE no longer merges (§8.2.2.2): a UAC may retry at once, e.g. after a 3xx.
-    if (failure) this.ongoing.delete(mergeKey(inv.request));
+    if (failure) this.ongoing.delete(inv.mergeKey ?? mergeKey(inv.request));
     inv.finalResponseSent = true;
     this.opts.clock.clearTimeout(inv.guard);
     inv.guard = undefined;
