@@ -32,8 +32,6 @@ export class IncomingInvite extends ReceivedRequest implements InboundRequest, I
   lastRseq: number | undefined;
   /** RFC 3262 §3: the application's 2xx, held until the reliable provisional with SDP is PRACKed. */
   held2xx: { send(): void; dialog: SipDialog } | undefined;
-  /** The stack's §8.2.2.2 merge key of this INVITE (detached), one string shared by every store that holds it. */
-  mergeKey: string | undefined;
 
   constructor(
     request: SipRequest,
@@ -42,6 +40,8 @@ export class IncomingInvite extends ReceivedRequest implements InboundRequest, I
     /** Our To tag for every response to this INVITE (§8.2.6.2). */
     readonly toTag: string,
     private readonly sender: (inv: IncomingInvite, status: number, reason: string | undefined, opts: SendOptions) => void,
+    /** The stack's §8.2.2.2 merge key of this INVITE (detached), one string shared by every store that holds it. */
+    readonly mergeKey: string,
   ) {
     super(request, source);
     const tags = [...request.headers.getAll('supported'), ...request.headers.getAll('require')].map((t) => t.trim().toLowerCase());

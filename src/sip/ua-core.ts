@@ -761,8 +761,7 @@ export class UaCore {
     });
     if (!tx) return;
     this.ongoing.add(merge);
-    const inv = new IncomingInvite(req, source, tx, randomToken(), (i, status, reason, o) => this.respondInvite(i, status, reason, o));
-    inv.mergeKey = merge;
+    const inv = new IncomingInvite(req, source, tx, randomToken(), (i, status, reason, o) => this.respondInvite(i, status, reason, o), merge);
     this.pendingInvites.set(tx, inv);
     // §17.2.1: 100 Trying at once, so the caller stops retransmitting.
     this.layer.respond(tx, buildResponse(req, 100));
@@ -946,7 +945,7 @@ export class UaCore {
       this.finalize(inv, false);
       this.layer.respond(inv.tx, res);
       dialog.pending2xx = { res, dest: inv.tx.peer, cseq: state.remoteSeq, interval: T1, started: this.opts.clock.now() };
-      this.accept(req, dialog, state.remoteSeq, inv.mergeKey ?? detachedString(mergeKey(req)));
+      this.accept(req, dialog, state.remoteSeq, inv.mergeKey);
       this.schedule2xx(dialog);
       if (st.kind === 'timer') this.armSession(dialog, st.seS, st.refresher === 'uas');
     };
@@ -1240,7 +1239,7 @@ export class UaCore {
 
   private finalize(inv: IncomingInvite, failure = true): void {
     // A refused INVITE no longer merges (§8.2.2.2): a UAC may retry at once, e.g. after a 3xx.
-    if (failure) this.ongoing.delete(inv.mergeKey ?? mergeKey(inv.request));
+    if (failure) this.ongoing.delete(inv.mergeKey);
     inv.finalResponseSent = true;
     this.opts.clock.clearTimeout(inv.guard);
     inv.guard = undefined;
