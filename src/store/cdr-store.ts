@@ -76,7 +76,7 @@ export class CdrStore implements CdrRepository {
     this.listStmt = db.prepare('SELECT * FROM cdrs WHERE id > ? ORDER BY id DESC LIMIT ?');
     const here = o.here ?? prepareBatchWrites(db);
     this.insertMany = (cdrs: Cdr[]) => {
-      o.beforeCommit?.();
+      this.beforeCommit?.();
       here.cdrs(cdrs);
     };
   }

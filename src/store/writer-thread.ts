@@ -78,7 +78,7 @@ export class StoreWriterThread {
       if (((this.seq - done) | 0) <= 0) break;
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new SoftswitchError('SSW_ERR_STORE_WRITER', `no progress for ${timeoutMs} ms (${(this.seq - Atomics.load(this.done, DONE_WORD)) | 0} batches waiting)`);
+        throw new SoftswitchError('SSW_ERR_STORE_WRITER', `${(this.seq - Atomics.load(this.done, DONE_WORD)) | 0} batches still not written after ${timeoutMs} ms`);
       }
       Atomics.wait(this.done, DONE_WORD, done, left);
     }
